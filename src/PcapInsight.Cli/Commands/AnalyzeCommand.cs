@@ -1,0 +1,265 @@
+using System.CommandLine;
+using PcapInsight.Core.Analysis;
+using PcapInsight.Core.Capture;
+using PcapInsight.Core.Events;
+using PcapInsight.Core.Flows;
+using PcapInsight.Reporting;
+
+namespace PcapInsight.Cli.Commands;
+
+/// <summary><c>analyze FILE [FILE...] [-o DIR]</c>: read captures, print a summary, write the report files.</summary>
+public static class AnalyzeCommand
+{
+    /// <summary>Report formats this build writes; "all" means these.</summary>
+    public static readonly string[] AvailableFormats = ["csv", "json"];
+
+    /// <summary>Formats named by CONTRACT.md that later work adds (PNG charts, HTML report).</summary>
+    private static readonly string[] PlannedFormats = ["png", "html"];
+
+    /// <summary>Builds the command; output goes to <paramref name="stdout"/> and <paramref name="stderr"/>.</summary>
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var files = new Argument<string[]>("FILE")
+        {
+            Description = "Capture files (pcap or pcapng, optionally gzip-compressed; '-' reads standard input). Several files are one capture, merged by time.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var output = new Option<string>("--output", "-o")
+        {
+            Description = "Folder for the report files (created if missing). Example: -o /tmp/report",
+            DefaultValueFactory = _ => "pcapinsight-report",
+        };
+        var format = new Option<string>("--format")
+        {
+            Description = "Report files to write, comma-separated: csv (flows.csv, events.csv), json (summary.json), or all. Example: --format csv",
+            DefaultValueFactory = _ => "all",
+        };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print nothing but errors." };
+        var json = new Option<bool>("--json") { Description = "Print the summary as JSON on stdout instead of tables (the same document as summary.json)." };
+        var failOn = new Option<string?>("--fail-on")
+        {
+            Description = "Exit with code 5 when an event of this severity or worse occurred: warning or error. Example: --fail-on error",
+        };
+        failOn.AcceptOnlyFromAmong("warning", "error");
+        var maxFlows = new Option<int>("--max-flows")
+        {
+            Description = "Flows held at once; when full, the least recently active is closed early (event capture.flow_table_full). Example: --max-flows 200000",
+            DefaultValueFactory = _ => new FlowTableOptions().MaxFlows,
+        };
+        var flowTimeout = new Option<double>("--flow-timeout")
+        {
+            Description = "Seconds of capture time after which an idle flow is closed; a later packet starts a new flow. Example: --flow-timeout 120",
+            DefaultValueFactory = _ => new FlowTableOptions().IdleTimeout.TotalSeconds,
+        };
+        var maxEvents = new Option<int>("--max-events")
+        {
+            Description = "Rows kept in events.csv; every event is still counted in summary.json. Example: --max-events 10000",
+            DefaultValueFactory = _ => new AnalysisOptions().MaxEventRows,
+        };
+        var maxFrameBytes = new Option<int>("--max-frame-bytes")
+        {
+            Description = "Largest captured frame accepted; a record claiming more is treated as file damage (65536 to 268435456). Example: --max-frame-bytes 1048576",
+            DefaultValueFactory = _ => CaptureReaderOptions.Default.MaxFrameBytes,
+        };
+        var progress = new Option<bool>("--no-progress") { Description = "Do not draw the progress bar (it is drawn only when stderr is a terminal)." };
+
+        var command = new Command("analyze",
+            "Analyse pcap/pcapng files: print a summary and write summary.json, flows.csv and events.csv into the output folder.\n\n" +
+            "Examples:\n" +
+            "  pcapinsight analyze capture.pcapng\n" +
+            "  pcapinsight analyze part1.pcap part2.pcap -o report --fail-on error\n" +
+            "  tcpdump -w - -c 1000 | pcapinsight analyze - --json")
+        {
+            files, output, format, quiet, json, failOn, maxFlows, flowTimeout, maxEvents, maxFrameBytes, progress,
+        };
+        command.SetAction((parse, cancellation) => Task.FromResult(Execute(new AnalyzeSettings
+        {
+            Files = parse.GetValue(files) ?? [],
+            OutputDirectory = parse.GetValue(output)!,
+            Formats = parse.GetValue(format)!,
+            Quiet = parse.GetValue(quiet),
+            Json = parse.GetValue(json),
+            FailOn = parse.GetValue(failOn),
+            MaxFlows = parse.GetValue(maxFlows),
+            FlowTimeoutSeconds = parse.GetValue(flowTimeout),
+            MaxEvents = parse.GetValue(maxEvents),
+            MaxFrameBytes = parse.GetValue(maxFrameBytes),
+            NoProgress = parse.GetValue(progress),
+        }, stdout, stderr, cancellation)));
+        return command;
+    }
+
+    /// <summary>Runs an analysis with already-parsed settings. Returns the exit code.</summary>
+    public static int Execute(AnalyzeSettings s, TextWriter stdout, TextWriter stderr, CancellationToken cancellation = default)
+    {
+        if (!TryParseFormats(s.Formats, out HashSet<string> formats, out string? formatError))
+        {
+            stderr.WriteLine("pcapinsight: " + formatError);
+            return ExitCodes.Usage;
+        }
+        AnalysisOptions options;
+        try
+        {
+            options = new AnalysisOptions
+            {
+                Reader = new CaptureReaderOptions { MaxFrameBytes = s.MaxFrameBytes },
+                Flows = new FlowTableOptions { MaxFlows = s.MaxFlows, IdleTimeout = TimeSpan.FromSeconds(s.FlowTimeoutSeconds) },
+                MaxEventRows = s.MaxEvents,
+            };
+            options.Validate();
+        }
+        catch (Exception ex) when (ex is ArgumentException or OverflowException)
+        {
+            stderr.WriteLine($"pcapinsight: option {OptionName((ex as ArgumentException)?.ParamName)} {ex.Message.Split(" (Parameter")[0]}");
+            return ExitCodes.Usage;
+        }
+
+        var sources = new List<IPacketSource>();
+        bool anyUnreadable = false;
+        for (int i = 0; i < s.Files.Length; i++)
+        {
+            string path = s.Files[i];
+            try
+            {
+                sources.Add(CaptureFile.Open(path, sources.Count, options.Reader));
+            }
+            catch (Exception ex) when (ex is CaptureFormatException or IOException or UnauthorizedAccessException)
+            {
+                anyUnreadable = true;
+                stderr.WriteLine($"pcapinsight: {path}: {Describe(ex)}");
+            }
+        }
+        if (sources.Count == 0)
+        {
+            return ExitCodes.InputUnreadable;
+        }
+
+        AnalysisResult result;
+        using (IPacketSource source = sources.Count == 1 ? sources[0] : new MergedPacketSource(sources))
+        {
+            var files = sources.Select(x => x.Stats).ToList();
+            using var bar = new ProgressBar(files, stderr, enabled: !s.Quiet && !s.NoProgress && !Console.IsErrorRedirected);
+            result = CaptureAnalyzer.Run(source, files, options, bar.Update, cancellation);
+        }
+
+        foreach (CaptureWarning warning in result.Warnings)
+        {
+            if (!s.Quiet)
+            {
+                stderr.WriteLine($"pcapinsight: warning: {result.Files[warning.FileIndex].Path}: {warning.Message}");
+            }
+        }
+
+        try
+        {
+            Directory.CreateDirectory(s.OutputDirectory);
+            if (formats.Contains("csv"))
+            {
+                CsvReportWriter.WriteFlows(result, s.OutputDirectory);
+                CsvReportWriter.WriteEvents(result, s.OutputDirectory);
+            }
+            if (formats.Contains("json"))
+            {
+                JsonSummaryWriter.Write(result, s.OutputDirectory, CliApp.Version);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"pcapinsight: cannot write the report into {s.OutputDirectory}: {ex.Message}");
+            return ExitCodes.InternalError;
+        }
+
+        if (s.Json)
+        {
+            using Stream stdoutStream = new MemoryStream();
+            JsonSummaryWriter.Write(result, stdoutStream, CliApp.Version, indented: true);
+            stdout.WriteLine(System.Text.Encoding.UTF8.GetString(((MemoryStream)stdoutStream).ToArray()));
+        }
+        else if (!s.Quiet)
+        {
+            ConsoleSummary.Write(result, stdout, s.OutputDirectory, formats);
+        }
+
+        if (anyUnreadable)
+        {
+            return ExitCodes.InputUnreadable;
+        }
+        if (s.FailOn is not null)
+        {
+            Severity threshold = s.FailOn == "error" ? Severity.Error : Severity.Warning;
+            if (result.Events.Counts().Any(c => c.Info.Severity >= threshold))
+            {
+                return ExitCodes.FailOnThreshold;
+            }
+        }
+        return ExitCodes.Success;
+    }
+
+    private static bool TryParseFormats(string text, out HashSet<string> formats, out string? error)
+    {
+        formats = new HashSet<string>(StringComparer.Ordinal);
+        error = null;
+        foreach (string raw in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string f = raw.ToLowerInvariant();
+            if (f == "all")
+            {
+                formats.UnionWith(AvailableFormats);
+            }
+            else if (AvailableFormats.Contains(f))
+            {
+                formats.Add(f);
+            }
+            else if (PlannedFormats.Contains(f))
+            {
+                error = $"--format {f}: this build does not write {f} reports yet; available: {string.Join(", ", AvailableFormats)}";
+                return false;
+            }
+            else
+            {
+                error = $"--format: unknown format '{raw}'; available: {string.Join(", ", AvailableFormats)}, all";
+                return false;
+            }
+        }
+        if (formats.Count == 0)
+        {
+            error = "--format: name at least one format";
+            return false;
+        }
+        return true;
+    }
+
+    private static string Describe(Exception ex) => ex switch
+    {
+        FileNotFoundException => "no such file",
+        DirectoryNotFoundException => "no such file or directory",
+        UnauthorizedAccessException => "permission denied",
+        CaptureFormatException => ex.Message,
+        _ => ex.Message,
+    };
+
+    private static string OptionName(string? parameter) => parameter switch
+    {
+        nameof(FlowTableOptions.MaxFlows) => "--max-flows",
+        nameof(FlowTableOptions.IdleTimeout) => "--flow-timeout",
+        nameof(AnalysisOptions.MaxEventRows) => "--max-events",
+        nameof(CaptureReaderOptions.MaxFrameBytes) => "--max-frame-bytes",
+        _ => parameter ?? "?",
+    };
+}
+
+/// <summary>The options of <c>analyze</c>, parsed.</summary>
+public sealed record AnalyzeSettings
+{
+    public string[] Files { get; init; } = [];
+    public string OutputDirectory { get; init; } = "pcapinsight-report";
+    public string Formats { get; init; } = "all";
+    public bool Quiet { get; init; }
+    public bool Json { get; init; }
+    public string? FailOn { get; init; }
+    public int MaxFlows { get; init; } = new FlowTableOptions().MaxFlows;
+    public double FlowTimeoutSeconds { get; init; } = new FlowTableOptions().IdleTimeout.TotalSeconds;
+    public int MaxEvents { get; init; } = new AnalysisOptions().MaxEventRows;
+    public int MaxFrameBytes { get; init; } = CaptureReaderOptions.Default.MaxFrameBytes;
+    public bool NoProgress { get; init; }
+}

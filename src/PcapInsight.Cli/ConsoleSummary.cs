@@ -1,0 +1,91 @@
+using System.Globalization;
+using PcapInsight.Core.Analysis;
+using PcapInsight.Core.Capture;
+using PcapInsight.Core.Events;
+using PcapInsight.Core.Flows;
+using PcapInsight.Reporting;
+
+namespace PcapInsight.Cli;
+
+/// <summary>
+/// The summary printed after <c>analyze</c>: capture facts, packets by kind, top flows, events. Human-formatted
+/// numbers live here only; the report files keep raw numbers (tshark's <c>-z conv</c> lesson).
+/// </summary>
+internal static class ConsoleSummary
+{
+    private const int TopFlows = 10;
+
+    public static void Write(AnalysisResult r, TextWriter o, string outputDirectory, IReadOnlySet<string> formats)
+    {
+        PacketCounters p = r.Packets;
+        o.WriteLine("Capture");
+        foreach (CaptureFileStats f in r.Files)
+        {
+            string cut = f.StoppedEarly ? "  (stopped early: see warnings)" : "";
+            o.WriteLine($"  {f.Path}: {f.Format}, {N(f.Frames)} frames{cut}");
+        }
+        o.WriteLine($"  frames      {N(p.Frames)} ({Bytes(p.WireBytes)} on the wire)");
+        if (p.Frames > 0)
+        {
+            int digits = r.TimestampDigits;
+            o.WriteLine($"  time        {CaptureTime.ToIso(r.FirstTimeNs, digits)} .. {CaptureTime.ToIso(r.LastTimeNs, digits)} ({(r.LastTimeNs - r.FirstTimeNs) / 1e9:0.###} s)");
+        }
+        o.WriteLine($"  link types  {string.Join(", ", r.LinkTypes.Select(LinkTypeNames.NumberAndName))}");
+        o.WriteLine($"  packets     IPv4 {N(p.Ipv4)}, IPv6 {N(p.Ipv6)}, TCP {N(p.Tcp)}, UDP {N(p.Udp)}, ICMP {N(p.Icmp)}, other IP {N(p.OtherIp)}, fragments {N(p.Fragments)}, not IP {N(p.NotIp)}");
+        if (p.Truncated + p.Malformed + p.UnsupportedLinkType > 0)
+        {
+            o.WriteLine($"  undecoded   truncated {N(p.Truncated)}, malformed {N(p.Malformed)}, unsupported link type {N(p.UnsupportedLinkType)}");
+        }
+
+        int tcp = r.Flows.Count(f => f.Protocol == 6);
+        int udp = r.Flows.Count(f => f.Protocol == 17);
+        o.WriteLine();
+        o.WriteLine($"Flows: {N(r.Flows.Count)} (TCP {N(tcp)}, UDP {N(udp)}, other {N(r.Flows.Count - tcp - udp)})");
+        if (r.Flows.Count > 0)
+        {
+            o.WriteLine($"  {"id",5}  {"proto",-6} {"client",-40} {"server",-40} {"packets",9} {"bytes",10}  close");
+            foreach (Flow f in r.Flows.OrderByDescending(f => f.BytesC2S + f.BytesS2C).ThenBy(f => f.Id).Take(TopFlows))
+            {
+                o.WriteLine($"  {f.Id,5}  {ProtocolNames.Name(f.Protocol),-6} {Endpoint(f.Client.ToString(), f.ClientPort),-40} {Endpoint(f.Server.ToString(), f.ServerPort),-40} {N(f.PacketsC2S + f.PacketsS2C),9} {Bytes(f.BytesC2S + f.BytesS2C),10}  {ReportRows.CloseName(f.Close)}");
+            }
+            if (r.Flows.Count > TopFlows)
+            {
+                o.WriteLine($"  ... {N(r.Flows.Count - TopFlows)} more in flows.csv");
+            }
+        }
+
+        o.WriteLine();
+        var counts = r.Events.Counts().OrderByDescending(c => c.Info.Severity).ThenByDescending(c => c.Count).ToList();
+        o.WriteLine(counts.Count == 0 ? "Events: none" : "Events");
+        foreach ((EventInfo info, long count) in counts)
+        {
+            o.WriteLine($"  {ReportRows.SeverityName(info.Severity),-8} {info.Name,-30} {N(count),9}");
+        }
+
+        o.WriteLine();
+        var written = new List<string>();
+        if (formats.Contains("json"))
+        {
+            written.Add("summary.json");
+        }
+        if (formats.Contains("csv"))
+        {
+            written.Add("flows.csv");
+            written.Add("events.csv");
+        }
+        o.WriteLine($"Report: {Path.GetFullPath(outputDirectory)} ({string.Join(", ", written)})");
+    }
+
+    private static string Endpoint(string address, int port) =>
+        port == 0 ? address : address.Contains(':', StringComparison.Ordinal) ? $"[{address}]:{port}" : $"{address}:{port}";
+
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Bytes(long bytes) => bytes switch
+    {
+        >= 1L << 30 => (bytes / (double)(1L << 30)).ToString("0.0", CultureInfo.InvariantCulture) + " GiB",
+        >= 1L << 20 => (bytes / (double)(1L << 20)).ToString("0.0", CultureInfo.InvariantCulture) + " MiB",
+        >= 1L << 10 => (bytes / (double)(1L << 10)).ToString("0.0", CultureInfo.InvariantCulture) + " KiB",
+        _ => bytes.ToString(CultureInfo.InvariantCulture) + " B",
+    };
+}

@@ -1,0 +1,8 @@
+namespace PcapInsight.Cli;
+
+/// <summary>The <c>pcapinsight</c> executable.</summary>
+public static class Program
+{
+    /// <summary>Runs the CLI; the exit code follows CONTRACT.md.</summary>
+    public static int Main(string[] args) => CliApp.Run(args, Console.Out, Console.Error);
+}

@@ -1,0 +1,49 @@
+using PcapInsight.Core.Capture;
+using PcapInsight.Core.Events;
+using PcapInsight.Core.Flows;
+
+namespace PcapInsight.Core.Analysis;
+
+/// <summary>Everything an analysis found; the report writers read only this.</summary>
+public sealed class AnalysisResult
+{
+    /// <summary>One entry per input file, in the order given.</summary>
+    public required IReadOnlyList<CaptureFileStats> Files { get; init; }
+
+    /// <summary>Decoder counters.</summary>
+    public required PacketCounters Packets { get; init; }
+
+    /// <summary>Earliest frame time (ns since the epoch); 0 when there were no frames.</summary>
+    public long FirstTimeNs { get; init; }
+
+    /// <summary>Latest frame time.</summary>
+    public long LastTimeNs { get; init; }
+
+    /// <summary>Link types seen, in order of first appearance.</summary>
+    public required IReadOnlyList<LinkType> LinkTypes { get; init; }
+
+    /// <summary>All flows, ordered by id.</summary>
+    public required IReadOnlyList<Flow> Flows { get; init; }
+
+    /// <summary>Flow table figures.</summary>
+    public required FlowTableFigures FlowTable { get; init; }
+
+    /// <summary>The events, their counts and the kept rows.</summary>
+    public required EventCollector Events { get; init; }
+
+    /// <summary>Timestamp precision of the capture in decimal digits (6 or 9), for formatting times.</summary>
+    public int TimestampDigits => Files.Count == 0 ? 6 : Files.Max(f => f.TimestampDigits);
+
+    /// <summary>True when any file stopped before its end.</summary>
+    public bool Truncated => Files.Any(f => f.StoppedEarly);
+
+    /// <summary>Every reader warning of every file, in order.</summary>
+    public IEnumerable<CaptureWarning> Warnings => Files.SelectMany(f => f.Warnings);
+}
+
+/// <summary>How the flow table fared.</summary>
+/// <param name="Created">Flows created.</param>
+/// <param name="PeakActive">Most flows held at once.</param>
+/// <param name="Expired">Flows closed for idleness.</param>
+/// <param name="Evicted">Flows closed early because the table was full.</param>
+public sealed record FlowTableFigures(int Created, int PeakActive, long Expired, long Evicted);

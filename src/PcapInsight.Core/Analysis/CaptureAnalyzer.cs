@@ -1,0 +1,310 @@
+using System.Globalization;
+using PcapInsight.Core.Capture;
+using PcapInsight.Core.Decoding;
+using PcapInsight.Core.Events;
+using PcapInsight.Core.Flows;
+
+namespace PcapInsight.Core.Analysis;
+
+/// <summary>
+/// The per-packet pipeline: decode, count, find the flow, report capture events. Feed it frames with
+/// <see cref="Process"/> (from a file or a live interface alike), then call <see cref="Finish"/> once.
+/// </summary>
+/// <remarks>
+/// Capture time is the only clock: idle flows expire when the frames' timestamps say so, so a file and a live
+/// capture behave the same. <see cref="Process"/> allocates nothing for a frame of a known flow.
+/// </remarks>
+public sealed class CaptureAnalyzer
+{
+    private const long ExpiryCheckIntervalNs = 1_000_000_000;
+
+    private readonly AnalysisOptions _options;
+    private readonly FlowTable _flows;
+    private readonly EventCollector _events;
+    private readonly PacketCounters _counters = new();
+    private readonly List<LinkType> _linkTypes = new();
+    private readonly HashSet<(int File, LinkType Link)> _unsupportedReported = new();
+    private readonly Dictionary<int, (long Frames, long FirstFrame, long FirstTimeNs)> _snaplenCutByFile = new();
+    private DecodedPacket _packet;
+    private long _firstTimeNs;
+    private long _lastTimeNs;
+    private long _nextExpiryNs;
+    private bool _flowTableFullReported;
+    private LinkType _lastLinkType = (LinkType)0xFFFF;
+
+    /// <summary>Creates an analyzer with <paramref name="options"/> (validated here).</summary>
+    public CaptureAnalyzer(AnalysisOptions? options = null)
+    {
+        _options = options ?? AnalysisOptions.Default;
+        _options.Validate();
+        _flows = new FlowTable(_options.Flows);
+        _events = new EventCollector(_options.MaxEventRows);
+    }
+
+    /// <summary>The decoded form of the frame last passed to <see cref="Process"/>.</summary>
+    public ref readonly DecodedPacket LastPacket => ref _packet;
+
+    /// <summary>Analyses one frame. <paramref name="frame"/> is only read during the call.</summary>
+    public void Process(in CaptureInfo info, ReadOnlySpan<byte> frame)
+    {
+        PacketCounters c = _counters;
+        long t = info.TimestampNs;
+        if (c.Frames == 0)
+        {
+            _firstTimeNs = t;
+            _lastTimeNs = t;
+            _nextExpiryNs = t + ExpiryCheckIntervalNs;
+        }
+        else if (t < _lastTimeNs)
+        {
+            c.TimeBackwards++;
+            ReportTimeBackwards(info);
+        }
+        c.Frames++;
+        c.WireBytes += info.OriginalLength;
+        c.CapturedBytes += info.CapturedLength;
+        if (t > _lastTimeNs)
+        {
+            _lastTimeNs = t;
+        }
+        if (info.CapturedLength < info.OriginalLength)
+        {
+            c.SnaplenCut++;
+            CountSnaplenCut(info);
+        }
+        if (info.LinkType != _lastLinkType)
+        {
+            NoteLinkType(info);
+        }
+
+        FrameDecoder.Decode(frame, info.LinkType, ref _packet);
+        ref DecodedPacket p = ref _packet;
+        switch (p.Status)
+        {
+            case DecodeStatus.Ok:
+                break;
+            case DecodeStatus.NotIp:
+                c.NotIp++;
+                return;
+            case DecodeStatus.UnsupportedLinkType:
+                c.UnsupportedLinkType++;
+                return;
+            default:
+                if (p.Status == DecodeStatus.Truncated)
+                {
+                    c.Truncated++;
+                }
+                else
+                {
+                    c.Malformed++;
+                }
+                ReportMalformed(info, p);
+                return;
+        }
+
+        if (p.IpVersion == 4)
+        {
+            c.Ipv4++;
+        }
+        else
+        {
+            c.Ipv6++;
+        }
+        if (p.IsFragment)
+        {
+            c.Fragments++;
+            if (p.FragmentOffset != 0)
+            {
+                // No ports here: these bytes belong to the datagram's flow only after reassembly.
+                c.NonFirstFragments++;
+                return;
+            }
+        }
+        switch (p.Protocol)
+        {
+            case 6:
+                c.Tcp++;
+                break;
+            case 17:
+                c.Udp++;
+                break;
+            case 1:
+            case 58:
+                c.Icmp++;
+                break;
+            default:
+                c.OtherIp++;
+                break;
+        }
+
+        if (t >= _nextExpiryNs)
+        {
+            _flows.Expire(t);
+            _nextExpiryNs = t + ExpiryCheckIntervalNs;
+        }
+        _flows.Update(p, info, out _, out bool evicted);
+        if (evicted && !_flowTableFullReported)
+        {
+            _flowTableFullReported = true;
+            _events.Report(new AnalysisEvent(EventKind.CaptureFlowTableFull, t, info.FrameNumber, info.FileIndex, 0,
+                default, 0, default, 0, -1, $"max_flows={_options.Flows.MaxFlows}"));
+        }
+    }
+
+    /// <summary>
+    /// Ends the analysis: closes the remaining flows and turns what the readers noticed (truncation, damage,
+    /// interface drops, snaplen cuts) into events. Call once, after the last <see cref="Process"/>.
+    /// </summary>
+    public AnalysisResult Finish(IReadOnlyList<CaptureFileStats> files)
+    {
+        _flows.FinishAll();
+        for (int i = 0; i < files.Count; i++)
+        {
+            ReportFileFacts(i, files[i]);
+        }
+        if (_events.RowsOverLimit > 0)
+        {
+            _events.Report(new AnalysisEvent(EventKind.CaptureEventsLimited, _lastTimeNs, 0, 0, 0, default, 0, default, 0, -1,
+                $"rows_not_listed={_events.RowsOverLimit} max_events={_options.MaxEventRows}"));
+        }
+        var flows = _flows.Finished.OrderBy(f => f.Id).ToList();
+        return new AnalysisResult
+        {
+            Files = files,
+            Packets = _counters,
+            FirstTimeNs = _counters.Frames == 0 ? 0 : _firstTimeNs,
+            LastTimeNs = _counters.Frames == 0 ? 0 : _lastTimeNs,
+            LinkTypes = _linkTypes,
+            Flows = flows,
+            FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted),
+            Events = _events,
+        };
+    }
+
+    /// <summary>Reads every frame of <paramref name="source"/> through the analyzer and finishes.</summary>
+    /// <param name="source">The frames.</param>
+    /// <param name="files">Stats of the files behind the source, for the report.</param>
+    /// <param name="options">Limits.</param>
+    /// <param name="progress">Called about every 65,536 frames (e.g. for a progress bar); may be null.</param>
+    /// <param name="cancellation">Stops reading early (Ctrl-C); what was read is still reported.</param>
+    public static AnalysisResult Run(IPacketSource source, IReadOnlyList<CaptureFileStats> files, AnalysisOptions? options = null,
+        Action? progress = null, CancellationToken cancellation = default)
+    {
+        var analyzer = new CaptureAnalyzer(options);
+        long n = 0;
+        while (source.TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data))
+        {
+            analyzer.Process(info, data);
+            if ((++n & 0xFFFF) == 0)
+            {
+                progress?.Invoke();
+                if (cancellation.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
+        }
+        return analyzer.Finish(files);
+    }
+
+    private void NoteLinkType(in CaptureInfo info)
+    {
+        _lastLinkType = info.LinkType;
+        if (!_linkTypes.Contains(info.LinkType))
+        {
+            _linkTypes.Add(info.LinkType);
+        }
+        if (!FrameDecoder.Supports(info.LinkType) && _unsupportedReported.Add((info.FileIndex, info.LinkType)))
+        {
+            _events.Report(new AnalysisEvent(EventKind.CaptureUnsupportedLinkType, info.TimestampNs, info.FrameNumber, info.FileIndex, 0,
+                default, 0, default, 0, -1, "linktype=" + LinkTypeNames.NumberAndName(info.LinkType)));
+        }
+    }
+
+    private void CountSnaplenCut(in CaptureInfo info)
+    {
+        if (_snaplenCutByFile.TryGetValue(info.FileIndex, out var entry))
+        {
+            _snaplenCutByFile[info.FileIndex] = (entry.Frames + 1, entry.FirstFrame, entry.FirstTimeNs);
+        }
+        else
+        {
+            _snaplenCutByFile[info.FileIndex] = (1, info.FrameNumber, info.TimestampNs);
+        }
+    }
+
+    private void ReportTimeBackwards(in CaptureInfo info)
+    {
+        if (!_events.WouldKeep(EventKind.CaptureTimeBackwards))
+        {
+            _events.CountOnly(EventKind.CaptureTimeBackwards);
+            return;
+        }
+        double backMs = (_lastTimeNs - info.TimestampNs) / 1e6;
+        _events.Report(new AnalysisEvent(EventKind.CaptureTimeBackwards, info.TimestampNs, info.FrameNumber, info.FileIndex, 0,
+            default, 0, default, 0, -1, "back_ms=" + backMs.ToString("0.###", CultureInfo.InvariantCulture)));
+    }
+
+    private void ReportMalformed(in CaptureInfo info, in DecodedPacket p)
+    {
+        if (!_events.WouldKeep(EventKind.CaptureMalformedPacket))
+        {
+            _events.CountOnly(EventKind.CaptureMalformedPacket);
+            return;
+        }
+        string status = p.Status == DecodeStatus.Truncated ? "truncated" : "malformed";
+        _events.Report(new AnalysisEvent(EventKind.CaptureMalformedPacket, info.TimestampNs, info.FrameNumber, info.FileIndex, 0,
+            p.Src, p.SrcPort, p.Dst, p.DstPort, -1, $"status={status} issue={IssueName(p.Issue)} caplen={info.CapturedLength} len={info.OriginalLength}"));
+    }
+
+    private void ReportFileFacts(int fileIndex, CaptureFileStats file)
+    {
+        foreach (CaptureWarning w in file.Warnings)
+        {
+            EventKind kind = w.Kind switch
+            {
+                CaptureWarningKind.Truncated => EventKind.CaptureTruncated,
+                CaptureWarningKind.CapturedLengthOverSnaplen => EventKind.None,
+                _ => EventKind.CaptureDamaged,
+            };
+            if (kind == EventKind.None)
+            {
+                continue;
+            }
+            _events.Report(new AnalysisEvent(kind, _lastTimeNs, w.AfterFrame, fileIndex, 0, default, 0, default, 0, -1,
+                $"file={Path.GetFileName(file.Path)} offset={w.ByteOffset} frames_read={w.AfterFrame} reason=\"{w.Message}\""));
+        }
+        for (int i = 0; i < file.Interfaces.Count; i++)
+        {
+            CaptureInterface iface = file.Interfaces[i];
+            if (iface.InterfaceDrops > 0 || iface.OsDrops > 0)
+            {
+                string name = iface.Name is null ? "" : $" name={iface.Name}";
+                _events.Report(new AnalysisEvent(EventKind.CaptureInterfaceDrops, _lastTimeNs, 0, fileIndex, 0, default, 0, default, 0, -1,
+                    $"file={Path.GetFileName(file.Path)} interface={i}{name} ifdrop={Math.Max(0, iface.InterfaceDrops)} osdrop={Math.Max(0, iface.OsDrops)}"));
+            }
+        }
+        if (_snaplenCutByFile.TryGetValue(fileIndex, out var cut))
+        {
+            int snaplen = file.Interfaces.Count > 0 ? file.Interfaces[0].Snaplen : 0;
+            _events.Report(new AnalysisEvent(EventKind.CaptureSnaplenCut, cut.FirstTimeNs, cut.FirstFrame, fileIndex, 0, default, 0, default, 0, -1,
+                $"file={Path.GetFileName(file.Path)} frames={cut.Frames} snaplen={snaplen}"));
+        }
+    }
+
+    private static string IssueName(DecodeIssue issue) => issue switch
+    {
+        DecodeIssue.LinkTruncated => "link_truncated",
+        DecodeIssue.Ipv4Truncated => "ipv4_truncated",
+        DecodeIssue.IpBadVersion => "ip_bad_version",
+        DecodeIssue.Ipv4HeaderLengthTooSmall => "ipv4_hlen_too_small",
+        DecodeIssue.Ipv4TotalLengthTooSmall => "ipv4_total_length_too_small",
+        DecodeIssue.Ipv6Truncated => "ipv6_truncated",
+        DecodeIssue.Ipv6BadExtensionHeader => "ipv6_bad_extension_header",
+        DecodeIssue.TcpTruncated => "tcp_truncated",
+        DecodeIssue.TcpBadDataOffset => "tcp_bad_data_offset",
+        DecodeIssue.UdpTruncated => "udp_truncated",
+        DecodeIssue.IcmpTruncated => "icmp_truncated",
+        _ => "none",
+    };
+}

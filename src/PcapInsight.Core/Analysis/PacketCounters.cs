@@ -1,0 +1,56 @@
+namespace PcapInsight.Core.Analysis;
+
+/// <summary>What the decoder saw, frame by frame, summed over the capture.</summary>
+public sealed class PacketCounters
+{
+    /// <summary>Frames read.</summary>
+    public long Frames { get; internal set; }
+
+    /// <summary>Sum of original (wire) frame lengths.</summary>
+    public long WireBytes { get; internal set; }
+
+    /// <summary>Sum of captured lengths.</summary>
+    public long CapturedBytes { get; internal set; }
+
+    /// <summary>IPv4 packets.</summary>
+    public long Ipv4 { get; internal set; }
+
+    /// <summary>IPv6 packets.</summary>
+    public long Ipv6 { get; internal set; }
+
+    /// <summary>TCP segments with a decoded header.</summary>
+    public long Tcp { get; internal set; }
+
+    /// <summary>UDP datagrams (or first fragments) with a decoded header.</summary>
+    public long Udp { get; internal set; }
+
+    /// <summary>ICMP and ICMPv6 messages.</summary>
+    public long Icmp { get; internal set; }
+
+    /// <summary>IP packets of other protocols.</summary>
+    public long OtherIp { get; internal set; }
+
+    /// <summary>IP fragments (any, first ones included).</summary>
+    public long Fragments { get; internal set; }
+
+    /// <summary>Fragments after the first: no transport header, not yet attributed to a flow (fragment reassembly does that).</summary>
+    public long NonFirstFragments { get; internal set; }
+
+    /// <summary>Frames that are not IP (ARP, STP, LLDP...).</summary>
+    public long NotIp { get; internal set; }
+
+    /// <summary>Frames whose headers were cut short.</summary>
+    public long Truncated { get; internal set; }
+
+    /// <summary>Frames with impossible headers.</summary>
+    public long Malformed { get; internal set; }
+
+    /// <summary>Frames of link types the decoder does not read.</summary>
+    public long UnsupportedLinkType { get; internal set; }
+
+    /// <summary>Frames whose captured length is below their wire length.</summary>
+    public long SnaplenCut { get; internal set; }
+
+    /// <summary>Frames whose timestamp is before the previous frame's.</summary>
+    public long TimeBackwards { get; internal set; }
+}

@@ -1,0 +1,123 @@
+namespace PcapInsight.Core.Capture;
+
+/// <summary>
+/// A forward-only window over a stream: the readers ask for the next N bytes and get a span into one reused
+/// buffer, so reading a record costs no allocation and no copy in the common case.
+/// </summary>
+/// <remarks>
+/// A span from <see cref="Peek"/> is valid until the next <see cref="Ensure"/>, <see cref="Skip"/> or
+/// <see cref="Dispose"/>: those may move or replace the buffer. The buffer grows to the largest record asked
+/// for, never past the limit the caller passes to <see cref="Ensure"/>.
+/// </remarks>
+internal sealed class StreamWindow : IDisposable
+{
+    private const int InitialBufferBytes = 1 << 20;
+    private readonly Stream _stream;
+    private byte[] _buffer;
+    private int _start;          // first unconsumed byte in _buffer
+    private int _end;            // one past the last valid byte in _buffer
+    private long _bufferOrigin;  // stream offset of _buffer[0]
+    private bool _endOfStream;
+
+    public StreamWindow(Stream stream, int initialBufferBytes = InitialBufferBytes)
+    {
+        _stream = stream;
+        _buffer = new byte[Math.Max(64, initialBufferBytes)];
+    }
+
+    /// <summary>Offset in the stream of the next unconsumed byte.</summary>
+    public long Position => _bufferOrigin + _start;
+
+    /// <summary>Bytes buffered and not yet consumed.</summary>
+    public int Available => _end - _start;
+
+    /// <summary>The stream's length, or -1 where it has none (a pipe).</summary>
+    public long Length => _stream.CanSeek ? _stream.Length : -1;
+
+    /// <summary>
+    /// Makes at least <paramref name="count"/> bytes available. Returns false at the end of the stream, when fewer
+    /// are left; <see cref="Available"/> then tells how many there are.
+    /// </summary>
+    public bool Ensure(int count)
+    {
+        if (_end - _start >= count)
+        {
+            return true;
+        }
+        return Fill(count);
+    }
+
+    /// <summary>The next <paramref name="count"/> bytes; call <see cref="Ensure"/> first.</summary>
+    public ReadOnlySpan<byte> Peek(int count) => new(_buffer, _start, count);
+
+    /// <summary>Index in the internal buffer of the next unconsumed byte (see <see cref="BufferSlice"/>).</summary>
+    public int BufferIndex => _start;
+
+    /// <summary>Bytes already consumed but still buffered: valid until the next Ensure, Skip or Dispose.</summary>
+    public ReadOnlySpan<byte> BufferSlice(int index, int count) => new(_buffer, index, count);
+
+    /// <summary>Consumes <paramref name="count"/> buffered bytes.</summary>
+    public void Advance(int count) => _start += count;
+
+    /// <summary>Consumes <paramref name="count"/> bytes, buffered or not. Returns false if the stream ends first.</summary>
+    public bool Skip(long count)
+    {
+        long buffered = _end - _start;
+        if (count <= buffered)
+        {
+            _start += (int)count;
+            return true;
+        }
+        count -= buffered;
+        _bufferOrigin += _end;
+        _start = _end = 0;
+        if (_stream.CanSeek)
+        {
+            long remaining = _stream.Length - _stream.Position;
+            long step = Math.Min(count, remaining);
+            _stream.Seek(step, SeekOrigin.Current);
+            _bufferOrigin += step;
+            return step == count;
+        }
+        while (count > 0)
+        {
+            int read = _stream.Read(_buffer, 0, (int)Math.Min(count, _buffer.Length));
+            if (read <= 0)
+            {
+                _endOfStream = true;
+                return false;
+            }
+            count -= read;
+            _bufferOrigin += read;
+        }
+        return true;
+    }
+
+    private bool Fill(int count)
+    {
+        if (count > _buffer.Length - _start)
+        {
+            // Move the unconsumed tail to the front, into a bigger buffer if the record needs one.
+            int live = _end - _start;
+            byte[] target = count > _buffer.Length ? new byte[Math.Max(count, _buffer.Length * 2)] : _buffer;
+            Buffer.BlockCopy(_buffer, _start, target, 0, live);
+            _bufferOrigin += _start;
+            _buffer = target;
+            _start = 0;
+            _end = live;
+        }
+        while (_end - _start < count && !_endOfStream)
+        {
+            int read = _stream.Read(_buffer, _end, _buffer.Length - _end);
+            if (read <= 0)
+            {
+                _endOfStream = true;
+                break;
+            }
+            _end += read;
+        }
+        return _end - _start >= count;
+    }
+
+    public void Dispose() => _stream.Dispose();
+}

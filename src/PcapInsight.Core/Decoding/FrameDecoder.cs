@@ -1,0 +1,629 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using PcapInsight.Core.Capture;
+
+namespace PcapInsight.Core.Decoding;
+
+/// <summary>
+/// Decodes a frame into a reused <see cref="DecodedPacket"/>: link layer, IP (v4 with options, v6 with its
+/// extension-header chain), and TCP, UDP, ICMP or ICMPv6. It never throws and never allocates: bad bytes end
+/// in <see cref="DecodeStatus.Truncated"/> or <see cref="DecodeStatus.Malformed"/> with a <see cref="DecodeIssue"/>.
+/// </summary>
+/// <remarks>
+/// Link types: Ethernet (802.1Q/802.1ad stacks, 802.3 with LLC/SNAP, MPLS, PPPoE session), Linux SLL and SLL2,
+/// raw IP (12, 101, 228, 229), BSD NULL and OpenBSD LOOP, PPP, Cisco HDLC, NFLOG. Tunnels (GRE, IP-in-IP,
+/// VXLAN) are not opened: their outer datagram is what the analysis sees.
+/// </remarks>
+public static class FrameDecoder
+{
+    private const int MaxVlanTags = 8;
+    private const int MaxMplsLabels = 16;
+    private const int MaxIpv6ExtensionHeaders = 16;
+
+    /// <summary>True when the decoder understands frames of <paramref name="link"/>.</summary>
+    public static bool Supports(LinkType link) => link is LinkType.Ethernet or LinkType.LinuxSll or LinkType.LinuxSll2
+        or LinkType.Raw or LinkType.RawBsd12 or LinkType.Ipv4 or LinkType.Ipv6 or LinkType.Null or LinkType.Loop
+        or LinkType.Ppp or LinkType.CiscoHdlc or (LinkType)239;
+
+    /// <summary>Decodes <paramref name="frame"/>, overwriting every field of <paramref name="p"/>.</summary>
+    public static void Decode(ReadOnlySpan<byte> frame, LinkType link, ref DecodedPacket p)
+    {
+        p = default;
+        p.TcpOptions.WindowScale = -1;
+        switch (link)
+        {
+            case LinkType.Ethernet:
+                DecodeEthernet(frame, ref p);
+                break;
+            case LinkType.LinuxSll:
+                if (frame.Length < 16)
+                {
+                    SetLinkTruncated(ref p);
+                    return;
+                }
+                DecodeEtherType(frame, BinaryPrimitives.ReadUInt16BigEndian(frame[14..]), 16, ref p);
+                break;
+            case LinkType.LinuxSll2:
+                if (frame.Length < 20)
+                {
+                    SetLinkTruncated(ref p);
+                    return;
+                }
+                DecodeEtherType(frame, BinaryPrimitives.ReadUInt16BigEndian(frame), 20, ref p);
+                break;
+            case LinkType.Raw:
+            case LinkType.RawBsd12:
+            case LinkType.Ipv4:
+            case LinkType.Ipv6:
+                DecodeIpByVersion(frame, 0, ref p);
+                break;
+            case LinkType.Null:
+            case LinkType.Loop:
+                DecodeLoopback(frame, link, ref p);
+                break;
+            case LinkType.Ppp:
+                DecodePpp(frame, 0, ref p);
+                break;
+            case LinkType.CiscoHdlc:
+                if (frame.Length < 4)
+                {
+                    SetLinkTruncated(ref p);
+                    return;
+                }
+                DecodeEtherType(frame, BinaryPrimitives.ReadUInt16BigEndian(frame[2..]), 4, ref p);
+                break;
+            case (LinkType)239:
+                DecodeNflog(frame, ref p);
+                break;
+            default:
+                p.Status = DecodeStatus.UnsupportedLinkType;
+                break;
+        }
+    }
+
+    private static void DecodeEthernet(ReadOnlySpan<byte> frame, ref DecodedPacket p)
+    {
+        if (frame.Length < 14)
+        {
+            SetLinkTruncated(ref p);
+            return;
+        }
+        ushort type = BinaryPrimitives.ReadUInt16BigEndian(frame[12..]);
+        int offset = 14;
+        if (type < 0x0600)
+        {
+            // IEEE 802.3 length field: only LLC/SNAP (AA AA 03 + OUI) can carry an EtherType.
+            if (frame.Length < 22)
+            {
+                SetLinkTruncated(ref p);
+                return;
+            }
+            if (frame[14] != 0xAA || frame[15] != 0xAA || frame[16] != 0x03)
+            {
+                p.Status = DecodeStatus.NotIp;
+                return;
+            }
+            type = BinaryPrimitives.ReadUInt16BigEndian(frame[20..]);
+            offset = 22;
+        }
+        DecodeEtherType(frame, type, offset, ref p);
+    }
+
+    private static void DecodeEtherType(ReadOnlySpan<byte> frame, ushort type, int offset, ref DecodedPacket p)
+    {
+        for (int tags = 0; type is 0x8100 or 0x88A8 or 0x9100 or 0x9200; tags++)
+        {
+            if (tags == MaxVlanTags || frame.Length < offset + 4)
+            {
+                SetLinkTruncated(ref p);
+                return;
+            }
+            if (p.VlanCount == 0)
+            {
+                p.VlanId = (ushort)(BinaryPrimitives.ReadUInt16BigEndian(frame[offset..]) & 0x0FFF);
+            }
+            p.VlanCount++;
+            type = BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + 2)..]);
+            offset += 4;
+        }
+        p.EtherType = type;
+        switch (type)
+        {
+            case 0x0800:
+                DecodeIpv4(frame, offset, ref p);
+                return;
+            case 0x86DD:
+                DecodeIpv6(frame, offset, ref p);
+                return;
+            case 0x8847:
+            case 0x8848:
+                DecodeMpls(frame, offset, ref p);
+                return;
+            case 0x8864: // PPPoE session: 6-byte header, then a PPP protocol field.
+                if (frame.Length < offset + 8)
+                {
+                    SetLinkTruncated(ref p);
+                    return;
+                }
+                DecodePppProtocol(frame, BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + 6)..]), offset + 8, ref p);
+                return;
+            default:
+                p.Status = DecodeStatus.NotIp;
+                return;
+        }
+    }
+
+    private static void DecodeMpls(ReadOnlySpan<byte> frame, int offset, ref DecodedPacket p)
+    {
+        for (int i = 0; i < MaxMplsLabels; i++)
+        {
+            if (frame.Length < offset + 4)
+            {
+                SetLinkTruncated(ref p);
+                return;
+            }
+            bool bottom = (frame[offset + 2] & 0x01) != 0;
+            offset += 4;
+            if (bottom)
+            {
+                // No protocol field after the stack: the first nibble tells IP from a pseudowire control word (0).
+                if (frame.Length > offset && (frame[offset] >> 4) is 4 or 6)
+                {
+                    DecodeIpByVersion(frame, offset, ref p);
+                }
+                else
+                {
+                    p.Status = DecodeStatus.NotIp;
+                }
+                return;
+            }
+        }
+        p.Status = DecodeStatus.NotIp;
+    }
+
+    private static void DecodeLoopback(ReadOnlySpan<byte> frame, LinkType link, ref DecodedPacket p)
+    {
+        if (frame.Length < 4)
+        {
+            SetLinkTruncated(ref p);
+            return;
+        }
+        // NULL stores the address family in the capturing host's byte order, LOOP in network order. A family is a
+        // small number, so a value above 0xFFFF read little-endian means the host was big-endian.
+        uint family = link == LinkType.Loop ? BinaryPrimitives.ReadUInt32BigEndian(frame) : BinaryPrimitives.ReadUInt32LittleEndian(frame);
+        if (family > 0xFFFF)
+        {
+            family = BinaryPrimitives.ReverseEndianness(family);
+        }
+        switch (family)
+        {
+            case 2: // AF_INET everywhere
+                DecodeIpv4(frame, 4, ref p);
+                return;
+            case 10 or 24 or 28 or 30: // AF_INET6: Linux, NetBSD/OpenBSD, FreeBSD, macOS
+                DecodeIpv6(frame, 4, ref p);
+                return;
+            default:
+                p.Status = DecodeStatus.NotIp;
+                return;
+        }
+    }
+
+    private static void DecodePpp(ReadOnlySpan<byte> frame, int offset, ref DecodedPacket p)
+    {
+        if (frame.Length >= offset + 2 && frame[offset] == 0xFF && frame[offset + 1] == 0x03)
+        {
+            offset += 2; // HDLC-like address and control (RFC 1662)
+        }
+        if (frame.Length < offset + 1)
+        {
+            SetLinkTruncated(ref p);
+            return;
+        }
+        // A protocol field whose first byte is odd was compressed to one byte (RFC 1661, section 6.5).
+        if ((frame[offset] & 1) != 0)
+        {
+            DecodePppProtocol(frame, frame[offset], offset + 1, ref p);
+            return;
+        }
+        if (frame.Length < offset + 2)
+        {
+            SetLinkTruncated(ref p);
+            return;
+        }
+        DecodePppProtocol(frame, BinaryPrimitives.ReadUInt16BigEndian(frame[offset..]), offset + 2, ref p);
+    }
+
+    private static void DecodePppProtocol(ReadOnlySpan<byte> frame, ushort protocol, int offset, ref DecodedPacket p)
+    {
+        switch (protocol)
+        {
+            case 0x0021:
+                DecodeIpv4(frame, offset, ref p);
+                return;
+            case 0x0057:
+                DecodeIpv6(frame, offset, ref p);
+                return;
+            default:
+                p.Status = DecodeStatus.NotIp;
+                return;
+        }
+    }
+
+    private static void DecodeNflog(ReadOnlySpan<byte> frame, ref DecodedPacket p)
+    {
+        // NFLOG: family, version, resource id, then TLVs (length and type in host order, little-endian on the
+        // machines that write it), padded to 4 bytes. Type 9 (NFULA_PAYLOAD) holds the IP datagram.
+        if (frame.Length < 4)
+        {
+            SetLinkTruncated(ref p);
+            return;
+        }
+        int offset = 4;
+        while (offset + 4 <= frame.Length)
+        {
+            int length = BinaryPrimitives.ReadUInt16LittleEndian(frame[offset..]);
+            int type = BinaryPrimitives.ReadUInt16LittleEndian(frame[(offset + 2)..]) & 0x7FFF;
+            if (length < 4 || offset + length > frame.Length)
+            {
+                SetLinkTruncated(ref p);
+                return;
+            }
+            if (type == 9)
+            {
+                DecodeIpByVersion(frame[..(offset + length)], offset + 4, ref p);
+                return;
+            }
+            offset += (length + 3) & ~3;
+        }
+        p.Status = DecodeStatus.NotIp;
+    }
+
+    private static void DecodeIpByVersion(ReadOnlySpan<byte> frame, int offset, ref DecodedPacket p)
+    {
+        if (frame.Length <= offset)
+        {
+            SetLinkTruncated(ref p);
+            return;
+        }
+        switch (frame[offset] >> 4)
+        {
+            case 4:
+                DecodeIpv4(frame, offset, ref p);
+                return;
+            case 6:
+                DecodeIpv6(frame, offset, ref p);
+                return;
+            default:
+                SetMalformed(ref p, DecodeIssue.IpBadVersion);
+                return;
+        }
+    }
+
+    private static void DecodeIpv4(ReadOnlySpan<byte> frame, int offset, ref DecodedPacket p)
+    {
+        p.NetworkOffset = offset;
+        if (frame.Length < offset + 20)
+        {
+            SetTruncated(ref p, DecodeIssue.Ipv4Truncated);
+            return;
+        }
+        ReadOnlySpan<byte> ip = frame[offset..];
+        if (ip[0] >> 4 != 4)
+        {
+            SetMalformed(ref p, DecodeIssue.IpBadVersion);
+            return;
+        }
+        int headerLength = (ip[0] & 0x0F) * 4;
+        if (headerLength < 20)
+        {
+            SetMalformed(ref p, DecodeIssue.Ipv4HeaderLengthTooSmall);
+            return;
+        }
+        p.IpVersion = 4;
+        p.Src = IpAddr.FromIpv4(ip[12..]);
+        p.Dst = IpAddr.FromIpv4(ip[16..]);
+        p.Protocol = ip[9];
+        p.Ttl = ip[8];
+        p.IpId = BinaryPrimitives.ReadUInt16BigEndian(ip[4..]);
+        ushort flagsAndOffset = BinaryPrimitives.ReadUInt16BigEndian(ip[6..]);
+        p.DontFragment = (flagsAndOffset & 0x4000) != 0;
+        p.MoreFragments = (flagsAndOffset & 0x2000) != 0;
+        p.FragmentOffset = (flagsAndOffset & 0x1FFF) * 8;
+        p.IsFragment = p.MoreFragments || p.FragmentOffset != 0;
+        p.IpHeaderLength = headerLength;
+        int totalLength = BinaryPrimitives.ReadUInt16BigEndian(ip[2..]);
+        if (totalLength == 0 && p.FragmentOffset == 0)
+        {
+            // Linux TSO hands the capture super-segments with total length 0; the frame length is the truth.
+            totalLength = ip.Length;
+        }
+        if (totalLength < headerLength)
+        {
+            SetMalformed(ref p, DecodeIssue.Ipv4TotalLengthTooSmall);
+            return;
+        }
+        p.IpTotalLength = totalLength;
+        if (ip.Length < headerLength)
+        {
+            SetTruncated(ref p, DecodeIssue.Ipv4Truncated);
+            return;
+        }
+        p.TrailerLength = Math.Max(0, ip.Length - totalLength);
+        if (p.FragmentOffset != 0)
+        {
+            return; // A later fragment: its bytes continue a transport header we do not have here.
+        }
+        DecodeTransport(frame, offset + headerLength, totalLength - headerLength, ref p);
+    }
+
+    private static void DecodeIpv6(ReadOnlySpan<byte> frame, int offset, ref DecodedPacket p)
+    {
+        p.NetworkOffset = offset;
+        if (frame.Length < offset + 40)
+        {
+            SetTruncated(ref p, DecodeIssue.Ipv6Truncated);
+            return;
+        }
+        ReadOnlySpan<byte> ip = frame[offset..];
+        if (ip[0] >> 4 != 6)
+        {
+            SetMalformed(ref p, DecodeIssue.IpBadVersion);
+            return;
+        }
+        p.IpVersion = 6;
+        p.Src = IpAddr.FromIpv6(ip[8..]);
+        p.Dst = IpAddr.FromIpv6(ip[24..]);
+        p.Ttl = ip[7];
+        int payloadLength = BinaryPrimitives.ReadUInt16BigEndian(ip[4..]);
+        if (payloadLength == 0)
+        {
+            payloadLength = ip.Length - 40; // jumbogram or offload: take what the frame holds
+        }
+        p.IpTotalLength = 40 + payloadLength;
+        p.TrailerLength = Math.Max(0, ip.Length - p.IpTotalLength);
+        byte next = ip[6];
+        int headerEnd = 40;
+        for (int i = 0; ; i++)
+        {
+            if (i == MaxIpv6ExtensionHeaders)
+            {
+                SetMalformed(ref p, DecodeIssue.Ipv6BadExtensionHeader);
+                return;
+            }
+            int extensionLength;
+            switch (next)
+            {
+                case 0:   // hop-by-hop options
+                case 43:  // routing
+                case 60:  // destination options
+                case 135: // mobility
+                case 139: // HIP
+                case 140: // shim6
+                    if (ip.Length < headerEnd + 2)
+                    {
+                        SetTruncated(ref p, DecodeIssue.Ipv6Truncated);
+                        return;
+                    }
+                    extensionLength = (ip[headerEnd + 1] + 1) * 8;
+                    break;
+                case 51: // authentication header counts 4-byte words, minus 2
+                    if (ip.Length < headerEnd + 2)
+                    {
+                        SetTruncated(ref p, DecodeIssue.Ipv6Truncated);
+                        return;
+                    }
+                    extensionLength = (ip[headerEnd + 1] + 2) * 4;
+                    break;
+                case 44: // fragment
+                    if (ip.Length < headerEnd + 8)
+                    {
+                        SetTruncated(ref p, DecodeIssue.Ipv6Truncated);
+                        return;
+                    }
+                    extensionLength = 8;
+                    ushort offsetAndFlags = BinaryPrimitives.ReadUInt16BigEndian(ip[(headerEnd + 2)..]);
+                    p.HasIpv6FragmentHeader = true;
+                    p.FragmentOffset = offsetAndFlags & 0xFFF8;
+                    p.MoreFragments = (offsetAndFlags & 1) != 0;
+                    p.IsFragment = p.MoreFragments || p.FragmentOffset != 0;
+                    p.IpId = BinaryPrimitives.ReadUInt32BigEndian(ip[(headerEnd + 4)..]);
+                    break;
+                default:
+                    p.Protocol = next;
+                    p.IpHeaderLength = headerEnd;
+                    if (headerEnd > p.IpTotalLength)
+                    {
+                        SetMalformed(ref p, DecodeIssue.Ipv6BadExtensionHeader);
+                        return;
+                    }
+                    if (p.FragmentOffset != 0 || next == 59)
+                    {
+                        return; // a later fragment, or "no next header"
+                    }
+                    DecodeTransport(frame, offset + headerEnd, p.IpTotalLength - headerEnd, ref p);
+                    return;
+            }
+            next = ip[headerEnd];
+            headerEnd += extensionLength;
+            if (headerEnd > p.IpTotalLength && headerEnd > ip.Length)
+            {
+                SetMalformed(ref p, DecodeIssue.Ipv6BadExtensionHeader);
+                return;
+            }
+            if (p.FragmentOffset != 0)
+            {
+                p.Protocol = next;
+                p.IpHeaderLength = headerEnd;
+                return;
+            }
+        }
+    }
+
+    /// <summary>Decodes the transport header at <paramref name="offset"/>; <paramref name="length"/> is what IP says it spans.</summary>
+    private static void DecodeTransport(ReadOnlySpan<byte> frame, int offset, int length, ref DecodedPacket p)
+    {
+        p.TransportOffset = offset;
+        int captured = Math.Max(0, Math.Min(length, frame.Length - offset));
+        switch (p.Protocol)
+        {
+            case 6:
+                DecodeTcp(frame.Slice(offset, captured), offset, length, ref p);
+                return;
+            case 17:
+            case 136: // UDP-Lite has the same header
+                if (captured < 8)
+                {
+                    SetTruncated(ref p, DecodeIssue.UdpTruncated);
+                    return;
+                }
+                ReadOnlySpan<byte> udp = frame.Slice(offset, captured);
+                p.HasTransport = true;
+                p.SrcPort = BinaryPrimitives.ReadUInt16BigEndian(udp);
+                p.DstPort = BinaryPrimitives.ReadUInt16BigEndian(udp[2..]);
+                p.UdpLength = BinaryPrimitives.ReadUInt16BigEndian(udp[4..]);
+                p.PayloadOffset = offset + 8;
+                // A first fragment carries only part of the datagram: the IP length, not the UDP length, bounds it.
+                p.PayloadLength = p.IsFragment ? length - 8 : Math.Max(0, Math.Min(p.UdpLength, length) - 8);
+                p.CapturedPayloadLength = Math.Min(p.PayloadLength, captured - 8);
+                return;
+            case 1:
+            case 58:
+                if (captured < 4)
+                {
+                    SetTruncated(ref p, DecodeIssue.IcmpTruncated);
+                    return;
+                }
+                p.HasTransport = true;
+                p.IcmpType = frame[offset];
+                p.IcmpCode = frame[offset + 1];
+                if (captured >= 8)
+                {
+                    if (p.Protocol == 1 && p.IcmpType == 3 && p.IcmpCode == 4)
+                    {
+                        p.IcmpMtu = BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + 6)..]);
+                    }
+                    else if (p.Protocol == 58 && p.IcmpType == 2)
+                    {
+                        p.IcmpMtu = (int)Math.Min(BinaryPrimitives.ReadUInt32BigEndian(frame[(offset + 4)..]), int.MaxValue);
+                    }
+                }
+                p.PayloadOffset = offset + Math.Min(8, captured);
+                p.PayloadLength = Math.Max(0, length - 8);
+                p.CapturedPayloadLength = Math.Max(0, captured - 8);
+                return;
+            default:
+                p.PayloadOffset = offset;
+                p.PayloadLength = length;
+                p.CapturedPayloadLength = captured;
+                return;
+        }
+    }
+
+    private static void DecodeTcp(ReadOnlySpan<byte> tcp, int offset, int length, ref DecodedPacket p)
+    {
+        if (tcp.Length < 20)
+        {
+            SetTruncated(ref p, DecodeIssue.TcpTruncated);
+            return;
+        }
+        p.SrcPort = BinaryPrimitives.ReadUInt16BigEndian(tcp);
+        p.DstPort = BinaryPrimitives.ReadUInt16BigEndian(tcp[2..]);
+        p.Seq = BinaryPrimitives.ReadUInt32BigEndian(tcp[4..]);
+        p.Ack = BinaryPrimitives.ReadUInt32BigEndian(tcp[8..]);
+        int headerLength = (tcp[12] >> 4) * 4;
+        p.Flags = (TcpFlags)(((tcp[12] & 0x01) << 8) | tcp[13]);
+        p.Window = BinaryPrimitives.ReadUInt16BigEndian(tcp[14..]);
+        p.UrgentPointer = BinaryPrimitives.ReadUInt16BigEndian(tcp[18..]);
+        p.TcpHeaderLength = headerLength;
+        if (headerLength < 20 || (headerLength > length && !p.IsFragment))
+        {
+            SetMalformed(ref p, DecodeIssue.TcpBadDataOffset);
+            return;
+        }
+        if (tcp.Length < headerLength)
+        {
+            SetTruncated(ref p, DecodeIssue.TcpTruncated);
+            return;
+        }
+        p.HasTransport = true;
+        ReadTcpOptions(tcp[20..headerLength], ref p.TcpOptions);
+        p.PayloadOffset = offset + headerLength;
+        p.PayloadLength = Math.Max(0, length - headerLength);
+        p.CapturedPayloadLength = Math.Max(0, Math.Min(p.PayloadLength, tcp.Length - headerLength));
+    }
+
+    /// <summary>Reads MSS, window scale, SACK-permitted, SACK blocks and timestamps; stops at an impossible length.</summary>
+    internal static void ReadTcpOptions(ReadOnlySpan<byte> options, ref TcpOptionsSummary o)
+    {
+        int i = 0;
+        while (i < options.Length)
+        {
+            byte kind = options[i];
+            if (kind == 0)
+            {
+                return; // end of option list
+            }
+            if (kind == 1)
+            {
+                i++; // no-operation
+                continue;
+            }
+            if (i + 1 >= options.Length)
+            {
+                o.Malformed = true;
+                return;
+            }
+            int length = options[i + 1];
+            if (length < 2 || i + length > options.Length)
+            {
+                o.Malformed = true;
+                return;
+            }
+            ReadOnlySpan<byte> value = options.Slice(i + 2, length - 2);
+            switch (kind)
+            {
+                case 2 when value.Length == 2:
+                    o.Mss = BinaryPrimitives.ReadUInt16BigEndian(value);
+                    break;
+                case 3 when value.Length == 1:
+                    // RFC 7323 section 2.3: a shift above 14 is used as 14.
+                    o.WindowScale = (sbyte)Math.Min(value[0], (byte)14);
+                    break;
+                case 4:
+                    o.SackPermitted = true;
+                    break;
+                case 5:
+                    int blocks = Math.Min(4, value.Length / 8);
+                    for (int b = 0; b < blocks; b++)
+                    {
+                        o.Sack[2 * b] = BinaryPrimitives.ReadUInt32BigEndian(value[(8 * b)..]);
+                        o.Sack[2 * b + 1] = BinaryPrimitives.ReadUInt32BigEndian(value[(8 * b + 4)..]);
+                    }
+                    o.SackBlockCount = (byte)blocks;
+                    break;
+                case 8 when value.Length == 8:
+                    o.HasTimestamps = true;
+                    o.TsVal = BinaryPrimitives.ReadUInt32BigEndian(value);
+                    o.TsEcr = BinaryPrimitives.ReadUInt32BigEndian(value[4..]);
+                    break;
+            }
+            i += length;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SetLinkTruncated(ref DecodedPacket p) => SetTruncated(ref p, DecodeIssue.LinkTruncated);
+
+    private static void SetTruncated(ref DecodedPacket p, DecodeIssue issue)
+    {
+        p.Status = DecodeStatus.Truncated;
+        p.Issue = issue;
+    }
+
+    private static void SetMalformed(ref DecodedPacket p, DecodeIssue issue)
+    {
+        p.Status = DecodeStatus.Malformed;
+        p.Issue = issue;
+    }
+}

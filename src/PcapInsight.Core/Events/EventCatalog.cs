@@ -1,0 +1,69 @@
+namespace PcapInsight.Core.Events;
+
+/// <summary>
+/// The one table of event names, severities, explanations and advice. Report writers, <c>--fail-on</c> and the
+/// tests all read it; a released name never changes (CONTRACT.md).
+/// </summary>
+public static class EventCatalog
+{
+    private static readonly EventInfo[] ByKind = Build();
+
+    /// <summary>Every event, in enum order.</summary>
+    public static IReadOnlyList<EventInfo> All { get; } = ByKind.Where(e => e is not null && e.Kind != EventKind.None).ToArray();
+
+    /// <summary>The row for <paramref name="kind"/>.</summary>
+    public static EventInfo Get(EventKind kind) => ByKind[(int)kind];
+
+    /// <summary>The row named <paramref name="name"/>, or null.</summary>
+    public static EventInfo? Find(string name) => All.FirstOrDefault(e => e.Name == name);
+
+    private static EventInfo[] Build()
+    {
+        EventInfo[] rows =
+        [
+            new(EventKind.CaptureTruncated, "capture.truncated", Severity.Warning,
+                "The capture file ends in the middle of a record: it was cut off while being written or copied.",
+                "Everything before the cut was analysed. Stop tcpdump with SIGINT (not SIGKILL) and let it flush; copy the file only after the capture has ended.",
+                EventPolicy.LogAll),
+            new(EventKind.CaptureDamaged, "capture.damaged", Severity.Error,
+                "A record header in the capture file is impossible (a length past any limit, a block whose lengths disagree, an unreadable section): reading stopped there.",
+                "Everything before the damage was analysed. The file was corrupted in storage or transfer, or written by a faulty tool; re-capture if the rest matters.",
+                EventPolicy.LogAll),
+            new(EventKind.CaptureSnaplenCut, "capture.snaplen_cut", Severity.Info,
+                "Frames were captured shorter than they were on the wire (snapshot length): headers are intact but payload bytes are missing.",
+                "Timing, window and loss analysis still work. To follow streams byte for byte, capture with 'tcpdump -s 0'.",
+                EventPolicy.LogAll),
+            new(EventKind.CaptureInterfaceDrops, "capture.interface_drops", Severity.Warning,
+                "The capturing interface or kernel reported frames it dropped before they reached the file (pcapng interface statistics).",
+                "Missing frames in the capture are not necessarily lost on the network. Capture with a bigger buffer ('tcpdump -B'), a capture filter, or write to faster storage.",
+                EventPolicy.LogAll),
+            new(EventKind.CaptureUnsupportedLinkType, "capture.unsupported_linktype", Severity.Warning,
+                "Frames of a link type PcapInsight does not decode were counted but not analysed.",
+                "Capture on an Ethernet, Linux cooked (-i any) or raw IP interface, or convert the file with a tool that strips the link header.",
+                EventPolicy.LogAll),
+            new(EventKind.CaptureTimeBackwards, "capture.time_backwards", Severity.Info,
+                "A frame's timestamp is earlier than the frame before it (clock step, merged interfaces, or reordering in the capture path).",
+                "Durations that span this point are unreliable. Capture with a monotonic clock source, or merge files with 'mergecap' so frames are in time order.",
+                EventPolicy.Sampled),
+            new(EventKind.CaptureMalformedPacket, "capture.malformed_packet", Severity.Warning,
+                "A frame's headers are cut short or impossible (bad IP version or length, TCP header past the segment); it was counted and skipped.",
+                "A handful come from capture tools or fuzzing; many point at a capture path that corrupts frames. Open the frame in Wireshark by its number.",
+                EventPolicy.Sampled),
+            new(EventKind.CaptureFlowTableFull, "capture.flow_table_full", Severity.Warning,
+                "The flow table reached its limit; the least recently active flows were closed early to make room.",
+                "Flows closed early are reported in parts. Raise --max-flows if memory allows, or lower --flow-timeout so idle flows expire sooner.",
+                EventPolicy.LogAll),
+            new(EventKind.CaptureEventsLimited, "capture.events_limited", Severity.Info,
+                "More events occurred than --max-events allows rows for; the rest were counted (summary.json has every count) but not listed.",
+                "Raise --max-events to list them all, or narrow the capture.",
+                EventPolicy.LogAll),
+        ];
+        var byKind = new EventInfo[Enum.GetValues<EventKind>().Length];
+        foreach (EventInfo row in rows)
+        {
+            byKind[(int)row.Kind] = row;
+        }
+        byKind[0] = new EventInfo(EventKind.None, "none.none", Severity.Info, "", "", EventPolicy.CountOnly);
+        return byKind;
+    }
+}

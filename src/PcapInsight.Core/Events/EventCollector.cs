@@ -1,0 +1,87 @@
+namespace PcapInsight.Core.Events;
+
+/// <summary>
+/// The single gate every event passes through: it counts each kind in full, then applies the kind's
+/// <see cref="EventPolicy"/> and the global row limit to decide which rows are kept (Zeek's <c>Reporter::Weird</c>).
+/// </summary>
+public sealed class EventCollector
+{
+    /// <summary>Rows kept in full for a <see cref="EventPolicy.Sampled"/> kind before it escalates to 1,000th, 10,000th...</summary>
+    public const int SampledFullRows = 100;
+
+    private readonly long[] _counts = new long[Enum.GetValues<EventKind>().Length];
+    private readonly List<AnalysisEvent> _rows = new();
+    private readonly int _maxRows;
+    private long _dropped;
+
+    /// <summary>Creates a collector that keeps at most <paramref name="maxRows"/> rows.</summary>
+    public EventCollector(int maxRows) => _maxRows = maxRows;
+
+    /// <summary>The kept rows, in the order reported.</summary>
+    public IReadOnlyList<AnalysisEvent> Rows => _rows;
+
+    /// <summary>Occurrences of <paramref name="kind"/>, before any limiting.</summary>
+    public long Count(EventKind kind) => _counts[(int)kind];
+
+    /// <summary>Rows counted but not kept because of the global limit.</summary>
+    public long RowsOverLimit => _dropped;
+
+    /// <summary>Every kind that occurred, with its full count, in catalogue order.</summary>
+    public IEnumerable<(EventInfo Info, long Count)> Counts()
+    {
+        foreach (EventInfo info in EventCatalog.All)
+        {
+            long count = _counts[(int)info.Kind];
+            if (count > 0)
+            {
+                yield return (info, count);
+            }
+        }
+    }
+
+    /// <summary>Counts <paramref name="e"/> and keeps it as a row if its policy and the limit allow.</summary>
+    public void Report(in AnalysisEvent e)
+    {
+        long n = ++_counts[(int)e.Kind];
+        EventPolicy policy = EventCatalog.Get(e.Kind).Policy;
+        bool keep = policy switch
+        {
+            EventPolicy.LogAll => true,
+            EventPolicy.Sampled => n <= SampledFullRows || IsPowerOfTenFrom1000(n),
+            _ => false,
+        };
+        if (!keep)
+        {
+            return;
+        }
+        if (_rows.Count >= _maxRows)
+        {
+            _dropped++;
+            return;
+        }
+        _rows.Add(e);
+    }
+
+    /// <summary>Counts an occurrence without building a row (for kinds whose policy keeps none).</summary>
+    public bool WouldKeep(EventKind kind)
+    {
+        EventPolicy policy = EventCatalog.Get(kind).Policy;
+        long next = _counts[(int)kind] + 1;
+        return policy == EventPolicy.LogAll || (policy == EventPolicy.Sampled && (next <= SampledFullRows || IsPowerOfTenFrom1000(next)));
+    }
+
+    /// <summary>Counts an occurrence whose row would not be kept anyway.</summary>
+    public void CountOnly(EventKind kind) => _counts[(int)kind]++;
+
+    private static bool IsPowerOfTenFrom1000(long n)
+    {
+        for (long p = 1000; p <= n && p > 0; p *= 10)
+        {
+            if (p == n)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,30 @@
+namespace PcapInsight.Core.Events;
+
+/// <summary>
+/// Every event PcapInsight can report. Names, severities and explanations live in <see cref="EventCatalog"/>;
+/// adding one means one member here, one catalogue row and one test that makes it happen (Suricata's
+/// <c>decode-events.h</c> / <c>decode-events.c</c> pairing).
+/// </summary>
+public enum EventKind : ushort
+{
+    /// <summary>No event.</summary>
+    None = 0,
+    /// <summary><c>capture.truncated</c></summary>
+    CaptureTruncated,
+    /// <summary><c>capture.damaged</c></summary>
+    CaptureDamaged,
+    /// <summary><c>capture.snaplen_cut</c></summary>
+    CaptureSnaplenCut,
+    /// <summary><c>capture.interface_drops</c></summary>
+    CaptureInterfaceDrops,
+    /// <summary><c>capture.unsupported_linktype</c></summary>
+    CaptureUnsupportedLinkType,
+    /// <summary><c>capture.time_backwards</c></summary>
+    CaptureTimeBackwards,
+    /// <summary><c>capture.malformed_packet</c></summary>
+    CaptureMalformedPacket,
+    /// <summary><c>capture.flow_table_full</c></summary>
+    CaptureFlowTableFull,
+    /// <summary><c>capture.events_limited</c></summary>
+    CaptureEventsLimited,
+}

@@ -1,0 +1,134 @@
+using PcapInsight.Core.Decoding;
+
+namespace PcapInsight.Core.Flows;
+
+/// <summary>
+/// One conversation: a TCP connection, a UDP flow, or the packets of another IP protocol between two hosts.
+/// Allocated once per flow, updated in place for every packet.
+/// </summary>
+/// <remarks>
+/// The client is the side that sent the first SYN; when the handshake was not captured it is the sender of the
+/// first packet seen, or the receiver of a SYN-ACK seen first (gopacket warns that direction guessed from a
+/// capture "might be wrong if packets are not received in order").
+/// </remarks>
+public sealed class Flow
+{
+    internal Flow? OlderByActivity;  // LRU list: towards the least recently active flow
+    internal Flow? NewerByActivity;  // LRU list: towards the most recently active flow
+
+    /// <summary>Stable id within one report, numbered from 1 in order of first packet.</summary>
+    public int Id { get; internal set; }
+
+    /// <summary>The canonical key.</summary>
+    public FlowKey Key { get; internal set; }
+
+    /// <summary>IP protocol number.</summary>
+    public byte Protocol => Key.Protocol;
+
+    /// <summary>Client address.</summary>
+    public IpAddr Client { get; internal set; }
+
+    /// <summary>Client port.</summary>
+    public ushort ClientPort { get; internal set; }
+
+    /// <summary>Server address.</summary>
+    public IpAddr Server { get; internal set; }
+
+    /// <summary>Server port.</summary>
+    public ushort ServerPort { get; internal set; }
+
+    /// <summary>True when the client is endpoint A of the key.</summary>
+    internal bool ClientIsA { get; set; }
+
+    /// <summary>Time of the first packet (ns since the epoch).</summary>
+    public long FirstTimeNs { get; internal set; }
+
+    /// <summary>Time of the last packet.</summary>
+    public long LastTimeNs { get; internal set; }
+
+    /// <summary>Frame number of the first packet.</summary>
+    public long FirstFrame { get; internal set; }
+
+    /// <summary>File index of the first packet.</summary>
+    public int FirstFileIndex { get; internal set; }
+
+    /// <summary>Packets from client to server.</summary>
+    public long PacketsC2S { get; internal set; }
+
+    /// <summary>Packets from server to client.</summary>
+    public long PacketsS2C { get; internal set; }
+
+    /// <summary>Frame bytes on the wire from client to server (original lengths, as tshark's conversation table counts).</summary>
+    public long BytesC2S { get; internal set; }
+
+    /// <summary>Frame bytes on the wire from server to client.</summary>
+    public long BytesS2C { get; internal set; }
+
+    /// <summary>Transport payload bytes from client to server (TCP data, UDP data), retransmissions included.</summary>
+    public long PayloadBytesC2S { get; internal set; }
+
+    /// <summary>Transport payload bytes from server to client.</summary>
+    public long PayloadBytesS2C { get; internal set; }
+
+    /// <summary>How the flow ended.</summary>
+    public FlowCloseReason Close { get; internal set; }
+
+    /// <summary>TCP facts from the handshake and the flags; null for other protocols.</summary>
+    public TcpFlowFacts? Tcp { get; internal set; }
+}
+
+/// <summary>What the handshake and the flags tell about a TCP connection.</summary>
+public sealed class TcpFlowFacts
+{
+    /// <summary>MSS the client announced in its SYN; 0 when unknown.</summary>
+    public int MssC2S { get; internal set; }
+
+    /// <summary>MSS the server announced in its SYN-ACK; 0 when unknown.</summary>
+    public int MssS2C { get; internal set; }
+
+    /// <summary>Window scale shift the client announced; -1 when unknown (handshake not captured, or not offered).</summary>
+    public int WindowScaleC2S { get; internal set; } = -1;
+
+    /// <summary>Window scale shift the server announced; -1 when unknown.</summary>
+    public int WindowScaleS2C { get; internal set; } = -1;
+
+    /// <summary>True when the client's SYN was captured.</summary>
+    public bool SawSyn { get; internal set; }
+
+    /// <summary>True when the server's SYN-ACK was captured.</summary>
+    public bool SawSynAck { get; internal set; }
+
+    /// <summary>Client's initial sequence number (valid when <see cref="SawSyn"/>).</summary>
+    public uint ClientIsn { get; internal set; }
+
+    /// <summary>Sequence number of the first segment seen from the client (Wireshark's base_seq).</summary>
+    internal uint BaseSeqC2S { get; set; }
+
+    internal bool HasBaseSeqC2S { get; set; }
+
+    /// <summary>Sequence number of the first segment seen from the server.</summary>
+    internal uint BaseSeqS2C { get; set; }
+
+    internal bool HasBaseSeqS2C { get; set; }
+
+    /// <summary>Time of the client's SYN.</summary>
+    internal long SynTimeNs { get; set; }
+
+    /// <summary>Time of the SYN-ACK.</summary>
+    internal long SynAckTimeNs { get; set; }
+
+    /// <summary>
+    /// Initial RTT: SYN to the client's first ACK after the SYN-ACK, as Wireshark's <c>tcp.analysis.initial_rtt</c>;
+    /// -1 when the handshake was not captured whole.
+    /// </summary>
+    public long InitialRttNs { get; internal set; } = -1;
+
+    /// <summary>FIN seen from the client.</summary>
+    public bool FinC2S { get; internal set; }
+
+    /// <summary>FIN seen from the server.</summary>
+    public bool FinS2C { get; internal set; }
+
+    /// <summary>RST seen (either side).</summary>
+    public bool Reset { get; internal set; }
+}

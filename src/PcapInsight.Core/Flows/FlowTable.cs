@@ -1,0 +1,285 @@
+using PcapInsight.Core.Capture;
+using PcapInsight.Core.Decoding;
+
+namespace PcapInsight.Core.Flows;
+
+/// <summary>
+/// The bidirectional flow table: finds or creates the flow of each IP packet, keeps its counters, expires idle
+/// flows by capture time and evicts the least recently active flow when full. Flows leave the table into
+/// <see cref="Finished"/>.
+/// </summary>
+/// <remarks>
+/// A doubly linked list ordered by last activity gives both expiry (walk from the oldest until one is still
+/// fresh) and eviction (drop the oldest) in O(1) per flow; touching a flow on each packet is two pointer moves.
+/// </remarks>
+public sealed class FlowTable
+{
+    private readonly Dictionary<FlowKey, Flow> _flows = new();
+    private readonly List<Flow> _finished = new();
+    private readonly int _maxFlows;
+    private readonly long _idleTimeoutNs;
+    private Flow? _oldest;
+    private Flow? _newest;
+    private int _nextId = 1;
+
+    /// <summary>Creates an empty table.</summary>
+    public FlowTable(FlowTableOptions options)
+    {
+        options.Validate();
+        _maxFlows = options.MaxFlows;
+        _idleTimeoutNs = (long)(options.IdleTimeout.TotalMilliseconds * 1_000_000);
+    }
+
+    /// <summary>Flows that have left the table, in the order they left.</summary>
+    public IReadOnlyList<Flow> Finished => _finished;
+
+    /// <summary>Flows in the table now.</summary>
+    public int ActiveCount => _flows.Count;
+
+    /// <summary>Most flows held at once.</summary>
+    public int PeakActive { get; private set; }
+
+    /// <summary>Flows closed early because the table was full.</summary>
+    public long Evicted { get; private set; }
+
+    /// <summary>Flows closed because they were idle past the timeout.</summary>
+    public long Expired { get; private set; }
+
+    /// <summary>Flows created so far.</summary>
+    public int Created => _nextId - 1;
+
+    /// <summary>
+    /// Finds or creates the flow of <paramref name="p"/> (an IP packet with addresses) and counts the packet.
+    /// <paramref name="fromClient"/> tells the packet's direction; <paramref name="evicted"/> is true when making
+    /// room closed another flow.
+    /// </summary>
+    public Flow Update(in DecodedPacket p, in CaptureInfo info, out bool fromClient, out bool evicted)
+    {
+        evicted = false;
+        FlowKey key = FlowKey.From(p, out bool sourceIsA);
+        bool pureSyn = p.Protocol == 6 && p.HasTransport && (p.Flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn;
+        if (_flows.TryGetValue(key, out Flow? flow) && pureSyn && IsNewConnection(flow, p, sourceIsA))
+        {
+            Finish(flow, FlowCloseReason.Reused);
+            flow = null;
+        }
+        if (flow is null)
+        {
+            if (_flows.Count >= _maxFlows)
+            {
+                Finish(_oldest!, FlowCloseReason.Evicted);
+                Evicted++;
+                evicted = true;
+            }
+            flow = Create(key, sourceIsA, p, info);
+        }
+        else
+        {
+            MoveToNewest(flow);
+        }
+
+        fromClient = sourceIsA == flow.ClientIsA;
+        flow.LastTimeNs = Math.Max(flow.LastTimeNs, info.TimestampNs);
+        if (fromClient)
+        {
+            flow.PacketsC2S++;
+            flow.BytesC2S += info.OriginalLength;
+            flow.PayloadBytesC2S += p.PayloadLength;
+        }
+        else
+        {
+            flow.PacketsS2C++;
+            flow.BytesS2C += info.OriginalLength;
+            flow.PayloadBytesS2C += p.PayloadLength;
+        }
+        if (flow.Tcp is { } tcp && p.HasTransport)
+        {
+            UpdateTcp(tcp, p, fromClient, info.TimestampNs);
+        }
+        return flow;
+    }
+
+    /// <summary>Closes every flow idle since before <paramref name="nowNs"/> minus the idle timeout.</summary>
+    public void Expire(long nowNs)
+    {
+        long cutoff = nowNs - _idleTimeoutNs;
+        while (_oldest is { } oldest && oldest.LastTimeNs < cutoff)
+        {
+            Expired++;
+            Finish(oldest, FlowCloseReason.Timeout);
+        }
+    }
+
+    /// <summary>Closes every remaining flow at the end of the capture.</summary>
+    public void FinishAll()
+    {
+        while (_oldest is { } oldest)
+        {
+            Finish(oldest, FlowCloseReason.Open);
+        }
+    }
+
+    /// <summary>
+    /// Wireshark's rule for a reused 5-tuple (<c>packet-tcp.c</c>): a SYN whose sequence number differs from the
+    /// first one seen in that direction starts a new connection. A retransmitted SYN has the same number.
+    /// </summary>
+    private static bool IsNewConnection(Flow flow, in DecodedPacket p, bool sourceIsA)
+    {
+        TcpFlowFacts tcp = flow.Tcp!;
+        bool fromClient = sourceIsA == flow.ClientIsA;
+        return fromClient
+            ? tcp.HasBaseSeqC2S && tcp.BaseSeqC2S != p.Seq
+            : tcp.HasBaseSeqS2C && tcp.BaseSeqS2C != p.Seq;
+    }
+
+    private static void UpdateTcp(TcpFlowFacts tcp, in DecodedPacket p, bool fromClient, long timeNs)
+    {
+        TcpFlags flags = p.Flags;
+        if (fromClient)
+        {
+            if (!tcp.HasBaseSeqC2S)
+            {
+                tcp.HasBaseSeqC2S = true;
+                tcp.BaseSeqC2S = p.Seq;
+            }
+        }
+        else if (!tcp.HasBaseSeqS2C)
+        {
+            tcp.HasBaseSeqS2C = true;
+            tcp.BaseSeqS2C = p.Seq;
+        }
+        if ((flags & TcpFlags.Syn) != 0)
+        {
+            if ((flags & TcpFlags.Ack) == 0 && fromClient)
+            {
+                if (!tcp.SawSyn)
+                {
+                    tcp.SawSyn = true;
+                    tcp.ClientIsn = p.Seq;
+                    tcp.SynTimeNs = timeNs;
+                }
+                tcp.MssC2S = p.TcpOptions.Mss;
+                tcp.WindowScaleC2S = p.TcpOptions.WindowScale;
+            }
+            else if ((flags & TcpFlags.Ack) != 0 && !fromClient)
+            {
+                if (!tcp.SawSynAck)
+                {
+                    tcp.SawSynAck = true;
+                    tcp.SynAckTimeNs = timeNs;
+                }
+                tcp.MssS2C = p.TcpOptions.Mss;
+                tcp.WindowScaleS2C = p.TcpOptions.WindowScale;
+            }
+        }
+        else if (fromClient && (flags & TcpFlags.Ack) != 0 && tcp.SawSyn && tcp.SawSynAck && tcp.InitialRttNs < 0)
+        {
+            tcp.InitialRttNs = timeNs - tcp.SynTimeNs;
+        }
+        if ((flags & TcpFlags.Fin) != 0)
+        {
+            if (fromClient)
+            {
+                tcp.FinC2S = true;
+            }
+            else
+            {
+                tcp.FinS2C = true;
+            }
+        }
+        if ((flags & TcpFlags.Rst) != 0)
+        {
+            tcp.Reset = true;
+        }
+    }
+
+    private Flow Create(FlowKey key, bool sourceIsA, in DecodedPacket p, in CaptureInfo info)
+    {
+        // The client sends the SYN; a SYN-ACK seen first means its receiver is the client. Otherwise: first sender.
+        bool synAckFirst = p.Protocol == 6 && p.HasTransport && (p.Flags & (TcpFlags.Syn | TcpFlags.Ack)) == (TcpFlags.Syn | TcpFlags.Ack);
+        bool clientIsSource = !synAckFirst;
+        var flow = new Flow
+        {
+            Id = _nextId++,
+            Key = key,
+            ClientIsA = clientIsSource == sourceIsA,
+            Client = clientIsSource ? p.Src : p.Dst,
+            ClientPort = clientIsSource ? p.SrcPort : p.DstPort,
+            Server = clientIsSource ? p.Dst : p.Src,
+            ServerPort = clientIsSource ? p.DstPort : p.SrcPort,
+            FirstTimeNs = info.TimestampNs,
+            LastTimeNs = info.TimestampNs,
+            FirstFrame = info.FrameNumber,
+            FirstFileIndex = info.FileIndex,
+            Tcp = p.Protocol == 6 ? new TcpFlowFacts() : null,
+        };
+        _flows.Add(key, flow);
+        AppendNewest(flow);
+        if (_flows.Count > PeakActive)
+        {
+            PeakActive = _flows.Count;
+        }
+        return flow;
+    }
+
+    private void Finish(Flow flow, FlowCloseReason reasonIfOpen)
+    {
+        _flows.Remove(flow.Key);
+        Unlink(flow);
+        FlowCloseReason fromFlags = flow.Tcp switch
+        {
+            { Reset: true } => FlowCloseReason.Reset,
+            { FinC2S: true, FinS2C: true } => FlowCloseReason.Fin,
+            { FinC2S: true } or { FinS2C: true } => FlowCloseReason.HalfClosed,
+            _ => FlowCloseReason.Open,
+        };
+        // What the packets said wins over how the flow left the table, except a half-closed flow that timed out.
+        flow.Close = fromFlags is FlowCloseReason.Reset or FlowCloseReason.Fin ? fromFlags
+            : reasonIfOpen != FlowCloseReason.Open ? reasonIfOpen : fromFlags;
+        _finished.Add(flow);
+    }
+
+    private void AppendNewest(Flow flow)
+    {
+        flow.OlderByActivity = _newest;
+        flow.NewerByActivity = null;
+        if (_newest is not null)
+        {
+            _newest.NewerByActivity = flow;
+        }
+        _newest = flow;
+        _oldest ??= flow;
+    }
+
+    private void MoveToNewest(Flow flow)
+    {
+        if (ReferenceEquals(flow, _newest))
+        {
+            return;
+        }
+        Unlink(flow);
+        AppendNewest(flow);
+    }
+
+    private void Unlink(Flow flow)
+    {
+        if (flow.OlderByActivity is not null)
+        {
+            flow.OlderByActivity.NewerByActivity = flow.NewerByActivity;
+        }
+        else
+        {
+            _oldest = flow.NewerByActivity;
+        }
+        if (flow.NewerByActivity is not null)
+        {
+            flow.NewerByActivity.OlderByActivity = flow.OlderByActivity;
+        }
+        else
+        {
+            _newest = flow.OlderByActivity;
+        }
+        flow.OlderByActivity = null;
+        flow.NewerByActivity = null;
+    }
+}

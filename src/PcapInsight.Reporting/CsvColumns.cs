@@ -1,0 +1,65 @@
+using CsvHelper;
+
+namespace PcapInsight.Reporting;
+
+/// <summary>One column of a CSV table: its header name and how a row writes its cell.</summary>
+/// <typeparam name="TRow">The row type.</typeparam>
+public sealed record CsvColumn<TRow>(string Name, Action<CsvWriter, TRow> Write);
+
+/// <summary>
+/// The column lists of flows.csv and events.csv: CONTRACT.md's required columns first, in its order, then our
+/// extensions. The order here is the order in the file; tests pin it.
+/// </summary>
+public static class CsvColumns
+{
+    /// <summary>flows.csv. An empty cell means "not known" (no handshake captured, or an analysis this build does not run).</summary>
+    public static IReadOnlyList<CsvColumn<FlowRow>> Flows { get; } =
+    [
+        new("flow_id", (w, r) => w.WriteField(r.FlowId, default)),
+        new("proto", (w, r) => w.WriteField(r.Proto)),
+        new("client", (w, r) => w.WriteField(r.Client)),
+        new("client_port", (w, r) => w.WriteField(r.ClientPort, default)),
+        new("server", (w, r) => w.WriteField(r.Server)),
+        new("server_port", (w, r) => w.WriteField(r.ServerPort, default)),
+        new("first_time", (w, r) => w.WriteField(r.FirstTime)),
+        new("last_time", (w, r) => w.WriteField(r.LastTime)),
+        new("packets_c2s", (w, r) => w.WriteField(r.PacketsC2S, default)),
+        new("packets_s2c", (w, r) => w.WriteField(r.PacketsS2C, default)),
+        new("bytes_c2s", (w, r) => w.WriteField(r.BytesC2S, default)),
+        new("bytes_s2c", (w, r) => w.WriteField(r.BytesS2C, default)),
+        new("mss_c2s", (w, r) => w.WriteField(r.MssC2S, default)),
+        new("mss_s2c", (w, r) => w.WriteField(r.MssS2C, default)),
+        new("wscale_c2s", (w, r) => w.WriteField(r.WscaleC2S, default)),
+        new("wscale_s2c", (w, r) => w.WriteField(r.WscaleS2C, default)),
+        new("irtt_ms", (w, r) => w.WriteField(r.IrttMs)),
+        new("retransmissions", (w, r) => w.WriteField(r.Retransmissions, default)),
+        new("zero_window_episodes", (w, r) => w.WriteField(r.ZeroWindowEpisodes, default)),
+        new("zero_window_ms", (w, r) => w.WriteField(r.ZeroWindowMs)),
+        new("nagle_stalls", (w, r) => w.WriteField(r.NagleStalls, default)),
+        new("nagle_stall_ms", (w, r) => w.WriteField(r.NagleStallMs)),
+        new("close", (w, r) => w.WriteField(r.Close)),
+        new("vlan", (w, r) => w.WriteField(r.Vlan, default)),
+        new("payload_bytes_c2s", (w, r) => w.WriteField(r.PayloadBytesC2S, default)),
+        new("payload_bytes_s2c", (w, r) => w.WriteField(r.PayloadBytesS2C, default)),
+        new("duration_s", (w, r) => w.WriteField(r.DurationS)),
+        new("first_frame", (w, r) => w.WriteField(r.FirstFrame, default)),
+    ];
+
+    /// <summary>events.csv; <c>file</c> names the input a frame number refers to.</summary>
+    public static IReadOnlyList<CsvColumn<EventRow>> Events { get; } =
+    [
+        new("time", (w, r) => w.WriteField(r.Time)),
+        new("flow_id", (w, r) => w.WriteField(r.FlowId, default)),
+        new("event", (w, r) => w.WriteField(r.Event)),
+        new("severity", (w, r) => w.WriteField(r.Severity)),
+        new("frame", (w, r) => w.WriteField(r.Frame, default)),
+        new("src", (w, r) => w.WriteField(r.Src)),
+        new("src_port", (w, r) => w.WriteField(r.SrcPort, default)),
+        new("dst", (w, r) => w.WriteField(r.Dst)),
+        new("dst_port", (w, r) => w.WriteField(r.DstPort, default)),
+        new("duration_ms", (w, r) => w.WriteField(r.DurationMs)),
+        new("detail", (w, r) => w.WriteField(r.Detail)),
+        new("advice", (w, r) => w.WriteField(r.Advice)),
+        new("file", (w, r) => w.WriteField(r.File)),
+    ];
+}

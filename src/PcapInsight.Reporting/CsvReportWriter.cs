@@ -1,0 +1,38 @@
+using CsvHelper;
+using PcapInsight.Core.Analysis;
+
+namespace PcapInsight.Reporting;
+
+/// <summary>Writes flows.csv and events.csv: RFC 4180 (CRLF, quoted where needed), header row, invariant culture, raw numbers.</summary>
+public static class CsvReportWriter
+{
+    // Text cells can carry names from the capture (interface names, file names): never let a spreadsheet run them.
+    private static readonly CsvWriterOptions Options = new() { Injection = CsvInjection.Escape };
+
+    /// <summary>Writes flows.csv into <paramref name="directory"/>.</summary>
+    public static void WriteFlows(AnalysisResult result, string directory) =>
+        Write(Path.Combine(directory, "flows.csv"), CsvColumns.Flows, ReportRows.Flows(result));
+
+    /// <summary>Writes events.csv into <paramref name="directory"/>.</summary>
+    public static void WriteEvents(AnalysisResult result, string directory) =>
+        Write(Path.Combine(directory, "events.csv"), CsvColumns.Events, ReportRows.Events(result));
+
+    /// <summary>Writes a table to <paramref name="path"/> atomically.</summary>
+    public static void Write<TRow>(string path, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows)
+    {
+        AtomicFile.Write(path, stream =>
+        {
+            using CsvWriter csv = CsvWriter.Create(stream, Options, leaveOpen: true);
+            csv.WriteHeader(columns.Select(c => c.Name).ToArray());
+            foreach (TRow row in rows)
+            {
+                foreach (CsvColumn<TRow> column in columns)
+                {
+                    column.Write(csv, row);
+                }
+                csv.EndRecord();
+            }
+            csv.Flush();
+        });
+    }
+}

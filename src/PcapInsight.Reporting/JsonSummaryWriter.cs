@@ -1,0 +1,132 @@
+using System.Text.Json;
+using PcapInsight.Core.Analysis;
+using PcapInsight.Core.Capture;
+using PcapInsight.Core.Events;
+
+namespace PcapInsight.Reporting;
+
+/// <summary>
+/// Writes summary.json: CONTRACT.md's keys (<c>capture</c>, <c>flows</c>, <c>events</c>, <c>findings</c>,
+/// <c>version</c>) plus <c>packets</c> (decoder counters) and <c>flow_table</c>. snake_case, raw numbers.
+/// </summary>
+public static class JsonSummaryWriter
+{
+    /// <summary>How many findings the summary explains at most.</summary>
+    public const int MaxFindings = 20;
+
+    /// <summary>Writes summary.json into <paramref name="directory"/>.</summary>
+    public static void Write(AnalysisResult result, string directory, string version) =>
+        AtomicFile.Write(Path.Combine(directory, "summary.json"), stream => Write(result, stream, version, indented: true));
+
+    /// <summary>Writes the summary document to <paramref name="stream"/>.</summary>
+    public static void Write(AnalysisResult result, Stream stream, string version, bool indented)
+    {
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented });
+        int digits = result.TimestampDigits;
+        w.WriteStartObject();
+
+        w.WriteStartObject("capture");
+        w.WriteStartArray("files");
+        foreach (CaptureFileStats f in result.Files)
+        {
+            w.WriteStartObject();
+            w.WriteString("path", f.Path);
+            w.WriteString("format", f.Format);
+            w.WriteNumber("packets", f.Frames);
+            w.WriteNumber("interfaces", f.Interfaces.Count);
+            w.WriteBoolean("truncated", f.StoppedEarly);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteNumber("packets", result.Packets.Frames);
+        w.WriteNumber("bytes", result.Packets.WireBytes);
+        w.WriteNumber("captured_bytes", result.Packets.CapturedBytes);
+        if (result.Packets.Frames > 0)
+        {
+            w.WriteString("first_time", CaptureTime.ToIso(result.FirstTimeNs, digits));
+            w.WriteString("last_time", CaptureTime.ToIso(result.LastTimeNs, digits));
+            w.WriteNumber("duration_s", (result.LastTimeNs - result.FirstTimeNs) / 1e9);
+        }
+        else
+        {
+            w.WriteNull("first_time");
+            w.WriteNull("last_time");
+            w.WriteNull("duration_s");
+        }
+        w.WriteStartArray("link_types");
+        foreach (LinkType link in result.LinkTypes)
+        {
+            w.WriteStringValue(LinkTypeNames.NumberAndName(link));
+        }
+        w.WriteEndArray();
+        w.WriteBoolean("truncated", result.Truncated);
+        w.WriteStartArray("warnings");
+        foreach (CaptureWarning warning in result.Warnings)
+        {
+            w.WriteStringValue($"{Path.GetFileName(result.Files[warning.FileIndex].Path)}: {warning.Message}");
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+
+        PacketCounters p = result.Packets;
+        w.WriteStartObject("packets");
+        w.WriteNumber("ipv4", p.Ipv4);
+        w.WriteNumber("ipv6", p.Ipv6);
+        w.WriteNumber("tcp", p.Tcp);
+        w.WriteNumber("udp", p.Udp);
+        w.WriteNumber("icmp", p.Icmp);
+        w.WriteNumber("other_ip", p.OtherIp);
+        w.WriteNumber("fragments", p.Fragments);
+        w.WriteNumber("not_ip", p.NotIp);
+        w.WriteNumber("truncated", p.Truncated);
+        w.WriteNumber("malformed", p.Malformed);
+        w.WriteNumber("unsupported_linktype", p.UnsupportedLinkType);
+        w.WriteNumber("snaplen_cut", p.SnaplenCut);
+        w.WriteNumber("time_backwards", p.TimeBackwards);
+        w.WriteEndObject();
+
+        w.WriteStartObject("flows");
+        w.WriteNumber("tcp", result.Flows.Count(f => f.Protocol == 6));
+        w.WriteNumber("udp", result.Flows.Count(f => f.Protocol == 17));
+        w.WriteNumber("other", result.Flows.Count(f => f.Protocol is not (6 or 17)));
+        w.WriteEndObject();
+
+        w.WriteStartObject("flow_table");
+        w.WriteNumber("created", result.FlowTable.Created);
+        w.WriteNumber("peak_active", result.FlowTable.PeakActive);
+        w.WriteNumber("expired", result.FlowTable.Expired);
+        w.WriteNumber("evicted", result.FlowTable.Evicted);
+        w.WriteEndObject();
+
+        w.WriteStartObject("events");
+        foreach ((EventInfo info, long count) in result.Events.Counts())
+        {
+            w.WriteNumber(info.Name, count);
+        }
+        w.WriteEndObject();
+
+        w.WriteStartArray("findings");
+        foreach (Finding finding in Findings.Top(result, MaxFindings))
+        {
+            w.WriteStartObject();
+            w.WriteString("event", finding.Info.Name);
+            w.WriteString("severity", ReportRows.SeverityName(finding.Info.Severity));
+            w.WriteNumber("count", finding.Count);
+            if (finding.FlowId > 0)
+            {
+                w.WriteNumber("flow_id", finding.FlowId);
+            }
+            else
+            {
+                w.WriteNull("flow_id");
+            }
+            w.WriteString("explanation", finding.Explanation);
+            w.WriteString("advice", finding.Info.Advice);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+
+        w.WriteString("version", version);
+        w.WriteEndObject();
+    }
+}

@@ -1,0 +1,91 @@
+using PcapInsight.Core.Analysis;
+using PcapInsight.Core.Events;
+using PcapInsight.Core.Flows;
+
+namespace PcapInsight.Reporting;
+
+/// <summary>Turns analysis objects into formatted report rows (one place for every column's formatting).</summary>
+public static class ReportRows
+{
+    /// <summary>The flows.csv rows, ordered by flow id.</summary>
+    public static IEnumerable<FlowRow> Flows(AnalysisResult result)
+    {
+        int digits = result.TimestampDigits;
+        foreach (Flow f in result.Flows)
+        {
+            TcpFlowFacts? tcp = f.Tcp;
+            yield return new FlowRow
+            {
+                FlowId = f.Id,
+                Proto = ProtocolNames.Name(f.Protocol),
+                Client = f.Client.ToString(),
+                ClientPort = f.ClientPort,
+                Server = f.Server.ToString(),
+                ServerPort = f.ServerPort,
+                FirstTime = CaptureTime.ToIso(f.FirstTimeNs, digits),
+                LastTime = CaptureTime.ToIso(f.LastTimeNs, digits),
+                PacketsC2S = f.PacketsC2S,
+                PacketsS2C = f.PacketsS2C,
+                BytesC2S = f.BytesC2S,
+                BytesS2C = f.BytesS2C,
+                MssC2S = tcp is { SawSyn: true, MssC2S: > 0 } ? tcp.MssC2S : null,
+                MssS2C = tcp is { SawSynAck: true, MssS2C: > 0 } ? tcp.MssS2C : null,
+                WscaleC2S = tcp is { SawSyn: true, WindowScaleC2S: >= 0 } ? tcp.WindowScaleC2S : null,
+                WscaleS2C = tcp is { SawSynAck: true, WindowScaleS2C: >= 0 } ? tcp.WindowScaleS2C : null,
+                IrttMs = tcp is { InitialRttNs: >= 0 } ? CaptureTime.Milliseconds(tcp.InitialRttNs) : null,
+                Close = CloseName(f.Close),
+                Vlan = f.Key.Vlan,
+                PayloadBytesC2S = f.PayloadBytesC2S,
+                PayloadBytesS2C = f.PayloadBytesS2C,
+                DurationS = ((f.LastTimeNs - f.FirstTimeNs) / 1e9).ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture),
+                FirstFrame = f.FirstFrame,
+            };
+        }
+    }
+
+    /// <summary>The events.csv rows, in the order they were reported.</summary>
+    public static IEnumerable<EventRow> Events(AnalysisResult result)
+    {
+        int digits = result.TimestampDigits;
+        foreach (AnalysisEvent e in result.Events.Rows)
+        {
+            EventInfo info = EventCatalog.Get(e.Kind);
+            yield return new EventRow
+            {
+                Time = e.TimestampNs == 0 ? "" : CaptureTime.ToIso(e.TimestampNs, digits),
+                FlowId = e.FlowId == 0 ? null : e.FlowId,
+                Event = info.Name,
+                Severity = SeverityName(info.Severity),
+                Frame = e.Frame == 0 ? null : e.Frame,
+                Src = e.Src.ToString(),
+                SrcPort = e.Src.Version == 0 || e.SrcPort == 0 ? null : e.SrcPort,
+                Dst = e.Dst.ToString(),
+                DstPort = e.Dst.Version == 0 || e.DstPort == 0 ? null : e.DstPort,
+                DurationMs = e.DurationNs < 0 ? null : CaptureTime.Milliseconds(e.DurationNs),
+                Detail = e.Detail,
+                Advice = info.Advice,
+                File = result.Files.Count > e.FileIndex ? Path.GetFileName(result.Files[e.FileIndex].Path) : "",
+            };
+        }
+    }
+
+    /// <summary>flows.csv's <c>close</c> word.</summary>
+    public static string CloseName(FlowCloseReason reason) => reason switch
+    {
+        FlowCloseReason.Fin => "fin",
+        FlowCloseReason.HalfClosed => "half_closed",
+        FlowCloseReason.Reset => "rst",
+        FlowCloseReason.Timeout => "timeout",
+        FlowCloseReason.Evicted => "evicted",
+        FlowCloseReason.Reused => "reused",
+        _ => "open",
+    };
+
+    /// <summary><c>info</c>, <c>warning</c> or <c>error</c>.</summary>
+    public static string SeverityName(Severity severity) => severity switch
+    {
+        Severity.Error => "error",
+        Severity.Warning => "warning",
+        _ => "info",
+    };
+}
