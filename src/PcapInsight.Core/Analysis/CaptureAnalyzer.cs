@@ -113,9 +113,11 @@ public sealed class CaptureAnalyzer
         if (p.IsFragment)
         {
             c.Fragments++;
-            if (p.FragmentOffset != 0)
+            if (!p.HasPorts && p.Protocol is 6 or 17)
             {
-                // No ports here: these bytes belong to the datagram's flow only after reassembly.
+                // Later fragments carry no ports (and a tiny first fragment may not either): their bytes join
+                // the datagram's flow only through reassembly. A first fragment with its ports counts in its
+                // flow, so the flow exists even when later fragments are lost.
                 c.NonFirstFragments++;
                 return;
             }

@@ -33,7 +33,7 @@ public sealed class PacketCounters
     /// <summary>IP fragments (any, first ones included).</summary>
     public long Fragments { get; internal set; }
 
-    /// <summary>Fragments after the first: no transport header, not yet attributed to a flow (fragment reassembly does that).</summary>
+    /// <summary>Fragments without ports (after the first, or a first one too small): not attributed to a flow before reassembly.</summary>
     public long NonFirstFragments { get; internal set; }
 
     /// <summary>Frames that are not IP (ARP, STP, LLDP...).</summary>

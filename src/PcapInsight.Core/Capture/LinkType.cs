@@ -12,6 +12,8 @@ public enum LinkType : ushort
     Ethernet = 1,
     /// <summary>PPP with the HDLC-like framing of RFC 1662 (or without address/control).</summary>
     Ppp = 9,
+    /// <summary>FDDI with 802.2 LLC.</summary>
+    Fddi = 10,
     /// <summary>Raw IP on some BSDs (DLT_RAW = 12 there).</summary>
     RawBsd12 = 12,
     /// <summary>Raw IP, version from the first nibble.</summary>
@@ -22,6 +24,12 @@ public enum LinkType : ushort
     Loop = 108,
     /// <summary>Linux "cooked" capture, version 1 (16-byte header).</summary>
     LinuxSll = 113,
+    /// <summary>Linux netfilter NFLOG: TLVs, one of which holds the IP datagram.</summary>
+    Nflog = 239,
+    /// <summary>IP over InfiniBand: two 20-byte GIDs, an EtherType and 2 reserved bytes (tcpdump's layout).</summary>
+    IpOverInfiniband = 242,
+    /// <summary>Apple PKTAP: a metadata header naming the inner link type.</summary>
+    Pktap = 258,
     /// <summary>Raw IPv4.</summary>
     Ipv4 = 228,
     /// <summary>Raw IPv6.</summary>

@@ -52,6 +52,8 @@ public struct DecodedPacket
     public int TransportOffset;
     /// <summary>True when a TCP, UDP or ICMP header was decoded (false for non-first fragments).</summary>
     public bool HasTransport;
+    /// <summary>True when the ports were read, even if the rest of the transport header is cut or impossible.</summary>
+    public bool HasPorts;
     /// <summary>Source port (TCP, UDP); 0 otherwise.</summary>
     public ushort SrcPort;
     /// <summary>Destination port (TCP, UDP); 0 otherwise.</summary>

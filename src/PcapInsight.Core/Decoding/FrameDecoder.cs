@@ -11,7 +11,8 @@ namespace PcapInsight.Core.Decoding;
 /// </summary>
 /// <remarks>
 /// Link types: Ethernet (802.1Q/802.1ad stacks, 802.3 with LLC/SNAP, MPLS, PPPoE session), Linux SLL and SLL2,
-/// raw IP (12, 101, 228, 229), BSD NULL and OpenBSD LOOP, PPP, Cisco HDLC, NFLOG. Tunnels (GRE, IP-in-IP,
+/// raw IP (12, 101, 228, 229), BSD NULL and OpenBSD LOOP, PPP, Cisco HDLC, NFLOG, FDDI, IP over InfiniBand,
+/// and Apple PKTAP around any of these. Tunnels (GRE, IP-in-IP,
 /// VXLAN) are not opened: their outer datagram is what the analysis sees.
 /// </remarks>
 public static class FrameDecoder
@@ -23,7 +24,7 @@ public static class FrameDecoder
     /// <summary>True when the decoder understands frames of <paramref name="link"/>.</summary>
     public static bool Supports(LinkType link) => link is LinkType.Ethernet or LinkType.LinuxSll or LinkType.LinuxSll2
         or LinkType.Raw or LinkType.RawBsd12 or LinkType.Ipv4 or LinkType.Ipv6 or LinkType.Null or LinkType.Loop
-        or LinkType.Ppp or LinkType.CiscoHdlc or (LinkType)239;
+        or LinkType.Ppp or LinkType.CiscoHdlc or LinkType.Nflog or LinkType.Fddi or LinkType.IpOverInfiniband or LinkType.Pktap;
 
     /// <summary>Decodes <paramref name="frame"/>, overwriting every field of <paramref name="p"/>.</summary>
     public static void Decode(ReadOnlySpan<byte> frame, LinkType link, ref DecodedPacket p)
@@ -55,7 +56,24 @@ public static class FrameDecoder
             case LinkType.RawBsd12:
             case LinkType.Ipv4:
             case LinkType.Ipv6:
+                // The version nibble decides, even where the link type promises one version: what is there is
+                // what the sender sent (tshark does the same for 228, not for 229; a test records the difference).
                 DecodeIpByVersion(frame, 0, ref p);
+                break;
+            case LinkType.Fddi:
+                DecodeFddi(frame, ref p);
+                break;
+            case LinkType.IpOverInfiniband:
+                // tcpdump's layout: destination and source GIDs (20 bytes each), EtherType, 2 reserved bytes.
+                if (frame.Length < 44)
+                {
+                    SetLinkTruncated(ref p);
+                    return;
+                }
+                DecodeEtherType(frame, BinaryPrimitives.ReadUInt16BigEndian(frame[40..]), 44, ref p);
+                break;
+            case LinkType.Pktap:
+                DecodePktap(frame, ref p);
                 break;
             case LinkType.Null:
             case LinkType.Loop:
@@ -72,7 +90,7 @@ public static class FrameDecoder
                 }
                 DecodeEtherType(frame, BinaryPrimitives.ReadUInt16BigEndian(frame[2..]), 4, ref p);
                 break;
-            case (LinkType)239:
+            case LinkType.Nflog:
                 DecodeNflog(frame, ref p);
                 break;
             default:
@@ -139,17 +157,70 @@ public static class FrameDecoder
             case 0x8848:
                 DecodeMpls(frame, offset, ref p);
                 return;
-            case 0x8864: // PPPoE session: 6-byte header, then a PPP protocol field.
-                if (frame.Length < offset + 8)
-                {
-                    SetLinkTruncated(ref p);
-                    return;
-                }
-                DecodePppProtocol(frame, BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + 6)..]), offset + 8, ref p);
+            case 0x8864: // PPPoE session: 6-byte header, then a PPP protocol field (possibly compressed).
+                DecodePpp(frame, offset + 6, ref p);
                 return;
             default:
                 p.Status = DecodeStatus.NotIp;
                 return;
+        }
+    }
+
+    private static void DecodeFddi(ReadOnlySpan<byte> frame, ref DecodedPacket p)
+    {
+        // Frame control (1), destination (6), source (6), then 802.2 LLC; only SNAP carries an EtherType.
+        if (frame.Length < 21)
+        {
+            SetLinkTruncated(ref p);
+            return;
+        }
+        if (frame[13] != 0xAA || frame[14] != 0xAA || frame[15] != 0x03)
+        {
+            p.Status = DecodeStatus.NotIp;
+            return;
+        }
+        DecodeEtherType(frame, BinaryPrimitives.ReadUInt16BigEndian(frame[19..]), 21, ref p);
+    }
+
+    private static void DecodePktap(ReadOnlySpan<byte> frame, ref DecodedPacket p)
+    {
+        // Apple PKTAP: a little-endian header whose first word is its length and second the inner link type.
+        if (frame.Length < 8)
+        {
+            SetLinkTruncated(ref p);
+            return;
+        }
+        uint headerLength = BinaryPrimitives.ReadUInt32LittleEndian(frame);
+        var inner = (LinkType)BinaryPrimitives.ReadUInt32LittleEndian(frame[4..]);
+        if (headerLength < 8 || headerLength > (uint)frame.Length)
+        {
+            SetLinkTruncated(ref p);
+            return;
+        }
+        if (inner == LinkType.Pktap || !Supports(inner))
+        {
+            p.Status = DecodeStatus.UnsupportedLinkType;
+            return;
+        }
+        // Offsets must index the whole frame, so decode the inner frame and shift them back.
+        int shift = (int)headerLength;
+        Decode(frame[shift..], inner, ref p);
+        ShiftOffsets(ref p, shift);
+    }
+
+    private static void ShiftOffsets(ref DecodedPacket p, int shift)
+    {
+        if (p.NetworkOffset != 0 || p.IpVersion != 0)
+        {
+            p.NetworkOffset += shift;
+        }
+        if (p.TransportOffset != 0)
+        {
+            p.TransportOffset += shift;
+        }
+        if (p.PayloadOffset != 0)
+        {
+            p.PayloadOffset += shift;
         }
     }
 
@@ -465,6 +536,12 @@ public static class FrameDecoder
     {
         p.TransportOffset = offset;
         int captured = Math.Max(0, Math.Min(length, frame.Length - offset));
+        if (p.IsFragment && length < MinTransportHeader(p.Protocol))
+        {
+            // A first fragment too small for the transport header (a crafted or tiny-MTU split): the header
+            // exists only in the reassembled datagram. Nothing is wrong with this frame itself.
+            return;
+        }
         switch (p.Protocol)
         {
             case 6:
@@ -479,6 +556,7 @@ public static class FrameDecoder
                 }
                 ReadOnlySpan<byte> udp = frame.Slice(offset, captured);
                 p.HasTransport = true;
+                p.HasPorts = true;
                 p.SrcPort = BinaryPrimitives.ReadUInt16BigEndian(udp);
                 p.DstPort = BinaryPrimitives.ReadUInt16BigEndian(udp[2..]);
                 p.UdpLength = BinaryPrimitives.ReadUInt16BigEndian(udp[4..]);
@@ -520,15 +598,31 @@ public static class FrameDecoder
         }
     }
 
+    private static int MinTransportHeader(byte protocol) => protocol switch
+    {
+        6 => 20,
+        17 or 136 => 8,
+        1 or 58 => 4,
+        _ => 0,
+    };
+
     private static void DecodeTcp(ReadOnlySpan<byte> tcp, int offset, int length, ref DecodedPacket p)
     {
         if (tcp.Length < 20)
         {
+            if (tcp.Length >= 4)
+            {
+                // The ports survive, so the segment can still be counted in its flow.
+                p.SrcPort = BinaryPrimitives.ReadUInt16BigEndian(tcp);
+                p.DstPort = BinaryPrimitives.ReadUInt16BigEndian(tcp[2..]);
+                p.HasPorts = true;
+            }
             SetTruncated(ref p, DecodeIssue.TcpTruncated);
             return;
         }
         p.SrcPort = BinaryPrimitives.ReadUInt16BigEndian(tcp);
         p.DstPort = BinaryPrimitives.ReadUInt16BigEndian(tcp[2..]);
+        p.HasPorts = true;
         p.Seq = BinaryPrimitives.ReadUInt32BigEndian(tcp[4..]);
         p.Ack = BinaryPrimitives.ReadUInt32BigEndian(tcp[8..]);
         int headerLength = (tcp[12] >> 4) * 4;
