@@ -1,0 +1,137 @@
+using PcapInsight.Core.Analysis;
+using PcapInsight.Core.Capture;
+using PcapInsight.Core.Decoding;
+using PcapInsight.Core.Events;
+using PcapInsight.TestKit;
+using Xunit;
+using static PcapInsight.TestKit.FrameBuilder;
+
+namespace PcapInsight.Core.Tests.Analysis;
+
+public class CaptureAnalyzerTests
+{
+    private static readonly byte[] Udp1 = Ethernet(0x0800, Ipv4("192.0.2.1", "192.0.2.2", 17, Udp(1000, 53, 20)));
+
+    [Fact]
+    public void Run_TimeGoesBackwards_ReportsEachStepBack()
+    {
+        byte[] file = Captures.Pcap(LinkType.Ethernet, (10.0, Udp1), (9.5, Udp1), (11.0, Udp1), (10.9, Udp1));
+
+        AnalysisResult r = Captures.Analyze(file);
+
+        Assert.Equal(2, r.Events.Count(EventKind.CaptureTimeBackwards));
+        Assert.Equal([2L, 4], r.Events.Rows.Where(e => e.Kind == EventKind.CaptureTimeBackwards).Select(e => e.Frame));
+        Assert.Equal("back_ms=500", r.Events.Rows[0].Detail);
+        Assert.Equal(11_000_000_000, r.LastTimeNs);
+    }
+
+    [Fact]
+    public void Run_SnaplenCutFrames_OneEventPerFileWithTheCount()
+    {
+        var stream = new MemoryStream();
+        using (var w = new PcapWriter(stream, LinkType.Ethernet, snaplen: 60))
+        {
+            w.Write(1_000_000_000, Udp1);
+            w.Write(2_000_000_000, Udp1[..50], originalLength: Udp1.Length);
+            w.Write(3_000_000_000, Udp1[..50], originalLength: Udp1.Length);
+        }
+
+        AnalysisResult r = Captures.Analyze(stream.ToArray());
+
+        AnalysisEvent e = Assert.Single(r.Events.Rows);
+        Assert.Equal(EventKind.CaptureSnaplenCut, e.Kind);
+        Assert.Equal(2, e.Frame);
+        Assert.Contains("frames=2", e.Detail);
+        Assert.Equal(2, r.Packets.SnaplenCut);
+    }
+
+    [Fact]
+    public void Run_TruncatedFile_AnalysesUpToTheCutAndReportsIt()
+    {
+        byte[] whole = Captures.Pcap(LinkType.Ethernet, (1.0, Udp1), (2.0, Udp1), (3.0, Udp1));
+
+        AnalysisResult r = Captures.Analyze(whole[..^5]);
+
+        Assert.Equal(2, r.Packets.Frames);
+        Assert.True(r.Truncated);
+        Assert.Equal(1, r.Events.Count(EventKind.CaptureTruncated));
+        Assert.Equal(2, Assert.Single(r.Flows).PacketsC2S);
+    }
+
+    [Fact]
+    public void Run_UnsupportedLinkType_ReportedOnceAndFramesCounted()
+    {
+        byte[] file = Captures.Pcap((LinkType)147, (1.0, new byte[30]), (2.0, new byte[30]));
+
+        AnalysisResult r = Captures.Analyze(file);
+
+        Assert.Equal(2, r.Packets.UnsupportedLinkType);
+        AnalysisEvent e = Assert.Single(r.Events.Rows);
+        Assert.Equal(EventKind.CaptureUnsupportedLinkType, e.Kind);
+        Assert.Equal("linktype=147:LINKTYPE_147", e.Detail);
+    }
+
+    [Fact]
+    public void Run_MalformedPacket_CountedWithItsReason()
+    {
+        byte[] bad = Ethernet(0x0800, Ipv4("192.0.2.1", "192.0.2.2", 6, Tcp(1, 2, dataOffsetWordsOverride: 2)));
+        byte[] file = Captures.Pcap(LinkType.Ethernet, (1.0, bad), (2.0, Udp1));
+
+        AnalysisResult r = Captures.Analyze(file);
+
+        Assert.Equal(1, r.Packets.Malformed);
+        AnalysisEvent e = Assert.Single(r.Events.Rows);
+        Assert.Equal(EventKind.CaptureMalformedPacket, e.Kind);
+        Assert.Contains("issue=tcp_bad_data_offset", e.Detail);
+        Assert.Equal(IpAddr.Parse("192.0.2.1"), e.Src);
+    }
+
+    [Fact]
+    public void Run_InterfaceDropsInPcapng_BecomeAnEvent()
+    {
+        var stream = new MemoryStream();
+        new PcapNgWriter(stream).Section().Interface(LinkType.Ethernet, name: "eth1").Enhanced(0, 1, Udp1).Statistics(0, interfaceDrops: 42);
+
+        AnalysisResult r = Captures.Analyze(stream.ToArray());
+
+        AnalysisEvent e = Assert.Single(r.Events.Rows);
+        Assert.Equal(EventKind.CaptureInterfaceDrops, e.Kind);
+        Assert.Contains("ifdrop=42", e.Detail);
+        Assert.Contains("name=eth1", e.Detail);
+    }
+
+    [Fact]
+    public void Run_FlowTableFull_ReportedOnceWithEvictionsCounted()
+    {
+        var frames = Enumerable.Range(0, 10).Select(i => (i * 1.0, Ethernet(0x0800, Ipv4("192.0.2.1", "192.0.2.2", 17, Udp((ushort)(1000 + i), 53))))).ToArray();
+
+        AnalysisResult r = Captures.Analyze(Captures.Pcap(LinkType.Ethernet, frames), new AnalysisOptions { Flows = new() { MaxFlows = 4 } });
+
+        Assert.Equal(1, r.Events.Count(EventKind.CaptureFlowTableFull));
+        Assert.Equal(6, r.FlowTable.Evicted);
+        Assert.Equal(10, r.Flows.Count);
+        Assert.Equal(4, r.FlowTable.PeakActive);
+    }
+
+    [Fact]
+    public void Run_CountsPacketsByKind()
+    {
+        byte[] tcp = Ethernet(0x0800, Ipv4("192.0.2.1", "192.0.2.2", 6, Tcp(1, 2)));
+        byte[] v6 = Ethernet(0x86DD, Ipv6("2001:db8::1", "2001:db8::2", 58, Icmp(128, 0)));
+        byte[] arp = Ethernet(0x0806, new byte[28]);
+        byte[] frag = Ethernet(0x0800, Ipv4("192.0.2.1", "192.0.2.2", 17, new byte[16], fragmentOffsetBytes: 1480));
+        byte[] file = Captures.Pcap(LinkType.Ethernet, (1, tcp), (2, v6), (3, arp), (4, frag), (5, Udp1));
+
+        AnalysisResult r = Captures.Analyze(file);
+
+        Assert.Equal(5, r.Packets.Frames);
+        Assert.Equal(3, r.Packets.Ipv4);
+        Assert.Equal(1, r.Packets.Ipv6);
+        Assert.Equal(1, r.Packets.Tcp);
+        Assert.Equal(1, r.Packets.Udp);
+        Assert.Equal(1, r.Packets.Icmp);
+        Assert.Equal(1, r.Packets.NotIp);
+        Assert.Equal(1, r.Packets.Fragments);
+        Assert.Equal(3, r.Flows.Count); // tcp, icmpv6, udp; the later fragment waits for reassembly
+    }
+}

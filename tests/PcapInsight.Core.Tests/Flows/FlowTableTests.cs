@@ -1,0 +1,157 @@
+using PcapInsight.Core.Capture;
+using PcapInsight.Core.Decoding;
+using PcapInsight.Core.Flows;
+using PcapInsight.TestKit;
+using Xunit;
+using static PcapInsight.TestKit.FrameBuilder;
+
+namespace PcapInsight.Core.Tests.Flows;
+
+public class FlowTableTests
+{
+    private const string C = "192.0.2.1";
+    private const string S = "192.0.2.200";   // numerically larger: the canonical key puts C first
+
+    private static long _frame;
+
+    private static Flow Feed(FlowTable table, double seconds, byte[] frame, out bool fromClient)
+    {
+        var p = new DecodedPacket();
+        FrameDecoder.Decode(frame, LinkType.Ethernet, ref p);
+        var info = new CaptureInfo(++_frame, (long)(seconds * 1e9), frame.Length, frame.Length, 0, LinkType.Ethernet);
+        return table.Update(p, info, out fromClient, out _);
+    }
+
+    private static byte[] TcpFrame(string src, ushort sp, string dst, ushort dp, TcpFlags flags, uint seq = 1000, int payload = 0, byte[]? options = null) =>
+        Ethernet(0x0800, Ipv4(src, dst, 6, Tcp(sp, dp, seq: seq, flags: flags, options: options, payloadLength: payload)));
+
+    [Fact]
+    public void Update_Handshake_ClientIsTheSynSenderWithBothDirectionsCounted()
+    {
+        var table = new FlowTable(new FlowTableOptions());
+
+        Flow f = Feed(table, 0.000, TcpFrame(C, 50000, S, 443, TcpFlags.Syn, options: Concat(MssOption(1460), WindowScaleOption(7))), out bool c1);
+        Feed(table, 0.010, TcpFrame(S, 443, C, 50000, TcpFlags.Syn | TcpFlags.Ack, seq: 9000, options: Concat(MssOption(1400), WindowScaleOption(9))), out bool c2);
+        Feed(table, 0.011, TcpFrame(C, 50000, S, 443, TcpFlags.Ack, seq: 1001), out _);
+        Feed(table, 0.012, TcpFrame(C, 50000, S, 443, TcpFlags.Ack | TcpFlags.Psh, seq: 1001, payload: 100), out _);
+        table.FinishAll();
+
+        Assert.True(c1);
+        Assert.False(c2);
+        Assert.Equal(IpAddr.Parse(C), f.Client);
+        Assert.Equal((ushort)50000, f.ClientPort);
+        Assert.Equal((ushort)443, f.ServerPort);
+        Assert.Equal(3, f.PacketsC2S);
+        Assert.Equal(1, f.PacketsS2C);
+        Assert.Equal(100, f.PayloadBytesC2S);
+        Assert.Equal(1460, f.Tcp!.MssC2S);
+        Assert.Equal(1400, f.Tcp.MssS2C);
+        Assert.Equal(7, f.Tcp.WindowScaleC2S);
+        Assert.Equal(9, f.Tcp.WindowScaleS2C);
+        Assert.Equal(11_000_000, f.Tcp.InitialRttNs);
+        Assert.Equal(FlowCloseReason.Open, f.Close);
+    }
+
+    [Theory]
+    [InlineData(true)]   // the server, numerically larger, is source of the SYN-ACK seen first
+    [InlineData(false)]
+    public void Update_SynAckSeenFirst_ItsReceiverIsTheClient(bool serverIsLarger)
+    {
+        string server = serverIsLarger ? S : "192.0.2.0";
+        var table = new FlowTable(new FlowTableOptions());
+
+        Flow f = Feed(table, 0, TcpFrame(server, 80, C, 40000, TcpFlags.Syn | TcpFlags.Ack), out bool fromClient);
+
+        Assert.False(fromClient);
+        Assert.Equal(IpAddr.Parse(C), f.Client);
+        Assert.Equal((ushort)80, f.ServerPort);
+    }
+
+    [Fact]
+    public void Update_NoHandshake_ClientIsTheFirstSenderAndWindowScaleUnknown()
+    {
+        var table = new FlowTable(new FlowTableOptions());
+
+        Flow f = Feed(table, 0, TcpFrame(S, 8080, C, 1234, TcpFlags.Ack, payload: 10), out bool fromClient);
+
+        Assert.True(fromClient);
+        Assert.Equal(IpAddr.Parse(S), f.Client);
+        Assert.Equal(-1, f.Tcp!.WindowScaleC2S);
+        Assert.Equal(-1, f.Tcp.InitialRttNs);
+    }
+
+    [Fact]
+    public void Update_NewSynWithAnotherIsnOnTheSameTuple_StartsASecondFlow()
+    {
+        var table = new FlowTable(new FlowTableOptions());
+        Flow first = Feed(table, 0, TcpFrame(C, 1000, S, 80, TcpFlags.Syn, seq: 1), out _);
+        Feed(table, 0.1, TcpFrame(C, 1000, S, 80, TcpFlags.Syn, seq: 1), out _);        // retransmitted SYN: same flow
+        Feed(table, 0.2, TcpFrame(C, 1000, S, 80, TcpFlags.Rst, seq: 2), out _);
+        Flow second = Feed(table, 5, TcpFrame(C, 1000, S, 80, TcpFlags.Syn, seq: 777), out _);
+        table.FinishAll();
+
+        Assert.NotSame(first, second);
+        Assert.Equal(3, first.PacketsC2S);
+        Assert.Equal(FlowCloseReason.Reset, first.Close);
+        Assert.Equal(2, second.Id);
+        Assert.Equal(2, table.Finished.Count);
+    }
+
+    [Fact]
+    public void Expire_IdleFlow_ClosesItAndALaterPacketStartsANewOne()
+    {
+        var table = new FlowTable(new FlowTableOptions { IdleTimeout = TimeSpan.FromSeconds(60) });
+        byte[] query = Ethernet(0x0800, Ipv4(C, S, 17, Udp(5000, 53, 20)));
+        Flow first = Feed(table, 0, query, out _);
+        table.Expire(59_000_000_000);
+        Assert.Equal(1, table.ActiveCount);
+
+        table.Expire(61_000_000_000);
+        Flow second = Feed(table, 61, query, out _);
+
+        Assert.Equal(FlowCloseReason.Timeout, first.Close);
+        Assert.NotSame(first, second);
+        Assert.Equal(1, table.Expired);
+    }
+
+    [Fact]
+    public void Update_TableFull_EvictsTheLeastRecentlyActiveAndCountsIt()
+    {
+        var table = new FlowTable(new FlowTableOptions { MaxFlows = 2 });
+        Flow a = Feed(table, 0, Ethernet(0x0800, Ipv4(C, S, 17, Udp(1, 53))), out _);
+        Flow b = Feed(table, 1, Ethernet(0x0800, Ipv4(C, S, 17, Udp(2, 53))), out _);
+        Feed(table, 2, Ethernet(0x0800, Ipv4(C, S, 17, Udp(1, 53))), out _);           // a is fresher than b now
+        Feed(table, 3, Ethernet(0x0800, Ipv4(C, S, 17, Udp(3, 53))), out _);
+
+        Assert.Equal(1, table.Evicted);
+        Assert.Equal(2, table.ActiveCount);
+        Assert.Equal(FlowCloseReason.Evicted, b.Close);
+        Assert.Same(b, Assert.Single(table.Finished));
+        Assert.Equal(2, a.PacketsC2S);
+    }
+
+    [Fact]
+    public void Update_SameTupleOnTwoVlans_IsTwoFlows()
+    {
+        var table = new FlowTable(new FlowTableOptions());
+        Flow v10 = Feed(table, 0, Ethernet(0x0800, Ipv4(C, S, 17, Udp(1, 2)), 10), out _);
+        Flow v20 = Feed(table, 0, Ethernet(0x0800, Ipv4(C, S, 17, Udp(1, 2)), 20), out _);
+
+        Assert.NotSame(v10, v20);
+        Assert.Equal((ushort)20, v20.Key.Vlan);
+    }
+
+    [Theory]
+    [InlineData(TcpFlags.Fin, TcpFlags.Fin, FlowCloseReason.Fin)]
+    [InlineData(TcpFlags.Fin, TcpFlags.Ack, FlowCloseReason.HalfClosed)]
+    [InlineData(TcpFlags.Ack, TcpFlags.Rst, FlowCloseReason.Reset)]
+    public void FinishAll_CloseReasonComesFromTheFlags(TcpFlags fromClient, TcpFlags fromServer, FlowCloseReason expected)
+    {
+        var table = new FlowTable(new FlowTableOptions());
+        Flow f = Feed(table, 0, TcpFrame(C, 1, S, 2, fromClient | TcpFlags.Ack), out _);
+        Feed(table, 1, TcpFrame(S, 2, C, 1, fromServer | TcpFlags.Ack), out _);
+        table.FinishAll();
+
+        Assert.Equal(expected, f.Close);
+    }
+}
