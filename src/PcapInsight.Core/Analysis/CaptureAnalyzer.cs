@@ -27,7 +27,8 @@ public sealed class CaptureAnalyzer
     private readonly Dictionary<int, (long Frames, long FirstFrame, long FirstTimeNs)> _snaplenCutByFile = new();
     private DecodedPacket _packet;
     private long _firstTimeNs;
-    private long _lastTimeNs;
+    private long _lastTimeNs;      // latest timestamp so far (the capture's end)
+    private long _previousTimeNs;  // timestamp of the frame before this one
     private long _nextExpiryNs;
     private bool _flowTableFullReported;
     private LinkType _lastLinkType = (LinkType)0xFFFF;
@@ -53,13 +54,16 @@ public sealed class CaptureAnalyzer
         {
             _firstTimeNs = t;
             _lastTimeNs = t;
+            _previousTimeNs = t;
             _nextExpiryNs = t + ExpiryCheckIntervalNs;
         }
-        else if (t < _lastTimeNs)
+        else if (t < _previousTimeNs)
         {
+            // Compared with the frame before, as tshark's frame.time_delta: one clock step counts once.
             c.TimeBackwards++;
             ReportTimeBackwards(info);
         }
+        _previousTimeNs = t;
         c.Frames++;
         c.WireBytes += info.OriginalLength;
         c.CapturedBytes += info.CapturedLength;
@@ -242,7 +246,7 @@ public sealed class CaptureAnalyzer
             _events.CountOnly(EventKind.CaptureTimeBackwards);
             return;
         }
-        double backMs = (_lastTimeNs - info.TimestampNs) / 1e6;
+        double backMs = (_previousTimeNs - info.TimestampNs) / 1e6;
         _events.Report(new AnalysisEvent(EventKind.CaptureTimeBackwards, info.TimestampNs, info.FrameNumber, info.FileIndex, 0,
             default, 0, default, 0, -1, "back_ms=" + backMs.ToString("0.###", CultureInfo.InvariantCulture)));
     }

@@ -266,6 +266,13 @@ public static class FrameDecoder
         {
             family = BinaryPrimitives.ReverseEndianness(family);
         }
+        if (family > 1500)
+        {
+            // Some stacks put an EtherType in the low 16 bits instead of an address family (Wireshark's
+            // packet-null.c accepts the same); no address family is that large.
+            DecodeEtherType(frame, (ushort)family, 4, ref p);
+            return;
+        }
         switch (family)
         {
             case 2: // AF_INET everywhere
