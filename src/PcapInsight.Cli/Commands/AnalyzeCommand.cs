@@ -26,11 +26,13 @@ public static class AnalyzeCommand
         };
         var output = new Option<string>("--output", "-o")
         {
+            HelpName = "DIR",
             Description = "Folder for the report files (created if missing). Example: -o /tmp/report",
             DefaultValueFactory = _ => "pcapinsight-report",
         };
         var format = new Option<string>("--format")
         {
+            HelpName = "LIST",
             Description = "Report files to write, comma-separated: csv (flows.csv, events.csv), json (summary.json), or all. Example: --format csv",
             DefaultValueFactory = _ => "all",
         };
@@ -43,21 +45,25 @@ public static class AnalyzeCommand
         failOn.AcceptOnlyFromAmong("warning", "error");
         var maxFlows = new Option<int>("--max-flows")
         {
+            HelpName = "N",
             Description = "Flows held at once; when full, the least recently active is closed early (event capture.flow_table_full). Example: --max-flows 200000",
             DefaultValueFactory = _ => new FlowTableOptions().MaxFlows,
         };
         var flowTimeout = new Option<double>("--flow-timeout")
         {
+            HelpName = "SECONDS",
             Description = "Seconds of capture time after which an idle flow is closed; a later packet starts a new flow. Example: --flow-timeout 120",
             DefaultValueFactory = _ => new FlowTableOptions().IdleTimeout.TotalSeconds,
         };
         var maxEvents = new Option<int>("--max-events")
         {
+            HelpName = "N",
             Description = "Rows kept in events.csv; every event is still counted in summary.json. Example: --max-events 10000",
             DefaultValueFactory = _ => new AnalysisOptions().MaxEventRows,
         };
         var maxFrameBytes = new Option<int>("--max-frame-bytes")
         {
+            HelpName = "BYTES",
             Description = "Largest captured frame accepted; a record claiming more is treated as file damage (65536 to 268435456). Example: --max-frame-bytes 1048576",
             DefaultValueFactory = _ => CaptureReaderOptions.Default.MaxFrameBytes,
         };
@@ -92,6 +98,14 @@ public static class AnalyzeCommand
     /// <summary>Runs an analysis with already-parsed settings. Returns the exit code.</summary>
     public static int Execute(AnalyzeSettings s, TextWriter stdout, TextWriter stderr, CancellationToken cancellation = default)
     {
+        string? unknownOption = s.Files.FirstOrDefault(f => f.Length > 1 && f[0] == '-');
+        if (unknownOption is not null)
+        {
+            // The FILE argument would swallow a mistyped option; a capture named like an option is read as ./-x.
+            stderr.WriteLine($"pcapinsight: unknown option '{unknownOption}' (to read a file of that name, write ./{unknownOption})");
+            stderr.WriteLine("Run 'pcapinsight analyze --help' for usage.");
+            return ExitCodes.Usage;
+        }
         if (!TryParseFormats(s.Formats, out HashSet<string> formats, out string? formatError))
         {
             stderr.WriteLine("pcapinsight: " + formatError);

@@ -1,0 +1,260 @@
+using System.Text.Json;
+using PcapInsight.Core.Capture;
+using PcapInsight.TestKit;
+using Xunit;
+
+namespace PcapInsight.Cli.Tests;
+
+/// <summary>End to end: the real CLI process on real captures, checking report files, output and exit codes.</summary>
+public class AnalyzeCommandTests
+{
+    private static readonly string Sample = RepoPaths.Sample("tcp-basic.pcap");
+
+    private static readonly string[] FlowsHeader =
+    [
+        "flow_id", "proto", "client", "client_port", "server", "server_port", "first_time", "last_time", "packets_c2s", "packets_s2c",
+        "bytes_c2s", "bytes_s2c", "mss_c2s", "mss_s2c", "wscale_c2s", "wscale_s2c", "irtt_ms", "retransmissions", "zero_window_episodes",
+        "zero_window_ms", "nagle_stalls", "nagle_stall_ms", "close", "vlan", "payload_bytes_c2s", "payload_bytes_s2c", "duration_s", "first_frame",
+    ];
+
+    private static readonly string[] EventsHeader =
+        ["time", "flow_id", "event", "severity", "frame", "src", "src_port", "dst", "dst_port", "duration_ms", "detail", "advice", "file"];
+
+    [Fact]
+    public void Analyze_SampleCapture_WritesTheThreeReportFilesAndASummary()
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", Sample, "-o", dir.Path]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("Flows: 6 (TCP 4, UDP 1, other 1)", run.Stdout);
+        Assert.Contains("frames      202", run.Stdout);
+        Assert.Contains("Events: none", run.Stdout);
+
+        string[] flows = File.ReadAllLines(dir.File("flows.csv"));
+        Assert.Equal(FlowsHeader, flows[0].Split(','));
+        Assert.Equal(7, flows.Length);
+        var rows = flows.Skip(1).Select(l => l.Split(',')).ToList();
+        var tcp = rows.Where(r => r[1] == "tcp").ToList();
+        Assert.Equal(4, tcp.Count);
+        Assert.All(tcp, r =>
+        {
+            Assert.Equal("8080", r[5]);
+            Assert.Equal("fin", r[22]);
+            Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$", r[6]);
+            Assert.Equal(r[2].Contains(':') ? "1440" : "1460", r[12]); // MSS of a 1500-byte veth: 1500 - 40 (IPv4) or - 60 (IPv6)
+            Assert.NotEqual("", r[16]);           // initial RTT from the handshake
+        });
+        Assert.Single(tcp, r => r[2] == "2001:db8::1" && r[4] == "2001:db8::2");
+        string[] udp = Assert.Single(rows, r => r[1] == "udp");
+        Assert.Equal(["192.0.2.1", "192.0.2.2", "5353", "5", "5"], new[] { udp[2], udp[4], udp[5], udp[8], udp[9] });
+        Assert.Single(rows, r => r[1] == "icmp");
+
+        Assert.Equal(EventsHeader, File.ReadAllLines(dir.File("events.csv"))[0].Split(','));
+
+        using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(dir.File("summary.json")));
+        JsonElement root = summary.RootElement;
+        Assert.Equal(202, root.GetProperty("capture").GetProperty("packets").GetInt64());
+        Assert.Equal("1:ETHERNET", root.GetProperty("capture").GetProperty("link_types")[0].GetString());
+        Assert.False(root.GetProperty("capture").GetProperty("truncated").GetBoolean());
+        Assert.Equal(4, root.GetProperty("flows").GetProperty("tcp").GetInt32());
+        Assert.Equal(1, root.GetProperty("flows").GetProperty("udp").GetInt32());
+        Assert.Equal(1, root.GetProperty("flows").GetProperty("other").GetInt32());
+        Assert.Equal(JsonValueKind.Object, root.GetProperty("events").ValueKind);
+        Assert.Equal(JsonValueKind.Array, root.GetProperty("findings").ValueKind);
+        Assert.False(string.IsNullOrEmpty(root.GetProperty("version").GetString()));
+        Assert.False(File.Exists(dir.File("flows.csv.partial")));
+    }
+
+    [Fact]
+    public void Analyze_Json_PrintsTheSummaryDocumentOnStdout()
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", Sample, "-o", dir.Path, "--json"]);
+
+        Assert.Equal(0, run.ExitCode);
+        using JsonDocument doc = JsonDocument.Parse(run.Stdout);
+        Assert.Equal(202, doc.RootElement.GetProperty("capture").GetProperty("packets").GetInt64());
+    }
+
+    [Fact]
+    public void Analyze_StandardInput_ReadsTheCaptureFromThePipe()
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", "-", "-o", dir.Path, "--json"], stdin: File.ReadAllBytes(Sample));
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using JsonDocument doc = JsonDocument.Parse(run.Stdout);
+        Assert.Equal(202, doc.RootElement.GetProperty("capture").GetProperty("packets").GetInt64());
+    }
+
+    [Fact]
+    public void Analyze_TwoFiles_AreOneCaptureMergedByTime()
+    {
+        using var dir = CliRunner.TempDir();
+        byte[] frame = FrameBuilder.Ethernet(0x0800, FrameBuilder.Ipv4("192.0.2.1", "192.0.2.2", 17, FrameBuilder.Udp(1, 2, 10)));
+        File.WriteAllBytes(dir.File("a.pcap"), Captures.Pcap(LinkType.Ethernet, (1, frame), (3, frame)));
+        File.WriteAllBytes(dir.File("b.pcap"), Captures.Pcap(LinkType.Ethernet, (2, frame)));
+
+        CliRun run = CliRunner.Run(["analyze", dir.File("a.pcap"), dir.File("b.pcap"), "-o", dir.File("r"), "--json"]);
+
+        Assert.Equal(0, run.ExitCode);
+        using JsonDocument doc = JsonDocument.Parse(run.Stdout);
+        Assert.Equal(3, doc.RootElement.GetProperty("capture").GetProperty("packets").GetInt64());
+        Assert.Equal(2, doc.RootElement.GetProperty("capture").GetProperty("files").GetArrayLength());
+        string[] flow = File.ReadAllLines(dir.File("r/flows.csv"))[1].Split(',');
+        Assert.Equal("3", flow[8]);
+    }
+
+    [Fact]
+    public void Analyze_TruncatedFile_ReportsUpToTheCutWithAWarningAndExitsZero()
+    {
+        using var dir = CliRunner.TempDir();
+        byte[] whole = File.ReadAllBytes(Sample);
+        File.WriteAllBytes(dir.File("cut.pcap"), whole[..(whole.Length - 700)]);
+
+        CliRun run = CliRunner.Run(["analyze", dir.File("cut.pcap"), "-o", dir.File("r")]);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("warning", run.Stderr);
+        Assert.Contains("analysed up to the cut", run.Stderr);
+        Assert.Contains("capture.truncated", File.ReadAllText(dir.File("r/events.csv")));
+        Assert.Contains("capture.truncated", run.Stdout);
+    }
+
+    [Theory]
+    [InlineData("warning", 5)]  // capture.truncated is a warning
+    [InlineData("error", 0)]
+    public void Analyze_FailOn_ExitsFiveWhenAnEventReachesTheThreshold(string threshold, int expected)
+    {
+        using var dir = CliRunner.TempDir();
+        byte[] whole = File.ReadAllBytes(Sample);
+        File.WriteAllBytes(dir.File("cut.pcap"), whole[..(whole.Length - 700)]);
+
+        CliRun run = CliRunner.Run(["analyze", dir.File("cut.pcap"), "-o", dir.File("r"), "-q", "--fail-on", threshold]);
+
+        Assert.Equal(expected, run.ExitCode);
+    }
+
+    public static TheoryData<string, byte[]?, string> Unreadable() => new()
+    {
+        { "missing.pcap", null, "no such file" },
+        { "empty.pcap", [], "the file is empty" },
+        { "notes.txt", "just some notes\nnot a capture\n"u8.ToArray(), "looks like text" },
+        { "garbage.bin", [0x06, 0, 0, 0, 0x99, 0x98, 0x97, 0x96], "unknown magic bytes" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Unreadable))]
+    public void Analyze_InputThatIsNotACapture_ExitsThreeWithOneLine(string name, byte[]? content, string expected)
+    {
+        using var dir = CliRunner.TempDir();
+        if (content is not null)
+        {
+            File.WriteAllBytes(dir.File(name), content);
+        }
+
+        CliRun run = CliRunner.Run(["analyze", dir.File(name), "-o", dir.File("r")]);
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains(expected, run.Stderr);
+        Assert.Single(run.Stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Analyze_ADirectory_ExitsThree()
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", dir.Path, "-o", dir.File("r")]);
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains("is a directory", run.Stderr);
+    }
+
+    [Fact]
+    public void Analyze_OneGoodAndOneMissingFile_WritesTheGoodOnesReportAndExitsThree()
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", Sample, dir.File("missing.pcap"), "-o", dir.File("r"), "-q"]);
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains("missing.pcap: no such file", run.Stderr);
+        Assert.Equal(7, File.ReadAllLines(dir.File("r/flows.csv")).Length);
+    }
+
+    [Theory]
+    [InlineData("--format", "xml")]
+    [InlineData("--format", "png")]
+    [InlineData("--fail-on", "sometimes")]
+    [InlineData("--max-flows", "0")]
+    [InlineData("--max-flows", "many")]
+    [InlineData("--flow-timeout", "-5")]
+    [InlineData("--max-frame-bytes", "100")]
+    [InlineData("--no-such-option", "1")]
+    public void Analyze_BadOption_ExitsTwoAndSaysWhich(string option, string value)
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", Sample, "-o", dir.Path, option, value]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("pcapinsight:", run.Stderr);
+        Assert.False(File.Exists(dir.File("flows.csv")));
+    }
+
+    [Fact]
+    public void Run_NoCommand_ExitsTwoWithUsageHint()
+    {
+        CliRun run = CliRunner.Run([]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--help", run.Stderr);
+    }
+
+    [Fact]
+    public void Analyze_OutputFolderIsAFile_ExitsOneWithoutAPartialReport()
+    {
+        using var dir = CliRunner.TempDir();
+        File.WriteAllText(dir.File("taken"), "x");
+
+        CliRun run = CliRunner.Run(["analyze", Sample, "-o", dir.File("taken"), "-q"]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("cannot write the report", run.Stderr);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("analyze")]
+    public void Help_ExplainsEveryOptionWithAnExample(string command)
+    {
+        CliRun run = CliRunner.Run(command.Length == 0 ? ["--help"] : [command, "--help"]);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("Examples:", run.Stdout);
+        if (command.Length > 0)
+        {
+            foreach (string option in new[] { "--output", "--format", "--quiet", "--json", "--fail-on", "--max-flows", "--flow-timeout", "--max-events", "--max-frame-bytes", "--no-progress" })
+            {
+                Assert.Contains(option, run.Stdout);
+            }
+        }
+    }
+
+    [Fact]
+    public void Wrapper_FromTheRepositoryRoot_BuildsAndRunsTheNewcomerCommand()
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.RunProcess(Path.Combine(RepoPaths.Root, "pcapinsight"),
+            ["analyze", "sample-captures/tcp-basic.pcap", "-o", dir.Path, "-q"], timeout: TimeSpan.FromMinutes(5));
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.True(File.Exists(dir.File("summary.json")));
+    }
+}
