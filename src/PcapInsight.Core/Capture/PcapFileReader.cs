@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
 
 namespace PcapInsight.Core.Capture;
 
@@ -14,32 +13,24 @@ namespace PcapInsight.Core.Capture;
 /// <see cref="CaptureReaderOptions.MaxFrameBytes"/> stops it with <see cref="CaptureWarningKind.Damaged"/>.
 /// Model: gopacket <c>pcapgo/read.go</c>.
 /// </remarks>
-public sealed class PcapFileReader : IPacketSource, ILastFrame
+public sealed class PcapFileReader : CaptureFileReader
 {
     internal const uint MagicMicroseconds = 0xA1B2C3D4;
     internal const uint MagicNanoseconds = 0xA1B23C4D;
     internal const uint MagicModified = 0xA1B2CD34;
     private const int FileHeaderBytes = 24;
 
-    private readonly StreamWindow _window;
-    private readonly bool _bigEndian;
     private readonly bool _nanoseconds;
     private readonly int _recordHeaderBytes;
     private readonly int _maxFrameBytes;
     private readonly int _snaplen;
     private readonly LinkType _linkType;
-    private readonly int _fileIndex;
-    private bool _done;
     private bool _warnedOverSnaplen;
-    private int _lastFrameIndex;
-    private int _lastFrameLength;
 
     internal PcapFileReader(StreamWindow window, int fileIndex, string path, CaptureReaderOptions options)
+        : base(window, fileIndex, path)
     {
-        _window = window;
-        _fileIndex = fileIndex;
         _maxFrameBytes = options.MaxFrameBytes;
-        Stats = new CaptureFileStats { Path = path, FileBytes = window.Length };
 
         if (!window.Ensure(FileHeaderBytes))
         {
@@ -56,7 +47,7 @@ public sealed class PcapFileReader : IPacketSource, ILastFrame
         else if (magicBe is MagicMicroseconds or MagicNanoseconds or MagicModified)
         {
             magic = magicBe;
-            _bigEndian = true;
+            BigEndian = true;
         }
         else
         {
@@ -82,7 +73,7 @@ public sealed class PcapFileReader : IPacketSource, ILastFrame
         _linkType = (LinkType)(ushort)linkField;
         window.Advance(FileHeaderBytes);
 
-        string order = _bigEndian ? "big-endian" : "little-endian";
+        string order = BigEndian ? "big-endian" : "little-endian";
         string resolution = _nanoseconds ? "nanoseconds" : "microseconds";
         Stats.Format = magic == MagicModified ? $"pcap modified/Kuznetzov ({order}, {resolution})" : $"pcap ({order}, {resolution})";
         Stats.Interfaces.Add(new CaptureInterface { LinkType = _linkType, Snaplen = _snaplen, TimestampDigits = _nanoseconds ? 9 : 6 });
@@ -90,24 +81,19 @@ public sealed class PcapFileReader : IPacketSource, ILastFrame
     }
 
     /// <inheritdoc />
-    public CaptureFileStats Stats { get; }
-
-    ReadOnlySpan<byte> ILastFrame.LastFrame => _window.BufferSlice(_lastFrameIndex, _lastFrameLength);
-
-    /// <inheritdoc />
-    public bool TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data)
+    public override bool TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data)
     {
         info = default;
         data = default;
-        if (_done)
+        if (Done)
         {
             return false;
         }
-        if (!_window.Ensure(_recordHeaderBytes))
+        if (!Window.Ensure(_recordHeaderBytes))
         {
-            return StopAtEnd(_window.Available, _recordHeaderBytes, "record header");
+            return StopAtEnd(Window.Available, _recordHeaderBytes, "record header");
         }
-        ReadOnlySpan<byte> header = _window.Peek(_recordHeaderBytes);
+        ReadOnlySpan<byte> header = Window.Peek(_recordHeaderBytes);
         uint seconds = ReadUInt32(header);
         uint fraction = ReadUInt32(header[4..]);
         uint capturedLength = ReadUInt32(header[8..]);
@@ -118,26 +104,23 @@ public sealed class PcapFileReader : IPacketSource, ILastFrame
                 $"record {Stats.Frames + 1} claims {capturedLength} captured bytes, more than the limit of {_maxFrameBytes} (--max-frame-bytes): the file is damaged from here");
         }
         int recordBytes = _recordHeaderBytes + (int)capturedLength;
-        if (!_window.Ensure(recordBytes))
+        if (!Window.Ensure(recordBytes))
         {
-            return StopAtEnd(_window.Available, recordBytes, "record");
+            return StopAtEnd(Window.Available, recordBytes, "record");
         }
         if (_snaplen > 0 && capturedLength > (uint)_snaplen && !_warnedOverSnaplen)
         {
             _warnedOverSnaplen = true;
-            Stats.Warnings.Add(new CaptureWarning(CaptureWarningKind.CapturedLengthOverSnaplen, _fileIndex, _window.Position,
+            Stats.Warnings.Add(new CaptureWarning(CaptureWarningKind.CapturedLengthOverSnaplen, FileIndex, Window.Position,
                 Stats.Frames, $"frame {Stats.Frames + 1} has {capturedLength} captured bytes, more than the file's snaplen {_snaplen}; read anyway"));
         }
         long timestampNs = seconds * 1_000_000_000L + (_nanoseconds ? fraction : fraction * 1_000L);
-        data = _window.Peek(recordBytes)[_recordHeaderBytes..];
-        _lastFrameIndex = _window.BufferIndex + _recordHeaderBytes;
-        _lastFrameLength = (int)capturedLength;
-        _window.Advance(recordBytes);
-        Stats.Frames++;
-        Stats.CapturedBytes += capturedLength;
-        Stats.BytesConsumed = _window.Position;
+        data = Window.Peek(recordBytes)[_recordHeaderBytes..];
+        CountFrame(Window.BufferIndex + _recordHeaderBytes, (int)capturedLength);
+        Window.Advance(recordBytes);
+        Stats.BytesConsumed = Window.Position;
         info = new CaptureInfo(Stats.Frames, timestampNs, (int)capturedLength,
-            (int)Math.Min(originalLength, int.MaxValue), 0, _linkType, _fileIndex);
+            (int)Math.Min(originalLength, int.MaxValue), 0, _linkType, FileIndex);
         return true;
     }
 
@@ -145,30 +128,10 @@ public sealed class PcapFileReader : IPacketSource, ILastFrame
     {
         if (have == 0)
         {
-            _done = true;
+            Done = true;
             return false;
         }
         return Stop(CaptureWarningKind.Truncated,
             $"the file ends inside {what} {Stats.Frames + 1} ({have} of {need} bytes present): analysed up to the cut");
     }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool Stop(CaptureWarningKind kind, string message)
-    {
-        _done = true;
-        Stats.StoppedEarly = true;
-        Stats.Warnings.Add(new CaptureWarning(kind, _fileIndex, _window.Position, Stats.Frames, message));
-        return false;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ushort ReadUInt16(ReadOnlySpan<byte> s) =>
-        _bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(s) : BinaryPrimitives.ReadUInt16LittleEndian(s);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private uint ReadUInt32(ReadOnlySpan<byte> s) =>
-        _bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(s) : BinaryPrimitives.ReadUInt32LittleEndian(s);
-
-    /// <inheritdoc />
-    public void Dispose() => _window.Dispose();
 }

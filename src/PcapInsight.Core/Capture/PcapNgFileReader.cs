@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace PcapInsight.Core.Capture;
@@ -15,7 +14,7 @@ namespace PcapInsight.Core.Capture;
 /// an option that runs past its block, a packet of an undescribed interface or a later section of an unknown
 /// version stops reading with a warning; what came before is kept. Model: gopacket <c>pcapgo/ngread.go</c>.
 /// </remarks>
-public sealed class PcapNgFileReader : IPacketSource, ILastFrame
+public sealed class PcapNgFileReader : CaptureFileReader
 {
     internal const uint BlockSectionHeader = 0x0A0D0D0A;
     private const uint BlockInterfaceDescription = 1;
@@ -25,53 +24,40 @@ public sealed class PcapNgFileReader : IPacketSource, ILastFrame
     private const uint BlockEnhancedPacket = 6;
     private const uint ByteOrderMagic = 0x1A2B3C4D;
 
-    private readonly StreamWindow _window;
     private readonly CaptureReaderOptions _options;
-    private readonly int _fileIndex;
     private readonly List<TimestampScale> _scales = new();   // one per interface, global numbering
-    private bool _bigEndian;
     private int _sectionFirstInterface;
-    private bool _done;
-    private int _lastFrameIndex;
-    private int _lastFrameLength;
 
     internal PcapNgFileReader(StreamWindow window, int fileIndex, string path, CaptureReaderOptions options)
+        : base(window, fileIndex, path)
     {
-        _window = window;
         _options = options;
-        _fileIndex = fileIndex;
-        Stats = new CaptureFileStats { Path = path, FileBytes = window.Length };
         string? error = ReadSectionHeader();
         if (error is not null)
         {
             throw new CaptureFormatException(error);
         }
-        Stats.Format = $"pcapng ({(_bigEndian ? "big-endian" : "little-endian")})";
+        Stats.Format = $"pcapng ({(BigEndian ? "big-endian" : "little-endian")})";
         Stats.BytesConsumed = window.Position;
     }
 
     /// <inheritdoc />
-    public CaptureFileStats Stats { get; }
-
-    ReadOnlySpan<byte> ILastFrame.LastFrame => _window.BufferSlice(_lastFrameIndex, _lastFrameLength);
-
-    /// <inheritdoc />
-    public bool TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data)
+    public override bool TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data)
     {
         info = default;
         data = default;
-        while (!_done)
+        while (!Done)
         {
-            if (!_window.Ensure(8))
+            if (!Window.Ensure(8))
             {
-                if (_window.Available == 0)
+                if (Window.Available == 0)
                 {
-                    _done = true;
+                    Done = true;
                     return false;
                 }
-                return Stop(CaptureWarningKind.Truncated, $"the file ends inside a block header ({_window.Available} of 8 bytes present): analysed up to the cut");
+                return Stop(CaptureWarningKind.Truncated, $"the file ends inside a block header ({Window.Available} of 8 bytes present): analysed up to the cut");
             }
-            ReadOnlySpan<byte> head = _window.Peek(8);
+            ReadOnlySpan<byte> head = Window.Peek(8);
             uint type = ReadUInt32(head);
             if (type == BlockSectionHeader)
             {
@@ -86,27 +72,27 @@ public sealed class PcapNgFileReader : IPacketSource, ILastFrame
             uint length = ReadUInt32(head[4..]);
             if (length < 12 || (length & 3) != 0 || length > (uint)_options.MaxBlockBytes)
             {
-                return Stop(CaptureWarningKind.Damaged, $"block of type 0x{type:x} at offset {_window.Position} has an impossible length {length}: the file is damaged from here");
+                return Stop(CaptureWarningKind.Damaged, $"block of type 0x{type:x} at offset {Window.Position} has an impossible length {length}: the file is damaged from here");
             }
             int blockBytes = (int)length;
             bool wanted = type is BlockEnhancedPacket or BlockSimplePacket or BlockPacketObsolete or BlockInterfaceDescription or BlockInterfaceStatistics;
             if (!wanted)
             {
-                if (!_window.Skip(blockBytes))
+                if (!Window.Skip(blockBytes))
                 {
                     return Stop(CaptureWarningKind.Truncated, $"the file ends inside a block of type 0x{type:x}: analysed up to the cut");
                 }
                 continue;
             }
-            if (!_window.Ensure(blockBytes))
+            if (!Window.Ensure(blockBytes))
             {
                 return Stop(CaptureWarningKind.Truncated,
-                    $"the file ends inside block {BlockName(type)} after frame {Stats.Frames} ({_window.Available} of {blockBytes} bytes present): analysed up to the cut");
+                    $"the file ends inside block {BlockName(type)} after frame {Stats.Frames} ({Window.Available} of {blockBytes} bytes present): analysed up to the cut");
             }
-            ReadOnlySpan<byte> block = _window.Peek(blockBytes);
+            ReadOnlySpan<byte> block = Window.Peek(blockBytes);
             if (ReadUInt32(block[(blockBytes - 4)..]) != length)
             {
-                return Stop(CaptureWarningKind.Damaged, $"block {BlockName(type)} at offset {_window.Position}: trailing length differs from the leading one: the file is damaged from here");
+                return Stop(CaptureWarningKind.Damaged, $"block {BlockName(type)} at offset {Window.Position}: trailing length differs from the leading one: the file is damaged from here");
             }
             switch (type)
             {
@@ -115,16 +101,13 @@ public sealed class PcapNgFileReader : IPacketSource, ILastFrame
                 case BlockSimplePacket:
                     if (TryPacket(type, block, out info, out data, out int dataOffset))
                     {
-                        _lastFrameIndex = _window.BufferIndex + dataOffset;
-                        _lastFrameLength = data.Length;
-                        _window.Advance(blockBytes);
-                        Stats.Frames++;
-                        Stats.CapturedBytes += data.Length;
-                        Stats.BytesConsumed = _window.Position;
+                        CountFrame(Window.BufferIndex + dataOffset, data.Length);
+                        Window.Advance(blockBytes);
+                        Stats.BytesConsumed = Window.Position;
                         info = info with { FrameNumber = Stats.Frames };
                         return true;
                     }
-                    if (_done)
+                    if (Done)
                     {
                         return false;
                     }
@@ -139,8 +122,8 @@ public sealed class PcapNgFileReader : IPacketSource, ILastFrame
                     ReadStatistics(block);
                     break;
             }
-            _window.Advance(blockBytes);
-            Stats.BytesConsumed = _window.Position;
+            Window.Advance(blockBytes);
+            Stats.BytesConsumed = Window.Position;
         }
         return false;
     }
@@ -160,7 +143,7 @@ public sealed class PcapNgFileReader : IPacketSource, ILastFrame
             case BlockEnhancedPacket:
                 if (block.Length < 32)
                 {
-                    return Stop(CaptureWarningKind.Damaged, $"Enhanced Packet Block at offset {_window.Position} is too short ({block.Length} bytes)");
+                    return Stop(CaptureWarningKind.Damaged, $"Enhanced Packet Block at offset {Window.Position} is too short ({block.Length} bytes)");
                 }
                 interfaceId = ReadUInt32(block[8..]);
                 rawTime = ((ulong)ReadUInt32(block[12..]) << 32) | ReadUInt32(block[16..]);
@@ -171,7 +154,7 @@ public sealed class PcapNgFileReader : IPacketSource, ILastFrame
             case BlockPacketObsolete:
                 if (block.Length < 32)
                 {
-                    return Stop(CaptureWarningKind.Damaged, $"Packet Block at offset {_window.Position} is too short ({block.Length} bytes)");
+                    return Stop(CaptureWarningKind.Damaged, $"Packet Block at offset {Window.Position} is too short ({block.Length} bytes)");
                 }
                 interfaceId = ReadUInt16(block[8..]);
                 rawTime = ((ulong)ReadUInt32(block[12..]) << 32) | ReadUInt32(block[16..]);
@@ -182,7 +165,7 @@ public sealed class PcapNgFileReader : IPacketSource, ILastFrame
             default: // Simple Packet Block: no timestamp, interface 0, captured length implied by the block length.
                 if (block.Length < 16)
                 {
-                    return Stop(CaptureWarningKind.Damaged, $"Simple Packet Block at offset {_window.Position} is too short ({block.Length} bytes)");
+                    return Stop(CaptureWarningKind.Damaged, $"Simple Packet Block at offset {Window.Position} is too short ({block.Length} bytes)");
                 }
                 interfaceId = 0;
                 original = ReadUInt32(block[8..]);
@@ -212,7 +195,7 @@ public sealed class PcapNgFileReader : IPacketSource, ILastFrame
         long timestampNs = _scales[globalInterface].ToNanoseconds(rawTime);
         data = block.Slice(dataOffset, (int)captured);
         info = new CaptureInfo(0, timestampNs, (int)captured, (int)Math.Min(original, int.MaxValue), globalInterface,
-            Stats.Interfaces[globalInterface].LinkType, _fileIndex);
+            Stats.Interfaces[globalInterface].LinkType, FileIndex);
         return true;
     }
 
@@ -220,7 +203,7 @@ public sealed class PcapNgFileReader : IPacketSource, ILastFrame
     {
         if (block.Length < 20)
         {
-            return Stop(CaptureWarningKind.Damaged, $"Interface Description Block at offset {_window.Position} is too short");
+            return Stop(CaptureWarningKind.Damaged, $"Interface Description Block at offset {Window.Position} is too short");
         }
         if (_scales.Count >= _options.MaxInterfaces)
         {
@@ -228,7 +211,7 @@ public sealed class PcapNgFileReader : IPacketSource, ILastFrame
         }
         var link = (LinkType)ReadUInt16(block[8..]);
         uint snaplen = ReadUInt32(block[12..]);
-        var options = new PcapNgOptionReader(block[16..^4], _bigEndian);
+        var options = new PcapNgOptionReader(block[16..^4], BigEndian);
         byte tsresol = 6;
         long tsoffset = 0;
         string? name = null;
@@ -249,7 +232,7 @@ public sealed class PcapNgFileReader : IPacketSource, ILastFrame
         }
         if (options.Malformed)
         {
-            return Stop(CaptureWarningKind.Damaged, $"Interface Description Block at offset {_window.Position} has an option that runs past its end: the file is damaged from here");
+            return Stop(CaptureWarningKind.Damaged, $"Interface Description Block at offset {Window.Position} has an option that runs past its end: the file is damaged from here");
         }
         var scale = TimestampScale.From(tsresol, tsoffset);
         _scales.Add(scale);
@@ -275,7 +258,7 @@ public sealed class PcapNgFileReader : IPacketSource, ILastFrame
         {
             return; // Statistics for an undescribed interface carry nothing we can attribute.
         }
-        var options = new PcapNgOptionReader(block[20..^4], _bigEndian);
+        var options = new PcapNgOptionReader(block[20..^4], BigEndian);
         while (options.TryNext(out ushort code, out ReadOnlySpan<byte> value))
         {
             if (value.Length < 8)
@@ -296,11 +279,11 @@ public sealed class PcapNgFileReader : IPacketSource, ILastFrame
     /// <summary>Reads a Section Header Block at the window's position. Returns an error message, or null.</summary>
     private string? ReadSectionHeader()
     {
-        if (!_window.Ensure(28))
+        if (!Window.Ensure(28))
         {
-            return $"section header is cut short ({_window.Available} of 28 bytes)";
+            return $"section header is cut short ({Window.Available} of 28 bytes)";
         }
-        ReadOnlySpan<byte> head = _window.Peek(28);
+        ReadOnlySpan<byte> head = Window.Peek(28);
         if (BinaryPrimitives.ReadUInt32LittleEndian(head) != BlockSectionHeader)
         {
             return "not a pcapng file: no section header block";
@@ -330,11 +313,11 @@ public sealed class PcapNgFileReader : IPacketSource, ILastFrame
         {
             return $"pcapng section header has an impossible length {length}";
         }
-        if (!_window.Ensure((int)length))
+        if (!Window.Ensure((int)length))
         {
-            return $"section header is cut short ({_window.Available} of {length} bytes)";
+            return $"section header is cut short ({Window.Available} of {length} bytes)";
         }
-        ReadOnlySpan<byte> block = _window.Peek((int)length);
+        ReadOnlySpan<byte> block = Window.Peek((int)length);
         var options = new PcapNgOptionReader(block[24..^4], bigEndian);
         while (options.TryNext(out _, out _))
         {
@@ -343,9 +326,9 @@ public sealed class PcapNgFileReader : IPacketSource, ILastFrame
         {
             return "pcapng section header has an option that runs past the end of the block";
         }
-        _bigEndian = bigEndian;
+        BigEndian = bigEndian;
         _sectionFirstInterface = _scales.Count;
-        _window.Advance((int)length);
+        Window.Advance((int)length);
         return null;
     }
 
@@ -358,24 +341,4 @@ public sealed class PcapNgFileReader : IPacketSource, ILastFrame
         BlockInterfaceStatistics => "ISB",
         _ => "0x" + type.ToString("x", System.Globalization.CultureInfo.InvariantCulture),
     };
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool Stop(CaptureWarningKind kind, string message)
-    {
-        _done = true;
-        Stats.StoppedEarly = true;
-        Stats.Warnings.Add(new CaptureWarning(kind, _fileIndex, _window.Position, Stats.Frames, message));
-        return false;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ushort ReadUInt16(ReadOnlySpan<byte> s) =>
-        _bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(s) : BinaryPrimitives.ReadUInt16LittleEndian(s);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private uint ReadUInt32(ReadOnlySpan<byte> s) =>
-        _bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(s) : BinaryPrimitives.ReadUInt32LittleEndian(s);
-
-    /// <inheritdoc />
-    public void Dispose() => _window.Dispose();
 }

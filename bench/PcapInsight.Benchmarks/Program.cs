@@ -1,0 +1,22 @@
+using BenchmarkDotNet.Running;
+using PcapInsight.Benchmarks;
+
+// Two jobs in one program:
+//   make-small FILE [--packets N] [--flows N]   writes a synthetic header-only capture for bench/compare.sh
+//   anything else                               runs the BenchmarkDotNet micro-benchmarks (e.g. --filter '*')
+if (args.Length >= 2 && args[0] == "make-small")
+{
+    long packets = Argument(args, "--packets", 10_000_000);
+    int flows = (int)Argument(args, "--flows", 10_000);
+    SyntheticCapture.WriteSmallPackets(args[1], packets, flows);
+    Console.WriteLine($"wrote {args[1]}: {packets} packets over {flows} TCP flows");
+    return 0;
+}
+BenchmarkSwitcher.FromAssembly(typeof(SyntheticCapture).Assembly).Run(args);
+return 0;
+
+static long Argument(string[] args, string name, long fallback)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? long.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+}
