@@ -3,6 +3,7 @@ using PcapInsight.Benchmarks;
 
 // Two jobs in one program:
 //   make-small FILE [--packets N] [--flows N]   writes a synthetic header-only capture for bench/compare.sh
+//   phases FILE                                 times reading alone, then reading + analysis, in process
 //   anything else                               runs the BenchmarkDotNet micro-benchmarks (e.g. --filter '*')
 if (args.Length >= 2 && args[0] == "make-small")
 {
@@ -10,6 +11,11 @@ if (args.Length >= 2 && args[0] == "make-small")
     int flows = (int)Argument(args, "--flows", 10_000);
     SyntheticCapture.WriteSmallPackets(args[1], packets, flows);
     Console.WriteLine($"wrote {args[1]}: {packets} packets over {flows} TCP flows");
+    return 0;
+}
+if (args.Length >= 2 && args[0] == "phases")
+{
+    PhaseTimer.Run(args[1]);
     return 0;
 }
 BenchmarkSwitcher.FromAssembly(typeof(SyntheticCapture).Assembly).Run(args);

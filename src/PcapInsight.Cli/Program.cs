@@ -4,5 +4,9 @@ namespace PcapInsight.Cli;
 public static class Program
 {
     /// <summary>Runs the CLI; the exit code follows CONTRACT.md.</summary>
-    public static int Main(string[] args) => CliApp.Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        PhaseLog.Mark("main entered");
+        return CliApp.Run(args, Console.Out, Console.Error);
+    }
 }

@@ -148,6 +148,7 @@ public static class AnalyzeCommand
             return ExitCodes.InputUnreadable;
         }
 
+        PhaseLog.Mark("inputs opened");
         AnalysisResult result;
         using (IPacketSource source = sources.Count == 1 ? sources[0] : new MergedPacketSource(sources))
         {
@@ -156,6 +157,7 @@ public static class AnalyzeCommand
             result = CaptureAnalyzer.Run(source, files, options, bar.Update, cancellation);
         }
 
+        PhaseLog.Mark("analysis done");
         foreach (CaptureWarning warning in result.Warnings)
         {
             if (!s.Quiet)
@@ -183,6 +185,7 @@ public static class AnalyzeCommand
             return ExitCodes.InternalError;
         }
 
+        PhaseLog.Mark("report written");
         if (s.Json)
         {
             using Stream stdoutStream = new MemoryStream();

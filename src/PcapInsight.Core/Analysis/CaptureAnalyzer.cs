@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using PcapInsight.Core.Capture;
 using PcapInsight.Core.Decoding;
@@ -46,6 +47,7 @@ public sealed class CaptureAnalyzer
     public ref readonly DecodedPacket LastPacket => ref _packet;
 
     /// <summary>Analyses one frame. <paramref name="frame"/> is only read during the call.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Process(in CaptureInfo info, ReadOnlySpan<byte> frame)
     {
         PacketCounters c = _counters;
@@ -193,6 +195,7 @@ public sealed class CaptureAnalyzer
     /// <param name="options">Limits.</param>
     /// <param name="progress">Called about every 65,536 frames (e.g. for a progress bar); may be null.</param>
     /// <param name="cancellation">Stops reading early (Ctrl-C); what was read is still reported.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static AnalysisResult Run(IPacketSource source, IReadOnlyList<CaptureFileStats> files, AnalysisOptions? options = null,
         Action? progress = null, CancellationToken cancellation = default)
     {

@@ -37,7 +37,7 @@ public static class CaptureFile
     public static IPacketSource Open(Stream stream, string name, int fileIndex = 0, CaptureReaderOptions? options = null)
     {
         options ??= CaptureReaderOptions.Default;
-        var window = new StreamWindow(stream);
+        var window = new StreamWindow(stream, readAhead: options.ReadAhead);
         window.Ensure(4);
         if (window.Available < 4)
         {

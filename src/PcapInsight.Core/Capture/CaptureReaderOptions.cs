@@ -19,6 +19,12 @@ public sealed record CaptureReaderOptions
     /// <summary>Largest number of pcapng interfaces accepted in one file before it is treated as hostile. Default 65536.</summary>
     public int MaxInterfaces { get; init; } = 65_536;
 
+    /// <summary>
+    /// Read ahead on a second thread: null (the default) decides by file size (at least 32 MiB) and core count;
+    /// tests force it either way.
+    /// </summary>
+    internal bool? ReadAhead { get; init; }
+
     /// <summary>The defaults.</summary>
     public static CaptureReaderOptions Default { get; } = new();
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 
 namespace PcapInsight.Core.Capture;
@@ -81,6 +82,7 @@ public sealed class PcapFileReader : CaptureFileReader
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override bool TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data)
     {
         info = default;

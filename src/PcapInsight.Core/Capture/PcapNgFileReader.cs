@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -42,6 +43,7 @@ public sealed class PcapNgFileReader : CaptureFileReader
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override bool TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data)
     {
         info = default;
@@ -128,6 +130,7 @@ public sealed class PcapNgFileReader : CaptureFileReader
         return false;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryPacket(uint type, ReadOnlySpan<byte> block, out CaptureInfo info, out ReadOnlySpan<byte> data, out int dataOffset)
     {
         info = default;

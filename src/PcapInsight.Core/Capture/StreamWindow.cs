@@ -12,17 +12,33 @@ namespace PcapInsight.Core.Capture;
 internal sealed class StreamWindow : IDisposable
 {
     private const int InitialBufferBytes = 1 << 20;
+
+    /// <summary>Files at least this large are read ahead on a second thread (<see cref="ReadAhead"/>).</summary>
+    public const long ReadAheadMinimumBytes = 32L << 20;
+
     private readonly Stream _stream;
+    private readonly ReadAhead? _readAhead;
     private byte[] _buffer;
     private int _start;          // first unconsumed byte in _buffer
     private int _end;            // one past the last valid byte in _buffer
     private long _bufferOrigin;  // stream offset of _buffer[0]
     private bool _endOfStream;
 
-    public StreamWindow(Stream stream, int initialBufferBytes = InitialBufferBytes)
+    public StreamWindow(Stream stream, int initialBufferBytes = InitialBufferBytes, bool? readAhead = null)
     {
         _stream = stream;
-        _buffer = new byte[Math.Max(64, initialBufferBytes)];
+        Length = stream.CanSeek ? stream.Length : -1;
+        if (readAhead ?? (Length >= ReadAheadMinimumBytes && Environment.ProcessorCount > 1))
+        {
+            _readAhead = new ReadAhead(stream);
+            _buffer = [];
+            _bufferOrigin = -ReadAhead.Headroom;
+            _start = _end = ReadAhead.Headroom;
+        }
+        else
+        {
+            _buffer = new byte[Math.Max(64, initialBufferBytes)];
+        }
     }
 
     /// <summary>Offset in the stream of the next unconsumed byte.</summary>
@@ -31,8 +47,8 @@ internal sealed class StreamWindow : IDisposable
     /// <summary>Bytes buffered and not yet consumed.</summary>
     public int Available => _end - _start;
 
-    /// <summary>The stream's length, or -1 where it has none (a pipe).</summary>
-    public long Length => _stream.CanSeek ? _stream.Length : -1;
+    /// <summary>The stream's length when opened, or -1 where it has none (a pipe).</summary>
+    public long Length { get; }
 
     /// <summary>
     /// Makes at least <paramref name="count"/> bytes available. Returns false at the end of the stream, when fewer
@@ -68,6 +84,22 @@ internal sealed class StreamWindow : IDisposable
             _start += (int)count;
             return true;
         }
+        if (_readAhead is not null)
+        {
+            // Chunks arrive in order from the other thread: consume them, there is nothing to seek.
+            while (count > 0)
+            {
+                int step = (int)Math.Min(count, Math.Max(1, _end - _start));
+                if (!Ensure(step))
+                {
+                    _start = _end;
+                    return false;
+                }
+                _start += step;
+                count -= step;
+            }
+            return true;
+        }
         count -= buffered;
         _bufferOrigin += _end;
         _start = _end = 0;
@@ -95,6 +127,10 @@ internal sealed class StreamWindow : IDisposable
 
     private bool Fill(int count)
     {
+        if (_readAhead is not null)
+        {
+            return FillFromReadAhead(count);
+        }
         if (count > _buffer.Length - _start)
         {
             // Move the unconsumed tail to the front, into a bigger buffer if the record needs one.
@@ -119,5 +155,58 @@ internal sealed class StreamWindow : IDisposable
         return _end - _start >= count;
     }
 
-    public void Dispose() => _stream.Dispose();
+    /// <summary>
+    /// Moves on to the next read-ahead chunk(s) until <paramref name="count"/> bytes are available: the unconsumed
+    /// tail goes into the new chunk's headroom, or, for a record longer than the headroom, everything is gathered
+    /// into one buffer of its own (rare: only huge frames or blocks).
+    /// </summary>
+    private bool FillFromReadAhead(int count)
+    {
+        while (_end - _start < count && !_endOfStream)
+        {
+            ReadAhead.Chunk next = _readAhead!.Take();
+            if (next.Error is not null)
+            {
+                _endOfStream = true;
+                throw new IOException("reading the capture failed: " + next.Error.Message, next.Error);
+            }
+            if (next.Count < ReadAhead.ChunkBytes)
+            {
+                _endOfStream = true;
+            }
+            int tail = _end - _start;
+            long nextOrigin = _bufferOrigin + _end - ReadAhead.Headroom;  // file offset of next.Buffer[0]
+            if (tail <= ReadAhead.Headroom)
+            {
+                if (tail > 0)
+                {
+                    Buffer.BlockCopy(_buffer, _start, next.Buffer, ReadAhead.Headroom - tail, tail);
+                }
+                _readAhead.Recycle(_buffer);
+                _buffer = next.Buffer;
+                _bufferOrigin = nextOrigin;
+                _start = ReadAhead.Headroom - tail;
+                _end = ReadAhead.Headroom + next.Count;
+            }
+            else
+            {
+                var gathered = new byte[tail + next.Count];
+                Buffer.BlockCopy(_buffer, _start, gathered, 0, tail);
+                Buffer.BlockCopy(next.Buffer, ReadAhead.Headroom, gathered, tail, next.Count);
+                _readAhead.Recycle(_buffer);
+                _readAhead.Recycle(next.Buffer);
+                _bufferOrigin += _start;
+                _buffer = gathered;
+                _start = 0;
+                _end = gathered.Length;
+            }
+        }
+        return _end - _start >= count;
+    }
+
+    public void Dispose()
+    {
+        _readAhead?.Dispose();
+        _stream.Dispose();
+    }
 }

@@ -27,6 +27,7 @@ public static class FrameDecoder
         or LinkType.Ppp or LinkType.CiscoHdlc or LinkType.Nflog or LinkType.Fddi or LinkType.IpOverInfiniband or LinkType.Pktap;
 
     /// <summary>Decodes <paramref name="frame"/>, overwriting every field of <paramref name="p"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Decode(ReadOnlySpan<byte> frame, LinkType link, ref DecodedPacket p)
     {
         p = default;
@@ -99,6 +100,7 @@ public static class FrameDecoder
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DecodeEthernet(ReadOnlySpan<byte> frame, ref DecodedPacket p)
     {
         if (frame.Length < 14)
@@ -127,6 +129,7 @@ public static class FrameDecoder
         DecodeEtherType(frame, type, offset, ref p);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DecodeEtherType(ReadOnlySpan<byte> frame, ushort type, int offset, ref DecodedPacket p)
     {
         for (int tags = 0; type is 0x8100 or 0x88A8 or 0x9100 or 0x9200; tags++)
@@ -378,6 +381,7 @@ public static class FrameDecoder
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DecodeIpv4(ReadOnlySpan<byte> frame, int offset, ref DecodedPacket p)
     {
         p.NetworkOffset = offset;
@@ -435,6 +439,7 @@ public static class FrameDecoder
         DecodeTransport(frame, offset + headerLength, totalLength - headerLength, ref p);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DecodeIpv6(ReadOnlySpan<byte> frame, int offset, ref DecodedPacket p)
     {
         p.NetworkOffset = offset;
@@ -539,6 +544,7 @@ public static class FrameDecoder
     }
 
     /// <summary>Decodes the transport header at <paramref name="offset"/>; <paramref name="length"/> is what IP says it spans.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DecodeTransport(ReadOnlySpan<byte> frame, int offset, int length, ref DecodedPacket p)
     {
         p.TransportOffset = offset;
@@ -613,6 +619,7 @@ public static class FrameDecoder
         _ => 0,
     };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DecodeTcp(ReadOnlySpan<byte> tcp, int offset, int length, ref DecodedPacket p)
     {
         if (tcp.Length < 20)
@@ -655,6 +662,7 @@ public static class FrameDecoder
     }
 
     /// <summary>Reads MSS, window scale, SACK-permitted, SACK blocks and timestamps; stops at an impossible length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ReadTcpOptions(ReadOnlySpan<byte> options, ref TcpOptionsSummary o)
     {
         int i = 0;

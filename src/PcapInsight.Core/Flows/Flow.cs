@@ -15,6 +15,7 @@ public sealed class Flow
 {
     internal Flow? OlderByActivity;  // LRU list: towards the least recently active flow
     internal Flow? NewerByActivity;  // LRU list: towards the most recently active flow
+    internal long ListedAtNs;        // capture time of the flow's place in the LRU list (its last move)
 
     /// <summary>Stable id within one report, numbered from 1 in order of first packet.</summary>
     public int Id { get; internal set; }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PcapInsight.Core.Capture;
 using PcapInsight.Core.Decoding;
 
@@ -14,10 +15,14 @@ namespace PcapInsight.Core.Flows;
 /// </remarks>
 public sealed class FlowTable
 {
+    /// <summary>How stale a flow's place in the activity list may be (100 ms of capture time).</summary>
+    private const long MoveGranularityNs = 100_000_000;
+
     private readonly Dictionary<FlowKey, Flow> _flows = new();
     private readonly List<Flow> _finished = new();
     private readonly int _maxFlows;
     private readonly long _idleTimeoutNs;
+    private Flow? _lastFlow;
     private Flow? _oldest;
     private Flow? _newest;
     private int _nextId = 1;
@@ -53,12 +58,19 @@ public sealed class FlowTable
     /// <paramref name="fromClient"/> tells the packet's direction; <paramref name="evicted"/> is true when making
     /// room closed another flow.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Flow Update(in DecodedPacket p, in CaptureInfo info, out bool fromClient, out bool evicted)
     {
         evicted = false;
         FlowKey key = FlowKey.From(p, out bool sourceIsA);
         bool pureSyn = p.Protocol == 6 && p.HasTransport && (p.Flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn;
-        if (_flows.TryGetValue(key, out Flow? flow) && pureSyn && IsNewConnection(flow, p, sourceIsA))
+        // Consecutive packets usually belong to one flow (a bulk transfer, a burst): skip the hash lookup then.
+        Flow? flow = _lastFlow;
+        if (flow is null || !flow.Key.Equals(key))
+        {
+            _flows.TryGetValue(key, out flow);
+        }
+        if (flow is not null && pureSyn && IsNewConnection(flow, p, sourceIsA))
         {
             Finish(flow, FlowCloseReason.Reused);
             flow = null;
@@ -73,11 +85,14 @@ public sealed class FlowTable
             }
             flow = Create(key, sourceIsA, p, info);
         }
-        else
+        else if (info.TimestampNs - flow.ListedAtNs >= MoveGranularityNs)
         {
-            MoveToNewest(flow);
+            // Re-linking on every packet costs cache misses on two neighbours; the order only needs to be right
+            // to within the granularity, since expiry and eviction work in whole seconds of idleness.
+            MoveToNewest(flow, info.TimestampNs);
         }
 
+        _lastFlow = flow;
         fromClient = sourceIsA == flow.ClientIsA;
         flow.LastTimeNs = Math.Max(flow.LastTimeNs, info.TimestampNs);
         if (fromClient)
@@ -99,14 +114,22 @@ public sealed class FlowTable
         return flow;
     }
 
-    /// <summary>Closes every flow idle since before <paramref name="nowNs"/> minus the idle timeout.</summary>
+    /// <summary>
+    /// Closes every flow idle since before <paramref name="nowNs"/> minus the idle timeout. The activity list is
+    /// ordered to within 100 ms, so a flow is closed at most that much later than its exact deadline.
+    /// </summary>
     public void Expire(long nowNs)
     {
         long cutoff = nowNs - _idleTimeoutNs;
-        while (_oldest is { } oldest && oldest.LastTimeNs < cutoff)
+        for (Flow? flow = _oldest; flow is not null && flow.LastTimeNs - MoveGranularityNs < cutoff;)
         {
-            Expired++;
-            Finish(oldest, FlowCloseReason.Timeout);
+            Flow? next = flow.NewerByActivity;
+            if (flow.LastTimeNs < cutoff)
+            {
+                Expired++;
+                Finish(flow, FlowCloseReason.Timeout);
+            }
+            flow = next;
         }
     }
 
@@ -132,6 +155,7 @@ public sealed class FlowTable
             : tcp.HasBaseSeqS2C && tcp.BaseSeqS2C != p.Seq;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UpdateTcp(TcpFlowFacts tcp, in DecodedPacket p, bool fromClient, long timeNs)
     {
         TcpFlags flags = p.Flags;
@@ -225,6 +249,10 @@ public sealed class FlowTable
     private void Finish(Flow flow, FlowCloseReason reasonIfOpen)
     {
         _flows.Remove(flow.Key);
+        if (ReferenceEquals(flow, _lastFlow))
+        {
+            _lastFlow = null;
+        }
         Unlink(flow);
         FlowCloseReason fromFlags = flow.Tcp switch
         {
@@ -241,6 +269,7 @@ public sealed class FlowTable
 
     private void AppendNewest(Flow flow)
     {
+        flow.ListedAtNs = flow.LastTimeNs;
         flow.OlderByActivity = _newest;
         flow.NewerByActivity = null;
         if (_newest is not null)
@@ -251,14 +280,14 @@ public sealed class FlowTable
         _oldest ??= flow;
     }
 
-    private void MoveToNewest(Flow flow)
+    private void MoveToNewest(Flow flow, long nowNs)
     {
-        if (ReferenceEquals(flow, _newest))
+        if (!ReferenceEquals(flow, _newest))
         {
-            return;
+            Unlink(flow);
+            AppendNewest(flow);
         }
-        Unlink(flow);
-        AppendNewest(flow);
+        flow.ListedAtNs = nowNs;
     }
 
     private void Unlink(Flow flow)
