@@ -115,6 +115,30 @@ public class FlowTableTests
     }
 
     [Fact]
+    public void Expire_BusyFlowAmongIdleOnes_OnlyTheIdleOnesClose()
+    {
+        // A flow with a packet every 50 ms (faster than the activity list's 100 ms granularity) for 5 minutes
+        // must survive a 60 s timeout, while a flow idle since the start closes.
+        var table = new FlowTable(new FlowTableOptions { IdleTimeout = TimeSpan.FromSeconds(60) });
+        Flow idle = Feed(table, 0, Ethernet(0x0800, Ipv4(C, S, 17, Udp(9, 53))), out _);
+        byte[] busy = Ethernet(0x0800, Ipv4(C, S, 17, Udp(1, 53)));
+        Flow busyFlow = Feed(table, 0, busy, out _);
+        for (int i = 1; i <= 6_000; i++)
+        {
+            double t = i * 0.05;
+            Feed(table, t, busy, out _);
+            if (i % 20 == 0)
+            {
+                table.Expire((long)(t * 1e9));
+            }
+        }
+
+        Assert.Equal(FlowCloseReason.Timeout, idle.Close);
+        Assert.Equal(1, table.ActiveCount);
+        Assert.Equal(6_001, busyFlow.PacketsC2S);
+    }
+
+    [Fact]
     public void Update_TableFull_EvictsTheLeastRecentlyActiveAndCountsIt()
     {
         var table = new FlowTable(new FlowTableOptions { MaxFlows = 2 });
