@@ -1,0 +1,131 @@
+using PcapInsight.Core.Analysis;
+using PcapInsight.Core.Capture;
+using PcapInsight.Core.Decoding;
+using PcapInsight.Core.Flows;
+using PcapInsight.TestKit;
+using Xunit;
+
+namespace PcapInsight.Core.Tests.Samples;
+
+/// <summary>
+/// The analyzer held to the truth of the sample captures: what tcpdump counted, what the programs sent and the
+/// kernel's counters recorded (sample-captures/*.truth.json). Each later capability adds its assertions here.
+/// </summary>
+public class SampleCaptureTruthTests
+{
+    [Theory]
+    [MemberData(nameof(SampleTruth.ScenarioSides), MemberType = typeof(SampleTruth))]
+    public void Analyze_SampleCapture_PacketsAndFlowsMatchTheTruth(string scenario, string side)
+    {
+        SampleTruth truth = SampleTruth.ForScenario(scenario);
+
+        AnalysisResult r = Captures.Analyze(truth.CapturePath(side));
+
+        Assert.Equal(truth.CapturedPackets(side), r.Packets.Frames);
+        Assert.Equal([LinkType.Ethernet], r.LinkTypes);
+        Assert.False(r.Truncated);
+        Assert.Equal(0, r.Packets.Malformed + r.Packets.Truncated);
+        Assert.Equal(truth.ExpectedFlows("tcp"), r.Flows.Count(f => f.Protocol == 6));
+        Assert.Equal(truth.ExpectedFlows("udp"), r.Flows.Count(f => f.Protocol == 17));
+        Assert.All(truth.Checks(), c => Assert.True(c.Passed, c.Check));
+        // Every TCP flow was captured from its handshake: the client is the one with the client's address.
+        Assert.All(r.Flows.Where(f => f.Protocol == 6), f =>
+        {
+            Assert.Equal("192.0.2.1", f.Client.ToString());
+            Assert.True(f.Tcp!.SawSyn && f.Tcp.SawSynAck);
+            Assert.True(f.Tcp.InitialRttNs >= 0);
+        });
+    }
+
+    [Theory]
+    [InlineData("client")]
+    [InlineData("server")]
+    public void Analyze_UdpFragmented_EveryFrameIsAFragmentAsTheSenderCounted(string side)
+    {
+        SampleTruth truth = SampleTruth.ForScenario("udp-fragmented");
+
+        AnalysisResult r = Captures.Analyze(truth.CapturePath(side));
+
+        long created = truth.Counter("client", "Ip.FragCreates") + truth.Counter("client", "Ip6.Ip6FragCreates");
+        Assert.Equal(created, r.Packets.Fragments);
+        Assert.Equal(truth.Counter("client", "Ip.FragCreates"), r.Packets.Ipv4);
+        // One UDP flow per address family, counted from the first fragments (20 datagrams each).
+        Assert.All(r.Flows, f => Assert.Equal(20, f.PacketsC2S));
+    }
+
+    [Fact]
+    public void Analyze_PmtuClientSide_SeesTheRoutersFragmentationNeededWithItsMtu()
+    {
+        SampleTruth truth = SampleTruth.ForScenario("pmtu-icmp");
+        var mtus = new List<int>();
+        var p = new DecodedPacket();
+        using (IPacketSource source = CaptureFile.Open(truth.CapturePath("client")))
+        {
+            while (source.TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data))
+            {
+                FrameDecoder.Decode(data, info.LinkType, ref p);
+                if (p.Protocol == 1 && p.IcmpType == 3 && p.IcmpCode == 4)
+                {
+                    mtus.Add(p.IcmpMtu);
+                }
+            }
+        }
+
+        Assert.Equal(truth.Counter("router", "Icmp.OutDestUnreachs"), mtus.Count);
+        Assert.Equal(truth.Counter("client", "Icmp.InDestUnreachs"), mtus.Count);
+        Assert.All(mtus, m => Assert.Equal(1280, m));
+    }
+
+    [Fact]
+    public void Analyze_UdpRcvbufOverflow_TheSendersCaptureHoldsEveryDatagram()
+    {
+        SampleTruth truth = SampleTruth.ForScenario("udp-rcvbuf-overflow");
+
+        AnalysisResult r = Captures.Analyze(truth.CapturePath("server"));
+
+        // The datagrams reached the server's wire; the kernel dropped them above it (RcvbufErrors), which is
+        // why a capture alone cannot see this loss.
+        Flow udp = Assert.Single(r.Flows);
+        Assert.Equal(truth.Program("client").GetProperty("sent").GetInt64(), udp.PacketsC2S);
+        Assert.True(truth.Counter("server", "Udp.RcvbufErrors") > 0);
+    }
+
+    [Fact]
+    public void Analyze_KeepaliveRst_TheConnectionEndsWithAReset()
+    {
+        AnalysisResult r = Captures.Analyze(SampleTruth.ForScenario("keepalive-rst").CapturePath("server"));
+
+        Assert.Equal(FlowCloseReason.Reset, Assert.Single(r.Flows).Close);
+    }
+
+    [Fact]
+    public void Analyze_BulkWindowScaling_HandshakeOptionsAreRead()
+    {
+        AnalysisResult r = Captures.Analyze(SampleTruth.ForScenario("bulk-window-scaling").CapturePath("client"));
+
+        Flow f = Assert.Single(r.Flows);
+        Assert.Equal(1460, f.Tcp!.MssC2S);
+        Assert.Equal(1460, f.Tcp.MssS2C);
+        Assert.True(f.Tcp.WindowScaleC2S > 0);
+        Assert.True(f.Tcp.WindowScaleS2C > 0);
+        Assert.Equal(FlowCloseReason.Fin, f.Close);
+        Assert.Equal(1_000_000, f.PayloadBytesC2S);
+    }
+
+    [Fact]
+    public void Analyze_OffloadSupersegments_TheSendersCaptureHoldsFramesLargerThanTheMtu()
+    {
+        SampleTruth truth = SampleTruth.ForScenario("offload-supersegments");
+        long largest = 0;
+        using (IPacketSource source = CaptureFile.Open(truth.CapturePath("client")))
+        {
+            while (source.TryRead(out CaptureInfo info, out _))
+            {
+                largest = Math.Max(largest, info.OriginalLength);
+            }
+        }
+
+        Assert.True(largest > 1514, $"largest frame {largest}");
+        Assert.Equal(300_000, Assert.Single(Captures.Analyze(truth.CapturePath("client")).Flows).PayloadBytesC2S);
+    }
+}
