@@ -30,6 +30,7 @@ PROGRAMS = os.path.join(HERE, "programs")
 
 CLIENT4, ROUTER_C4, ROUTER_S4, SERVER4 = "192.0.2.1", "192.0.2.254", "198.51.100.254", "198.51.100.1"
 CLIENT6, ROUTER_C6, ROUTER_S6, SERVER6 = "2001:db8:1::1", "2001:db8:1::fe", "2001:db8:2::fe", "2001:db8:2::1"
+BRIDGED_SERVER4, BRIDGED_SERVER6 = "192.0.2.2", "2001:db8:1::2"
 # ARP, neighbour discovery and IPv6 multicast (MLD reports) are link chatter, not the scenario's traffic.
 CAPTURE_FILTER = "not arp and not (ip6 and ip6[24] == 0xff) and not (icmp6 and ip6[40] >= 133)"
 PROGRAM_TIMEOUT_S = 60
@@ -42,11 +43,15 @@ def sh(*args, check=True, **kwargs):
 class Lab:
     """Three namespaces and two veth pairs; removed on exit."""
 
-    def __init__(self, name, offload=False, server_side_mtu=None):
+    def __init__(self, name, offload=False, server_side_mtu=None, bridge=None):
         self.tag = f"pi{os.getpid() % 100000}{name[:3]}"
         self.ns = {"client": self.tag + "c", "router": self.tag + "r", "server": self.tag + "s"}
         self.offload = offload
         self.server_side_mtu = server_side_mtu
+        self.bridge_args = bridge
+        self.bridge = None
+        # Bridged, client and server share one subnet and the router only forwards frames (user space).
+        self.server4, self.server6 = (BRIDGED_SERVER4, BRIDGED_SERVER6) if bridge is not None else (SERVER4, SERVER6)
         self.captures = {}
         self.procs = []
 
@@ -57,32 +62,60 @@ class Lab:
             sh("ip", "-n", ns, "link", "set", "lo", "up")
         sh("ip", "link", "add", "c0", "netns", c, "type", "veth", "peer", "name", "r0", "netns", r)
         sh("ip", "link", "add", "s0", "netns", s, "type", "veth", "peer", "name", "r1", "netns", r)
-        for ns, dev, v4, v6 in ((c, "c0", CLIENT4, CLIENT6), (r, "r0", ROUTER_C4, ROUTER_C6),
-                                (r, "r1", ROUTER_S4, ROUTER_S6), (s, "s0", SERVER4, SERVER6)):
-            sh("ip", "-n", ns, "addr", "add", v4 + "/24", "dev", dev)
-            sh("ip", "-n", ns, "addr", "add", v6 + "/64", "dev", dev, "nodad")
+        if self.bridge_args is None:
+            addresses = ((c, "c0", CLIENT4, CLIENT6), (r, "r0", ROUTER_C4, ROUTER_C6), (r, "r1", ROUTER_S4, ROUTER_S6), (s, "s0", SERVER4, SERVER6))
+        else:
+            addresses = ((c, "c0", CLIENT4, CLIENT6), (r, "r0", None, None), (r, "r1", None, None), (s, "s0", BRIDGED_SERVER4, BRIDGED_SERVER6))
+        for ns, dev, v4, v6 in addresses:
+            if v4:
+                sh("ip", "-n", ns, "addr", "add", v4 + "/24", "dev", dev)
+                sh("ip", "-n", ns, "addr", "add", v6 + "/64", "dev", dev, "nodad")
             if not self.offload:
-                # Offloads off: frames in the capture are what a wire would carry.
-                sh("ip", "netns", "exec", ns, "ethtool", "-K", dev, "tso", "off", "gso", "off", "gro", "off", check=False)
+                # Offloads off: frames in the capture are what a wire would carry. Through the user-space bridge
+                # the checksums must be complete too (veth leaves them to "hardware" otherwise).
+                extra = ["tx", "off"] if self.bridge_args is not None else []
+                sh("ip", "netns", "exec", ns, "ethtool", "-K", dev, "tso", "off", "gso", "off", "gro", "off", *extra, check=False)
             sh("ip", "-n", ns, "link", "set", dev, "up")
         if self.server_side_mtu:
             # Only the router's side: the server still announces MSS 1460, so the client's full-size segments
             # meet the small MTU at the router, which answers with ICMP fragmentation-needed.
             sh("ip", "-n", r, "link", "set", "r1", "mtu", str(self.server_side_mtu))
-        for key in ("net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"):
-            sh("ip", "netns", "exec", r, "sysctl", "-qw", key)
-        sh("ip", "-n", c, "route", "add", "default", "via", ROUTER_C4)
-        sh("ip", "-n", c, "-6", "route", "add", "default", "via", ROUTER_C6)
-        sh("ip", "-n", s, "route", "add", "default", "via", ROUTER_S4)
-        sh("ip", "-n", s, "-6", "route", "add", "default", "via", ROUTER_S6)
-        # Let the kernel's own start-up chatter pass before anything is captured or counted.
-        for ns, peer in ((c, ROUTER_C4), (s, ROUTER_S4)):
+        if self.bridge_args is None:
+            for key in ("net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"):
+                sh("ip", "netns", "exec", r, "sysctl", "-qw", key)
+            sh("ip", "-n", c, "route", "add", "default", "via", ROUTER_C4)
+            sh("ip", "-n", c, "-6", "route", "add", "default", "via", ROUTER_C6)
+            sh("ip", "-n", s, "route", "add", "default", "via", ROUTER_S4)
+            sh("ip", "-n", s, "-6", "route", "add", "default", "via", ROUTER_S6)
+        else:
+            self.bridge_log = os.path.join("/tmp", self.tag + "-bridge.json")
+            self.bridge = subprocess.Popen(["ip", "netns", "exec", r, "python3", os.path.join(PROGRAMS, "bridge.py"), "r0", "r1",
+                                            "--log", self.bridge_log, "--limit-s", str(PROGRAM_TIMEOUT_S), *self.bridge_args],
+                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            if self.bridge.stdout.readline().strip() != "ready":
+                raise RuntimeError("bridge did not start: " + self.bridge.stderr.read())
+        peers = ((c, ROUTER_C4), (s, ROUTER_S4)) if self.bridge_args is None else ((c, BRIDGED_SERVER4), (s, CLIENT4))
+        # Let the kernel's own start-up chatter (and ARP) pass before anything is captured or counted.
+        for ns, peer in peers:
             sh("ip", "netns", "exec", ns, "python3", "-c",
                f"import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b'', ('{peer}', 9))", check=False)
         time.sleep(0.5)
         return self
 
+    def stop_bridge(self):
+        """Stops the impairing bridge and returns its decisions."""
+        if self.bridge is None:
+            return None
+        self.bridge.send_signal(signal.SIGTERM)
+        self.bridge.communicate(timeout=10)
+        with open(self.bridge_log) as f:
+            decisions = json.load(f)
+        os.remove(self.bridge_log)
+        return decisions
+
     def __exit__(self, *exc):
+        if self.bridge is not None and self.bridge.poll() is None:
+            self.bridge.kill()
         for proc in self.procs:
             if proc.poll() is None:
                 proc.kill()
@@ -213,6 +246,21 @@ def keepalive_rst(lab):
             {"client": client, "server": server}, {"tcp": 1, "udp": 0}, checks)
 
 
+def bulk_impaired(size, description):
+    def run(lab):
+        client, server = run_pair(lab, ["bulk.py", "server", lab.server4, "5009"], ["bulk.py", "client", lab.server4, "5009", str(size)], 5009)
+        checks = {"bytes arrive intact despite the impairment": client["sha256_sent"] == server["sha256_received"] and server["bytes_received"] == size}
+        return description, {"client": client, "server": server}, {"tcp": 1, "udp": 0}, checks
+    return run
+
+
+def udp_fragment_loss(lab):
+    client, server = run_pair(lab, ["udp.py", "server", lab.server4, "5010", "1048576", "0", "3"],
+                              ["udp.py", "client", lab.server4, "5010", "20", "3000", "2000"], 5010, udp=True)
+    return ("20 UDP datagrams of 3000 bytes (3 fragments each); the path drops one fragment of datagrams 5 and 12",
+            {"client": client, "server": server}, {"tcp": 0, "udp": 1}, {})
+
+
 def pmtu(lab):
     client, server = run_pair(lab, ["bulk.py", "server", SERVER4, "5007"], ["bulk.py", "client", SERVER4, "5007", "200000"], 5007)
     checks = {"bytes arrive intact": client["sha256_sent"] == server["sha256_received"],
@@ -238,6 +286,11 @@ SCENARIOS = {
     "udp-fragmented": (udp_fragmented, {}),
     "keepalive-rst": (keepalive_rst, {}),
     "pmtu-icmp": (pmtu, {"server_side_mtu": 1280}),
+    "bulk-loss-reorder": (bulk_impaired(500_000, "a 500 KB transfer through a path that drops 2 % and delays 2 % of the data segments by 3 ms (seeded): retransmissions, out-of-order arrivals, duplicate ACKs, SACK"),
+                          {"bridge": ["--seed", "42", "--loss", "0.02", "--reorder", "0.02", "--reorder-delay-ms", "3"]}),
+    "rto-outage": (bulk_impaired(300_000, "a 300 KB transfer whose path goes dark for 1.5 s after the 40th data segment: retransmission timeouts with exponential backoff"),
+                   {"bridge": ["--seed", "7", "--outage-after", "40", "--outage-s", "1.5"]}),
+    "udp-fragment-loss": (udp_fragment_loss, {"bridge": ["--seed", "3", "--drop-fragment-of", "5,12"]}),
     "bulk-window-scaling": (bulk(1_000_000, "a 1 MB transfer: window scaling and receive-buffer autotuning"), {}),
     "offload-supersegments": (bulk(300_000, "a 300 KB transfer with segmentation offload left on: the client's capture holds super-segments larger than the MTU"),
                               {"offload": True}),
@@ -261,6 +314,7 @@ def generate(name, out_dir):
         lab.start_capture("server", os.path.join(out_dir, f"{name}.server.pcap"))
         description, programs, flows, checks = run(lab)
         captures = lab.stop_captures()
+        decisions = lab.stop_bridge()
         after = {side: lab.counters(side) for side in lab.ns}
     deltas = {side: {k: after[side][k] - before[side].get(k, 0) for k in sorted(after[side])
                      if COUNTERS.match(k) and after[side][k] != before[side].get(k, 0)} for side in after}
@@ -280,6 +334,23 @@ def generate(name, out_dir):
         checks["the router sent fragmentation-needed"] = deltas["router"].get("Icmp.OutDestUnreachs", 0) > 0
     if name == "nagle-delack":
         checks["the server delayed ACKs"] = deltas["server"].get("TcpExt.DelayedACKs", 0) > 0
+    if decisions is not None:
+        drops = [d for d in decisions if d["action"] == "drop"]
+        checks["the bridge lost no frame it did not decide to drop"] = all(
+            d["kernel_drops"] == 0 for d in decisions if d["action"] == "socket-statistics")
+        checks["the server's capture lacks exactly the dropped frames"] = (
+            captures["client"]["packets"] - captures["server"]["packets"] == len(drops))
+        if name in ("bulk-loss-reorder", "rto-outage"):
+            checks["the sender retransmitted at least every dropped segment"] = deltas["client"].get("Tcp.RetransSegs", 0) >= len(drops) > 0
+        if name == "bulk-loss-reorder":
+            checks["some segments were reordered"] = any(d["action"] == "reorder" for d in decisions)
+        if name == "rto-outage":
+            checks["the retransmission timer fired"] = deltas["client"].get("TcpExt.TCPTimeouts", 0) >= 1
+        if name == "udp-fragment-loss":
+            lost = sorted({d["datagram"] for d in drops})
+            received = programs["server"]["received_seq"]
+            checks["datagrams 5 and 12 lost with a fragment"] = lost == [5, 12] and not set(lost) & set(received)
+            checks["sent = received + lost with a fragment"] = programs["client"]["sent"] == len(received) + len(lost)
     if name == "keepalive-rst":
         checks["the client sent a reset"] = deltas["client"].get("Tcp.OutRsts", 0) >= 1
     truth = {
@@ -287,9 +358,12 @@ def generate(name, out_dir):
         "description": description,
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "kernel": platform.release(),
-        "topology": {"client": [CLIENT4, CLIENT6], "router": [ROUTER_C4, ROUTER_C6, ROUTER_S4, ROUTER_S6], "server": [SERVER4, SERVER6],
+        "topology": {"client": [CLIENT4, CLIENT6],
+                     "router": "user-space impairing bridge (programs/bridge.py)" if decisions is not None else [ROUTER_C4, ROUTER_C6, ROUTER_S4, ROUTER_S6],
+                     "server": [lab.server4, lab.server6],
                      "offload": lab_options.get("offload", False), "server_side_mtu": lab_options.get("server_side_mtu", 1500)},
         "captures": captures,
+        "path_decisions": decisions,
         "expected_flows": flows,
         "programs": programs,
         "counters": deltas,

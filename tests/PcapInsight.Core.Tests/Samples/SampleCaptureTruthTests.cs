@@ -128,4 +128,37 @@ public class SampleCaptureTruthTests
         Assert.True(largest > 1514, $"largest frame {largest}");
         Assert.Equal(300_000, Assert.Single(Captures.Analyze(truth.CapturePath("client")).Flows).PayloadBytesC2S);
     }
+
+    [Fact]
+    public void Analyze_UdpFragmentLoss_TheReceiversCaptureLacksTheDroppedFragments()
+    {
+        SampleTruth truth = SampleTruth.ForScenario("udp-fragment-loss");
+        int dropped = truth.Root.GetProperty("path_decisions").EnumerateArray().Count(d => d.GetProperty("action").GetString() == "drop");
+
+        AnalysisResult client = Captures.Analyze(truth.CapturePath("client"));
+        AnalysisResult server = Captures.Analyze(truth.CapturePath("server"));
+
+        Assert.Equal(truth.Counter("client", "Ip.FragCreates"), client.Packets.Fragments);
+        Assert.Equal(client.Packets.Fragments - dropped, server.Packets.Fragments);
+        // The first fragments all arrived, so the flow counts every datagram although two never completed.
+        Assert.Equal(20, Assert.Single(server.Flows).PacketsC2S);
+    }
+
+    [Theory]
+    [InlineData("bulk-loss-reorder")]
+    [InlineData("rto-outage")]
+    public void Analyze_ImpairedTransfer_TheSendersCaptureHoldsTheRetransmittedBytesToo(string scenario)
+    {
+        SampleTruth truth = SampleTruth.ForScenario(scenario);
+        long sent = truth.Program("client").GetProperty("bytes_sent").GetInt64();
+
+        Flow atSender = Assert.Single(Captures.Analyze(truth.CapturePath("client")).Flows);
+        Flow atReceiver = Assert.Single(Captures.Analyze(truth.CapturePath("server")).Flows);
+
+        // Payload counted on the wire includes every retransmission: more than the application sent.
+        Assert.True(atSender.PayloadBytesC2S > sent, $"{atSender.PayloadBytesC2S} <= {sent}");
+        Assert.Equal(truth.CapturedPackets("client") - truth.CapturedPackets("server"), atSender.PacketsC2S - atReceiver.PacketsC2S);
+        // The connection ends (FIN, or a reset when a late retransmission meets the closed socket).
+        Assert.Contains(atReceiver.Close, new[] { FlowCloseReason.Fin, FlowCloseReason.Reset });
+    }
 }
