@@ -28,10 +28,10 @@ public class SampleCaptureTruthTests
         Assert.Equal(truth.ExpectedFlows("tcp"), r.Flows.Count(f => f.Protocol == 6));
         Assert.Equal(truth.ExpectedFlows("udp"), r.Flows.Count(f => f.Protocol == 17));
         Assert.All(truth.Checks(), c => Assert.True(c.Passed, c.Check));
-        // Every TCP flow was captured from its handshake: the client is the one with the client's address.
+        // Every TCP flow was captured from its handshake: the client is on the client's side (192.0.2.0/24).
         Assert.All(r.Flows.Where(f => f.Protocol == 6), f =>
         {
-            Assert.Equal("192.0.2.1", f.Client.ToString());
+            Assert.StartsWith("192.0.2.", f.Client.ToString());
             Assert.True(f.Tcp!.SawSyn && f.Tcp.SawSynAck);
             Assert.True(f.Tcp.InitialRttNs >= 0);
         });

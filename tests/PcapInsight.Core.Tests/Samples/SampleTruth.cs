@@ -31,7 +31,9 @@ public sealed class SampleTruth
     public JsonElement Program(string role) => Root.GetProperty("programs").GetProperty(role);
 
     public IEnumerable<(string Check, bool Passed)> Checks() =>
-        Root.GetProperty("checks").EnumerateObject().Select(p => (p.Name, p.Value.GetBoolean()));
+        Root.TryGetProperty("checks", out JsonElement checks) ? checks.EnumerateObject().Select(p => (p.Name, p.Value.GetBoolean())) : [];
+
+    public IEnumerable<string> Sides() => Root.GetProperty("captures").EnumerateObject().Select(p => p.Name);
 
     public static SampleTruth Load(string path)
     {
@@ -39,10 +41,11 @@ public sealed class SampleTruth
         return new SampleTruth(path, doc.RootElement.Clone());
     }
 
-    /// <summary>Every truth file in sample-captures/, as (scenario, side) rows for a theory.</summary>
+    /// <summary>Every truth file in sample-captures/, as (scenario, side) rows for a theory: client and server for
+    /// generated captures, "crafted" for those the test kit writes.</summary>
     public static IEnumerable<object[]> ScenarioSides() =>
         Directory.GetFiles(RepoPaths.SampleCaptures, "*.truth.json").Order(StringComparer.Ordinal)
-            .SelectMany(f => new[] { "client", "server" }.Select(side => new object[] { System.IO.Path.GetFileName(f)[..^".truth.json".Length], side }));
+            .SelectMany(f => Load(f).Sides().Select(side => new object[] { System.IO.Path.GetFileName(f)[..^".truth.json".Length], side }));
 
     public static SampleTruth ForScenario(string scenario) => Load(RepoPaths.Sample(scenario + ".truth.json"));
 }
