@@ -34,10 +34,13 @@ rows = []
 for truth_path in sorted(glob.glob(os.path.join(HERE, "*.truth.json"))):
     truth = json.load(open(truth_path))
     name = truth["scenario"]
-    for side in ("client", "server"):
+    for side in truth["captures"]:
         path = os.path.join(HERE, truth["captures"][side]["file"])
-        facts = [f"{count(path, 'frame')} frames (tcpdump: {truth['captures'][side]['packets']})"]
-        sent = truth["programs"].get("client", {}).get("sha256_sent")
+        source = "crafted" if truth.get("crafted") else "tcpdump"
+        facts = [f"{count(path, 'frame')} frames ({source}: {truth['captures'][side]['packets']})"]
+        programs = truth.get("programs", {})
+        # The first TCP stream is the client's (IPv4) transfer.
+        sent = (programs.get("client") or programs.get("client_ipv4") or {}).get("sha256_sent")
         if sent:
             digest, length = client_stream_sha256(path)
             facts.append(f"client stream {length} bytes, sha256 {'= sent' if digest == sent else '≠ sent (' + digest[:12] + ')'}")

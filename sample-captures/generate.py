@@ -255,18 +255,23 @@ def bulk_impaired(size, description):
 
 
 def udp_fragment_loss(lab):
-    client, server = run_pair(lab, ["udp.py", "server", lab.server4, "5010", "1048576", "0", "3"],
-                              ["udp.py", "client", lab.server4, "5010", "20", "3000", "2000"], 5010, udp=True)
-    return ("20 UDP datagrams of 3000 bytes (3 fragments each); the path drops one fragment of datagrams 5 and 12",
-            {"client": client, "server": server}, {"tcp": 0, "udp": 1}, {})
+    c4, s4 = run_pair(lab, ["udp.py", "server", lab.server4, "5010", "1048576", "0", "3"],
+                      ["udp.py", "client", lab.server4, "5010", "20", "3000", "2000"], 5010, udp=True)
+    c6, s6 = run_pair(lab, ["udp.py", "server", lab.server6, "5011", "1048576", "0", "3"],
+                      ["udp.py", "client", lab.server6, "5011", "20", "3000", "2000"], 5011, udp=True)
+    return ("20 UDP datagrams of 3000 bytes (3 fragments each) over IPv4 and 20 over IPv6; the path drops one fragment of datagrams 5 and 12 in each family",
+            {"client_ipv4": c4, "server_ipv4": s4, "client_ipv6": c6, "server_ipv6": s6}, {"tcp": 0, "udp": 2}, {})
 
 
 def pmtu(lab):
-    client, server = run_pair(lab, ["bulk.py", "server", SERVER4, "5007"], ["bulk.py", "client", SERVER4, "5007", "200000"], 5007)
-    checks = {"bytes arrive intact": client["sha256_sent"] == server["sha256_received"],
-              "the client's MSS shrinks to the path MTU": client["final_mss"] <= 1280 - 40}
-    return ("a 200 KB transfer with DF set over a path whose router has MTU 1280 towards the server: the router answers the client's 1500-byte packets with ICMP fragmentation-needed and the client lowers its MSS",
-            {"client": client, "server": server}, {"tcp": 1, "udp": 0}, checks)
+    c4, s4 = run_pair(lab, ["bulk.py", "server", SERVER4, "5007"], ["bulk.py", "client", SERVER4, "5007", "200000"], 5007)
+    c6, s6 = run_pair(lab, ["bulk.py", "server", SERVER6, "5012"], ["bulk.py", "client", SERVER6, "5012", "200000"], 5012)
+    checks = {"bytes arrive intact (IPv4)": c4["sha256_sent"] == s4["sha256_received"],
+              "bytes arrive intact (IPv6)": c6["sha256_sent"] == s6["sha256_received"],
+              "the client's IPv4 MSS shrinks to the path MTU": c4["final_mss"] <= 1280 - 40,
+              "the client's IPv6 MSS shrinks to the path MTU": c6["final_mss"] <= 1280 - 60}
+    return ("200 KB over IPv4 (DF set) and 200 KB over IPv6 through a router whose link towards the server has MTU 1280: it answers the client's 1500-byte packets with ICMP fragmentation-needed and ICMPv6 packet-too-big, and the client lowers its MSS",
+            {"client_ipv4": c4, "server_ipv4": s4, "client_ipv6": c6, "server_ipv6": s6}, {"tcp": 2, "udp": 0}, checks)
 
 
 def bulk(size, description):
@@ -332,6 +337,7 @@ def generate(name, out_dir):
         checks["the server advertised a zero window"] = deltas["server"].get("TcpExt.TCPToZeroWindowAdv", 0) > 0
     if name == "pmtu-icmp":
         checks["the router sent fragmentation-needed"] = deltas["router"].get("Icmp.OutDestUnreachs", 0) > 0
+        checks["the router sent packet-too-big"] = deltas["router"].get("Ip6.Icmp6OutPktTooBigs", 0) > 0
     if name == "nagle-delack":
         checks["the server delayed ACKs"] = deltas["server"].get("TcpExt.DelayedACKs", 0) > 0
     if decisions is not None:
@@ -347,10 +353,11 @@ def generate(name, out_dir):
         if name == "rto-outage":
             checks["the retransmission timer fired"] = deltas["client"].get("TcpExt.TCPTimeouts", 0) >= 1
         if name == "udp-fragment-loss":
-            lost = sorted({d["datagram"] for d in drops})
-            received = programs["server"]["received_seq"]
-            checks["datagrams 5 and 12 lost with a fragment"] = lost == [5, 12] and not set(lost) & set(received)
-            checks["sent = received + lost with a fragment"] = programs["client"]["sent"] == len(received) + len(lost)
+            for family, suffix in (("ipv4", "_ipv4"), ("ipv6", "_ipv6")):
+                lost = sorted({d["datagram"] for d in drops if d["family"] == family})
+                received = programs["server" + suffix]["received_seq"]
+                checks[f"datagrams 5 and 12 lost with a fragment ({family})"] = lost == [5, 12] and not set(lost) & set(received)
+                checks[f"sent = received + lost with a fragment ({family})"] = programs["client" + suffix]["sent"] == len(received) + len(lost)
     if name == "keepalive-rst":
         checks["the client sent a reset"] = deltas["client"].get("Tcp.OutRsts", 0) >= 1
     truth = {

@@ -6,8 +6,8 @@ bridge.py IF_A IF_B --seed N [--loss P] [--reorder P] [--reorder-delay-ms D] [--
 Forwards every frame between two interfaces through AF_PACKET sockets. Frames from A to B that carry TCP
 payload may be dropped (--loss, a fraction), held back and sent after the next ones (--reorder, held
 --reorder-delay-ms), or all dropped for --outage-s seconds after the K-th such segment (an outage, to make the
-sender's retransmission timer back off). --drop-fragment-of drops the second fragment of the listed UDP
-datagrams (by their order, counting first fragments from 0). Decisions come from a seeded generator and each
+sender's retransmission timer back off). --drop-fragment-of drops one later fragment of the listed UDP
+datagrams (by their order, counting first fragments from 0 in each IP family). Decisions come from a seeded generator and each
 one is logged (direction, what, TCP sequence range or IP id) to --log as JSON when the bridge stops
 (SIGTERM or --limit-s).
 """
@@ -50,6 +50,11 @@ def parse(frame):
             payload = total - ihl - data_offset
             if payload > 0:
                 return "tcp-data", {"seq": seq, "len": payload}
+    if ethertype == 0x86DD and len(frame) >= 62 and frame[20] == 44:
+        # IPv6 with a fragment header right after the fixed header.
+        offset_flags = struct.unpack("!H", frame[56:58])[0]
+        ident = struct.unpack("!I", frame[58:62])[0]
+        return "ipv6-fragment", {"ip_id": ident, "offset": offset_flags & 0xFFF8, "more": bool(offset_flags & 1), "proto": frame[54]}
     return "other", {}
 
 
@@ -83,8 +88,8 @@ def main():
     order = 0
     data_segments = 0
     outage_until = None
-    first_fragments = 0
-    fragment_datagram = {}   # ip id -> datagram number, for IPv4 fragments
+    first_fragments = {"ipv4-fragment": 0, "ipv6-fragment": 0}
+    fragment_datagram = {}   # (family, ip id) -> datagram number, counted per family
     dropped_ids = set()
     stopping = False
 
@@ -134,15 +139,16 @@ def main():
                     heapq.heappush(held, (now + args.reorder_delay_ms / 1000.0, order, frame))
                     log.append({"t": t, "action": "reorder", "delay_ms": args.reorder_delay_ms, **details})
                     continue
-            elif kind == "ipv4-fragment":
+            elif kind in ("ipv4-fragment", "ipv6-fragment"):
+                key = (kind, details["ip_id"])
                 if details["offset"] == 0:
-                    fragment_datagram[details["ip_id"]] = first_fragments
-                    first_fragments += 1
-                number = fragment_datagram.get(details["ip_id"], -1)
+                    fragment_datagram[key] = first_fragments[kind]
+                    first_fragments[kind] += 1
+                number = fragment_datagram.get(key, -1)
                 # One fragment after the first of each chosen datagram: the datagram can never be reassembled.
-                if number in drop_datagrams and details["offset"] > 0 and details["ip_id"] not in dropped_ids:
-                    dropped_ids.add(details["ip_id"])
-                    log.append({"t": t, "action": "drop", "why": "fragment", "datagram": number, **details})
+                if number in drop_datagrams and details["offset"] > 0 and key not in dropped_ids:
+                    dropped_ids.add(key)
+                    log.append({"t": t, "action": "drop", "why": "fragment", "family": kind[:4], "datagram": number, **details})
                     continue
             socks[args.b].send(frame)
     for _, _, frame in sorted(held):

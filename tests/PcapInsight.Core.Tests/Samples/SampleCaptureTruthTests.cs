@@ -28,10 +28,11 @@ public class SampleCaptureTruthTests
         Assert.Equal(truth.ExpectedFlows("tcp"), r.Flows.Count(f => f.Protocol == 6));
         Assert.Equal(truth.ExpectedFlows("udp"), r.Flows.Count(f => f.Protocol == 17));
         Assert.All(truth.Checks(), c => Assert.True(c.Passed, c.Check));
-        // Every TCP flow was captured from its handshake: the client is on the client's side (192.0.2.0/24).
+        // Every TCP flow was captured from its handshake: the client is on the client's side (192.0.2.0/24,
+        // 2001:db8:1::/64).
         Assert.All(r.Flows.Where(f => f.Protocol == 6), f =>
         {
-            Assert.StartsWith("192.0.2.", f.Client.ToString());
+            Assert.Matches(@"^(192\.0\.2\.|2001:db8:1::)", f.Client.ToString());
             Assert.True(f.Tcp!.SawSyn && f.Tcp.SawSynAck);
             Assert.True(f.Tcp.InitialRttNs >= 0);
         });
@@ -54,10 +55,11 @@ public class SampleCaptureTruthTests
     }
 
     [Fact]
-    public void Analyze_PmtuClientSide_SeesTheRoutersFragmentationNeededWithItsMtu()
+    public void Analyze_PmtuClientSide_SeesTheRoutersIcmpErrorsWithTheirMtu()
     {
         SampleTruth truth = SampleTruth.ForScenario("pmtu-icmp");
-        var mtus = new List<int>();
+        var fragmentationNeeded = new List<int>();
+        var packetTooBig = new List<int>();
         var p = new DecodedPacket();
         using (IPacketSource source = CaptureFile.Open(truth.CapturePath("client")))
         {
@@ -66,14 +68,19 @@ public class SampleCaptureTruthTests
                 FrameDecoder.Decode(data, info.LinkType, ref p);
                 if (p.Protocol == 1 && p.IcmpType == 3 && p.IcmpCode == 4)
                 {
-                    mtus.Add(p.IcmpMtu);
+                    fragmentationNeeded.Add(p.IcmpMtu);
+                }
+                else if (p.Protocol == 58 && p.IcmpType == 2)
+                {
+                    packetTooBig.Add(p.IcmpMtu);
                 }
             }
         }
 
-        Assert.Equal(truth.Counter("router", "Icmp.OutDestUnreachs"), mtus.Count);
-        Assert.Equal(truth.Counter("client", "Icmp.InDestUnreachs"), mtus.Count);
-        Assert.All(mtus, m => Assert.Equal(1280, m));
+        Assert.Equal(truth.Counter("router", "Icmp.OutDestUnreachs"), fragmentationNeeded.Count);
+        Assert.Equal(truth.Counter("client", "Icmp.InDestUnreachs"), fragmentationNeeded.Count);
+        Assert.Equal(truth.Counter("router", "Ip6.Icmp6OutPktTooBigs"), packetTooBig.Count);
+        Assert.All(fragmentationNeeded.Concat(packetTooBig), m => Assert.Equal(1280, m));
     }
 
     [Fact]
@@ -138,10 +145,11 @@ public class SampleCaptureTruthTests
         AnalysisResult client = Captures.Analyze(truth.CapturePath("client"));
         AnalysisResult server = Captures.Analyze(truth.CapturePath("server"));
 
-        Assert.Equal(truth.Counter("client", "Ip.FragCreates"), client.Packets.Fragments);
+        Assert.Equal(truth.Counter("client", "Ip.FragCreates") + truth.Counter("client", "Ip6.Ip6FragCreates"), client.Packets.Fragments);
         Assert.Equal(client.Packets.Fragments - dropped, server.Packets.Fragments);
-        // The first fragments all arrived, so the flow counts every datagram although two never completed.
-        Assert.Equal(20, Assert.Single(server.Flows).PacketsC2S);
+        // The first fragments all arrived, so each family's flow counts every datagram although two never completed.
+        Assert.Equal(2, server.Flows.Count);
+        Assert.All(server.Flows, f => Assert.Equal(20, f.PacketsC2S));
     }
 
     [Theory]
