@@ -2,33 +2,31 @@
 
 server: bulk.py server ADDR PORT
 client: bulk.py client ADDR PORT BYTES
-The client sends BYTES of a deterministic pattern and half-closes; the server reads all, records sha256 and
-replies with 1 byte.
+The client sends BYTES of a deterministic pattern and half-closes; the server reads all, then sends 64 KiB of
+another pattern and closes; each side records the sha256 of what it sent and received, per direction.
 """
 import socket
 import sys
 import time
 
-from common import emit, family_of, pattern, sha256
+from common import accept_one, emit, pattern, sha256
+
+REPLY_BYTES = 65536
 
 
 def server(address, port):
-    listener = socket.socket(family_of(address), socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((address, port))
-    listener.listen(1)
-    listener.settimeout(30)
-    conn, _ = listener.accept()
-    conn.settimeout(30)
+    conn = accept_one(address, port, timeout=30)
     received = bytearray()
     while True:
         chunk = conn.recv(65536)
         if not chunk:
             break
         received += chunk
-    conn.sendall(b"k")
+    reply = pattern(REPLY_BYTES, seed=13)
+    conn.sendall(reply)
     conn.close()
-    emit(role="server", bytes_received=len(received), sha256_received=sha256(bytes(received)))
+    emit(role="server", bytes_received=len(received), sha256_received=sha256(bytes(received)),
+         bytes_sent=len(reply), sha256_sent=sha256(reply))
 
 
 def client(address, port, size):
@@ -37,10 +35,16 @@ def client(address, port, size):
     start = time.monotonic()
     sock.sendall(data)
     sock.shutdown(socket.SHUT_WR)
-    sock.recv(1)
+    reply = bytearray()
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        reply += chunk
     mss = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG)
     sock.close()
-    emit(role="client", bytes_sent=size, sha256_sent=sha256(data), final_mss=mss, seconds=round(time.monotonic() - start, 3))
+    emit(role="client", bytes_sent=size, sha256_sent=sha256(data), bytes_received=len(reply), sha256_received=sha256(bytes(reply)),
+         final_mss=mss, seconds=round(time.monotonic() - start, 3))
 
 
 if __name__ == "__main__":

@@ -41,6 +41,23 @@ def family_of(address):
     return socket.AF_INET6 if ":" in address else socket.AF_INET
 
 
+def accept_one(address, port, timeout=30, rcvbuf=None):
+    """Listens on address:port, accepts one connection and returns it (with the timeout set on it).
+    SO_RCVBUF, when given, is set before listen() so the accepted socket inherits it and the handshake
+    announces the small window."""
+    listener = socket.socket(family_of(address), socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if rcvbuf:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    listener.bind((address, port))
+    listener.listen(1)
+    listener.settimeout(timeout)
+    conn, _ = listener.accept()
+    listener.close()
+    conn.settimeout(timeout)
+    return conn
+
+
 def now_ms():
     return time.monotonic() * 1000.0
 

@@ -10,17 +10,11 @@ import struct
 import sys
 import time
 
-from common import emit, family_of
+from common import accept_one, emit
 
 
 def server(address, port):
-    listener = socket.socket(family_of(address), socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((address, port))
-    listener.listen(1)
-    listener.settimeout(20)
-    conn, _ = listener.accept()
-    conn.settimeout(20)
+    conn = accept_one(address, port, timeout=20)
     request = conn.recv(100)
     conn.sendall(b"pong")
     error = ""

@@ -10,19 +10,13 @@ TCP_CORK sends header and body as one segment.
 import socket
 import sys
 
-from common import emit, family_of, now_ms, recv_exact
+from common import accept_one, emit, now_ms, recv_exact
 
 HEADER, BODY, REPLY = 20, 200, 100
 
 
 def server(address, port, count):
-    listener = socket.socket(family_of(address), socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((address, port))
-    listener.listen(1)
-    listener.settimeout(20)
-    conn, _ = listener.accept()
-    conn.settimeout(20)
+    conn = accept_one(address, port, timeout=20)
     served = 0
     for _ in range(count):
         recv_exact(conn, HEADER)

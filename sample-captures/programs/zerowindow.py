@@ -9,22 +9,14 @@ import socket
 import sys
 import time
 
-from common import emit, family_of, pattern, sha256
+from common import accept_one, emit, pattern, sha256
 
 
 def server(address, port, rcvbuf, pause):
-    listener = socket.socket(family_of(address), socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # Set before listen so the accepted socket inherits it and the handshake announces the small window.
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    listener.bind((address, port))
-    listener.listen(1)
-    listener.settimeout(20)
-    conn, _ = listener.accept()
+    conn = accept_one(address, port, timeout=20, rcvbuf=rcvbuf)
     effective = conn.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
     time.sleep(pause)
     received = bytearray()
-    conn.settimeout(20)
     while True:
         chunk = conn.recv(4096)
         if not chunk:
