@@ -33,6 +33,7 @@ public static class ReportRows
                 WscaleC2S = tcp is { SawSyn: true, WindowScaleC2S: >= 0 } ? tcp.WindowScaleC2S : null,
                 WscaleS2C = tcp is { SawSynAck: true, WindowScaleS2C: >= 0 } ? tcp.WindowScaleS2C : null,
                 IrttMs = tcp is { InitialRttNs: >= 0 } ? CaptureTime.Milliseconds(tcp.InitialRttNs) : null,
+                Retransmissions = tcp is null ? null : tcp.C2S.Retransmissions + tcp.S2C.Retransmissions,
                 Close = CloseName(f.Close),
                 Vlan = f.Key.Vlan,
                 PayloadBytesC2S = f.PayloadBytesC2S,

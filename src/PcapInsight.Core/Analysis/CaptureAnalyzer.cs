@@ -4,6 +4,7 @@ using PcapInsight.Core.Capture;
 using PcapInsight.Core.Decoding;
 using PcapInsight.Core.Events;
 using PcapInsight.Core.Flows;
+using PcapInsight.Core.TcpAnalysis;
 
 namespace PcapInsight.Core.Analysis;
 
@@ -150,7 +151,11 @@ public sealed class CaptureAnalyzer
             _flows.Expire(t);
             _nextExpiryNs = t + ExpiryCheckIntervalNs;
         }
-        _flows.Update(p, info, out _, out bool evicted);
+        Flow flow = _flows.Update(p, info, out bool fromClient, out bool evicted);
+        if (p.Protocol == 6 && p.HasTransport)
+        {
+            TcpSegmentAnalyzer.OnSegment(flow, fromClient, p, info, _events);
+        }
         if (evicted && !_flowTableFullReported)
         {
             _flowTableFullReported = true;

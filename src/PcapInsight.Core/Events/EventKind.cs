@@ -27,4 +27,18 @@ public enum EventKind : ushort
     CaptureFlowTableFull,
     /// <summary><c>capture.events_limited</c></summary>
     CaptureEventsLimited,
+    /// <summary><c>tcp.retransmission</c></summary>
+    TcpRetransmission,
+    /// <summary><c>tcp.fast_retransmission</c></summary>
+    TcpFastRetransmission,
+    /// <summary><c>tcp.out_of_order</c></summary>
+    TcpOutOfOrder,
+    /// <summary><c>tcp.lost_segment</c></summary>
+    TcpLostSegment,
+    /// <summary><c>tcp.dup_ack</c></summary>
+    TcpDupAck,
+    /// <summary><c>tcp.keep_alive</c></summary>
+    TcpKeepAlive,
+    /// <summary><c>tcp.reset</c></summary>
+    TcpReset,
 }

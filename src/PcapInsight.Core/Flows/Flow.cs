@@ -81,6 +81,12 @@ public sealed class Flow
 /// <summary>What the handshake and the flags tell about a TCP connection.</summary>
 public sealed class TcpFlowFacts
 {
+    /// <summary>Sequence analysis of the client-to-server direction.</summary>
+    public TcpAnalysis.TcpDirection C2S { get; } = new();
+
+    /// <summary>Sequence analysis of the server-to-client direction.</summary>
+    public TcpAnalysis.TcpDirection S2C { get; } = new();
+
     /// <summary>MSS the client announced in its SYN; 0 when unknown.</summary>
     public int MssC2S { get; internal set; }
 

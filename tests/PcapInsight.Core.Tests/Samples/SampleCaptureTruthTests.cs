@@ -169,4 +169,32 @@ public class SampleCaptureTruthTests
         // The connection ends (FIN, or a reset when a late retransmission meets the closed socket).
         Assert.Contains(atReceiver.Close, new[] { FlowCloseReason.Fin, FlowCloseReason.Reset });
     }
+
+    [Theory]
+    [InlineData("bulk-loss-reorder")]
+    [InlineData("rto-outage")]
+    [InlineData("pmtu-icmp")]
+    [InlineData("zero-window")]
+    public void Analyze_SendersCapture_RetransmissionsEqualTheSenderKernelsRetransSegs(string scenario)
+    {
+        // The yardstick: on a sender-side capture every resend is a retransmission, as the kernel counts
+        // it (Tcp RetransSegs: fast, timeout, tail-loss-probe and SYN retransmissions alike).
+        SampleTruth truth = SampleTruth.ForScenario(scenario);
+
+        AnalysisResult r = Captures.Analyze(truth.CapturePath("client"));
+
+        Assert.Equal(truth.Counter("client", "Tcp.RetransSegs"), r.Flows.Where(f => f.Tcp is not null).Sum(f => f.Tcp!.C2S.Retransmissions));
+        Assert.Equal(truth.Counter("server", "Tcp.RetransSegs"), r.Flows.Where(f => f.Tcp is not null).Sum(f => f.Tcp!.S2C.Retransmissions));
+    }
+
+    [Fact]
+    public void Analyze_KeepaliveRst_SeesTheKeepAliveProbes()
+    {
+        SampleTruth truth = SampleTruth.ForScenario("keepalive-rst");
+
+        AnalysisResult r = Captures.Analyze(truth.CapturePath("server"));
+
+        Assert.True(Assert.Single(r.Flows).Tcp!.C2S.KeepAlives >= truth.Program("client").GetProperty("expected_probes_at_least").GetInt64());
+        Assert.Equal(0, r.Flows[0].Tcp!.C2S.Retransmissions);
+    }
 }

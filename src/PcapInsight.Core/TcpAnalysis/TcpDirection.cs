@@ -1,0 +1,49 @@
+namespace PcapInsight.Core.TcpAnalysis;
+
+/// <summary>
+/// One direction of a TCP connection as the capture saw it: how far its sender has sent, what it acknowledged of
+/// the other direction, and the counts of what went wrong. Allocated once per flow and direction.
+/// </summary>
+public sealed class TcpDirection
+{
+    internal SequenceHoles Holes;
+
+    /// <summary>A segment of this direction has been seen, so <see cref="NextSeq"/> is meaningful.</summary>
+    public bool HasSeq { get; internal set; }
+
+    /// <summary>One past the highest sequence number sent (SYN and FIN count one each).</summary>
+    public SeqNum NextSeq { get; internal set; }
+
+    /// <summary>Capture time at which <see cref="NextSeq"/> last moved forward.</summary>
+    public long NextSeqTimeNs { get; internal set; }
+
+    /// <summary>An ACK has been seen from this direction.</summary>
+    public bool HasAck { get; internal set; }
+
+    /// <summary>The last acknowledgment number this direction sent.</summary>
+    public SeqNum LastAck { get; internal set; }
+
+    /// <summary>The last window field this direction sent (unscaled).</summary>
+    public ushort LastWindow { get; internal set; }
+
+    /// <summary>Duplicate ACKs in a row for <see cref="LastAck"/>.</summary>
+    public int DupAcksInARow { get; internal set; }
+
+    /// <summary>Segments resending bytes already seen (fast retransmissions included).</summary>
+    public long Retransmissions { get; internal set; }
+
+    /// <summary>Retransmissions that followed at least two duplicate ACKs for their sequence number.</summary>
+    public long FastRetransmissions { get; internal set; }
+
+    /// <summary>Segments that filled a gap within the out-of-order threshold (reordering before the capture point).</summary>
+    public long OutOfOrder { get; internal set; }
+
+    /// <summary>Gaps: a segment started past <see cref="NextSeq"/>, so earlier bytes were not captured.</summary>
+    public long LostSegments { get; internal set; }
+
+    /// <summary>Duplicate ACKs sent by this direction.</summary>
+    public long DupAcks { get; internal set; }
+
+    /// <summary>Keep-alive probes sent by this direction.</summary>
+    public long KeepAlives { get; internal set; }
+}

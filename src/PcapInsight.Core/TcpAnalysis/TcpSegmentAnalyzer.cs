@@ -1,0 +1,167 @@
+using System.Runtime.CompilerServices;
+using PcapInsight.Core.Capture;
+using PcapInsight.Core.Decoding;
+using PcapInsight.Core.Events;
+using PcapInsight.Core.Flows;
+
+namespace PcapInsight.Core.TcpAnalysis;
+
+/// <summary>
+/// Classifies each TCP segment once, by sequence and acknowledgment numbers, into the events of CONTRACT.md:
+/// <c>tcp.retransmission</c>, <c>tcp.fast_retransmission</c>, <c>tcp.out_of_order</c>, <c>tcp.lost_segment</c>,
+/// <c>tcp.dup_ack</c>, <c>tcp.keep_alive</c>, <c>tcp.reset</c>. Wireshark's <c>tcp_analyze_sequence_number()</c>
+/// is the model; where it differs, the rule is said here.
+/// </summary>
+/// <remarks>
+/// <para>Retransmission or out-of-order: a segment starting below the highest sequence sent either resends bytes
+/// the capture already saw (a retransmission, always), or fills a gap the capture recorded. A gap filled within
+/// the out-of-order threshold of the highest segment (the handshake's RTT when known, else 3 ms, Wireshark's
+/// default) was reordered on the way to the capture point; filled later, the original was lost before it and this
+/// is a retransmission. So on a sender-side capture every resend counts as a retransmission, and the count equals
+/// the sender kernel's RetransSegs, where Wireshark would call some of them out-of-order.</para>
+/// <para>Nothing here allocates unless an event row is kept.</para>
+/// </remarks>
+internal static class TcpSegmentAnalyzer
+{
+    private const long DefaultOutOfOrderThresholdNs = 3_000_000;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void OnSegment(Flow flow, bool fromClient, in DecodedPacket p, in CaptureInfo info, EventCollector events)
+    {
+        TcpFlowFacts facts = flow.Tcp!;
+        TcpDirection sender = fromClient ? facts.C2S : facts.S2C;
+        TcpDirection receiver = fromClient ? facts.S2C : facts.C2S;
+        TcpFlags flags = p.Flags;
+        long t = info.TimestampNs;
+
+        if ((flags & TcpFlags.Rst) != 0)
+        {
+            Report(events, EventKind.TcpReset, flow, p, info, "");
+            return;
+        }
+
+        int segmentLength = p.PayloadLength + ((flags & TcpFlags.Syn) != 0 ? 1 : 0) + ((flags & TcpFlags.Fin) != 0 ? 1 : 0);
+        var seq = new SeqNum(p.Seq);
+        var end = seq + segmentLength;
+        if (!sender.HasSeq)
+        {
+            sender.HasSeq = true;
+            sender.NextSeq = end;
+            sender.NextSeqTimeNs = t;
+        }
+        else if (segmentLength > 0)
+        {
+            int ahead = sender.NextSeq.DistanceTo(seq);
+            if (ahead > 0)
+            {
+                // Bytes between the highest seen and this segment were never captured.
+                sender.LostSegments++;
+                sender.Holes.Add(sender.NextSeq, seq);
+                Report(events, EventKind.TcpLostSegment, flow, p, info, "missing_bytes=", ahead);
+                sender.NextSeq = end;
+                sender.NextSeqTimeNs = t;
+            }
+            else if (ahead == 0)
+            {
+                sender.NextSeq = end;
+                sender.NextSeqTimeNs = t;
+            }
+            else if (IsKeepAlive(p, sender, receiver))
+            {
+                sender.KeepAlives++;
+                Report(events, EventKind.TcpKeepAlive, flow, p, info, "");
+            }
+            else
+            {
+                ClassifyResend(flow, sender, receiver, facts, p, info, seq, end, events);
+                if (end > sender.NextSeq)
+                {
+                    sender.NextSeq = end;
+                    sender.NextSeqTimeNs = t;
+                }
+            }
+        }
+        else if (IsKeepAlive(p, sender, receiver))
+        {
+            sender.KeepAlives++;
+            Report(events, EventKind.TcpKeepAlive, flow, p, info, "");
+        }
+
+        AnalyzeAck(flow, sender, receiver, p, info, segmentLength, events);
+    }
+
+    /// <summary>
+    /// A keep-alive: 0 or 1 byte at one below the next expected sequence number, no SYN, FIN or RST, while the
+    /// receiver's window is open. The same segment sent into a zero window is a zero-window probe (Linux probes
+    /// exactly like this), which the window analysis reports instead, so it is not called a keep-alive here.
+    /// </summary>
+    private static bool IsKeepAlive(in DecodedPacket p, TcpDirection sender, TcpDirection receiver) =>
+        p.PayloadLength <= 1 && (p.Flags & (TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst)) == 0
+        && sender.HasSeq && new SeqNum(p.Seq) + 1 == sender.NextSeq
+        && !(receiver.HasAck && receiver.LastWindow == 0);
+
+    private static void ClassifyResend(Flow flow, TcpDirection sender, TcpDirection receiver, TcpFlowFacts facts, in DecodedPacket p,
+        in CaptureInfo info, SeqNum seq, SeqNum end, EventCollector events)
+    {
+        if (sender.Holes.TryFill(seq, end))
+        {
+            long threshold = facts.InitialRttNs > 0 ? facts.InitialRttNs : DefaultOutOfOrderThresholdNs;
+            if (info.TimestampNs - sender.NextSeqTimeNs < threshold)
+            {
+                sender.OutOfOrder++;
+                Report(events, EventKind.TcpOutOfOrder, flow, p, info, "len=", p.PayloadLength);
+                return;
+            }
+        }
+        sender.Retransmissions++;
+        if (receiver.HasAck && receiver.LastAck == seq && receiver.DupAcksInARow >= 2)
+        {
+            sender.FastRetransmissions++;
+            Report(events, EventKind.TcpFastRetransmission, flow, p, info, "dup_acks=", receiver.DupAcksInARow);
+        }
+        else
+        {
+            Report(events, EventKind.TcpRetransmission, flow, p, info, "len=", p.PayloadLength);
+        }
+    }
+
+    /// <summary>
+    /// A duplicate ACK (Wireshark's rule): a segment without data, SYN or FIN that repeats the previous
+    /// acknowledgment number and window of its direction while the other side has unacknowledged data.
+    /// </summary>
+    private static void AnalyzeAck(Flow flow, TcpDirection sender, TcpDirection receiver, in DecodedPacket p, in CaptureInfo info,
+        int segmentLength, EventCollector events)
+    {
+        if ((p.Flags & TcpFlags.Ack) == 0)
+        {
+            return;
+        }
+        var ack = new SeqNum(p.Ack);
+        if (sender.HasAck && segmentLength == 0 && ack == sender.LastAck && p.Window == sender.LastWindow
+            && receiver.HasSeq && receiver.NextSeq > ack)
+        {
+            sender.DupAcksInARow++;
+            sender.DupAcks++;
+            Report(events, EventKind.TcpDupAck, flow, p, info, "num=", sender.DupAcksInARow);
+        }
+        else if (!sender.HasAck || ack != sender.LastAck)
+        {
+            sender.DupAcksInARow = 0;
+        }
+        sender.HasAck = true;
+        sender.LastAck = ack;
+        sender.LastWindow = p.Window;
+    }
+
+    private static void Report(EventCollector events, EventKind kind, Flow flow, in DecodedPacket p, in CaptureInfo info, string key, long value = long.MinValue)
+    {
+        if (!events.WouldKeep(kind))
+        {
+            events.CountOnly(kind);
+            return;
+        }
+        string detail = "seq=" + p.Seq + " len=" + p.PayloadLength + (value == long.MinValue ? "" : " " + key + value);
+        events.Report(new AnalysisEvent(kind, info.TimestampNs, info.FrameNumber, info.FileIndex, flow.Id,
+            p.Src, p.SrcPort, p.Dst, p.DstPort, -1, detail));
+    }
+}
