@@ -26,6 +26,12 @@ public sealed class TcpDirection
     /// <summary>The last window field this direction sent (unscaled).</summary>
     public ushort LastWindow { get; internal set; }
 
+    /// <summary>The last segment of this direction was a keep-alive or window probe (its answer is no duplicate ACK).</summary>
+    internal bool LastSentProbe { get; set; }
+
+    /// <summary>Capture time of the last duplicate ACK this direction sent.</summary>
+    public long LastDupAckTimeNs { get; internal set; }
+
     /// <summary>Duplicate ACKs in a row for <see cref="LastAck"/>.</summary>
     public int DupAcksInARow { get; internal set; }
 

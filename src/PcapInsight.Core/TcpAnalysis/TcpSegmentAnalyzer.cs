@@ -24,6 +24,7 @@ namespace PcapInsight.Core.TcpAnalysis;
 internal static class TcpSegmentAnalyzer
 {
     private const long DefaultOutOfOrderThresholdNs = 3_000_000;
+    private const long FastRetransmitWindowNs = 20_000_000;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void OnSegment(Flow flow, bool fromClient, in DecodedPacket p, in CaptureInfo info, EventCollector events)
@@ -42,6 +43,14 @@ internal static class TcpSegmentAnalyzer
 
         int segmentLength = p.PayloadLength + ((flags & TcpFlags.Syn) != 0 ? 1 : 0) + ((flags & TcpFlags.Fin) != 0 ? 1 : 0);
         var seq = new SeqNum(p.Seq);
+        if (p.PayloadLength <= 1 && receiver.HasAck && receiver.LastWindow == 0 && (flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0
+            && (seq == receiver.LastAck || seq + 1 == receiver.LastAck))
+        {
+            // A probe into a zero window (Windows sends the next byte, Linux one below it): it neither advances the
+            // stream nor resends it. The window analysis names it; here it only must not count as anything else.
+            sender.LastSentProbe = true;
+            return;
+        }
         var end = seq + segmentLength;
         if (!sender.HasSeq)
         {
@@ -69,7 +78,9 @@ internal static class TcpSegmentAnalyzer
             else if (IsKeepAlive(p, sender, receiver))
             {
                 sender.KeepAlives++;
+                sender.LastSentProbe = true;
                 Report(events, EventKind.TcpKeepAlive, flow, p, info, "");
+                return;
             }
             else
             {
@@ -84,7 +95,9 @@ internal static class TcpSegmentAnalyzer
         else if (IsKeepAlive(p, sender, receiver))
         {
             sender.KeepAlives++;
+            sender.LastSentProbe = true;
             Report(events, EventKind.TcpKeepAlive, flow, p, info, "");
+            return;
         }
 
         AnalyzeAck(flow, sender, receiver, p, info, segmentLength, events);
@@ -114,7 +127,9 @@ internal static class TcpSegmentAnalyzer
             }
         }
         sender.Retransmissions++;
-        if (receiver.HasAck && receiver.LastAck == seq && receiver.DupAcksInARow >= 2)
+        // Fast retransmit answers the duplicate ACKs at once: within 20 ms of the last one (Wireshark's window).
+        if (receiver.HasAck && receiver.LastAck == seq && receiver.DupAcksInARow >= 2
+            && info.TimestampNs - receiver.LastDupAckTimeNs < FastRetransmitWindowNs)
         {
             sender.FastRetransmissions++;
             Report(events, EventKind.TcpFastRetransmission, flow, p, info, "dup_acks=", receiver.DupAcksInARow);
@@ -126,8 +141,9 @@ internal static class TcpSegmentAnalyzer
     }
 
     /// <summary>
-    /// A duplicate ACK (Wireshark's rule): a segment without data, SYN or FIN that repeats the previous
-    /// acknowledgment number and window of its direction while the other side has unacknowledged data.
+    /// A duplicate ACK, Wireshark's rule: no data, no SYN, FIN or RST, a non-zero window equal to the previous one
+    /// of its direction, the same acknowledgment number as before, and the sender's own sequence number where it
+    /// left off (so a data segment or a window update is never one).
     /// </summary>
     private static void AnalyzeAck(Flow flow, TcpDirection sender, TcpDirection receiver, in DecodedPacket p, in CaptureInfo info,
         int segmentLength, EventCollector events)
@@ -137,11 +153,15 @@ internal static class TcpSegmentAnalyzer
             return;
         }
         var ack = new SeqNum(p.Ack);
-        if (sender.HasAck && segmentLength == 0 && ack == sender.LastAck && p.Window == sender.LastWindow
-            && receiver.HasSeq && receiver.NextSeq > ack)
+        // The answer to a keep-alive or window probe repeats the last ACK by design: it is not a duplicate ACK.
+        bool answersProbe = receiver.LastSentProbe;
+        receiver.LastSentProbe = false;
+        if (!answersProbe && sender.HasAck && segmentLength == 0 && p.Window != 0 && p.Window == sender.LastWindow && ack == sender.LastAck
+            && new SeqNum(p.Seq) == sender.NextSeq)
         {
             sender.DupAcksInARow++;
             sender.DupAcks++;
+            sender.LastDupAckTimeNs = info.TimestampNs;
             Report(events, EventKind.TcpDupAck, flow, p, info, "num=", sender.DupAcksInARow);
         }
         else if (!sender.HasAck || ack != sender.LastAck)
