@@ -84,7 +84,7 @@ public sealed class CaptureAnalyzer
             NoteLinkType(info);
         }
 
-        FrameDecoder.Decode(frame, info.LinkType, ref _packet);
+        FrameDecoder.Decode(frame, info.LinkType, ref _packet, Math.Max(0, info.OriginalLength - info.CapturedLength));
         ref DecodedPacket p = ref _packet;
         switch (p.Status)
         {

@@ -90,6 +90,10 @@ public struct DecodedPacket
     public int PayloadLength;
     /// <summary>Payload bytes actually present in the frame (smaller when the snaplen cut it).</summary>
     public int CapturedPayloadLength;
+    /// <summary>Bytes of the frame the capture did not keep (original minus captured length), as passed to the decoder.</summary>
+    public int BytesNotCaptured;
+    /// <summary>The IP header states more bytes than the frame had on the wire; lengths were clamped to the frame.</summary>
+    public bool IpLengthExceedsFrame;
     /// <summary>Link-layer padding or trailer after the IP datagram (Ethernet minimum-size padding, FCS).</summary>
     public int TrailerLength;
 }

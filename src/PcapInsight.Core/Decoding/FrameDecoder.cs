@@ -27,10 +27,17 @@ public static class FrameDecoder
         or LinkType.Ppp or LinkType.CiscoHdlc or LinkType.Nflog or LinkType.Fddi or LinkType.IpOverInfiniband or LinkType.Pktap;
 
     /// <summary>Decodes <paramref name="frame"/>, overwriting every field of <paramref name="p"/>.</summary>
+    /// <param name="frame">The captured bytes.</param>
+    /// <param name="link">How they begin.</param>
+    /// <param name="p">Filled in.</param>
+    /// <param name="bytesNotCaptured">Original minus captured length (the snaplen's cut). An IP length that runs past
+    /// the frame by more than this is clamped to the frame, as tshark does ("total length exceeds packet length"):
+    /// the stated payload was never on the wire.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Decode(ReadOnlySpan<byte> frame, LinkType link, ref DecodedPacket p)
+    public static void Decode(ReadOnlySpan<byte> frame, LinkType link, ref DecodedPacket p, int bytesNotCaptured = 0)
     {
         p = default;
+        p.BytesNotCaptured = bytesNotCaptured;
         p.TcpOptions.WindowScale = -1;
         switch (link)
         {
@@ -207,7 +214,8 @@ public static class FrameDecoder
         }
         // Offsets must index the whole frame, so decode the inner frame and shift them back.
         int shift = (int)headerLength;
-        Decode(frame[shift..], inner, ref p);
+        int notCaptured = p.BytesNotCaptured;
+        Decode(frame[shift..], inner, ref p, notCaptured);
         ShiftOffsets(ref p, shift);
     }
 
@@ -425,6 +433,11 @@ public static class FrameDecoder
             SetMalformed(ref p, DecodeIssue.Ipv4TotalLengthTooSmall);
             return;
         }
+        if (totalLength > ip.Length + p.BytesNotCaptured)
+        {
+            p.IpLengthExceedsFrame = true;
+            totalLength = Math.Max(headerLength, ip.Length + p.BytesNotCaptured);
+        }
         p.IpTotalLength = totalLength;
         if (ip.Length < headerLength)
         {
@@ -462,6 +475,11 @@ public static class FrameDecoder
         if (payloadLength == 0)
         {
             payloadLength = ip.Length - 40; // jumbogram or offload: take what the frame holds
+        }
+        if (40 + payloadLength > ip.Length + p.BytesNotCaptured)
+        {
+            p.IpLengthExceedsFrame = true;
+            payloadLength = ip.Length + p.BytesNotCaptured - 40;
         }
         p.IpTotalLength = 40 + payloadLength;
         p.TrailerLength = Math.Max(0, ip.Length - p.IpTotalLength);

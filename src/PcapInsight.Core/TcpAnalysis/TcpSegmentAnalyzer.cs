@@ -38,7 +38,11 @@ internal static class TcpSegmentAnalyzer
         if ((flags & TcpFlags.Rst) != 0)
         {
             Report(events, EventKind.TcpReset, flow, p, info, "");
-            return;
+            if (p.PayloadLength == 0)
+            {
+                return;
+            }
+            // A reset carrying data (some stacks send a reason) still takes part in the sequence analysis.
         }
 
         int segmentLength = p.PayloadLength + ((flags & TcpFlags.Syn) != 0 ? 1 : 0) + ((flags & TcpFlags.Fin) != 0 ? 1 : 0);

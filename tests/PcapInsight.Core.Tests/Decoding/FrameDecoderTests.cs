@@ -68,11 +68,25 @@ public class FrameDecoderTests
     {
         byte[] frame = Ethernet(0x0800, Ipv4("192.0.2.1", "192.0.2.2", 6, Tcp(1, 2, payloadLength: 1000)));
 
-        DecodedPacket p = Decode(frame[..80]);
+        var p = new DecodedPacket();
+        FrameDecoder.Decode(frame[..80], LinkType.Ethernet, ref p, bytesNotCaptured: frame.Length - 80);
 
         Assert.Equal(DecodeStatus.Ok, p.Status);
         Assert.Equal(1000, p.PayloadLength);            // as tshark's tcp.len
         Assert.Equal(80 - 54, p.CapturedPayloadLength);
+        Assert.False(p.IpLengthExceedsFrame);
+    }
+
+    [Fact]
+    public void Decode_IpLengthPastAFrameThatWasNotCut_IsClampedToTheFrame()
+    {
+        // The frame was captured whole, yet its IPv4 header claims 1000 more bytes: they never existed.
+        byte[] frame = Ethernet(0x0800, Ipv4("192.0.2.1", "192.0.2.2", 6, Tcp(1, 2, payloadLength: 10), totalLengthOverride: 1050));
+
+        DecodedPacket p = Decode(frame);
+
+        Assert.True(p.IpLengthExceedsFrame);
+        Assert.Equal(10, p.PayloadLength);
     }
 
     public static TheoryData<string, byte[], LinkType, ushort, byte> LinkLayers()
