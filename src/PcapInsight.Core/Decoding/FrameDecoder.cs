@@ -168,7 +168,14 @@ public static class FrameDecoder
                 DecodeMpls(frame, offset, ref p);
                 return;
             case 0x8864: // PPPoE session: 6-byte header, then a PPP protocol field (possibly compressed).
-                DecodePpp(frame, offset + 6, ref p);
+                if (frame.Length < offset + 6)
+                {
+                    SetLinkTruncated(ref p);
+                    return;
+                }
+                // The PPPoE length bounds the PPP payload: bytes past it are padding, not datagram (as tshark reads it).
+                int pppoeEnd = offset + 6 + BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + 4)..]);
+                DecodePpp(pppoeEnd < frame.Length ? frame[..pppoeEnd] : frame, offset + 6, ref p);
                 return;
             default:
                 p.Status = DecodeStatus.NotIp;

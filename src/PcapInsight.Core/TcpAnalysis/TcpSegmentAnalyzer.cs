@@ -47,8 +47,8 @@ internal static class TcpSegmentAnalyzer
 
         int segmentLength = p.PayloadLength + ((flags & TcpFlags.Syn) != 0 ? 1 : 0) + ((flags & TcpFlags.Fin) != 0 ? 1 : 0);
         var seq = new SeqNum(p.Seq);
-        if (p.PayloadLength <= 1 && receiver.HasAck && receiver.LastWindow == 0 && (flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0
-            && (seq == receiver.LastAck || seq + 1 == receiver.LastAck))
+        if (receiver.HasAck && receiver.LastWindow == 0 && (flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0
+            && ((p.PayloadLength == 1 && seq == receiver.LastAck) || (p.PayloadLength == 0 && seq + 1 == receiver.LastAck)))
         {
             // A probe into a zero window (Windows sends the next byte, Linux one below it): it neither advances the
             // stream nor resends it. The window analysis names it; here it only must not count as anything else.
@@ -62,20 +62,16 @@ internal static class TcpSegmentAnalyzer
             sender.NextSeq = end;
             sender.NextSeqTimeNs = t;
         }
-        else if (segmentLength > 0)
+        else
         {
             int ahead = sender.NextSeq.DistanceTo(seq);
             if (ahead > 0)
             {
-                // Bytes between the highest seen and this segment were never captured.
+                // Bytes between the highest seen and this segment were never captured (a pure ACK shows it too,
+                // by its sequence number, as Wireshark counts it).
                 sender.LostSegments++;
                 sender.Holes.Add(sender.NextSeq, seq);
                 Report(events, EventKind.TcpLostSegment, flow, p, info, "missing_bytes=", ahead);
-                sender.NextSeq = end;
-                sender.NextSeqTimeNs = t;
-            }
-            else if (ahead == 0)
-            {
                 sender.NextSeq = end;
                 sender.NextSeqTimeNs = t;
             }
@@ -86,22 +82,23 @@ internal static class TcpSegmentAnalyzer
                 Report(events, EventKind.TcpKeepAlive, flow, p, info, "");
                 return;
             }
-            else
+            else if (segmentLength > 0)
             {
-                ClassifyResend(flow, sender, receiver, facts, p, info, seq, end, events);
-                if (end > sender.NextSeq)
+                if (ahead == 0)
                 {
                     sender.NextSeq = end;
                     sender.NextSeqTimeNs = t;
                 }
+                else
+                {
+                    ClassifyResend(flow, sender, receiver, facts, p, info, seq, end, events);
+                    if (end > sender.NextSeq)
+                    {
+                        sender.NextSeq = end;
+                        sender.NextSeqTimeNs = t;
+                    }
+                }
             }
-        }
-        else if (IsKeepAlive(p, sender, receiver))
-        {
-            sender.KeepAlives++;
-            sender.LastSentProbe = true;
-            Report(events, EventKind.TcpKeepAlive, flow, p, info, "");
-            return;
         }
 
         AnalyzeAck(flow, sender, receiver, p, info, segmentLength, events);

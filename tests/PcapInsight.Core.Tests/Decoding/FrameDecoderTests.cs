@@ -104,8 +104,9 @@ public class FrameDecoderTests
         byte[] qinq = Ethernet(0x0800, ip, 0x0064, 0x00C8);
         qinq[12] = 0x88; // outer tag as 802.1ad
         qinq[13] = 0xA8;
-        byte[] pppoe = Concat(new byte[12], [0x88, 0x64, 0x11, 0, 0, 1, 0, 0], [0x00, 0x21], ip);
-        byte[] pppoeCompressed = Concat(new byte[12], [0x88, 0x64, 0x11, 0, 0, 1, 0, 0], [0x21], ip);
+        // PPPoE header: ver/type, code, session id, length of the PPP payload (protocol field included).
+        byte[] pppoe = Concat(new byte[12], [0x88, 0x64, 0x11, 0, 0, 1, 0, (byte)(2 + ip.Length)], [0x00, 0x21], ip, new byte[4]);
+        byte[] pppoeCompressed = Concat(new byte[12], [0x88, 0x64, 0x11, 0, 0, 1, 0, (byte)(1 + ip.Length)], [0x21], ip);
         byte[] mpls = Concat(new byte[12], [0x88, 0x47], [0, 0, 0x10, 64], [0, 0, 0x21, 64], ip);
         byte[] snap = Concat(new byte[12], [0, 50, 0xAA, 0xAA, 0x03, 0, 0, 0, 0x08, 0x00], ip);
         byte[] ppp = Concat([0xFF, 0x03, 0x00, 0x21], ip);

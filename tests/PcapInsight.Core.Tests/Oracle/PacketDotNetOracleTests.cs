@@ -131,7 +131,9 @@ public class PacketDotNetOracleTests(ITestOutputHelper output)
             // PacketDotNet's payload is what the frame holds after the header, bounded by the IP length. A BIG TCP
             // (or TSO) IPv4 datagram has total length 0 and is longer than 65535 bytes: we take the frame length,
             // as the kernel that wrote it does; PacketDotNet wraps the length modulo 65536.
-            if (p.IpTotalLength <= 65535)
+            // Where the IP length runs past the frame (or past a PPPoE length), we clamp to what was on the wire,
+            // as tshark does; PacketDotNet keeps whatever bytes follow.
+            if (p.IpTotalLength <= 65535 && !p.IpLengthExceedsFrame)
             {
                 Check("tcp.captured_len", p.CapturedPayloadLength, tcp.PayloadData?.Length ?? 0);
             }
