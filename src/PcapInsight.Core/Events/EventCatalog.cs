@@ -85,6 +85,10 @@ public static class EventCatalog
                 "A segment with RST aborted the connection (refused, closed with unread data, SO_LINGER {1, 0}, or a middlebox).",
                 "A reset right after SYN means nothing listens on the port; one after data often means the peer closed with unread data or set SO_LINGER {1, 0}.",
                 EventPolicy.LogAll),
+            new(EventKind.CaptureOffloadSupersegment, "capture.offload_supersegment", Severity.Info,
+                "Segments larger than the MSS the peer announced: the capturing host used segmentation offload (TSO/GSO/GRO), so the capture shows what the stack handed the NIC, not the frames on the wire.",
+                "Counts and bytes stay right, but timing and per-segment figures at this host are coarse. To see wire frames, capture elsewhere or turn offloads off ('ethtool -K IFACE tso off gso off gro off').",
+                EventPolicy.LogAll),
         ];
         var byKind = new EventInfo[Enum.GetValues<EventKind>().Length];
         foreach (EventInfo row in rows)

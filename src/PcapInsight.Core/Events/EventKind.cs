@@ -41,4 +41,6 @@ public enum EventKind : ushort
     TcpKeepAlive,
     /// <summary><c>tcp.reset</c></summary>
     TcpReset,
+    /// <summary><c>capture.offload_supersegment</c></summary>
+    CaptureOffloadSupersegment,
 }

@@ -136,6 +136,9 @@ public sealed class TcpFlowFacts
     /// <summary>FIN seen from the server.</summary>
     public bool FinS2C { get; internal set; }
 
+    /// <summary>capture.offload_supersegment was reported for this flow (once is enough).</summary>
+    internal bool SupersegmentReported { get; set; }
+
     /// <summary>RST seen (either side).</summary>
     public bool Reset { get; internal set; }
 }

@@ -9,7 +9,8 @@ namespace PcapInsight.Core.TcpAnalysis;
 /// <summary>
 /// Classifies each TCP segment once, by sequence and acknowledgment numbers, into the events of CONTRACT.md:
 /// <c>tcp.retransmission</c>, <c>tcp.fast_retransmission</c>, <c>tcp.out_of_order</c>, <c>tcp.lost_segment</c>,
-/// <c>tcp.dup_ack</c>, <c>tcp.keep_alive</c>, <c>tcp.reset</c>. Wireshark's <c>tcp_analyze_sequence_number()</c>
+/// <c>tcp.dup_ack</c>, <c>tcp.keep_alive</c>, <c>tcp.reset</c>, and <c>capture.offload_supersegment</c> once per
+/// flow. Wireshark's <c>tcp_analyze_sequence_number()</c>
 /// is the model; where it differs, the rule is said here.
 /// </summary>
 /// <remarks>
@@ -46,6 +47,14 @@ internal static class TcpSegmentAnalyzer
         }
 
         int segmentLength = p.PayloadLength + ((flags & TcpFlags.Syn) != 0 ? 1 : 0) + ((flags & TcpFlags.Fin) != 0 ? 1 : 0);
+        int peerMss = fromClient ? facts.MssS2C : facts.MssC2S;
+        if (peerMss > 0 && p.PayloadLength > peerMss && !facts.SupersegmentReported)
+        {
+            // No segment on the wire can exceed the MSS the receiver announced: the capturing host saw its stack's
+            // segments before segmentation offload split them (TSO/GSO), or after the NIC merged them (GRO/LRO).
+            facts.SupersegmentReported = true;
+            Report(events, EventKind.CaptureOffloadSupersegment, flow, p, info, "mss=", peerMss);
+        }
         var seq = new SeqNum(p.Seq);
         if (receiver.HasAck && receiver.LastWindow == 0 && (flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0
             && ((p.PayloadLength == 1 && seq == receiver.LastAck) || (p.PayloadLength == 0 && seq + 1 == receiver.LastAck)))

@@ -133,7 +133,25 @@ public class SampleCaptureTruthTests
         }
 
         Assert.True(largest > 1514, $"largest frame {largest}");
-        Assert.Equal(300_000, Assert.Single(Captures.Analyze(truth.CapturePath("client")).Flows).PayloadBytesC2S);
+        AnalysisResult r = Captures.Analyze(truth.CapturePath("client"));
+        Assert.Equal(300_000, Assert.Single(r.Flows).PayloadBytesC2S);
+        // Reported once for the flow, and the retransmission count is still the kernel's.
+        Assert.Equal(1, r.Events.Count(PcapInsight.Core.Events.EventKind.CaptureOffloadSupersegment));
+        Assert.Equal(truth.Counter("client", "Tcp.RetransSegs"), r.Flows[0].Tcp!.C2S.Retransmissions);
+    }
+
+    [Theory]
+    [MemberData(nameof(SampleTruth.ScenarioSides), MemberType = typeof(SampleTruth))]
+    public void Analyze_CapturesWithOffloadsOff_ReportNoSupersegment(string scenario, string side)
+    {
+        if (scenario == "offload-supersegments")
+        {
+            return; // the one scenario with offloads on (above)
+        }
+
+        AnalysisResult r = Captures.Analyze(SampleTruth.ForScenario(scenario).CapturePath(side));
+
+        Assert.Equal(0, r.Events.Count(PcapInsight.Core.Events.EventKind.CaptureOffloadSupersegment));
     }
 
     [Fact]
