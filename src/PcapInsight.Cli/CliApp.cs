@@ -20,6 +20,7 @@ public static class CliApp
             "  pcapinsight analyze sample-captures/tcp-basic.pcap -o report\n" +
             "  pcapinsight analyze --help");
         root.Subcommands.Add(AnalyzeCommand.Create(stdout, stderr));
+        root.Subcommands.Add(FollowCommand.Create(stdout, stderr));
 
         ParseResult parse = root.Parse(args);
         var invocation = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };

@@ -9,6 +9,15 @@ using PcapInsight.Core.TcpAnalysis;
 namespace PcapInsight.Core.Analysis;
 
 /// <summary>
+/// Called for each TCP segment after it was classified, with the frame's bytes (valid only during the call).
+/// </summary>
+/// <param name="flow">The segment's flow.</param>
+/// <param name="fromClient">Its direction.</param>
+/// <param name="packet">The decoded headers; payload offsets index <paramref name="frame"/>.</param>
+/// <param name="frame">The frame.</param>
+public delegate void TcpSegmentObserver(Flow flow, bool fromClient, in DecodedPacket packet, ReadOnlySpan<byte> frame);
+
+/// <summary>
 /// The per-packet pipeline: decode, count, find the flow, report capture events. Feed it frames with
 /// <see cref="Process"/> (from a file or a live interface alike), then call <see cref="Finish"/> once.
 /// </summary>
@@ -43,6 +52,9 @@ public sealed class CaptureAnalyzer
         _flows = new FlowTable(_options.Flows);
         _events = new EventCollector(_options.MaxEventRows);
     }
+
+    /// <summary>Optional hook for each TCP segment (the follow command rebuilds a stream with it).</summary>
+    public TcpSegmentObserver? OnTcpSegment { get; init; }
 
     /// <summary>The decoded form of the frame last passed to <see cref="Process"/>.</summary>
     public ref readonly DecodedPacket LastPacket => ref _packet;
@@ -155,6 +167,7 @@ public sealed class CaptureAnalyzer
         if (p.Protocol == 6 && p.HasTransport)
         {
             TcpSegmentAnalyzer.OnSegment(flow, fromClient, p, info, _events);
+            OnTcpSegment?.Invoke(flow, fromClient, p, frame);
         }
         if (evicted && !_flowTableFullReported)
         {
@@ -202,9 +215,15 @@ public sealed class CaptureAnalyzer
     /// <param name="cancellation">Stops reading early (Ctrl-C); what was read is still reported.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static AnalysisResult Run(IPacketSource source, IReadOnlyList<CaptureFileStats> files, AnalysisOptions? options = null,
-        Action? progress = null, CancellationToken cancellation = default)
+        Action? progress = null, CancellationToken cancellation = default) =>
+        new CaptureAnalyzer(options).RunAll(source, files, progress, cancellation);
+
+    /// <summary>Reads every frame of <paramref name="source"/> through this analyzer and finishes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public AnalysisResult RunAll(IPacketSource source, IReadOnlyList<CaptureFileStats> files, Action? progress = null,
+        CancellationToken cancellation = default)
     {
-        var analyzer = new CaptureAnalyzer(options);
+        CaptureAnalyzer analyzer = this;
         long n = 0;
         while (source.TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data))
         {

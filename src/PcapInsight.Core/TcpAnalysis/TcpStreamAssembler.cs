@@ -1,0 +1,165 @@
+using System.Security.Cryptography;
+
+namespace PcapInsight.Core.TcpAnalysis;
+
+/// <summary>One stretch of a stream the capture does not hold.</summary>
+/// <param name="Offset">Offset in the stream (0 = first byte after the SYN, or the first byte seen).</param>
+/// <param name="Length">Bytes missing.</param>
+public readonly record struct StreamGap(long Offset, long Length);
+
+/// <summary>
+/// Rebuilds one direction of a TCP connection byte for byte, in sequence order, writing it to a stream as soon as
+/// it is contiguous. Retransmitted bytes are written once (the first copy wins; a second copy of bytes still
+/// waiting out of order is compared, and differing bytes are counted in <see cref="ConflictingBytes"/>);
+/// out-of-order segments wait in memory up to a limit; bytes never captured are recorded as <see cref="Gaps"/> and
+/// skipped, never filled.
+/// </summary>
+public sealed class TcpStreamAssembler
+{
+    private readonly Stream _output;
+    private readonly long _maxHeldBytes;
+    private readonly SortedDictionary<long, byte[]> _held = new();   // stream offset -> bytes, waiting for a gap to fill
+    private readonly List<StreamGap> _gaps = new();
+    private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private bool _started;
+    private SeqNum _origin;       // sequence number of stream offset 0
+    private long _written;        // stream offset of the next byte to write
+    private long _heldBytes;
+
+    /// <summary>Writes into <paramref name="output"/>; at most <paramref name="maxHeldBytes"/> wait out of order.</summary>
+    public TcpStreamAssembler(Stream output, long maxHeldBytes = 64L << 20)
+    {
+        _output = output;
+        _maxHeldBytes = maxHeldBytes;
+    }
+
+    /// <summary>Bytes written so far.</summary>
+    public long BytesWritten => _written - _gaps.Sum(g => g.Length);
+
+    /// <summary>Stream offset just past the last byte written or skipped as a gap.</summary>
+    public long Length => _written;
+
+    /// <summary>Stretches never captured, in stream order.</summary>
+    public IReadOnlyList<StreamGap> Gaps => _gaps;
+
+    /// <summary>Bytes resent with a content different from the first copy.</summary>
+    public long ConflictingBytes { get; private set; }
+
+    /// <summary>Bytes dropped because more than the limit waited out of order (each such stretch is also a gap).</summary>
+    public long OverflowBytes { get; private set; }
+
+    /// <summary>
+    /// Adds a segment: <paramref name="seq"/> is its sequence number, <paramref name="data"/> the payload bytes the
+    /// capture holds, <paramref name="statedLength"/> the payload length its headers state (larger when the snaplen
+    /// cut it: the rest is a gap).
+    /// </summary>
+    public void Add(uint seq, bool syn, ReadOnlySpan<byte> data, int statedLength)
+    {
+        if (!_started)
+        {
+            _started = true;
+            _origin = new SeqNum(seq) + (syn ? 1 : 0);
+        }
+        var start = new SeqNum(seq) + (syn ? 1 : 0);
+        long offset = _written + new SeqNum(unchecked(_origin.Value + (uint)_written)).DistanceTo(start);
+        int missing = statedLength - data.Length;   // cut by the snaplen
+        if (offset + data.Length <= _written)
+        {
+            return; // entirely a resend of written bytes
+        }
+        if (offset < _written)
+        {
+            data = data[(int)(_written - offset)..];
+            offset = _written;
+        }
+        if (offset == _written)
+        {
+            Write(data);
+            if (missing > 0)
+            {
+                // The rest of this segment existed but was not captured: a gap, stepped over.
+                _gaps.Add(new StreamGap(_written, missing));
+                _written += missing;
+            }
+            Drain();
+        }
+        else if (!data.IsEmpty)
+        {
+            Hold(offset, data.ToArray());
+        }
+    }
+
+    /// <summary>Writes what is still held, recording the gaps before each piece. Returns the stream's sha256 (hex).</summary>
+    public string Finish()
+    {
+        foreach ((long offset, byte[] bytes) in _held.ToList())
+        {
+            if (offset > _written)
+            {
+                _gaps.Add(new StreamGap(_written, offset - _written));
+                _written = offset;
+            }
+            _held.Remove(offset);
+            if (offset + bytes.Length > _written)
+            {
+                Write(bytes.AsSpan((int)(_written - offset)));
+            }
+        }
+        _output.Flush();
+        return Convert.ToHexString(_sha256.GetHashAndReset()).ToLowerInvariant();
+    }
+
+    private void Hold(long offset, byte[] bytes)
+    {
+        if (_held.TryGetValue(offset, out byte[]? existing))
+        {
+            int overlap = Math.Min(existing.Length, bytes.Length);
+            for (int i = 0; i < overlap; i++)
+            {
+                if (existing[i] != bytes[i])
+                {
+                    ConflictingBytes++;
+                }
+            }
+            if (bytes.Length <= existing.Length)
+            {
+                return;
+            }
+            _held[offset] = bytes;
+            _heldBytes += bytes.Length - existing.Length;
+            return;
+        }
+        if (_heldBytes + bytes.Length > _maxHeldBytes)
+        {
+            OverflowBytes += bytes.Length;   // never written: a later segment past it turns the stretch into a gap
+            return;
+        }
+        _held[offset] = bytes;
+        _heldBytes += bytes.Length;
+    }
+
+    private void Drain()
+    {
+        while (_held.Count > 0)
+        {
+            (long offset, byte[] bytes) = _held.First();
+            if (offset > _written)
+            {
+                return;
+            }
+            _held.Remove(offset);
+            _heldBytes -= bytes.Length;
+            if (offset + bytes.Length > _written)
+            {
+                Write(bytes.AsSpan((int)(_written - offset)));
+            }
+        }
+    }
+
+    private void Write(ReadOnlySpan<byte> bytes)
+    {
+        _output.Write(bytes);
+        _sha256.AppendData(bytes);
+        _written += bytes.Length;
+    }
+}

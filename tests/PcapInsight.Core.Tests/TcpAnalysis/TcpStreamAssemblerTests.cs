@@ -1,0 +1,68 @@
+using System.Security.Cryptography;
+using PcapInsight.Core.TcpAnalysis;
+using Xunit;
+
+namespace PcapInsight.Core.Tests.TcpAnalysis;
+
+/// <summary>Segments in, stream bytes and gaps out.</summary>
+public class TcpStreamAssemblerTests
+{
+    private static readonly byte[] Data = Enumerable.Range(0, 1000).Select(i => (byte)(i * 31 + 7)).ToArray();
+
+    private static (byte[] Bytes, TcpStreamAssembler Assembler, string Sha) Assemble(uint isn, long maxHeld, params (int Offset, int Length, int Stated)[] segments)
+    {
+        var output = new MemoryStream();
+        var assembler = new TcpStreamAssembler(output, maxHeld);
+        assembler.Add(isn, syn: true, [], 0);
+        foreach ((int offset, int length, int stated) in segments)
+        {
+            assembler.Add(unchecked(isn + 1 + (uint)offset), syn: false, Data.AsSpan(offset, length), stated);
+        }
+        string sha = assembler.Finish();
+        return (output.ToArray(), assembler, sha);
+    }
+
+    [Theory]
+    [InlineData(1000u)]
+    [InlineData(0xFFFFFE00u)] // the stream crosses the 2^32 wrap
+    public void InOrderReorderedAndResent_GiveTheStreamOnce(uint isn)
+    {
+        var (bytes, assembler, sha) = Assemble(isn, 1 << 20,
+            (0, 100, 100), (200, 100, 100), (100, 100, 100),   // reordered
+            (150, 100, 100),                                    // overlapping resend
+            (300, 700, 700), (300, 700, 700));                  // whole resend
+
+        Assert.Equal(Data, bytes);
+        Assert.Empty(assembler.Gaps);
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(Data)).ToLowerInvariant(), sha);
+    }
+
+    [Fact]
+    public void MissingBytes_AreAGapNeverFilled()
+    {
+        var (bytes, assembler, _) = Assemble(1, 1 << 20, (0, 100, 100), (300, 700, 700));
+
+        Assert.Equal([.. Data[..100], .. Data[300..]], bytes);
+        Assert.Equal([new StreamGap(100, 200)], assembler.Gaps);
+        Assert.Equal(800, assembler.BytesWritten);
+    }
+
+    [Fact]
+    public void SnaplenCutPayload_TheUncapturedRestIsAGap()
+    {
+        var (bytes, assembler, _) = Assemble(1, 1 << 20, (0, 40, 500), (500, 500, 500));
+
+        Assert.Equal([.. Data[..40], .. Data[500..]], bytes);
+        Assert.Equal([new StreamGap(40, 460)], assembler.Gaps);
+    }
+
+    [Fact]
+    public void MoreOutOfOrderThanTheLimit_IsCountedAndBecomesAGap()
+    {
+        var (bytes, assembler, _) = Assemble(1, maxHeld: 150, (0, 100, 100), (200, 100, 100), (300, 100, 100), (100, 100, 100));
+
+        Assert.Equal(100, assembler.OverflowBytes);            // 300-400 did not fit
+        Assert.Equal([.. Data[..300]], bytes);
+        Assert.Equal(300, assembler.Length);
+    }
+}
