@@ -164,6 +164,10 @@ public sealed class CaptureAnalyzer
             _nextExpiryNs = t + ExpiryCheckIntervalNs;
         }
         Flow flow = _flows.Update(p, info, out bool fromClient, out bool evicted);
+        if (_flows.ReplacedFlow is { } replaced)
+        {
+            ReportReusedPort(info, p, flow, replaced);
+        }
         if (p.Protocol == 6 && p.HasTransport)
         {
             TcpSegmentAnalyzer.OnSegment(flow, fromClient, p, info, _events);
@@ -264,6 +268,13 @@ public sealed class CaptureAnalyzer
         {
             _snaplenCutByFile[info.FileIndex] = (1, info.FrameNumber, info.TimestampNs);
         }
+    }
+
+    private void ReportReusedPort(in CaptureInfo info, in DecodedPacket p, Flow flow, Flow replaced)
+    {
+        _events.Report(new AnalysisEvent(EventKind.TcpReusedPort, info.TimestampNs, info.FrameNumber, info.FileIndex, flow.Id,
+            p.Src, p.SrcPort, p.Dst, p.DstPort, -1,
+            $"previous_flow={replaced.Id} idle_ms={CaptureTime.Milliseconds(info.TimestampNs - replaced.LastTimeNs)}"));
     }
 
     private void ReportTimeBackwards(in CaptureInfo info)

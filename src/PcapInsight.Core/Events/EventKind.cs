@@ -41,6 +41,8 @@ public enum EventKind : ushort
     TcpKeepAlive,
     /// <summary><c>tcp.reset</c></summary>
     TcpReset,
+    /// <summary><c>tcp.reused_port</c></summary>
+    TcpReusedPort,
     /// <summary><c>capture.offload_supersegment</c></summary>
     CaptureOffloadSupersegment,
 }

@@ -50,6 +50,9 @@ public sealed class FlowTable
     /// <summary>Flows closed because they were idle past the timeout.</summary>
     public long Expired { get; private set; }
 
+    /// <summary>The connection the last <see cref="Update"/> closed because a new SYN reused its 5-tuple; null otherwise.</summary>
+    public Flow? ReplacedFlow { get; private set; }
+
     /// <summary>Flows created so far.</summary>
     public int Created => _nextId - 1;
 
@@ -70,9 +73,11 @@ public sealed class FlowTable
         {
             _flows.TryGetValue(key, out flow);
         }
+        ReplacedFlow = null;
         if (flow is not null && pureSyn && IsNewConnection(flow, p, sourceIsA))
         {
             Finish(flow, FlowCloseReason.Reused);
+            ReplacedFlow = flow;
             flow = null;
         }
         if (flow is null)

@@ -46,6 +46,13 @@ internal static class TcpSegmentAnalyzer
             // A reset carrying data (some stacks send a reason) still takes part in the sequence analysis.
         }
 
+        if ((flags & (TcpFlags.Syn | TcpFlags.Ack)) == (TcpFlags.Syn | TcpFlags.Ack)
+            && p.Seq != (fromClient ? facts.BaseSeqC2S : facts.BaseSeqS2C))
+        {
+            // A second SYN-ACK with another initial sequence number answers a new connection attempt on the same
+            // 5-tuple (Wireshark's "reused ports"); a new SYN already started a new flow in the flow table.
+            Report(events, EventKind.TcpReusedPort, flow, p, info, "new_isn=", p.Seq);
+        }
         int segmentLength = p.PayloadLength + ((flags & TcpFlags.Syn) != 0 ? 1 : 0) + ((flags & TcpFlags.Fin) != 0 ? 1 : 0);
         int peerMss = fromClient ? facts.MssS2C : facts.MssC2S;
         if (peerMss > 0 && p.PayloadLength > peerMss && !facts.SupersegmentReported)

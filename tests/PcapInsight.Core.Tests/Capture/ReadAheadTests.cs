@@ -107,20 +107,13 @@ public class ReadAheadTests
         // creates a thread's wait object on its first blocking wait) and every path is compiled.
         using (IPacketSource warmUp = CaptureFile.Open(new MemoryStream(file), "x", 0, Ahead))
         {
-            while (warmUp.TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data))
-            {
-                analyzer.Process(info, data);
-            }
+            Analysis.AllocationTests.ProcessFrames(warmUp, analyzer, long.MaxValue);
         }
         using IPacketSource source = CaptureFile.Open(new MemoryStream(file), "x", 0, Ahead);
-        source.TryRead(out CaptureInfo first, out ReadOnlySpan<byte> firstData); // opening allocates the ring
-        analyzer.Process(first, firstData);
+        Analysis.AllocationTests.ProcessFrames(source, analyzer, 1); // opening allocates the ring
 
         long before = GC.GetAllocatedBytesForCurrentThread();
-        while (source.TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data))
-        {
-            analyzer.Process(info, data);
-        }
+        Analysis.AllocationTests.ProcessFrames(source, analyzer, long.MaxValue);
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }

@@ -62,6 +62,7 @@ public class CorpusTcpTests
             ("dup_ack", r.Events.Count(EventKind.TcpDupAck), Theirs("duplicate_ack")),
             ("lost_segment", r.Events.Count(EventKind.TcpLostSegment), Theirs("lost_segment")),
             ("keep_alive", r.Events.Count(EventKind.TcpKeepAlive), Theirs("keep_alive")),
+            ("reused_port", r.Events.Count(EventKind.TcpReusedPort), Theirs("reused_ports")),
         };
         foreach ((string what, long ours, long theirs) in figures)
         {

@@ -91,6 +91,7 @@ public class FlowTableTests
         table.FinishAll();
 
         Assert.NotSame(first, second);
+        Assert.Same(first, table.ReplacedFlow);
         Assert.Equal(3, first.PacketsC2S);
         Assert.Equal(FlowCloseReason.Reset, first.Close);
         Assert.Equal(2, second.Id);
