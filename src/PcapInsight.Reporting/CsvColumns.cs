@@ -43,6 +43,12 @@ public static class CsvColumns
         new("payload_bytes_s2c", (w, r) => w.WriteField(r.PayloadBytesS2C, default)),
         new("duration_s", (w, r) => w.WriteField(r.DurationS)),
         new("first_frame", (w, r) => w.WriteField(r.FirstFrame, default)),
+        new("rtt_c2s_min_ms", (w, r) => w.WriteField(r.RttC2SMinMs)),
+        new("rtt_c2s_avg_ms", (w, r) => w.WriteField(r.RttC2SAvgMs)),
+        new("rtt_c2s_max_ms", (w, r) => w.WriteField(r.RttC2SMaxMs)),
+        new("rtt_s2c_min_ms", (w, r) => w.WriteField(r.RttS2CMinMs)),
+        new("rtt_s2c_avg_ms", (w, r) => w.WriteField(r.RttS2CAvgMs)),
+        new("rtt_s2c_max_ms", (w, r) => w.WriteField(r.RttS2CMaxMs)),
     ];
 
     /// <summary>events.csv; <c>file</c> names the input a frame number refers to.</summary>

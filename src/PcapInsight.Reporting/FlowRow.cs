@@ -31,4 +31,10 @@ public sealed record FlowRow
     public long PayloadBytesS2C { get; init; }
     public string DurationS { get; init; } = "";
     public long FirstFrame { get; init; }
+    public string? RttC2SMinMs { get; init; }
+    public string? RttC2SAvgMs { get; init; }
+    public string? RttC2SMaxMs { get; init; }
+    public string? RttS2CMinMs { get; init; }
+    public string? RttS2CAvgMs { get; init; }
+    public string? RttS2CMaxMs { get; init; }
 }

@@ -40,9 +40,18 @@ public static class ReportRows
                 PayloadBytesS2C = f.PayloadBytesS2C,
                 DurationS = ((f.LastTimeNs - f.FirstTimeNs) / 1e9).ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture),
                 FirstFrame = f.FirstFrame,
+                RttC2SMinMs = RttMs(tcp?.C2S, d => d.RttMinNs),
+                RttC2SAvgMs = RttMs(tcp?.C2S, d => d.RttSumNs / d.RttSamples),
+                RttC2SMaxMs = RttMs(tcp?.C2S, d => d.RttMaxNs),
+                RttS2CMinMs = RttMs(tcp?.S2C, d => d.RttMinNs),
+                RttS2CAvgMs = RttMs(tcp?.S2C, d => d.RttSumNs / d.RttSamples),
+                RttS2CMaxMs = RttMs(tcp?.S2C, d => d.RttMaxNs),
             };
         }
     }
+
+    private static string? RttMs(Core.TcpAnalysis.TcpDirection? direction, Func<Core.TcpAnalysis.TcpDirection, long> pick) =>
+        direction is { RttSamples: > 0 } d ? CaptureTime.Milliseconds(pick(d)) : null;
 
     /// <summary>The events.csv rows, in the order they were reported.</summary>
     public static IEnumerable<EventRow> Events(AnalysisResult result)

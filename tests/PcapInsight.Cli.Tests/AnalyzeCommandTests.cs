@@ -15,6 +15,7 @@ public class AnalyzeCommandTests
         "flow_id", "proto", "client", "client_port", "server", "server_port", "first_time", "last_time", "packets_c2s", "packets_s2c",
         "bytes_c2s", "bytes_s2c", "mss_c2s", "mss_s2c", "wscale_c2s", "wscale_s2c", "irtt_ms", "retransmissions", "zero_window_episodes",
         "zero_window_ms", "nagle_stalls", "nagle_stall_ms", "close", "vlan", "payload_bytes_c2s", "payload_bytes_s2c", "duration_s", "first_frame",
+        "rtt_c2s_min_ms", "rtt_c2s_avg_ms", "rtt_c2s_max_ms", "rtt_s2c_min_ms", "rtt_s2c_avg_ms", "rtt_s2c_max_ms",
     ];
 
     private static readonly string[] EventsHeader =

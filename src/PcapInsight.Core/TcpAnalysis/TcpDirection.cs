@@ -50,6 +50,27 @@ public sealed class TcpDirection
     /// <summary>Duplicate ACKs sent by this direction.</summary>
     public long DupAcks { get; internal set; }
 
+    /// <summary>
+    /// RTT sampling (Karn's rule): the end sequence of the one segment being timed, when it was sent, and whether
+    /// a retransmission since made the sample ambiguous. One sample per round trip, as a TCP sender without
+    /// timestamps measures it.
+    /// </summary>
+    internal bool Timing;
+    internal SeqNum TimedEnd;
+    internal long TimedSentNs;
+
+    /// <summary>RTT samples taken (data sent by this direction, acknowledged by the other).</summary>
+    public long RttSamples { get; internal set; }
+
+    /// <summary>Smallest RTT sample, ns; 0 without samples.</summary>
+    public long RttMinNs { get; internal set; }
+
+    /// <summary>Largest RTT sample, ns.</summary>
+    public long RttMaxNs { get; internal set; }
+
+    /// <summary>Sum of the RTT samples, ns (mean = sum / samples).</summary>
+    public long RttSumNs { get; internal set; }
+
     /// <summary>Keep-alive probes sent by this direction.</summary>
     public long KeepAlives { get; internal set; }
 }

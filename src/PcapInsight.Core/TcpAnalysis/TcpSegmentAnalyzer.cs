@@ -104,9 +104,17 @@ internal static class TcpSegmentAnalyzer
                 {
                     sender.NextSeq = end;
                     sender.NextSeqTimeNs = t;
+                    if (!sender.Timing)
+                    {
+                        sender.Timing = true;
+                        sender.TimedEnd = end;
+                        sender.TimedSentNs = t;
+                    }
                 }
                 else
                 {
+                    // Karn's rule: once anything is resent, an ACK no longer says which copy it answers.
+                    sender.Timing = false;
                     ClassifyResend(flow, sender, receiver, facts, p, info, seq, end, events);
                     if (end > sender.NextSeq)
                     {
@@ -170,6 +178,18 @@ internal static class TcpSegmentAnalyzer
             return;
         }
         var ack = new SeqNum(p.Ack);
+        if (receiver.Timing && ack >= receiver.TimedEnd)
+        {
+            long rtt = info.TimestampNs - receiver.TimedSentNs;
+            receiver.Timing = false;
+            if (rtt >= 0)
+            {
+                receiver.RttSamples++;
+                receiver.RttSumNs += rtt;
+                receiver.RttMaxNs = Math.Max(receiver.RttMaxNs, rtt);
+                receiver.RttMinNs = receiver.RttSamples == 1 ? rtt : Math.Min(receiver.RttMinNs, rtt);
+            }
+        }
         // The answer to a keep-alive or window probe repeats the last ACK by design: it is not a duplicate ACK.
         bool answersProbe = receiver.LastSentProbe;
         receiver.LastSentProbe = false;

@@ -69,4 +69,29 @@ public class CorpusTcpTests
             CorpusDifferences.AssertFigure(Differences, file, what, ours, theirs);
         }
     }
+
+    [CorpusTheory]
+    [MemberData(nameof(CorpusManifest.FileNames), MemberType = typeof(CorpusManifest))]
+    public void Analyze_CorpusFile_RttSamplesStayWithinTsharksLargestAckRtt(string file)
+    {
+        // We time one segment per round trip from when it was sent (RFC 6298, Karn's rule: nothing resent in
+        // between); tshark's tcp.analysis.ack_rtt times every ACK from the segment the ACK ends at. When one ACK
+        // covers several segments ours starts earlier, by the spread of that flight (sub-millisecond in the corpus),
+        // so our largest sample may exceed tshark's by that much, never by more than 1 ms.
+        CorpusEntry entry = CorpusManifest.Get(file);
+        AnalysisResult r;
+        try
+        {
+            r = Captures.Analyze(entry.Path);
+        }
+        catch (CaptureFormatException)
+        {
+            return;
+        }
+        long oursMaxNs = r.Flows.Where(f => f.Tcp is not null).SelectMany(f => new[] { f.Tcp!.C2S, f.Tcp.S2C })
+            .Where(d => d.RttSamples > 0).Select(d => d.RttMaxNs).DefaultIfEmpty(0).Max();
+        double theirsMaxS = double.TryParse(entry.Fact("ack_rtt_max_s"), System.Globalization.NumberStyles.Float,
+            System.Globalization.CultureInfo.InvariantCulture, out double v) ? v : 0;
+        Assert.True(oursMaxNs <= theirsMaxS * 1e9 + 1_000_000, $"{file}: our largest RTT sample {oursMaxNs / 1e6} ms, tshark's largest ack_rtt {theirsMaxS * 1e3} ms");
+    }
 }

@@ -215,4 +215,20 @@ public class SampleCaptureTruthTests
         Assert.True(Assert.Single(r.Flows).Tcp!.C2S.KeepAlives >= truth.Program("client").GetProperty("expected_probes_at_least").GetInt64());
         Assert.Equal(0, r.Flows[0].Tcp!.C2S.Retransmissions);
     }
+
+    [Fact]
+    public void Analyze_NagleDelack_TheRequestHeadersWaitForTheServersDelayedAck()
+    {
+        // At the server, each 20-byte header is acknowledged only by the server's delayed ACK (~40 ms on Linux),
+        // so the client-to-server RTT samples reach the delayed-ACK timer; with TCP_NODELAY the reply comes at once.
+        SampleTruth delack = SampleTruth.ForScenario("nagle-delack");
+        SampleTruth nodelay = SampleTruth.ForScenario("nagle-nodelay");
+
+        var slow = Assert.Single(Captures.Analyze(delack.CapturePath("client")).Flows).Tcp!.C2S;
+        var fast = Assert.Single(Captures.Analyze(nodelay.CapturePath("client")).Flows).Tcp!.C2S;
+
+        Assert.True(slow.RttSamples >= 10, $"{slow.RttSamples} samples");
+        Assert.InRange(slow.RttMaxNs / 1e6, 30, 250);
+        Assert.True(fast.RttMaxNs / 1e6 < 10, $"{fast.RttMaxNs / 1e6} ms");
+    }
 }
