@@ -18,6 +18,7 @@ public static class CliApp
             "PcapInsight: reads pcap and pcapng captures and explains the socket-layer causes of slow or lossy traffic.\n\n" +
             "Examples:\n" +
             "  pcapinsight analyze sample-captures/tcp-basic.pcap -o report\n" +
+            "  pcapinsight follow sample-captures/tcp-basic.pcap --flow 1 --direction s2c\n" +
             "  pcapinsight analyze --help");
         root.Subcommands.Add(AnalyzeCommand.Create(stdout, stderr));
         root.Subcommands.Add(FollowCommand.Create(stdout, stderr));

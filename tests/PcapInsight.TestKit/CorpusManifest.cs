@@ -27,6 +27,19 @@ public sealed class CorpusEntry
     /// <summary>A FACTS.tsv column as a number, or null.</summary>
     public long? FactNumber(string column) => long.TryParse(Fact(column), out long n) ? n : null;
 
+    /// <summary>Analyses the file, or returns null when it is refused as not a capture (the packet-count test holds why).</summary>
+    public Core.Analysis.AnalysisResult? AnalyzeOrNull()
+    {
+        try
+        {
+            return Captures.Analyze(Path);
+        }
+        catch (Core.Capture.CaptureFormatException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The category: the first word of the manifest's note.</summary>
     public string Category => _facts.TryGetValue("category", out string? c) ? c : "";
 

@@ -217,7 +217,6 @@ public sealed class CaptureAnalyzer
     /// <param name="options">Limits.</param>
     /// <param name="progress">Called about every 65,536 frames (e.g. for a progress bar); may be null.</param>
     /// <param name="cancellation">Stops reading early (Ctrl-C); what was read is still reported.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static AnalysisResult Run(IPacketSource source, IReadOnlyList<CaptureFileStats> files, AnalysisOptions? options = null,
         Action? progress = null, CancellationToken cancellation = default) =>
         new CaptureAnalyzer(options).RunAll(source, files, progress, cancellation);
@@ -227,11 +226,10 @@ public sealed class CaptureAnalyzer
     public AnalysisResult RunAll(IPacketSource source, IReadOnlyList<CaptureFileStats> files, Action? progress = null,
         CancellationToken cancellation = default)
     {
-        CaptureAnalyzer analyzer = this;
         long n = 0;
         while (source.TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data))
         {
-            analyzer.Process(info, data);
+            Process(info, data);
             if ((++n & 0xFFFF) == 0)
             {
                 progress?.Invoke();
@@ -241,7 +239,7 @@ public sealed class CaptureAnalyzer
                 }
             }
         }
-        return analyzer.Finish(files);
+        return Finish(files);
     }
 
     private void NoteLinkType(in CaptureInfo info)

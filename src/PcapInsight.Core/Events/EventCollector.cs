@@ -62,7 +62,10 @@ public sealed class EventCollector
         _rows.Add(e);
     }
 
-    /// <summary>Counts an occurrence without building a row (for kinds whose policy keeps none).</summary>
+    /// <summary>
+    /// True when the next occurrence of <paramref name="kind"/> would be kept as a row: callers build the row (and its
+    /// detail string) only then, and call <see cref="CountOnly"/> otherwise, so sampled events cost no allocation.
+    /// </summary>
     public bool WouldKeep(EventKind kind)
     {
         EventPolicy policy = EventCatalog.Get(kind).Policy;
