@@ -27,6 +27,30 @@ public class AllocationTests
         return n;
     }
 
+    /// <summary>
+    /// Runs <paramref name="measure"/> (which sets up fresh state and returns the bytes one measured pass allocated
+    /// on this thread) until a pass allocates nothing, at most <paramref name="attempts"/> times, and returns every
+    /// figure. Why more than once: one CI run saw 5,032 bytes in a single pass while the whole suite ran in parallel,
+    /// never reproduced in isolation or under CPU load; the runtime does things on a thread now and then (type loads,
+    /// stubs) that are not ours. A real per-packet allocation shows in every pass (tens of thousands of frames), and
+    /// so does a deterministic one-off in our path (each pass starts from fresh state), so "one pass of exactly 0"
+    /// still proves the path allocation-free while a one-time runtime event cannot fail the build.
+    /// </summary>
+    internal static List<long> MeasureUntilNothingAllocated(Func<long> measure, int attempts = 3)
+    {
+        var figures = new List<long>(attempts);
+        for (int i = 0; i < attempts; i++)
+        {
+            long bytes = measure();
+            figures.Add(bytes);
+            if (bytes == 0)
+            {
+                break;
+            }
+        }
+        return figures;
+    }
+
     [Fact]
     public void Process_InOrderTcpAndUdpFromAFile_AllocatesNothingAfterWarmUp()
     {
@@ -58,20 +82,26 @@ public class AllocationTests
             {
                 ProcessFrames(warmUp, new CaptureAnalyzer(), long.MaxValue);
             }
-            using IPacketSource source = CaptureFile.Open(path);
-            var analyzer = new CaptureAnalyzer();
-            ProcessFrames(source, analyzer, 2_000);
+            long frames = 0;
+            int flows = 0;
+            List<long> figures = MeasureUntilNothingAllocated(() =>
+            {
+                using IPacketSource source = CaptureFile.Open(path);
+                var analyzer = new CaptureAnalyzer();
+                ProcessFrames(source, analyzer, 2_000);
 
-            // When the rest is read and analysed
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            long frames = ProcessFrames(source, analyzer, long.MaxValue);
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                // When the rest is read and analysed
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                frames = ProcessFrames(source, analyzer, long.MaxValue);
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                flows = analyzer.Finish([source.Stats]).Flows.Count;
+                return allocated;
+            });
 
             // Then nothing was allocated
             Assert.True(frames > 20_000, $"only {frames} frames measured");
-
-            Assert.Equal(0, allocated);
-            Assert.Equal(2, analyzer.Finish([source.Stats]).Flows.Count);
+            Assert.True(figures.Contains(0), $"bytes allocated per pass: {string.Join(", ", figures)}");
+            Assert.Equal(2, flows);
         }
         finally
         {
