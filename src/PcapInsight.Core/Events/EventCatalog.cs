@@ -93,6 +93,14 @@ public static class EventCatalog
                 "Segments larger than the MSS the peer announced: the capturing host used segmentation offload (TSO/GSO/GRO), so the capture shows what the stack handed the NIC, not the frames on the wire.",
                 "Counts and bytes stay right, but timing and per-segment figures at this host are coarse. To see wire frames, capture elsewhere or turn offloads off ('ethtool -K IFACE tso off gso off gro off').",
                 EventPolicy.LogAll),
+            new(EventKind.TcpSpuriousRetransmission, "tcp.spurious_retransmission", Severity.Warning,
+                "A retransmission of bytes the receiver had already acknowledged: the sender resent data that had arrived (its timer fired before the ACK came back, or the ACK was lost).",
+                "Occasional ones follow a lost ACK. Many mean the retransmission timeout is shorter than the real RTT (a sudden RTT rise, bufferbloat, or a too-low tcp_rto_min / TCP_USER_TIMEOUT tuning); check the RTT figures and the path's queues.",
+                EventPolicy.LogAll),
+            new(EventKind.TcpAckUnseenSegment, "tcp.ack_unseen_segment", Severity.Info,
+                "An ACK acknowledged data the capture never saw: the capture missed segments of the other direction (asymmetric routing, capture drops, or a capture started mid-flight).",
+                "The loss is in the capture, not on the network. Capture where both directions pass (not one leg of an asymmetric route) and check capture.interface_drops.",
+                EventPolicy.Sampled),
         ];
         var byKind = new EventInfo[Enum.GetValues<EventKind>().Length];
         foreach (EventInfo row in rows)

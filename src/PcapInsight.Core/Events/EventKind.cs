@@ -45,4 +45,8 @@ public enum EventKind : ushort
     TcpReusedPort,
     /// <summary><c>capture.offload_supersegment</c></summary>
     CaptureOffloadSupersegment,
+    /// <summary><c>tcp.spurious_retransmission</c></summary>
+    TcpSpuriousRetransmission,
+    /// <summary><c>tcp.ack_unseen_segment</c></summary>
+    TcpAckUnseenSegment,
 }

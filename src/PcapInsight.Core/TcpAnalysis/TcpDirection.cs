@@ -41,6 +41,22 @@ public sealed class TcpDirection
     /// <summary>Retransmissions that followed at least two duplicate ACKs for their sequence number.</summary>
     public long FastRetransmissions { get; internal set; }
 
+    /// <summary>Retransmissions of bytes the other side had already acknowledged (counted in <see cref="Retransmissions"/> too).</summary>
+    public long SpuriousRetransmissions { get; internal set; }
+
+    /// <summary>ACKs sent by the other direction for bytes of this one the capture never saw (Wireshark's "ACKed unseen segment").</summary>
+    public long AckedUnseen { get; internal set; }
+
+    /// <summary>
+    /// The highest sequence number the other side may acknowledge without having acknowledged something unseen
+    /// (Wireshark's maxseqtobeacked); meaningful once <see cref="HasMaxSeqToBeAcked"/>.
+    /// </summary>
+    internal SeqNum MaxSeqToBeAcked;
+    internal bool HasMaxSeqToBeAcked;
+
+    /// <summary>An ACK of unseen bytes of this direction was reported; no other until this direction sends again.</summary>
+    internal bool AckUnseenQuiet;
+
     /// <summary>Segments that filled a gap within the out-of-order threshold (reordering before the capture point).</summary>
     public long OutOfOrder { get; internal set; }
 

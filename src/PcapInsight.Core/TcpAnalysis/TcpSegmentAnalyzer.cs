@@ -8,8 +8,8 @@ namespace PcapInsight.Core.TcpAnalysis;
 
 /// <summary>
 /// Classifies each TCP segment once, by sequence and acknowledgment numbers, into the events of CONTRACT.md:
-/// <c>tcp.retransmission</c>, <c>tcp.fast_retransmission</c>, <c>tcp.out_of_order</c>, <c>tcp.lost_segment</c>,
-/// <c>tcp.dup_ack</c>, <c>tcp.keep_alive</c>, <c>tcp.reset</c>, and <c>capture.offload_supersegment</c> once per
+/// <c>tcp.retransmission</c>, <c>tcp.fast_retransmission</c>, <c>tcp.spurious_retransmission</c>,
+/// <c>tcp.out_of_order</c>, <c>tcp.lost_segment</c>, <c>tcp.ack_unseen_segment</c>, <c>tcp.dup_ack</c>, <c>tcp.keep_alive</c>, <c>tcp.reset</c>, and <c>capture.offload_supersegment</c> once per
 /// flow. Wireshark's <c>tcp_analyze_sequence_number()</c>
 /// is the model; where it differs, the rule is said here.
 /// </summary>
@@ -44,6 +44,20 @@ internal static class TcpSegmentAnalyzer
                 return;
             }
             // A reset carrying data (some stacks send a reason) still takes part in the sequence analysis.
+        }
+        sender.AckUnseenQuiet = false;
+        if ((flags & TcpFlags.Ack) != 0 && receiver.HasMaxSeqToBeAcked && new SeqNum(p.Ack) > receiver.MaxSeqToBeAcked)
+        {
+            // Acknowledges bytes of the other direction the capture never saw in order. Reported once per run of
+            // this side's segments: quiet until the other side sends again, so a string of ACKs about the same
+            // unseen bytes is one report (tshark's counts on the corpus follow this rule).
+            if (!receiver.AckUnseenQuiet)
+            {
+                receiver.AckedUnseen++;
+                Report(events, EventKind.TcpAckUnseenSegment, flow, p, info, "unseen_bytes=", receiver.MaxSeqToBeAcked.DistanceTo(new SeqNum(p.Ack)));
+            }
+            receiver.AckUnseenQuiet = true;
+            receiver.MaxSeqToBeAcked = receiver.NextSeq;
         }
 
         if ((flags & (TcpFlags.Syn | TcpFlags.Ack)) == (TcpFlags.Syn | TcpFlags.Ack)
@@ -125,6 +139,13 @@ internal static class TcpSegmentAnalyzer
             }
         }
 
+        if (!sender.HasMaxSeqToBeAcked ? segmentLength > 0 : seq == sender.MaxSeqToBeAcked)
+        {
+            // The mark follows the stream only while segments continue it exactly: past a gap, or past bytes that
+            // only a retransmission or a reordered segment carried, an ACK covers bytes not seen in order.
+            sender.HasMaxSeqToBeAcked = true;
+            sender.MaxSeqToBeAcked = sender.NextSeq;
+        }
         AnalyzeAck(flow, sender, receiver, p, info, segmentLength, events);
     }
 
@@ -141,7 +162,10 @@ internal static class TcpSegmentAnalyzer
     private static void ClassifyResend(Flow flow, TcpDirection sender, TcpDirection receiver, TcpFlowFacts facts, in DecodedPacket p,
         in CaptureInfo info, SeqNum seq, SeqNum end, EventCollector events)
     {
-        if (sender.Holes.TryFill(seq, end))
+        // Bytes the receiver has acknowledged reached it already: a copy of them is a resend even when it fills a hole
+        // of the capture (the capture missed the first copy), so the out-of-order rule does not apply to it.
+        bool alreadyAcked = p.PayloadLength > 0 && receiver.HasAck && seq + p.PayloadLength <= receiver.LastAck;
+        if (sender.Holes.TryFill(seq, end) && !alreadyAcked)
         {
             long threshold = facts.InitialRttNs > 0 ? facts.InitialRttNs : DefaultOutOfOrderThresholdNs;
             if (info.TimestampNs - sender.NextSeqTimeNs < threshold)
@@ -158,6 +182,12 @@ internal static class TcpSegmentAnalyzer
         {
             sender.FastRetransmissions++;
             Report(events, EventKind.TcpFastRetransmission, flow, p, info, "dup_acks=", receiver.DupAcksInARow);
+        }
+        else if (alreadyAcked)
+        {
+            // The receiver had acknowledged every byte of it before it was resent (Wireshark's rule, on the last ACK).
+            sender.SpuriousRetransmissions++;
+            Report(events, EventKind.TcpSpuriousRetransmission, flow, p, info, "acked_to=", receiver.LastAck.Value);
         }
         else
         {

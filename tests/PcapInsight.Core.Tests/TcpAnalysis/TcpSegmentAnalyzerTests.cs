@@ -60,6 +60,48 @@ public class TcpSegmentAnalyzerTests
     }
 
     [Fact]
+    public void ResendOfAcknowledgedBytes_IsSpurious_AndStillARetransmissionForTheKernel()
+    {
+        // The server acknowledged 1001-1101 at 0.040; the client's timer fires anyway at 0.300.
+        AnalysisResult r = Run([.. Handshake(), new(0.030, true, 1001, 5001, A, 100), new(0.040, false, 5001, 1101, A),
+            new(0.300, true, 1001, 5001, A, 100)]);
+
+        Assert.Equal(["tcp.spurious_retransmission@6"], Events(r));
+        PcapInsight.Core.TcpAnalysis.TcpDirection c2s = Assert.Single(r.Flows).Tcp!.C2S;
+        Assert.Equal((1, 1), (c2s.Retransmissions, c2s.SpuriousRetransmissions));
+    }
+
+    [Fact]
+    public void AcknowledgedHoleFilledQuickly_IsSpurious_NotOutOfOrder()
+    {
+        // 1101-1201 was never captured but the server acknowledged it: a copy of it 1 ms later cannot be the
+        // reordered original (that one reached the receiver already), so it is a resend.
+        AnalysisResult r = Run([.. Handshake(),
+            new(0.030, true, 1001, 5001, A, 100),
+            new(0.031, true, 1201, 5001, A, 100),   // 1101 missing
+            new(0.032, false, 5001, 1301, A),       // acknowledges it anyway
+            new(0.033, true, 1101, 5001, A, 100)]);
+
+        Assert.Equal(["tcp.lost_segment@5", "tcp.ack_unseen_segment@6", "tcp.spurious_retransmission@7"], Events(r));
+    }
+
+    [Fact]
+    public void AcksOfUnseenBytes_AreReportedOncePerRun_UntilTheSenderSendsAgain()
+    {
+        AnalysisResult r = Run([.. Handshake(),
+            new(0.030, true, 1001, 5001, A, 100),
+            new(0.040, false, 5001, 1301, A),       // acknowledges 1101-1301, never captured
+            new(0.041, false, 5001, 1301, A, 10),   // the same unseen bytes again: quiet
+            new(0.050, true, 1301, 5011, A, 100),   // the client sends again, past the gap
+            new(0.060, false, 5011, 1401, A),       // 1401 is past what the capture saw in order: reported again
+            new(0.070, true, 1401, 5011, A, 100),   // continues the stream exactly from the mark
+            new(0.080, false, 5011, 1501, A)]);     // nothing unseen
+
+        Assert.Equal(["tcp.ack_unseen_segment@5", "tcp.lost_segment@7", "tcp.ack_unseen_segment@8"], Events(r));
+        Assert.Equal(2, Assert.Single(r.Flows).Tcp!.C2S.AckedUnseen);
+    }
+
+    [Fact]
     public void GapFilledQuickly_IsOutOfOrder_FilledLate_IsRetransmission()
     {
         // Handshake RTT 20 ms is the threshold: 1101-1201 fills its gap 2 ms after, 1301-1401 300 ms after.
