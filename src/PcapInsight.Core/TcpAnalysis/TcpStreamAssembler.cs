@@ -9,8 +9,9 @@ public readonly record struct StreamGap(long Offset, long Length);
 
 /// <summary>
 /// Rebuilds one direction of a TCP connection byte for byte, in sequence order, writing it to a stream as soon as
-/// it is contiguous. Retransmitted bytes are written once (the first copy wins; a second copy of bytes still
-/// waiting out of order is compared, and differing bytes are counted in <see cref="ConflictingBytes"/>);
+/// it is contiguous. Retransmitted bytes are written once (the first copy wins; a second copy is compared with the
+/// first, whether it is still waiting out of order or among the last <c>recentBytes</c> written, and differing bytes
+/// are counted in <see cref="ConflictingBytes"/>: Suricata's "overlap with different data");
 /// out-of-order segments wait in memory up to a limit; bytes never captured are recorded as <see cref="Gaps"/> and
 /// skipped, never filled.
 /// </summary>
@@ -25,12 +26,18 @@ public sealed class TcpStreamAssembler
     private SeqNum _origin;       // sequence number of stream offset 0
     private long _written;        // stream offset of the next byte to write
     private long _heldBytes;
+    private readonly byte[] _recent;   // the last bytes written, by stream offset modulo its length
+    private long _contiguousFrom;      // stream offset after the last gap: bytes from here on are all in the stream
 
-    /// <summary>Writes into <paramref name="output"/>; at most <paramref name="maxHeldBytes"/> wait out of order.</summary>
-    public TcpStreamAssembler(Stream output, long maxHeldBytes = 64L << 20)
+    /// <summary>
+    /// Writes into <paramref name="output"/>; at most <paramref name="maxHeldBytes"/> wait out of order; the last
+    /// <paramref name="recentBytes"/> written are kept to compare resent copies with.
+    /// </summary>
+    public TcpStreamAssembler(Stream output, long maxHeldBytes = 64L << 20, int recentBytes = 1 << 20)
     {
         _output = output;
         _maxHeldBytes = maxHeldBytes;
+        _recent = new byte[Math.Max(1, recentBytes)];
     }
 
     /// <summary>Bytes written so far.</summary>
@@ -63,13 +70,15 @@ public sealed class TcpStreamAssembler
         var start = new SeqNum(seq) + (syn ? 1 : 0);
         long offset = _written + new SeqNum(unchecked(_origin.Value + (uint)_written)).DistanceTo(start);
         int missing = statedLength - data.Length;   // cut by the snaplen
-        if (offset + data.Length <= _written)
-        {
-            return; // entirely a resend of written bytes
-        }
         if (offset < _written)
         {
-            data = data[(int)(_written - offset)..];
+            int resent = (int)Math.Min(data.Length, _written - offset);
+            CompareWithWritten(offset, data[..resent]);
+            if (resent == data.Length)
+            {
+                return; // entirely a resend of written bytes
+            }
+            data = data[resent..];
             offset = _written;
         }
         if (offset == _written)
@@ -80,6 +89,7 @@ public sealed class TcpStreamAssembler
                 // The rest of this segment existed but was not captured: a gap, stepped over.
                 _gaps.Add(new StreamGap(_written, missing));
                 _written += missing;
+                _contiguousFrom = _written;
             }
             Drain();
         }
@@ -98,6 +108,7 @@ public sealed class TcpStreamAssembler
             {
                 _gaps.Add(new StreamGap(_written, offset - _written));
                 _written = offset;
+                _contiguousFrom = _written;
             }
             _held.Remove(offset);
             if (offset + bytes.Length > _written)
@@ -160,6 +171,25 @@ public sealed class TcpStreamAssembler
     {
         _output.Write(bytes);
         _sha256.AppendData(bytes);
+        ReadOnlySpan<byte> kept = bytes.Length > _recent.Length ? bytes[^_recent.Length..] : bytes;
+        long keptOffset = _written + bytes.Length - kept.Length;
+        for (int i = 0; i < kept.Length; i++)
+        {
+            _recent[(keptOffset + i) % _recent.Length] = kept[i];
+        }
         _written += bytes.Length;
+    }
+
+    /// <summary>Counts the bytes of a resent copy that differ from the first copy, where it is still remembered.</summary>
+    private void CompareWithWritten(long offset, ReadOnlySpan<byte> copy)
+    {
+        long from = Math.Max(offset, Math.Max(_contiguousFrom, _written - _recent.Length));
+        for (long o = from; o < offset + copy.Length; o++)
+        {
+            if (_recent[o % _recent.Length] != copy[(int)(o - offset)])
+            {
+                ConflictingBytes++;
+            }
+        }
     }
 }

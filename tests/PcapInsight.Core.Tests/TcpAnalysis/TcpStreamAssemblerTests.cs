@@ -65,4 +65,36 @@ public class TcpStreamAssemblerTests
         Assert.Equal([.. Data[..300]], bytes);
         Assert.Equal(300, assembler.Length);
     }
+
+    [Fact]
+    public void ResendWithDifferentBytes_IsCounted_TheFirstCopyIsKept()
+    {
+        var output = new MemoryStream();
+        var assembler = new TcpStreamAssembler(output);
+        assembler.Add(1, syn: true, [], 0);
+        assembler.Add(2, syn: false, Data.AsSpan(0, 300), 300);
+        byte[] altered = Data[100..200];
+        altered[10] ^= 0xFF;
+        altered[20] ^= 0xFF;
+        assembler.Add(2 + 100, syn: false, altered, 100);         // resends 100-200 with two bytes changed
+        assembler.Add(2 + 250, syn: false, Data.AsSpan(250, 100), 100); // overlaps the end with the same bytes
+        assembler.Finish();
+
+        Assert.Equal(2, assembler.ConflictingBytes);
+        Assert.Equal(Data[..350], output.ToArray());
+    }
+
+    [Fact]
+    public void ResendOverAGap_IsNotComparedWithBytesThatWereNeverThere()
+    {
+        var output = new MemoryStream();
+        var assembler = new TcpStreamAssembler(output);
+        assembler.Add(1, syn: true, [], 0);
+        assembler.Add(2, syn: false, Data.AsSpan(0, 40), 100);    // 40-100 cut by the snaplen: a gap
+        assembler.Add(2 + 100, syn: false, Data.AsSpan(100, 100), 100);
+        assembler.Add(2, syn: false, Data.AsSpan(0, 100), 100);   // the whole first segment again, now complete
+        assembler.Finish();
+
+        Assert.Equal(0, assembler.ConflictingBytes);
+    }
 }
