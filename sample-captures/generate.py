@@ -227,10 +227,12 @@ def nagle(mode):
 
 
 def zero_window(lab):
-    client, server = run_pair(lab, ["zerowindow.py", "server", SERVER4, "5002", "4096", "1.0"],
-                              ["zerowindow.py", "client", SERVER4, "5002", "1500000"], 5002)
-    checks = {"bytes arrive intact": client["sha256_sent"] == server["sha256_received"] and server["bytes_received"] == 1500000}
-    return ("a receiver with SO_RCVBUF 4096 that waits 1 s, then reads 4 KiB every 10 ms, while the client sends 1.5 MB",
+    client, server = run_pair(lab, ["zerowindow.py", "server", SERVER4, "5002", "4096", "1.0,0.3,0.6", "40"],
+                              ["zerowindow.py", "client", SERVER4, "5002", "600000"], 5002)
+    checks = {"bytes arrive intact": client["sha256_sent"] == server["sha256_received"] and server["bytes_received"] == 600000,
+              "the reader paused three times": len(server["pauses"]) == 3}
+    return ("a receiver with SO_RCVBUF 4096 that stops reading for 1 s, 0.3 s and 0.6 s, reading 40 x 4 KiB at 10 ms "
+            "intervals between the pauses, while the client sends 600 KB",
             {"client": client, "server": server}, {"tcp": 1, "udp": 0}, checks)
 
 
@@ -320,7 +322,7 @@ COUNTERS = re.compile(r"^(Ip\.(Forw\w*|Frag\w+|Reasm\w+|OutRequests|InReceives|I
                       r"|Ip6\.(Ip6(Frag\w+|Reasm\w+|InReceives|OutRequests|OutForwDatagrams)|Icmp6(In|Out)(PktTooBigs|DestUnreachs))"
                       r"|Icmp\.(In|Out)(DestUnreachs|Msgs)|Tcp\.(ActiveOpens|PassiveOpens|InSegs|OutSegs|RetransSegs|OutRsts|EstabResets)"
                       r"|Udp\.(InDatagrams|OutDatagrams|RcvbufErrors|InErrors|NoPorts)"
-                      r"|TcpExt\.(DelayedACKs|DelayedACKLost|TCPToZeroWindowAdv|TCPFromZeroWindowAdv|TCPWantZeroWindowAdv|TCPLostRetransmit"
+                      r"|TcpExt\.(DelayedACKs|DelayedACKLost|TCPToZeroWindowAdv|TCPWinProbe|TCPFromZeroWindowAdv|TCPWantZeroWindowAdv|TCPLostRetransmit"
                       r"|TCPTimeouts|TCPFastRetrans|TCPSlowStartRetrans|TCPSackRecovery|TCPKeepAlive|TCPAbortOnClose|TCPAbortOnData"
                       r"|TCPOFOQueue|TCPRcvCoalesce|TCPSynRetrans))$")
 

@@ -1,9 +1,11 @@
 """Zero window: a receiver with a small SO_RCVBUF that pauses its reads while the sender pushes data.
 
-server: zerowindow.py server ADDR PORT RCVBUF PAUSE_S
+server: zerowindow.py server ADDR PORT RCVBUF PAUSES CHUNKS
 client: zerowindow.py client ADDR PORT BYTES
-The server sleeps PAUSE_S before its first read, then reads 4 KiB every 10 ms: its window closes (zero window),
-the sender probes, and the window reopens as the application reads.
+PAUSES is a comma-separated list of seconds. For each, the server stops reading for that long, then reads CHUNKS
+reads of 4 KiB, one every 10 ms; after the last it reads to the end at the same pace. During each pause its
+window closes (zero window), the sender probes, and the window reopens when the application reads again. Each
+pause's wall-clock start and end (the capture's clock) are part of the truth.
 """
 import socket
 import sys
@@ -12,19 +14,33 @@ import time
 from common import accept_one, emit, pattern, sha256
 
 
-def server(address, port, rcvbuf, pause):
+def server(address, port, rcvbuf, pauses, chunks):
     conn = accept_one(address, port, timeout=20, rcvbuf=rcvbuf)
     effective = conn.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
-    time.sleep(pause)
     received = bytearray()
-    while True:
+    paused = []
+    done = False
+    for pause in pauses:
+        start = time.time()
+        time.sleep(pause)
+        paused.append({"start": round(start, 6), "end": round(time.time(), 6), "seconds": pause})
+        for _ in range(chunks):
+            chunk = conn.recv(4096)
+            if not chunk:
+                done = True
+                break
+            received += chunk
+            time.sleep(0.01)
+        if done:
+            break
+    while not done:
         chunk = conn.recv(4096)
         if not chunk:
             break
         received += chunk
         time.sleep(0.01)
     conn.close()
-    emit(role="server", so_rcvbuf_requested=rcvbuf, so_rcvbuf_effective=effective, pause_s=pause,
+    emit(role="server", so_rcvbuf_requested=rcvbuf, so_rcvbuf_effective=effective, pauses=paused,
          bytes_received=len(received), sha256_received=sha256(bytes(received)))
 
 
@@ -41,6 +57,6 @@ def client(address, port, size):
 
 if __name__ == "__main__":
     if sys.argv[1] == "server":
-        server(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]))
+        server(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), [float(x) for x in sys.argv[5].split(",")], int(sys.argv[6]))
     else:
         client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))

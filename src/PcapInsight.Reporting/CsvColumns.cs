@@ -49,6 +49,11 @@ public static class CsvColumns
         new("rtt_s2c_min_ms", (w, r) => w.WriteField(r.RttS2CMinMs)),
         new("rtt_s2c_avg_ms", (w, r) => w.WriteField(r.RttS2CAvgMs)),
         new("rtt_s2c_max_ms", (w, r) => w.WriteField(r.RttS2CMaxMs)),
+        new("max_in_flight_c2s", (w, r) => w.WriteField(r.MaxInFlightC2S, default)),
+        new("max_in_flight_s2c", (w, r) => w.WriteField(r.MaxInFlightS2C, default)),
+        new("window_full_c2s", (w, r) => w.WriteField(r.WindowFullC2S, default)),
+        new("window_full_s2c", (w, r) => w.WriteField(r.WindowFullS2C, default)),
+        new("zero_window_probes", (w, r) => w.WriteField(r.ZeroWindowProbes, default)),
     ];
 
     /// <summary>events.csv; <c>file</c> names the input a frame number refers to.</summary>

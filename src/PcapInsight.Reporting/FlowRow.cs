@@ -37,4 +37,9 @@ public sealed record FlowRow
     public string? RttS2CMinMs { get; init; }
     public string? RttS2CAvgMs { get; init; }
     public string? RttS2CMaxMs { get; init; }
+    public long? MaxInFlightC2S { get; init; }
+    public long? MaxInFlightS2C { get; init; }
+    public long? WindowFullC2S { get; init; }
+    public long? WindowFullS2C { get; init; }
+    public long? ZeroWindowProbes { get; init; }
 }

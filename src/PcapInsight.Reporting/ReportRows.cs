@@ -34,6 +34,13 @@ public static class ReportRows
                 WscaleS2C = tcp is { SawSynAck: true, WindowScaleS2C: >= 0 } ? tcp.WindowScaleS2C : null,
                 IrttMs = tcp is { InitialRttNs: >= 0 } ? CaptureTime.Milliseconds(tcp.InitialRttNs) : null,
                 Retransmissions = tcp is null ? null : tcp.C2S.Retransmissions + tcp.S2C.Retransmissions,
+                ZeroWindowEpisodes = tcp is null ? null : tcp.C2S.ZeroWindowEpisodes + tcp.S2C.ZeroWindowEpisodes,
+                ZeroWindowMs = tcp is null ? null : CaptureTime.Milliseconds(tcp.C2S.ZeroWindowNs + tcp.S2C.ZeroWindowNs),
+                MaxInFlightC2S = tcp?.C2S.MaxBytesInFlight,
+                MaxInFlightS2C = tcp?.S2C.MaxBytesInFlight,
+                WindowFullC2S = tcp?.C2S.WindowFull,
+                WindowFullS2C = tcp?.S2C.WindowFull,
+                ZeroWindowProbes = tcp is null ? null : tcp.C2S.ZeroWindowProbes + tcp.S2C.ZeroWindowProbes,
                 Close = CloseName(f.Close),
                 Vlan = f.Key.Vlan,
                 PayloadBytesC2S = f.PayloadBytesC2S,
@@ -57,7 +64,8 @@ public static class ReportRows
     public static IEnumerable<EventRow> Events(AnalysisResult result)
     {
         int digits = result.TimestampDigits;
-        foreach (AnalysisEvent e in result.Events.Rows)
+        // In time order: an episode's row (a zero window) is written when it ends but is dated when it began.
+        foreach (AnalysisEvent e in result.Events.Rows.OrderBy(e => e.TimestampNs))
         {
             EventInfo info = EventCatalog.Get(e.Kind);
             yield return new EventRow

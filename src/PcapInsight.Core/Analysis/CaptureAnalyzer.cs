@@ -51,6 +51,7 @@ public sealed class CaptureAnalyzer
         _options.Validate();
         _flows = new FlowTable(_options.Flows);
         _events = new EventCollector(_options.MaxEventRows);
+        _flows.Closing = flow => TcpWindowAnalyzer.OnFlowClosed(flow, _events);
     }
 
     /// <summary>Optional hook for each TCP segment (the follow command rebuilds a stream with it).</summary>

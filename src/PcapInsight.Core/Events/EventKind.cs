@@ -49,4 +49,14 @@ public enum EventKind : ushort
     TcpSpuriousRetransmission,
     /// <summary><c>tcp.ack_unseen_segment</c></summary>
     TcpAckUnseenSegment,
+    /// <summary><c>tcp.zero_window</c></summary>
+    TcpZeroWindow,
+    /// <summary><c>tcp.zero_window_probe</c></summary>
+    TcpZeroWindowProbe,
+    /// <summary><c>tcp.window_full</c></summary>
+    TcpWindowFull,
+    /// <summary><c>tcp.window_update</c></summary>
+    TcpWindowUpdate,
+    /// <summary><c>tcp.window_shrink</c></summary>
+    TcpWindowShrink,
 }

@@ -251,6 +251,9 @@ public sealed class FlowTable
         return flow;
     }
 
+    /// <summary>Called for each flow as it leaves the table, before it joins <see cref="Finished"/>: analyses write what they held back.</summary>
+    internal Action<Flow>? Closing { get; set; }
+
     private void Finish(Flow flow, FlowCloseReason reasonIfOpen)
     {
         _flows.Remove(flow.Key);
@@ -269,6 +272,7 @@ public sealed class FlowTable
         // What the packets said wins over how the flow left the table, except a half-closed flow that timed out.
         flow.Close = fromFlags is FlowCloseReason.Reset or FlowCloseReason.Fin ? fromFlags
             : reasonIfOpen != FlowCloseReason.Open ? reasonIfOpen : fromFlags;
+        Closing?.Invoke(flow);
         _finished.Add(flow);
     }
 

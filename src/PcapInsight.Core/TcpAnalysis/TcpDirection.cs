@@ -89,4 +89,51 @@ public sealed class TcpDirection
 
     /// <summary>Keep-alive probes sent by this direction.</summary>
     public long KeepAlives { get; internal set; }
+
+    // ---- The window this direction advertises (it receives the other direction's data) ----
+
+    /// <summary>A window advertisement with an acknowledgment has been seen from this direction.</summary>
+    public bool HasWindow { get; internal set; }
+
+    /// <summary>The last advertised window in bytes (scaled when the scale is known, else the raw field).</summary>
+    public long ScaledWindow { get; internal set; }
+
+    /// <summary>The highest acknowledgment number this direction sent (the other side's snd_una).</summary>
+    internal SeqNum HighestAck;
+
+    /// <summary>SACK blocks of this direction's last ACK (left edge at 2i, right edge at 2i+1).</summary>
+    internal Decoding.SackEdges SackBlocks;
+    internal int SackBlockCount;
+
+    /// <summary>Segments of this direction that advertised a zero window (tshark's per-packet count).</summary>
+    public long ZeroWindowAdverts { get; internal set; }
+
+    /// <summary>Zero-window episodes of this direction's window: each a closing of the window and its reopening.</summary>
+    public long ZeroWindowEpisodes { get; internal set; }
+
+    /// <summary>Total time this direction's window stayed at zero, ns.</summary>
+    public long ZeroWindowNs { get; internal set; }
+
+    /// <summary>Window updates this direction sent (a pure ACK whose only news is a new window).</summary>
+    public long WindowUpdates { get; internal set; }
+
+    /// <summary>Times this direction moved its window's right edge to the left.</summary>
+    public long WindowShrinks { get; internal set; }
+
+    internal ZeroWindowEpisode Episode;   // the episode in progress, or the one whose first flight is being measured
+
+    // ---- This direction as a sender against the other side's window ----
+
+    /// <summary>Zero-window probes this direction sent (both forms).</summary>
+    public long ZeroWindowProbes { get; internal set; }
+
+    /// <summary>Of <see cref="ZeroWindowProbes"/>, those of the Linux form (no data, one below the next byte).</summary>
+    public long ZeroWindowProbesWithoutData { get; internal set; }
+
+    /// <summary>Segments of this direction that reached the right edge of the other side's window.</summary>
+    public long WindowFull { get; internal set; }
+
+    /// <summary>Largest number of bytes in flight (sent, not acknowledged, not SACKed), as the capture saw it.</summary>
+    public long MaxBytesInFlight { get; internal set; }
 }
+

@@ -39,6 +39,7 @@ internal static class TcpSegmentAnalyzer
         if ((flags & TcpFlags.Rst) != 0)
         {
             Report(events, EventKind.TcpReset, flow, p, info, "");
+            TcpWindowAnalyzer.OnReset(flow, info, events);
             if (p.PayloadLength == 0)
             {
                 return;
@@ -83,9 +84,12 @@ internal static class TcpSegmentAnalyzer
             // A probe into a zero window (Windows sends the next byte, Linux one below it): it neither advances the
             // stream nor resends it. The window analysis names it; here it only must not count as anything else.
             sender.LastSentProbe = true;
+            TcpWindowAnalyzer.OnProbe(flow, sender, receiver, p, info, events);
             return;
         }
         var end = seq + segmentLength;
+        SeqNum nextBefore = sender.NextSeq;
+        bool hadSeq = sender.HasSeq;
         if (!sender.HasSeq)
         {
             sender.HasSeq = true;
@@ -146,6 +150,8 @@ internal static class TcpSegmentAnalyzer
             sender.HasMaxSeqToBeAcked = true;
             sender.MaxSeqToBeAcked = sender.NextSeq;
         }
+        TcpWindowAnalyzer.OnSegment(flow, fromClient, sender, receiver, p, info,
+            hadSeq ? Math.Max(0, nextBefore.DistanceTo(sender.NextSeq)) : 0, events);
         AnalyzeAck(flow, sender, receiver, p, info, segmentLength, events);
     }
 
