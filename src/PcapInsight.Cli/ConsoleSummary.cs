@@ -62,6 +62,19 @@ internal static class ConsoleSummary
             o.WriteLine($"  {ReportRows.SeverityName(info.Severity),-8} {info.Name,-30} {N(count),9}");
         }
 
+        // The explained findings: those specific to a flow (a stall and who caused it) come first.
+        var explained = Findings.Top(r, JsonSummaryWriter.MaxFindings).Where(f => f.SpecificAdvice is not null).Take(TopFindings).ToList();
+        if (explained.Count > 0)
+        {
+            o.WriteLine();
+            o.WriteLine("Findings");
+            foreach (Finding f in explained)
+            {
+                WriteWrapped(o, $"{f.Info.Name}: {f.Explanation}", "  ", "    ");
+                WriteWrapped(o, $"What to do: {f.Advice}", "    ", "    ");
+            }
+        }
+
         o.WriteLine();
         var written = new List<string>();
         if (formats.Contains("json"))
@@ -74,6 +87,25 @@ internal static class ConsoleSummary
             written.Add("events.csv");
         }
         o.WriteLine($"Report: {Path.GetFullPath(outputDirectory)} ({string.Join(", ", written)})");
+    }
+
+    private const int TopFindings = 5;
+    private const int Width = 110;
+
+    /// <summary>Writes <paramref name="text"/> wrapped at word boundaries to <see cref="Width"/> columns.</summary>
+    private static void WriteWrapped(TextWriter o, string text, string firstIndent, string indent)
+    {
+        var line = new System.Text.StringBuilder(firstIndent);
+        foreach (string word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.Length + word.Length + 1 > Width && line.Length > indent.Length)
+            {
+                o.WriteLine(line.ToString().TrimEnd());
+                line.Clear().Append(indent);
+            }
+            line.Append(word).Append(' ');
+        }
+        o.WriteLine(line.ToString().TrimEnd());
     }
 
     private static string Endpoint(string address, int port) =>

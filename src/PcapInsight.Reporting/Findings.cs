@@ -8,7 +8,12 @@ namespace PcapInsight.Reporting;
 /// <param name="Count">Occurrences (before any row limiting).</param>
 /// <param name="FlowId">The flow of the first occurrence, 0 when the event is not tied to a flow.</param>
 /// <param name="Explanation">The catalogue summary with this capture's figures.</param>
-public sealed record Finding(EventInfo Info, long Count, int FlowId, string Explanation);
+/// <param name="SpecificAdvice">Advice for this occurrence; null to use the catalogue's.</param>
+public sealed record Finding(EventInfo Info, long Count, int FlowId, string Explanation, string? SpecificAdvice = null)
+{
+    /// <summary>What to do about it.</summary>
+    public string Advice => SpecificAdvice ?? Info.Advice;
+}
 
 /// <summary>Picks the findings worth a reader's attention first: errors, then warnings, then info; most frequent first.</summary>
 public static class Findings
@@ -19,6 +24,12 @@ public static class Findings
         var list = new List<Finding>();
         foreach ((EventInfo info, long count) in result.Events.Counts())
         {
+            if (info.Kind == EventKind.TcpZeroWindow)
+            {
+                // Episodes are explained per flow: who read too slowly, and for how long in total.
+                list.AddRange(ZeroWindowFindings.For(result));
+                continue;
+            }
             AnalysisEvent? first = null;
             foreach (AnalysisEvent e in result.Events.Rows)
             {
@@ -32,6 +43,9 @@ public static class Findings
             string times = count == 1 ? "once" : $"{count} times";
             list.Add(new Finding(info, count, first?.FlowId ?? 0, $"{info.Summary} Seen {times}.{where}"));
         }
-        return list.OrderByDescending(f => f.Info.Severity).ThenByDescending(f => f.Count).Take(max).ToList();
+        // Within a severity, findings explained for one flow (a stall, who caused it, what to change) come before
+        // plain counts: they are what the reader came for.
+        return list.OrderByDescending(f => f.Info.Severity).ThenByDescending(f => f.SpecificAdvice is not null)
+            .ThenByDescending(f => f.Count).Take(max).ToList();
     }
 }

@@ -121,7 +121,7 @@ public static class JsonSummaryWriter
                 w.WriteNull("flow_id");
             }
             w.WriteString("explanation", finding.Explanation);
-            w.WriteString("advice", finding.Info.Advice);
+            w.WriteString("advice", finding.Advice);
             w.WriteEndObject();
         }
         w.WriteEndArray();

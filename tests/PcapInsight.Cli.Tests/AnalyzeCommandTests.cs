@@ -16,6 +16,7 @@ public class AnalyzeCommandTests
         "bytes_c2s", "bytes_s2c", "mss_c2s", "mss_s2c", "wscale_c2s", "wscale_s2c", "irtt_ms", "retransmissions", "zero_window_episodes",
         "zero_window_ms", "nagle_stalls", "nagle_stall_ms", "close", "vlan", "payload_bytes_c2s", "payload_bytes_s2c", "duration_s", "first_frame",
         "rtt_c2s_min_ms", "rtt_c2s_avg_ms", "rtt_c2s_max_ms", "rtt_s2c_min_ms", "rtt_s2c_avg_ms", "rtt_s2c_max_ms",
+        "max_in_flight_c2s", "max_in_flight_s2c", "window_full_c2s", "window_full_s2c", "zero_window_probes",
     ];
 
     private static readonly string[] EventsHeader =
@@ -66,6 +67,35 @@ public class AnalyzeCommandTests
         Assert.Equal(JsonValueKind.Array, root.GetProperty("findings").ValueKind);
         Assert.False(string.IsNullOrEmpty(root.GetProperty("version").GetString()));
         Assert.False(File.Exists(dir.File("flows.csv.partial")));
+    }
+
+    [Fact]
+    public void Analyze_ZeroWindowSample_ExplainsWhoReadTooSlowly_InTheConsoleSummaryAndFlows()
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", RepoPaths.Sample("zero-window.server.pcap"), "-o", dir.Path]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("Findings", run.Stdout);
+        Assert.Contains("The server's application (198.51.100.1:5002) read too slowly (flow 1)", run.Stdout);
+        Assert.Contains("SO_RCVBUF only delays", run.Stdout);
+
+        string[] flow = File.ReadAllLines(dir.File("flows.csv"))[1].Split(',');
+        Assert.Equal("3", flow[Array.IndexOf(FlowsHeader, "zero_window_episodes")]);
+        Assert.Equal("3", flow[Array.IndexOf(FlowsHeader, "zero_window_probes")]);
+        double stalledMs = double.Parse(flow[Array.IndexOf(FlowsHeader, "zero_window_ms")], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(stalledMs, 1000, 1900);   // the reader paused 1.9 s in all, less the time the buffer took to fill
+
+        using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(dir.File("summary.json")));
+        JsonElement finding = summary.RootElement.GetProperty("findings")[0];
+        Assert.Equal("tcp.zero_window", finding.GetProperty("event").GetString());
+        Assert.Equal(1, finding.GetProperty("flow_id").GetInt32());
+        Assert.Contains("read loop is the cause", finding.GetProperty("advice").GetString());
+
+        // events.csv is in time order, the episodes dated when the window closed
+        var times = File.ReadAllLines(dir.File("events.csv")).Skip(1).Select(l => l[..27]).ToList();
+        Assert.Equal(times.Order(StringComparer.Ordinal), times);
     }
 
     [Fact]

@@ -114,6 +114,15 @@ public sealed class TcpDirection
     /// <summary>Total time this direction's window stayed at zero, ns.</summary>
     public long ZeroWindowNs { get; internal set; }
 
+    /// <summary>The longest single zero-window episode, ns.</summary>
+    public long LongestZeroWindowNs { get; internal set; }
+
+    /// <summary>
+    /// Episodes after which the sender filled the whole reopened window at once: it had more data queued, so its
+    /// send buffer was full too and its writes waited on this direction's reader.
+    /// </summary>
+    public long ZeroWindowsSenderFilled { get; internal set; }
+
     /// <summary>Window updates this direction sent (a pure ACK whose only news is a new window).</summary>
     public long WindowUpdates { get; internal set; }
 

@@ -177,7 +177,7 @@ internal static class TcpSegmentAnalyzer
             if (info.TimestampNs - sender.NextSeqTimeNs < threshold)
             {
                 sender.OutOfOrder++;
-                Report(events, EventKind.TcpOutOfOrder, flow, p, info, "len=", p.PayloadLength);
+                Report(events, EventKind.TcpOutOfOrder, flow, p, info, "");
                 return;
             }
         }
@@ -197,7 +197,7 @@ internal static class TcpSegmentAnalyzer
         }
         else
         {
-            Report(events, EventKind.TcpRetransmission, flow, p, info, "len=", p.PayloadLength);
+            Report(events, EventKind.TcpRetransmission, flow, p, info, "");
         }
     }
 

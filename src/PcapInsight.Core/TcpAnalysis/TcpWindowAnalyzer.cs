@@ -122,7 +122,7 @@ internal static class TcpWindowAnalyzer
         {
             ZeroWindowEnd end = p.PayloadLength > 0 ? ZeroWindowEnd.Data
                 : advertiser.HasAck && ack == advertiser.LastAck ? ZeroWindowEnd.WindowUpdate : ZeroWindowEnd.Ack;
-            EndEpisode(advertiser, t, end, ack);
+            EndEpisode(advertiser, t, end, ack, window);
         }
 
         // Wireshark's window update: a pure ACK that repeats the acknowledgment and changes only the window.
@@ -211,12 +211,12 @@ internal static class TcpWindowAnalyzer
         }
         if (advertiser.Episode.Open)
         {
-            EndEpisode(advertiser, t, end, advertiser.HighestAck);
+            EndEpisode(advertiser, t, end, advertiser.HighestAck, 0);
             WriteEpisode(flow, advertiserIsClient, advertiser, events);
         }
     }
 
-    private static void EndEpisode(TcpDirection advertiser, long t, ZeroWindowEnd end, SeqNum ack)
+    private static void EndEpisode(TcpDirection advertiser, long t, ZeroWindowEnd end, SeqNum ack, long window)
     {
         ref ZeroWindowEpisode episode = ref advertiser.Episode;
         episode.Open = false;
@@ -224,14 +224,22 @@ internal static class TcpWindowAnalyzer
         episode.EndNs = t;
         episode.End = end;
         episode.ReopenAck = ack;
+        episode.ReopenWindow = window;
+        long duration = Math.Max(0, t - episode.StartNs);
         advertiser.ZeroWindowEpisodes++;
-        advertiser.ZeroWindowNs += Math.Max(0, t - episode.StartNs);
+        advertiser.ZeroWindowNs += duration;
+        advertiser.LongestZeroWindowNs = Math.Max(advertiser.LongestZeroWindowNs, duration);
     }
 
     private static void WriteEpisode(Flow flow, bool advertiserIsClient, TcpDirection advertiser, EventCollector events)
     {
         ref ZeroWindowEpisode episode = ref advertiser.Episode;
         episode.Reporting = false;
+        bool senderFilled = episode.ReopenWindow > 0 && episode.WaitingBytes >= episode.ReopenWindow;
+        if (senderFilled)
+        {
+            advertiser.ZeroWindowsSenderFilled++;
+        }
         if (!events.WouldKeep(EventKind.TcpZeroWindow))
         {
             events.CountOnly(EventKind.TcpZeroWindow);
@@ -266,7 +274,11 @@ internal static class TcpWindowAnalyzer
         }
         else if (episode.End != ZeroWindowEnd.Reset)
         {
-            detail.Append(" sent_on_reopen_bytes=").Append(episode.WaitingBytes);
+            detail.Append(" reopened_window=").Append(episode.ReopenWindow).Append(" sent_on_reopen_bytes=").Append(episode.WaitingBytes);
+            if (senderFilled)
+            {
+                detail.Append(" sender_filled_window=1");
+            }
         }
         detail.Append(" advertiser=").Append(advertiserIsClient ? "client" : "server");
         events.Report(new AnalysisEvent(EventKind.TcpZeroWindow, episode.StartNs, episode.StartFrame, episode.StartFile, flow.Id,

@@ -36,6 +36,7 @@ internal struct ZeroWindowEpisode
     public long EndNs;
     public ZeroWindowEnd End;
     public SeqNum ReopenAck;     // the acknowledgment number that reopened the window
+    public long ReopenWindow;    // the window it reopened to, bytes
     public long WaitingBytes;    // new data the sender sent after the reopening, before the next ACK moved
     public int Probes;
     public int ProbeBytes;       // 0 (Linux form) or 1 (Windows/BSD form) of the last probe
