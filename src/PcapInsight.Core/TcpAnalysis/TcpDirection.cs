@@ -129,7 +129,8 @@ public sealed class TcpDirection
     /// <summary>Times this direction moved its window's right edge to the left.</summary>
     public long WindowShrinks { get; internal set; }
 
-    internal ZeroWindowEpisode Episode;   // the episode in progress, or the one whose first flight is being measured
+    /// <summary>The episode in progress, or the one whose first flight is being measured; null until the window first closes.</summary>
+    internal ZeroWindowEpisode? Episode;
 
     // ---- This direction as a sender against the other side's window ----
 

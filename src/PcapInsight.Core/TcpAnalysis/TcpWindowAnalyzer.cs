@@ -63,9 +63,9 @@ internal static class TcpWindowAnalyzer
         TcpFlowFacts facts = flow.Tcp!;
         TcpFlags flags = p.Flags;
 
-        if (receiver.Episode.Reporting && newBytes > 0)
+        if (newBytes > 0 && receiver.Episode is { Reporting: true } reopened)
         {
-            receiver.Episode.WaitingBytes += newBytes;
+            reopened.WaitingBytes += newBytes;
         }
 
         if (receiver.HasWindow && p.PayloadLength > 0)
@@ -100,25 +100,22 @@ internal static class TcpWindowAnalyzer
         long window = scale > 0 ? (long)p.Window << scale : p.Window;
         var ack = new SeqNum(p.Ack);
         bool zero = p.Window == 0 && (flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0;
-        ref ZeroWindowEpisode episode = ref advertiser.Episode;
+        ZeroWindowEpisode? episode = advertiser.Episode;
 
         if (zero)
         {
             advertiser.ZeroWindowAdverts++;
         }
-        if (episode.Reporting && (zero || ack > episode.ReopenAck || t - episode.EndNs > FirstFlightLimitNs))
+        if (episode is { Reporting: true } && (zero || ack > episode.ReopenAck || t - episode.EndNs > FirstFlightLimitNs))
         {
             WriteEpisode(flow, fromClient, advertiser, events);
         }
-        if (zero && !episode.Open)
+        if (zero && episode is not { Open: true })
         {
-            episode = default;
-            episode.Open = true;
-            episode.StartNs = t;
-            episode.StartFrame = info.FrameNumber;
-            episode.StartFile = info.FileIndex;
+            episode = advertiser.Episode ??= new ZeroWindowEpisode();
+            episode.Begin(t, info.FrameNumber, info.FileIndex);
         }
-        else if (episode.Open && p.Window != 0)
+        else if (episode is { Open: true } && p.Window != 0)
         {
             ZeroWindowEnd end = p.PayloadLength > 0 ? ZeroWindowEnd.Data
                 : advertiser.HasAck && ack == advertiser.LastAck ? ZeroWindowEnd.WindowUpdate : ZeroWindowEnd.Ack;
@@ -155,9 +152,9 @@ internal static class TcpWindowAnalyzer
         advertiser.ScaledWindow = window;
         int blocks = p.TcpOptions.SackBlockCount;
         advertiser.SackBlockCount = blocks;
-        for (int i = 0; i < 2 * blocks; i++)
+        if (blocks > 0)
         {
-            advertiser.SackBlocks[i] = p.TcpOptions.Sack[i];
+            advertiser.SackBlocks = p.TcpOptions.Sack;
         }
     }
 
@@ -169,8 +166,7 @@ internal static class TcpWindowAnalyzer
         {
             prober.ZeroWindowProbesWithoutData++;
         }
-        ref ZeroWindowEpisode episode = ref advertiser.Episode;
-        if (episode.Open)
+        if (advertiser.Episode is { Open: true } episode)
         {
             long gap = info.TimestampNs - (episode.Probes == 0 ? episode.StartNs : episode.LastProbeNs);
             if (episode.Probes < ZeroWindowEpisode.KeptProbeGaps)
@@ -181,7 +177,7 @@ internal static class TcpWindowAnalyzer
             episode.LastProbeNs = info.TimestampNs;
             episode.ProbeBytes = p.PayloadLength;
         }
-        Report(events, EventKind.TcpZeroWindowProbe, flow, p, info, -1, "probe=", episode.Probes, " form=", p.PayloadLength == 0 ? 0 : 1);
+        Report(events, EventKind.TcpZeroWindowProbe, flow, p, info, -1, "probe=", advertiser.Episode?.Probes ?? 0, " form=", p.PayloadLength == 0 ? 0 : 1);
     }
 
     /// <summary>A RST ends the connection: an episode still closed ends with it.</summary>
@@ -205,11 +201,11 @@ internal static class TcpWindowAnalyzer
 
     private static void CloseEpisode(Flow flow, bool advertiserIsClient, TcpDirection advertiser, long t, ZeroWindowEnd end, EventCollector events)
     {
-        if (advertiser.Episode.Reporting)
+        if (advertiser.Episode is { Reporting: true })
         {
             WriteEpisode(flow, advertiserIsClient, advertiser, events);
         }
-        if (advertiser.Episode.Open)
+        if (advertiser.Episode is { Open: true })
         {
             EndEpisode(advertiser, t, end, advertiser.HighestAck, 0);
             WriteEpisode(flow, advertiserIsClient, advertiser, events);
@@ -218,7 +214,7 @@ internal static class TcpWindowAnalyzer
 
     private static void EndEpisode(TcpDirection advertiser, long t, ZeroWindowEnd end, SeqNum ack, long window)
     {
-        ref ZeroWindowEpisode episode = ref advertiser.Episode;
+        ZeroWindowEpisode episode = advertiser.Episode!;
         episode.Open = false;
         episode.Reporting = true;
         episode.EndNs = t;
@@ -233,7 +229,7 @@ internal static class TcpWindowAnalyzer
 
     private static void WriteEpisode(Flow flow, bool advertiserIsClient, TcpDirection advertiser, EventCollector events)
     {
-        ref ZeroWindowEpisode episode = ref advertiser.Episode;
+        ZeroWindowEpisode episode = advertiser.Episode!;
         episode.Reporting = false;
         bool senderFilled = episode.ReopenWindow > 0 && episode.WaitingBytes >= episode.ReopenWindow;
         if (senderFilled)

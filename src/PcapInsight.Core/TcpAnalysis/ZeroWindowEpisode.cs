@@ -22,9 +22,10 @@ internal enum ZeroWindowEnd : byte
 /// <summary>
 /// One zero-window episode of a direction's window, from its first zero advertisement to its reopening, and then,
 /// until the report is written, the first flight the sender sent into the reopened window (what it had waiting).
-/// Inline in <see cref="TcpDirection"/>: no allocation until the event row is written.
+/// Allocated the first time a direction's window closes (an event, not the steady state) and reused after, so the
+/// per-flow state every packet touches stays small.
 /// </summary>
-internal struct ZeroWindowEpisode
+internal sealed class ZeroWindowEpisode
 {
     public const int KeptProbeGaps = 8;
 
@@ -47,5 +48,24 @@ internal struct ZeroWindowEpisode
     public struct ProbeGaps
     {
         private long _gap;
+    }
+
+    /// <summary>Starts a new episode in this object.</summary>
+    public void Begin(long startNs, long startFrame, int startFile)
+    {
+        Open = true;
+        Reporting = false;
+        StartNs = startNs;
+        StartFrame = startFrame;
+        StartFile = startFile;
+        EndNs = 0;
+        End = ZeroWindowEnd.None;
+        ReopenAck = default;
+        ReopenWindow = 0;
+        WaitingBytes = 0;
+        Probes = 0;
+        ProbeBytes = 0;
+        LastProbeNs = 0;
+        Gaps = default;
     }
 }
