@@ -30,6 +30,12 @@ public static class Findings
                 list.AddRange(ZeroWindowFindings.For(result));
                 continue;
             }
+            if (info.Kind == EventKind.TcpNagleStall)
+            {
+                // Stalls are explained per flow and writer: whose writes waited, how long per request and in total.
+                list.AddRange(NagleFindings.For(result));
+                continue;
+            }
             AnalysisEvent? first = null;
             foreach (AnalysisEvent e in result.Events.Rows)
             {

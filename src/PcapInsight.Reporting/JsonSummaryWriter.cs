@@ -1,3 +1,4 @@
+using PcapInsight.Core.TcpAnalysis;
 using System.Text.Json;
 using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Capture;
@@ -104,6 +105,28 @@ public static class JsonSummaryWriter
             w.WriteNumber(info.Name, count);
         }
         w.WriteEndObject();
+
+        // Each host's delayed-ACK timer, as its pure ACKs show it.
+        w.WriteStartArray("delayed_ack");
+        foreach (DelayedAckProfile host in result.DelayedAckProfiles)
+        {
+            w.WriteStartObject();
+            w.WriteString("host", host.Host.ToString());
+            w.WriteNumber("acks", host.Acks);
+            w.WriteNumber("delayed", host.Delayed);
+            w.WriteNumber("delayed_share", host.Acks == 0 ? 0 : Math.Round((double)host.Delayed / host.Acks, 4));
+            w.WriteString("timer_class", host.TimerClass);
+            if (host.Delayed > 0)
+            {
+                w.WriteNumber("timer_ms", host.TimerMs);
+            }
+            else
+            {
+                w.WriteNull("timer_ms");
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
 
         w.WriteStartArray("findings");
         foreach (Finding finding in Findings.Top(result, MaxFindings))

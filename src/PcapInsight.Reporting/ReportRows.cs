@@ -36,6 +36,8 @@ public static class ReportRows
                 Retransmissions = tcp is null ? null : tcp.C2S.Retransmissions + tcp.S2C.Retransmissions,
                 ZeroWindowEpisodes = tcp is null ? null : tcp.C2S.ZeroWindowEpisodes + tcp.S2C.ZeroWindowEpisodes,
                 ZeroWindowMs = tcp is null ? null : CaptureTime.Milliseconds(tcp.C2S.ZeroWindowNs + tcp.S2C.ZeroWindowNs),
+                NagleStalls = tcp is null ? null : tcp.C2S.NagleStalls + tcp.S2C.NagleStalls,
+                NagleStallMs = tcp is null ? null : CaptureTime.Milliseconds(tcp.C2S.NagleStallNs + tcp.S2C.NagleStallNs),
                 MaxInFlightC2S = tcp?.C2S.MaxBytesInFlight,
                 MaxInFlightS2C = tcp?.S2C.MaxBytesInFlight,
                 WindowFullC2S = tcp?.C2S.WindowFull,

@@ -3,6 +3,7 @@ using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Capture;
 using PcapInsight.Core.Events;
 using PcapInsight.Core.Flows;
+using PcapInsight.Core.TcpAnalysis;
 using PcapInsight.Reporting;
 
 namespace PcapInsight.Cli.Commands;
@@ -67,6 +68,30 @@ public static class AnalyzeCommand
             Description = "Largest captured frame accepted; a record claiming more is treated as file damage (65536 to 268435456). Example: --max-frame-bytes 1048576",
             DefaultValueFactory = _ => CaptureReaderOptions.Default.MaxFrameBytes,
         };
+        var nagleHold = new Option<double>("--delayed-ack-min-ms")
+        {
+            HelpName = "MS",
+            Description = "An ACK held at least this long (after the path's round trip) was held by a delayed-ACK timer: the threshold of tcp.delayed_ack and tcp.nagle_stall. Example: --delayed-ack-min-ms 30",
+            DefaultValueFactory = _ => new NagleOptions().MinHoldMs,
+        };
+        var nagleRelease = new Option<double>("--nagle-release-ms")
+        {
+            HelpName = "MS",
+            Description = "A held segment counts as released by the ACK when it leaves within this long of it (plus a quarter of the round trip to its sender). Example: --nagle-release-ms 2",
+            DefaultValueFactory = _ => new NagleOptions().ReleaseMs,
+        };
+        var nagleAnswer = new Option<double>("--nagle-answer-ms")
+        {
+            HelpName = "MS",
+            Description = "A peer answer within this long of the released segment makes a stall the write-write-read pattern. Example: --nagle-answer-ms 50",
+            DefaultValueFactory = _ => new NagleOptions().AnswerMs,
+        };
+        var ackHosts = new Option<int>("--max-ack-profile-hosts")
+        {
+            HelpName = "N",
+            Description = "Hosts whose delayed-ACK timer is profiled (summary.json delayed_ack); later hosts are not. Example: --max-ack-profile-hosts 100000",
+            DefaultValueFactory = _ => new NagleOptions().MaxProfiledHosts,
+        };
         var progress = new Option<bool>("--no-progress") { Description = "Do not draw the progress bar (it is drawn only when stderr is a terminal)." };
 
         var command = new Command("analyze",
@@ -76,7 +101,8 @@ public static class AnalyzeCommand
             "  pcapinsight analyze part1.pcap part2.pcap -o report --fail-on error\n" +
             "  tcpdump -w - -c 1000 | pcapinsight analyze - --json")
         {
-            files, output, format, quiet, json, failOn, maxFlows, flowTimeout, maxEvents, maxFrameBytes, progress,
+            files, output, format, quiet, json, failOn, maxFlows, flowTimeout, maxEvents, maxFrameBytes, nagleHold, nagleRelease, nagleAnswer,
+            ackHosts, progress,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(Execute(new AnalyzeSettings
         {
@@ -91,6 +117,13 @@ public static class AnalyzeCommand
             MaxEvents = parse.GetValue(maxEvents),
             MaxFrameBytes = parse.GetValue(maxFrameBytes),
             NoProgress = parse.GetValue(progress),
+            Nagle = new NagleOptions
+            {
+                MinHoldMs = parse.GetValue(nagleHold),
+                ReleaseMs = parse.GetValue(nagleRelease),
+                AnswerMs = parse.GetValue(nagleAnswer),
+                MaxProfiledHosts = parse.GetValue(ackHosts),
+            },
         }, stdout, stderr, cancellation)));
         return command;
     }
@@ -119,6 +152,7 @@ public static class AnalyzeCommand
                 Reader = new CaptureReaderOptions { MaxFrameBytes = s.MaxFrameBytes },
                 Flows = new FlowTableOptions { MaxFlows = s.MaxFlows, IdleTimeout = TimeSpan.FromSeconds(s.FlowTimeoutSeconds) },
                 MaxEventRows = s.MaxEvents,
+                Nagle = s.Nagle,
             };
             options.Validate();
         }
@@ -261,6 +295,8 @@ public static class AnalyzeCommand
         nameof(FlowTableOptions.IdleTimeout) => "--flow-timeout",
         nameof(AnalysisOptions.MaxEventRows) => "--max-events",
         nameof(CaptureReaderOptions.MaxFrameBytes) => "--max-frame-bytes",
+        nameof(NagleOptions) => "--delayed-ack-min-ms/--nagle-release-ms/--nagle-answer-ms",
+        nameof(NagleOptions.MaxProfiledHosts) => "--max-ack-profile-hosts",
         _ => parameter ?? "?",
     };
 }
@@ -279,4 +315,5 @@ public sealed record AnalyzeSettings
     public int MaxEvents { get; init; } = new AnalysisOptions().MaxEventRows;
     public int MaxFrameBytes { get; init; } = CaptureReaderOptions.Default.MaxFrameBytes;
     public bool NoProgress { get; init; }
+    public NagleOptions Nagle { get; init; } = new();
 }

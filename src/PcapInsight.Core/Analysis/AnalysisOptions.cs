@@ -15,6 +15,9 @@ public sealed record AnalysisOptions
     /// <summary>Rows kept in events.csv; every event is still counted. Default 1,000,000; at least 1.</summary>
     public int MaxEventRows { get; init; } = 1_000_000;
 
+    /// <summary>Nagle and delayed-ACK thresholds.</summary>
+    public TcpAnalysis.NagleOptions Nagle { get; init; } = new();
+
     /// <summary>The defaults.</summary>
     public static AnalysisOptions Default { get; } = new();
 
@@ -23,6 +26,7 @@ public sealed record AnalysisOptions
     {
         Reader.Validate();
         Flows.Validate();
+        Nagle.Validate();
         if (MaxEventRows < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxEventRows), MaxEventRows, "must be at least 1");

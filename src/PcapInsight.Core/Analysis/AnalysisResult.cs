@@ -31,6 +31,9 @@ public sealed class AnalysisResult
     /// <summary>The events, their counts and the kept rows.</summary>
     public required EventCollector Events { get; init; }
 
+    /// <summary>Each host's delayed-ACK profile (the hosts that sent pure ACKs for everything outstanding).</summary>
+    public IReadOnlyList<TcpAnalysis.DelayedAckProfile> DelayedAckProfiles { get; init; } = [];
+
     /// <summary>Timestamp precision of the capture in decimal digits (6 or 9), for formatting times.</summary>
     public int TimestampDigits => Files.Count == 0 ? 6 : Files.Max(f => f.TimestampDigits);
 

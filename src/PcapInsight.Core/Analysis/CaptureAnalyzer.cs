@@ -32,6 +32,7 @@ public sealed class CaptureAnalyzer
     private readonly AnalysisOptions _options;
     private readonly FlowTable _flows;
     private readonly EventCollector _events;
+    private readonly TcpTimingAnalyzer _timing;
     private readonly PacketCounters _counters = new();
     private readonly List<LinkType> _linkTypes = new();
     private readonly HashSet<(int File, LinkType Link)> _unsupportedReported = new();
@@ -51,7 +52,12 @@ public sealed class CaptureAnalyzer
         _options.Validate();
         _flows = new FlowTable(_options.Flows);
         _events = new EventCollector(_options.MaxEventRows);
-        _flows.Closing = flow => TcpWindowAnalyzer.OnFlowClosed(flow, _events);
+        _timing = new TcpTimingAnalyzer(_options.Nagle);
+        _flows.Closing = flow =>
+        {
+            TcpWindowAnalyzer.OnFlowClosed(flow, _events);
+            _timing.OnFlowClosed(flow, _events);
+        };
     }
 
     /// <summary>Optional hook for each TCP segment (the follow command rebuilds a stream with it).</summary>
@@ -172,6 +178,7 @@ public sealed class CaptureAnalyzer
         if (p.Protocol == 6 && p.HasTransport)
         {
             TcpSegmentAnalyzer.OnSegment(flow, fromClient, p, info, _events);
+            _timing.OnSegment(flow, fromClient, p, info, _events);
             OnTcpSegment?.Invoke(flow, fromClient, p, frame);
         }
         if (evicted && !_flowTableFullReported)
@@ -209,6 +216,7 @@ public sealed class CaptureAnalyzer
             Flows = flows,
             FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted),
             Events = _events,
+            DelayedAckProfiles = _timing.Profiles.OrderBy(h => h.Host.ToString(), StringComparer.Ordinal).ToList(),
         };
     }
 

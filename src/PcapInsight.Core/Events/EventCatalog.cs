@@ -121,6 +121,14 @@ public static class EventCatalog
                 "The receiver moved the right edge of its window to the left (by more than one scale unit): data the sender was allowed to send is no longer allowed.",
                 "RFC 9293 tells receivers not to do this; it comes from stacks that shrink SO_RCVBUF on a live socket or from middleboxes rewriting windows. Segments sent into the withdrawn space may be dropped and retransmitted.",
                 EventPolicy.Sampled),
+            new(EventKind.TcpDelayedAck, "tcp.delayed_ack", Severity.Info,
+                "A pure ACK held back by the receiver's delayed-ACK timer (duration_ms, after the path's round trip): it waited for data to ride on, or for a second segment, that did not come.",
+                "Harmless for bulk transfers. With small request/response writes it combines with Nagle into stalls (see tcp.nagle_stall); TCP_QUICKACK (Linux) on the receiver sends the ACK at once.",
+                EventPolicy.Sampled),
+            new(EventKind.TcpNagleStall, "tcp.nagle_stall", Severity.Warning,
+                "A write waited for a delayed ACK: the writer had one small segment unacknowledged, so Nagle's algorithm held its next data until the peer's ACK, which the peer's delayed-ACK timer held for duration_ms.",
+                "Coalesce the writes into one (build the whole message in one buffer, or use writev/sendmsg); or set TCP_NODELAY on the writer (more small packets on the wire); or cork around a multi-part write (TCP_CORK / MSG_MORE on Linux, TCP_NOPUSH on BSD). On the receiving side, TCP_QUICKACK (Linux) shortens the wait but must be set again after each read.",
+                EventPolicy.LogAll),
         ];
         var byKind = new EventInfo[Enum.GetValues<EventKind>().Length];
         foreach (EventInfo row in rows)

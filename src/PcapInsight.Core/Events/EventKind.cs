@@ -59,4 +59,8 @@ public enum EventKind : ushort
     TcpWindowUpdate,
     /// <summary><c>tcp.window_shrink</c></summary>
     TcpWindowShrink,
+    /// <summary><c>tcp.delayed_ack</c></summary>
+    TcpDelayedAck,
+    /// <summary><c>tcp.nagle_stall</c></summary>
+    TcpNagleStall,
 }

@@ -145,5 +145,35 @@ public sealed class TcpDirection
 
     /// <summary>Largest number of bytes in flight (sent, not acknowledged, not SACKed), as the capture saw it.</summary>
     public long MaxBytesInFlight { get; internal set; }
-}
 
+    // ---- What the last segment of this direction was, for the timing analysis that runs after ----
+
+    /// <summary>Stream bytes the last segment added (0 for a resend, a probe, a pure ACK).</summary>
+    internal long LastNewBytes;
+
+    /// <summary>The last segment resent bytes (retransmission or out-of-order).</summary>
+    internal bool LastResent;
+
+    // ---- Nagle and delayed ACKs ----
+
+    /// <summary>The small segment being watched for a Nagle stall, this direction as its sender.</summary>
+    internal NagleWatch Nagle;
+
+    /// <summary>Time of this direction's first data segment not yet acknowledged (0 when all is acknowledged).</summary>
+    internal long FirstUnackedNs;
+
+    /// <summary>The delayed-ACK profile of this direction's host, as an ACK sender; null until it sends one.</summary>
+    internal DelayedAckProfile? AckProfile;
+
+    /// <summary>Nagle stalls of this direction's writes.</summary>
+    public long NagleStalls { get; internal set; }
+
+    /// <summary>Total time lost to them, ns.</summary>
+    public long NagleStallNs { get; internal set; }
+
+    /// <summary>Of <see cref="NagleStalls"/>, those of the write-write-read pattern (the peer answered at once).</summary>
+    public long NagleWriteWriteRead { get; internal set; }
+
+    /// <summary>Pure ACKs this direction sent that a delayed-ACK timer held back (past the minimum hold).</summary>
+    public long DelayedAcks { get; internal set; }
+}

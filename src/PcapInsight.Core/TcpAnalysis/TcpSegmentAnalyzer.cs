@@ -35,6 +35,8 @@ internal static class TcpSegmentAnalyzer
         TcpDirection receiver = fromClient ? facts.S2C : facts.C2S;
         TcpFlags flags = p.Flags;
         long t = info.TimestampNs;
+        sender.LastNewBytes = 0;
+        sender.LastResent = false;
 
         if ((flags & TcpFlags.Rst) != 0)
         {
@@ -133,6 +135,7 @@ internal static class TcpSegmentAnalyzer
                 {
                     // Karn's rule: once anything is resent, an ACK no longer says which copy it answers.
                     sender.Timing = false;
+                    sender.LastResent = true;
                     ClassifyResend(flow, sender, receiver, facts, p, info, seq, end, events);
                     if (end > sender.NextSeq)
                     {
@@ -150,8 +153,8 @@ internal static class TcpSegmentAnalyzer
             sender.HasMaxSeqToBeAcked = true;
             sender.MaxSeqToBeAcked = sender.NextSeq;
         }
-        TcpWindowAnalyzer.OnSegment(flow, fromClient, sender, receiver, p, info,
-            hadSeq ? Math.Max(0, nextBefore.DistanceTo(sender.NextSeq)) : 0, events);
+        sender.LastNewBytes = hadSeq ? Math.Max(0, nextBefore.DistanceTo(sender.NextSeq)) : p.PayloadLength;
+        TcpWindowAnalyzer.OnSegment(flow, fromClient, sender, receiver, p, info, sender.LastNewBytes, events);
         AnalyzeAck(flow, sender, receiver, p, info, segmentLength, events);
     }
 

@@ -1,0 +1,96 @@
+using PcapInsight.Core.Decoding;
+
+namespace PcapInsight.Core.TcpAnalysis;
+
+/// <summary>The small segment a sender is watched for (one per direction, inline: no allocation).</summary>
+internal struct NagleWatch
+{
+    public const byte None = 0, AwaitingAck = 1, AwaitingRelease = 2, AwaitingAnswer = 3;
+
+    public byte Stage;
+    public long SmallSentNs;
+    public long SmallFrame;
+    public int SmallFile;
+    public int SmallBytes;
+    public SeqNum SmallEnd;
+    public long AckNs;
+    public long HoldNs;
+    public long ReleaseNs;
+    public long ReleaseBytes;
+}
+
+/// <summary>
+/// How long one host holds its pure ACKs: a histogram of ACK delays (2 ms bins to 600 ms), from which its
+/// delayed-ACK timer class is estimated. One per host, shared by its flows.
+/// </summary>
+public sealed class DelayedAckProfile
+{
+    private const int BinMs = 2;
+    private const int Bins = 300;
+    private readonly int[] _delayed = new int[Bins + 1];   // last bin: 600 ms and more
+
+    internal DelayedAckProfile(IpAddr host) => Host = host;
+
+    /// <summary>The host.</summary>
+    public IpAddr Host { get; }
+
+    /// <summary>Pure ACKs observed that acknowledged everything outstanding.</summary>
+    public long Acks { get; private set; }
+
+    /// <summary>Of them, those held past the minimum hold (a timer's work).</summary>
+    public long Delayed { get; private set; }
+
+    internal void Add(long holdNs, bool delayed)
+    {
+        Acks++;
+        if (!delayed)
+        {
+            return;
+        }
+        Delayed++;
+        long ms = holdNs / 1_000_000;
+        _delayed[(int)Math.Min(Bins, ms / BinMs)]++;
+    }
+
+    /// <summary>The median hold of the delayed ACKs, ms (bin centre); 0 without any.</summary>
+    public double TimerMs
+    {
+        get
+        {
+            long seen = 0;
+            for (int i = 0; i <= Bins; i++)
+            {
+                seen += _delayed[i];
+                if (seen * 2 >= Delayed && Delayed > 0)
+                {
+                    return i * BinMs + BinMs / 2.0;
+                }
+            }
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// The timer class: 40 (Linux's minimum), 50 or 100 (Solaris, BSDs), 200 (Windows, older stacks) when the measured
+    /// value is within 25 % of one, "other" otherwise, "none" without delayed ACKs.
+    /// </summary>
+    public string TimerClass
+    {
+        get
+        {
+            double ms = TimerMs;
+            if (Delayed == 0)
+            {
+                return "none";
+            }
+            foreach (int timer in (int[])[40, 50, 100, 200])
+            {
+                if (Math.Abs(ms - timer) <= timer * 0.25 && !(timer == 40 && ms > 45) && !(timer == 50 && ms <= 45))
+                {
+                    return timer.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+            return "other";
+        }
+    }
+}

@@ -1,0 +1,276 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using PcapInsight.Core.Capture;
+using PcapInsight.Core.Decoding;
+using PcapInsight.Core.Events;
+using PcapInsight.Core.Flows;
+
+namespace PcapInsight.Core.TcpAnalysis;
+
+/// <summary>
+/// Nagle × delayed-ACK stalls and the delayed-ACK timer of each host, after the sequence analysis has classified
+/// the segment (new data, resend, probe).
+/// </summary>
+/// <remarks>
+/// <para><c>tcp.nagle_stall</c>: sender A sent one segment smaller than the MSS while nothing else of its was
+/// unacknowledged (Nagle lets exactly one small segment out then), and not because the receiver's window allowed
+/// no more; A sent nothing more until B's pure ACK for it,
+/// which B held past <see cref="NagleOptions.MinHoldMs"/> (a delayed-ACK timer); B sent no data in between; and
+/// A's next data, continuing the stream, left as soon as that ACK reached it (within
+/// <see cref="NagleOptions.ReleaseMs"/> plus a fraction of the round trip). No retransmission on either side
+/// in the interval. <c>duration_ms</c> is B's hold of the ACK, the time the next write lost. When B answers within
+/// <see cref="NagleOptions.AnswerMs"/> of the released segment, the request was complete only with it: the
+/// write-write-read pattern.</para>
+/// <para>Where the capture was taken: every interval is measured at the capture point, so the round trip
+/// between the capture point and each endpoint (from the handshake: SYN to SYN-ACK is the trip to the server,
+/// SYN-ACK to the client's ACK the trip to the client; without a handshake, the smallest RTT sample) is taken off
+/// B's hold and A's release.</para>
+/// <para>Delayed-ACK profile: each pure ACK that acknowledges everything its peer had sent gives a hold (from the
+/// first unacknowledged segment, less the round trip to the ACK's sender); holds past the minimum are
+/// <c>tcp.delayed_ack</c>, and their median per host estimates its timer.</para>
+/// </remarks>
+internal sealed class TcpTimingAnalyzer
+{
+    private readonly NagleOptions _options;
+    private readonly long _minHoldNs;
+    private readonly long _releaseNs;
+    private readonly long _answerNs;
+    private readonly Dictionary<IpAddr, DelayedAckProfile> _profiles = new();
+
+    public TcpTimingAnalyzer(NagleOptions options)
+    {
+        _options = options;
+        _minHoldNs = (long)(options.MinHoldMs * 1e6);
+        _releaseNs = (long)(options.ReleaseMs * 1e6);
+        _answerNs = (long)(options.AnswerMs * 1e6);
+    }
+
+    /// <summary>The hosts profiled, in no order.</summary>
+    public IReadOnlyCollection<DelayedAckProfile> Profiles => _profiles.Values;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void OnSegment(Flow flow, bool fromClient, in DecodedPacket p, in CaptureInfo info, EventCollector events)
+    {
+        TcpFlowFacts facts = flow.Tcp!;
+        TcpDirection self = fromClient ? facts.C2S : facts.S2C;
+        TcpDirection peer = fromClient ? facts.S2C : facts.C2S;
+        if ((p.Flags & TcpFlags.Syn) != 0)
+        {
+            return;
+        }
+        if ((p.Flags & TcpFlags.Rst) != 0)
+        {
+            Abandon(flow, fromClient, self, events);
+            Abandon(flow, !fromClient, peer, events);
+            return;
+        }
+        if ((p.Flags & TcpFlags.Ack) != 0)
+        {
+            OnAck(flow, fromClient, self, peer, p, info, events);
+        }
+        if (p.PayloadLength > 0 || self.LastResent)
+        {
+            OnData(flow, fromClient, self, peer, p, info, events);
+        }
+    }
+
+    /// <summary>The flow leaves the table: a stall still waiting to see whether it was answered is written as it is.</summary>
+    public void OnFlowClosed(Flow flow, EventCollector events)
+    {
+        if (flow.Tcp is { } facts)
+        {
+            Abandon(flow, true, facts.C2S, events);
+            Abandon(flow, false, facts.S2C, events);
+        }
+    }
+
+    /// <summary><paramref name="acker"/>'s segment, as an acknowledgment of <paramref name="sender"/>'s data.</summary>
+    private void OnAck(Flow flow, bool ackerIsClient, TcpDirection acker, TcpDirection sender, in DecodedPacket p, in CaptureInfo info,
+        EventCollector events)
+    {
+        long t = info.TimestampNs;
+        var ack = new SeqNum(p.Ack);
+        bool pure = p.PayloadLength == 0 && (p.Flags & TcpFlags.Fin) == 0 && !acker.LastResent;
+        long toAcker = RoundTripTo(flow.Tcp!, ackerIsClient);
+
+        if (sender.FirstUnackedNs != 0 && sender.HasSeq && ack >= sender.NextSeq)
+        {
+            long hold = t - sender.FirstUnackedNs - toAcker;
+            sender.FirstUnackedNs = 0;
+            if (pure && Profile(acker, ackerIsClient ? flow.Client : flow.Server) is { } profile)
+            {
+                bool delayed = hold >= _minHoldNs;
+                profile.Add(hold, delayed);
+                if (delayed)
+                {
+                    acker.DelayedAcks++;
+                    Report(events, EventKind.TcpDelayedAck, flow, p, info, hold, "hold_ms=", hold);
+                }
+            }
+        }
+        else if (sender.FirstUnackedNs != 0 && sender.HasSeq && ack > sender.Nagle.SmallEnd && ack < sender.NextSeq)
+        {
+            sender.FirstUnackedNs = 0;   // part acknowledged: when the rest was first sent is not known
+        }
+
+        ref NagleWatch watch = ref sender.Nagle;
+        if (acker.LastResent)
+        {
+            watch.Stage = watch.Stage == NagleWatch.AwaitingAnswer ? watch.Stage : NagleWatch.None;   // loss recovery
+        }
+        switch (watch.Stage)
+        {
+            case NagleWatch.AwaitingAck when p.PayloadLength > 0:
+            case NagleWatch.AwaitingRelease when p.PayloadLength > 0:
+                watch.Stage = NagleWatch.None;   // the peer sent data in between: the ACK rode on it, or it answered
+                break;
+            case NagleWatch.AwaitingAck when pure && ack >= watch.SmallEnd:
+                long hold = t - watch.SmallSentNs - toAcker;
+                if (hold >= _minHoldNs)
+                {
+                    watch.Stage = NagleWatch.AwaitingRelease;
+                    watch.AckNs = t;
+                    watch.HoldNs = hold;
+                }
+                else
+                {
+                    watch.Stage = NagleWatch.None;
+                }
+                break;
+            case NagleWatch.AwaitingAnswer when p.PayloadLength > 0:
+                bool answered = !acker.LastResent && t - watch.ReleaseNs - toAcker <= _answerNs;
+                WriteStall(flow, !ackerIsClient, sender, answered, events);
+                break;
+        }
+    }
+
+    /// <summary><paramref name="sender"/>'s segment, as data.</summary>
+    private void OnData(Flow flow, bool senderIsClient, TcpDirection sender, TcpDirection receiver, in DecodedPacket p, in CaptureInfo info,
+        EventCollector events)
+    {
+        ref NagleWatch watch = ref sender.Nagle;
+        if (watch.Stage == NagleWatch.AwaitingAnswer)
+        {
+            WriteStall(flow, senderIsClient, sender, false, events);   // it wrote again before any answer
+        }
+        if (sender.LastResent)
+        {
+            watch.Stage = NagleWatch.None;   // loss recovery: its timing says nothing about Nagle
+            return;
+        }
+        if (sender.LastNewBytes <= 0)
+        {
+            return;   // a probe or keep-alive
+        }
+        long t = info.TimestampNs;
+        var seq = new SeqNum(p.Seq);
+        if (watch.Stage == NagleWatch.AwaitingRelease && seq == watch.SmallEnd
+            && t - watch.AckNs - RoundTripTo(flow.Tcp!, senderIsClient) <= _releaseNs + (long)(_options.ReleaseRttFraction * RoundTripTo(flow.Tcp!, senderIsClient)))
+        {
+            watch.Stage = NagleWatch.AwaitingAnswer;
+            watch.ReleaseNs = t;
+            watch.ReleaseBytes = p.PayloadLength;
+            return;
+        }
+        watch.Stage = NagleWatch.None;   // it sent before the ACK (TCP_NODELAY), or long after it (nothing was held)
+
+        bool nothingOutstanding = receiver.HasWindow && receiver.HighestAck == seq;
+        if (nothingOutstanding)
+        {
+            sender.FirstUnackedNs = t;
+        }
+        // Small means below the segment size the sender's stack uses: the MSS the receiver announced, less the
+        // 12 bytes of timestamps when the segment carries them (Linux's mss_cache); 536 when no SYN was seen.
+        int mss = senderIsClient ? flow.Tcp!.MssS2C : flow.Tcp!.MssC2S;
+        int full = (mss > 0 ? mss : 536) - (p.TcpOptions.HasTimestamps ? 12 : 0);
+        // A segment that filled the receiver's window was small because of the window, not held by Nagle.
+        bool windowLimited = receiver.ScaledWindow > 0 && receiver.HighestAck.DistanceTo(seq + p.PayloadLength) >= receiver.ScaledWindow;
+        if (nothingOutstanding && p.PayloadLength < full && !windowLimited && (p.Flags & TcpFlags.Fin) == 0)
+        {
+            watch.Stage = NagleWatch.AwaitingAck;
+            watch.SmallSentNs = t;
+            watch.SmallFrame = info.FrameNumber;
+            watch.SmallFile = info.FileIndex;
+            watch.SmallBytes = p.PayloadLength;
+            watch.SmallEnd = seq + p.PayloadLength;
+        }
+    }
+
+    private void Abandon(Flow flow, bool senderIsClient, TcpDirection sender, EventCollector events)
+    {
+        if (sender.Nagle.Stage == NagleWatch.AwaitingAnswer)
+        {
+            WriteStall(flow, senderIsClient, sender, false, events);
+        }
+        sender.Nagle.Stage = NagleWatch.None;
+    }
+
+    private static void WriteStall(Flow flow, bool senderIsClient, TcpDirection sender, bool answered, EventCollector events)
+    {
+        ref NagleWatch watch = ref sender.Nagle;
+        watch.Stage = NagleWatch.None;
+        sender.NagleStalls++;
+        sender.NagleStallNs += watch.HoldNs;
+        if (answered)
+        {
+            sender.NagleWriteWriteRead++;
+        }
+        if (!events.WouldKeep(EventKind.TcpNagleStall))
+        {
+            events.CountOnly(EventKind.TcpNagleStall);
+            return;
+        }
+        string detail = string.Create(CultureInfo.InvariantCulture,
+            $"small_bytes={watch.SmallBytes} held_bytes={watch.ReleaseBytes} released_after_ack_ms={(watch.ReleaseNs - watch.AckNs) / 1e6:0.###} pattern={(answered ? "write-write-read" : "write-write")} writer={(senderIsClient ? "client" : "server")}");
+        events.Report(new AnalysisEvent(EventKind.TcpNagleStall, watch.SmallSentNs, watch.SmallFrame, watch.SmallFile, flow.Id,
+            senderIsClient ? flow.Client : flow.Server, senderIsClient ? flow.ClientPort : flow.ServerPort,
+            senderIsClient ? flow.Server : flow.Client, senderIsClient ? flow.ServerPort : flow.ClientPort, watch.HoldNs, detail));
+    }
+
+    private DelayedAckProfile? Profile(TcpDirection acker, IpAddr host)
+    {
+        if (acker.AckProfile is { } known)
+        {
+            return known;
+        }
+        if (!_profiles.TryGetValue(host, out DelayedAckProfile? profile))
+        {
+            if (_profiles.Count >= _options.MaxProfiledHosts)
+            {
+                return null;
+            }
+            profile = new DelayedAckProfile(host);
+            _profiles.Add(host, profile);
+        }
+        acker.AckProfile = profile;
+        return profile;
+    }
+
+    /// <summary>
+    /// The round trip between the capture point and the client (<paramref name="toClient"/>) or the server: from the
+    /// handshake when it was captured (SYN to SYN-ACK is the trip to the server, SYN-ACK to the client's ACK the
+    /// trip to the client), else the smallest RTT sample of data sent towards it; 0 when nothing tells.
+    /// </summary>
+    internal static long RoundTripTo(TcpFlowFacts facts, bool toClient)
+    {
+        if (facts.SawSyn && facts.SawSynAck && facts.InitialRttNs >= 0)
+        {
+            long toServer = Math.Max(0, facts.SynAckTimeNs - facts.SynTimeNs);
+            return toClient ? Math.Max(0, facts.InitialRttNs - toServer) : toServer;
+        }
+        TcpDirection towards = toClient ? facts.S2C : facts.C2S;
+        return towards.RttSamples > 0 ? towards.RttMinNs : 0;
+    }
+
+    private static void Report(EventCollector events, EventKind kind, Flow flow, in DecodedPacket p, in CaptureInfo info, long durationNs,
+        string key, long valueNs)
+    {
+        if (!events.WouldKeep(kind))
+        {
+            events.CountOnly(kind);
+            return;
+        }
+        events.Report(new AnalysisEvent(kind, info.TimestampNs, info.FrameNumber, info.FileIndex, flow.Id,
+            p.Src, p.SrcPort, p.Dst, p.DstPort, durationNs, key + (valueNs / 1e6).ToString("0.###", CultureInfo.InvariantCulture)));
+    }
+}
