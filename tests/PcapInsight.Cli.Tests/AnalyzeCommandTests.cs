@@ -99,6 +99,29 @@ public class AnalyzeCommandTests
     }
 
     [Fact]
+    public void Analyze_NagleSample_ExplainsWhoseWritesWaited_AndTheServersTimer()
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", RepoPaths.Sample("nagle-delack.client.pcap"), "-o", dir.Path]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("The client's writes (192.0.2.1:", run.Stdout);
+        Assert.Contains("held by Nagle's algorithm 19 times (flow 1)", run.Stdout);
+        Assert.Contains("TCP_NODELAY", run.Stdout);
+
+        string[] flow = File.ReadAllLines(dir.File("flows.csv"))[1].Split(',');
+        Assert.Equal("19", flow[Array.IndexOf(FlowsHeader, "nagle_stalls")]);
+        double stalledMs = double.Parse(flow[Array.IndexOf(FlowsHeader, "nagle_stall_ms")], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(stalledMs, 19 * 38, 19 * 46);
+
+        using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(dir.File("summary.json")));
+        JsonElement server = summary.RootElement.GetProperty("delayed_ack").EnumerateArray().Single(h => h.GetProperty("host").GetString() == "198.51.100.1");
+        Assert.Equal("40", server.GetProperty("timer_class").GetString());
+        Assert.Equal("tcp.nagle_stall", summary.RootElement.GetProperty("findings")[0].GetProperty("event").GetString());
+    }
+
+    [Fact]
     public void Analyze_Json_PrintsTheSummaryDocumentOnStdout()
     {
         using var dir = CliRunner.TempDir();
