@@ -2,12 +2,14 @@ using PcapInsight.Core.Decoding;
 
 namespace PcapInsight.Core.TcpAnalysis;
 
-/// <summary>The small segment a sender is watched for (one per direction, inline: no allocation).</summary>
+/// <summary>
+/// The small segment a sender is watched for (one per direction, inline: no allocation); its stage is
+/// <see cref="TcpDirection.NagleStage"/>, kept apart so the common "nothing watched" check touches one field.
+/// </summary>
 internal struct NagleWatch
 {
     public const byte None = 0, AwaitingAck = 1, AwaitingRelease = 2, AwaitingAnswer = 3;
 
-    public byte Stage;
     public long SmallSentNs;
     public long SmallFrame;
     public int SmallFile;

@@ -159,6 +159,9 @@ public sealed class TcpDirection
     /// <summary>The small segment being watched for a Nagle stall, this direction as its sender.</summary>
     internal NagleWatch Nagle;
 
+    /// <summary>How far <see cref="Nagle"/> has got (<see cref="NagleWatch.None"/> when nothing is watched).</summary>
+    internal byte NagleStage;
+
     /// <summary>Time of this direction's first data segment not yet acknowledged (0 when all is acknowledged).</summary>
     internal long FirstUnackedNs;
 

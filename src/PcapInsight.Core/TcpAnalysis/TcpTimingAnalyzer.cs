@@ -91,6 +91,10 @@ internal sealed class TcpTimingAnalyzer
         long t = info.TimestampNs;
         var ack = new SeqNum(p.Ack);
         bool pure = p.PayloadLength == 0 && (p.Flags & TcpFlags.Fin) == 0 && !acker.LastResent;
+        if (sender.FirstUnackedNs == 0 && sender.NagleStage == NagleWatch.None && !acker.LastResent)
+        {
+            return;   // nothing of the sender's is being timed: the common case, kept short
+        }
         long toAcker = RoundTripTo(flow.Tcp!, ackerIsClient);
 
         if (sender.FirstUnackedNs != 0 && sender.HasSeq && ack >= sender.NextSeq)
@@ -116,25 +120,25 @@ internal sealed class TcpTimingAnalyzer
         ref NagleWatch watch = ref sender.Nagle;
         if (acker.LastResent)
         {
-            watch.Stage = watch.Stage == NagleWatch.AwaitingAnswer ? watch.Stage : NagleWatch.None;   // loss recovery
+            sender.NagleStage = sender.NagleStage == NagleWatch.AwaitingAnswer ? sender.NagleStage : NagleWatch.None;   // loss recovery
         }
-        switch (watch.Stage)
+        switch (sender.NagleStage)
         {
             case NagleWatch.AwaitingAck when p.PayloadLength > 0:
             case NagleWatch.AwaitingRelease when p.PayloadLength > 0:
-                watch.Stage = NagleWatch.None;   // the peer sent data in between: the ACK rode on it, or it answered
+                sender.NagleStage = NagleWatch.None;   // the peer sent data in between: the ACK rode on it, or it answered
                 break;
             case NagleWatch.AwaitingAck when pure && ack >= watch.SmallEnd:
                 long hold = t - watch.SmallSentNs - toAcker;
                 if (hold >= _minHoldNs)
                 {
-                    watch.Stage = NagleWatch.AwaitingRelease;
+                    sender.NagleStage = NagleWatch.AwaitingRelease;
                     watch.AckNs = t;
                     watch.HoldNs = hold;
                 }
                 else
                 {
-                    watch.Stage = NagleWatch.None;
+                    sender.NagleStage = NagleWatch.None;
                 }
                 break;
             case NagleWatch.AwaitingAnswer when p.PayloadLength > 0:
@@ -149,13 +153,13 @@ internal sealed class TcpTimingAnalyzer
         EventCollector events)
     {
         ref NagleWatch watch = ref sender.Nagle;
-        if (watch.Stage == NagleWatch.AwaitingAnswer)
+        if (sender.NagleStage == NagleWatch.AwaitingAnswer)
         {
             WriteStall(flow, senderIsClient, sender, false, events);   // it wrote again before any answer
         }
         if (sender.LastResent)
         {
-            watch.Stage = NagleWatch.None;   // loss recovery: its timing says nothing about Nagle
+            sender.NagleStage = NagleWatch.None;   // loss recovery: its timing says nothing about Nagle
             return;
         }
         if (sender.LastNewBytes <= 0)
@@ -164,15 +168,15 @@ internal sealed class TcpTimingAnalyzer
         }
         long t = info.TimestampNs;
         var seq = new SeqNum(p.Seq);
-        if (watch.Stage == NagleWatch.AwaitingRelease && seq == watch.SmallEnd
+        if (sender.NagleStage == NagleWatch.AwaitingRelease && seq == watch.SmallEnd
             && t - watch.AckNs - RoundTripTo(flow.Tcp!, senderIsClient) <= _releaseNs + (long)(_options.ReleaseRttFraction * RoundTripTo(flow.Tcp!, senderIsClient)))
         {
-            watch.Stage = NagleWatch.AwaitingAnswer;
+            sender.NagleStage = NagleWatch.AwaitingAnswer;
             watch.ReleaseNs = t;
             watch.ReleaseBytes = p.PayloadLength;
             return;
         }
-        watch.Stage = NagleWatch.None;   // it sent before the ACK (TCP_NODELAY), or long after it (nothing was held)
+        sender.NagleStage = NagleWatch.None;   // it sent before the ACK (TCP_NODELAY), or long after it (nothing was held)
 
         bool nothingOutstanding = receiver.HasWindow && receiver.HighestAck == seq;
         if (nothingOutstanding)
@@ -187,7 +191,7 @@ internal sealed class TcpTimingAnalyzer
         bool windowLimited = receiver.ScaledWindow > 0 && receiver.HighestAck.DistanceTo(seq + p.PayloadLength) >= receiver.ScaledWindow;
         if (nothingOutstanding && p.PayloadLength < full && !windowLimited && (p.Flags & TcpFlags.Fin) == 0)
         {
-            watch.Stage = NagleWatch.AwaitingAck;
+            sender.NagleStage = NagleWatch.AwaitingAck;
             watch.SmallSentNs = t;
             watch.SmallFrame = info.FrameNumber;
             watch.SmallFile = info.FileIndex;
@@ -198,17 +202,17 @@ internal sealed class TcpTimingAnalyzer
 
     private void Abandon(Flow flow, bool senderIsClient, TcpDirection sender, EventCollector events)
     {
-        if (sender.Nagle.Stage == NagleWatch.AwaitingAnswer)
+        if (sender.NagleStage == NagleWatch.AwaitingAnswer)
         {
             WriteStall(flow, senderIsClient, sender, false, events);
         }
-        sender.Nagle.Stage = NagleWatch.None;
+        sender.NagleStage = NagleWatch.None;
     }
 
     private static void WriteStall(Flow flow, bool senderIsClient, TcpDirection sender, bool answered, EventCollector events)
     {
         ref NagleWatch watch = ref sender.Nagle;
-        watch.Stage = NagleWatch.None;
+        sender.NagleStage = NagleWatch.None;
         sender.NagleStalls++;
         sender.NagleStallNs += watch.HoldNs;
         if (answered)
