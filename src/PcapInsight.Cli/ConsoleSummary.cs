@@ -85,6 +85,10 @@ internal static class ConsoleSummary
         {
             written.Add("flows.csv");
             written.Add("events.csv");
+            if (r.Flows.Any(f => f.Tcp?.Series is not null))
+            {
+                written.Add("tcp_series.csv");
+            }
         }
         o.WriteLine($"Report: {Path.GetFullPath(outputDirectory)} ({string.Join(", ", written)})");
     }

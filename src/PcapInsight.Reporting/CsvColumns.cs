@@ -73,4 +73,18 @@ public static class CsvColumns
         new("advice", (w, r) => w.WriteField(r.Advice)),
         new("file", (w, r) => w.WriteField(r.File)),
     ];
+
+    /// <summary>tcp_series.csv: the recorded time series, one row per point.</summary>
+    public static IReadOnlyList<CsvColumn<SeriesRow>> Series { get; } =
+    [
+        new("flow_id", (w, r) => w.WriteField(r.FlowId, default)),
+        new("direction", (w, r) => w.WriteField(r.Direction)),
+        new("time", (w, r) => w.WriteField(r.Time)),
+        new("kind", (w, r) => w.WriteField(r.Kind)),
+        new("seq", (w, r) => w.WriteField(r.Seq, default)),
+        new("length", (w, r) => w.WriteField(r.Length, default)),
+        new("in_flight_bytes", (w, r) => w.WriteField(r.InFlight, default)),
+        new("window_bytes", (w, r) => w.WriteField(r.Window, default)),
+        new("rtt_ms", (w, r) => w.WriteField(r.RttMs)),
+    ];
 }

@@ -17,6 +17,17 @@ public static class CsvReportWriter
     public static void WriteEvents(AnalysisResult result, string directory) =>
         Write(Path.Combine(directory, "events.csv"), CsvColumns.Events, ReportRows.Events(result));
 
+    /// <summary>Writes tcp_series.csv into <paramref name="directory"/> when any flow has series; returns whether it did.</summary>
+    public static bool WriteSeries(AnalysisResult result, string directory)
+    {
+        if (!result.Flows.Any(f => f.Tcp?.Series is not null))
+        {
+            return false;
+        }
+        Write(Path.Combine(directory, "tcp_series.csv"), CsvColumns.Series, SeriesRow.All(result));
+        return true;
+    }
+
     /// <summary>Writes a table to <paramref name="path"/> atomically.</summary>
     public static void Write<TRow>(string path, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows)
     {

@@ -122,6 +122,21 @@ public class AnalyzeCommandTests
     }
 
     [Fact]
+    public void Analyze_SeriesFlows_WritesTheTimeSeriesOfTheFlowsWorthDrawing()
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", RepoPaths.Sample("bulk-loss-reorder.client.pcap"), "-o", dir.Path, "--series-flows", "5"]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("tcp_series.csv", run.Stdout);
+        string[] lines = File.ReadAllLines(dir.File("tcp_series.csv"));
+        Assert.Equal("flow_id,direction,time,kind,seq,length,in_flight_bytes,window_bytes,rtt_ms", lines[0]);
+        var kinds = lines.Skip(1).Select(l => l.Split(',')[3]).ToHashSet();
+        Assert.Equal(new HashSet<string> { "data", "resend", "ack", "rtt" }, kinds);
+    }
+
+    [Fact]
     public void Analyze_Json_PrintsTheSummaryDocumentOnStdout()
     {
         using var dir = CliRunner.TempDir();

@@ -92,6 +92,18 @@ public static class AnalyzeCommand
             Description = "Hosts whose delayed-ACK timer is profiled (summary.json delayed_ack); later hosts are not. Example: --max-ack-profile-hosts 100000",
             DefaultValueFactory = _ => new NagleOptions().MaxProfiledHosts,
         };
+        var seriesFlows = new Option<int>("--series-flows")
+        {
+            HelpName = "N",
+            Description = "Keep the time series (segments, ACKs, windows, bytes in flight, RTT) of up to N TCP flows at a time and write them to tcp_series.csv; a finished flow without trouble and under 1 MiB gives its slot back. Default 0 (none). Example: --series-flows 20",
+            DefaultValueFactory = _ => 0,
+        };
+        var seriesPoints = new Option<int>("--series-points")
+        {
+            HelpName = "N",
+            Description = "Points kept per flow direction; past it the series is thinned evenly. Example: --series-points 20000",
+            DefaultValueFactory = _ => new AnalysisOptions().SeriesPoints,
+        };
         var progress = new Option<bool>("--no-progress") { Description = "Do not draw the progress bar (it is drawn only when stderr is a terminal)." };
 
         var command = new Command("analyze",
@@ -102,7 +114,7 @@ public static class AnalyzeCommand
             "  tcpdump -w - -c 1000 | pcapinsight analyze - --json")
         {
             files, output, format, quiet, json, failOn, maxFlows, flowTimeout, maxEvents, maxFrameBytes, nagleHold, nagleRelease, nagleAnswer,
-            ackHosts, progress,
+            ackHosts, seriesFlows, seriesPoints, progress,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(Execute(new AnalyzeSettings
         {
@@ -117,6 +129,8 @@ public static class AnalyzeCommand
             MaxEvents = parse.GetValue(maxEvents),
             MaxFrameBytes = parse.GetValue(maxFrameBytes),
             NoProgress = parse.GetValue(progress),
+            SeriesFlows = parse.GetValue(seriesFlows),
+            SeriesPoints = parse.GetValue(seriesPoints),
             Nagle = new NagleOptions
             {
                 MinHoldMs = parse.GetValue(nagleHold),
@@ -153,6 +167,8 @@ public static class AnalyzeCommand
                 Flows = new FlowTableOptions { MaxFlows = s.MaxFlows, IdleTimeout = TimeSpan.FromSeconds(s.FlowTimeoutSeconds) },
                 MaxEventRows = s.MaxEvents,
                 Nagle = s.Nagle,
+                SeriesFlows = s.SeriesFlows,
+                SeriesPoints = s.SeriesPoints,
             };
             options.Validate();
         }
@@ -207,6 +223,7 @@ public static class AnalyzeCommand
             {
                 CsvReportWriter.WriteFlows(result, s.OutputDirectory);
                 CsvReportWriter.WriteEvents(result, s.OutputDirectory);
+                CsvReportWriter.WriteSeries(result, s.OutputDirectory);
             }
             if (formats.Contains("json"))
             {
@@ -297,6 +314,8 @@ public static class AnalyzeCommand
         nameof(CaptureReaderOptions.MaxFrameBytes) => "--max-frame-bytes",
         nameof(NagleOptions) => "--delayed-ack-min-ms/--nagle-release-ms/--nagle-answer-ms",
         nameof(NagleOptions.MaxProfiledHosts) => "--max-ack-profile-hosts",
+        nameof(AnalysisOptions.SeriesFlows) => "--series-flows",
+        nameof(AnalysisOptions.SeriesPoints) => "--series-points",
         _ => parameter ?? "?",
     };
 }
@@ -316,4 +335,6 @@ public sealed record AnalyzeSettings
     public int MaxFrameBytes { get; init; } = CaptureReaderOptions.Default.MaxFrameBytes;
     public bool NoProgress { get; init; }
     public NagleOptions Nagle { get; init; } = new();
+    public int SeriesFlows { get; init; }
+    public int SeriesPoints { get; init; } = new AnalysisOptions().SeriesPoints;
 }

@@ -18,6 +18,15 @@ public sealed record AnalysisOptions
     /// <summary>Nagle and delayed-ACK thresholds.</summary>
     public TcpAnalysis.NagleOptions Nagle { get; init; } = new();
 
+    /// <summary>
+    /// TCP flows whose time series are kept at a time (tcp_series.csv, charts); 0 (the default) keeps none. A
+    /// finished flow with no trouble and under 1 MiB of payload gives its slot back.
+    /// </summary>
+    public int SeriesFlows { get; init; }
+
+    /// <summary>Points kept per flow direction (thinned evenly past it). Default 4,096 (128 KiB).</summary>
+    public int SeriesPoints { get; init; } = 4096;
+
     /// <summary>The defaults.</summary>
     public static AnalysisOptions Default { get; } = new();
 
@@ -27,6 +36,14 @@ public sealed record AnalysisOptions
         Reader.Validate();
         Flows.Validate();
         Nagle.Validate();
+        if (SeriesFlows < 0 || SeriesFlows > 100_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SeriesFlows), SeriesFlows, "must be 0 to 100000");
+        }
+        if (SeriesPoints < 16 || SeriesPoints > 10_000_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SeriesPoints), SeriesPoints, "must be 16 to 10000000");
+        }
         if (MaxEventRows < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxEventRows), MaxEventRows, "must be at least 1");

@@ -33,6 +33,13 @@ public sealed class CaptureAnalyzer
     private readonly FlowTable _flows;
     private readonly EventCollector _events;
     private readonly TcpTimingAnalyzer _timing;
+    private readonly TcpSeriesRecorder? _series;
+
+    /// <summary>A finished flow's series is kept when it had trouble worth a chart, or carried at least 1 MiB.</summary>
+    private static bool WorthDrawing(Flow flow) => flow.Tcp is { } t
+        && (t.C2S.Retransmissions + t.S2C.Retransmissions + t.C2S.ZeroWindowEpisodes + t.S2C.ZeroWindowEpisodes
+            + t.C2S.NagleStalls + t.S2C.NagleStalls + t.C2S.WindowFull + t.S2C.WindowFull > 0
+            || flow.PayloadBytesC2S + flow.PayloadBytesS2C >= 1 << 20);
     private readonly PacketCounters _counters = new();
     private readonly List<LinkType> _linkTypes = new();
     private readonly HashSet<(int File, LinkType Link)> _unsupportedReported = new();
@@ -53,10 +60,12 @@ public sealed class CaptureAnalyzer
         _flows = new FlowTable(_options.Flows);
         _events = new EventCollector(_options.MaxEventRows);
         _timing = new TcpTimingAnalyzer(_options.Nagle);
+        _series = _options.SeriesFlows > 0 ? new TcpSeriesRecorder(_options.SeriesFlows, _options.SeriesPoints) : null;
         _flows.Closing = flow =>
         {
             TcpWindowAnalyzer.OnFlowClosed(flow, _events);
             _timing.OnFlowClosed(flow, _events);
+            _series?.Release(flow, WorthDrawing(flow));
         };
     }
 
@@ -179,6 +188,7 @@ public sealed class CaptureAnalyzer
         {
             TcpSegmentAnalyzer.OnSegment(flow, fromClient, p, info, _events);
             _timing.OnSegment(flow, fromClient, p, info, _events);
+            _series?.OnSegment(flow, fromClient, p, info);
             OnTcpSegment?.Invoke(flow, fromClient, p, frame);
         }
         if (evicted && !_flowTableFullReported)

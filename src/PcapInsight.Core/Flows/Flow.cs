@@ -141,4 +141,10 @@ public sealed class TcpFlowFacts
 
     /// <summary>RST seen (either side).</summary>
     public bool Reset { get; internal set; }
+
+    /// <summary>Time series of both directions (client to server, server to client), when the recorder kept them.</summary>
+    public (TcpAnalysis.TcpSeries C2S, TcpAnalysis.TcpSeries S2C)? Series { get; internal set; }
+
+    /// <summary>The recorder had no slot for this flow, or gave it back.</summary>
+    internal bool SeriesRefused { get; set; }
 }

@@ -84,6 +84,9 @@ public sealed class TcpDirection
     /// <summary>Largest RTT sample, ns.</summary>
     public long RttMaxNs { get; internal set; }
 
+    /// <summary>The last RTT sample, ns (the series recorder reads it on the ACK that took it).</summary>
+    internal long LastRttSampleNs;
+
     /// <summary>Sum of the RTT samples, ns (mean = sum / samples).</summary>
     public long RttSumNs { get; internal set; }
 
@@ -142,6 +145,9 @@ public sealed class TcpDirection
 
     /// <summary>Segments of this direction that reached the right edge of the other side's window.</summary>
     public long WindowFull { get; internal set; }
+
+    /// <summary>Bytes in flight after this direction's last data segment.</summary>
+    internal long LastInFlight;
 
     /// <summary>Largest number of bytes in flight (sent, not acknowledged, not SACKed), as the capture saw it.</summary>
     public long MaxBytesInFlight { get; internal set; }

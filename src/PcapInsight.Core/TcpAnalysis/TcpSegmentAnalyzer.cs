@@ -224,6 +224,7 @@ internal static class TcpSegmentAnalyzer
             if (rtt >= 0)
             {
                 receiver.RttSamples++;
+                receiver.LastRttSampleNs = rtt;
                 receiver.RttSumNs += rtt;
                 receiver.RttMaxNs = Math.Max(receiver.RttMaxNs, rtt);
                 receiver.RttMinNs = receiver.RttSamples == 1 ? rtt : Math.Min(receiver.RttMinNs, rtt);

@@ -71,6 +71,7 @@ internal static class TcpWindowAnalyzer
         if (receiver.HasWindow && p.PayloadLength > 0)
         {
             long inFlight = InFlight(sender, receiver);
+            sender.LastInFlight = inFlight;
             if (inFlight > sender.MaxBytesInFlight)
             {
                 sender.MaxBytesInFlight = inFlight;
