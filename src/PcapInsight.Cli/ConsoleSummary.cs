@@ -85,6 +85,7 @@ internal static class ConsoleSummary
         {
             written.Add("flows.csv");
             written.Add("events.csv");
+            written.Add("fragments.csv");
             if (r.Flows.Any(f => f.Tcp?.Series is not null))
             {
                 written.Add("tcp_series.csv");

@@ -87,4 +87,26 @@ public static class CsvColumns
         new("window_bytes", (w, r) => w.WriteField(r.Window, default)),
         new("rtt_ms", (w, r) => w.WriteField(r.RttMs)),
     ];
+
+    /// <summary>fragments.csv: CONTRACT.md's columns, then ours.</summary>
+    public static IReadOnlyList<CsvColumn<FragmentRow>> Fragments { get; } =
+    [
+        new("first_time", (w, r) => w.WriteField(r.FirstTime)),
+        new("last_time", (w, r) => w.WriteField(r.LastTime)),
+        new("ip_version", (w, r) => w.WriteField(r.IpVersion, default)),
+        new("src", (w, r) => w.WriteField(r.Src)),
+        new("dst", (w, r) => w.WriteField(r.Dst)),
+        new("ip_id", (w, r) => w.WriteField(r.IpId, default)),
+        new("protocol", (w, r) => w.WriteField(r.Protocol, default)),
+        new("fragments", (w, r) => w.WriteField(r.Fragments, default)),
+        new("bytes", (w, r) => w.WriteField(r.Bytes, default)),
+        new("status", (w, r) => w.WriteField(r.Status)),
+        new("missing", (w, r) => w.WriteField(r.Missing)),
+        new("overlap_bytes", (w, r) => w.WriteField(r.OverlapBytes, default)),
+        new("conflict_bytes", (w, r) => w.WriteField(r.ConflictBytes, default)),
+        new("largest_fragment", (w, r) => w.WriteField(r.LargestFragment, default)),
+        new("first_frame", (w, r) => w.WriteField(r.FirstFrame, default)),
+        new("ended", (w, r) => w.WriteField(r.Ended)),
+        new("file", (w, r) => w.WriteField(r.File)),
+    ];
 }

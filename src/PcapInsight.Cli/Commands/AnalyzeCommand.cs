@@ -223,6 +223,7 @@ public static class AnalyzeCommand
             {
                 CsvReportWriter.WriteFlows(result, s.OutputDirectory);
                 CsvReportWriter.WriteEvents(result, s.OutputDirectory);
+                CsvReportWriter.WriteFragments(result, s.OutputDirectory);
                 CsvReportWriter.WriteSeries(result, s.OutputDirectory);
             }
             if (formats.Contains("json"))

@@ -15,6 +15,9 @@ public sealed record AnalysisOptions
     /// <summary>Rows kept in events.csv; every event is still counted. Default 1,000,000; at least 1.</summary>
     public int MaxEventRows { get; init; } = 1_000_000;
 
+    /// <summary>IP reassembly limits.</summary>
+    public Fragments.FragmentOptions Fragments { get; init; } = new();
+
     /// <summary>Nagle and delayed-ACK thresholds.</summary>
     public TcpAnalysis.NagleOptions Nagle { get; init; } = new();
 
@@ -36,6 +39,7 @@ public sealed record AnalysisOptions
         Reader.Validate();
         Flows.Validate();
         Nagle.Validate();
+        Fragments.Validate();
         if (SeriesFlows < 0 || SeriesFlows > 100_000)
         {
             throw new ArgumentOutOfRangeException(nameof(SeriesFlows), SeriesFlows, "must be 0 to 100000");

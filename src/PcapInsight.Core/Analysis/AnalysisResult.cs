@@ -31,6 +31,12 @@ public sealed class AnalysisResult
     /// <summary>The events, their counts and the kept rows.</summary>
     public required EventCollector Events { get; init; }
 
+    /// <summary>Every datagram that arrived in fragments (fragments.csv), up to the event-row limit.</summary>
+    public IReadOnlyList<Fragments.DatagramRecord> Datagrams { get; init; } = [];
+
+    /// <summary>Fragmented datagrams beyond the row limit (counted, not listed).</summary>
+    public long DatagramsNotListed { get; init; }
+
     /// <summary>Each host's delayed-ACK profile (the hosts that sent pure ACKs for everything outstanding).</summary>
     public IReadOnlyList<TcpAnalysis.DelayedAckProfile> DelayedAckProfiles { get; init; } = [];
 

@@ -4,6 +4,7 @@ using PcapInsight.Core.Capture;
 using PcapInsight.Core.Decoding;
 using PcapInsight.Core.Events;
 using PcapInsight.Core.Flows;
+using PcapInsight.Core.Fragments;
 using PcapInsight.Core.TcpAnalysis;
 
 namespace PcapInsight.Core.Analysis;
@@ -25,7 +26,7 @@ public delegate void TcpSegmentObserver(Flow flow, bool fromClient, in DecodedPa
 /// Capture time is the only clock: idle flows expire when the frames' timestamps say so, so a file and a live
 /// capture behave the same. <see cref="Process"/> allocates nothing for a frame of a known flow.
 /// </remarks>
-public sealed class CaptureAnalyzer
+public sealed partial class CaptureAnalyzer
 {
     private const long ExpiryCheckIntervalNs = 1_000_000_000;
 
@@ -60,6 +61,7 @@ public sealed class CaptureAnalyzer
         _flows = new FlowTable(_options.Flows);
         _events = new EventCollector(_options.MaxEventRows);
         _timing = new TcpTimingAnalyzer(_options.Nagle);
+        _fragments = new IpReassembler(_options.Fragments) { Finished = OnDatagramFinished };
         _series = _options.SeriesFlows > 0 ? new TcpSeriesRecorder(_options.SeriesFlows, _options.SeriesPoints) : null;
         _flows.Closing = flow =>
         {
@@ -148,6 +150,7 @@ public sealed class CaptureAnalyzer
         if (p.IsFragment)
         {
             c.Fragments++;
+            OnFragment(frame, p, info);
             if (!p.HasPorts && p.Protocol is 6 or 17)
             {
                 // Later fragments carry no ports (and a tiny first fragment may not either): their bytes join
@@ -177,6 +180,7 @@ public sealed class CaptureAnalyzer
         if (t >= _nextExpiryNs)
         {
             _flows.Expire(t);
+            _fragments.Expire(t);
             _nextExpiryNs = t + ExpiryCheckIntervalNs;
         }
         Flow flow = _flows.Update(p, info, out bool fromClient, out bool evicted);
@@ -184,8 +188,9 @@ public sealed class CaptureAnalyzer
         {
             ReportReusedPort(info, p, flow, replaced);
         }
-        if (p.Protocol == 6 && p.HasTransport)
+        if (p.Protocol == 6 && p.HasTransport && !p.IsFragment)
         {
+            // A first fragment carries only part of its segment: the TCP analysis sees the reassembled one.
             TcpSegmentAnalyzer.OnSegment(flow, fromClient, p, info, _events);
             _timing.OnSegment(flow, fromClient, p, info, _events);
             _series?.OnSegment(flow, fromClient, p, info);
@@ -205,6 +210,7 @@ public sealed class CaptureAnalyzer
     /// </summary>
     public AnalysisResult Finish(IReadOnlyList<CaptureFileStats> files)
     {
+        _fragments.FinishAll();
         _flows.FinishAll();
         for (int i = 0; i < files.Count; i++)
         {
@@ -226,6 +232,8 @@ public sealed class CaptureAnalyzer
             Flows = flows,
             FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted),
             Events = _events,
+            Datagrams = _datagrams,
+            DatagramsNotListed = _datagramsNotListed,
             DelayedAckProfiles = _timing.Profiles.OrderBy(h => h.Host.ToString(), StringComparer.Ordinal).ToList(),
         };
     }

@@ -568,6 +568,31 @@ public static class FrameDecoder
         }
     }
 
+    /// <summary>
+    /// Decodes the transport header of a reassembled datagram: <paramref name="payload"/> is the whole IP payload,
+    /// <paramref name="p"/> the completing fragment's decode (its IP fields are kept; offsets become offsets into
+    /// <paramref name="payload"/>).
+    /// </summary>
+    public static void DecodeReassembled(ReadOnlySpan<byte> payload, ref DecodedPacket p)
+    {
+        p.IsFragment = false;
+        p.MoreFragments = false;
+        p.FragmentOffset = 0;
+        p.HasTransport = false;
+        p.HasPorts = false;
+        p.SrcPort = p.DstPort = 0;
+        p.Seq = p.Ack = 0;
+        p.Flags = default;
+        p.Window = 0;
+        p.TcpHeaderLength = 0;
+        p.TcpOptions.Clear();
+        p.PayloadOffset = p.PayloadLength = p.CapturedPayloadLength = 0;
+        p.BytesNotCaptured = 0;
+        p.Status = default;
+        p.Issue = default;
+        DecodeTransport(payload, 0, payload.Length, ref p);
+    }
+
     /// <summary>Decodes the transport header at <paramref name="offset"/>; <paramref name="length"/> is what IP says it spans.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DecodeTransport(ReadOnlySpan<byte> frame, int offset, int length, ref DecodedPacket p)

@@ -63,4 +63,22 @@ public enum EventKind : ushort
     TcpDelayedAck,
     /// <summary><c>tcp.nagle_stall</c></summary>
     TcpNagleStall,
+    /// <summary><c>ip.fragmented</c></summary>
+    IpFragmented,
+    /// <summary><c>ip.frag_incomplete</c></summary>
+    IpFragIncomplete,
+    /// <summary><c>ip.frag_overlap</c></summary>
+    IpFragOverlap,
+    /// <summary><c>ip.frag_overlap_conflict</c></summary>
+    IpFragOverlapConflict,
+    /// <summary><c>ip.frag_tiny</c></summary>
+    IpFragTiny,
+    /// <summary><c>ip.frag_oversize</c></summary>
+    IpFragOversize,
+    /// <summary><c>ip.frag_df</c></summary>
+    IpFragDf,
+    /// <summary><c>ip.tcp_fragmented</c></summary>
+    IpTcpFragmented,
+    /// <summary><c>capture.frag_table_full</c></summary>
+    CaptureFragTableFull,
 }

@@ -62,7 +62,7 @@ public sealed class FlowTable
     /// room closed another flow.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public Flow Update(in DecodedPacket p, in CaptureInfo info, out bool fromClient, out bool evicted)
+    public Flow Update(in DecodedPacket p, in CaptureInfo info, out bool fromClient, out bool evicted, bool countPacket = true)
     {
         evicted = false;
         FlowKey key = FlowKey.From(p, out bool sourceIsA);
@@ -100,7 +100,11 @@ public sealed class FlowTable
         _lastFlow = flow;
         fromClient = sourceIsA == flow.ClientIsA;
         flow.LastTimeNs = Math.Max(flow.LastTimeNs, info.TimestampNs);
-        if (fromClient)
+        if (!countPacket)
+        {
+            // A reassembled datagram: its frames were counted as they came (the first fragment in this flow).
+        }
+        else if (fromClient)
         {
             flow.PacketsC2S++;
             flow.BytesC2S += info.OriginalLength;

@@ -35,10 +35,7 @@ public class CorpusTcpTests
         ["zeek__tunnels-gre-aruba-zerowindow.pcap"] = [("dup_ack", 0, Tunnel)],
         ["zeek__erspan-with-frags.pcap"] = [("lost_segment", 0, Tunnel), ("ack_unseen", 0, Tunnel)],
         ["zeek__gtp1-incl-fragmentation.pcap"] = [("lost_segment", 0, Tunnel), ("ack_unseen", 0, Tunnel)],
-        ["arkime__socks5-http-302-frag.pcap"] = [("lost_segment", 4, Fragmented + ": the fragmented segments' bytes look missing"),
-            ("ack_unseen", 6, Fragmented + ": the ACKs of the fragmented segments acknowledge bytes not seen yet")],
-        ["zeek__ipv4-fragmented-4-overlap.pcap"] = [("lost_segment", 1, Fragmented)],
-        ["peafowl__tcp-http_ip_fragmented_out_of_order.pcap"] = [("resend", 0, Fragmented), ("lost_segment", 0, Fragmented), ("spurious", 0, Fragmented), ("ack_unseen", 0, Fragmented)],
+        
         ["zeek__ipv6-http-atomic-frag.pcap"] = [("resend", 0, AtomicFragment), ("spurious", 0, AtomicFragment)],
         ["chrissanders__tcp_zerowindowdead.pcapng"] = [("keep_alive", 0,
             "tshark calls a 0-byte segment one below the next sequence number a keep-alive even when the peer's window is 0; that is Linux's zero-window probe, which the window analysis names")],

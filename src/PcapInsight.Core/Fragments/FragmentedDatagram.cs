@@ -1,0 +1,253 @@
+using System.Buffers;
+using PcapInsight.Core.Decoding;
+
+namespace PcapInsight.Core.Fragments;
+
+/// <summary>How a fragmented datagram ended.</summary>
+public enum FragmentStatus : byte
+{
+    /// <summary>Every byte arrived once.</summary>
+    Complete,
+    /// <summary>Complete, with fragments overlapping with the same bytes.</summary>
+    Overlap,
+    /// <summary>Complete, with overlapping fragments whose bytes differ (the first copy was kept).</summary>
+    Conflict,
+    /// <summary>Never completed: a fragment was lost before the capture point (or the capture missed it).</summary>
+    Incomplete,
+}
+
+/// <summary>
+/// One datagram that arrived in fragments: what arrived, what is missing, and (while it is being reassembled) its
+/// bytes in a pooled buffer. Reused for the next datagram once reported.
+/// </summary>
+public sealed class FragmentedDatagram
+{
+    private byte[] _buffer = [];
+    private readonly List<(int Start, int End)> _ranges = new();   // received byte ranges of the IP payload, sorted, merged
+
+    /// <summary>Its key.</summary>
+    public FragmentKey Key { get; private set; }
+
+    /// <summary>Capture time of the first fragment seen.</summary>
+    public long FirstTimeNs { get; private set; }
+
+    /// <summary>Capture time of the last fragment seen.</summary>
+    public long LastTimeNs { get; private set; }
+
+    /// <summary>Frame number and file of the first fragment seen.</summary>
+    public long FirstFrame { get; private set; }
+
+    /// <summary>File index of the first fragment seen.</summary>
+    public int FirstFile { get; private set; }
+
+    /// <summary>The upper-layer protocol (IPv4 protocol field, IPv6 next header after the fragment header).</summary>
+    public byte Protocol { get; private set; }
+
+    /// <summary>Fragments seen (duplicates included).</summary>
+    public int Fragments { get; private set; }
+
+    /// <summary>Payload length of the whole datagram, once the last fragment (MF clear) arrived; -1 before.</summary>
+    public int TotalLength { get; private set; } = -1;
+
+    /// <summary>Payload bytes received, counted once.</summary>
+    public int ReceivedBytes { get; private set; }
+
+    /// <summary>Bytes that arrived more than once.</summary>
+    public int OverlapBytes { get; private set; }
+
+    /// <summary>Of <see cref="OverlapBytes"/>, those whose second copy differed.</summary>
+    public int ConflictBytes { get; private set; }
+
+    /// <summary>The largest fragment's IP packet size: the MTU of the link where the datagram was split.</summary>
+    public int LargestFragment { get; private set; }
+
+    /// <summary>A fragment had DF set (IPv4): contradictory.</summary>
+    public bool DontFragmentSeen { get; private set; }
+
+    /// <summary>A fragment other than the last was tiny.</summary>
+    public bool TinySeen { get; private set; }
+
+    /// <summary>Fragments reached past 65,535 bytes of payload.</summary>
+    public bool Oversize { get; private set; }
+
+    /// <summary>Some fragment's payload was cut by the snaplen: the bytes are not all in the capture.</summary>
+    public bool BytesCut { get; private set; }
+
+    internal int BufferBytes => _buffer.Length;
+
+    /// <summary>How it ended (for a datagram still being reassembled: <see cref="FragmentStatus.Incomplete"/>).</summary>
+    public FragmentStatus Status => !IsComplete ? FragmentStatus.Incomplete
+        : ConflictBytes > 0 ? FragmentStatus.Conflict : OverlapBytes > 0 ? FragmentStatus.Overlap : FragmentStatus.Complete;
+
+    /// <summary>Every byte up to the last fragment's end has arrived.</summary>
+    public bool IsComplete => TotalLength >= 0 && _ranges.Count == 1 && _ranges[0].Start == 0 && _ranges[0].End >= TotalLength;
+
+    /// <summary>The reassembled IP payload (valid until the datagram is reused).</summary>
+    public ReadOnlySpan<byte> Payload => _buffer.AsSpan(0, Math.Max(0, TotalLength));
+
+    /// <summary>The byte ranges not received, as "start-end" pairs separated by spaces (end exclusive; "?" when the end is unknown).</summary>
+    public string Missing()
+    {
+        var missing = new List<string>();
+        int at = 0;
+        foreach ((int start, int end) in _ranges)
+        {
+            if (start > at)
+            {
+                missing.Add($"{at}-{start}");
+            }
+            at = Math.Max(at, end);
+        }
+        if (TotalLength < 0)
+        {
+            missing.Add($"{at}-?");
+        }
+        else if (at < TotalLength)
+        {
+            missing.Add($"{at}-{TotalLength}");
+        }
+        return string.Join(' ', missing);
+    }
+
+    internal void Begin(in FragmentKey key, long timeNs, long frame, int file)
+    {
+        Key = key;
+        FirstTimeNs = LastTimeNs = timeNs;
+        FirstFrame = frame;
+        FirstFile = file;
+        Fragments = 0;
+        TotalLength = -1;
+        ReceivedBytes = OverlapBytes = ConflictBytes = LargestFragment = 0;
+        DontFragmentSeen = TinySeen = Oversize = BytesCut = false;
+        _ranges.Clear();
+    }
+
+    /// <summary>Adds one fragment's payload at <paramref name="offset"/>; returns the change in buffered bytes.</summary>
+    internal int Add(long timeNs, byte protocol, int offset, ReadOnlySpan<byte> captured, int length, bool last, int ipPacketSize, bool dontFragment, int tinyBytes)
+    {
+        Protocol = protocol;
+        LastTimeNs = Math.Max(LastTimeNs, timeNs);
+        Fragments++;
+        LargestFragment = Math.Max(LargestFragment, ipPacketSize);
+        DontFragmentSeen |= dontFragment;
+        if (!last && length < tinyBytes)
+        {
+            TinySeen = true;
+        }
+        if (captured.Length < length)
+        {
+            BytesCut = true;
+        }
+        int end = offset + length;
+        if (end > 65_535)
+        {
+            Oversize = true;
+            end = 65_535;
+            length = Math.Max(0, end - offset);
+            captured = captured[..Math.Min(captured.Length, length)];
+        }
+        if (last)
+        {
+            TotalLength = TotalLength < 0 ? end : Math.Min(TotalLength, end);
+        }
+        int grown = EnsureCapacity(end);
+        // Bytes already received: compared, the first copy kept (Linux, and most stacks, keep the first).
+        foreach ((int start, int stop) in _ranges)
+        {
+            int from = Math.Max(start, offset), to = Math.Min(stop, end);
+            if (from >= to)
+            {
+                continue;
+            }
+            OverlapBytes += to - from;
+            for (int i = from; i < to && i - offset < captured.Length; i++)
+            {
+                if (_buffer[i] != captured[i - offset])
+                {
+                    ConflictBytes++;
+                }
+            }
+        }
+        for (int i = 0; i < captured.Length; i++)
+        {
+            if (!Covered(offset + i))
+            {
+                _buffer[offset + i] = captured[i];
+            }
+        }
+        Merge(offset, end);
+        ReceivedBytes = Covered();
+        return grown;
+    }
+
+    private bool Covered(int position)
+    {
+        foreach ((int start, int end) in _ranges)
+        {
+            if (position >= start && position < end)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private int Covered()
+    {
+        int total = 0;
+        foreach ((int start, int end) in _ranges)
+        {
+            total += end - start;
+        }
+        return total;
+    }
+
+    private void Merge(int start, int end)
+    {
+        if (start >= end)
+        {
+            return;
+        }
+        int i = 0;
+        while (i < _ranges.Count && _ranges[i].End < start)
+        {
+            i++;
+        }
+        while (i < _ranges.Count && _ranges[i].Start <= end)
+        {
+            start = Math.Min(start, _ranges[i].Start);
+            end = Math.Max(end, _ranges[i].End);
+            _ranges.RemoveAt(i);
+        }
+        _ranges.Insert(i, (start, end));
+    }
+
+    private int EnsureCapacity(int size)
+    {
+        if (_buffer.Length >= size)
+        {
+            return 0;
+        }
+        byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Max(size, 2048));
+        _buffer.AsSpan().CopyTo(bigger);
+        int grown = bigger.Length - _buffer.Length;
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+        _buffer = bigger;
+        return grown;
+    }
+
+    /// <summary>Gives the buffer back to the pool; returns the bytes released.</summary>
+    internal int Release()
+    {
+        int released = _buffer.Length;
+        if (released > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+        return released;
+    }
+}

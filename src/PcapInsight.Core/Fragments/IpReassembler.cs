@@ -1,0 +1,133 @@
+using PcapInsight.Core.Capture;
+using PcapInsight.Core.Decoding;
+
+namespace PcapInsight.Core.Fragments;
+
+/// <summary>
+/// Rebuilds IPv4 and IPv6 datagrams from their fragments, in bounded memory: at most
+/// <see cref="FragmentOptions.MaxDatagrams"/> datagrams and <see cref="FragmentOptions.MaxBytes"/> bytes at once
+/// (past either, the oldest is given up and counted), each given up when its timeout passes in capture time. Every
+/// datagram, complete or not, is handed to <see cref="Finished"/> exactly once.
+/// </summary>
+public sealed class IpReassembler
+{
+    private readonly FragmentOptions _options;
+    private readonly long _v4TimeoutNs;
+    private readonly long _v6TimeoutNs;
+    private readonly Dictionary<FragmentKey, FragmentedDatagram> _open = new();
+    private readonly LinkedList<FragmentedDatagram> _byAge = new();   // oldest first
+    private readonly Dictionary<FragmentedDatagram, LinkedListNode<FragmentedDatagram>> _nodes = new();
+    private readonly Stack<FragmentedDatagram> _pool = new();
+    private long _bytes;
+
+    public IpReassembler(FragmentOptions options)
+    {
+        _options = options;
+        _v4TimeoutNs = (long)options.Ipv4Timeout.TotalMilliseconds * 1_000_000;
+        _v6TimeoutNs = (long)options.Ipv6Timeout.TotalMilliseconds * 1_000_000;
+    }
+
+    /// <summary>Called once per datagram when it completes, times out, is evicted or the capture ends; <c>reason</c> says which.</summary>
+    public Action<FragmentedDatagram, string>? Finished { get; set; }
+
+    /// <summary>Datagrams given up because a limit was reached.</summary>
+    public long Evicted { get; private set; }
+
+    /// <summary>Bytes held now.</summary>
+    public long BytesHeld => _bytes;
+
+    /// <summary>Datagrams being reassembled now.</summary>
+    public int Open => _open.Count;
+
+    /// <summary>
+    /// Adds the fragment <paramref name="p"/> of <paramref name="frame"/>. Returns the datagram when this fragment
+    /// completed it (valid until the next call); it has then already been handed to <see cref="Finished"/>.
+    /// </summary>
+    public FragmentedDatagram? Add(ReadOnlySpan<byte> frame, in DecodedPacket p, in CaptureInfo info)
+    {
+        ReleasePending();
+        int payloadStart = p.NetworkOffset + p.IpHeaderLength;
+        int length = Math.Max(0, p.IpTotalLength - p.IpHeaderLength);
+        ReadOnlySpan<byte> captured = payloadStart < frame.Length ? frame[payloadStart..Math.Min(frame.Length, payloadStart + length)] : [];
+        var key = new FragmentKey(p.IpVersion, p.Src, p.Dst, p.IpId, p.IpVersion == 4 ? p.Protocol : (byte)0);
+        long t = info.TimestampNs;
+
+        if (!_open.TryGetValue(key, out FragmentedDatagram? datagram))
+        {
+            while (_open.Count >= _options.MaxDatagrams)
+            {
+                Give(_byAge.First!.Value, "evicted");
+                Evicted++;
+            }
+            datagram = _pool.Count > 0 ? _pool.Pop() : new FragmentedDatagram();
+            datagram.Begin(key, t, info.FrameNumber, info.FileIndex);
+            _open.Add(key, datagram);
+            _nodes.Add(datagram, _byAge.AddLast(datagram));
+        }
+        _bytes += datagram.Add(t, p.Protocol, p.FragmentOffset, captured, length, !p.MoreFragments, p.IpTotalLength, p.IpVersion == 4 && p.DontFragment, _options.TinyBytes);
+        while (_bytes > _options.MaxBytes && _byAge.First is { } oldest && !ReferenceEquals(oldest.Value, datagram))
+        {
+            Give(oldest.Value, "evicted");
+            Evicted++;
+        }
+        if (datagram.IsComplete)
+        {
+            Give(datagram, "complete", keepBytes: true);
+            return datagram;
+        }
+        return null;
+    }
+
+    /// <summary>Gives up the datagrams whose timeout has passed at capture time <paramref name="nowNs"/>.</summary>
+    public void Expire(long nowNs)
+    {
+        while (_byAge.First is { } oldest)
+        {
+            FragmentedDatagram d = oldest.Value;
+            long timeout = d.Key.IpVersion == 4 ? _v4TimeoutNs : _v6TimeoutNs;
+            if (nowNs - d.FirstTimeNs <= timeout)
+            {
+                return;   // the list is in order of first fragment; later ones are younger
+            }
+            Give(d, "timeout");
+        }
+    }
+
+    /// <summary>The capture ended: every datagram still open is given up.</summary>
+    public void FinishAll()
+    {
+        while (_byAge.First is { } oldest)
+        {
+            Give(oldest.Value, "capture_end");
+        }
+        ReleasePending();
+    }
+
+    private FragmentedDatagram? _pendingRelease;
+
+    private void Give(FragmentedDatagram d, string reason, bool keepBytes = false)
+    {
+        ReleasePending();
+        _open.Remove(d.Key);
+        _byAge.Remove(_nodes[d]);
+        _nodes.Remove(d);
+        Finished?.Invoke(d, reason);
+        if (keepBytes)
+        {
+            _pendingRelease = d;   // its bytes are read by the caller until the next call
+            return;
+        }
+        _bytes -= d.Release();
+        _pool.Push(d);
+    }
+
+    private void ReleasePending()
+    {
+        if (_pendingRelease is { } d)
+        {
+            _pendingRelease = null;
+            _bytes -= d.Release();
+            _pool.Push(d);
+        }
+    }
+}
