@@ -30,6 +30,17 @@ public static class Findings
                 list.AddRange(ZeroWindowFindings.For(result));
                 continue;
             }
+            if (info.Kind == EventKind.IpFragIncomplete)
+            {
+                // Explained per sender: how many datagrams were lost whole, and how to keep them within the MTU.
+                list.AddRange(FragmentFindings.For(result, EventKind.IpFragIncomplete));
+                continue;
+            }
+            if (info.Kind == EventKind.IpFragmented && result.Events.Count(EventKind.IpFragIncomplete) == 0)
+            {
+                list.AddRange(FragmentFindings.For(result, EventKind.IpFragmented));
+                continue;
+            }
             if (info.Kind == EventKind.TcpNagleStall)
             {
                 // Stalls are explained per flow and writer: whose writes waited, how long per request and in total.

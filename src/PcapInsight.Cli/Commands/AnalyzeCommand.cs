@@ -3,6 +3,7 @@ using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Capture;
 using PcapInsight.Core.Events;
 using PcapInsight.Core.Flows;
+using PcapInsight.Core.Fragments;
 using PcapInsight.Core.TcpAnalysis;
 using PcapInsight.Reporting;
 
@@ -104,6 +105,30 @@ public static class AnalyzeCommand
             Description = "Points kept per flow direction; past it the series is thinned evenly. Example: --series-points 20000",
             DefaultValueFactory = _ => new AnalysisOptions().SeriesPoints,
         };
+        var fragTimeout = new Option<double>("--frag-timeout")
+        {
+            HelpName = "SECONDS",
+            Description = "Seconds of capture time after its first fragment that an IPv4 datagram may take to complete (IPv6: twice this, as Linux's 30 s and 60 s). Example: --frag-timeout 60",
+            DefaultValueFactory = _ => new FragmentOptions().Ipv4Timeout.TotalSeconds,
+        };
+        var maxFragDatagrams = new Option<int>("--max-frag-datagrams")
+        {
+            HelpName = "N",
+            Description = "Fragmented datagrams being reassembled at once; past it the oldest is given up (capture.frag_table_full). Example: --max-frag-datagrams 1000000",
+            DefaultValueFactory = _ => new FragmentOptions().MaxDatagrams,
+        };
+        var maxFragBytes = new Option<long>("--max-frag-bytes")
+        {
+            HelpName = "BYTES",
+            Description = "Bytes held for datagrams being reassembled; past it the oldest are given up. Example: --max-frag-bytes 268435456",
+            DefaultValueFactory = _ => new FragmentOptions().MaxBytes,
+        };
+        var fragTiny = new Option<int>("--frag-tiny-bytes")
+        {
+            HelpName = "BYTES",
+            Description = "A fragment other than the last with fewer payload bytes than this is reported as ip.frag_tiny. Example: --frag-tiny-bytes 512",
+            DefaultValueFactory = _ => new FragmentOptions().TinyBytes,
+        };
         var progress = new Option<bool>("--no-progress") { Description = "Do not draw the progress bar (it is drawn only when stderr is a terminal)." };
 
         var command = new Command("analyze",
@@ -114,7 +139,7 @@ public static class AnalyzeCommand
             "  tcpdump -w - -c 1000 | pcapinsight analyze - --json")
         {
             files, output, format, quiet, json, failOn, maxFlows, flowTimeout, maxEvents, maxFrameBytes, nagleHold, nagleRelease, nagleAnswer,
-            ackHosts, seriesFlows, seriesPoints, progress,
+            ackHosts, seriesFlows, seriesPoints, fragTimeout, maxFragDatagrams, maxFragBytes, fragTiny, progress,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(Execute(new AnalyzeSettings
         {
@@ -129,6 +154,14 @@ public static class AnalyzeCommand
             MaxEvents = parse.GetValue(maxEvents),
             MaxFrameBytes = parse.GetValue(maxFrameBytes),
             NoProgress = parse.GetValue(progress),
+            Fragments = new FragmentOptions
+            {
+                Ipv4Timeout = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(fragTimeout), 0, 1e9)),
+                Ipv6Timeout = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(fragTimeout) * 2, 0, 2e9)),
+                MaxDatagrams = parse.GetValue(maxFragDatagrams),
+                MaxBytes = parse.GetValue(maxFragBytes),
+                TinyBytes = parse.GetValue(fragTiny),
+            },
             SeriesFlows = parse.GetValue(seriesFlows),
             SeriesPoints = parse.GetValue(seriesPoints),
             Nagle = new NagleOptions
@@ -167,6 +200,7 @@ public static class AnalyzeCommand
                 Flows = new FlowTableOptions { MaxFlows = s.MaxFlows, IdleTimeout = TimeSpan.FromSeconds(s.FlowTimeoutSeconds) },
                 MaxEventRows = s.MaxEvents,
                 Nagle = s.Nagle,
+                Fragments = s.Fragments,
                 SeriesFlows = s.SeriesFlows,
                 SeriesPoints = s.SeriesPoints,
             };
@@ -316,6 +350,10 @@ public static class AnalyzeCommand
         nameof(NagleOptions) => "--delayed-ack-min-ms/--nagle-release-ms/--nagle-answer-ms",
         nameof(NagleOptions.MaxProfiledHosts) => "--max-ack-profile-hosts",
         nameof(AnalysisOptions.SeriesFlows) => "--series-flows",
+        nameof(FragmentOptions.Ipv4Timeout) => "--frag-timeout",
+        nameof(FragmentOptions.MaxDatagrams) => "--max-frag-datagrams",
+        nameof(FragmentOptions.MaxBytes) => "--max-frag-bytes",
+        nameof(FragmentOptions.TinyBytes) => "--frag-tiny-bytes",
         nameof(AnalysisOptions.SeriesPoints) => "--series-points",
         _ => parameter ?? "?",
     };
@@ -337,5 +375,6 @@ public sealed record AnalyzeSettings
     public bool NoProgress { get; init; }
     public NagleOptions Nagle { get; init; } = new();
     public int SeriesFlows { get; init; }
+    public FragmentOptions Fragments { get; init; } = new();
     public int SeriesPoints { get; init; } = new AnalysisOptions().SeriesPoints;
 }

@@ -1,0 +1,44 @@
+using System.Globalization;
+using PcapInsight.Core.Analysis;
+using PcapInsight.Core.Events;
+using PcapInsight.Core.Fragments;
+
+namespace PcapInsight.Reporting;
+
+/// <summary>
+/// Turns fragmented datagrams into per-sender findings: how many of its datagrams were split, how large they were
+/// against the MTU their fragments imply, how many never completed, and what to change at the socket layer.
+/// </summary>
+public static class FragmentFindings
+{
+    /// <summary>One finding per sending host and protocol, most incomplete datagrams first.</summary>
+    public static IEnumerable<Finding> For(AnalysisResult result, EventKind kind)
+    {
+        EventInfo info = EventCatalog.Get(kind);
+        var groups = result.Datagrams.GroupBy(d => (Src: d.Src.ToString(), d.Protocol, d.IpVersion))
+            .Select(g => (g.Key.Src, g.Key.Protocol, g.Key.IpVersion, All: g.ToList(), Incomplete: g.Count(d => d.Status == FragmentStatus.Incomplete)))
+            .Where(g => kind == EventKind.IpFragIncomplete ? g.Incomplete > 0 : true)
+            .OrderByDescending(g => g.Incomplete).ThenByDescending(g => g.All.Count);
+        foreach (var (src, protocol, version, all, incomplete) in groups)
+        {
+            string what = protocol switch { 17 => "UDP datagrams", 6 => "TCP segments", 1 or 58 => "ICMP messages", _ => $"protocol {protocol} datagrams" };
+            int largest = all.Max(d => d.Bytes);
+            int mtu = all.Max(d => d.LargestFragment);
+            string text = $"{src} sent {all.Count} {what} that were fragmented (up to {largest} bytes of IP payload each; its largest fragments, "
+                + $"{mtu} bytes, show the MTU where they were split{(version == 6 ? " to within the 8-byte fragment alignment" : "")}).";
+            if (incomplete > 0)
+            {
+                double share = 100.0 * incomplete / all.Count;
+                text += $" {incomplete} ({share.ToString("0.#", CultureInfo.InvariantCulture)} %) never completed: one lost fragment loses the whole datagram, "
+                    + $"so each loss threw away the other fragments too ({all.Average(d => d.Fragments).ToString("0.#", CultureInfo.InvariantCulture)} fragments per datagram here).";
+            }
+            string advice = protocol == 6
+                ? "TCP should never be fragmented: clamp the MSS at the router of the smaller link (iptables TCPMSS --clamp-mss-to-pmtu), let ICMP fragmentation-needed / packet-too-big through so path MTU discovery works, or lower the sender's interface MTU."
+                : $"Keep each datagram within the path MTU less the headers: at most {Math.Max(0, mtu - (version == 6 ? 48 : 28))} bytes of UDP payload on this path (the IP and UDP headers taken off the largest fragment's size), "
+                  + "by splitting messages in the application or lowering the size the protocol negotiates (e.g. EDNS0 buffer size for DNS). "
+                  + "A larger SO_RCVBUF does not recover a datagram that lost a fragment; it only helps when whole datagrams arrive faster than the application reads. "
+                  + "IP_MTU_DISCOVER / IPV6_DONTFRAG make the socket refuse to fragment, so oversized sends fail visibly (EMSGSIZE) instead.";
+            yield return new Finding(info, kind == EventKind.IpFragIncomplete ? incomplete : all.Count, 0, text, advice);
+        }
+    }
+}
