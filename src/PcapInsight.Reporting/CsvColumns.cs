@@ -54,6 +54,8 @@ public static class CsvColumns
         new("window_full_c2s", (w, r) => w.WriteField(r.WindowFullC2S, default)),
         new("window_full_s2c", (w, r) => w.WriteField(r.WindowFullS2C, default)),
         new("zero_window_probes", (w, r) => w.WriteField(r.ZeroWindowProbes, default)),
+        new("pmtu_messages", (w, r) => w.WriteField(r.PmtuMessages, default)),
+        new("lowest_pmtu", (w, r) => w.WriteField(r.LowestPmtu, default)),
     ];
 
     /// <summary>events.csv; <c>file</c> names the input a frame number refers to.</summary>

@@ -42,4 +42,6 @@ public sealed record FlowRow
     public long? WindowFullC2S { get; init; }
     public long? WindowFullS2C { get; init; }
     public long? ZeroWindowProbes { get; init; }
+    public int PmtuMessages { get; init; }
+    public int? LowestPmtu { get; init; }
 }

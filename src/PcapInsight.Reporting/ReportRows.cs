@@ -38,6 +38,8 @@ public static class ReportRows
                 ZeroWindowMs = tcp is null ? null : CaptureTime.Milliseconds(tcp.C2S.ZeroWindowNs + tcp.S2C.ZeroWindowNs),
                 NagleStalls = tcp is null ? null : tcp.C2S.NagleStalls + tcp.S2C.NagleStalls,
                 NagleStallMs = tcp is null ? null : CaptureTime.Milliseconds(tcp.C2S.NagleStallNs + tcp.S2C.NagleStallNs),
+                PmtuMessages = f.PmtuMessages,
+                LowestPmtu = f.LowestPmtu > 0 ? f.LowestPmtu : null,
                 MaxInFlightC2S = tcp?.C2S.MaxBytesInFlight,
                 MaxInFlightS2C = tcp?.S2C.MaxBytesInFlight,
                 WindowFullC2S = tcp?.C2S.WindowFull,

@@ -171,6 +171,10 @@ public sealed partial class CaptureAnalyzer
             case 1:
             case 58:
                 c.Icmp++;
+                if (p.IcmpMtu > 0)
+                {
+                    OnPathMtuMessage(frame, p, info);
+                }
                 break;
             default:
                 c.OtherIp++;

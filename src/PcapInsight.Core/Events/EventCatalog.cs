@@ -165,6 +165,10 @@ public static class EventCatalog
                 "More fragmented datagrams were open at once than --max-frag-datagrams / --max-frag-bytes allow; the oldest were given up as incomplete.",
                 "A flood of never-completed fragments (an attack) or a very large capture of fragmented traffic. Raise the limits if memory allows.",
                 EventPolicy.LogAll),
+            new(EventKind.IpPmtuIcmp, "ip.pmtu_icmp", Severity.Info,
+                "A router answered a packet too large for its next link with ICMP fragmentation-needed (IPv4, DF set) or packet-too-big (IPv6), giving that link's MTU: path MTU discovery at work. The row names the flow whose packet it quoted.",
+                "Normal once per path. Many for one flow mean the sender does not lower its packet size (ICMP filtered before it, or PMTU discovery off: check IP_MTU_DISCOVER); a tunnel or VPN with a smaller MTU should clamp the TCP MSS instead.",
+                EventPolicy.Sampled),
         ];
         var byKind = new EventInfo[Enum.GetValues<EventKind>().Length];
         foreach (EventInfo row in rows)

@@ -81,4 +81,6 @@ public enum EventKind : ushort
     IpTcpFragmented,
     /// <summary><c>capture.frag_table_full</c></summary>
     CaptureFragTableFull,
+    /// <summary><c>ip.pmtu_icmp</c></summary>
+    IpPmtuIcmp,
 }

@@ -71,6 +71,12 @@ public sealed class Flow
     /// <summary>Transport payload bytes from server to client.</summary>
     public long PayloadBytesS2C { get; internal set; }
 
+    /// <summary>ICMP fragmentation-needed / packet-too-big messages that quoted a packet of this flow.</summary>
+    public int PmtuMessages { get; internal set; }
+
+    /// <summary>The smallest MTU those messages reported; 0 without any.</summary>
+    public int LowestPmtu { get; internal set; }
+
     /// <summary>How the flow ended.</summary>
     public FlowCloseReason Close { get; internal set; }
 

@@ -56,10 +56,24 @@ public sealed class FlowTable
     /// <summary>Flows created so far.</summary>
     public int Created => _nextId - 1;
 
+    /// <summary>The flow <paramref name="p"/> would belong to, if it is open; nothing is counted or created.</summary>
+    public Flow? Find(in DecodedPacket p, out bool fromClient)
+    {
+        FlowKey key = FlowKey.From(p, out bool sourceIsA);
+        if (_flows.TryGetValue(key, out Flow? flow))
+        {
+            fromClient = sourceIsA == flow.ClientIsA;
+            return flow;
+        }
+        fromClient = false;
+        return null;
+    }
+
     /// <summary>
     /// Finds or creates the flow of <paramref name="p"/> (an IP packet with addresses) and counts the packet.
     /// <paramref name="fromClient"/> tells the packet's direction; <paramref name="evicted"/> is true when making
-    /// room closed another flow.
+    /// room closed another flow;
+    /// <paramref name="countPacket"/> false updates the flow's state without counting a packet (a reassembled datagram).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Flow Update(in DecodedPacket p, in CaptureInfo info, out bool fromClient, out bool evicted, bool countPacket = true)

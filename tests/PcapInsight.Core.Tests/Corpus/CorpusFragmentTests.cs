@@ -59,6 +59,7 @@ public class CorpusFragmentTests
             ("ipv6_reassembled", Reassembled(6), Theirs("ipv6_reassembled")),
             ("ipv4_overlap_seen", Overlapping(4), Theirs("ipv4_overlap") > 0 ? 1 : 0),
             ("ipv6_overlap_seen", Overlapping(6), Theirs("ipv6_overlap") > 0 ? 1 : 0),
+            ("pmtu_icmp", r.Events.Count(PcapInsight.Core.Events.EventKind.IpPmtuIcmp), Theirs("pmtu_icmp")),
             ("ipv4_conflict_seen", Conflicting(4), Theirs("ipv4_overlap_conflict") > 0 ? 1 : 0),   // tshark's figure is for IPv4 only
         };
         foreach ((string what, long ours, long theirs) in figures)

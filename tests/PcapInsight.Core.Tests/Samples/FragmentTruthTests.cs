@@ -72,3 +72,24 @@ public class FragmentTruthTests
         Assert.Equal(2, r.Events.Count(EventKind.IpFragOverlapConflict));
     }
 }
+
+/// <summary>Path MTU discovery held to the router's ICMP counters.</summary>
+public class PathMtuTruthTests
+{
+    [Fact]
+    public void Analyze_PmtuClient_EveryIcmpMessageIsLinkedToItsFlowWithTheMtu()
+    {
+        SampleTruth truth = SampleTruth.ForScenario("pmtu-icmp");
+        AnalysisResult r = Captures.Analyze(truth.CapturePath("client"));
+
+        var v4 = Assert.Single(r.Flows, f => f.Protocol == 6 && f.Client.Version == 4);
+        var v6 = Assert.Single(r.Flows, f => f.Protocol == 6 && f.Client.Version == 6);
+        Assert.Equal(truth.Counter("router", "Icmp.OutDestUnreachs"), v4.PmtuMessages);
+        Assert.Equal(truth.Counter("router", "Ip6.Icmp6OutPktTooBigs"), v6.PmtuMessages);
+        Assert.Equal((1280, 1280), (v4.LowestPmtu, v6.LowestPmtu));
+        var rows = r.Events.Rows.Where(e => e.Kind == EventKind.IpPmtuIcmp).ToList();
+        Assert.Equal(v4.PmtuMessages + v6.PmtuMessages, rows.Count);
+        Assert.All(rows, e => Assert.Contains("mtu=1280 quoted=tcp", e.Detail));
+        Assert.All(rows, e => Assert.True(e.FlowId == v4.Id || e.FlowId == v6.Id));
+    }
+}
