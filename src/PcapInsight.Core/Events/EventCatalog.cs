@@ -169,6 +169,10 @@ public static class EventCatalog
                 "A router answered a packet too large for its next link with ICMP fragmentation-needed (IPv4, DF set) or packet-too-big (IPv6), giving that link's MTU: path MTU discovery at work. The row names the flow whose packet it quoted.",
                 "Normal once per path. Many for one flow mean the sender does not lower its packet size (ICMP filtered before it, or PMTU discovery off: check IP_MTU_DISCOVER); a tunnel or VPN with a smaller MTU should clamp the TCP MSS instead.",
                 EventPolicy.Sampled),
+            new(EventKind.IpPmtuBlackHole, "ip.pmtu_blackhole", Severity.Error,
+                "A path-MTU black hole: the sender kept resending a large segment that was never acknowledged, while a smaller copy of the same bytes got through (or while ICMP fragmentation-needed / packet-too-big for the flow went unheeded). Packets above some size silently vanish on the path.",
+                "Let ICMP fragmentation-needed (IPv4 type 3 code 4) and packet-too-big (ICMPv6 type 2) through every firewall on the path; clamp the TCP MSS on the router before the smaller link (iptables TCPMSS --clamp-mss-to-pmtu); as a host-side workaround enable net.ipv4.tcp_mtu_probing=1 so Linux falls back to smaller segments by itself.",
+                EventPolicy.LogAll),
         ];
         var byKind = new EventInfo[Enum.GetValues<EventKind>().Length];
         foreach (EventInfo row in rows)

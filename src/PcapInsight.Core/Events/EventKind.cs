@@ -83,4 +83,6 @@ public enum EventKind : ushort
     CaptureFragTableFull,
     /// <summary><c>ip.pmtu_icmp</c></summary>
     IpPmtuIcmp,
+    /// <summary><c>ip.pmtu_blackhole</c></summary>
+    IpPmtuBlackHole,
 }

@@ -100,6 +100,9 @@ public sealed class TcpDirection
     /// <summary>Time of this direction's first data segment not yet acknowledged (0 when all is acknowledged).</summary>
     internal long FirstUnackedNs;
 
+    /// <summary>A large segment of this direction being watched for a PMTU black hole; null until one is resent.</summary>
+    internal PmtuBlackHoleDetector.State? BlackHole;
+
     /// <summary>The delayed-ACK profile of this direction's host, as an ACK sender; null until it sends one.</summary>
     internal DelayedAckProfile? AckProfile;
 
@@ -170,6 +173,9 @@ public sealed class TcpDirection
 
     /// <summary>Segments of this direction that reached the right edge of the other side's window.</summary>
     public long WindowFull { get; internal set; }
+
+    /// <summary>PMTU black holes this direction's large segments fell into.</summary>
+    public long PmtuBlackHoles { get; internal set; }
 
     /// <summary>Nagle stalls of this direction's writes.</summary>
     public long NagleStalls { get; internal set; }

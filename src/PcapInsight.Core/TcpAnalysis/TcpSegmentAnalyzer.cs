@@ -155,6 +155,7 @@ internal static class TcpSegmentAnalyzer
         }
         sender.LastNewBytes = hadSeq ? Math.Max(0, nextBefore.DistanceTo(sender.NextSeq)) : p.PayloadLength;
         TcpWindowAnalyzer.OnSegment(flow, fromClient, sender, receiver, p, info, sender.LastNewBytes, events);
+        PmtuBlackHoleDetector.OnSegment(flow, fromClient, sender, receiver, p, info, events);
         AnalyzeAck(flow, sender, receiver, p, info, segmentLength, events);
     }
 

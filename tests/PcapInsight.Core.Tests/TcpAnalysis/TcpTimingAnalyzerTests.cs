@@ -104,3 +104,54 @@ public class TcpTimingAnalyzerTests
         Assert.True(Stalls(r).Length == 0, why);
     }
 }
+
+/// <summary>Scripted PMTU black holes: large resends that never pass, and the smaller copy that does.</summary>
+public class PmtuBlackHoleTests
+{
+    private const string C = "192.0.2.1";
+    private const string S = "198.51.100.1";
+    private const TcpFlags A = TcpFlags.Ack;
+
+    private static byte[] Segment(bool fromClient, uint seq, uint ack, int len, TcpFlags flags = A) => FrameBuilder.Ethernet(0x0800, fromClient
+        ? FrameBuilder.Ipv4(C, S, 6, FrameBuilder.Tcp(40000, 80, seq, ack, flags, 1000, options: flags.HasFlag(TcpFlags.Syn) ? FrameBuilder.MssOption(1460) : null, payloadLength: len))
+        : FrameBuilder.Ipv4(S, C, 6, FrameBuilder.Tcp(80, 40000, seq, ack, flags, 1000, options: flags.HasFlag(TcpFlags.Syn) ? FrameBuilder.MssOption(1460) : null, payloadLength: len)));
+
+    private static (double, byte[])[] Handshake =>
+    [
+        (0.000, Segment(true, 1000, 0, 0, TcpFlags.Syn)),
+        (0.010, Segment(false, 5000, 1001, 0, TcpFlags.Syn | A)),
+        (0.020, Segment(true, 1001, 5001, 0)),
+    ];
+
+    [Fact]
+    public void LargeSegmentNeverAcked_SmallerCopyPasses_IsABlackHole()
+    {
+        AnalysisResult r = Captures.Analyze(Captures.Pcap(LinkType.Ethernet,
+        [
+            .. Handshake,
+            (0.100, Segment(true, 1001, 5001, 1448)),
+            (0.400, Segment(true, 1001, 5001, 1448)),   // RTO
+            (1.000, Segment(true, 1001, 5001, 1448)),   // RTO, backed off
+            (2.200, Segment(true, 1001, 5001, 536)),    // the MTU probing fallback
+            (2.210, Segment(false, 5001, 1537, 0)),     // ... gets through
+        ]));
+
+        AnalysisEvent hole = Assert.Single(r.Events.Rows, e => e.Kind == EventKind.IpPmtuBlackHole);
+        Assert.Equal(5, hole.Frame);   // dated at the first resend: the capture only then knows the segment is stuck
+        Assert.Contains("segment_bytes=1448 sends=3 smaller_passed=1 icmp_seen=0", hole.Detail);
+    }
+
+    [Fact]
+    public void OrdinaryLossOfALargeSegment_IsNoBlackHole()
+    {
+        AnalysisResult r = Captures.Analyze(Captures.Pcap(LinkType.Ethernet,
+        [
+            .. Handshake,
+            (0.100, Segment(true, 1001, 5001, 1448)),
+            (0.400, Segment(true, 1001, 5001, 1448)),   // one RTO, and the resend passes
+            (0.410, Segment(false, 5001, 2449, 0)),
+        ]));
+
+        Assert.Equal(0, r.Events.Count(EventKind.IpPmtuBlackHole));
+    }
+}
