@@ -109,6 +109,7 @@ public static class CsvColumns
         new("largest_fragment", (w, r) => w.WriteField(r.LargestFragment, default)),
         new("first_frame", (w, r) => w.WriteField(r.FirstFrame, default)),
         new("ended", (w, r) => w.WriteField(r.Ended)),
+        new("policies", (w, r) => w.WriteField(r.Policies)),
         new("file", (w, r) => w.WriteField(r.File)),
     ];
 }

@@ -22,6 +22,7 @@ public sealed record FragmentRow
     public int LargestFragment { get; init; }
     public long FirstFrame { get; init; }
     public string Ended { get; init; } = "";
+    public string Policies { get; init; } = "";
     public string File { get; init; } = "";
 
     /// <summary>The rows, in order of first fragment.</summary>
@@ -48,6 +49,7 @@ public sealed record FragmentRow
                 LargestFragment = d.LargestFragment,
                 FirstFrame = d.FirstFrame,
                 Ended = d.Ended,
+                Policies = d.PolicyGroups,
                 File = result.Files.Count > d.FirstFile ? Path.GetFileName(result.Files[d.FirstFile].Path) : "",
             };
         }

@@ -129,6 +129,12 @@ public static class AnalyzeCommand
             Description = "A fragment other than the last with fewer payload bytes than this is reported as ip.frag_tiny. Example: --frag-tiny-bytes 512",
             DefaultValueFactory = _ => new FragmentOptions().TinyBytes,
         };
+        var fragPolicy = new Option<string>("--frag-policy")
+        {
+            HelpName = "POLICY",
+            Description = "Which copy of overlapping fragment bytes the analysis keeps: first, last, bsd, linux, windows or solaris (fragments.csv lists which policies would rebuild other bytes). Example: --frag-policy bsd",
+            DefaultValueFactory = _ => "first",
+        };
         var progress = new Option<bool>("--no-progress") { Description = "Do not draw the progress bar (it is drawn only when stderr is a terminal)." };
 
         var command = new Command("analyze",
@@ -139,7 +145,7 @@ public static class AnalyzeCommand
             "  tcpdump -w - -c 1000 | pcapinsight analyze - --json")
         {
             files, output, format, quiet, json, failOn, maxFlows, flowTimeout, maxEvents, maxFrameBytes, nagleHold, nagleRelease, nagleAnswer,
-            ackHosts, seriesFlows, seriesPoints, fragTimeout, maxFragDatagrams, maxFragBytes, fragTiny, progress,
+            ackHosts, seriesFlows, seriesPoints, fragTimeout, maxFragDatagrams, maxFragBytes, fragTiny, fragPolicy, progress,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(Execute(new AnalyzeSettings
         {
@@ -161,6 +167,7 @@ public static class AnalyzeCommand
                 MaxDatagrams = parse.GetValue(maxFragDatagrams),
                 MaxBytes = parse.GetValue(maxFragBytes),
                 TinyBytes = parse.GetValue(fragTiny),
+                Policy = FragmentPolicies.TryParse(parse.GetValue(fragPolicy) ?? "", out FragmentPolicy policy) ? policy : (FragmentPolicy)255,
             },
             SeriesFlows = parse.GetValue(seriesFlows),
             SeriesPoints = parse.GetValue(seriesPoints),
@@ -354,6 +361,7 @@ public static class AnalyzeCommand
         nameof(FragmentOptions.MaxDatagrams) => "--max-frag-datagrams",
         nameof(FragmentOptions.MaxBytes) => "--max-frag-bytes",
         nameof(FragmentOptions.TinyBytes) => "--frag-tiny-bytes",
+        nameof(FragmentOptions.Policy) => "--frag-policy",
         nameof(AnalysisOptions.SeriesPoints) => "--series-points",
         _ => parameter ?? "?",
     };

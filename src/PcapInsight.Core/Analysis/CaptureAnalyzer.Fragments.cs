@@ -50,7 +50,7 @@ public sealed partial class CaptureAnalyzer
         {
             _datagrams.Add(new DatagramRecord(d.FirstTimeNs, d.LastTimeNs, d.Key.IpVersion, d.Key.Src, d.Key.Dst, d.Key.Id,
                 d.Protocol, d.Fragments, d.TotalLength >= 0 ? d.TotalLength : d.ReceivedBytes,
-                status, missing, d.OverlapBytes, d.ConflictBytes, d.LargestFragment, d.FirstFrame, d.FirstFile, ended));
+                status, missing, d.OverlapBytes, d.ConflictBytes, d.LargestFragment, d.FirstFrame, d.FirstFile, ended, d.PolicyGroups));
         }
         else
         {
@@ -71,7 +71,8 @@ public sealed partial class CaptureAnalyzer
         }
         if (d.ConflictBytes > 0)
         {
-            Report(EventKind.IpFragOverlapConflict, d, 0, $"conflict_bytes={d.ConflictBytes} overlap_bytes={d.OverlapBytes} kept=first");
+            Report(EventKind.IpFragOverlapConflict, d, 0, $"conflict_bytes={d.ConflictBytes} overlap_bytes={d.OverlapBytes} kept={FragmentPolicies.Name(_options.Fragments.Policy)}"
+                + (d.PolicyGroups.Length > 0 ? $" policies={d.PolicyGroups}" : ""));
         }
         else if (d.OverlapBytes > 0)
         {

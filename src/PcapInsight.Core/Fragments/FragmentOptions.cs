@@ -22,6 +22,12 @@ public sealed record FragmentOptions
     /// </summary>
     public int TinyBytes { get; init; } = 256;
 
+    /// <summary>
+    /// Which copy of overlapping bytes the analysis keeps (the others are compared and reported). Default
+    /// <see cref="FragmentPolicy.First"/>.
+    /// </summary>
+    public FragmentPolicy Policy { get; init; } = FragmentPolicy.First;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when a limit is out of range.</summary>
     public void Validate()
     {
@@ -36,6 +42,10 @@ public sealed record FragmentOptions
         if (MaxBytes < 65_535)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxBytes), MaxBytes, "must be at least 65535");
+        }
+        if (!Enum.IsDefined(Policy))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Policy), "must be first, last, bsd, linux, windows or solaris");
         }
         if (TinyBytes < 0)
         {

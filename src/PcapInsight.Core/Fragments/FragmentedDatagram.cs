@@ -23,6 +23,9 @@ public enum FragmentStatus : byte
 public sealed class FragmentedDatagram
 {
     private byte[] _buffer = [];
+    private byte[] _log = [];                                             // every fragment's captured bytes, in arrival order
+    private int _logUsed;
+    private readonly List<(int Offset, int Length, int LogStart, int Captured)> _pieces = new();
     private readonly List<(int Start, int End)> _ranges = new();   // received byte ranges of the IP payload, sorted, merged
 
     /// <summary>Its key.</summary>
@@ -73,7 +76,13 @@ public sealed class FragmentedDatagram
     /// <summary>Some fragment's payload was cut by the snaplen: the bytes are not all in the capture.</summary>
     public bool BytesCut { get; private set; }
 
-    internal int BufferBytes => _buffer.Length;
+    internal int BufferBytes => _buffer.Length + _log.Length;
+
+    /// <summary>
+    /// For a datagram with overlaps: the policies grouped by the bytes they rebuild, groups separated by "/" and
+    /// policies in a group by "+" (e.g. <c>first+windows+solaris/bsd/linux+last</c>); empty without overlaps.
+    /// </summary>
+    public string PolicyGroups { get; private set; } = "";
 
     /// <summary>How it ended (for a datagram still being reassembled: <see cref="FragmentStatus.Incomplete"/>).</summary>
     public FragmentStatus Status => !IsComplete ? FragmentStatus.Incomplete
@@ -119,7 +128,10 @@ public sealed class FragmentedDatagram
         TotalLength = -1;
         ReceivedBytes = OverlapBytes = ConflictBytes = LargestFragment = 0;
         DontFragmentSeen = TinySeen = Oversize = BytesCut = false;
+        PolicyGroups = "";
         _ranges.Clear();
+        _pieces.Clear();
+        _logUsed = 0;
     }
 
     /// <summary>Adds one fragment's payload at <paramref name="offset"/>; returns the change in buffered bytes.</summary>
@@ -150,7 +162,7 @@ public sealed class FragmentedDatagram
         {
             TotalLength = TotalLength < 0 ? end : Math.Min(TotalLength, end);
         }
-        int grown = EnsureCapacity(end);
+        int grown = EnsureCapacity(end) + Log(offset, length, captured);
         // Bytes already received: compared, the first copy kept (Linux, and most stacks, keep the first).
         foreach ((int start, int stop) in _ranges)
         {
@@ -239,14 +251,100 @@ public sealed class FragmentedDatagram
         return grown;
     }
 
-    /// <summary>Gives the buffer back to the pool; returns the bytes released.</summary>
+    /// <summary>Keeps a copy of every fragment, so any policy can be replayed; returns the change in buffered bytes.</summary>
+    private int Log(int offset, int length, ReadOnlySpan<byte> captured)
+    {
+        int grown = 0;
+        if (_log.Length < _logUsed + captured.Length)
+        {
+            byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_logUsed + captured.Length, 4096));
+            _log.AsSpan(0, _logUsed).CopyTo(bigger);
+            grown = bigger.Length - _log.Length;
+            if (_log.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_log);
+            }
+            _log = bigger;
+        }
+        captured.CopyTo(_log.AsSpan(_logUsed));
+        _pieces.Add((offset, length, _logUsed, captured.Length));
+        _logUsed += captured.Length;
+        return grown;
+    }
+
+    /// <summary>
+    /// For a complete datagram with overlaps: rebuilds it under every policy, records which give the same bytes
+    /// (<see cref="PolicyGroups"/>), and leaves <see cref="Payload"/> as <paramref name="chosen"/> rebuilds it.
+    /// </summary>
+    internal void ApplyPolicies(FragmentPolicy chosen)
+    {
+        if (OverlapBytes == 0 || !IsComplete || BytesCut)
+        {
+            return;
+        }
+        int total = TotalLength;
+        var results = new List<(FragmentPolicy Policy, byte[] Bytes)>();
+        int[] owner = ArrayPool<int>.Shared.Rent(total);
+        try
+        {
+            foreach (FragmentPolicy policy in FragmentPolicies.All)
+            {
+                owner.AsSpan(0, total).Fill(-1);
+                for (int i = 0; i < _pieces.Count; i++)
+                {
+                    (int offset, int length, _, _) = _pieces[i];
+                    for (int b = offset; b < Math.Min(total, offset + length); b++)
+                    {
+                        int previous = owner[b];
+                        if (previous < 0 || FragmentPolicies.NewWins(policy, offset, offset + length, _pieces[previous].Offset, _pieces[previous].Offset + _pieces[previous].Length))
+                        {
+                            owner[b] = i;
+                        }
+                    }
+                }
+                byte[] bytes = new byte[total];
+                for (int b = 0; b < total; b++)
+                {
+                    (int offset, _, int logStart, int captured) = _pieces[owner[b]];
+                    bytes[b] = b - offset < captured ? _log[logStart + b - offset] : (byte)0;
+                }
+                results.Add((policy, bytes));
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(owner);
+        }
+        var groups = new List<List<(FragmentPolicy Policy, byte[] Bytes)>>();
+        foreach (var result in results)
+        {
+            List<(FragmentPolicy Policy, byte[] Bytes)>? same = groups.FirstOrDefault(g => g[0].Bytes.AsSpan().SequenceEqual(result.Bytes));
+            if (same is null)
+            {
+                groups.Add([result]);
+            }
+            else
+            {
+                same.Add(result);
+            }
+        }
+        PolicyGroups = string.Join('/', groups.Select(g => string.Join('+', g.Select(r => FragmentPolicies.Name(r.Policy)))));
+        results.First(r => r.Policy == chosen).Bytes.CopyTo(_buffer, 0);
+    }
+
+    /// <summary>Gives the buffers back to the pool; returns the bytes released.</summary>
     internal int Release()
     {
-        int released = _buffer.Length;
-        if (released > 0)
+        int released = _buffer.Length + _log.Length;
+        if (_buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = [];
+        }
+        if (_log.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_log);
+            _log = [];
         }
         return released;
     }

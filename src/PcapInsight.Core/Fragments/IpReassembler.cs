@@ -72,6 +72,7 @@ public sealed class IpReassembler
         }
         if (datagram.IsComplete)
         {
+            datagram.ApplyPolicies(_options.Policy);
             Give(datagram, "complete", keepBytes: true);
             return datagram;
         }

@@ -70,6 +70,9 @@ public class FragmentTruthTests
         }
         Assert.Equal(2, r.Events.Count(EventKind.IpFragOverlap));
         Assert.Equal(2, r.Events.Count(EventKind.IpFragOverlapConflict));
+        // The conflicting second fragment starts inside the first: only the "last" policy lets it win.
+        Assert.All(ours.Where(d => d.Status == FragmentStatus.Conflict), d => Assert.Equal("first+bsd+linux+windows+solaris/last", d.PolicyGroups));
+        Assert.All(ours.Where(d => d.Status == FragmentStatus.Overlap), d => Assert.Equal("first+last+bsd+linux+windows+solaris", d.PolicyGroups));
     }
 }
 
