@@ -22,10 +22,9 @@ public sealed partial class CaptureAnalyzer
         {
             return;   // not complete yet, or complete but cut by the snaplen: no bytes to analyse
         }
-        byte protocol = p.Protocol;
-        if (protocol != 6)
+        if (p.Protocol is not (6 or 17))
         {
-            return;   // UDP datagrams: their flow was counted by the first fragment
+            return;
         }
         DecodedPacket whole = p;
         FrameDecoder.DecodeReassembled(done.Payload, ref whole);
@@ -33,7 +32,13 @@ public sealed partial class CaptureAnalyzer
         {
             return;
         }
+        // The whole datagram continues as if it had arrived in one piece: its payload joins the flow (the frames
+        // were counted as they came), and a TCP segment is analysed whole.
         Flow flow = _flows.Update(whole, info, out bool fromClient, out _, countPacket: false);
+        if (whole.Protocol != 6)
+        {
+            return;
+        }
         TcpSegmentAnalyzer.OnSegment(flow, fromClient, whole, info, _events);
         _timing.OnSegment(flow, fromClient, whole, info, _events);
         _series?.OnSegment(flow, fromClient, whole, info);

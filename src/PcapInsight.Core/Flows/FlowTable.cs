@@ -114,21 +114,26 @@ public sealed class FlowTable
         _lastFlow = flow;
         fromClient = sourceIsA == flow.ClientIsA;
         flow.LastTimeNs = Math.Max(flow.LastTimeNs, info.TimestampNs);
-        if (!countPacket)
+        // A first fragment's payload is only part of its datagram: the reassembled datagram brings the whole
+        // payload later (countPacket false), its frames having been counted as they came.
+        long payload = p.IsFragment ? 0 : p.PayloadLength;
+        if (fromClient)
         {
-            // A reassembled datagram: its frames were counted as they came (the first fragment in this flow).
-        }
-        else if (fromClient)
-        {
-            flow.PacketsC2S++;
-            flow.BytesC2S += info.OriginalLength;
-            flow.PayloadBytesC2S += p.PayloadLength;
+            flow.PayloadBytesC2S += payload;
+            if (countPacket)
+            {
+                flow.PacketsC2S++;
+                flow.BytesC2S += info.OriginalLength;
+            }
         }
         else
         {
-            flow.PacketsS2C++;
-            flow.BytesS2C += info.OriginalLength;
-            flow.PayloadBytesS2C += p.PayloadLength;
+            flow.PayloadBytesS2C += payload;
+            if (countPacket)
+            {
+                flow.PacketsS2C++;
+                flow.BytesS2C += info.OriginalLength;
+            }
         }
         if (flow.Tcp is { } tcp && p.HasTransport)
         {

@@ -163,7 +163,8 @@ public sealed class FragmentedDatagram
             TotalLength = TotalLength < 0 ? end : Math.Min(TotalLength, end);
         }
         int grown = EnsureCapacity(end) + Log(offset, length, captured);
-        // Bytes already received: compared, the first copy kept (Linux, and most stacks, keep the first).
+        // Bytes already received: compared with the first copy, which stays in the buffer; the policy chosen for the
+        // analysis is applied when the datagram completes (ApplyPolicies).
         foreach ((int start, int stop) in _ranges)
         {
             int from = Math.Max(start, offset), to = Math.Min(stop, end);

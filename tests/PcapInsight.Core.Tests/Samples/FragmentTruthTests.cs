@@ -37,6 +37,24 @@ public class FragmentTruthTests
         Assert.Equal(r.Datagrams.Count(d => d.Status == FragmentStatus.Incomplete), r.Events.Count(EventKind.IpFragIncomplete));
     }
 
+    [Theory]
+    [InlineData("client")]
+    [InlineData("server")]
+    public void Analyze_FragmentedUdp_FlowsCarryTheWholeDatagrams(string side)
+    {
+        // 20 datagrams of 3000 bytes per family, each in three fragments: the flows' payload is the whole
+        // datagrams, as if they had arrived in one piece.
+        SampleTruth truth = SampleTruth.ForScenario("udp-fragmented");
+        AnalysisResult r = Captures.Analyze(truth.CapturePath(side));
+
+        foreach (string family in new[] { "ipv4", "ipv6" })
+        {
+            JsonElement client = truth.Program("client_" + family);
+            var flow = Assert.Single(r.Flows, f => f.Protocol == 17 && f.Client.Version == (family == "ipv4" ? 4 : 6) && f.PacketsC2S > 1);
+            Assert.Equal(client.GetProperty("sent").GetInt64() * client.GetProperty("size").GetInt64(), flow.PayloadBytesC2S);
+        }
+    }
+
     [Fact]
     public void Analyze_FragmentLoss_TheSendersCaptureHasEveryDatagramComplete()
     {
