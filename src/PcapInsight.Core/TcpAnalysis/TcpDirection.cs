@@ -106,28 +106,28 @@ public sealed class TcpDirection
     /// <summary>The delayed-ACK profile of this direction's host, as an ACK sender; null until it sends one.</summary>
     internal DelayedAckProfile? AckProfile;
 
-    // ---- Counters and large inline buffers: touched only when something happens ----
+    // ---- Counters and large inline buffers, out of line: touched only when something happens ----
 
     /// <summary>Segments resending bytes already seen (fast retransmissions included).</summary>
-    public long Retransmissions { get; internal set; }
+    public long Retransmissions { get => _cold?.Retransmissions ?? 0; internal set => Cold.Retransmissions = value; }
 
     /// <summary>Retransmissions that followed at least two duplicate ACKs for their sequence number.</summary>
-    public long FastRetransmissions { get; internal set; }
+    public long FastRetransmissions { get => _cold?.FastRetransmissions ?? 0; internal set => Cold.FastRetransmissions = value; }
 
     /// <summary>Retransmissions of bytes the other side had already acknowledged (counted in <see cref="Retransmissions"/> too).</summary>
-    public long SpuriousRetransmissions { get; internal set; }
+    public long SpuriousRetransmissions { get => _cold?.SpuriousRetransmissions ?? 0; internal set => Cold.SpuriousRetransmissions = value; }
 
     /// <summary>ACKs sent by the other direction for bytes of this one the capture never saw (Wireshark's "ACKed unseen segment").</summary>
-    public long AckedUnseen { get; internal set; }
+    public long AckedUnseen { get => _cold?.AckedUnseen ?? 0; internal set => Cold.AckedUnseen = value; }
 
     /// <summary>Segments that filled a gap within the out-of-order threshold (reordering before the capture point).</summary>
-    public long OutOfOrder { get; internal set; }
+    public long OutOfOrder { get => _cold?.OutOfOrder ?? 0; internal set => Cold.OutOfOrder = value; }
 
     /// <summary>Gaps: a segment started past <see cref="NextSeq"/>, so earlier bytes were not captured.</summary>
-    public long LostSegments { get; internal set; }
+    public long LostSegments { get => _cold?.LostSegments ?? 0; internal set => Cold.LostSegments = value; }
 
     /// <summary>Duplicate ACKs sent by this direction.</summary>
-    public long DupAcks { get; internal set; }
+    public long DupAcks { get => _cold?.DupAcks ?? 0; internal set => Cold.DupAcks = value; }
 
     /// <summary>Smallest RTT sample, ns; 0 without samples.</summary>
     public long RttMinNs { get; internal set; }
@@ -139,64 +139,104 @@ public sealed class TcpDirection
     public long RttSumNs { get; internal set; }
 
     /// <summary>Keep-alive probes sent by this direction.</summary>
-    public long KeepAlives { get; internal set; }
+    public long KeepAlives { get => _cold?.KeepAlives ?? 0; internal set => Cold.KeepAlives = value; }
 
     /// <summary>Segments of this direction that advertised a zero window (tshark's per-packet count).</summary>
-    public long ZeroWindowAdverts { get; internal set; }
+    public long ZeroWindowAdverts { get => _cold?.ZeroWindowAdverts ?? 0; internal set => Cold.ZeroWindowAdverts = value; }
 
     /// <summary>Zero-window episodes of this direction's window: each a closing of the window and its reopening.</summary>
-    public long ZeroWindowEpisodes { get; internal set; }
+    public long ZeroWindowEpisodes { get => _cold?.ZeroWindowEpisodes ?? 0; internal set => Cold.ZeroWindowEpisodes = value; }
 
     /// <summary>Total time this direction's window stayed at zero, ns.</summary>
-    public long ZeroWindowNs { get; internal set; }
+    public long ZeroWindowNs { get => _cold?.ZeroWindowNs ?? 0; internal set => Cold.ZeroWindowNs = value; }
 
     /// <summary>The longest single zero-window episode, ns.</summary>
-    public long LongestZeroWindowNs { get; internal set; }
+    public long LongestZeroWindowNs { get => _cold?.LongestZeroWindowNs ?? 0; internal set => Cold.LongestZeroWindowNs = value; }
 
     /// <summary>
     /// Episodes after which the sender filled the whole reopened window at once: it had more data queued, so its
     /// send buffer was full too and its writes waited on this direction's reader.
     /// </summary>
-    public long ZeroWindowsSenderFilled { get; internal set; }
+    public long ZeroWindowsSenderFilled { get => _cold?.ZeroWindowsSenderFilled ?? 0; internal set => Cold.ZeroWindowsSenderFilled = value; }
 
     /// <summary>Window updates this direction sent (a pure ACK whose only news is a new window).</summary>
-    public long WindowUpdates { get; internal set; }
+    public long WindowUpdates { get => _cold?.WindowUpdates ?? 0; internal set => Cold.WindowUpdates = value; }
 
     /// <summary>Times this direction moved its window's right edge to the left.</summary>
-    public long WindowShrinks { get; internal set; }
+    public long WindowShrinks { get => _cold?.WindowShrinks ?? 0; internal set => Cold.WindowShrinks = value; }
 
     /// <summary>Zero-window probes this direction sent (both forms).</summary>
-    public long ZeroWindowProbes { get; internal set; }
+    public long ZeroWindowProbes { get => _cold?.ZeroWindowProbes ?? 0; internal set => Cold.ZeroWindowProbes = value; }
 
     /// <summary>Of <see cref="ZeroWindowProbes"/>, those of the Linux form (no data, one below the next byte).</summary>
-    public long ZeroWindowProbesWithoutData { get; internal set; }
+    public long ZeroWindowProbesWithoutData { get => _cold?.ZeroWindowProbesWithoutData ?? 0; internal set => Cold.ZeroWindowProbesWithoutData = value; }
 
     /// <summary>Segments of this direction that reached the right edge of the other side's window.</summary>
-    public long WindowFull { get; internal set; }
+    public long WindowFull { get => _cold?.WindowFull ?? 0; internal set => Cold.WindowFull = value; }
 
     /// <summary>PMTU black holes this direction's large segments fell into.</summary>
-    public long PmtuBlackHoles { get; internal set; }
+    public long PmtuBlackHoles { get => _cold?.PmtuBlackHoles ?? 0; internal set => Cold.PmtuBlackHoles = value; }
 
     /// <summary>Nagle stalls of this direction's writes.</summary>
-    public long NagleStalls { get; internal set; }
+    public long NagleStalls { get => _cold?.NagleStalls ?? 0; internal set => Cold.NagleStalls = value; }
 
     /// <summary>Total time lost to them, ns.</summary>
-    public long NagleStallNs { get; internal set; }
+    public long NagleStallNs { get => _cold?.NagleStallNs ?? 0; internal set => Cold.NagleStallNs = value; }
 
     /// <summary>Of <see cref="NagleStalls"/>, those of the write-write-read pattern (the peer answered at once).</summary>
-    public long NagleWriteWriteRead { get; internal set; }
+    public long NagleWriteWriteRead { get => _cold?.NagleWriteWriteRead ?? 0; internal set => Cold.NagleWriteWriteRead = value; }
 
     /// <summary>Pure ACKs this direction sent that a delayed-ACK timer held back (past the minimum hold).</summary>
-    public long DelayedAcks { get; internal set; }
+    public long DelayedAcks { get => _cold?.DelayedAcks ?? 0; internal set => Cold.DelayedAcks = value; }
 
 
 
-    internal SequenceHoles Holes;
+    internal ref SequenceHoles Holes => ref Cold.Holes;
 
     /// <summary>SACK blocks of this direction's last ACK (left edge at 2i, right edge at 2i+1).</summary>
-    internal Decoding.SackEdges SackBlocks;
+    internal ref Decoding.SackEdges SackBlocks => ref Cold.SackBlocks;
     internal int SackBlockCount;
 
     /// <summary>The small segment being watched for a Nagle stall, this direction as its sender.</summary>
-    internal NagleWatch Nagle;
+    internal ref NagleWatch Nagle => ref Cold.Nagle;
+
+    private ColdState? _cold;
+
+    /// <summary>The counters and buffers, allocated the first time something happens in this direction.</summary>
+    private ColdState Cold => _cold ??= new ColdState();
+
+    /// <summary>
+    /// What most packets never touch: counters of things that went wrong and the inline buffers of rare paths.
+    /// Kept out of line so the state every packet reads stays a few cache lines (10,000 flows in turn make each
+    /// one a miss); allocated once per direction, on its first event.
+    /// </summary>
+    private sealed class ColdState
+    {
+        internal SequenceHoles Holes;
+        internal Decoding.SackEdges SackBlocks;
+        internal NagleWatch Nagle;
+        internal long Retransmissions;
+        internal long FastRetransmissions;
+        internal long SpuriousRetransmissions;
+        internal long AckedUnseen;
+        internal long OutOfOrder;
+        internal long LostSegments;
+        internal long DupAcks;
+        internal long KeepAlives;
+        internal long ZeroWindowAdverts;
+        internal long ZeroWindowEpisodes;
+        internal long ZeroWindowNs;
+        internal long LongestZeroWindowNs;
+        internal long ZeroWindowsSenderFilled;
+        internal long WindowUpdates;
+        internal long WindowShrinks;
+        internal long ZeroWindowProbes;
+        internal long ZeroWindowProbesWithoutData;
+        internal long WindowFull;
+        internal long PmtuBlackHoles;
+        internal long NagleStalls;
+        internal long NagleStallNs;
+        internal long NagleWriteWriteRead;
+        internal long DelayedAcks;
+    }
 }

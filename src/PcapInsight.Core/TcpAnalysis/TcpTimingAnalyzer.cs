@@ -112,11 +112,15 @@ internal sealed class TcpTimingAnalyzer
                 }
             }
         }
-        else if (sender.FirstUnackedNs != 0 && sender.HasSeq && ack > sender.Nagle.SmallEnd && ack < sender.NextSeq)
+        else if (sender.FirstUnackedNs != 0 && sender.HasSeq && ack < sender.NextSeq)
         {
             sender.FirstUnackedNs = 0;   // part acknowledged: when the rest was first sent is not known
         }
 
+        if (sender.NagleStage == NagleWatch.None)
+        {
+            return;
+        }
         ref NagleWatch watch = ref sender.Nagle;
         if (acker.LastResent)
         {
@@ -152,7 +156,6 @@ internal sealed class TcpTimingAnalyzer
     private void OnData(Flow flow, bool senderIsClient, TcpDirection sender, TcpDirection receiver, in DecodedPacket p, in CaptureInfo info,
         EventCollector events)
     {
-        ref NagleWatch watch = ref sender.Nagle;
         if (sender.NagleStage == NagleWatch.AwaitingAnswer)
         {
             WriteStall(flow, senderIsClient, sender, false, events);   // it wrote again before any answer
@@ -168,12 +171,12 @@ internal sealed class TcpTimingAnalyzer
         }
         long t = info.TimestampNs;
         var seq = new SeqNum(p.Seq);
-        if (sender.NagleStage == NagleWatch.AwaitingRelease && seq == watch.SmallEnd
-            && t - watch.AckNs - RoundTripTo(flow.Tcp!, senderIsClient) <= _releaseNs + (long)(_options.ReleaseRttFraction * RoundTripTo(flow.Tcp!, senderIsClient)))
+        if (sender.NagleStage == NagleWatch.AwaitingRelease && seq == sender.Nagle.SmallEnd
+            && t - sender.Nagle.AckNs - RoundTripTo(flow.Tcp!, senderIsClient) <= _releaseNs + (long)(_options.ReleaseRttFraction * RoundTripTo(flow.Tcp!, senderIsClient)))
         {
             sender.NagleStage = NagleWatch.AwaitingAnswer;
-            watch.ReleaseNs = t;
-            watch.ReleaseBytes = p.PayloadLength;
+            sender.Nagle.ReleaseNs = t;
+            sender.Nagle.ReleaseBytes = p.PayloadLength;
             return;
         }
         sender.NagleStage = NagleWatch.None;   // it sent before the ACK (TCP_NODELAY), or long after it (nothing was held)
@@ -192,6 +195,7 @@ internal sealed class TcpTimingAnalyzer
         if (nothingOutstanding && p.PayloadLength < full && !windowLimited && (p.Flags & TcpFlags.Fin) == 0)
         {
             sender.NagleStage = NagleWatch.AwaitingAck;
+            ref NagleWatch watch = ref sender.Nagle;
             watch.SmallSentNs = t;
             watch.SmallFrame = info.FrameNumber;
             watch.SmallFile = info.FileIndex;
