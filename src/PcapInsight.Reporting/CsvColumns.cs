@@ -54,6 +54,8 @@ public static class CsvColumns
         new("window_full_c2s", (w, r) => w.WriteField(r.WindowFullC2S, default)),
         new("window_full_s2c", (w, r) => w.WriteField(r.WindowFullS2C, default)),
         new("zero_window_probes", (w, r) => w.WriteField(r.ZeroWindowProbes, default)),
+        new("sack", (w, r) => w.WriteField(r.Sack)),
+        new("timestamps", (w, r) => w.WriteField(r.Timestamps)),
         new("pmtu_messages", (w, r) => w.WriteField(r.PmtuMessages, default)),
         new("lowest_pmtu", (w, r) => w.WriteField(r.LowestPmtu, default)),
     ];

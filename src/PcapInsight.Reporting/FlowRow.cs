@@ -42,6 +42,8 @@ public sealed record FlowRow
     public long? WindowFullC2S { get; init; }
     public long? WindowFullS2C { get; init; }
     public long? ZeroWindowProbes { get; init; }
+    public string? Sack { get; init; }
+    public string? Timestamps { get; init; }
     public int PmtuMessages { get; init; }
     public int? LowestPmtu { get; init; }
 }

@@ -38,6 +38,9 @@ public static class ReportRows
                 ZeroWindowMs = tcp is null ? null : CaptureTime.Milliseconds(tcp.C2S.ZeroWindowNs + tcp.S2C.ZeroWindowNs),
                 NagleStalls = tcp is null ? null : tcp.C2S.NagleStalls + tcp.S2C.NagleStalls,
                 NagleStallMs = tcp is null ? null : CaptureTime.Milliseconds(tcp.C2S.NagleStallNs + tcp.S2C.NagleStallNs),
+                // Negotiated when both SYNs offered it; empty when the handshake was not captured.
+                Sack = tcp is { SawSyn: true, SawSynAck: true } ? (tcp.SackPermittedC2S && tcp.SackPermittedS2C ? "1" : "0") : null,
+                Timestamps = tcp is { SawSyn: true, SawSynAck: true } ? (tcp.TimestampsC2S && tcp.TimestampsS2C ? "1" : "0") : null,
                 PmtuMessages = f.PmtuMessages,
                 LowestPmtu = f.LowestPmtu > 0 ? f.LowestPmtu : null,
                 MaxInFlightC2S = tcp?.C2S.MaxBytesInFlight,

@@ -16,7 +16,7 @@ public class AnalyzeCommandTests
         "bytes_c2s", "bytes_s2c", "mss_c2s", "mss_s2c", "wscale_c2s", "wscale_s2c", "irtt_ms", "retransmissions", "zero_window_episodes",
         "zero_window_ms", "nagle_stalls", "nagle_stall_ms", "close", "vlan", "payload_bytes_c2s", "payload_bytes_s2c", "duration_s", "first_frame",
         "rtt_c2s_min_ms", "rtt_c2s_avg_ms", "rtt_c2s_max_ms", "rtt_s2c_min_ms", "rtt_s2c_avg_ms", "rtt_s2c_max_ms",
-        "max_in_flight_c2s", "max_in_flight_s2c", "window_full_c2s", "window_full_s2c", "zero_window_probes", "pmtu_messages", "lowest_pmtu",
+        "max_in_flight_c2s", "max_in_flight_s2c", "window_full_c2s", "window_full_s2c", "zero_window_probes", "sack", "timestamps", "pmtu_messages", "lowest_pmtu",
     ];
 
     private static readonly string[] EventsHeader =
@@ -47,6 +47,8 @@ public class AnalyzeCommandTests
             Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$", r[6]);
             Assert.Equal(r[2].Contains(':') ? "1440" : "1460", r[12]); // MSS of a 1500-byte veth: 1500 - 40 (IPv4) or - 60 (IPv6)
             Assert.NotEqual("", r[16]);           // initial RTT from the handshake
+            Assert.Equal("1", r[Array.IndexOf(FlowsHeader, "sack")]);         // Linux offers SACK and timestamps
+            Assert.Equal("1", r[Array.IndexOf(FlowsHeader, "timestamps")]);
         });
         Assert.Single(tcp, r => r[2] == "2001:db8::1" && r[4] == "2001:db8::2");
         string[] udp = Assert.Single(rows, r => r[1] == "udp");

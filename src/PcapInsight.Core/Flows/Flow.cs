@@ -105,6 +105,18 @@ public sealed class TcpFlowFacts
     /// <summary>Window scale shift the server announced; -1 when unknown.</summary>
     public int WindowScaleS2C { get; internal set; } = -1;
 
+    /// <summary>The client's SYN offered SACK.</summary>
+    public bool SackPermittedC2S { get; internal set; }
+
+    /// <summary>The server's SYN-ACK offered SACK (SACK is in use when both did).</summary>
+    public bool SackPermittedS2C { get; internal set; }
+
+    /// <summary>The client's SYN carried timestamps.</summary>
+    public bool TimestampsC2S { get; internal set; }
+
+    /// <summary>The server's SYN-ACK carried timestamps (in use when both did).</summary>
+    public bool TimestampsS2C { get; internal set; }
+
     /// <summary>True when the client's SYN was captured.</summary>
     public bool SawSyn { get; internal set; }
 

@@ -212,6 +212,8 @@ public sealed class FlowTable
                 }
                 tcp.MssC2S = p.TcpOptions.Mss;
                 tcp.WindowScaleC2S = p.TcpOptions.WindowScale;
+                tcp.SackPermittedC2S = p.TcpOptions.SackPermitted;
+                tcp.TimestampsC2S = p.TcpOptions.HasTimestamps;
             }
             else if ((flags & TcpFlags.Ack) != 0 && !fromClient)
             {
@@ -222,6 +224,8 @@ public sealed class FlowTable
                 }
                 tcp.MssS2C = p.TcpOptions.Mss;
                 tcp.WindowScaleS2C = p.TcpOptions.WindowScale;
+                tcp.SackPermittedS2C = p.TcpOptions.SackPermitted;
+                tcp.TimestampsS2C = p.TcpOptions.HasTimestamps;
             }
         }
         else if (fromClient && (flags & TcpFlags.Ack) != 0 && tcp.SawSyn && tcp.SawSynAck && tcp.InitialRttNs < 0)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 
 namespace PcapInsight.Core.TcpAnalysis;
@@ -12,14 +13,20 @@ public readonly record struct StreamGap(long Offset, long Length);
 /// it is contiguous. Retransmitted bytes are written once (the first copy wins; a second copy is compared with the
 /// first, whether it is still waiting out of order or among the last <c>recentBytes</c> written, and differing bytes
 /// are counted in <see cref="ConflictingBytes"/>: Suricata's "overlap with different data");
-/// out-of-order segments wait in memory up to a limit; bytes never captured are recorded as <see cref="Gaps"/> and
+/// out-of-order segments wait in pooled buffers up to a limit; bytes never captured are recorded as <see cref="Gaps"/> and
 /// skipped, never filled.
 /// </summary>
 public sealed class TcpStreamAssembler
 {
     private readonly Stream _output;
     private readonly long _maxHeldBytes;
-    private readonly SortedDictionary<long, byte[]> _held = new();   // stream offset -> bytes, waiting for a gap to fill
+    private readonly SortedDictionary<long, Held> _held = new();   // stream offset -> bytes, waiting for a gap to fill
+
+    /// <summary>Out-of-order bytes in a buffer rented from the shared pool (returned when written or dropped).</summary>
+    private readonly record struct Held(byte[] Buffer, int Length)
+    {
+        public ReadOnlySpan<byte> Bytes => Buffer.AsSpan(0, Length);
+    }
     private readonly List<StreamGap> _gaps = new();
     private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private bool _started;
@@ -95,14 +102,14 @@ public sealed class TcpStreamAssembler
         }
         else if (!data.IsEmpty)
         {
-            Hold(offset, data.ToArray());
+            Hold(offset, data);
         }
     }
 
     /// <summary>Writes what is still held, recording the gaps before each piece. Returns the stream's sha256 (hex).</summary>
     public string Finish()
     {
-        foreach ((long offset, byte[] bytes) in _held.ToList())
+        foreach ((long offset, Held held) in _held.ToList())
         {
             if (offset > _written)
             {
@@ -111,23 +118,25 @@ public sealed class TcpStreamAssembler
                 _contiguousFrom = _written;
             }
             _held.Remove(offset);
-            if (offset + bytes.Length > _written)
+            if (offset + held.Length > _written)
             {
-                Write(bytes.AsSpan((int)(_written - offset)));
+                Write(held.Bytes[(int)(_written - offset)..]);
             }
+            ArrayPool<byte>.Shared.Return(held.Buffer);
         }
+        _heldBytes = 0;
         _output.Flush();
         return Convert.ToHexString(_sha256.GetHashAndReset()).ToLowerInvariant();
     }
 
-    private void Hold(long offset, byte[] bytes)
+    private void Hold(long offset, ReadOnlySpan<byte> bytes)
     {
-        if (_held.TryGetValue(offset, out byte[]? existing))
+        if (_held.TryGetValue(offset, out Held existing))
         {
             int overlap = Math.Min(existing.Length, bytes.Length);
             for (int i = 0; i < overlap; i++)
             {
-                if (existing[i] != bytes[i])
+                if (existing.Buffer[i] != bytes[i])
                 {
                     ConflictingBytes++;
                 }
@@ -136,7 +145,8 @@ public sealed class TcpStreamAssembler
             {
                 return;
             }
-            _held[offset] = bytes;
+            _held[offset] = Rent(bytes);
+            ArrayPool<byte>.Shared.Return(existing.Buffer);
             _heldBytes += bytes.Length - existing.Length;
             return;
         }
@@ -145,25 +155,33 @@ public sealed class TcpStreamAssembler
             OverflowBytes += bytes.Length;   // never written: a later segment past it turns the stretch into a gap
             return;
         }
-        _held[offset] = bytes;
+        _held[offset] = Rent(bytes);
         _heldBytes += bytes.Length;
+    }
+
+    private static Held Rent(ReadOnlySpan<byte> bytes)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(bytes.Length);
+        bytes.CopyTo(buffer);
+        return new Held(buffer, bytes.Length);
     }
 
     private void Drain()
     {
         while (_held.Count > 0)
         {
-            (long offset, byte[] bytes) = _held.First();
+            (long offset, Held held) = _held.First();
             if (offset > _written)
             {
                 return;
             }
             _held.Remove(offset);
-            _heldBytes -= bytes.Length;
-            if (offset + bytes.Length > _written)
+            _heldBytes -= held.Length;
+            if (offset + held.Length > _written)
             {
-                Write(bytes.AsSpan((int)(_written - offset)));
+                Write(held.Bytes[(int)(_written - offset)..]);
             }
+            ArrayPool<byte>.Shared.Return(held.Buffer);
         }
     }
 
