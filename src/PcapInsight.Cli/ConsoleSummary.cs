@@ -86,6 +86,7 @@ internal static class ConsoleSummary
             written.Add("flows.csv");
             written.Add("events.csv");
             written.Add("fragments.csv");
+            written.Add("udp.csv");
             if (r.Flows.Any(f => f.Tcp?.Series is not null))
             {
                 written.Add("tcp_series.csv");

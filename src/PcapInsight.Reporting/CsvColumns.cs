@@ -114,4 +114,27 @@ public static class CsvColumns
         new("policies", (w, r) => w.WriteField(r.Policies)),
         new("file", (w, r) => w.WriteField(r.File)),
     ];
+
+    /// <summary>udp.csv: CONTRACT.md's columns, then ours.</summary>
+    public static IReadOnlyList<CsvColumn<UdpRow>> Udp { get; } =
+    [
+        new("flow_id", (w, r) => w.WriteField(r.FlowId, default)),
+        new("src", (w, r) => w.WriteField(r.Src)),
+        new("src_port", (w, r) => w.WriteField(r.SrcPort, default)),
+        new("dst", (w, r) => w.WriteField(r.Dst)),
+        new("dst_port", (w, r) => w.WriteField(r.DstPort, default)),
+        new("datagrams", (w, r) => w.WriteField(r.Datagrams, default)),
+        new("bytes", (w, r) => w.WriteField(r.Bytes, default)),
+        new("max_datagram", (w, r) => w.WriteField(r.MaxDatagram, default)),
+        new("fragmented_datagrams", (w, r) => w.WriteField(r.FragmentedDatagrams, default)),
+        new("lost_with_fragment", (w, r) => w.WriteField(r.LostWithFragment, default)),
+        new("seq_kind", (w, r) => w.WriteField(r.SeqKind)),
+        new("seq_lost", (w, r) => w.WriteField(r.SeqLost, default)),
+        new("seq_duplicates", (w, r) => w.WriteField(r.SeqDuplicates, default)),
+        new("seq_reordered", (w, r) => w.WriteField(r.SeqReordered, default)),
+        new("jitter_ms", (w, r) => w.WriteField(r.JitterMs)),
+        new("seq_direction", (w, r) => w.WriteField(r.SeqDirection)),
+        new("rtp_ssrc", (w, r) => w.WriteField(r.Ssrc)),
+        new("rtp_payload_type", (w, r) => w.WriteField(r.PayloadType, default)),
+    ];
 }

@@ -17,6 +17,10 @@ public static class CsvReportWriter
     public static void WriteEvents(AnalysisResult result, string directory) =>
         Write(Path.Combine(directory, "events.csv"), CsvColumns.Events, ReportRows.Events(result));
 
+    /// <summary>Writes udp.csv into <paramref name="directory"/>.</summary>
+    public static void WriteUdp(AnalysisResult result, string directory) =>
+        Write(Path.Combine(directory, "udp.csv"), CsvColumns.Udp, UdpRow.All(result));
+
     /// <summary>Writes fragments.csv into <paramref name="directory"/> (a header alone when nothing was fragmented).</summary>
     public static void WriteFragments(AnalysisResult result, string directory) =>
         Write(Path.Combine(directory, "fragments.csv"), CsvColumns.Fragments, FragmentRow.All(result));

@@ -45,3 +45,33 @@ public class FragmentReportTests
         Assert.Contains("--max-frag-datagrams", run.Stderr);
     }
 }
+
+/// <summary>End to end: udp.csv and --udp-seq from the real CLI.</summary>
+public class UdpReportTests
+{
+    [Fact]
+    public void Analyze_RtpSample_WritesUdpCsvWithItsSequenceFigures()
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", RepoPaths.Sample("rtp-gaps-jitter.pcap"), "-o", dir.Path]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        string[] lines = File.ReadAllLines(dir.File("udp.csv"));
+        Assert.Equal("flow_id,src,src_port,dst,dst_port,datagrams,bytes,max_datagram,fragmented_datagrams,lost_with_fragment,seq_kind,seq_lost,"
+            + "seq_duplicates,seq_reordered,jitter_ms,seq_direction,rtp_ssrc,rtp_payload_type", lines[0]);
+        string[] row = lines[1].Split(',');
+        Assert.Equal(["rtp", "5", "1", "1"], row[10..14]);
+    }
+
+    [Fact]
+    public void Analyze_BadUdpSeq_ExitsTwoAndSaysWhatIsExpected()
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", RepoPaths.Sample("rtp-gaps-jitter.pcap"), "-o", dir.Path, "--udp-seq", "4"]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("OFFSET:WIDTH", run.Stderr);
+    }
+}

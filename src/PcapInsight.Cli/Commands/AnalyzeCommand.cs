@@ -4,6 +4,7 @@ using PcapInsight.Core.Capture;
 using PcapInsight.Core.Events;
 using PcapInsight.Core.Flows;
 using PcapInsight.Core.Fragments;
+using PcapInsight.Core.UdpAnalysis;
 using PcapInsight.Core.TcpAnalysis;
 using PcapInsight.Reporting;
 
@@ -135,6 +136,17 @@ public static class AnalyzeCommand
             Description = "Which copy of overlapping fragment bytes the analysis keeps: first, last, bsd, linux, windows or solaris (fragments.csv lists which policies would rebuild other bytes). Example: --frag-policy bsd",
             DefaultValueFactory = _ => "first",
         };
+        var udpSeq = new Option<string?>("--udp-seq")
+        {
+            HelpName = "[PORT=]OFFSET:WIDTH[:be|le|ascii]",
+            Description = "Where your protocol carries a sequence number in the UDP payload (bytes from the start; be/le binary of WIDTH bytes, or ascii of WIDTH digits), for loss, duplicates and reordering in udp.csv. Example: --udp-seq 0:4 or --udp-seq 5004=4:8:ascii",
+        };
+        var dnsTimeout = new Option<double>("--dns-timeout")
+        {
+            HelpName = "SECONDS",
+            Description = "A DNS query without a response within this long is reported as dns.unanswered. Example: --dns-timeout 2",
+            DefaultValueFactory = _ => new AnalysisOptions().DnsTimeout.TotalSeconds,
+        };
         var progress = new Option<bool>("--no-progress") { Description = "Do not draw the progress bar (it is drawn only when stderr is a terminal)." };
 
         var command = new Command("analyze",
@@ -145,7 +157,7 @@ public static class AnalyzeCommand
             "  tcpdump -w - -c 1000 | pcapinsight analyze - --json")
         {
             files, output, format, quiet, json, failOn, maxFlows, flowTimeout, maxEvents, maxFrameBytes, nagleHold, nagleRelease, nagleAnswer,
-            ackHosts, seriesFlows, seriesPoints, fragTimeout, maxFragDatagrams, maxFragBytes, fragTiny, fragPolicy, progress,
+            ackHosts, seriesFlows, seriesPoints, fragTimeout, maxFragDatagrams, maxFragBytes, fragTiny, fragPolicy, udpSeq, dnsTimeout, progress,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(Execute(new AnalyzeSettings
         {
@@ -169,6 +181,8 @@ public static class AnalyzeCommand
                 TinyBytes = parse.GetValue(fragTiny),
                 Policy = FragmentPolicies.TryParse(parse.GetValue(fragPolicy) ?? "", out FragmentPolicy policy) ? policy : (FragmentPolicy)255,
             },
+            UdpSequence = parse.GetValue(udpSeq),
+            DnsTimeoutSeconds = parse.GetValue(dnsTimeout),
             SeriesFlows = parse.GetValue(seriesFlows),
             SeriesPoints = parse.GetValue(seriesPoints),
             Nagle = new NagleOptions
@@ -198,6 +212,16 @@ public static class AnalyzeCommand
             stderr.WriteLine("pcapinsight: " + formatError);
             return ExitCodes.Usage;
         }
+        UdpSequenceSpec? udpSequence = null;
+        if (s.UdpSequence is { } udpSeqText)
+        {
+            udpSequence = UdpSequenceSpec.Parse(udpSeqText, out string? udpSeqError);
+            if (udpSequence is null)
+            {
+                stderr.WriteLine("pcapinsight: option --udp-seq " + udpSeqError);
+                return ExitCodes.Usage;
+            }
+        }
         AnalysisOptions options;
         try
         {
@@ -208,6 +232,8 @@ public static class AnalyzeCommand
                 MaxEventRows = s.MaxEvents,
                 Nagle = s.Nagle,
                 Fragments = s.Fragments,
+                UdpSequence = udpSequence,
+                DnsTimeout = TimeSpan.FromSeconds(Math.Clamp(s.DnsTimeoutSeconds, 0, 1e9)),
                 SeriesFlows = s.SeriesFlows,
                 SeriesPoints = s.SeriesPoints,
             };
@@ -265,6 +291,7 @@ public static class AnalyzeCommand
                 CsvReportWriter.WriteFlows(result, s.OutputDirectory);
                 CsvReportWriter.WriteEvents(result, s.OutputDirectory);
                 CsvReportWriter.WriteFragments(result, s.OutputDirectory);
+                CsvReportWriter.WriteUdp(result, s.OutputDirectory);
                 CsvReportWriter.WriteSeries(result, s.OutputDirectory);
             }
             if (formats.Contains("json"))
@@ -362,6 +389,7 @@ public static class AnalyzeCommand
         nameof(FragmentOptions.MaxBytes) => "--max-frag-bytes",
         nameof(FragmentOptions.TinyBytes) => "--frag-tiny-bytes",
         nameof(FragmentOptions.Policy) => "--frag-policy",
+        nameof(AnalysisOptions.DnsTimeout) => "--dns-timeout",
         nameof(AnalysisOptions.SeriesPoints) => "--series-points",
         _ => parameter ?? "?",
     };
@@ -384,5 +412,7 @@ public sealed record AnalyzeSettings
     public NagleOptions Nagle { get; init; } = new();
     public int SeriesFlows { get; init; }
     public FragmentOptions Fragments { get; init; } = new();
+    public string? UdpSequence { get; init; }
+    public double DnsTimeoutSeconds { get; init; } = new AnalysisOptions().DnsTimeout.TotalSeconds;
     public int SeriesPoints { get; init; } = new AnalysisOptions().SeriesPoints;
 }

@@ -18,6 +18,12 @@ public sealed record AnalysisOptions
     /// <summary>IP reassembly limits.</summary>
     public Fragments.FragmentOptions Fragments { get; init; } = new();
 
+    /// <summary>Where user protocols carry a sequence number (<c>--udp-seq</c>); null: RTP only.</summary>
+    public UdpAnalysis.UdpSequenceSpec? UdpSequence { get; init; }
+
+    /// <summary>A DNS query without a response within this long is unanswered. Default 5 s (the resolver timeout of glibc).</summary>
+    public TimeSpan DnsTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Nagle and delayed-ACK thresholds.</summary>
     public TcpAnalysis.NagleOptions Nagle { get; init; } = new();
 
@@ -40,6 +46,10 @@ public sealed record AnalysisOptions
         Flows.Validate();
         Nagle.Validate();
         Fragments.Validate();
+        if (DnsTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DnsTimeout), "must be positive");
+        }
         if (SeriesFlows < 0 || SeriesFlows > 100_000)
         {
             throw new ArgumentOutOfRangeException(nameof(SeriesFlows), SeriesFlows, "must be 0 to 100000");

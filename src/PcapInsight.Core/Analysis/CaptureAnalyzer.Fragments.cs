@@ -4,6 +4,7 @@ using PcapInsight.Core.Events;
 using PcapInsight.Core.Flows;
 using PcapInsight.Core.Fragments;
 using PcapInsight.Core.TcpAnalysis;
+using PcapInsight.Core.UdpAnalysis;
 
 namespace PcapInsight.Core.Analysis;
 
@@ -35,6 +36,13 @@ public sealed partial class CaptureAnalyzer
         // The whole datagram continues as if it had arrived in one piece: its payload joins the flow (the frames
         // were counted as they came), and a TCP segment is analysed whole.
         Flow flow = _flows.Update(whole, info, out bool fromClient, out _, countPacket: false);
+        if (whole.Protocol == 17)
+        {
+            (flow.Udp ??= new UdpAnalysis.UdpFlowStats()).FragmentedDatagrams++;
+            int start = Math.Min(whole.PayloadOffset, done.Payload.Length);
+            OnUdpDatagram(flow, fromClient, whole, done.Payload[start..Math.Min(done.Payload.Length, start + whole.PayloadLength)], info);
+            return;
+        }
         if (whole.Protocol != 6)
         {
             return;
@@ -50,6 +58,18 @@ public sealed partial class CaptureAnalyzer
     private void OnDatagramFinished(FragmentedDatagram d, string ended)
     {
         FragmentStatus status = d.Status;
+        if (status == FragmentStatus.Incomplete && d.HasPorts && d.Protocol == 17)
+        {
+            // The first fragment named the flow: the flow lost this datagram with a fragment.
+            var key = new DecodedPacket { IpVersion = d.Key.IpVersion, Src = d.Key.Src, Dst = d.Key.Dst, Protocol = 17, SrcPort = d.SrcPort,
+                DstPort = d.DstPort, HasPorts = true, VlanId = d.VlanId };
+            if (_flows.Find(key, out _) is { } flow)
+            {
+                UdpFlowStats udp = flow.Udp ??= new UdpFlowStats();
+                udp.FragmentedDatagrams++;
+                udp.LostWithFragment++;
+            }
+        }
         string missing = status == FragmentStatus.Incomplete ? d.Missing() : "";
         if (_datagrams.Count < _options.MaxEventRows)
         {

@@ -62,12 +62,14 @@ public sealed partial class CaptureAnalyzer
         _events = new EventCollector(_options.MaxEventRows);
         _timing = new TcpTimingAnalyzer(_options.Nagle);
         _fragments = new IpReassembler(_options.Fragments) { Finished = OnDatagramFinished };
+        _dnsTimeoutNs = (long)(_options.DnsTimeout.TotalMilliseconds * 1_000_000);
         _series = _options.SeriesFlows > 0 ? new TcpSeriesRecorder(_options.SeriesFlows, _options.SeriesPoints) : null;
         _flows.Closing = flow =>
         {
             TcpWindowAnalyzer.OnFlowClosed(flow, _events);
             _timing.OnFlowClosed(flow, _events);
             _series?.Release(flow, WorthDrawing(flow));
+            OnUdpFlowClosed(flow);
         };
     }
 
@@ -199,6 +201,10 @@ public sealed partial class CaptureAnalyzer
             _timing.OnSegment(flow, fromClient, p, info, _events);
             _series?.OnSegment(flow, fromClient, p, info);
             OnTcpSegment?.Invoke(flow, fromClient, p, frame);
+        }
+        else if (p.Protocol == 17 && p.HasPorts && !p.IsFragment)
+        {
+            OnUdpDatagram(flow, fromClient, p, frame.Slice(p.PayloadOffset, Math.Max(0, Math.Min(p.CapturedPayloadLength, frame.Length - p.PayloadOffset))), info);
         }
         if (evicted && !_flowTableFullReported)
         {

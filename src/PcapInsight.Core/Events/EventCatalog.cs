@@ -173,6 +173,14 @@ public static class EventCatalog
                 "A path-MTU black hole: the sender kept resending a large segment that was never acknowledged, while a smaller copy of the same bytes got through (or while ICMP fragmentation-needed / packet-too-big for the flow went unheeded). Packets above some size silently vanish on the path.",
                 "Let ICMP fragmentation-needed (IPv4 type 3 code 4) and packet-too-big (ICMPv6 type 2) through every firewall on the path; clamp the TCP MSS on the router before the smaller link (iptables TCPMSS --clamp-mss-to-pmtu); as a host-side workaround enable net.ipv4.tcp_mtu_probing=1 so Linux falls back to smaller segments by itself.",
                 EventPolicy.LogAll),
+            new(EventKind.UdpSeqGap, "udp.seq_gap", Severity.Warning,
+                "Sequence numbers of a UDP stream (RTP, or the counter named with --udp-seq) that never arrived at the capture point: the datagrams were lost before it (evidence: sequence).",
+                "Loss before the capture point is on the path or at the sender. If the receiver's capture shows no gap but the application misses data, the socket dropped it: compare Udp RcvbufErrors (netstat -s) and read faster or raise SO_RCVBUF.",
+                EventPolicy.Sampled),
+            new(EventKind.DnsUnanswered, "dns.unanswered", Severity.Warning,
+                "A DNS query got no response within the timeout (or only a late one): the resolver retried or gave up, and the application waited.",
+                "Check the resolver's reachability and load; a lost UDP query costs a full resolver timeout (5 s by default with glibc: options timeout:1 attempts:2 in resolv.conf shortens it).",
+                EventPolicy.Sampled),
         ];
         var byKind = new EventInfo[Enum.GetValues<EventKind>().Length];
         foreach (EventInfo row in rows)

@@ -85,4 +85,8 @@ public enum EventKind : ushort
     IpPmtuIcmp,
     /// <summary><c>ip.pmtu_blackhole</c></summary>
     IpPmtuBlackHole,
+    /// <summary><c>udp.seq_gap</c></summary>
+    UdpSeqGap,
+    /// <summary><c>dns.unanswered</c></summary>
+    DnsUnanswered,
 }

@@ -80,6 +80,9 @@ public sealed class Flow
     /// <summary>How the flow ended.</summary>
     public FlowCloseReason Close { get; internal set; }
 
+    /// <summary>UDP figures (datagrams, sequence evidence); null for other protocols.</summary>
+    public UdpAnalysis.UdpFlowStats? Udp { get; internal set; }
+
     /// <summary>TCP facts from the handshake and the flags; null for other protocols.</summary>
     public TcpFlowFacts? Tcp { get; internal set; }
 }

@@ -46,6 +46,18 @@ public sealed class FragmentedDatagram
     /// <summary>The upper-layer protocol (IPv4 protocol field, IPv6 next header after the fragment header).</summary>
     public byte Protocol { get; private set; }
 
+    /// <summary>The first fragment's transport ports, when it came and carried them (to find the datagram's flow).</summary>
+    public ushort SrcPort { get; internal set; }
+
+    /// <summary>Destination port of the first fragment.</summary>
+    public ushort DstPort { get; internal set; }
+
+    /// <summary>The first fragment came with its ports.</summary>
+    public bool HasPorts { get; internal set; }
+
+    /// <summary>VLAN of the fragments (part of the flow's key).</summary>
+    public ushort VlanId { get; internal set; }
+
     /// <summary>Fragments seen (duplicates included).</summary>
     public int Fragments { get; private set; }
 
@@ -129,6 +141,8 @@ public sealed class FragmentedDatagram
         ReceivedBytes = OverlapBytes = ConflictBytes = LargestFragment = 0;
         DontFragmentSeen = TinySeen = Oversize = BytesCut = false;
         PolicyGroups = "";
+        SrcPort = DstPort = VlanId = 0;
+        HasPorts = false;
         _ranges.Clear();
         _pieces.Clear();
         _logUsed = 0;

@@ -64,6 +64,13 @@ public sealed class IpReassembler
             _open.Add(key, datagram);
             _nodes.Add(datagram, _byAge.AddLast(datagram));
         }
+        datagram.VlanId = p.VlanId;
+        if (p.FragmentOffset == 0 && p.HasPorts)
+        {
+            datagram.HasPorts = true;
+            datagram.SrcPort = p.SrcPort;
+            datagram.DstPort = p.DstPort;
+        }
         _bytes += datagram.Add(t, p.Protocol, p.FragmentOffset, captured, length, !p.MoreFragments, p.IpTotalLength, p.IpVersion == 4 && p.DontFragment, _options.TinyBytes);
         while (_bytes > _options.MaxBytes && _byAge.First is { } oldest && !ReferenceEquals(oldest.Value, datagram))
         {

@@ -6,7 +6,7 @@ namespace PcapInsight.TestKit.Crafted;
 /// <summary>
 /// One RTP stream (PCMU, payload type 0, 20 ms packets of 160 bytes, SSRC 0x11223344) from 192.0.2.30:40000
 /// to 198.51.100.30:50000: 300 packets sent, five lost (1010, 1050-1052, 1200), one duplicated (1100), two
-/// swapped (1150, 1151), arrival times jittered by a seeded generator. The truth's jitter is RFC 3550's
+/// swapped (1151 arrives before 1150), arrival times jittered by a seeded generator. The truth's jitter is RFC 3550's
 /// interarrival jitter computed over the arrivals as they are in the capture.
 /// </summary>
 internal static class RtpGapsCapture
@@ -36,9 +36,12 @@ internal static class RtpGapsCapture
                 arrivals.Add((arrival + 0.0003, seq, rtpTime));         // duplicated on the path
             }
         }
-        // 1150 and 1151 arrive swapped.
+        // 1150 and 1151 arrive swapped: 1151 first, then 1150 (the one that comes after a higher number is the
+        // reordered one, as a receiver counts it).
         int a = arrivals.FindIndex(x => x.Seq == 1150);
-        (arrivals[a], arrivals[a + 1]) = ((arrivals[a + 1].Time - 0.0001, arrivals[a].Seq, arrivals[a].Timestamp), (arrivals[a + 1].Time, arrivals[a + 1].Seq, arrivals[a + 1].Timestamp));
+        (double Time, ushort Seq, uint Timestamp) early = arrivals[a], late = arrivals[a + 1];
+        arrivals[a] = (early.Time, late.Seq, late.Timestamp);
+        arrivals[a + 1] = (late.Time, early.Seq, early.Timestamp);
 
         var frames = new FrameList();
         // RFC 3550 A.8: J += (|D| - J) / 16, with D the difference of transit times, in timestamp units.
@@ -74,7 +77,7 @@ internal static class RtpGapsCapture
             ["ssrc"] = Ssrc, ["payload_type"] = 0, ["clock_rate"] = 8000,
             ["sent"] = Packets, ["first_seq"] = FirstSeq, ["last_seq"] = FirstSeq + Packets - 1,
             ["lost_seq"] = new JsonArray(lost.Select(x => (JsonNode)x).ToArray()),
-            ["duplicated_seq"] = new JsonArray(1100), ["reordered_seq"] = new JsonArray(1151),
+            ["duplicated_seq"] = new JsonArray(1100), ["reordered_seq"] = new JsonArray(1150),
             ["received_packets"] = frames.Count,
             ["rfc3550_jitter_ms"] = Math.Round(jitter / 8.0, 3),
         };

@@ -1,0 +1,89 @@
+using System.Buffers.Binary;
+using PcapInsight.Core.Capture;
+using PcapInsight.Core.Decoding;
+using PcapInsight.Core.Events;
+using PcapInsight.Core.Flows;
+using PcapInsight.Core.UdpAnalysis;
+
+namespace PcapInsight.Core.Analysis;
+
+/// <summary>UDP: datagram figures, sequence evidence (RTP, user counters) and DNS queries without answers.</summary>
+public sealed partial class CaptureAnalyzer
+{
+    private readonly long _dnsTimeoutNs;
+
+    private void OnUdpDatagram(Flow flow, bool fromClient, in DecodedPacket p, ReadOnlySpan<byte> payload, in CaptureInfo info)
+    {
+        UdpFlowStats udp = flow.Udp ??= new UdpFlowStats();
+        udp.OnDatagram(payload, fromClient, info.TimestampNs, _options.UdpSequence, p.SrcPort, p.DstPort);
+        if ((p.DstPort == 53 || p.SrcPort == 53) && payload.Length >= 12)
+        {
+            OnDns(flow, udp, p, payload, info);
+        }
+    }
+
+    /// <summary>A query to port 53 waits for the response with its id; one past the timeout is unanswered.</summary>
+    private void OnDns(Flow flow, UdpFlowStats udp, in DecodedPacket p, ReadOnlySpan<byte> payload, in CaptureInfo info)
+    {
+        ushort id = BinaryPrimitives.ReadUInt16BigEndian(payload);
+        bool response = (payload[2] & 0x80) != 0;
+        if (!response && p.DstPort == 53)
+        {
+            udp.PendingDns ??= new Dictionary<ushort, (long, long, int)>();
+            if (udp.PendingDns.Count < 1024)
+            {
+                udp.PendingDns.TryAdd(id, (info.TimestampNs, info.FrameNumber, info.FileIndex));
+            }
+        }
+        else if (response && p.SrcPort == 53 && udp.PendingDns is { } pending && pending.Remove(id, out var query))
+        {
+            long waited = info.TimestampNs - query.TimeNs;
+            if (waited > _dnsTimeoutNs)
+            {
+                ReportDns(flow, id, query, waited, late: true);
+            }
+        }
+    }
+
+    private void OnUdpFlowClosed(Flow flow)
+    {
+        if (flow.Udp is not { } udp)
+        {
+            return;
+        }
+        if (udp.PendingDns is { Count: > 0 } pending)
+        {
+            foreach ((ushort id, var query) in pending)
+            {
+                ReportDns(flow, id, query, flow.LastTimeNs - query.TimeNs, late: false);
+            }
+            pending.Clear();
+        }
+        if (udp.Sequence is { } seq)
+        {
+            foreach ((long first, long last) in seq.Missing)
+            {
+                if (!_events.WouldKeep(EventKind.UdpSeqGap))
+                {
+                    _events.CountOnly(EventKind.UdpSeqGap);
+                    continue;
+                }
+                bool c2s = udp.SequenceFromClient;
+                _events.Report(new AnalysisEvent(EventKind.UdpSeqGap, flow.LastTimeNs, 0, flow.FirstFileIndex, flow.Id,
+                    c2s ? flow.Client : flow.Server, c2s ? flow.ClientPort : flow.ServerPort, c2s ? flow.Server : flow.Client, c2s ? flow.ServerPort : flow.ClientPort,
+                    -1, $"missing={first}-{last} count={last - first + 1} kind={udp.SeqKind} evidence=sequence"));
+            }
+        }
+    }
+
+    private void ReportDns(Flow flow, ushort id, (long TimeNs, long Frame, int File) query, long waitedNs, bool late)
+    {
+        if (!_events.WouldKeep(EventKind.DnsUnanswered))
+        {
+            _events.CountOnly(EventKind.DnsUnanswered);
+            return;
+        }
+        _events.Report(new AnalysisEvent(EventKind.DnsUnanswered, query.TimeNs, query.Frame, query.File, flow.Id, flow.Client, flow.ClientPort,
+            flow.Server, flow.ServerPort, -1, $"id={id} {(late ? "answered_after_ms=" + CaptureTime.Milliseconds(waitedNs) : "no_answer_within_ms=" + CaptureTime.Milliseconds(waitedNs))}"));
+    }
+}

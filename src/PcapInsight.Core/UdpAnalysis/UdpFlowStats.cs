@@ -1,0 +1,169 @@
+using System.Buffers.Binary;
+
+namespace PcapInsight.Core.UdpAnalysis;
+
+/// <summary>
+/// What a UDP flow carried and what its sequence numbers prove: datagrams, sizes, fragmentation, and for RTP (found
+/// heuristically) or a user-named counter, loss, duplicates, reordering and RFC 3550 jitter. One per UDP flow,
+/// allocated with it.
+/// </summary>
+public sealed class UdpFlowStats
+{
+    private const int RtpConfirmations = 4;
+
+    // RTP detection: a candidate SSRC and payload type that must repeat with close sequence numbers
+    private uint _candidateSsrc;
+    private int _candidatePt = -1;
+    private ushort _candidateSeq;
+    private int _candidateRun;
+
+    // RFC 3550 jitter, in RTP timestamp units
+    private bool _haveTransit;
+    private double _lastTransit;
+    private double _jitter;
+
+    /// <summary>Largest datagram payload seen, bytes.</summary>
+    public int MaxDatagram { get; internal set; }
+
+    /// <summary>Datagrams that arrived in IP fragments.</summary>
+    public long FragmentedDatagrams { get; internal set; }
+
+    /// <summary>Datagrams of this flow lost with a fragment (their first fragment came; the datagram never completed).</summary>
+    public long LostWithFragment { get; internal set; }
+
+    /// <summary>"rtp", "custom", or null when the flow carries no sequence the analysis can read.</summary>
+    public string? SeqKind { get; private set; }
+
+    /// <summary>The sequence tracker of the direction that carries the numbers (the first one found).</summary>
+    public SequenceTracker? Sequence { get; private set; }
+
+    /// <summary>The direction the numbers travel: true client to server.</summary>
+    public bool SequenceFromClient { get; private set; }
+
+    /// <summary>RTP: the stream's SSRC and payload type.</summary>
+    public uint Ssrc { get; private set; }
+
+    /// <summary>RTP payload type.</summary>
+    public int PayloadType { get; private set; } = -1;
+
+    /// <summary>RTP timestamp clock, Hz (from the payload type; 0 when unknown).</summary>
+    public int ClockRate { get; private set; }
+
+    /// <summary>RFC 3550 interarrival jitter at the end of the flow, ms; null when not RTP or the clock is unknown.</summary>
+    public double? JitterMs => SeqKind == "rtp" && ClockRate > 0 ? _jitter / ClockRate * 1000 : null;
+
+    /// <summary>Queries to port 53 not answered (yet): DNS id → query time and frame.</summary>
+    internal Dictionary<ushort, (long TimeNs, long Frame, int File)>? PendingDns;
+
+    /// <summary>One datagram's payload (the whole datagram when it was reassembled).</summary>
+    internal void OnDatagram(ReadOnlySpan<byte> payload, bool fromClient, long timeNs, UdpSequenceSpec? custom, ushort srcPort, ushort dstPort)
+    {
+        MaxDatagram = Math.Max(MaxDatagram, payload.Length);
+        if (SeqKind == "rtp")
+        {
+            if (fromClient == SequenceFromClient && payload.Length >= 12 && BinaryPrimitives.ReadUInt32BigEndian(payload[8..]) == Ssrc)
+            {
+                ushort seq = BinaryPrimitives.ReadUInt16BigEndian(payload[2..]);
+                bool fresh = Sequence!.Add(seq);
+                if (fresh && ClockRate > 0)
+                {
+                    Jitter(BinaryPrimitives.ReadUInt32BigEndian(payload[4..]), timeNs);
+                }
+            }
+            return;
+        }
+        if (SeqKind == "custom")
+        {
+            if (fromClient == SequenceFromClient && custom!.TryRead(payload, out ulong n))
+            {
+                Sequence!.Add(n);
+            }
+            return;
+        }
+        if (custom is not null && (custom.Port == 0 || custom.Port == srcPort || custom.Port == dstPort) && custom.TryRead(payload, out ulong first))
+        {
+            SeqKind = "custom";
+            SequenceFromClient = fromClient;
+            Sequence = new SequenceTracker(custom.Bits);
+            Sequence.Add(first);
+            return;
+        }
+        DetectRtp(payload, fromClient, timeNs);
+    }
+
+    /// <summary>
+    /// RTP is taken as found when one direction sends <see cref="RtpConfirmations"/> datagrams in a row that look
+    /// like RTP version 2 with one SSRC and one payload type and sequence numbers that step by small amounts (RTCP's
+    /// packet types 200-204 excluded), as tshark's heuristic RTP dissector does; the counting starts with them.
+    /// </summary>
+    private void DetectRtp(ReadOnlySpan<byte> payload, bool fromClient, long timeNs)
+    {
+        if (payload.Length < 12 || payload[0] >> 6 != 2 || payload[1] is >= 200 and <= 204)
+        {
+            _candidateRun = 0;
+            return;
+        }
+        int pt = payload[1] & 0x7F;
+        uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(payload[8..]);
+        ushort seq = BinaryPrimitives.ReadUInt16BigEndian(payload[2..]);
+        if (_candidateRun > 0 && ssrc == _candidateSsrc && pt == _candidatePt && fromClient == SequenceFromClient
+            && (ushort)(seq - _candidateSeq) is > 0 and < 100)
+        {
+            _candidateRun++;
+        }
+        else
+        {
+            _candidateRun = 1;
+            _candidateSsrc = ssrc;
+            _candidatePt = pt;
+            SequenceFromClient = fromClient;
+        }
+        _candidateSeq = seq;
+        if (_candidateRun < RtpConfirmations)
+        {
+            return;
+        }
+        SeqKind = "rtp";
+        Ssrc = ssrc;
+        PayloadType = pt;
+        ClockRate = StaticClockRate(pt);
+        Sequence = new SequenceTracker(16);
+        // The confirming datagrams count: the tracker starts at the first of the run.
+        for (int i = RtpConfirmations - 1; i >= 0; i--)
+        {
+            Sequence.Add((ushort)(seq - i));
+        }
+        if (ClockRate > 0)
+        {
+            Jitter(BinaryPrimitives.ReadUInt32BigEndian(payload[4..]), timeNs);
+        }
+    }
+
+    /// <summary>RFC 3550 6.4.1: J += (|D| - J) / 16, D the difference of transit times, in timestamp units.</summary>
+    private void Jitter(uint rtpTimestamp, long arrivalNs)
+    {
+        // In timestamp units, kept fractional: rounding the arrival to whole units would add up to one unit of
+        // noise (125 µs at 8 kHz) to every difference.
+        double arrival = arrivalNs / 1e9 * ClockRate;
+        double transit = arrival - rtpTimestamp;
+        if (_haveTransit)
+        {
+            double d = Math.Abs(transit - _lastTransit);
+            _jitter += (d - _jitter) / 16.0;
+        }
+        _haveTransit = true;
+        _lastTransit = transit;
+    }
+
+    /// <summary>The RTP clock of the static payload types of RFC 3551; 0 for dynamic ones (96-127) and unknown ones.</summary>
+    private static int StaticClockRate(int pt) => pt switch
+    {
+        0 or 3 or 4 or 5 or 7 or 8 or 9 or 12 or 13 or 15 or 18 => 8000,
+        6 => 16000,
+        10 or 11 => 44100,
+        16 => 11025,
+        17 => 22050,
+        14 or 25 or 26 or 28 or 31 or 32 or 33 or 34 => 90000,
+        _ => 0,
+    };
+}

@@ -1,0 +1,60 @@
+using System.Globalization;
+using PcapInsight.Core.Analysis;
+using PcapInsight.Core.Flows;
+using PcapInsight.Core.UdpAnalysis;
+
+namespace PcapInsight.Reporting;
+
+/// <summary>One row of udp.csv.</summary>
+public sealed record UdpRow
+{
+    public int FlowId { get; init; }
+    public string Src { get; init; } = "";
+    public int SrcPort { get; init; }
+    public string Dst { get; init; } = "";
+    public int DstPort { get; init; }
+    public long Datagrams { get; init; }
+    public long Bytes { get; init; }
+    public int MaxDatagram { get; init; }
+    public long FragmentedDatagrams { get; init; }
+    public long LostWithFragment { get; init; }
+    public string? SeqKind { get; init; }
+    public long? SeqLost { get; init; }
+    public long? SeqDuplicates { get; init; }
+    public long? SeqReordered { get; init; }
+    public string? JitterMs { get; init; }
+    public string? SeqDirection { get; init; }
+    public string? Ssrc { get; init; }
+    public int? PayloadType { get; init; }
+
+    /// <summary>The UDP flows, by id.</summary>
+    public static IEnumerable<UdpRow> All(AnalysisResult result)
+    {
+        foreach (Flow f in result.Flows.Where(f => f.Protocol == 17))
+        {
+            UdpFlowStats? u = f.Udp;
+            SequenceTracker? seq = u?.Sequence;
+            yield return new UdpRow
+            {
+                FlowId = f.Id,
+                Src = f.Client.ToString(),
+                SrcPort = f.ClientPort,
+                Dst = f.Server.ToString(),
+                DstPort = f.ServerPort,
+                Datagrams = f.PacketsC2S + f.PacketsS2C,
+                Bytes = f.PayloadBytesC2S + f.PayloadBytesS2C,
+                MaxDatagram = u?.MaxDatagram ?? 0,
+                FragmentedDatagrams = u?.FragmentedDatagrams ?? 0,
+                LostWithFragment = u?.LostWithFragment ?? 0,
+                SeqKind = u?.SeqKind,
+                SeqLost = seq?.Lost,
+                SeqDuplicates = seq?.Duplicates,
+                SeqReordered = seq?.Reordered,
+                JitterMs = u?.JitterMs is { } j ? j.ToString("0.000", CultureInfo.InvariantCulture) : null,
+                SeqDirection = seq is null ? null : u!.SequenceFromClient ? "c2s" : "s2c",
+                Ssrc = u?.SeqKind == "rtp" ? "0x" + u.Ssrc.ToString("x8", CultureInfo.InvariantCulture) : null,
+                PayloadType = u?.SeqKind == "rtp" ? u.PayloadType : null,
+            };
+        }
+    }
+}
