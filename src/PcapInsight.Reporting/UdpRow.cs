@@ -33,7 +33,8 @@ public sealed record UdpRow
         foreach (Flow f in result.Flows.Where(f => f.Protocol == 17))
         {
             UdpFlowStats? u = f.Udp;
-            SequenceTracker? seq = u?.Sequence;
+            var streams = u?.Streams().ToList() ?? [];
+            bool any = streams.Count > 0;
             yield return new UdpRow
             {
                 FlowId = f.Id,
@@ -46,14 +47,16 @@ public sealed record UdpRow
                 MaxDatagram = u?.MaxDatagram ?? 0,
                 FragmentedDatagrams = u?.FragmentedDatagrams ?? 0,
                 LostWithFragment = u?.LostWithFragment ?? 0,
-                SeqKind = u?.SeqKind,
-                SeqLost = seq?.Lost,
-                SeqDuplicates = seq?.Duplicates,
-                SeqReordered = seq?.Reordered,
-                JitterMs = u?.JitterMs is { } j ? j.ToString("0.000", CultureInfo.InvariantCulture) : null,
-                SeqDirection = seq is null ? null : u!.SequenceFromClient ? "c2s" : "s2c",
-                Ssrc = u?.SeqKind == "rtp" ? "0x" + u.Ssrc.ToString("x8", CultureInfo.InvariantCulture) : null,
-                PayloadType = u?.SeqKind == "rtp" ? u.PayloadType : null,
+                // Both directions' figures add up; the jitter is the worse direction's.
+                SeqKind = any ? string.Join('+', streams.Select(s => s.Stream.SeqKind).Distinct()) : null,
+                SeqLost = any ? streams.Sum(s => s.Stream.Sequence!.Lost) : null,
+                SeqDuplicates = any ? streams.Sum(s => s.Stream.Sequence!.Duplicates) : null,
+                SeqReordered = any ? streams.Sum(s => s.Stream.Sequence!.Reordered) : null,
+                JitterMs = streams.Select(s => s.Stream.JitterMs).Where(j => j is not null).Max() is { } j ? j.ToString("0.000", CultureInfo.InvariantCulture) : null,
+                SeqDirection = any ? streams.Count == 2 ? "both" : streams[0].FromClient ? "c2s" : "s2c" : null,
+                Ssrc = streams.Any(s => s.Stream.SeqKind == "rtp")
+                    ? string.Join(';', streams.Where(s => s.Stream.SeqKind == "rtp").Select(s => "0x" + s.Stream.Ssrc.ToString("x8", CultureInfo.InvariantCulture))) : null,
+                PayloadType = streams.FirstOrDefault(s => s.Stream.SeqKind == "rtp").Stream?.PayloadType,
             };
         }
     }

@@ -59,19 +59,18 @@ public sealed partial class CaptureAnalyzer
             }
             pending.Clear();
         }
-        if (udp.Sequence is { } seq)
+        foreach ((bool c2s, UdpStream stream) in udp.Streams())
         {
-            foreach ((long first, long last) in seq.Missing)
+            foreach ((long first, long last) in stream.Sequence!.Missing)
             {
                 if (!_events.WouldKeep(EventKind.UdpSeqGap))
                 {
                     _events.CountOnly(EventKind.UdpSeqGap);
                     continue;
                 }
-                bool c2s = udp.SequenceFromClient;
                 _events.Report(new AnalysisEvent(EventKind.UdpSeqGap, flow.LastTimeNs, 0, flow.FirstFileIndex, flow.Id,
                     c2s ? flow.Client : flow.Server, c2s ? flow.ClientPort : flow.ServerPort, c2s ? flow.Server : flow.Client, c2s ? flow.ServerPort : flow.ClientPort,
-                    -1, $"missing={first}-{last} count={last - first + 1} kind={udp.SeqKind} evidence=sequence"));
+                    -1, $"missing={first}-{last} count={last - first + 1} kind={stream.SeqKind} evidence=sequence"));
             }
         }
     }

@@ -3,11 +3,10 @@ using System.Buffers.Binary;
 namespace PcapInsight.Core.UdpAnalysis;
 
 /// <summary>
-/// What a UDP flow carried and what its sequence numbers prove: datagrams, sizes, fragmentation, and for RTP (found
-/// heuristically) or a user-named counter, loss, duplicates, reordering and RFC 3550 jitter. One per UDP flow,
-/// allocated with it.
+/// What one direction of a UDP flow's sequence numbers prove: for RTP (found heuristically) or a user-named
+/// counter, loss, duplicates, reordering and RFC 3550 jitter.
 /// </summary>
-public sealed class UdpFlowStats
+public sealed class UdpStream
 {
     private const int RtpConfirmations = 4;
 
@@ -22,23 +21,11 @@ public sealed class UdpFlowStats
     private double _lastTransit;
     private double _jitter;
 
-    /// <summary>Largest datagram payload seen, bytes.</summary>
-    public int MaxDatagram { get; internal set; }
-
-    /// <summary>Datagrams that arrived in IP fragments.</summary>
-    public long FragmentedDatagrams { get; internal set; }
-
-    /// <summary>Datagrams of this flow lost with a fragment (their first fragment came; the datagram never completed).</summary>
-    public long LostWithFragment { get; internal set; }
-
     /// <summary>"rtp", "custom", or null when the flow carries no sequence the analysis can read.</summary>
     public string? SeqKind { get; private set; }
 
-    /// <summary>The sequence tracker of the direction that carries the numbers (the first one found).</summary>
+    /// <summary>The sequence tracker, once numbers were found.</summary>
     public SequenceTracker? Sequence { get; private set; }
-
-    /// <summary>The direction the numbers travel: true client to server.</summary>
-    public bool SequenceFromClient { get; private set; }
 
     /// <summary>RTP: the stream's SSRC and payload type.</summary>
     public uint Ssrc { get; private set; }
@@ -52,16 +39,12 @@ public sealed class UdpFlowStats
     /// <summary>RFC 3550 interarrival jitter at the end of the flow, ms; null when not RTP or the clock is unknown.</summary>
     public double? JitterMs => SeqKind == "rtp" && ClockRate > 0 ? _jitter / ClockRate * 1000 : null;
 
-    /// <summary>Queries to port 53 not answered (yet): DNS id → query time and frame.</summary>
-    internal Dictionary<ushort, (long TimeNs, long Frame, int File)>? PendingDns;
-
-    /// <summary>One datagram's payload (the whole datagram when it was reassembled).</summary>
-    internal void OnDatagram(ReadOnlySpan<byte> payload, bool fromClient, long timeNs, UdpSequenceSpec? custom, ushort srcPort, ushort dstPort)
+    /// <summary>One datagram's payload of this direction (the whole datagram when it was reassembled).</summary>
+    internal void OnDatagram(ReadOnlySpan<byte> payload, long timeNs, UdpSequenceSpec? custom, ushort srcPort, ushort dstPort)
     {
-        MaxDatagram = Math.Max(MaxDatagram, payload.Length);
         if (SeqKind == "rtp")
         {
-            if (fromClient == SequenceFromClient && payload.Length >= 12 && BinaryPrimitives.ReadUInt32BigEndian(payload[8..]) == Ssrc)
+            if (payload.Length >= 12 && BinaryPrimitives.ReadUInt32BigEndian(payload[8..]) == Ssrc)
             {
                 ushort seq = BinaryPrimitives.ReadUInt16BigEndian(payload[2..]);
                 bool fresh = Sequence!.Add(seq);
@@ -74,7 +57,7 @@ public sealed class UdpFlowStats
         }
         if (SeqKind == "custom")
         {
-            if (fromClient == SequenceFromClient && custom!.TryRead(payload, out ulong n))
+            if (custom!.TryRead(payload, out ulong n))
             {
                 Sequence!.Add(n);
             }
@@ -83,12 +66,11 @@ public sealed class UdpFlowStats
         if (custom is not null && (custom.Port == 0 || custom.Port == srcPort || custom.Port == dstPort) && custom.TryRead(payload, out ulong first))
         {
             SeqKind = "custom";
-            SequenceFromClient = fromClient;
             Sequence = new SequenceTracker(custom.Bits);
             Sequence.Add(first);
             return;
         }
-        DetectRtp(payload, fromClient, timeNs);
+        DetectRtp(payload, timeNs);
     }
 
     /// <summary>
@@ -96,7 +78,7 @@ public sealed class UdpFlowStats
     /// like RTP version 2 with one SSRC and one payload type and sequence numbers that step by small amounts (RTCP's
     /// packet types 200-204 excluded), as tshark's heuristic RTP dissector does; the counting starts with them.
     /// </summary>
-    private void DetectRtp(ReadOnlySpan<byte> payload, bool fromClient, long timeNs)
+    private void DetectRtp(ReadOnlySpan<byte> payload, long timeNs)
     {
         if (payload.Length < 12 || payload[0] >> 6 != 2 || payload[1] is >= 200 and <= 204)
         {
@@ -106,8 +88,7 @@ public sealed class UdpFlowStats
         int pt = payload[1] & 0x7F;
         uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(payload[8..]);
         ushort seq = BinaryPrimitives.ReadUInt16BigEndian(payload[2..]);
-        if (_candidateRun > 0 && ssrc == _candidateSsrc && pt == _candidatePt && fromClient == SequenceFromClient
-            && (ushort)(seq - _candidateSeq) is > 0 and < 100)
+        if (_candidateRun > 0 && ssrc == _candidateSsrc && pt == _candidatePt && (ushort)(seq - _candidateSeq) is > 0 and < 100)
         {
             _candidateRun++;
         }
@@ -116,7 +97,6 @@ public sealed class UdpFlowStats
             _candidateRun = 1;
             _candidateSsrc = ssrc;
             _candidatePt = pt;
-            SequenceFromClient = fromClient;
         }
         _candidateSeq = seq;
         if (_candidateRun < RtpConfirmations)
@@ -167,3 +147,48 @@ public sealed class UdpFlowStats
         _ => 0,
     };
 }
+
+/// <summary>
+/// What a UDP flow carried: datagrams, sizes, fragmentation, and each direction's sequence evidence. One per UDP
+/// flow, allocated with it.
+/// </summary>
+public sealed class UdpFlowStats
+{
+    /// <summary>Largest datagram payload seen, bytes.</summary>
+    public int MaxDatagram { get; internal set; }
+
+    /// <summary>Datagrams that arrived in IP fragments.</summary>
+    public long FragmentedDatagrams { get; internal set; }
+
+    /// <summary>Datagrams of this flow lost with a fragment (their first fragment came; the datagram never completed).</summary>
+    public long LostWithFragment { get; internal set; }
+
+    /// <summary>Client to server.</summary>
+    public UdpStream C2S { get; } = new();
+
+    /// <summary>Server to client.</summary>
+    public UdpStream S2C { get; } = new();
+
+    /// <summary>The directions whose sequence numbers are followed.</summary>
+    public IEnumerable<(bool FromClient, UdpStream Stream)> Streams()
+    {
+        if (C2S.Sequence is not null)
+        {
+            yield return (true, C2S);
+        }
+        if (S2C.Sequence is not null)
+        {
+            yield return (false, S2C);
+        }
+    }
+
+    /// <summary>Queries to port 53 not answered (yet): DNS id → query time and frame.</summary>
+    internal Dictionary<ushort, (long TimeNs, long Frame, int File)>? PendingDns;
+
+    internal void OnDatagram(ReadOnlySpan<byte> payload, bool fromClient, long timeNs, UdpSequenceSpec? custom, ushort srcPort, ushort dstPort)
+    {
+        MaxDatagram = Math.Max(MaxDatagram, payload.Length);
+        (fromClient ? C2S : S2C).OnDatagram(payload, timeNs, custom, srcPort, dstPort);
+    }
+}
+

@@ -21,7 +21,8 @@ public class UdpTruthTests
         SampleTruth truth = SampleTruth.ForScenario("rtp-gaps-jitter");
         AnalysisResult r = Captures.Analyze(truth.CapturePath("crafted"));
 
-        UdpFlowStats udp = Assert.Single(r.Flows).Udp!;
+        UdpStream udp = Assert.Single(r.Flows).Udp!.C2S;
+        Assert.Null(Assert.Single(r.Flows).Udp!.S2C.Sequence);   // nothing came back
         Assert.Equal("rtp", udp.SeqKind);
         Assert.Equal(truth.Root.GetProperty("ssrc").GetUInt32(), udp.Ssrc);
         Assert.Equal(truth.Root.GetProperty("lost_seq").GetArrayLength(), udp.Sequence!.Lost);
@@ -59,8 +60,8 @@ public class UdpTruthTests
         {
             int sent = truth.Program("client_" + family).GetProperty("sent").GetInt32();
             int received = truth.Program("server_" + family).GetProperty("received").GetInt32();
-            Flow flow = Assert.Single(r.Flows, f => f.Protocol == 17 && f.Client.Version == version && f.Udp?.SeqKind == "custom");
-            Assert.Equal(sent - received, flow.Udp!.Sequence!.Lost);
+            Flow flow = Assert.Single(r.Flows, f => f.Protocol == 17 && f.Client.Version == version && f.Udp?.C2S.SeqKind == "custom");
+            Assert.Equal(sent - received, flow.Udp!.C2S.Sequence!.Lost);
             Assert.Equal(sent - received, flow.Udp.LostWithFragment);
             Assert.Equal(sent, flow.Udp.FragmentedDatagrams);
         }
@@ -72,9 +73,9 @@ public class UdpTruthTests
         SampleTruth truth = SampleTruth.ForScenario("udp-rcvbuf-overflow");
         AnalysisResult r = Captures.Analyze(truth.CapturePath("server"), new AnalysisOptions { UdpSequence = SampleCounter });
 
-        Flow flow = Assert.Single(r.Flows, f => f.Protocol == 17 && f.Udp?.SeqKind == "custom");
-        Assert.Equal(0, flow.Udp!.Sequence!.Lost);
-        Assert.Equal(truth.Program("client").GetProperty("sent").GetInt64(), flow.Udp.Sequence.Received);
+        Flow flow = Assert.Single(r.Flows, f => f.Protocol == 17 && f.Udp?.C2S.SeqKind == "custom");
+        Assert.Equal(0, flow.Udp!.C2S.Sequence!.Lost);
+        Assert.Equal(truth.Program("client").GetProperty("sent").GetInt64(), flow.Udp.C2S.Sequence.Received);
         Assert.True(truth.Counter("server", "Udp.RcvbufErrors") > 0);   // yet the application missed some
     }
 }
