@@ -161,6 +161,10 @@ class Lab:
         self.procs.append(proc)
         return proc
 
+    def raw_counters(self, side):
+        """The text a user saves with 'cat /proc/net/snmp /proc/net/snmp6' in the namespace."""
+        return sh("ip", "netns", "exec", self.ns[side], "cat", "/proc/net/snmp", "/proc/net/snmp6").stdout
+
     def counters(self, side):
         out = sh("ip", "netns", "exec", self.ns[side], "cat", "/proc/net/snmp", "/proc/net/netstat").stdout.splitlines()
         values = {}
@@ -327,16 +331,26 @@ COUNTERS = re.compile(r"^(Ip\.(Forw\w*|Frag\w+|Reasm\w+|OutRequests|InReceives|I
                       r"|TCPOFOQueue|TCPRcvCoalesce|TCPSynRetrans))$")
 
 
+# Scenarios whose receiver's raw counter snapshots are kept beside the captures.
+RAW_SNAPSHOTS = {"udp-rcvbuf-overflow"}
+
+
 def generate(name, out_dir):
     run, lab_options = SCENARIOS[name]
     with Lab(name, **lab_options) as lab:
         before = {side: lab.counters(side) for side in lab.ns}
+        raw_before = lab.raw_counters("server") if name in RAW_SNAPSHOTS else None
         lab.start_capture("client", os.path.join(out_dir, f"{name}.client.pcap"))
         lab.start_capture("server", os.path.join(out_dir, f"{name}.server.pcap"))
         description, programs, flows, checks = run(lab)
         captures = lab.stop_captures()
         decisions = lab.stop_bridge()
         after = {side: lab.counters(side) for side in lab.ns}
+        if raw_before is not None:
+            # The raw snapshots around the capture, as `pcapinsight analyze --netstat BEFORE AFTER` reads them.
+            for suffix, text in (("before", raw_before), ("after", lab.raw_counters("server"))):
+                with open(os.path.join(out_dir, f"{name}.server.snmp-{suffix}.txt"), "w") as f:
+                    f.write(text)
     deltas = {side: {k: after[side][k] - before[side].get(k, 0) for k in sorted(after[side])
                      if COUNTERS.match(k) and after[side][k] != before[side].get(k, 0)} for side in after}
     for side, cap in captures.items():

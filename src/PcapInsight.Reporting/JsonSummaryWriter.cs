@@ -106,6 +106,17 @@ public static class JsonSummaryWriter
         }
         w.WriteEndObject();
 
+        // The kernel counters that changed around the capture (--netstat), evidence the capture cannot give.
+        if (result.KernelCounterDeltas is { } counters)
+        {
+            w.WriteStartObject("kernel_counters");
+            foreach ((string name, long delta) in counters)
+            {
+                w.WriteNumber(name, delta);
+            }
+            w.WriteEndObject();
+        }
+
         // Each host's delayed-ACK timer, as its pure ACKs show it.
         w.WriteStartArray("delayed_ack");
         foreach (DelayedAckProfile host in result.DelayedAckProfiles)

@@ -147,6 +147,13 @@ public static class AnalyzeCommand
             Description = "A DNS query without a response within this long is reported as dns.unanswered. Example: --dns-timeout 2",
             DefaultValueFactory = _ => new AnalysisOptions().DnsTimeout.TotalSeconds,
         };
+        var netstat = new Option<string[]>("--netstat")
+        {
+            HelpName = "BEFORE AFTER",
+            Description = "Two snapshots of the receiving host's counters taken around the capture ('cat /proc/net/snmp /proc/net/snmp6 > before.txt', or 'netstat -s'): the deltas that matter go to summary.json and receive-buffer drops become udp.rcvbuf_overflow. Example: --netstat before.txt after.txt",
+            Arity = new ArgumentArity(2, 2),
+            AllowMultipleArgumentsPerToken = true,
+        };
         var progress = new Option<bool>("--no-progress") { Description = "Do not draw the progress bar (it is drawn only when stderr is a terminal)." };
 
         var command = new Command("analyze",
@@ -157,7 +164,7 @@ public static class AnalyzeCommand
             "  tcpdump -w - -c 1000 | pcapinsight analyze - --json")
         {
             files, output, format, quiet, json, failOn, maxFlows, flowTimeout, maxEvents, maxFrameBytes, nagleHold, nagleRelease, nagleAnswer,
-            ackHosts, seriesFlows, seriesPoints, fragTimeout, maxFragDatagrams, maxFragBytes, fragTiny, fragPolicy, udpSeq, dnsTimeout, progress,
+            ackHosts, seriesFlows, seriesPoints, fragTimeout, maxFragDatagrams, maxFragBytes, fragTiny, fragPolicy, udpSeq, dnsTimeout, netstat, progress,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(Execute(new AnalyzeSettings
         {
@@ -182,6 +189,7 @@ public static class AnalyzeCommand
                 Policy = FragmentPolicies.TryParse(parse.GetValue(fragPolicy) ?? "", out FragmentPolicy policy) ? policy : (FragmentPolicy)255,
             },
             UdpSequence = parse.GetValue(udpSeq),
+            Netstat = parse.GetValue(netstat),
             DnsTimeoutSeconds = parse.GetValue(dnsTimeout),
             SeriesFlows = parse.GetValue(seriesFlows),
             SeriesPoints = parse.GetValue(seriesPoints),
@@ -222,6 +230,19 @@ public static class AnalyzeCommand
                 return ExitCodes.Usage;
             }
         }
+        List<(string Name, long Delta)>? counterDeltas = null;
+        if (s.Netstat is { Length: 2 } snapshots)
+        {
+            try
+            {
+                counterDeltas = KernelCounters.Deltas(KernelCounters.Parse(File.ReadAllText(snapshots[0])), KernelCounters.Parse(File.ReadAllText(snapshots[1])));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+            {
+                stderr.WriteLine($"pcapinsight: --netstat: {ex.Message}");
+                return ExitCodes.Usage;
+            }
+        }
         AnalysisOptions options;
         try
         {
@@ -233,6 +254,7 @@ public static class AnalyzeCommand
                 Nagle = s.Nagle,
                 Fragments = s.Fragments,
                 UdpSequence = udpSequence,
+                KernelCounterDeltas = counterDeltas,
                 DnsTimeout = TimeSpan.FromSeconds(Math.Clamp(s.DnsTimeoutSeconds, 0, 1e9)),
                 SeriesFlows = s.SeriesFlows,
                 SeriesPoints = s.SeriesPoints,
@@ -413,6 +435,7 @@ public sealed record AnalyzeSettings
     public int SeriesFlows { get; init; }
     public FragmentOptions Fragments { get; init; } = new();
     public string? UdpSequence { get; init; }
+    public string[]? Netstat { get; init; }
     public double DnsTimeoutSeconds { get; init; } = new AnalysisOptions().DnsTimeout.TotalSeconds;
     public int SeriesPoints { get; init; } = new AnalysisOptions().SeriesPoints;
 }

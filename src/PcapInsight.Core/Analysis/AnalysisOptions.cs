@@ -24,6 +24,12 @@ public sealed record AnalysisOptions
     /// <summary>A DNS query without a response within this long is unanswered. Default 5 s (the resolver timeout of glibc).</summary>
     public TimeSpan DnsTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The kernel counters that changed around the capture (<c>--netstat BEFORE AFTER</c>, see
+    /// <see cref="UdpAnalysis.KernelCounters"/>); null when not given.
+    /// </summary>
+    public IReadOnlyList<(string Name, long Delta)>? KernelCounterDeltas { get; init; }
+
     /// <summary>Nagle and delayed-ACK thresholds.</summary>
     public TcpAnalysis.NagleOptions Nagle { get; init; } = new();
 

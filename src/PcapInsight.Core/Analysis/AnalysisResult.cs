@@ -37,6 +37,9 @@ public sealed class AnalysisResult
     /// <summary>Fragmented datagrams beyond the row limit (counted, not listed).</summary>
     public long DatagramsNotListed { get; init; }
 
+    /// <summary>The kernel counters that changed around the capture, when given (<c>--netstat</c>).</summary>
+    public IReadOnlyList<(string Name, long Delta)>? KernelCounterDeltas { get; init; }
+
     /// <summary>Each host's delayed-ACK profile (the hosts that sent pure ACKs for everything outstanding).</summary>
     public IReadOnlyList<TcpAnalysis.DelayedAckProfile> DelayedAckProfiles { get; init; } = [];
 

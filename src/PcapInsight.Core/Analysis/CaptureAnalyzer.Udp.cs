@@ -85,4 +85,34 @@ public sealed partial class CaptureAnalyzer
         _events.Report(new AnalysisEvent(EventKind.DnsUnanswered, query.TimeNs, query.Frame, query.File, flow.Id, flow.Client, flow.ClientPort,
             flow.Server, flow.ServerPort, -1, $"id={id} {(late ? "answered_after_ms=" + CaptureTime.Milliseconds(waitedNs) : "no_answer_within_ms=" + CaptureTime.Milliseconds(waitedNs))}"));
     }
+
+    /// <summary>
+    /// Receive-buffer drops the kernel counted (<c>--netstat</c>): the datagrams reached the host and the socket
+    /// dropped them. Attributed to the UDP flow that brought the most datagrams in one direction; the attribution
+    /// is certain ("high") when that flow alone carried at least as many datagrams as were dropped.
+    /// </summary>
+    private void ReportKernelCounters()
+    {
+        if (_options.KernelCounterDeltas is not { } deltas)
+        {
+            return;
+        }
+        long drops = deltas.Where(d => d.Name is "Udp.RcvbufErrors" or "Udp6.RcvbufErrors").Sum(d => d.Delta);
+        if (drops <= 0)
+        {
+            return;
+        }
+        var candidates = _flows.Finished.Where(f => f.Protocol == 17)
+            .Select(f => (Flow: f, Datagrams: Math.Max(f.PacketsC2S, f.PacketsS2C), ToServer: f.PacketsC2S >= f.PacketsS2C))
+            .OrderByDescending(c => c.Datagrams).ToList();
+        var top = candidates.FirstOrDefault();
+        bool certain = top.Flow is not null && top.Datagrams >= drops && (candidates.Count == 1 || candidates[1].Datagrams < drops);
+        string flows = string.Join(';', candidates.Take(3).Select(c => $"{c.Flow.Id}:{c.Datagrams}"));
+        IpAddr receiver = top.Flow is null ? default : top.ToServer ? top.Flow.Server : top.Flow.Client;
+        ushort port = top.Flow is null ? (ushort)0 : top.ToServer ? top.Flow.ServerPort : top.Flow.ClientPort;
+        _events.Report(new AnalysisEvent(EventKind.UdpRcvbufOverflow, _lastTimeNs, 0, 0, top.Flow?.Id ?? 0,
+            top.Flow is null ? default : top.ToServer ? top.Flow.Client : top.Flow.Server, top.Flow is null ? (ushort)0 : top.ToServer ? top.Flow.ClientPort : top.Flow.ServerPort,
+            receiver, port, -1,
+            $"rcvbuf_errors={drops} evidence=counter confidence={(certain ? "high" : "low")} flows_by_datagrams={(flows.Length == 0 ? "none" : flows)}"));
+    }
 }

@@ -222,6 +222,7 @@ public sealed partial class CaptureAnalyzer
     {
         _fragments.FinishAll();
         _flows.FinishAll();
+        ReportKernelCounters();
         for (int i = 0; i < files.Count; i++)
         {
             ReportFileFacts(i, files[i]);
@@ -243,6 +244,7 @@ public sealed partial class CaptureAnalyzer
             FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted),
             Events = _events,
             Datagrams = _datagrams,
+            KernelCounterDeltas = _options.KernelCounterDeltas,
             DatagramsNotListed = _datagramsNotListed,
             DelayedAckProfiles = _timing.Profiles.OrderBy(h => h.Host.ToString(), StringComparer.Ordinal).ToList(),
         };

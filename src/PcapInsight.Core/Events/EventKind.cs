@@ -89,4 +89,6 @@ public enum EventKind : ushort
     UdpSeqGap,
     /// <summary><c>dns.unanswered</c></summary>
     DnsUnanswered,
+    /// <summary><c>udp.rcvbuf_overflow</c></summary>
+    UdpRcvbufOverflow,
 }
