@@ -41,6 +41,12 @@ public static class Findings
                 list.AddRange(FragmentFindings.For(result, EventKind.IpFragmented));
                 continue;
             }
+            if (info.Kind == EventKind.UdpSeqGap)
+            {
+                // Explained per stream: how many datagrams were lost, on which evidence, and where to look.
+                list.AddRange(UdpFindings.For(result));
+                continue;
+            }
             if (info.Kind == EventKind.TcpNagleStall)
             {
                 // Stalls are explained per flow and writer: whose writes waited, how long per request and in total.

@@ -62,6 +62,8 @@ public class UdpReportTests
             + "seq_duplicates,seq_reordered,jitter_ms,seq_direction,rtp_ssrc,rtp_payload_type", lines[0]);
         string[] row = lines[1].Split(',');
         Assert.Equal(["rtp", "5", "1", "1"], row[10..14]);
+        Assert.Contains("5 of 300 datagrams never reached the capture point", run.Stdout);
+        Assert.Contains("evidence: sequence numbers", run.Stdout);
     }
 
     [Fact]
