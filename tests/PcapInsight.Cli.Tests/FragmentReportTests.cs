@@ -62,8 +62,11 @@ public class UdpReportTests
             + "seq_duplicates,seq_reordered,jitter_ms,seq_direction,rtp_ssrc,rtp_payload_type", lines[0]);
         string[] row = lines[1].Split(',');
         Assert.Equal(["rtp", "5", "1", "1"], row[10..14]);
-        Assert.Contains("5 of 300 datagrams never reached the capture point", run.Stdout);
-        Assert.Contains("evidence: sequence numbers", run.Stdout);
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.File("summary.json")));
+        string explanation = summary.RootElement.GetProperty("findings").EnumerateArray()
+            .Single(f => f.GetProperty("event").GetString() == "udp.seq_gap").GetProperty("explanation").GetString()!;
+        Assert.Contains("5 of 300 datagrams never reached the capture point", explanation);
+        Assert.Contains("evidence: sequence numbers", explanation);
     }
 
     [Fact]
