@@ -38,7 +38,7 @@ public sealed partial class CaptureAnalyzer
         Flow flow = _flows.Update(whole, info, out bool fromClient, out _, countPacket: false);
         if (whole.Protocol == 17)
         {
-            (flow.Udp ??= new UdpAnalysis.UdpFlowStats()).FragmentedDatagrams++;
+            CountFragmentedDatagram(flow, done);
             int start = Math.Min(whole.PayloadOffset, done.Payload.Length);
             OnUdpDatagram(flow, fromClient, whole, done.Payload[start..Math.Min(done.Payload.Length, start + whole.PayloadLength)], info);
             return;
@@ -65,9 +65,8 @@ public sealed partial class CaptureAnalyzer
                 DstPort = d.DstPort, HasPorts = true, VlanId = d.VlanId };
             if (_flows.Find(key, out _) is { } flow)
             {
-                UdpFlowStats udp = flow.Udp ??= new UdpFlowStats();
-                udp.FragmentedDatagrams++;
-                udp.LostWithFragment++;
+                CountFragmentedDatagram(flow, d);
+                flow.Udp!.LostWithFragment++;
             }
         }
         string missing = status == FragmentStatus.Incomplete ? d.Missing() : "";
@@ -132,5 +131,25 @@ public sealed partial class CaptureAnalyzer
         }
         _events.Report(new AnalysisEvent(kind, d.FirstTimeNs, d.FirstFrame, d.FirstFile, flowId, d.Key.Src, 0, d.Key.Dst, 0,
             d.LastTimeNs - d.FirstTimeNs, $"ip_id={d.Key.Id} " + detail));
+    }
+
+    /// <summary>A UDP datagram of <paramref name="flow"/> that arrived in fragments; the first one is reported as oversized.</summary>
+    private void CountFragmentedDatagram(Flow flow, FragmentedDatagram d)
+    {
+        UdpFlowStats udp = flow.Udp ??= new UdpFlowStats();
+        if (udp.FragmentedDatagrams++ > 0)
+        {
+            return;
+        }
+        if (!_events.WouldKeep(EventKind.UdpOversized))
+        {
+            _events.CountOnly(EventKind.UdpOversized);
+            return;
+        }
+        bool fromClient = d.Key.Src.Equals(flow.Client) && d.SrcPort == flow.ClientPort;
+        _events.Report(new AnalysisEvent(EventKind.UdpOversized, d.FirstTimeNs, d.FirstFrame, d.FirstFile, flow.Id,
+            fromClient ? flow.Client : flow.Server, fromClient ? flow.ClientPort : flow.ServerPort,
+            fromClient ? flow.Server : flow.Client, fromClient ? flow.ServerPort : flow.ClientPort, -1,
+            $"datagram_bytes={(d.TotalLength >= 0 ? d.TotalLength : d.ReceivedBytes)} largest_fragment={d.LargestFragment} evidence=fragments"));
     }
 }

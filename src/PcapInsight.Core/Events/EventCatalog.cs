@@ -185,6 +185,10 @@ public static class EventCatalog
                 "The kernel dropped UDP datagrams because a socket's receive buffer was full (Udp RcvbufErrors in netstat -s, from the --netstat snapshots): they reached the host and were lost at the socket, silently.",
                 "The receiving application reads too slowly for the bursts it gets: read in a dedicated thread, use recvmmsg to take many datagrams per call, or spread the traffic over several sockets (SO_REUSEPORT). A larger SO_RCVBUF (net.core.rmem_max allows it; Linux reports twice what was set) absorbs longer bursts; smaller datagrams help more than bigger buffers.",
                 EventPolicy.LogAll),
+            new(EventKind.UdpOversized, "udp.oversized", Severity.Warning,
+                "A UDP flow sends datagrams larger than the path MTU: IP fragments them, the receiver must hold whole datagrams to rebuild them, and one lost fragment loses the datagram (one row per flow, at its first such datagram).",
+                "Send datagrams no larger than the path MTU less the IP and UDP headers (1472 bytes over IPv4, 1452 over IPv6 on a 1500-byte path); the receive buffer must hold at least a whole datagram, and smaller datagrams help more than bigger buffers.",
+                EventPolicy.LogAll),
         ];
         var byKind = new EventInfo[Enum.GetValues<EventKind>().Length];
         foreach (EventInfo row in rows)

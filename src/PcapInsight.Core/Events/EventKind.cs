@@ -91,4 +91,6 @@ public enum EventKind : ushort
     DnsUnanswered,
     /// <summary><c>udp.rcvbuf_overflow</c></summary>
     UdpRcvbufOverflow,
+    /// <summary><c>udp.oversized</c></summary>
+    UdpOversized,
 }

@@ -64,6 +64,8 @@ public class UdpTruthTests
             Assert.Equal(sent - received, flow.Udp!.C2S.Sequence!.Lost);
             Assert.Equal(sent - received, flow.Udp.LostWithFragment);
             Assert.Equal(sent, flow.Udp.FragmentedDatagrams);
+            AnalysisEvent oversized = Assert.Single(r.Events.Rows, e => e.Kind == EventKind.UdpOversized && e.FlowId == flow.Id);
+            Assert.Contains("datagram_bytes=3008", oversized.Detail);   // 3000 bytes of data and the UDP header
         }
     }
 
