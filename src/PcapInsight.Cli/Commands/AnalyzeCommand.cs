@@ -154,6 +154,12 @@ public static class AnalyzeCommand
             Arity = new ArgumentArity(2, 2),
             AllowMultipleArgumentsPerToken = true,
         };
+        var rcvbuf = new Option<long>("--rcvbuf")
+        {
+            HelpName = "BYTES",
+            Description = "The receiving socket's SO_RCVBUF as the application set it (Linux doubles it; getsockopt reports the doubled value): UDP bursts that would not fit are reported as udp.rcvbuf_overflow with evidence=model. Example: --rcvbuf 4096",
+            DefaultValueFactory = _ => 0,
+        };
         var progress = new Option<bool>("--no-progress") { Description = "Do not draw the progress bar (it is drawn only when stderr is a terminal)." };
 
         var command = new Command("analyze",
@@ -164,7 +170,7 @@ public static class AnalyzeCommand
             "  tcpdump -w - -c 1000 | pcapinsight analyze - --json")
         {
             files, output, format, quiet, json, failOn, maxFlows, flowTimeout, maxEvents, maxFrameBytes, nagleHold, nagleRelease, nagleAnswer,
-            ackHosts, seriesFlows, seriesPoints, fragTimeout, maxFragDatagrams, maxFragBytes, fragTiny, fragPolicy, udpSeq, dnsTimeout, netstat, progress,
+            ackHosts, seriesFlows, seriesPoints, fragTimeout, maxFragDatagrams, maxFragBytes, fragTiny, fragPolicy, udpSeq, dnsTimeout, netstat, rcvbuf, progress,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(Execute(new AnalyzeSettings
         {
@@ -190,6 +196,7 @@ public static class AnalyzeCommand
             },
             UdpSequence = parse.GetValue(udpSeq),
             Netstat = parse.GetValue(netstat),
+            ReceiveBuffer = parse.GetValue(rcvbuf),
             DnsTimeoutSeconds = parse.GetValue(dnsTimeout),
             SeriesFlows = parse.GetValue(seriesFlows),
             SeriesPoints = parse.GetValue(seriesPoints),
@@ -255,6 +262,7 @@ public static class AnalyzeCommand
                 Fragments = s.Fragments,
                 UdpSequence = udpSequence,
                 KernelCounterDeltas = counterDeltas,
+                ReceiveBuffer = s.ReceiveBuffer,
                 DnsTimeout = TimeSpan.FromSeconds(Math.Clamp(s.DnsTimeoutSeconds, 0, 1e9)),
                 SeriesFlows = s.SeriesFlows,
                 SeriesPoints = s.SeriesPoints,
@@ -412,6 +420,7 @@ public static class AnalyzeCommand
         nameof(FragmentOptions.TinyBytes) => "--frag-tiny-bytes",
         nameof(FragmentOptions.Policy) => "--frag-policy",
         nameof(AnalysisOptions.DnsTimeout) => "--dns-timeout",
+        nameof(AnalysisOptions.ReceiveBuffer) => "--rcvbuf",
         nameof(AnalysisOptions.SeriesPoints) => "--series-points",
         _ => parameter ?? "?",
     };
@@ -436,6 +445,7 @@ public sealed record AnalyzeSettings
     public FragmentOptions Fragments { get; init; } = new();
     public string? UdpSequence { get; init; }
     public string[]? Netstat { get; init; }
+    public long ReceiveBuffer { get; init; }
     public double DnsTimeoutSeconds { get; init; } = new AnalysisOptions().DnsTimeout.TotalSeconds;
     public int SeriesPoints { get; init; } = new AnalysisOptions().SeriesPoints;
 }

@@ -30,6 +30,12 @@ public sealed record AnalysisOptions
     /// </summary>
     public IReadOnlyList<(string Name, long Delta)>? KernelCounterDeltas { get; init; }
 
+    /// <summary>
+    /// The receiving socket's SO_RCVBUF as the application set it (<c>--rcvbuf</c>; Linux doubles it, which is what
+    /// getsockopt then reports); 0 when not given. Bursts that would not fit are reported as a model's evidence.
+    /// </summary>
+    public long ReceiveBuffer { get; init; }
+
     /// <summary>Nagle and delayed-ACK thresholds.</summary>
     public TcpAnalysis.NagleOptions Nagle { get; init; } = new();
 
@@ -52,6 +58,10 @@ public sealed record AnalysisOptions
         Flows.Validate();
         Nagle.Validate();
         Fragments.Validate();
+        if (ReceiveBuffer < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReceiveBuffer), ReceiveBuffer, "must not be negative");
+        }
         if (DnsTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(DnsTimeout), "must be positive");

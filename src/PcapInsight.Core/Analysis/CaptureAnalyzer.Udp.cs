@@ -59,6 +59,11 @@ public sealed partial class CaptureAnalyzer
             }
             pending.Clear();
         }
+        if (_options.ReceiveBuffer > 0)
+        {
+            ReportBurstModel(flow, true, udp.C2S);
+            ReportBurstModel(flow, false, udp.S2C);
+        }
         foreach ((bool c2s, UdpStream stream) in udp.Streams())
         {
             foreach ((long first, long last) in stream.Sequence!.Missing)
@@ -114,5 +119,27 @@ public sealed partial class CaptureAnalyzer
             top.Flow is null ? default : top.ToServer ? top.Flow.Client : top.Flow.Server, top.Flow is null ? (ushort)0 : top.ToServer ? top.Flow.ClientPort : top.Flow.ServerPort,
             receiver, port, -1,
             $"rcvbuf_errors={drops} evidence=counter confidence={(certain ? "high" : "low")} flows_by_datagrams={(flows.Length == 0 ? "none" : flows)}"));
+    }
+
+    /// <summary>
+    /// The receive-buffer model: the worst burst of one direction (datagrams less than 1 ms apart) against the buffer
+    /// the user gave (doubled, as Linux does), each datagram costing its payload plus the socket buffer's overhead.
+    /// A reader that is busy for the whole burst loses what does not fit; one that keeps up loses nothing, so the
+    /// confidence is low unless the burst is many times the buffer.
+    /// </summary>
+    private void ReportBurstModel(Flow flow, bool toServer, UdpStream stream)
+    {
+        long capacity = 2 * _options.ReceiveBuffer;
+        var burst = stream.WorstBurst;
+        if (burst.Truesize <= capacity)
+        {
+            return;
+        }
+        long fits = capacity / Math.Max(1, burst.Truesize / Math.Max(1, burst.Datagrams));
+        string confidence = burst.Truesize > 4 * capacity ? "medium" : "low";
+        _events.Report(new AnalysisEvent(EventKind.UdpRcvbufOverflow, burst.StartNs, 0, flow.FirstFileIndex, flow.Id,
+            toServer ? flow.Client : flow.Server, toServer ? flow.ClientPort : flow.ServerPort,
+            toServer ? flow.Server : flow.Client, toServer ? flow.ServerPort : flow.ClientPort, burst.EndNs - burst.StartNs,
+            $"burst_datagrams={burst.Datagrams} burst_bytes={burst.Bytes} buffer_cost={burst.Truesize} rcvbuf={capacity} fits={fits} evidence=model confidence={confidence}"));
     }
 }

@@ -182,7 +182,7 @@ public static class EventCatalog
                 "Check the resolver's reachability and load; a lost UDP query costs a full resolver timeout (5 s by default with glibc: options timeout:1 attempts:2 in resolv.conf shortens it).",
                 EventPolicy.Sampled),
             new(EventKind.UdpRcvbufOverflow, "udp.rcvbuf_overflow", Severity.Error,
-                "The kernel dropped UDP datagrams because a socket's receive buffer was full (Udp RcvbufErrors in netstat -s, from the --netstat snapshots): they reached the host and were lost at the socket, silently.",
+                "UDP datagrams dropped (or, with evidence=model, at risk of being dropped) because a socket's receive buffer was full: evidence=counter when the --netstat snapshots show Udp RcvbufErrors (they reached the host and were lost at the socket, silently); evidence=model when a burst would not fit the --rcvbuf given.",
                 "The receiving application reads too slowly for the bursts it gets: read in a dedicated thread, use recvmmsg to take many datagrams per call, or spread the traffic over several sockets (SO_REUSEPORT). A larger SO_RCVBUF (net.core.rmem_max allows it; Linux reports twice what was set) absorbs longer bursts; smaller datagrams help more than bigger buffers.",
                 EventPolicy.LogAll),
             new(EventKind.UdpOversized, "udp.oversized", Severity.Warning,

@@ -39,9 +39,42 @@ public sealed class UdpStream
     /// <summary>RFC 3550 interarrival jitter at the end of the flow, ms; null when not RTP or the clock is unknown.</summary>
     public double? JitterMs => SeqKind == "rtp" && ClockRate > 0 ? _jitter / ClockRate * 1000 : null;
 
+    /// <summary>
+    /// What one datagram costs in a Linux receive buffer: its payload plus the socket buffer's overhead (sk_buff and
+    /// its shared info, about 768 bytes on 64-bit kernels); the kernel counts this "truesize", not the payload.
+    /// </summary>
+    public const int TruesizeOverhead = 768;
+
+    /// <summary>Datagrams closer together than this (ns) belong to one burst. 1 ms: a reader woken per datagram keeps up with slower arrivals.</summary>
+    public const long BurstGapNs = 1_000_000;
+
+    private long _burstStartNs, _lastNs;
+    private long _burstDatagrams, _burstTruesize, _burstBytes;
+
+    /// <summary>The burst with the most buffer cost: datagrams, payload bytes, estimated truesize, and when it began and ended.</summary>
+    public (long Datagrams, long Bytes, long Truesize, long StartNs, long EndNs) WorstBurst { get; private set; }
+
+    private void TrackBurst(int payloadLength, long timeNs)
+    {
+        if (_burstDatagrams == 0 || timeNs - _lastNs > BurstGapNs)
+        {
+            _burstStartNs = timeNs;
+            _burstDatagrams = _burstTruesize = _burstBytes = 0;
+        }
+        _lastNs = timeNs;
+        _burstDatagrams++;
+        _burstBytes += payloadLength;
+        _burstTruesize += payloadLength + TruesizeOverhead;
+        if (_burstTruesize > WorstBurst.Truesize)
+        {
+            WorstBurst = (_burstDatagrams, _burstBytes, _burstTruesize, _burstStartNs, timeNs);
+        }
+    }
+
     /// <summary>One datagram's payload of this direction (the whole datagram when it was reassembled).</summary>
     internal void OnDatagram(ReadOnlySpan<byte> payload, long timeNs, UdpSequenceSpec? custom, ushort srcPort, ushort dstPort)
     {
+        TrackBurst(payload.Length, timeNs);
         if (SeqKind == "rtp")
         {
             if (payload.Length >= 12 && BinaryPrimitives.ReadUInt32BigEndian(payload[8..]) == Ssrc)

@@ -54,4 +54,20 @@ public class KernelCountersTests
         Assert.Contains($"rcvbuf_errors={truth.Counter("server", "Udp.RcvbufErrors")} evidence=counter confidence=high", e.Detail);
         Assert.Equal(Assert.Single(r.Flows, f => f.Protocol == 17).Id, e.FlowId);
     }
+
+    [Fact]
+    public void Analyze_RcvbufModel_TheBurstDoesNotFit_AndAboutAsManyFitAsTheReaderGot()
+    {
+        // The reader set SO_RCVBUF 4096 (the kernel made it 8192) and then slept while 400 datagrams of 200 bytes
+        // arrived: the model says about 8 fit, the reader got 6.
+        SampleTruth truth = SampleTruth.ForScenario("udp-rcvbuf-overflow");
+        AnalysisResult r = Captures.Analyze(truth.CapturePath("server"), new AnalysisOptions { ReceiveBuffer = 4096 });
+
+        AnalysisEvent e = Assert.Single(r.Events.Rows, x => x.Kind == EventKind.UdpRcvbufOverflow);
+        Assert.Contains($"rcvbuf={truth.Program("server").GetProperty("so_rcvbuf_effective").GetInt64()}", e.Detail);
+        Assert.Contains("evidence=model", e.Detail);
+        int fits = int.Parse(e.Detail.Split(' ').Single(w => w.StartsWith("fits=", StringComparison.Ordinal))[5..], System.Globalization.CultureInfo.InvariantCulture);
+        int received = truth.Program("server").GetProperty("received").GetInt32();
+        Assert.InRange(fits, received - 2, received + 4);
+    }
 }
