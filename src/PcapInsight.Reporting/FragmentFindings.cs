@@ -29,7 +29,7 @@ public static class FragmentFindings
             if (incomplete > 0)
             {
                 double share = 100.0 * incomplete / all.Count;
-                text += $" {incomplete} ({share.ToString("0.#", CultureInfo.InvariantCulture)} %) never completed: one lost fragment loses the whole datagram, "
+                text += $" {incomplete} ({share.ToString("0.#", CultureInfo.InvariantCulture)} %) never completed (evidence: fragments, certain): one lost fragment loses the whole datagram, "
                     + $"so each loss threw away the other fragments too ({all.Average(d => d.Fragments).ToString("0.#", CultureInfo.InvariantCulture)} fragments per datagram here).";
             }
             string advice = protocol == 6

@@ -8,6 +8,7 @@ public class DiffCommandTests
 {
     [Theory]
     [InlineData("bulk-loss-reorder", "tcp.lost", 9)]
+    [InlineData("rto-outage", "tcp.lost", 53)]
     [InlineData("udp-fragment-loss", "udp.lost", 4)]
     public void Diff_LossySample_ListsExactlyThePacketsThePathDropped(string scenario, string kind, int dropped)
     {

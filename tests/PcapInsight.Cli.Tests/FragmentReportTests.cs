@@ -27,10 +27,11 @@ public class FragmentReportTests
         Assert.Equal(40, rows.Count);
         Assert.Equal(4, rows.Count(r => r[9] == "incomplete"));
         Assert.All(rows.Where(r => r[9] == "incomplete"), r => Assert.NotEqual("", r[10]));
-        Assert.Contains("never completed: one lost fragment loses the whole datagram", run.Stdout);
-        Assert.Contains("at most 1472 bytes of UDP payload", run.Stdout);
-
         using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(dir.File("summary.json")));
+        JsonElement finding = summary.RootElement.GetProperty("findings").EnumerateArray()
+            .First(f => f.GetProperty("event").GetString() == "ip.frag_incomplete");
+        Assert.Contains("never completed (evidence: fragments, certain): one lost fragment loses the whole datagram", finding.GetProperty("explanation").GetString());
+        Assert.Contains("at most 1472 bytes of UDP payload", finding.GetProperty("advice").GetString());
         Assert.Equal(4, summary.RootElement.GetProperty("events").GetProperty("ip.frag_incomplete").GetInt32());
     }
 

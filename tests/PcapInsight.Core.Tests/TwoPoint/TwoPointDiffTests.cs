@@ -32,15 +32,17 @@ public class TwoPointDiffTests
         Assert.Empty(r.Duplicated);
     }
 
-    [Fact]
-    public void TcpLossAndReordering_TheLostSegmentsAreExactlyThoseThePathDropped()
+    [Theory]
+    [InlineData("bulk-loss-reorder")]
+    [InlineData("rto-outage")]
+    public void TcpLossAndReordering_TheLostSegmentsAreExactlyThoseThePathDropped(string scenario)
     {
-        TwoPointResult r = Compare("bulk-loss-reorder");
+        TwoPointResult r = Compare(scenario);
 
-        string[] expected = Drops("bulk-loss-reorder").Select(d => $"seq={d.GetProperty("seq").GetUInt32()} len={d.GetProperty("len").GetInt32()}").Order().ToArray();
+        string[] expected = Drops(scenario).Select(d => $"seq={d.GetProperty("seq").GetUInt32()} len={d.GetProperty("len").GetInt32()}").Order().ToArray();
         string[] ours = r.Lost.Where(l => l.Forward).Select(l => string.Join(' ', l.Packet.Describe.Split(' ').Where(w => w.StartsWith("seq=") || w.StartsWith("len=")))).Order().ToArray();
         Assert.Equal(expected, ours);
-        int delayed = SampleTruth.ForScenario("bulk-loss-reorder").Root.GetProperty("path_decisions").EnumerateArray().Count(d => d.GetProperty("action").GetString() == "reorder");
+        int delayed = SampleTruth.ForScenario(scenario).Root.GetProperty("path_decisions").EnumerateArray().Count(d => d.GetProperty("action").GetString() == "reorder");
         Assert.Equal(delayed, r.Reordered);
         Assert.True(r.Delay.Min >= 0 && r.Delay.Max >= r.Delay.Median);
     }
