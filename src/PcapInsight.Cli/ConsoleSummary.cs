@@ -46,7 +46,7 @@ internal static class ConsoleSummary
             o.WriteLine($"  {"id",5}  {"proto",-6} {"client",-40} {"server",-40} {"packets",9} {"bytes",10}  close");
             foreach (Flow f in r.Flows.OrderByDescending(f => f.BytesC2S + f.BytesS2C).ThenBy(f => f.Id).Take(TopFlows))
             {
-                o.WriteLine($"  {f.Id,5}  {ProtocolNames.Name(f.Protocol),-6} {Endpoint(f.Client.ToString(), f.ClientPort),-40} {Endpoint(f.Server.ToString(), f.ServerPort),-40} {N(f.PacketsC2S + f.PacketsS2C),9} {Bytes(f.BytesC2S + f.BytesS2C),10}  {ReportRows.CloseName(f.Close)}");
+                o.WriteLine($"  {f.Id,5}  {ProtocolNames.Name(f.Protocol),-6} {f.Client.ToString(f.ClientPort),-40} {f.Server.ToString(f.ServerPort),-40} {N(f.PacketsC2S + f.PacketsS2C),9} {Bytes(f.BytesC2S + f.BytesS2C),10}  {ReportRows.CloseName(f.Close)}");
             }
             if (r.Flows.Count > TopFlows)
             {
@@ -113,9 +113,6 @@ internal static class ConsoleSummary
         }
         o.WriteLine(line.ToString().TrimEnd());
     }
-
-    private static string Endpoint(string address, int port) =>
-        port == 0 ? address : address.Contains(':', StringComparison.Ordinal) ? $"[{address}]:{port}" : $"{address}:{port}";
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 

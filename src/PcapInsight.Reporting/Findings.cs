@@ -18,53 +18,39 @@ public sealed record Finding(EventInfo Info, long Count, int FlowId, string Expl
 /// <summary>Picks the findings worth a reader's attention first: errors, then warnings, then info; most frequent first.</summary>
 public static class Findings
 {
+    /// <summary>
+    /// Kinds explained one finding per flow, sender or stream (who caused it, how much it cost, what to change)
+    /// instead of a count. Fragmentation is explained once: by its losses when there were any.
+    /// </summary>
+    private static readonly Dictionary<EventKind, Func<AnalysisResult, IEnumerable<Finding>>> Explainers = new()
+    {
+        [EventKind.TcpZeroWindow] = ZeroWindowFindings.For,
+        [EventKind.TcpNagleStall] = NagleFindings.For,
+        [EventKind.IpFragIncomplete] = r => FragmentFindings.For(r, EventKind.IpFragIncomplete),
+        [EventKind.IpFragmented] = r => r.Events.Count(EventKind.IpFragIncomplete) == 0 ? FragmentFindings.For(r, EventKind.IpFragmented) : [],
+        [EventKind.UdpSeqGap] = UdpFindings.For,
+    };
+
     /// <summary>At most <paramref name="max"/> findings, most important first.</summary>
     public static IReadOnlyList<Finding> Top(AnalysisResult result, int max)
     {
+        var first = new Dictionary<EventKind, AnalysisEvent>();
+        foreach (AnalysisEvent e in result.Events.Rows)
+        {
+            first.TryAdd(e.Kind, e);
+        }
         var list = new List<Finding>();
         foreach ((EventInfo info, long count) in result.Events.Counts())
         {
-            if (info.Kind == EventKind.TcpZeroWindow)
+            if (Explainers.TryGetValue(info.Kind, out var explain))
             {
-                // Episodes are explained per flow: who read too slowly, and for how long in total.
-                list.AddRange(ZeroWindowFindings.For(result));
+                list.AddRange(explain(result));
                 continue;
             }
-            if (info.Kind == EventKind.IpFragIncomplete)
-            {
-                // Explained per sender: how many datagrams were lost whole, and how to keep them within the MTU.
-                list.AddRange(FragmentFindings.For(result, EventKind.IpFragIncomplete));
-                continue;
-            }
-            if (info.Kind == EventKind.IpFragmented && result.Events.Count(EventKind.IpFragIncomplete) == 0)
-            {
-                list.AddRange(FragmentFindings.For(result, EventKind.IpFragmented));
-                continue;
-            }
-            if (info.Kind == EventKind.UdpSeqGap)
-            {
-                // Explained per stream: how many datagrams were lost, on which evidence, and where to look.
-                list.AddRange(UdpFindings.For(result));
-                continue;
-            }
-            if (info.Kind == EventKind.TcpNagleStall)
-            {
-                // Stalls are explained per flow and writer: whose writes waited, how long per request and in total.
-                list.AddRange(NagleFindings.For(result));
-                continue;
-            }
-            AnalysisEvent? first = null;
-            foreach (AnalysisEvent e in result.Events.Rows)
-            {
-                if (e.Kind == info.Kind)
-                {
-                    first = e;
-                    break;
-                }
-            }
-            string where = first is { } f && !string.IsNullOrEmpty(f.Detail) ? $" First: {f.Detail}." : "";
+            AnalysisEvent? row = first.TryGetValue(info.Kind, out AnalysisEvent e) ? e : null;
+            string where = row is { } f && !string.IsNullOrEmpty(f.Detail) ? $" First: {f.Detail}." : "";
             string times = count == 1 ? "once" : $"{count} times";
-            list.Add(new Finding(info, count, first?.FlowId ?? 0, $"{info.Summary} Seen {times}.{where}"));
+            list.Add(new Finding(info, count, row?.FlowId ?? 0, $"{info.Summary} Seen {times}.{where}"));
         }
         // Within a severity, findings explained for one flow (a stall, who caused it, what to change) come before
         // plain counts: they are what the reader came for.

@@ -44,7 +44,7 @@ public static class NagleFindings
         string side = clientWrites ? "client" : "server";
         string peerSide = clientWrites ? "server" : "client";
         double perStall = writer.NagleStallNs / 1e6 / writer.NagleStalls;
-        string text = $"The {side}'s writes ({Endpoint(flow, clientWrites)}) were held by Nagle's algorithm {writer.NagleStalls} times (flow {flow.Id}): "
+        string text = $"The {side}'s writes ({FlowText.Endpoint(flow, clientWrites)}) were held by Nagle's algorithm {writer.NagleStalls} times (flow {flow.Id}): "
             + $"each time it sent a small segment, its next write waited for the {peerSide}'s delayed ACK, "
             + $"{Ms(perStall)} ms on average, {Ms(writer.NagleStallNs / 1e6)} ms in total.";
         if (writer.NagleWriteWriteRead > 0)
@@ -64,7 +64,7 @@ public static class NagleFindings
 
     private static string Advise(Flow flow, bool clientWrites)
     {
-        string who = $"the {(clientWrites ? "client" : "server")} ({Endpoint(flow, clientWrites)})";
+        string who = $"the {(clientWrites ? "client" : "server")} ({FlowText.Endpoint(flow, clientWrites)})";
         return $"In {who}, in this order: (1) coalesce the writes into one: build the whole message in one buffer, or send it with one "
             + "writev/sendmsg; this costs nothing on the wire. (2) Set TCP_NODELAY on its socket: small segments leave at once, at the cost of more, "
             + "smaller packets when it writes in pieces. (3) Or cork around a multi-part write (TCP_CORK, or MSG_MORE on all but the last send; "
@@ -72,9 +72,6 @@ public static class NagleFindings
             + "makes the ACK immediate, but it must be set again after every read, so it is a workaround, not the fix.";
     }
 
-    private static string Endpoint(Flow flow, bool client) => client
-        ? $"{flow.Client.ToString()}:{flow.ClientPort}"
-        : $"{flow.Server.ToString()}:{flow.ServerPort}";
 
     private static string Ms(double ms) => ms.ToString("0.#", CultureInfo.InvariantCulture);
 }

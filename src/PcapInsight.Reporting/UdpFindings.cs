@@ -24,8 +24,8 @@ public static class UdpFindings
         {
             SequenceTracker seq = stream.Sequence!;
             long expected = seq.Received - seq.Duplicates + seq.Lost;
-            string from = fromClient ? $"{flow.Client}:{flow.ClientPort}" : $"{flow.Server}:{flow.ServerPort}";
-            string to = fromClient ? $"{flow.Server}:{flow.ServerPort}" : $"{flow.Client}:{flow.ClientPort}";
+            string from = FlowText.Endpoint(flow, fromClient);
+            string to = FlowText.Endpoint(flow, !fromClient);
             string kind = stream.SeqKind == "rtp" ? $"RTP stream (SSRC 0x{stream.Ssrc:x8})" : "datagrams numbered by --udp-seq";
             string text = $"Flow {flow.Id}, {kind} from {from} to {to}: {seq.Lost} of {expected} datagrams never reached the capture point "
                 + $"({(100.0 * seq.Lost / Math.Max(1, expected)).ToString("0.##", CultureInfo.InvariantCulture)} %; evidence: sequence numbers, certain for "

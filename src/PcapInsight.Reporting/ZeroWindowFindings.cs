@@ -41,7 +41,7 @@ public static class ZeroWindowFindings
     private static string Explain(Flow flow, bool clientReads, TcpDirection reader, TcpDirection sender)
     {
         string side = clientReads ? "client" : "server";
-        string who = Endpoint(flow, clientReads);
+        string who = FlowText.Endpoint(flow, clientReads);
         long durationNs = Math.Max(1, flow.LastTimeNs - flow.FirstTimeNs);
         double share = 100.0 * reader.ZeroWindowNs / durationNs;
         string times = reader.ZeroWindowEpisodes == 1 ? "once" : $"{reader.ZeroWindowEpisodes} times";
@@ -63,7 +63,7 @@ public static class ZeroWindowFindings
 
     private static string Advise(Flow flow, bool clientReads, TcpDirection reader)
     {
-        string advice = $"Fix the reading side ({Endpoint(flow, clientReads)}): its application's read loop is the cause. Read as soon as data arrives "
+        string advice = $"Fix the reading side ({FlowText.Endpoint(flow, clientReads)}): its application's read loop is the cause. Read as soon as data arrives "
             + "and in larger pieces (one recv of the whole buffer, not many small ones), and move slow work (parsing, disk, locks) off the thread that reads. "
             + "A larger SO_RCVBUF only delays the moment the buffer fills again; on Linux, setting it also turns receive-buffer autotuning off, so it is rarely worth setting.";
         if (reader.ZeroWindowsSenderFilled > 0)
@@ -73,9 +73,6 @@ public static class ZeroWindowFindings
         return advice;
     }
 
-    private static string Endpoint(Flow flow, bool client) => client
-        ? $"{flow.Client.ToString()}:{flow.ClientPort}"
-        : $"{flow.Server.ToString()}:{flow.ServerPort}";
 
     private static string Ms(long ns) => (ns / 1e6).ToString("0.#", CultureInfo.InvariantCulture);
 }

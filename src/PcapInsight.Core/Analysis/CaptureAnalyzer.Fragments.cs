@@ -124,9 +124,8 @@ public sealed partial class CaptureAnalyzer
 
     private void Report(EventKind kind, FragmentedDatagram d, int flowId, string detail)
     {
-        if (!_events.WouldKeep(kind))
+        if (!_events.BuildRow(kind))
         {
-            _events.CountOnly(kind);
             return;
         }
         _events.Report(new AnalysisEvent(kind, d.FirstTimeNs, d.FirstFrame, d.FirstFile, flowId, d.Key.Src, 0, d.Key.Dst, 0,
@@ -141,9 +140,8 @@ public sealed partial class CaptureAnalyzer
         {
             return;
         }
-        if (!_events.WouldKeep(EventKind.UdpOversized))
+        if (!_events.BuildRow(EventKind.UdpOversized))
         {
-            _events.CountOnly(EventKind.UdpOversized);
             return;
         }
         bool fromClient = d.Key.Src.Equals(flow.Client) && d.SrcPort == flow.ClientPort;

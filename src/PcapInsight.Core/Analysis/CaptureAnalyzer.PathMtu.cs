@@ -18,16 +18,15 @@ public sealed partial class CaptureAnalyzer
         if (TryReadQuoted(quoted, p, out DecodedPacket q))
         {
             flow = _flows.Find(q, out _);
-            what = $"{ProtocolName(q.Protocol)} {Endpoint(q.Src, q.SrcPort)}>{Endpoint(q.Dst, q.DstPort)}";
+            what = $"{ProtocolName(q.Protocol)} {q.Src.ToString(q.SrcPort)}>{q.Dst.ToString(q.DstPort)}";
             if (flow is not null)
             {
                 flow.PmtuMessages++;
                 flow.LowestPmtu = flow.LowestPmtu == 0 ? p.IcmpMtu : Math.Min(flow.LowestPmtu, p.IcmpMtu);
             }
         }
-        if (!_events.WouldKeep(EventKind.IpPmtuIcmp))
+        if (!_events.BuildRow(EventKind.IpPmtuIcmp))
         {
-            _events.CountOnly(EventKind.IpPmtuIcmp);
             return;
         }
         _events.Report(new AnalysisEvent(EventKind.IpPmtuIcmp, info.TimestampNs, info.FrameNumber, info.FileIndex, flow?.Id ?? 0,
@@ -82,6 +81,4 @@ public sealed partial class CaptureAnalyzer
     }
 
     private static string ProtocolName(byte protocol) => protocol switch { 6 => "tcp", 17 => "udp", 1 => "icmp", 58 => "icmpv6", _ => protocol.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-
-    private static string Endpoint(IpAddr address, ushort port) => address.Version == 6 ? $"[{address}]:{port}" : $"{address}:{port}";
 }

@@ -68,9 +68,8 @@ public sealed partial class CaptureAnalyzer
         {
             foreach ((long first, long last) in stream.Sequence!.Missing)
             {
-                if (!_events.WouldKeep(EventKind.UdpSeqGap))
+                if (!_events.BuildRow(EventKind.UdpSeqGap))
                 {
-                    _events.CountOnly(EventKind.UdpSeqGap);
                     continue;
                 }
                 _events.Report(new AnalysisEvent(EventKind.UdpSeqGap, flow.LastTimeNs, 0, flow.FirstFileIndex, flow.Id,
@@ -82,9 +81,8 @@ public sealed partial class CaptureAnalyzer
 
     private void ReportDns(Flow flow, ushort id, (long TimeNs, long Frame, int File) query, long waitedNs, bool late)
     {
-        if (!_events.WouldKeep(EventKind.DnsUnanswered))
+        if (!_events.BuildRow(EventKind.DnsUnanswered))
         {
-            _events.CountOnly(EventKind.DnsUnanswered);
             return;
         }
         _events.Report(new AnalysisEvent(EventKind.DnsUnanswered, query.TimeNs, query.Frame, query.File, flow.Id, flow.Client, flow.ClientPort,

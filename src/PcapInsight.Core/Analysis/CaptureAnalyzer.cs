@@ -316,9 +316,8 @@ public sealed partial class CaptureAnalyzer
 
     private void ReportTimeBackwards(in CaptureInfo info)
     {
-        if (!_events.WouldKeep(EventKind.CaptureTimeBackwards))
+        if (!_events.BuildRow(EventKind.CaptureTimeBackwards))
         {
-            _events.CountOnly(EventKind.CaptureTimeBackwards);
             return;
         }
         double backMs = (_previousTimeNs - info.TimestampNs) / 1e6;
@@ -328,9 +327,8 @@ public sealed partial class CaptureAnalyzer
 
     private void ReportMalformed(in CaptureInfo info, in DecodedPacket p)
     {
-        if (!_events.WouldKeep(EventKind.CaptureMalformedPacket))
+        if (!_events.BuildRow(EventKind.CaptureMalformedPacket))
         {
-            _events.CountOnly(EventKind.CaptureMalformedPacket);
             return;
         }
         string status = p.Status == DecodeStatus.Truncated ? "truncated" : "malformed";

@@ -99,4 +99,10 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>
         BinaryPrimitives.WriteUInt64BigEndian(bytes[8..], Lo);
         return new IPAddress(bytes).ToString();
     }
+
+    /// <summary>
+    /// The address with a port, as people write it: <c>192.0.2.1:80</c>, <c>[2001:db8::1]:80</c>; the address alone
+    /// when the port is 0 (ICMP, other protocols).
+    /// </summary>
+    public string ToString(ushort port) => port == 0 ? ToString() : Version == 6 ? $"[{this}]:{port}" : $"{this}:{port}";
 }

@@ -76,6 +76,21 @@ public sealed class EventCollector
     /// <summary>Counts an occurrence whose row would not be kept anyway.</summary>
     public void CountOnly(EventKind kind) => _counts[(int)kind]++;
 
+    /// <summary>
+    /// True when the caller should build the row of this occurrence of <paramref name="kind"/> and
+    /// <see cref="Report"/> it; otherwise the occurrence has been counted already (the sampling path, with no
+    /// string built).
+    /// </summary>
+    public bool BuildRow(EventKind kind)
+    {
+        if (WouldKeep(kind))
+        {
+            return true;
+        }
+        CountOnly(kind);
+        return false;
+    }
+
     private static bool IsPowerOfTenFrom1000(long n)
     {
         for (long p = 1000; p <= n && p > 0; p *= 10)

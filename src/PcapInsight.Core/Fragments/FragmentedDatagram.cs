@@ -88,8 +88,6 @@ public sealed class FragmentedDatagram
     /// <summary>Some fragment's payload was cut by the snaplen: the bytes are not all in the capture.</summary>
     public bool BytesCut { get; private set; }
 
-    internal int BufferBytes => _buffer.Length + _log.Length;
-
     /// <summary>
     /// For a datagram with overlaps: the policies grouped by the bytes they rebuild, groups separated by "/" and
     /// policies in a group by "+" (e.g. <c>first+windows+solaris/bsd/linux+last</c>); empty without overlaps.

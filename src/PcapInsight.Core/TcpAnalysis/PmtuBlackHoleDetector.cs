@@ -82,9 +82,8 @@ internal static class PmtuBlackHoleDetector
         State s = sender.BlackHole!;
         s.Reported = true;
         sender.PmtuBlackHoles++;
-        if (!events.WouldKeep(EventKind.IpPmtuBlackHole))
+        if (!events.BuildRow(EventKind.IpPmtuBlackHole))
         {
-            events.CountOnly(EventKind.IpPmtuBlackHole);
             return;
         }
         string detail = $"segment_bytes={s.Bytes} sends={s.Sends} smaller_passed={(smallerPassed ? 1 : 0)} icmp_seen={flow.PmtuMessages}"

@@ -253,9 +253,8 @@ internal static class TcpSegmentAnalyzer
 
     private static void Report(EventCollector events, EventKind kind, Flow flow, in DecodedPacket p, in CaptureInfo info, string key, long value = long.MinValue)
     {
-        if (!events.WouldKeep(kind))
+        if (!events.BuildRow(kind))
         {
-            events.CountOnly(kind);
             return;
         }
         string detail = "seq=" + p.Seq + " len=" + p.PayloadLength + (value == long.MinValue ? "" : " " + key + value);

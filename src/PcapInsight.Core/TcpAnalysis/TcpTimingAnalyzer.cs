@@ -172,7 +172,7 @@ internal sealed class TcpTimingAnalyzer
         long t = info.TimestampNs;
         var seq = new SeqNum(p.Seq);
         if (sender.NagleStage == NagleWatch.AwaitingRelease && seq == sender.Nagle.SmallEnd
-            && t - sender.Nagle.AckNs - RoundTripTo(flow.Tcp!, senderIsClient) <= _releaseNs + (long)(_options.ReleaseRttFraction * RoundTripTo(flow.Tcp!, senderIsClient)))
+            && ReleasedByAck(t - sender.Nagle.AckNs, RoundTripTo(flow.Tcp!, senderIsClient)))
         {
             sender.NagleStage = NagleWatch.AwaitingAnswer;
             sender.Nagle.ReleaseNs = t;
@@ -204,6 +204,10 @@ internal sealed class TcpTimingAnalyzer
         }
     }
 
+    /// <summary>Left <paramref name="sinceAckNs"/> after the ACK was seen: within the release bound, the sender's round trip taken off.</summary>
+    private bool ReleasedByAck(long sinceAckNs, long toSender) =>
+        sinceAckNs - toSender <= _releaseNs + (long)(_options.ReleaseRttFraction * toSender);
+
     private void Abandon(Flow flow, bool senderIsClient, TcpDirection sender, EventCollector events)
     {
         if (sender.NagleStage == NagleWatch.AwaitingAnswer)
@@ -223,9 +227,8 @@ internal sealed class TcpTimingAnalyzer
         {
             sender.NagleWriteWriteRead++;
         }
-        if (!events.WouldKeep(EventKind.TcpNagleStall))
+        if (!events.BuildRow(EventKind.TcpNagleStall))
         {
-            events.CountOnly(EventKind.TcpNagleStall);
             return;
         }
         string detail = string.Create(CultureInfo.InvariantCulture,
@@ -273,9 +276,8 @@ internal sealed class TcpTimingAnalyzer
     private static void Report(EventCollector events, EventKind kind, Flow flow, in DecodedPacket p, in CaptureInfo info, long durationNs,
         string key, long valueNs)
     {
-        if (!events.WouldKeep(kind))
+        if (!events.BuildRow(kind))
         {
-            events.CountOnly(kind);
             return;
         }
         events.Report(new AnalysisEvent(kind, info.TimestampNs, info.FrameNumber, info.FileIndex, flow.Id,

@@ -237,9 +237,8 @@ internal static class TcpWindowAnalyzer
         {
             advertiser.ZeroWindowsSenderFilled++;
         }
-        if (!events.WouldKeep(EventKind.TcpZeroWindow))
+        if (!events.BuildRow(EventKind.TcpZeroWindow))
         {
-            events.CountOnly(EventKind.TcpZeroWindow);
             return;
         }
         var detail = new StringBuilder();
@@ -317,9 +316,8 @@ internal static class TcpWindowAnalyzer
     private static void Report(EventCollector events, EventKind kind, Flow flow, in DecodedPacket p, in CaptureInfo info, long durationNs,
         string key1, long value1, string key2 = "", long value2 = long.MinValue)
     {
-        if (!events.WouldKeep(kind))
+        if (!events.BuildRow(kind))
         {
-            events.CountOnly(kind);
             return;
         }
         string detail = key1 + value1.ToString(CultureInfo.InvariantCulture)

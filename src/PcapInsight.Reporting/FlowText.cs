@@ -1,0 +1,10 @@
+using PcapInsight.Core.Flows;
+
+namespace PcapInsight.Reporting;
+
+/// <summary>How the findings name a flow's endpoints.</summary>
+internal static class FlowText
+{
+    /// <summary>The client's (<paramref name="client"/>) or the server's address and port, IPv6 in brackets.</summary>
+    public static string Endpoint(Flow flow, bool client) => client ? flow.Client.ToString(flow.ClientPort) : flow.Server.ToString(flow.ServerPort);
+}
