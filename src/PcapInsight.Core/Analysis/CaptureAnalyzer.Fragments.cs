@@ -67,6 +67,12 @@ public sealed partial class CaptureAnalyzer
             {
                 CountFragmentedDatagram(flow, d);
                 flow.Udp!.LostWithFragment++;
+                if (_events.BuildRow(EventKind.UdpFragmentLoss))
+                {
+                    _events.Report(new AnalysisEvent(EventKind.UdpFragmentLoss, d.FirstTimeNs, d.FirstFrame, d.FirstFile, flow.Id,
+                        d.Key.Src, d.SrcPort, d.Key.Dst, d.DstPort, d.LastTimeNs - d.FirstTimeNs,
+                        $"ip_id={d.Key.Id} fragments_seen={d.Fragments} missing={d.Missing().Replace(' ', ';')} evidence=fragments"));
+                }
             }
         }
         string missing = status == FragmentStatus.Incomplete ? d.Missing() : "";

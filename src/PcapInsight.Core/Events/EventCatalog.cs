@@ -189,6 +189,10 @@ public static class EventCatalog
                 "A UDP flow sends datagrams larger than the path MTU: IP fragments them, the receiver must hold whole datagrams to rebuild them, and one lost fragment loses the datagram (one row per flow, at its first such datagram).",
                 "Send datagrams no larger than the path MTU less the IP and UDP headers (1472 bytes over IPv4, 1452 over IPv6 on a 1500-byte path); the receive buffer must hold at least a whole datagram, and smaller datagrams help more than bigger buffers.",
                 EventPolicy.LogAll),
+            new(EventKind.UdpFragmentLoss, "udp.fragment_loss", Severity.Warning,
+                "A UDP datagram of this flow was lost because a fragment of it never arrived: its first fragment came, the datagram never completed (evidence: fragments).",
+                "One lost fragment loses the whole datagram. Keep datagrams within the path MTU less the headers; a bigger receive buffer cannot help.",
+                EventPolicy.Sampled),
         ];
         var byKind = new EventInfo[Enum.GetValues<EventKind>().Length];
         foreach (EventInfo row in rows)

@@ -93,4 +93,6 @@ public enum EventKind : ushort
     UdpRcvbufOverflow,
     /// <summary><c>udp.oversized</c></summary>
     UdpOversized,
+    /// <summary><c>udp.fragment_loss</c></summary>
+    UdpFragmentLoss,
 }

@@ -65,6 +65,7 @@ public class UdpTruthTests
             Flow flow = Assert.Single(r.Flows, f => f.Protocol == 17 && f.Client.Version == version && f.Udp?.C2S.SeqKind == "custom");
             Assert.Equal(sent - received, flow.Udp!.C2S.Sequence!.Lost);
             Assert.Equal(sent - received, flow.Udp.LostWithFragment);
+            Assert.Equal(sent - received, r.Events.Rows.Count(e => e.Kind == EventKind.UdpFragmentLoss && e.FlowId == flow.Id));
             Assert.Equal(sent, flow.Udp.FragmentedDatagrams);
             AnalysisEvent oversized = Assert.Single(r.Events.Rows, e => e.Kind == EventKind.UdpOversized && e.FlowId == flow.Id);
             Assert.Contains("datagram_bytes=3008", oversized.Detail);   // 3000 bytes of data and the UDP header
