@@ -6,24 +6,15 @@ using PcapInsight.Core.Flows;
 using PcapInsight.TestKit;
 using Xunit;
 using static PcapInsight.TestKit.FrameBuilder;
+using static PcapInsight.TestKit.TcpScript;
 
 namespace PcapInsight.Core.Tests.TcpAnalysis;
 
 /// <summary>Scripted segments in, classified events out (gopacket's reassembly tests are the model).</summary>
 public class TcpSegmentAnalyzerTests
 {
-    private const string C = "192.0.2.1";
-    private const string S = "198.51.100.1";
 
-    private sealed record Seg(double T, bool FromClient, uint Seq, uint Ack, TcpFlags Flags, int Len = 0, ushort Win = 1000);
 
-    private static AnalysisResult Run(params Seg[] segments)
-    {
-        var frames = segments.Select(s => (s.T, Ethernet(0x0800, s.FromClient
-            ? Ipv4(C, S, 6, Tcp(40000, 80, s.Seq, s.Ack, s.Flags, s.Win, payloadLength: s.Len))
-            : Ipv4(S, C, 6, Tcp(80, 40000, s.Seq, s.Ack, s.Flags, s.Win, payloadLength: s.Len))))).ToArray();
-        return Captures.Analyze(Captures.Pcap(LinkType.Ethernet, frames));
-    }
 
     private static Seg[] Handshake(uint isn = 1000, uint peerIsn = 5000) =>
     [

@@ -5,6 +5,7 @@ using PcapInsight.Core.Events;
 using PcapInsight.TestKit;
 using Xunit;
 using static PcapInsight.TestKit.FrameBuilder;
+using static PcapInsight.TestKit.TcpScript;
 
 namespace PcapInsight.Core.Tests.TcpAnalysis;
 
@@ -14,20 +15,10 @@ namespace PcapInsight.Core.Tests.TcpAnalysis;
 /// </summary>
 public class TcpTimingAnalyzerTests
 {
-    private const string C = "192.0.2.1";
-    private const string S = "198.51.100.1";
     private const TcpFlags A = TcpFlags.Ack;
     private const TcpFlags PA = TcpFlags.Psh | TcpFlags.Ack;
 
-    public sealed record Seg(double T, bool FromClient, uint Seq, uint Ack, TcpFlags Flags, int Len = 0);
 
-    private static AnalysisResult Run(params Seg[] segments)
-    {
-        var frames = segments.Select(s => (s.T, Ethernet(0x0800, s.FromClient
-            ? Ipv4(C, S, 6, Tcp(40000, 80, s.Seq, s.Ack, s.Flags, 1000, options: s.Flags.HasFlag(TcpFlags.Syn) ? MssOption(1460) : null, payloadLength: s.Len))
-            : Ipv4(S, C, 6, Tcp(80, 40000, s.Seq, s.Ack, s.Flags, 1000, options: s.Flags.HasFlag(TcpFlags.Syn) ? MssOption(1460) : null, payloadLength: s.Len))))).ToArray();
-        return Captures.Analyze(Captures.Pcap(LinkType.Ethernet, frames));
-    }
 
     /// <summary>A handshake seen <paramref name="toServer"/> s from the server and <paramref name="toClient"/> s from the client.</summary>
     private static Seg[] Handshake(double toServer, double toClient) =>

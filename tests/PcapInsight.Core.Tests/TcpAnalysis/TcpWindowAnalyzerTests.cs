@@ -6,25 +6,16 @@ using PcapInsight.Core.Flows;
 using PcapInsight.TestKit;
 using Xunit;
 using static PcapInsight.TestKit.FrameBuilder;
+using static PcapInsight.TestKit.TcpScript;
 
 namespace PcapInsight.Core.Tests.TcpAnalysis;
 
 /// <summary>Scripted segments in, window events out: zero-window episodes, probes, window full, updates, shrinks.</summary>
 public class TcpWindowAnalyzerTests
 {
-    private const string C = "192.0.2.1";
-    private const string S = "198.51.100.1";
     private const TcpFlags A = TcpFlags.Ack;
 
-    private sealed record Seg(double T, bool FromClient, uint Seq, uint Ack, TcpFlags Flags, int Len = 0, ushort Win = 1000, byte[]? Options = null);
 
-    private static AnalysisResult Run(params Seg[] segments)
-    {
-        var frames = segments.Select(s => (s.T, Ethernet(0x0800, s.FromClient
-            ? Ipv4(C, S, 6, Tcp(40000, 80, s.Seq, s.Ack, s.Flags, s.Win, options: s.Options, payloadLength: s.Len))
-            : Ipv4(S, C, 6, Tcp(80, 40000, s.Seq, s.Ack, s.Flags, s.Win, options: s.Options, payloadLength: s.Len))))).ToArray();
-        return Captures.Analyze(Captures.Pcap(LinkType.Ethernet, frames));
-    }
 
     /// <summary>A handshake where the server announces window scale <paramref name="serverShift"/> and the client 0.</summary>
     private static Seg[] Handshake(byte serverShift = 0) =>
