@@ -15,7 +15,7 @@ internal static class ConsoleSummary
 {
     private const int TopFlows = 10;
 
-    public static void Write(AnalysisResult r, TextWriter o, string outputDirectory, IReadOnlySet<string> formats)
+    public static void Write(AnalysisResult r, TextWriter o, string outputDirectory, IReadOnlySet<string> formats, bool series)
     {
         PacketCounters p = r.Packets;
         o.WriteLine("Capture");
@@ -87,10 +87,18 @@ internal static class ConsoleSummary
             written.Add("events.csv");
             written.Add("fragments.csv");
             written.Add("udp.csv");
-            if (r.Flows.Any(f => f.Tcp?.Series is not null))
+            if (series && r.Flows.Any(f => f.Tcp?.Series is not null))
             {
                 written.Add("tcp_series.csv");
             }
+        }
+        if (formats.Contains("png"))
+        {
+            written.Add("charts/");
+        }
+        if (formats.Contains("html"))
+        {
+            written.Add("report.html");
         }
         o.WriteLine($"Report: {Path.GetFullPath(outputDirectory)} ({string.Join(", ", written)})");
     }

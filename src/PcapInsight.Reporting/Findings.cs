@@ -57,4 +57,21 @@ public static class Findings
         return list.OrderByDescending(f => f.Info.Severity).ThenByDescending(f => f.SpecificAdvice is not null)
             .ThenByDescending(f => f.Count).Take(max).ToList();
     }
+
+    /// <summary>
+    /// When the finding first showed: the earliest kept row of its event (of its flow, when it is tied to one);
+    /// null when no row was kept.
+    /// </summary>
+    public static long? FirstTime(AnalysisResult result, Finding finding)
+    {
+        long? first = null;
+        foreach (AnalysisEvent e in result.Events.Rows)
+        {
+            if (e.Kind == finding.Info.Kind && (finding.FlowId == 0 || e.FlowId == finding.FlowId) && e.TimestampNs > 0 && (first is null || e.TimestampNs < first))
+            {
+                first = e.TimestampNs;
+            }
+        }
+        return first;
+    }
 }

@@ -260,7 +260,8 @@ public class AnalyzeCommandTests
 
     [Theory]
     [InlineData("--format", "xml")]
-    [InlineData("--format", "png")]
+    [InlineData("--format", "csv,pdf")]
+    [InlineData("--charts", "-1")]
     [InlineData("--fail-on", "sometimes")]
     [InlineData("--max-flows", "0")]
     [InlineData("--max-flows", "many")]

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PcapInsight.Charts;
 using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Capture;
 using PcapInsight.Core.Events;
@@ -14,10 +15,7 @@ namespace PcapInsight.Cli.Commands;
 public static class AnalyzeCommand
 {
     /// <summary>Report formats this build writes; "all" means these.</summary>
-    public static readonly string[] AvailableFormats = ["csv", "json"];
-
-    /// <summary>Formats named by CONTRACT.md that later work adds (PNG charts, HTML report).</summary>
-    private static readonly string[] PlannedFormats = ["png", "html"];
+    public static readonly string[] AvailableFormats = ["csv", "json", "png", "html"];
 
     /// <summary>Builds the command; output goes to <paramref name="stdout"/> and <paramref name="stderr"/>.</summary>
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -36,7 +34,7 @@ public static class AnalyzeCommand
         var format = new Option<string>("--format")
         {
             HelpName = "LIST",
-            Description = "Report files to write, comma-separated: csv (flows.csv, events.csv), json (summary.json), or all. Example: --format csv",
+            Description = "Report files to write, comma-separated: csv (flows.csv, events.csv, fragments.csv, udp.csv), json (summary.json), png (charts/*.png), html (report.html, charts embedded), or all. Example: --format csv,json",
             DefaultValueFactory = _ => "all",
         };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print nothing but errors." };
@@ -160,17 +158,23 @@ public static class AnalyzeCommand
             Description = "The receiving socket's SO_RCVBUF as the application set it (Linux doubles it; getsockopt reports the doubled value): UDP bursts that would not fit are reported as udp.rcvbuf_overflow with evidence=model. Example: --rcvbuf 4096",
             DefaultValueFactory = _ => 0,
         };
+        var charts = new Option<int>("--charts")
+        {
+            HelpName = "N",
+            Description = "TCP flows that get their own charts (time-sequence, window and bytes in flight, throughput, RTT): those with warnings first, then the largest. 0 draws only the capture-wide charts. Example: --charts 3",
+            DefaultValueFactory = _ => new ChartOptions().MaxChartedFlows,
+        };
         var progress = new Option<bool>("--no-progress") { Description = "Do not draw the progress bar (it is drawn only when stderr is a terminal)." };
 
         var command = new Command("analyze",
-            "Analyse pcap/pcapng files: print a summary and write summary.json, flows.csv and events.csv into the output folder.\n\n" +
+            "Analyse pcap/pcapng files: print a summary and write the report into the output folder: summary.json, flows.csv, events.csv, fragments.csv, udp.csv, charts/*.png and report.html.\n\n" +
             "Examples:\n" +
             "  pcapinsight analyze capture.pcapng\n" +
             "  pcapinsight analyze part1.pcap part2.pcap -o report --fail-on error\n" +
             "  tcpdump -w - -c 1000 | pcapinsight analyze - --json")
         {
             files, output, format, quiet, json, failOn, maxFlows, flowTimeout, maxEvents, maxFrameBytes, nagleHold, nagleRelease, nagleAnswer,
-            ackHosts, seriesFlows, seriesPoints, fragTimeout, maxFragDatagrams, maxFragBytes, fragTiny, fragPolicy, udpSeq, dnsTimeout, netstat, rcvbuf, progress,
+            ackHosts, seriesFlows, seriesPoints, fragTimeout, maxFragDatagrams, maxFragBytes, fragTiny, fragPolicy, udpSeq, dnsTimeout, netstat, rcvbuf, charts, progress,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(Execute(new AnalyzeSettings
         {
@@ -200,6 +204,7 @@ public static class AnalyzeCommand
             DnsTimeoutSeconds = parse.GetValue(dnsTimeout),
             SeriesFlows = parse.GetValue(seriesFlows),
             SeriesPoints = parse.GetValue(seriesPoints),
+            Charts = new ChartOptions { MaxChartedFlows = parse.GetValue(charts) },
             Nagle = new NagleOptions
             {
                 MinHoldMs = parse.GetValue(nagleHold),
@@ -264,10 +269,15 @@ public static class AnalyzeCommand
                 KernelCounterDeltas = counterDeltas,
                 ReceiveBuffer = s.ReceiveBuffer,
                 DnsTimeout = TimeSpan.FromSeconds(Math.Clamp(s.DnsTimeoutSeconds, 0, 1e9)),
-                SeriesFlows = s.SeriesFlows,
+                // Charts draw from the time series: keep a few more flows than are charted, so that the ones chosen at
+                // the end (those with findings) are still among them.
+                SeriesFlows = formats.Contains("png") || formats.Contains("html")
+                    ? Math.Max(s.SeriesFlows, s.Charts.MaxChartedFlows * ChartOptions.SeriesFlowsPerChartedFlow)
+                    : s.SeriesFlows,
                 SeriesPoints = s.SeriesPoints,
             };
             options.Validate();
+            s.Charts.Validate();
         }
         catch (Exception ex) when (ex is ArgumentException or OverflowException)
         {
@@ -322,7 +332,20 @@ public static class AnalyzeCommand
                 CsvReportWriter.WriteEvents(result, s.OutputDirectory);
                 CsvReportWriter.WriteFragments(result, s.OutputDirectory);
                 CsvReportWriter.WriteUdp(result, s.OutputDirectory);
-                CsvReportWriter.WriteSeries(result, s.OutputDirectory);
+                if (s.SeriesFlows > 0)
+                {
+                    CsvReportWriter.WriteSeries(result, s.OutputDirectory);
+                }
+            }
+            IReadOnlyList<Chart> drawn = formats.Contains("png") || formats.Contains("html") ? ChartSet.Draw(result, s.Charts) : [];
+            PhaseLog.Mark("charts drawn");
+            if (formats.Contains("png"))
+            {
+                ChartFiles.Write(drawn, s.OutputDirectory);
+            }
+            if (formats.Contains("html"))
+            {
+                HtmlReportWriter.Write(result, drawn, s.OutputDirectory, CliApp.Version);
             }
             if (formats.Contains("json"))
             {
@@ -344,7 +367,7 @@ public static class AnalyzeCommand
         }
         else if (!s.Quiet)
         {
-            ConsoleSummary.Write(result, stdout, s.OutputDirectory, formats);
+            ConsoleSummary.Write(result, stdout, s.OutputDirectory, formats, s.SeriesFlows > 0);
         }
 
         if (anyUnreadable)
@@ -376,11 +399,6 @@ public static class AnalyzeCommand
             else if (AvailableFormats.Contains(f))
             {
                 formats.Add(f);
-            }
-            else if (PlannedFormats.Contains(f))
-            {
-                error = $"--format {f}: this build does not write {f} reports yet; available: {string.Join(", ", AvailableFormats)}";
-                return false;
             }
             else
             {
@@ -422,6 +440,7 @@ public static class AnalyzeCommand
         nameof(AnalysisOptions.DnsTimeout) => "--dns-timeout",
         nameof(AnalysisOptions.ReceiveBuffer) => "--rcvbuf",
         nameof(AnalysisOptions.SeriesPoints) => "--series-points",
+        nameof(ChartOptions.MaxChartedFlows) => "--charts",
         _ => parameter ?? "?",
     };
 }
@@ -448,4 +467,5 @@ public sealed record AnalyzeSettings
     public long ReceiveBuffer { get; init; }
     public double DnsTimeoutSeconds { get; init; } = new AnalysisOptions().DnsTimeout.TotalSeconds;
     public int SeriesPoints { get; init; } = new AnalysisOptions().SeriesPoints;
+    public ChartOptions Charts { get; init; } = new();
 }

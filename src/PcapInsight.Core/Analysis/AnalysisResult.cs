@@ -16,6 +16,9 @@ public sealed class AnalysisResult
     /// <summary>Earliest frame time (ns since the epoch); 0 when there were no frames.</summary>
     public long FirstTimeNs { get; init; }
 
+    /// <summary>IP packet sizes, whole packets and fragments apart.</summary>
+    public IpSizeHistogram IpSizes { get; init; } = new();
+
     /// <summary>Latest frame time.</summary>
     public long LastTimeNs { get; init; }
 

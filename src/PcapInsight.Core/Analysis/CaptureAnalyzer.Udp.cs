@@ -66,13 +66,13 @@ public sealed partial class CaptureAnalyzer
         }
         foreach ((bool c2s, UdpStream stream) in udp.Streams())
         {
-            foreach ((long first, long last) in stream.Sequence!.Missing)
+            foreach ((long first, long last, long detectedNs) in stream.Sequence!.Missing)
             {
-                if (!_events.BuildRow(EventKind.UdpSeqGap))
+                if (!_events.BuildRow(EventKind.UdpSeqGap, detectedNs))
                 {
                     continue;
                 }
-                _events.Report(new AnalysisEvent(EventKind.UdpSeqGap, flow.LastTimeNs, 0, flow.FirstFileIndex, flow.Id,
+                _events.Report(new AnalysisEvent(EventKind.UdpSeqGap, detectedNs > 0 ? detectedNs : flow.LastTimeNs, 0, flow.FirstFileIndex, flow.Id,
                     c2s ? flow.Client : flow.Server, c2s ? flow.ClientPort : flow.ServerPort, c2s ? flow.Server : flow.Client, c2s ? flow.ServerPort : flow.ClientPort,
                     -1, $"missing={first}-{last} count={last - first + 1} kind={stream.SeqKind} evidence=sequence"));
             }

@@ -42,6 +42,7 @@ public sealed partial class CaptureAnalyzer
             + t.C2S.NagleStalls + t.S2C.NagleStalls + t.C2S.WindowFull + t.S2C.WindowFull > 0
             || flow.PayloadBytesC2S + flow.PayloadBytesS2C >= 1 << 20);
     private readonly PacketCounters _counters = new();
+    private readonly IpSizeHistogram _sizes = new();
     private readonly List<LinkType> _linkTypes = new();
     private readonly HashSet<(int File, LinkType Link)> _unsupportedReported = new();
     private readonly Dictionary<int, (long Frames, long FirstFrame, long FirstTimeNs)> _snaplenCutByFile = new();
@@ -91,6 +92,7 @@ public sealed partial class CaptureAnalyzer
             _lastTimeNs = t;
             _previousTimeNs = t;
             _nextExpiryNs = t + ExpiryCheckIntervalNs;
+            _events.Timeline.Start(t);
         }
         else if (t < _previousTimeNs)
         {
@@ -99,6 +101,7 @@ public sealed partial class CaptureAnalyzer
             ReportTimeBackwards(info);
         }
         _previousTimeNs = t;
+        _events.ClockNs = t;
         c.Frames++;
         c.WireBytes += info.OriginalLength;
         c.CapturedBytes += info.CapturedLength;
@@ -149,6 +152,7 @@ public sealed partial class CaptureAnalyzer
         {
             c.Ipv6++;
         }
+        _sizes.Add(p.IpTotalLength, p.IsFragment);
         if (p.IsFragment)
         {
             c.Fragments++;
@@ -237,6 +241,7 @@ public sealed partial class CaptureAnalyzer
         {
             Files = files,
             Packets = _counters,
+            IpSizes = _sizes,
             FirstTimeNs = _counters.Frames == 0 ? 0 : _firstTimeNs,
             LastTimeNs = _counters.Frames == 0 ? 0 : _lastTimeNs,
             LinkTypes = _linkTypes,

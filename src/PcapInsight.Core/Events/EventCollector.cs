@@ -17,6 +17,14 @@ public sealed class EventCollector
     /// <summary>Creates a collector that keeps at most <paramref name="maxRows"/> rows.</summary>
     public EventCollector(int maxRows) => _maxRows = maxRows;
 
+    /// <summary>Every event counted by kind and time (bounded bins; nothing dropped).</summary>
+    public EventTimeline Timeline { get; } = new();
+
+    /// <summary>
+    /// Capture time of the frame being analysed: the time of occurrences counted without a row (<see cref="CountOnly"/>).
+    /// </summary>
+    internal long ClockNs { get; set; }
+
     /// <summary>The kept rows, in the order reported.</summary>
     public IReadOnlyList<AnalysisEvent> Rows => _rows;
 
@@ -43,6 +51,7 @@ public sealed class EventCollector
     public void Report(in AnalysisEvent e)
     {
         long n = ++_counts[(int)e.Kind];
+        Timeline.Add(e.Kind, e.TimestampNs > 0 ? e.TimestampNs : ClockNs);
         EventPolicy policy = EventCatalog.Get(e.Kind).Policy;
         bool keep = policy switch
         {
@@ -74,20 +83,24 @@ public sealed class EventCollector
     }
 
     /// <summary>Counts an occurrence whose row would not be kept anyway.</summary>
-    public void CountOnly(EventKind kind) => _counts[(int)kind]++;
+    public void CountOnly(EventKind kind, long timeNs = 0)
+    {
+        _counts[(int)kind]++;
+        Timeline.Add(kind, timeNs > 0 ? timeNs : ClockNs);
+    }
 
     /// <summary>
     /// True when the caller should build the row of this occurrence of <paramref name="kind"/> and
     /// <see cref="Report"/> it; otherwise the occurrence has been counted already (the sampling path, with no
     /// string built).
     /// </summary>
-    public bool BuildRow(EventKind kind)
+    public bool BuildRow(EventKind kind, long timeNs = 0)
     {
         if (WouldKeep(kind))
         {
             return true;
         }
-        CountOnly(kind);
+        CountOnly(kind, timeNs);
         return false;
     }
 

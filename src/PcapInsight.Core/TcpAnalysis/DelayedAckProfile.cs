@@ -27,7 +27,8 @@ internal struct NagleWatch
 /// </summary>
 public sealed class DelayedAckProfile
 {
-    private const int BinMs = 2;
+    /// <summary>Width of a bin of <see cref="DelayedHistogram"/>, ms.</summary>
+    public const int BinMs = 2;
     private const int Bins = 300;
     private readonly int[] _delayed = new int[Bins + 1];   // last bin: 600 ms and more
 
@@ -41,6 +42,9 @@ public sealed class DelayedAckProfile
 
     /// <summary>Of them, those held past the minimum hold (a timer's work).</summary>
     public long Delayed { get; private set; }
+
+    /// <summary>The delayed ACKs by hold: bin i counts holds in [i·2, (i+1)·2) ms; the last bin, 600 ms and more.</summary>
+    public ReadOnlySpan<int> DelayedHistogram => _delayed;
 
     internal void Add(long holdNs, bool delayed)
     {

@@ -12,7 +12,7 @@ public sealed class SequenceTracker
     private const int MaxRanges = 1024;
     private readonly int _bits;
     private readonly ulong[] _seen = new ulong[Window / 64];   // bitmap of recently received numbers, by extended number modulo Window
-    private readonly List<(long First, long Last)> _missing = new();
+    private readonly List<(long First, long Last, long DetectedNs)> _missing = new();
     private bool _started;
     private long _highest;    // highest extended number received
 
@@ -34,14 +34,17 @@ public sealed class SequenceTracker
     /// <summary>Numbers between the first and the highest never received.</summary>
     public long Lost => _started ? (_highest - First + 1) - (Received - Duplicates) : 0;
 
-    /// <summary>The missing ranges (inclusive, extended numbers), oldest first; at most 1,024.</summary>
-    public IReadOnlyList<(long First, long Last)> Missing => _missing;
+    /// <summary>
+    /// The missing ranges (inclusive, extended numbers), oldest first, each with the capture time of the datagram
+    /// that revealed it (the loss happened just before); at most 1,024.
+    /// </summary>
+    public IReadOnlyList<(long First, long Last, long DetectedNs)> Missing => _missing;
 
     /// <summary>Missing ranges not kept because the list was full.</summary>
     public long MissingRangesDropped { get; private set; }
 
-    /// <summary>Adds a datagram's number; returns false when it was a duplicate.</summary>
-    public bool Add(ulong raw)
+    /// <summary>Adds a datagram's number, received at <paramref name="timeNs"/>; returns false when it was a duplicate.</summary>
+    public bool Add(ulong raw, long timeNs = 0)
     {
         long value = (long)(raw & (_bits >= 64 ? ulong.MaxValue : (1UL << _bits) - 1));
         Received++;
@@ -57,7 +60,7 @@ public sealed class SequenceTracker
         {
             if (extended > _highest + 1)
             {
-                AddMissing(_highest + 1, extended - 1);
+                AddMissing(_highest + 1, extended - 1, timeNs);
             }
             // numbers that fall out of the duplicate window are forgotten as the window moves
             for (long n = Math.Max(_highest + 1, extended - Window + 1); n <= extended; n++)
@@ -109,21 +112,21 @@ public sealed class SequenceTracker
 
     private bool IsMarked(long n) => (_seen[(int)((ulong)n % Window / 64)] & (1UL << (int)((ulong)n % 64))) != 0;
 
-    private void AddMissing(long first, long last)
+    private void AddMissing(long first, long last, long timeNs)
     {
         if (_missing.Count >= MaxRanges)
         {
             MissingRangesDropped++;
             return;
         }
-        _missing.Add((first, last));
+        _missing.Add((first, last, timeNs));
     }
 
     private void FillMissing(long n)
     {
         for (int i = _missing.Count - 1; i >= 0; i--)
         {
-            (long first, long last) = _missing[i];
+            (long first, long last, long detected) = _missing[i];
             if (n < first || n > last)
             {
                 continue;
@@ -131,11 +134,11 @@ public sealed class SequenceTracker
             _missing.RemoveAt(i);
             if (n < last)
             {
-                _missing.Insert(i, (n + 1, last));
+                _missing.Insert(i, (n + 1, last, detected));
             }
             if (n > first)
             {
-                _missing.Insert(i, (first, n - 1));
+                _missing.Insert(i, (first, n - 1, detected));
             }
             return;
         }

@@ -80,7 +80,7 @@ public sealed class UdpStream
             if (payload.Length >= 12 && BinaryPrimitives.ReadUInt32BigEndian(payload[8..]) == Ssrc)
             {
                 ushort seq = BinaryPrimitives.ReadUInt16BigEndian(payload[2..]);
-                bool fresh = Sequence!.Add(seq);
+                bool fresh = Sequence!.Add(seq, timeNs);
                 if (fresh && ClockRate > 0)
                 {
                     Jitter(BinaryPrimitives.ReadUInt32BigEndian(payload[4..]), timeNs);
@@ -92,7 +92,7 @@ public sealed class UdpStream
         {
             if (custom!.TryRead(payload, out ulong n))
             {
-                Sequence!.Add(n);
+                Sequence!.Add(n, timeNs);
             }
             return;
         }
@@ -100,7 +100,7 @@ public sealed class UdpStream
         {
             SeqKind = "custom";
             Sequence = new SequenceTracker(custom.Bits);
-            Sequence.Add(first);
+            Sequence.Add(first, timeNs);
             return;
         }
         DetectRtp(payload, timeNs);
@@ -144,7 +144,7 @@ public sealed class UdpStream
         // The confirming datagrams count: the tracker starts at the first of the run.
         for (int i = RtpConfirmations - 1; i >= 0; i--)
         {
-            Sequence.Add((ushort)(seq - i));
+            Sequence.Add((ushort)(seq - i), timeNs);
         }
         if (ClockRate > 0)
         {

@@ -1,0 +1,174 @@
+using PcapInsight.Reporting;
+using PcapInsight.Core.Analysis;
+using PcapInsight.Core.Events;
+using PcapInsight.Core.Flows;
+using PcapInsight.Core.TcpAnalysis;
+using PcapInsight.Core.UdpAnalysis;
+using ScottPlot;
+
+namespace PcapInsight.Charts;
+
+/// <summary>The charts of the whole capture: event timeline, ACK delays per host, IP sizes against the MTU, UDP loss over time.</summary>
+internal static class CaptureCharts
+{
+    private const int MaxHosts = 6;
+    private const int MaxUdpStreams = 8;
+
+    public static IEnumerable<Chart> Draw(AnalysisResult r, ChartOptions options)
+    {
+        if (r.Events.Timeline.Kinds().Any())
+        {
+            yield return new Chart("events-timeline.png", "Events over time",
+                "Every event of the capture by type and time (all of them, also those events.csv leaves out by sampling): a dot's size grows with " +
+                "the number of events in its interval, its colour says the severity.", 0, Timeline(r, options));
+        }
+        var hosts = r.DelayedAckProfiles.Where(h => h.Delayed > 0).OrderByDescending(h => h.Delayed).Take(MaxHosts).ToList();
+        if (hosts.Count > 0)
+        {
+            yield return new Chart("ack-delay-histogram.png", "How long each host held its ACKs",
+                "Delayed ACKs by how long the host held them, per host. Peaks at the dashed lines are delayed-ACK timers: 40 ms is Linux's " +
+                "minimum, 200 ms Windows' default (and older stacks'). A write that waits on such a peak is a Nagle × delayed-ACK stall.", 0, AckDelays(hosts, options));
+        }
+        if (r.IpSizes.Whole.Any(n => n > 0) || r.IpSizes.Fragments.Any(n => n > 0))
+        {
+            yield return new Chart("ip-sizes.png", "IP packet and fragment sizes against the MTU",
+                "How many IP packets had each size (16-byte bins), whole packets and fragments apart. Fragments pile up just under the MTU of the " +
+                "link where they were split; datagrams above the MTU line were fragmented (or sent as offload super-segments).", 0, Sizes(r, options));
+        }
+        var lossy = UdpStreamsWithLoss(r).Take(MaxUdpStreams).ToList();
+        if (lossy.Count > 0)
+        {
+            yield return new Chart("udp-loss.png", "UDP datagrams lost over time",
+                "Datagrams missing from each UDP stream's sequence numbers (RTP, or the counter named with --udp-seq), summed over time, dated when the " +
+                "gap showed. A steep step is a burst of loss; a steady slope is a constant loss rate.", 0, UdpLoss(r, lossy, options));
+        }
+    }
+
+    private static byte[] Timeline(AnalysisResult r, ChartOptions options)
+    {
+        EventTimeline tl = r.Events.Timeline;
+        var kinds = tl.Kinds().OrderByDescending(k => EventCatalog.Get(k.Kind).Severity).ThenBy(k => EventCatalog.Get(k.Kind).Name, StringComparer.Ordinal).ToList();
+        long peak = Math.Max(1, kinds.SelectMany(k => k.Counts).Max());
+        Plot plot = ChartStyle.NewPlot("Events over time", ChartStyle.TimeAxis, "");
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        var legendDone = new HashSet<Severity>();
+        for (int row = 0; row < kinds.Count; row++)
+        {
+            EventInfo info = EventCatalog.Get(kinds[row].Kind);
+            ticks.AddMajor(row, $"{info.Name} ({r.Events.Count(info.Kind):N0})");
+            Color color = info.Severity switch
+            {
+                Severity.Error => ChartStyle.ResentColor,
+                Severity.Warning => ChartStyle.WindowColor,
+                _ => ChartStyle.DataColor,
+            };
+            long[] counts = kinds[row].Counts;
+            for (int i = 0; i < counts.Length; i++)
+            {
+                if (counts[i] == 0)
+                {
+                    continue;
+                }
+                double x = (tl.OriginNs - r.FirstTimeNs + (i + 0.5) * tl.WidthNs) / 1e9;
+                float size = (float)(4 + 10 * Math.Log(1 + counts[i]) / Math.Log(1 + peak));
+                var marker = plot.Add.Marker(x, row, MarkerShape.FilledCircle, size, color);
+                if (legendDone.Add(info.Severity))
+                {
+                    marker.LegendText = info.Severity.ToString().ToLowerInvariant();
+                }
+            }
+        }
+        plot.Axes.Left.TickGenerator = ticks;
+        plot.Axes.SetLimitsY(kinds.Count - 0.5, -0.5);   // first kind on top
+        int height = Math.Max(options.Height, 120 + 26 * kinds.Count);
+        plot.ShowLegend(Alignment.UpperRight);
+        return plot.GetImageBytes(options.Width, height, ImageFormat.Png);
+    }
+
+    private static byte[] AckDelays(List<DelayedAckProfile> hosts, ChartOptions options)
+    {
+        Plot plot = ChartStyle.NewPlot("How long each host held its ACKs", "ACK delay (ms)", "delayed ACKs");
+        double maxMs = 0;
+        foreach (DelayedAckProfile h in hosts)
+        {
+            ReadOnlySpan<int> bins = h.DelayedHistogram;
+            var points = new List<(double, double)>();
+            for (int i = 0; i < bins.Length; i++)
+            {
+                points.Add((i * DelayedAckProfile.BinMs, bins[i]));
+                if (bins[i] > 0)
+                {
+                    maxMs = Math.Max(maxMs, (i + 1) * DelayedAckProfile.BinMs);
+                }
+            }
+            ChartStyle.Line(plot, points, plot.Add.GetNextColor(), $"{h.Host} (timer {h.TimerClass}, {h.Delayed:N0} of {h.Acks:N0} ACKs delayed)", steps: true);
+        }
+        foreach ((int ms, string label) in new[] { (40, "40 ms Linux"), (200, "200 ms Windows") })
+        {
+            var line = plot.Add.VerticalLine(ms, 1, Colors.Gray, LinePattern.Dashed);
+            line.Text = label;
+        }
+        plot.Axes.SetLimitsX(0, Math.Max(250, maxMs + 10));
+        return ChartStyle.Png(plot, options);
+    }
+
+    private static byte[] Sizes(AnalysisResult r, ChartOptions options)
+    {
+        IpSizeHistogram h = r.IpSizes;
+        int top = Math.Max(LastNonZero(h.Whole), LastNonZero(h.Fragments)) + 2;
+        Plot plot = ChartStyle.NewPlot("IP packet and fragment sizes against the MTU", "IP packet size (bytes, header included)", "packets");
+        ChartStyle.Line(plot, Bins(h.Whole, top), ChartStyle.DataColor, "whole packets", steps: true);
+        ChartStyle.Line(plot, Bins(h.Fragments, top), ChartStyle.ResentColor, "fragments", steps: true);
+        int mtu = r.Datagrams.Select(d => d.LargestFragment).DefaultIfEmpty(0).Max();
+        int pmtu = r.Flows.Where(f => f.LowestPmtu > 0).Select(f => f.LowestPmtu).DefaultIfEmpty(0).Min();
+        var line = plot.Add.VerticalLine(mtu > 0 ? mtu : 1500, 1.5f, Colors.Black, LinePattern.Dashed);
+        line.Text = mtu > 0 ? $"MTU {mtu} (largest fragment)" : "1500 (Ethernet MTU)";
+        if (pmtu > 0 && pmtu != mtu)
+        {
+            var p = plot.Add.VerticalLine(pmtu, 1.5f, Colors.Purple, LinePattern.Dotted);
+            p.Text = $"path MTU {pmtu} (ICMP)";
+        }
+        return ChartStyle.Png(plot, options);
+    }
+
+    private static byte[] UdpLoss(AnalysisResult r, List<(Flow Flow, bool FromClient, UdpStream Stream)> streams, ChartOptions options)
+    {
+        Plot plot = ChartStyle.NewPlot("UDP datagrams lost over time", ChartStyle.TimeAxis, "datagrams lost (cumulative)");
+        foreach ((Flow flow, bool fromClient, UdpStream stream) in streams)
+        {
+            var points = new List<(double, double)> { ((flow.FirstTimeNs - r.FirstTimeNs) / 1e9, 0) };
+            long lost = 0;
+            foreach ((long first, long last, long detected) in stream.Sequence!.Missing.OrderBy(m => m.DetectedNs))
+            {
+                lost += last - first + 1;
+                points.Add(((detected - r.FirstTimeNs) / 1e9, lost));
+            }
+            points.Add(((flow.LastTimeNs - r.FirstTimeNs) / 1e9, lost));
+            string dir = fromClient ? $"{flow.Client.ToString(flow.ClientPort)} → {flow.Server.ToString(flow.ServerPort)}" : $"{flow.Server.ToString(flow.ServerPort)} → {flow.Client.ToString(flow.ClientPort)}";
+            ChartStyle.Line(plot, points, plot.Add.GetNextColor(), $"flow {flow.Id} {dir} ({stream.SeqKind}, {stream.Sequence.Lost:N0} lost)", steps: true);
+        }
+        return ChartStyle.Png(plot, options);
+    }
+
+    /// <summary>UDP streams with sequence-number loss, most lost first.</summary>
+    internal static IEnumerable<(Flow Flow, bool FromClient, UdpStream Stream)> UdpStreamsWithLoss(AnalysisResult r) =>
+        r.Flows.Where(f => f.Udp is not null)
+            .SelectMany(f => f.Udp!.Streams().Select(s => (Flow: f, s.FromClient, s.Stream)))
+            .Where(x => x.Stream.Sequence is { Lost: > 0 })
+            .OrderByDescending(x => x.Stream.Sequence!.Lost).ThenBy(x => x.Flow.Id);
+
+    private static int LastNonZero(long[] bins)
+    {
+        for (int i = bins.Length - 1; i >= 0; i--)
+        {
+            if (bins[i] > 0)
+            {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    private static List<(double, double)> Bins(long[] bins, int count) =>
+        Enumerable.Range(0, Math.Min(count, bins.Length)).Select(i => ((double)i * IpSizeHistogram.BinBytes, (double)bins[i])).ToList();
+}

@@ -1,0 +1,61 @@
+using PcapInsight.Reporting;
+using PcapInsight.Core.Analysis;
+using PcapInsight.Core.Events;
+using PcapInsight.Core.Flows;
+
+namespace PcapInsight.Charts;
+
+/// <summary>Draws every chart of a report: the capture-wide ones, then four per chosen TCP flow.</summary>
+public static class ChartSet
+{
+    /// <summary>All charts of <paramref name="result"/>, capture-wide first, then by flow id.</summary>
+    public static IReadOnlyList<Chart> Draw(AnalysisResult result, ChartOptions options)
+    {
+        var jobs = new List<Func<IEnumerable<Chart>>> { () => CaptureCharts.Draw(result, options) };
+        Dictionary<int, List<AnalysisEvent>> byFlow = EventsByFlow(result);
+        foreach (Flow flow in ChooseFlows(result, byFlow, options.MaxChartedFlows))
+        {
+            if (FlowChartData.From(result, flow, byFlow.GetValueOrDefault(flow.Id) ?? []) is { } data)
+            {
+                jobs.Add(() => FlowCharts.Draw(data, options));
+            }
+        }
+        // Rendering is most of the time a report takes beyond the analysis; each plot is independent, so they are
+        // drawn on every core and put back in order.
+        var drawn = new List<Chart>[jobs.Count];
+        Parallel.For(0, jobs.Count, i => drawn[i] = jobs[i]().ToList());
+        return drawn.SelectMany(c => c).ToList();
+    }
+
+    /// <summary>
+    /// The TCP flows worth their own charts, at most <paramref name="max"/>, in id order: those with warnings or
+    /// errors first (the most first), then the largest. Only flows whose time series was recorded can be drawn.
+    /// </summary>
+    public static IReadOnlyList<Flow> ChooseFlows(AnalysisResult result, int max) => ChooseFlows(result, EventsByFlow(result), max);
+
+    /// <summary>The data of one flow's charts (null when it has no time series), for tests and tools.</summary>
+    public static FlowChartData? DataOf(AnalysisResult result, Flow flow) =>
+        FlowChartData.From(result, flow, EventsByFlow(result).GetValueOrDefault(flow.Id) ?? []);
+
+    private static IReadOnlyList<Flow> ChooseFlows(AnalysisResult result, Dictionary<int, List<AnalysisEvent>> byFlow, int max) =>
+        result.Flows.Where(f => f.Tcp?.Series is not null)
+            .OrderByDescending(f => byFlow.TryGetValue(f.Id, out var rows) ? rows.Count(e => EventCatalog.Get(e.Kind).Severity >= Severity.Warning) : 0)
+            .ThenByDescending(f => f.BytesC2S + f.BytesS2C)
+            .ThenBy(f => f.Id)
+            .Take(max)
+            .OrderBy(f => f.Id)
+            .ToList();
+
+    private static Dictionary<int, List<AnalysisEvent>> EventsByFlow(AnalysisResult result)
+    {
+        var byFlow = new Dictionary<int, List<AnalysisEvent>>();
+        foreach (AnalysisEvent e in result.Events.Rows)
+        {
+            if (e.FlowId != 0)
+            {
+                (byFlow.TryGetValue(e.FlowId, out var list) ? list : byFlow[e.FlowId] = new()).Add(e);
+            }
+        }
+        return byFlow;
+    }
+}

@@ -1,0 +1,102 @@
+using ScottPlot;
+
+namespace PcapInsight.Charts;
+
+/// <summary>The look every chart shares: fonts, colours, shaded periods, PNG output.</summary>
+internal static class ChartStyle
+{
+    public static readonly Color DataColor = Color.FromHex("#1f77b4");
+    public static readonly Color ResentColor = Color.FromHex("#d62728");
+    public static readonly Color AckColor = Color.FromHex("#2ca02c");
+    public static readonly Color WindowColor = Color.FromHex("#ff7f0e");
+    public static readonly Color ZeroWindowColor = Color.FromHex("#d62728").WithAlpha(0.18);
+    public static readonly Color NagleColor = Color.FromHex("#9467bd").WithAlpha(0.25);
+
+    public const string TimeAxis = "time since the first frame (s)";
+
+    /// <summary>A new plot with its title and axis labels.</summary>
+    public static Plot NewPlot(string title, string xLabel, string yLabel)
+    {
+        var plot = new Plot();
+        plot.Font.Set(Fonts.Default);
+        plot.Title(title, size: 16);
+        plot.XLabel(xLabel, size: 13);
+        plot.YLabel(yLabel, size: 13);
+        return plot;
+    }
+
+    /// <summary>Shades the zero-window episodes and Nagle stalls, each kind with one legend entry.</summary>
+    public static void ShadeStalls(Plot plot, FlowChartData d)
+    {
+        Shade(plot, d.ZeroWindow, ZeroWindowColor, $"zero window ({d.ZeroWindow.Count})");
+        Shade(plot, d.NagleStalls, NagleColor, $"Nagle stall ({d.NagleStalls.Count})");
+    }
+
+    private static void Shade(Plot plot, List<TimeSpan2> spans, Color color, string legend)
+    {
+        bool first = true;
+        foreach (TimeSpan2 s in spans)
+        {
+            var span = plot.Add.HorizontalSpan(s.Start, Math.Max(s.End, s.Start + 1e-6), color);
+            span.LineStyle.Width = 0;
+            if (first)
+            {
+                span.LegendText = legend;
+                first = false;
+            }
+        }
+    }
+
+    /// <summary>A line through points (steps when <paramref name="steps"/>), with its legend text; nothing when empty.</summary>
+    public static void Line(Plot plot, IReadOnlyList<(double X, double Y)> points, Color color, string legend, bool steps = false, float width = 1.5f)
+    {
+        if (points.Count == 0)
+        {
+            return;
+        }
+        var line = plot.Add.ScatterLine(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray(), color);
+        line.LineWidth = width;
+        line.MarkerSize = 0;
+        line.LegendText = legend;
+        if (steps)
+        {
+            line.ConnectStyle = ConnectStyle.StepHorizontal;
+        }
+    }
+
+    /// <summary>Markers at points, with their legend text; nothing when empty.</summary>
+    public static void Dots(Plot plot, IReadOnlyList<(double X, double Y)> points, Color color, string legend, MarkerShape shape = MarkerShape.FilledCircle, float size = 4)
+    {
+        if (points.Count == 0)
+        {
+            return;
+        }
+        var markers = plot.Add.Markers(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray(), shape, size, color);
+        markers.LegendText = legend;
+    }
+
+    /// <summary>Shows the legend (when anything has a legend text) and renders the PNG.</summary>
+    public static byte[] Png(Plot plot, ChartOptions options)
+    {
+        plot.ShowLegend(Alignment.UpperLeft);
+        return plot.GetImageBytes(options.Width, options.Height, ImageFormat.Png);
+    }
+
+    /// <summary>Bit rates with their unit chosen for the largest.</summary>
+    public static (double Divisor, string Unit) RateUnit(double max) => max switch
+    {
+        >= 1e9 => (1e9, "Gbit/s"),
+        >= 1e6 => (1e6, "Mbit/s"),
+        >= 1e3 => (1e3, "kbit/s"),
+        _ => (1, "bit/s"),
+    };
+
+    /// <summary>Byte counts with their unit chosen for the largest.</summary>
+    public static (double Divisor, string Unit) ByteUnit(double max) => max switch
+    {
+        >= 1 << 30 => (1 << 30, "GiB"),
+        >= 1 << 20 => (1 << 20, "MiB"),
+        >= 1 << 10 => (1 << 10, "KiB"),
+        _ => (1, "bytes"),
+    };
+}

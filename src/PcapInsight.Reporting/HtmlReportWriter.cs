@@ -1,0 +1,325 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using PcapInsight.Core.Analysis;
+using PcapInsight.Core.Capture;
+using PcapInsight.Core.Events;
+
+namespace PcapInsight.Reporting;
+
+/// <summary>
+/// Writes report.html: one self-contained page (charts embedded as data: URIs, no request leaves it) with the capture
+/// summary, the findings and their advice, sortable tables of flows and events, and the charts. Every text is
+/// HTML-encoded where it is written, and a Content-Security-Policy lets only the page's own script run (by its hash):
+/// a capture crafted to inject markup shows it as text, and even a missed encoding could not run script.
+/// </summary>
+public static class HtmlReportWriter
+{
+    /// <summary>Rows of the flow and event tables; the CSV files hold all of them.</summary>
+    public const int MaxTableRows = 1000;
+
+    /// <summary>The page's only script: table sorting, and a mark that it ran (the browser tests read it).</summary>
+    internal const string Script = """
+        (function () {
+          function key(cell) {
+            if (!cell) { return ''; }
+            var v = cell.getAttribute('data-v');
+            var t = v !== null ? v : cell.textContent;
+            return t !== '' && !isNaN(t) ? Number(t) : t.toLowerCase();
+          }
+          document.querySelectorAll('table.sortable').forEach(function (table) {
+            var heads = table.querySelectorAll('th');
+            heads.forEach(function (th, col) {
+              th.setAttribute('tabindex', '0');
+              function sort() {
+                var asc = th.getAttribute('aria-sort') !== 'ascending';
+                heads.forEach(function (h) { h.removeAttribute('aria-sort'); });
+                th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
+                var body = table.tBodies[0];
+                var rows = Array.prototype.slice.call(body.rows);
+                rows.sort(function (a, b) {
+                  var x = key(a.cells[col]), y = key(b.cells[col]);
+                  var c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0;
+                  return asc ? c : -c;
+                });
+                rows.forEach(function (r) { body.appendChild(r); });
+              }
+              th.addEventListener('click', sort);
+              th.addEventListener('keydown', function (e) { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); sort(); } });
+            });
+          });
+          document.documentElement.setAttribute('data-ready', 'yes');
+        })();
+        """;
+
+    private const string Style = """
+        body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1d2430; background: #f6f7f9; }
+        header { background: #1d2430; color: #fff; padding: 16px 28px; }
+        header h1 { margin: 0 0 4px; font-size: 22px; }
+        main { padding: 8px 28px 40px; max-width: 1400px; }
+        section { background: #fff; border: 1px solid #dde1e6; border-radius: 6px; padding: 4px 18px 14px; margin: 16px 0; }
+        h2 { font-size: 18px; margin: 14px 0 8px; }
+        h3 { font-size: 15px; margin: 14px 0 6px; }
+        dl.facts { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; margin: 8px 0; }
+        dl.facts dt { color: #5b6472; }
+        dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+        .finding { border-left: 4px solid #8a94a6; padding: 6px 12px; margin: 10px 0; background: #fafbfc; }
+        .finding.error { border-color: #c62828; } .finding.warning { border-color: #ef8a00; } .finding.info { border-color: #1f77b4; }
+        .finding .advice { margin-top: 4px; } .finding .advice b { color: #2e7d32; }
+        .sev { display: inline-block; padding: 0 6px; border-radius: 3px; font-size: 12px; color: #fff; background: #1f77b4; }
+        .sev.error { background: #c62828; } .sev.warning { background: #ef8a00; }
+        .meta { color: #5b6472; font-size: 12px; }
+        .scroll { overflow-x: auto; max-height: 640px; overflow-y: auto; }
+        table { border-collapse: collapse; font-size: 13px; width: 100%; }
+        th, td { border-bottom: 1px solid #e6e9ed; padding: 3px 8px; text-align: left; vertical-align: top; }
+        td.n { text-align: right; font-variant-numeric: tabular-nums; }
+        th { position: sticky; top: 0; background: #eef1f4; cursor: pointer; user-select: none; white-space: nowrap; }
+        th[aria-sort=ascending]::after { content: " \25B2"; } th[aria-sort=descending]::after { content: " \25BC"; }
+        td.detail { font-family: ui-monospace, monospace; font-size: 12px; overflow-wrap: anywhere; max-width: 520px; }
+        figure { margin: 12px 0 20px; } figure img { max-width: 100%; height: auto; border: 1px solid #e6e9ed; }
+        figcaption { color: #5b6472; font-size: 13px; max-width: 1200px; }
+        nav a { margin-right: 14px; color: #9cc3ff; }
+        """;
+
+    /// <summary>Writes report.html into <paramref name="directory"/> atomically.</summary>
+    public static void Write(AnalysisResult result, IReadOnlyList<Chart> charts, string directory, string version)
+    {
+        string html = Render(result, charts, version);
+        AtomicFile.Write(Path.Combine(directory, "report.html"), s =>
+        {
+            byte[] bytes = new UTF8Encoding(false).GetBytes(html);
+            s.Write(bytes);
+        });
+    }
+
+    /// <summary>The page as text.</summary>
+    public static string Render(AnalysisResult r, IReadOnlyList<Chart> charts, string version)
+    {
+        var h = new StringBuilder(1 << 16);
+        string scriptHash = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(Script)));
+        string title = "PcapInsight report: " + string.Join(", ", r.Files.Select(f => Path.GetFileName(f.Path)));
+        h.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+        h.Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'sha256-")
+            .Append(scriptHash).Append("'; base-uri 'none'; form-action 'none'\">\n");
+        h.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+        h.Append("<title>").Append(E(title)).Append("</title>\n<style>").Append(Style).Append("</style>\n</head>\n<body>\n");
+        h.Append("<header><h1>").Append(E(title)).Append("</h1><div class=\"meta\">pcapinsight ").Append(E(version))
+            .Append(" · <nav style=\"display:inline\"><a href=\"#findings\">Findings</a><a href=\"#events\">Events</a><a href=\"#charts\">Charts</a><a href=\"#flows\">Flows</a><a href=\"#event-rows\">Event rows</a></nav></div></header>\n<main>\n");
+        CaptureSection(h, r);
+        FindingsSection(h, r);
+        EventCountsSection(h, r);
+        ChartsSection(h, r, charts);
+        FlowsSection(h, r);
+        EventRowsSection(h, r);
+        h.Append("</main>\n<script>").Append(Script).Append("</script>\n</body>\n</html>\n");
+        return h.ToString();
+    }
+
+    private static void CaptureSection(StringBuilder h, AnalysisResult r)
+    {
+        PacketCounters p = r.Packets;
+        int digits = r.TimestampDigits;
+        h.Append("<section id=\"capture\"><h2>Capture</h2><dl class=\"facts\">");
+        foreach (CaptureFileStats f in r.Files)
+        {
+            string interfaces = string.Join(", ", f.Interfaces.Where(i => i.Name is not null).Select(i => i.Name));
+            Fact(h, "file", $"{f.Path} ({f.Format}, {f.Frames:N0} frames{(f.StoppedEarly ? ", stopped early" : "")}{(interfaces.Length > 0 ? ", interfaces " + interfaces : "")})");
+        }
+        Fact(h, "frames", $"{p.Frames:N0} ({p.WireBytes:N0} bytes on the wire)");
+        if (p.Frames > 0)
+        {
+            Fact(h, "time", $"{CaptureTime.ToIso(r.FirstTimeNs, digits)} .. {CaptureTime.ToIso(r.LastTimeNs, digits)} ({(r.LastTimeNs - r.FirstTimeNs) / 1e9:0.###} s)");
+        }
+        Fact(h, "link types", string.Join(", ", r.LinkTypes.Select(LinkTypeNames.NumberAndName)));
+        Fact(h, "packets", $"IPv4 {p.Ipv4:N0}, IPv6 {p.Ipv6:N0}, TCP {p.Tcp:N0}, UDP {p.Udp:N0}, ICMP {p.Icmp:N0}, other IP {p.OtherIp:N0}, fragments {p.Fragments:N0}, not IP {p.NotIp:N0}");
+        int tcp = r.Flows.Count(f => f.Protocol == 6), udp = r.Flows.Count(f => f.Protocol == 17);
+        Fact(h, "flows", $"{r.Flows.Count:N0} (TCP {tcp:N0}, UDP {udp:N0}, other {r.Flows.Count - tcp - udp:N0})");
+        foreach (CaptureWarning w in r.Warnings)
+        {
+            Fact(h, "warning", $"{Path.GetFileName(r.Files[w.FileIndex].Path)}: {w.Message}");
+        }
+        h.Append("</dl></section>\n");
+    }
+
+    private static void FindingsSection(StringBuilder h, AnalysisResult r)
+    {
+        IReadOnlyList<Finding> findings = Findings.Top(r, JsonSummaryWriter.MaxFindings);
+        h.Append("<section id=\"findings\"><h2>Findings</h2>");
+        if (findings.Count == 0)
+        {
+            h.Append("<p>Nothing to report: no event of this capture is worth a finding.</p>");
+        }
+        foreach (Finding f in findings)
+        {
+            string sev = ReportRows.SeverityName(f.Info.Severity);
+            h.Append("<div class=\"finding ").Append(sev).Append("\"><div><span class=\"sev ").Append(sev).Append("\">").Append(sev).Append("</span> <b>")
+                .Append(E(f.Info.Name)).Append("</b>");
+            if (f.FlowId != 0)
+            {
+                h.Append(" · <a href=\"#flow-").Append(f.FlowId.ToString(CultureInfo.InvariantCulture)).Append("\">flow ").Append(f.FlowId.ToString(CultureInfo.InvariantCulture)).Append("</a>");
+            }
+            if (Findings.FirstTime(r, f) is long t and > 0)
+            {
+                h.Append(" · <span class=\"meta\">").Append(E(CaptureTime.ToIso(t, r.TimestampDigits))).Append("</span>");
+            }
+            h.Append("</div><div>").Append(E(f.Explanation)).Append("</div><div class=\"advice\"><b>What to do:</b> ").Append(E(f.Advice)).Append("</div></div>\n");
+        }
+        h.Append("</section>\n");
+    }
+
+    private static void EventCountsSection(StringBuilder h, AnalysisResult r)
+    {
+        h.Append("<section id=\"events\"><h2>Events</h2>");
+        var counts = r.Events.Counts().OrderByDescending(c => c.Info.Severity).ThenByDescending(c => c.Count).ToList();
+        if (counts.Count == 0)
+        {
+            h.Append("<p>No events.</p></section>\n");
+            return;
+        }
+        h.Append("<div class=\"scroll\"><table class=\"sortable\" id=\"event-counts\"><thead><tr><th>event</th><th>severity</th><th>count</th><th>what it means</th></tr></thead><tbody>");
+        foreach ((EventInfo info, long count) in counts)
+        {
+            h.Append("<tr><td>").Append(E(info.Name)).Append("</td><td data-v=\"").Append((int)info.Severity).Append("\">").Append(ReportRows.SeverityName(info.Severity))
+                .Append("</td><td class=\"n\">").Append(count.ToString(CultureInfo.InvariantCulture)).Append("</td><td>").Append(E(info.Summary)).Append("</td></tr>");
+        }
+        h.Append("</tbody></table></div></section>\n");
+    }
+
+    private static void ChartsSection(StringBuilder h, AnalysisResult r, IReadOnlyList<Chart> charts)
+    {
+        h.Append("<section id=\"charts\"><h2>Charts</h2>");
+        if (charts.Count == 0)
+        {
+            h.Append("<p>No charts were drawn (nothing to chart, or they were not asked for).</p>");
+        }
+        foreach (Chart c in charts.Where(c => c.FlowId == 0))
+        {
+            Figure(h, c);
+        }
+        foreach (IGrouping<int, Chart> flow in charts.Where(c => c.FlowId != 0).GroupBy(c => c.FlowId))
+        {
+            string id = flow.Key.ToString(CultureInfo.InvariantCulture);
+            var f = r.Flows.FirstOrDefault(x => x.Id == flow.Key);
+            string who = f is null ? "" : $": {f.Client.ToString(f.ClientPort)} ↔ {f.Server.ToString(f.ServerPort)}";
+            h.Append("<h3 id=\"flow-").Append(id).Append("\">Flow ").Append(id).Append(E(who)).Append("</h3>");
+            foreach (Chart c in flow)
+            {
+                Figure(h, c);
+            }
+        }
+        h.Append("</section>\n");
+    }
+
+    private static void Figure(StringBuilder h, Chart c)
+    {
+        (int width, int height) = PngSize(c.Png);
+        h.Append("<figure><img alt=\"").Append(E(c.Title)).Append("\" width=\"").Append(width).Append("\" height=\"").Append(height)
+            .Append("\" src=\"data:image/png;base64,").Append(Convert.ToBase64String(c.Png)).Append("\"><figcaption><b>").Append(E(c.Title)).Append(".</b> ")
+            .Append(E(c.Caption)).Append(" <span class=\"meta\">(charts/").Append(E(c.FileName)).Append(")</span></figcaption></figure>\n");
+    }
+
+    private static void FlowsSection(StringBuilder h, AnalysisResult r)
+    {
+        h.Append("<section id=\"flows\"><h2>Flows</h2>");
+        var rows = ReportRows.Flows(r).ToList();
+        var shown = rows.OrderByDescending(f => (f.Retransmissions ?? 0) + (f.ZeroWindowEpisodes ?? 0) + (f.NagleStalls ?? 0) > 0)
+            .ThenByDescending(f => f.BytesC2S + f.BytesS2C).Take(MaxTableRows).OrderBy(f => f.FlowId).ToList();
+        if (rows.Count > shown.Count)
+        {
+            h.Append("<p class=\"meta\">").Append(shown.Count.ToString(CultureInfo.InvariantCulture)).Append(" of ").Append(rows.Count.ToString(CultureInfo.InvariantCulture))
+                .Append(" flows shown (those with retransmissions or stalls, then the largest); flows.csv lists all.</p>");
+        }
+        h.Append("<div class=\"scroll\"><table class=\"sortable\" id=\"flow-table\"><thead><tr>");
+        foreach (string col in (string[])["id", "proto", "client", "server", "packets", "bytes", "duration s", "retrans", "zero window", "zero window ms", "Nagle stalls", "Nagle ms", "RTT ms", "close"])
+        {
+            h.Append("<th>").Append(E(col)).Append("</th>");
+        }
+        h.Append("</tr></thead><tbody>");
+        foreach (FlowRow f in shown)
+        {
+            h.Append("<tr>");
+            Num(h, f.FlowId);
+            Text(h, f.Proto);
+            Text(h, Endpoint(f.Client, f.ClientPort));
+            Text(h, Endpoint(f.Server, f.ServerPort));
+            Num(h, f.PacketsC2S + f.PacketsS2C);
+            Num(h, f.BytesC2S + f.BytesS2C);
+            Num(h, f.DurationS);
+            Num(h, f.Retransmissions);
+            Num(h, f.ZeroWindowEpisodes);
+            Num(h, f.ZeroWindowMs);
+            Num(h, f.NagleStalls);
+            Num(h, f.NagleStallMs);
+            Num(h, f.IrttMs);
+            Text(h, f.Close);
+            h.Append("</tr>");
+        }
+        h.Append("</tbody></table></div></section>\n");
+    }
+
+    private static void EventRowsSection(StringBuilder h, AnalysisResult r)
+    {
+        h.Append("<section id=\"event-rows\"><h2>Event rows</h2>");
+        // Warnings and errors first (they are what the reader looks for), then in time order.
+        var rows = ReportRows.Events(r).ToList();
+        var shown = rows.Select((e, i) => (e, i)).OrderByDescending(x => x.e.Severity != "info").ThenBy(x => x.i).Take(MaxTableRows)
+            .OrderBy(x => x.i).Select(x => x.e).ToList();
+        h.Append("<p class=\"meta\">");
+        if (rows.Count > shown.Count)
+        {
+            h.Append(shown.Count.ToString(CultureInfo.InvariantCulture)).Append(" of ").Append(rows.Count.ToString(CultureInfo.InvariantCulture))
+                .Append(" rows shown (warnings and errors first); events.csv lists all. ");
+        }
+        h.Append("Frame numbers are those of Wireshark (frame.number); click a heading to sort.</p>");
+        h.Append("<div class=\"scroll\"><table class=\"sortable\" id=\"event-table\"><thead><tr>");
+        foreach (string col in (string[])["time", "flow", "event", "severity", "frame", "source", "destination", "duration ms", "detail"])
+        {
+            h.Append("<th>").Append(E(col)).Append("</th>");
+        }
+        h.Append("</tr></thead><tbody>");
+        foreach (EventRow e in shown)
+        {
+            h.Append("<tr>");
+            Text(h, e.Time);
+            Num(h, e.FlowId);
+            Text(h, e.Event);
+            Text(h, e.Severity);
+            Num(h, e.Frame);
+            Text(h, Endpoint(e.Src, e.SrcPort));
+            Text(h, Endpoint(e.Dst, e.DstPort));
+            Num(h, e.DurationMs);
+            h.Append("<td class=\"detail\">").Append(E(e.Detail)).Append("</td>");
+            h.Append("</tr>");
+        }
+        h.Append("</tbody></table></div></section>\n");
+    }
+
+    private static string Endpoint(string address, int? port) =>
+        address.Length == 0 ? "" : port is null ? address : address.Contains(':') ? $"[{address}]:{port}" : $"{address}:{port}";
+
+    private static void Fact(StringBuilder h, string name, string value) =>
+        h.Append("<dt>").Append(E(name)).Append("</dt><dd>").Append(E(value)).Append("</dd>");
+
+    private static void Text(StringBuilder h, string? value) => h.Append("<td>").Append(E(value ?? "")).Append("</td>");
+
+    private static void Num(StringBuilder h, object? value)
+    {
+        string text = value switch
+        {
+            null => "",
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            _ => value.ToString() ?? "",
+        };
+        h.Append("<td class=\"n\">").Append(E(text)).Append("</td>");
+    }
+
+    /// <summary>HTML-encodes text for element content and quoted attribute values (&lt; &gt; &amp; " ' all encoded).</summary>
+    internal static string E(string text) => WebUtility.HtmlEncode(text);
+
+    /// <summary>Width and height from a PNG's IHDR chunk (0, 0 when it is not a PNG).</summary>
+    public static (int Width, int Height) PngSize(ReadOnlySpan<byte> png) =>
+        png.Length >= 24 && png[..8].SequenceEqual((byte[])[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+            ? (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png[16..]), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png[20..]))
+            : (0, 0);
+}
