@@ -115,12 +115,23 @@ internal static class CaptureCharts
     private static byte[] Sizes(AnalysisResult r, ChartOptions options)
     {
         IpSizeHistogram h = r.IpSizes;
-        int top = Math.Max(LastNonZero(h.Whole), LastNonZero(h.Fragments)) + 2;
+        // The datagrams the fragments rebuilt (IP payload plus a 20- or 40-byte header): what the sender wrote,
+        // set against the MTU it did not fit.
+        var rebuilt = new long[h.Whole.Length];
+        foreach (var d in r.Datagrams)
+        {
+            rebuilt[Math.Min(rebuilt.Length - 1, (d.Bytes + (d.IpVersion == 6 ? 40 : 20)) / IpSizeHistogram.BinBytes)]++;
+        }
+        int mtu = r.Datagrams.Select(d => d.LargestFragment).DefaultIfEmpty(0).Max();
+        int pmtu = r.Flows.Where(f => f.LowestPmtu > 0).Select(f => f.LowestPmtu).DefaultIfEmpty(0).Min();
+        int top = Math.Max(Math.Max(LastNonZero(h.Whole), LastNonZero(h.Fragments)), LastNonZero(rebuilt)) + 2;
         Plot plot = ChartStyle.NewPlot("IP packet and fragment sizes against the MTU", "IP packet size (bytes, header included)", "packets");
         ChartStyle.Line(plot, Bins(h.Whole, top), ChartStyle.DataColor, "whole packets", steps: true);
         ChartStyle.Line(plot, Bins(h.Fragments, top), ChartStyle.ResentColor, "fragments", steps: true);
-        int mtu = r.Datagrams.Select(d => d.LargestFragment).DefaultIfEmpty(0).Max();
-        int pmtu = r.Flows.Where(f => f.LowestPmtu > 0).Select(f => f.LowestPmtu).DefaultIfEmpty(0).Min();
+        if (r.Datagrams.Count > 0)
+        {
+            ChartStyle.Line(plot, Bins(rebuilt, top), ChartStyle.AckColor, $"datagrams rebuilt from fragments{(r.DatagramsNotListed > 0 ? " (first " + r.Datagrams.Count + ")" : "")}", steps: true);
+        }
         var line = plot.Add.VerticalLine(mtu > 0 ? mtu : 1500, 1.5f, Colors.Black, LinePattern.Dashed);
         line.Text = mtu > 0 ? $"MTU {mtu} (largest fragment)" : "1500 (Ethernet MTU)";
         if (pmtu > 0 && pmtu != mtu)
@@ -128,6 +139,7 @@ internal static class CaptureCharts
             var p = plot.Add.VerticalLine(pmtu, 1.5f, Colors.Purple, LinePattern.Dotted);
             p.Text = $"path MTU {pmtu} (ICMP)";
         }
+        plot.Axes.SetLimitsX(0, Math.Max(top * IpSizeHistogram.BinBytes, Math.Max(mtu, Math.Max(pmtu, 1500))) * 1.12);
         return ChartStyle.Png(plot, options);
     }
 

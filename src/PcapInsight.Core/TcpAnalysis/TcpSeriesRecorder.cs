@@ -7,8 +7,9 @@ namespace PcapInsight.Core.TcpAnalysis;
 /// <summary>
 /// Keeps per-direction time series (segments, ACKs with their windows, bytes in flight, RTT samples) for up to
 /// <c>maxFlows</c> TCP flows at a time, for the charts and for <c>tcp_series.csv</c>. A flow gets its series from its
-/// first packet while a slot is free; when a flow ends without a warning-level event and among the smallest, its
-/// slot is given back (<see cref="Release"/>), so long captures keep the flows worth drawing. Memory is fixed:
+/// first packet while a slot is free; a flow that ended without trouble and under 1 MiB (<see cref="Release"/>) keeps
+/// its series only until a new flow needs the slot (the oldest such gives way first), so long captures keep the flows
+/// worth drawing and short ones still have every flow drawn. Memory is fixed:
 /// each series is one buffer of <c>pointsPerDirection</c> points (32 bytes each), allocated when the flow is admitted.
 /// </summary>
 internal sealed class TcpSeriesRecorder
@@ -16,6 +17,7 @@ internal sealed class TcpSeriesRecorder
     private readonly int _maxFlows;
     private readonly int _points;
     private int _held;
+    private readonly Queue<Flow> _evictable = new();   // ended, not worth drawing: their slots go to new flows first
 
     public TcpSeriesRecorder(int maxFlows, int pointsPerDirection)
     {
@@ -35,6 +37,11 @@ internal sealed class TcpSeriesRecorder
             if (facts.SeriesRefused)
             {
                 return;
+            }
+            if (_held >= _maxFlows && _evictable.TryDequeue(out Flow? given))
+            {
+                given.Tcp!.Series = null;
+                _held--;
             }
             if (_held >= _maxFlows)
             {
@@ -76,14 +83,13 @@ internal sealed class TcpSeriesRecorder
         }
     }
 
-    /// <summary>The flow ended; its slot is freed when <paramref name="keep"/> says it is not worth drawing.</summary>
+    /// <summary>The flow ended; when <paramref name="keep"/> says it is not worth drawing, its slot may go to a later flow.</summary>
     public void Release(Flow flow, bool keep)
     {
         if (flow.Tcp is { Series: not null } facts && !keep)
         {
-            facts.Series = null;
             facts.SeriesRefused = true;
-            _held--;
+            _evictable.Enqueue(flow);
         }
     }
 }

@@ -1,7 +1,7 @@
 using PcapInsight.Core.Analysis;
+using PcapInsight.Core.Decoding;
 using PcapInsight.Core.Flows;
 using PcapInsight.Core.TcpAnalysis;
-using PcapInsight.Core.Tests.Samples;
 using PcapInsight.TestKit;
 using Xunit;
 
@@ -49,12 +49,30 @@ public class TcpSeriesTests
     }
 
     [Fact]
-    public void CleanSmallFlows_GiveTheirSlotsBack_TroubledOnesKeepThem()
+    public void CleanSmallFlows_KeepTheirSeriesOnlyUntilANewFlowNeedsTheSlot_TroubledOnesKeepThem()
     {
-        AnalysisResult clean = Captures.Analyze(RepoPaths.Sample("tcp-basic.pcap"), new AnalysisOptions { SeriesFlows = 10 });
+        // tcp-basic: four short clean TCP connections one after another.
+        AnalysisResult roomy = Captures.Analyze(RepoPaths.Sample("tcp-basic.pcap"), new AnalysisOptions { SeriesFlows = 10 });
         AnalysisResult troubled = Analyze("zero-window", "server", flows: 10);
+        // Three short clean connections 5 s apart with a 1 s idle timeout and one slot: each ends (expires) before
+        // the next starts, so the slot passes on and the last one holds it.
+        byte[] Frame(ushort port, TcpFlags flags, uint seq, uint ack, bool fromClient) => fromClient
+            ? FrameBuilder.Ethernet(0x0800, FrameBuilder.Ipv4("192.0.2.1", "198.51.100.1", 6, FrameBuilder.Tcp(port, 80, seq, ack, flags, payloadLength: flags == TcpFlags.Ack ? 10 : 0)))
+            : FrameBuilder.Ethernet(0x0800, FrameBuilder.Ipv4("198.51.100.1", "192.0.2.1", 6, FrameBuilder.Tcp(80, port, seq, ack, flags)));
+        var frames = new List<(double, byte[])>();
+        foreach (int i in (int[])[0, 1, 2])
+        {
+            ushort port = (ushort)(40000 + i);
+            frames.Add((5 * i, Frame(port, TcpFlags.Syn, 100, 0, true)));
+            frames.Add((5 * i + 0.001, Frame(port, TcpFlags.Syn | TcpFlags.Ack, 500, 101, false)));
+            frames.Add((5 * i + 0.002, Frame(port, TcpFlags.Ack, 101, 501, true)));
+            frames.Add((5 * i + 0.003, Frame(port, TcpFlags.Ack, 501, 111, false)));
+        }
+        AnalysisResult tight = Captures.Analyze(Captures.Pcap(PcapInsight.Core.Capture.LinkType.Ethernet, frames.ToArray()),
+            new AnalysisOptions { SeriesFlows = 1, Flows = new FlowTableOptions { IdleTimeout = TimeSpan.FromSeconds(1) } });
 
-        Assert.All(clean.Flows, f => Assert.Null(f.Tcp?.Series));
+        Assert.All(roomy.Flows.Where(f => f.Tcp is not null), f => Assert.NotNull(f.Tcp!.Series));   // free slots: every flow drawn
+        Assert.Equal([false, false, true], tight.Flows.OrderBy(f => f.Id).Select(f => f.Tcp!.Series is not null));
         Assert.NotNull(Assert.Single(troubled.Flows).Tcp!.Series);
     }
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using PcapInsight.Core.Capture;
-using PcapInsight.Core.Tests.Samples;
+using PcapInsight.TestKit;
 using PcapInsight.Core.TwoPoint;
 using Xunit;
 

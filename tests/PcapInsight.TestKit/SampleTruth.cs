@@ -1,7 +1,6 @@
 using System.Text.Json;
-using PcapInsight.TestKit;
 
-namespace PcapInsight.Core.Tests.Samples;
+namespace PcapInsight.TestKit;
 
 /// <summary>A NAME.truth.json written by sample-captures/generate.py beside its two captures.</summary>
 public sealed class SampleTruth
