@@ -15,8 +15,9 @@ internal static class ConsoleSummary
 {
     private const int TopFlows = 10;
 
-    public static void Write(AnalysisResult r, TextWriter o, string outputDirectory, IReadOnlySet<string> formats, bool series)
+    public static void Write(AnalysisResult r, TextWriter o, string outputDirectory, IReadOnlySet<string> formats, bool series, bool color = false)
     {
+        var paint = new Paint(color);
         PacketCounters p = r.Packets;
         o.WriteLine("Capture");
         foreach (CaptureFileStats f in r.Files)
@@ -56,21 +57,53 @@ internal static class ConsoleSummary
 
         o.WriteLine();
         var counts = r.Events.Counts().OrderByDescending(c => c.Info.Severity).ThenByDescending(c => c.Count).ToList();
-        o.WriteLine(counts.Count == 0 ? "Events: none" : "Events");
-        foreach ((EventInfo info, long count) in counts)
+        if (counts.Count == 0)
         {
-            o.WriteLine($"  {ReportRows.SeverityName(info.Severity),-8} {info.Name,-30} {N(count),9}");
+            o.WriteLine("Events: none");
+        }
+        else
+        {
+            // As tshark -z expert: one line per event type, the most severe first, with where it first showed.
+            var firstRows = new Dictionary<EventKind, AnalysisEvent>();
+            var flowsByKind = new Dictionary<EventKind, HashSet<int>>();
+            foreach (AnalysisEvent e in r.Events.Rows)
+            {
+                if (!firstRows.TryGetValue(e.Kind, out AnalysisEvent seen) || (e.TimestampNs > 0 && e.TimestampNs < seen.TimestampNs))
+                {
+                    firstRows[e.Kind] = e;
+                }
+                if (e.FlowId != 0)
+                {
+                    (flowsByKind.TryGetValue(e.Kind, out var set) ? set : flowsByKind[e.Kind] = new()).Add(e.FlowId);
+                }
+            }
+            o.WriteLine(paint.Bold($"Events  {"severity",-8} {"event",-30} {"count",9} {"flows",6}  first"));
+            foreach ((EventInfo info, long count) in counts)
+            {
+                string flows = flowsByKind.TryGetValue(info.Kind, out var set) ? N(set.Count) : "";
+                string first = firstRows.TryGetValue(info.Kind, out AnalysisEvent e) && e.TimestampNs > 0
+                    ? $"{(e.TimestampNs - r.FirstTimeNs) / 1e9:0.000000} s" + (e.Frame > 0 ? $" (frame {e.Frame})" : "")
+                    : "";
+                o.WriteLine($"        {paint.Severity(info.Severity, $"{ReportRows.SeverityName(info.Severity),-8}")} {info.Name,-30} {N(count),9} {flows,6}  {first}");
+            }
+            o.WriteLine($"        {"",-8} {"total",-30} {N(counts.Sum(c => c.Count)),9}");
         }
 
-        // The explained findings: those specific to a flow (a stall and who caused it) come first.
-        var explained = Findings.Top(r, JsonSummaryWriter.MaxFindings).Where(f => f.SpecificAdvice is not null).Take(TopFindings).ToList();
+        // The findings worth reading: those explained for a flow (a stall and who caused it) first, then other warnings and errors.
+        var explained = Findings.Top(r, JsonSummaryWriter.MaxFindings).Where(f => f.SpecificAdvice is not null || f.Info.Severity >= Severity.Warning).Take(TopFindings).ToList();
         if (explained.Count > 0)
         {
             o.WriteLine();
-            o.WriteLine("Findings");
+            o.WriteLine(paint.Bold("Findings"));
             foreach (Finding f in explained)
             {
-                WriteWrapped(o, $"{f.Info.Name}: {f.Explanation}", "  ", "    ");
+                string where = f.FlowId != 0 ? $"flow {f.FlowId}" : "capture";
+                if (Findings.FirstTime(r, f) is long t and > 0)
+                {
+                    where += $", first at {(t - r.FirstTimeNs) / 1e9:0.000} s ({CaptureTime.ToIso(t, r.TimestampDigits)})";
+                }
+                o.WriteLine($"  {paint.Severity(f.Info.Severity, ReportRows.SeverityName(f.Info.Severity))} {paint.Bold(f.Info.Name)} ({where})");
+                WriteWrapped(o, f.Explanation, "    ", "    ");
                 WriteWrapped(o, $"What to do: {f.Advice}", "    ", "    ");
             }
         }
@@ -104,6 +137,19 @@ internal static class ConsoleSummary
     }
 
     private const int TopFindings = 5;
+
+    /// <summary>ANSI colour for a terminal; plain text otherwise (pipes, files, NO_COLOR).</summary>
+    private readonly struct Paint(bool enabled)
+    {
+        public string Bold(string text) => enabled ? $"\e[1m{text}\e[0m" : text;
+
+        public string Severity(Severity severity, string text) => !enabled ? text : severity switch
+        {
+            Core.Events.Severity.Error => $"\e[1;31m{text}\e[0m",
+            Core.Events.Severity.Warning => $"\e[33m{text}\e[0m",
+            _ => $"\e[36m{text}\e[0m",
+        };
+    }
     private const int Width = 110;
 
     /// <summary>Writes <paramref name="text"/> wrapped at word boundaries to <see cref="Width"/> columns.</summary>

@@ -164,6 +164,13 @@ public static class AnalyzeCommand
             Description = "TCP flows that get their own charts (time-sequence, window and bytes in flight, throughput, RTT): those with warnings first, then the largest. 0 draws only the capture-wide charts. Example: --charts 3",
             DefaultValueFactory = _ => new ChartOptions().MaxChartedFlows,
         };
+        var color = new Option<string>("--color")
+        {
+            HelpName = "WHEN",
+            Description = "Colour the summary: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always or never. Example: --color never",
+            DefaultValueFactory = _ => "auto",
+        };
+        color.AcceptOnlyFromAmong("auto", "always", "never");
         var progress = new Option<bool>("--no-progress") { Description = "Do not draw the progress bar (it is drawn only when stderr is a terminal)." };
 
         var command = new Command("analyze",
@@ -174,7 +181,7 @@ public static class AnalyzeCommand
             "  tcpdump -w - -c 1000 | pcapinsight analyze - --json")
         {
             files, output, format, quiet, json, failOn, maxFlows, flowTimeout, maxEvents, maxFrameBytes, nagleHold, nagleRelease, nagleAnswer,
-            ackHosts, seriesFlows, seriesPoints, fragTimeout, maxFragDatagrams, maxFragBytes, fragTiny, fragPolicy, udpSeq, dnsTimeout, netstat, rcvbuf, charts, progress,
+            ackHosts, seriesFlows, seriesPoints, fragTimeout, maxFragDatagrams, maxFragBytes, fragTiny, fragPolicy, udpSeq, dnsTimeout, netstat, rcvbuf, charts, color, progress,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(Execute(new AnalyzeSettings
         {
@@ -205,6 +212,13 @@ public static class AnalyzeCommand
             SeriesFlows = parse.GetValue(seriesFlows),
             SeriesPoints = parse.GetValue(seriesPoints),
             Charts = new ChartOptions { MaxChartedFlows = parse.GetValue(charts) },
+            Color = parse.GetValue(color) switch
+            {
+                "always" => true,
+                "never" => false,
+                _ => !Console.IsOutputRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"))
+                    && Environment.GetEnvironmentVariable("TERM") != "dumb",
+            },
             Nagle = new NagleOptions
             {
                 MinHoldMs = parse.GetValue(nagleHold),
@@ -367,7 +381,7 @@ public static class AnalyzeCommand
         }
         else if (!s.Quiet)
         {
-            ConsoleSummary.Write(result, stdout, s.OutputDirectory, formats, s.SeriesFlows > 0);
+            ConsoleSummary.Write(result, stdout, s.OutputDirectory, formats, s.SeriesFlows > 0, s.Color);
         }
 
         if (anyUnreadable)
@@ -468,4 +482,5 @@ public sealed record AnalyzeSettings
     public double DnsTimeoutSeconds { get; init; } = new AnalysisOptions().DnsTimeout.TotalSeconds;
     public int SeriesPoints { get; init; } = new AnalysisOptions().SeriesPoints;
     public ChartOptions Charts { get; init; } = new();
+    public bool Color { get; init; }
 }

@@ -1,0 +1,93 @@
+using PcapInsight.TestKit;
+using Xunit;
+
+namespace PcapInsight.Cli.Tests;
+
+/// <summary>--format, --charts and --color: which files a run writes, and how the summary looks.</summary>
+public class ReportFormatTests
+{
+    private static readonly string ZeroWindow = RepoPaths.Sample("zero-window.client.pcap");
+
+    private static string[] Files(string dir) =>
+        Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir, f)).Order(StringComparer.Ordinal).ToArray();
+
+    public static TheoryData<string, string[]> Formats() => new()
+    {
+        { "all", ["charts/ack-delay-histogram.png", "charts/events-timeline.png", "charts/flow-1-rtt.png", "charts/flow-1-throughput.png",
+            "charts/flow-1-time-sequence.png", "charts/flow-1-window.png", "charts/ip-sizes.png", "events.csv", "flows.csv", "fragments.csv",
+            "report.html", "summary.json", "udp.csv"] },
+        { "csv", ["events.csv", "flows.csv", "fragments.csv", "udp.csv"] },
+        { "json", ["summary.json"] },
+        { "html", ["report.html"] },                       // the charts are embedded, not written beside it
+        { "png", ["charts/ack-delay-histogram.png", "charts/events-timeline.png", "charts/flow-1-rtt.png", "charts/flow-1-throughput.png",
+            "charts/flow-1-time-sequence.png", "charts/flow-1-window.png", "charts/ip-sizes.png"] },
+        { "json, HTML", ["report.html", "summary.json"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void Format_WritesExactlyTheNamedFiles(string format, string[] expected)
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", ZeroWindow, "-o", dir.Path, "--format", format]);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(expected.Select(e => e.Replace('/', Path.DirectorySeparatorChar)), Files(dir.Path));
+        Assert.Contains(format == "html" ? "report.html" : format == "png" ? "charts/" : expected[0].Split('/')[0], run.Stdout);
+    }
+
+    [Fact]
+    public void HtmlAlone_EmbedsEveryChartItWouldHaveWritten()
+    {
+        using var dir = CliRunner.TempDir();
+        Assert.Equal(0, CliRunner.Run(["analyze", ZeroWindow, "-o", dir.Path, "--format", "html", "-q"]).ExitCode);
+
+        string html = File.ReadAllText(dir.File("report.html"));
+        Assert.Equal(7, html.Split("src=\"data:image/png;base64,").Length - 1);
+        Assert.DoesNotContain("http://", html);
+        Assert.DoesNotContain("https://", html);
+    }
+
+    [Fact]
+    public void ChartsZero_DrawsOnlyTheCaptureCharts_AndARerunRemovesChartsItNoLongerDraws()
+    {
+        using var dir = CliRunner.TempDir();
+        Assert.Equal(0, CliRunner.Run(["analyze", ZeroWindow, "-o", dir.Path, "-q", "--format", "png"]).ExitCode);
+        File.WriteAllText(dir.File("charts/mine.png"), "a file of the user's");
+        Assert.Contains("charts/flow-1-time-sequence.png", Files(dir.Path));
+
+        Assert.Equal(0, CliRunner.Run(["analyze", ZeroWindow, "-o", dir.Path, "-q", "--format", "png", "--charts", "0"]).ExitCode);
+
+        Assert.Equal(["charts/ack-delay-histogram.png", "charts/events-timeline.png", "charts/ip-sizes.png", "charts/mine.png"], Files(dir.Path));
+    }
+
+    [Theory]
+    [InlineData("never", false)]
+    [InlineData("always", true)]
+    [InlineData("auto", false)]   // stdout is a pipe here
+    public void Color_OnlyWhenAskedOrOnATerminal(string when, bool ansi)
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", ZeroWindow, "-o", dir.Path, "--format", "json", "--color", when]);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(ansi, run.Stdout.Contains('\u001b'));
+    }
+
+    [Fact]
+    public void Summary_ListsEventsLikeTsharkExpert_AndFindingsWithFlowTimeAndAdvice()
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", ZeroWindow, "-o", dir.Path, "--format", "json"]);
+
+        string[] lines = run.Stdout.Split('\n');
+        Assert.Contains(lines, l => l.StartsWith("Events  severity event") && l.Contains("count") && l.Contains("first"));
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s+warning\s+tcp\.zero_window\s+3\s+1\s+0\.\d{6} s \(frame 11\)$"));
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s+total\s+232$"));
+        Assert.Contains(lines, l => l.StartsWith("  warning tcp.zero_window (flow 1, first at 0.087 s (2026-"));
+        Assert.Contains(lines, l => l.TrimStart().StartsWith("What to do: Fix the reading side (198.51.100.1:5002)"));
+    }
+}
