@@ -106,11 +106,12 @@ public static class HtmlReportWriter
         h.Append("<title>").Append(E(title)).Append("</title>\n<style>").Append(Style).Append("</style>\n</head>\n<body>\n");
         h.Append("<header><h1>").Append(E(title)).Append("</h1><div class=\"meta\">pcapinsight ").Append(E(version))
             .Append(" · <nav style=\"display:inline\"><a href=\"#findings\">Findings</a><a href=\"#events\">Events</a><a href=\"#charts\">Charts</a><a href=\"#flows\">Flows</a><a href=\"#event-rows\">Event rows</a></nav></div></header>\n<main>\n");
+        var charted = charts.Where(c => c.FlowId != 0).Select(c => c.FlowId).ToHashSet();
         CaptureSection(h, r);
-        FindingsSection(h, r);
+        FindingsSection(h, r, charted);
         EventCountsSection(h, r);
         ChartsSection(h, r, charts);
-        FlowsSection(h, r);
+        FlowsSection(h, r, charted);
         EventRowsSection(h, r);
         h.Append("</main>\n<script>").Append(Script).Append("</script>\n</body>\n</html>\n");
         return h.ToString();
@@ -142,7 +143,7 @@ public static class HtmlReportWriter
         h.Append("</dl></section>\n");
     }
 
-    private static void FindingsSection(StringBuilder h, AnalysisResult r)
+    private static void FindingsSection(StringBuilder h, AnalysisResult r, HashSet<int> charted)
     {
         IReadOnlyList<Finding> findings = Findings.Top(r, JsonSummaryWriter.MaxFindings);
         h.Append("<section id=\"findings\"><h2>Findings</h2>");
@@ -157,7 +158,8 @@ public static class HtmlReportWriter
                 .Append(E(f.Info.Name)).Append("</b>");
             if (f.FlowId != 0)
             {
-                h.Append(" · <a href=\"#flow-").Append(f.FlowId.ToString(CultureInfo.InvariantCulture)).Append("\">flow ").Append(f.FlowId.ToString(CultureInfo.InvariantCulture)).Append("</a>");
+                h.Append(" · ");
+                FlowLink(h, f.FlowId, charted);
             }
             if (Findings.FirstTime(r, f) is long t and > 0)
             {
@@ -219,7 +221,21 @@ public static class HtmlReportWriter
             .Append(E(c.Caption)).Append(" <span class=\"meta\">(charts/").Append(E(c.FileName)).Append(")</span></figcaption></figure>\n");
     }
 
-    private static void FlowsSection(StringBuilder h, AnalysisResult r)
+    /// <summary>"flow N", a link to its charts when it has some.</summary>
+    private static void FlowLink(StringBuilder h, int flowId, HashSet<int> charted)
+    {
+        string id = flowId.ToString(CultureInfo.InvariantCulture);
+        if (charted.Contains(flowId))
+        {
+            h.Append("<a href=\"#flow-").Append(id).Append("\">flow ").Append(id).Append("</a>");
+        }
+        else
+        {
+            h.Append("flow ").Append(id);
+        }
+    }
+
+    private static void FlowsSection(StringBuilder h, AnalysisResult r, HashSet<int> charted)
     {
         h.Append("<section id=\"flows\"><h2>Flows</h2>");
         var rows = ReportRows.Flows(r).ToList();
@@ -238,8 +254,16 @@ public static class HtmlReportWriter
         h.Append("</tr></thead><tbody>");
         foreach (FlowRow f in shown)
         {
-            h.Append("<tr>");
-            Num(h, f.FlowId);
+            h.Append("<tr><td class=\"n\" data-v=\"").Append(f.FlowId.ToString(CultureInfo.InvariantCulture)).Append("\">");
+            if (charted.Contains(f.FlowId))
+            {
+                h.Append("<a href=\"#flow-").Append(f.FlowId.ToString(CultureInfo.InvariantCulture)).Append("\">").Append(f.FlowId.ToString(CultureInfo.InvariantCulture)).Append("</a>");
+            }
+            else
+            {
+                h.Append(f.FlowId.ToString(CultureInfo.InvariantCulture));
+            }
+            h.Append("</td>");
             Text(h, f.Proto);
             Text(h, Endpoint(f.Client, f.ClientPort));
             Text(h, Endpoint(f.Server, f.ServerPort));

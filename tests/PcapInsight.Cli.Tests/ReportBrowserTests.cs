@@ -59,6 +59,8 @@ public sealed class ReportBrowserTests(BrowserFixture fixture) : IClassFixture<B
         int findings = summary.RootElement.GetProperty("findings").GetArrayLength();
         Assert.Equal(findings, (int)browser.Evaluate("document.querySelectorAll('#findings .finding').length")!);
         Assert.True((double)browser.Evaluate("document.querySelector('#findings').getBoundingClientRect().height")! > 40);
+        // Every link inside the page (a finding's flow, the flow table's ids, the navigation) leads somewhere.
+        Assert.Equal(true, (bool?)browser.Evaluate("Array.from(document.querySelectorAll('a[href^=\"#\"]')).every(a => document.getElementById(a.getAttribute('href').slice(1)) !== null)"));
         int flows = summary.RootElement.GetProperty("flows").EnumerateObject().Sum(p => p.Value.ValueKind == JsonValueKind.Number ? p.Value.GetInt32() : 0);
         Assert.Equal(Math.Min(flows, 1000), (int)browser.Evaluate("document.querySelectorAll('#flow-table tbody tr').length")!);
     }
