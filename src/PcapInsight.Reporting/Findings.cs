@@ -11,6 +11,12 @@ namespace PcapInsight.Reporting;
 /// <param name="SpecificAdvice">Advice for this occurrence; null to use the catalogue's.</param>
 public sealed record Finding(EventInfo Info, long Count, int FlowId, string Explanation, string? SpecificAdvice = null)
 {
+    /// <summary>
+    /// <c>lowered</c> when the capture itself dropped frames and this finding is of a kind that missing frames can
+    /// fake (a loss, a gap, a retransmission seen without its original); <c>normal</c> otherwise.
+    /// </summary>
+    public string Confidence { get; init; } = "normal";
+
     /// <summary>What to do about it.</summary>
     public string Advice => SpecificAdvice ?? Info.Advice;
 }
@@ -30,6 +36,14 @@ public static class Findings
         [EventKind.IpFragmented] = r => r.Events.Count(EventKind.IpFragIncomplete) == 0 ? FragmentFindings.For(r, EventKind.IpFragmented) : [],
         [EventKind.UdpSeqGap] = UdpFindings.For,
     };
+
+    /// <summary>Kinds that frames missing from the capture can produce by themselves.</summary>
+    private static readonly HashSet<EventKind> DropSensitive =
+    [
+        EventKind.TcpRetransmission, EventKind.TcpFastRetransmission, EventKind.TcpSpuriousRetransmission, EventKind.TcpOutOfOrder,
+        EventKind.TcpLostSegment, EventKind.TcpAckUnseenSegment, EventKind.TcpDupAck, EventKind.IpFragIncomplete, EventKind.UdpSeqGap,
+        EventKind.UdpFragmentLoss, EventKind.DnsUnanswered, EventKind.TcpZeroWindow, EventKind.TcpNagleStall, EventKind.TcpDelayedAck,
+    ];
 
     /// <summary>At most <paramref name="max"/> findings, most important first.</summary>
     public static IReadOnlyList<Finding> Top(AnalysisResult result, int max)
@@ -51,6 +65,21 @@ public static class Findings
             string where = row is { } f && !string.IsNullOrEmpty(f.Detail) ? $" First: {f.Detail}." : "";
             string times = count == 1 ? "once" : $"{count} times";
             list.Add(new Finding(info, count, row?.FlowId ?? 0, $"{info.Summary} Seen {times}.{where}"));
+        }
+        long drops = result.Files.SelectMany(f => f.Interfaces).Sum(i => i.TotalDrops);
+        if (drops > 0)
+        {
+            for (int i = 0; i < list.Count; i++)
+            {
+                if (DropSensitive.Contains(list[i].Info.Kind))
+                {
+                    list[i] = list[i] with
+                    {
+                        Confidence = "lowered",
+                        Explanation = list[i].Explanation + $" Confidence lowered: the capture itself dropped {drops} frames (interface, kernel or the live queue: see capture.interface_drops), so some of these may be frames the capture missed, not the network.",
+                    };
+                }
+            }
         }
         // Within a severity, findings explained for one flow (a stall, who caused it, what to change) come before
         // plain counts: they are what the reader came for.

@@ -156,6 +156,7 @@ public static class JsonSummaryWriter
             }
             w.WriteString("explanation", finding.Explanation);
             w.WriteString("advice", finding.Advice);
+            w.WriteString("confidence", finding.Confidence);
             w.WriteEndObject();
         }
         w.WriteEndArray();

@@ -255,6 +255,29 @@ public sealed partial class CaptureAnalyzer
         };
     }
 
+    /// <summary>
+    /// The state so far, for a periodic report of a long live capture: the flows that ended and those still open
+    /// (their running figures; what they hold back until they end, such as an open zero-window episode, is not in it
+    /// yet) and the events so far. Nothing is closed: <see cref="Process"/> goes on after it. The result shares the
+    /// analyzer's objects, so write it before processing more frames.
+    /// </summary>
+    public AnalysisResult Snapshot(IReadOnlyList<CaptureFileStats> files) => new()
+    {
+        Files = files,
+        Packets = _counters,
+        IpSizes = _sizes,
+        FirstTimeNs = _counters.Frames == 0 ? 0 : _firstTimeNs,
+        LastTimeNs = _counters.Frames == 0 ? 0 : _lastTimeNs,
+        LinkTypes = _linkTypes,
+        Flows = _flows.Finished.Concat(_flows.Active).OrderBy(f => f.Id).ToList(),
+        FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted),
+        Events = _events,
+        Datagrams = _datagrams,
+        KernelCounterDeltas = _options.KernelCounterDeltas,
+        DatagramsNotListed = _datagramsNotListed,
+        DelayedAckProfiles = _timing.Profiles.OrderBy(h => h.Host.ToString(), StringComparer.Ordinal).ToList(),
+    };
+
     /// <summary>Reads every frame of <paramref name="source"/> through the analyzer and finishes.</summary>
     /// <param name="source">The frames.</param>
     /// <param name="files">Stats of the files behind the source, for the report.</param>
@@ -361,11 +384,12 @@ public sealed partial class CaptureAnalyzer
         for (int i = 0; i < file.Interfaces.Count; i++)
         {
             CaptureInterface iface = file.Interfaces[i];
-            if (iface.InterfaceDrops > 0 || iface.OsDrops > 0)
+            if (iface.TotalDrops > 0)
             {
                 string name = iface.Name is null ? "" : $" name={iface.Name}";
+                string queue = iface.QueueDrops >= 0 ? $" queue_drop={iface.QueueDrops}" : "";
                 _events.Report(new AnalysisEvent(EventKind.CaptureInterfaceDrops, _lastTimeNs, 0, fileIndex, 0, default, 0, default, 0, -1,
-                    $"file={Path.GetFileName(file.Path)} interface={i}{name} ifdrop={Math.Max(0, iface.InterfaceDrops)} osdrop={Math.Max(0, iface.OsDrops)}"));
+                    $"file={Path.GetFileName(file.Path)} interface={i}{name} ifdrop={Math.Max(0, iface.InterfaceDrops)} osdrop={Math.Max(0, iface.OsDrops)}{queue}"));
             }
         }
         if (_snaplenCutByFile.TryGetValue(fileIndex, out var cut))

@@ -18,8 +18,17 @@ public sealed class CaptureInterface
     /// <summary>Frames the interface dropped, from the last pcapng Interface Statistics Block (<c>isb_ifdrop</c>); -1 = unknown.</summary>
     public long InterfaceDrops { get; set; } = -1;
 
-    /// <summary>Frames the OS dropped (<c>isb_osdrop</c>); -1 = unknown.</summary>
+    /// <summary>Frames the OS dropped (<c>isb_osdrop</c>; libpcap's ps_drop for a live capture); -1 = unknown.</summary>
     public long OsDrops { get; set; } = -1;
+
+    /// <summary>
+    /// Frames a live capture copied but could not hand to the analysis because its queue was full; -1 = not a live
+    /// capture. Like the others, frames the analysis never saw.
+    /// </summary>
+    public long QueueDrops { get; set; } = -1;
+
+    /// <summary>Every frame lost before the analysis, by whoever dropped it (0 when none is known).</summary>
+    public long TotalDrops => Math.Max(0, InterfaceDrops) + Math.Max(0, OsDrops) + Math.Max(0, QueueDrops);
 }
 
 /// <summary>What a reader learned about its file: format, interfaces, irregularities, progress.</summary>

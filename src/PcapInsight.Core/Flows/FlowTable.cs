@@ -41,6 +41,9 @@ public sealed class FlowTable
     /// <summary>Flows in the table now.</summary>
     public int ActiveCount => _flows.Count;
 
+    /// <summary>The flows still in the table (for a report of the state so far: they stay open).</summary>
+    public IEnumerable<Flow> Active => _flows.Values;
+
     /// <summary>Most flows held at once.</summary>
     public int PeakActive { get; private set; }
 
