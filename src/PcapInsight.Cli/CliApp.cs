@@ -19,13 +19,30 @@ public static class CliApp
             "Examples:\n" +
             "  pcapinsight analyze sample-captures/tcp-basic.pcap -o report\n" +
             "  pcapinsight follow sample-captures/tcp-basic.pcap --flow 1 --direction s2c\n" +
+            "  sudo pcapinsight live -i eth0 -f 'tcp port 443' --duration 60 -w capture.pcapng\n" +
             "  pcapinsight analyze --help");
         root.Subcommands.Add(AnalyzeCommand.Create(stdout, stderr));
         root.Subcommands.Add(FollowCommand.Create(stdout, stderr));
         root.Subcommands.Add(DiffCommand.Create(stdout, stderr));
+        root.Subcommands.Add(LiveCommand.Create(stdout, stderr));
+        root.Subcommands.Add(InterfacesCommand.Create(stdout, stderr));
 
         ParseResult parse = root.Parse(args);
-        var invocation = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+        // Ctrl-C (SIGINT) and SIGTERM cancel the command's token: analyze stops reading, live stops capturing, and both
+        // still write their report. A second signal ends the process at once. (System.CommandLine's own handling
+        // would end the process 2 s after the first, before a report is written.)
+        var invocation = new InvocationConfiguration
+        {
+            Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
+        };
+        using var cancel = new CancellationTokenSource();
+        void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            context.Cancel = !cancel.IsCancellationRequested;   // the first signal is ours to handle, a second one is not
+            cancel.Cancel();
+        }
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
         if (parse.Errors.Count > 0)
         {
             foreach (System.CommandLine.Parsing.ParseError error in parse.Errors)
@@ -38,7 +55,7 @@ public static class CliApp
         }
         try
         {
-            return parse.Invoke(invocation);
+            return parse.InvokeAsync(invocation, cancel.Token).GetAwaiter().GetResult();
         }
         catch (Exception ex)
         {

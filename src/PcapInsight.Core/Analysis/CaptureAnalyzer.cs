@@ -74,6 +74,15 @@ public sealed partial class CaptureAnalyzer
         };
     }
 
+    /// <summary>Flows seen so far (for a live status line).</summary>
+    public int FlowsSeen => _flows.Created;
+
+    /// <summary>Frames analysed so far.</summary>
+    public long FramesSeen => _counters.Frames;
+
+    /// <summary>Events counted so far, of warning severity or worse.</summary>
+    public long WarningsSeen => _events.Counts().Where(c => c.Info.Severity >= Severity.Warning).Sum(c => c.Count);
+
     /// <summary>Optional hook for each TCP segment (the follow command rebuilds a stream with it).</summary>
     public TcpSegmentObserver? OnTcpSegment { get; init; }
 
