@@ -72,18 +72,18 @@ public static class LiveInterfaces
     internal static LiveCaptureException Classify(string message, string device, Exception? inner)
     {
         string m = message.ToLowerInvariant();
-        if (m.Contains("permission") || m.Contains("not permitted") || m.Contains("eperm") || m.Contains("eacces"))
+        if (m.Contains("permission") || m.Contains("not permitted") || m.Contains("eperm") || m.Contains("eacces") || m.Contains("perm_denied"))
         {
             return new LiveCaptureException(LiveFailure.NoPermission,
                 $"no permission to capture on {device} ({message.Trim()}). Run as root, or give the program the capture capabilities once: " +
                 "sudo setcap cap_net_raw,cap_net_admin+eip \"$(readlink -f \"$(command -v dotnet)\")\" (or on the published pcapinsight binary).", inner);
         }
-        if (m.Contains("not up") || m.Contains("network is down") || m.Contains("enetdown"))
+        if (m.Contains("not up") || m.Contains("notup") || m.Contains("network is down") || m.Contains("enetdown"))
         {
             return new LiveCaptureException(LiveFailure.InterfaceDown,
                 $"interface {device} is down ({message.Trim()}). Bring it up (ip link set {device} up) or capture on another.", inner);
         }
-        if (m.Contains("no such device") || m.Contains("doesn't exist") || m.Contains("enodev") || m.Contains("no such file"))
+        if (m.Contains("no such device") || m.Contains("nosuchdevice") || m.Contains("doesn't exist") || m.Contains("enodev") || m.Contains("no such file"))
         {
             return new LiveCaptureException(LiveFailure.NoSuchInterface,
                 $"no such interface '{device}' ({message.Trim()}). pcapinsight interfaces lists them.", inner);

@@ -158,7 +158,8 @@ public sealed class PcapNgWriter : IDisposable
         body.AddRange(U32((uint)interfaceId));
         body.AddRange(U32(0));
         body.AddRange(U32(0));
-        body.AddRange(Option(4, U64(interfaceDrops)));
+        body.AddRange(Option(4, U64(1_000_000)));   // isb_ifrecv: received, not dropped (readers must not take it for drops)
+        body.AddRange(Option(5, U64(interfaceDrops)));
         body.AddRange(Option(7, U64(osDrops)));
         body.AddRange(Option(0, []));
         return Block(5, body.ToArray());

@@ -268,7 +268,8 @@ public sealed class PcapNgFileReader : CaptureFileReader
             {
                 continue;
             }
-            if (code == 4)
+            // isb_ifdrop (5) and isb_osdrop (7); 4 is isb_ifrecv, frames received, not dropped.
+            if (code == 5)
             {
                 Stats.Interfaces[global].InterfaceDrops = (long)Math.Min(options.ReadUInt64(value), long.MaxValue);
             }
