@@ -53,6 +53,11 @@ internal static class ConsoleSummary
             {
                 o.WriteLine($"  ... {N(r.Flows.Count - TopFlows)} more in flows.csv");
             }
+            (long rt, long ru, long ro) = r.FlowTable.Released;
+            if (rt + ru + ro > 0)
+            {
+                o.WriteLine($"  ... and {N(rt + ru + ro)} ended flows released from the list past --max-listed-flows (TCP {N(rt)}, UDP {N(ru)}, other {N(ro)}): counted in summary.json, not in flows.csv");
+            }
         }
 
         o.WriteLine();

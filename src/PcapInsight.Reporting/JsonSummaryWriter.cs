@@ -87,9 +87,11 @@ public static class JsonSummaryWriter
         w.WriteEndObject();
 
         w.WriteStartObject("flows");
-        w.WriteNumber("tcp", result.Flows.Count(f => f.Protocol == 6));
-        w.WriteNumber("udp", result.Flows.Count(f => f.Protocol == 17));
-        w.WriteNumber("other", result.Flows.Count(f => f.Protocol is not (6 or 17)));
+        // Every flow, also those released from the list past --max-listed-flows.
+        (long releasedTcp, long releasedUdp, long releasedOther) = result.FlowTable.Released;
+        w.WriteNumber("tcp", result.Flows.Count(f => f.Protocol == 6) + releasedTcp);
+        w.WriteNumber("udp", result.Flows.Count(f => f.Protocol == 17) + releasedUdp);
+        w.WriteNumber("other", result.Flows.Count(f => f.Protocol is not (6 or 17)) + releasedOther);
         w.WriteEndObject();
 
         w.WriteStartObject("flow_table");
@@ -97,6 +99,7 @@ public static class JsonSummaryWriter
         w.WriteNumber("peak_active", result.FlowTable.PeakActive);
         w.WriteNumber("expired", result.FlowTable.Expired);
         w.WriteNumber("evicted", result.FlowTable.Evicted);
+        w.WriteNumber("released", releasedTcp + releasedUdp + releasedOther);
         w.WriteEndObject();
 
         w.WriteStartObject("events");

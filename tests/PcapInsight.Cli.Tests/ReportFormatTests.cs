@@ -91,3 +91,25 @@ public class ReportFormatTests
         Assert.Contains(lines, l => l.TrimStart().StartsWith("What to do: Fix the reading side (198.51.100.1:5002)"));
     }
 }
+
+/// <summary>--max-listed-flows: memory bounded on huge or endless captures, every flow still counted.</summary>
+public class ListedFlowsTests
+{
+    [Fact]
+    public void PastTheLimit_TheOldestEndedFlowsAreReleased_AndStillCounted()
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", RepoPaths.Sample("tcp-basic.pcap"), "-o", dir.Path, "--max-listed-flows", "2", "--charts", "4"]);
+
+        Assert.Equal(0, run.ExitCode);
+        string[] flows = File.ReadAllLines(dir.File("flows.csv")).Skip(1).ToArray();
+        Assert.Equal(["5", "6"], flows.Select(f => f.Split(',')[0]));   // the last two to end (all end with the capture, in id order)
+        System.Text.Json.JsonElement summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.File("summary.json"))).RootElement;
+        Assert.Equal((4, 1, 1), (summary.GetProperty("flows").GetProperty("tcp").GetInt32(), summary.GetProperty("flows").GetProperty("udp").GetInt32(),
+            summary.GetProperty("flows").GetProperty("other").GetInt32()));
+        Assert.Equal(4, summary.GetProperty("flow_table").GetProperty("released").GetInt32());
+        Assert.Contains("4 ended flows released from the list past --max-listed-flows (TCP 4, UDP 0, other 0)", run.Stdout);
+        Assert.False(Directory.EnumerateFiles(dir.File("charts"), "flow-*").Any());   // released flows are not drawn
+    }
+}

@@ -21,6 +21,7 @@ internal sealed class AnalysisOptionSet
     private readonly Option<string?> _failOn;
     private readonly Option<int> _maxFlows;
     private readonly Option<double> _flowTimeout;
+    private readonly Option<int> _maxListedFlows;
     private readonly Option<int> _maxEvents;
     private readonly Option<int> _maxFrameBytes;
     private readonly Option<double> _nagleHold;
@@ -68,6 +69,12 @@ internal sealed class AnalysisOptionSet
             HelpName = "N",
             Description = "Flows held at once; when full, the least recently active is closed early (event capture.flow_table_full). Example: --max-flows 200000",
             DefaultValueFactory = _ => new FlowTableOptions().MaxFlows,
+        };
+        var maxListedFlows = new Option<int>("--max-listed-flows")
+        {
+            HelpName = "N",
+            Description = "Ended flows kept for flows.csv and the charts; past it the oldest are released (still counted in summary.json). Bounds memory on huge or endless captures. Example: --max-listed-flows 100000",
+            DefaultValueFactory = _ => new FlowTableOptions().MaxListedFlows,
         };
         var flowTimeout = new Option<double>("--flow-timeout")
         {
@@ -198,6 +205,7 @@ internal sealed class AnalysisOptionSet
         _failOn = failOn;
         _maxFlows = maxFlows;
         _flowTimeout = flowTimeout;
+        _maxListedFlows = maxListedFlows;
         _maxEvents = maxEvents;
         _maxFrameBytes = maxFrameBytes;
         _nagleHold = nagleHold;
@@ -230,6 +238,7 @@ internal sealed class AnalysisOptionSet
         command.Options.Add(_failOn);
         command.Options.Add(_maxFlows);
         command.Options.Add(_flowTimeout);
+        command.Options.Add(_maxListedFlows);
         command.Options.Add(_maxEvents);
         command.Options.Add(_maxFrameBytes);
         command.Options.Add(_nagleHold);
@@ -262,6 +271,7 @@ internal sealed class AnalysisOptionSet
             FailOn = parse.GetValue(_failOn),
             MaxFlows = parse.GetValue(_maxFlows),
             FlowTimeoutSeconds = parse.GetValue(_flowTimeout),
+            MaxListedFlows = parse.GetValue(_maxListedFlows),
             MaxEvents = parse.GetValue(_maxEvents),
             MaxFrameBytes = parse.GetValue(_maxFrameBytes),
             NoProgress = parse.GetValue(_progress),

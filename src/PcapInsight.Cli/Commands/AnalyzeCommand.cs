@@ -155,7 +155,7 @@ public static class AnalyzeCommand
             options = new AnalysisOptions
             {
                 Reader = new CaptureReaderOptions { MaxFrameBytes = s.MaxFrameBytes },
-                Flows = new FlowTableOptions { MaxFlows = s.MaxFlows, IdleTimeout = TimeSpan.FromSeconds(s.FlowTimeoutSeconds) },
+                Flows = new FlowTableOptions { MaxFlows = s.MaxFlows, MaxListedFlows = s.MaxListedFlows, IdleTimeout = TimeSpan.FromSeconds(s.FlowTimeoutSeconds) },
                 MaxEventRows = s.MaxEvents,
                 Nagle = s.Nagle,
                 Fragments = s.Fragments,
@@ -284,6 +284,7 @@ public static class AnalyzeCommand
     {
         nameof(FlowTableOptions.MaxFlows) => "--max-flows",
         nameof(FlowTableOptions.IdleTimeout) => "--flow-timeout",
+        nameof(FlowTableOptions.MaxListedFlows) => "--max-listed-flows",
         nameof(AnalysisOptions.MaxEventRows) => "--max-events",
         nameof(CaptureReaderOptions.MaxFrameBytes) => "--max-frame-bytes",
         nameof(NagleOptions) => "--delayed-ack-min-ms/--nagle-release-ms/--nagle-answer-ms",
@@ -313,6 +314,7 @@ public sealed record AnalyzeSettings
     public string? FailOn { get; init; }
     public int MaxFlows { get; init; } = new FlowTableOptions().MaxFlows;
     public double FlowTimeoutSeconds { get; init; } = new FlowTableOptions().IdleTimeout.TotalSeconds;
+    public int MaxListedFlows { get; init; } = new FlowTableOptions().MaxListedFlows;
     public int MaxEvents { get; init; } = new AnalysisOptions().MaxEventRows;
     public int MaxFrameBytes { get; init; } = CaptureReaderOptions.Default.MaxFrameBytes;
     public bool NoProgress { get; init; }

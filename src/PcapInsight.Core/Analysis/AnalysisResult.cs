@@ -61,4 +61,8 @@ public sealed class AnalysisResult
 /// <param name="PeakActive">Most flows held at once.</param>
 /// <param name="Expired">Flows closed for idleness.</param>
 /// <param name="Evicted">Flows closed early because the table was full.</param>
-public sealed record FlowTableFigures(int Created, int PeakActive, long Expired, long Evicted);
+public sealed record FlowTableFigures(int Created, int PeakActive, long Expired, long Evicted)
+{
+    /// <summary>Ended flows released from the list past --max-listed-flows, by protocol (counted, no longer listed).</summary>
+    public (long Tcp, long Udp, long Other) Released { get; init; }
+}

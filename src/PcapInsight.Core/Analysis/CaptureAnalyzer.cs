@@ -72,6 +72,7 @@ public sealed partial class CaptureAnalyzer
             _series?.Release(flow, WorthDrawing(flow));
             OnUdpFlowClosed(flow);
         };
+        _flows.Releasing = flow => _series?.Forget(flow);
     }
 
     /// <summary>Flows seen so far (for a live status line).</summary>
@@ -255,7 +256,7 @@ public sealed partial class CaptureAnalyzer
             LastTimeNs = _counters.Frames == 0 ? 0 : _lastTimeNs,
             LinkTypes = _linkTypes,
             Flows = flows,
-            FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted),
+            FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted) { Released = _flows.Released },
             Events = _events,
             Datagrams = _datagrams,
             KernelCounterDeltas = _options.KernelCounterDeltas,
@@ -279,7 +280,7 @@ public sealed partial class CaptureAnalyzer
         LastTimeNs = _counters.Frames == 0 ? 0 : _lastTimeNs,
         LinkTypes = _linkTypes,
         Flows = _flows.Finished.Concat(_flows.Active).OrderBy(f => f.Id).ToList(),
-        FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted),
+        FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted) { Released = _flows.Released },
         Events = _events,
         Datagrams = _datagrams,
         KernelCounterDeltas = _options.KernelCounterDeltas,

@@ -19,7 +19,9 @@ public sealed class FlowTable
     private const long MoveGranularityNs = 100_000_000;
 
     private readonly Dictionary<FlowKey, Flow> _flows = new();
-    private readonly List<Flow> _finished = new();
+    private readonly Queue<Flow> _finished = new();
+    private long _releasedTcp, _releasedUdp, _releasedOther;
+    private readonly int _maxListed;
     private readonly int _maxFlows;
     private readonly long _idleTimeoutNs;
     private Flow? _lastFlow;
@@ -32,11 +34,18 @@ public sealed class FlowTable
     {
         options.Validate();
         _maxFlows = options.MaxFlows;
+        _maxListed = options.MaxListedFlows;
         _idleTimeoutNs = (long)(options.IdleTimeout.TotalMilliseconds * 1_000_000);
     }
 
     /// <summary>Flows that have left the table, in the order they left.</summary>
-    public IReadOnlyList<Flow> Finished => _finished;
+    public IReadOnlyCollection<Flow> Finished => _finished;
+
+    /// <summary>Ended flows released from <see cref="Finished"/> past <see cref="FlowTableOptions.MaxListedFlows"/>, by protocol.</summary>
+    public (long Tcp, long Udp, long Other) Released => (_releasedTcp, _releasedUdp, _releasedOther);
+
+    /// <summary>Called for each ended flow as it is released from the list (analyses free what they held for it).</summary>
+    internal Action<Flow>? Releasing { get; set; }
 
     /// <summary>Flows in the table now.</summary>
     public int ActiveCount => _flows.Count;
@@ -303,7 +312,18 @@ public sealed class FlowTable
         flow.Close = fromFlags is FlowCloseReason.Reset or FlowCloseReason.Fin ? fromFlags
             : reasonIfOpen != FlowCloseReason.Open ? reasonIfOpen : fromFlags;
         Closing?.Invoke(flow);
-        _finished.Add(flow);
+        _finished.Enqueue(flow);
+        while (_finished.Count > _maxListed)
+        {
+            Flow old = _finished.Dequeue();
+            Releasing?.Invoke(old);
+            _ = old.Protocol switch
+            {
+                6 => ++_releasedTcp,
+                17 => ++_releasedUdp,
+                _ => ++_releasedOther,
+            };
+        }
     }
 
     private void AppendNewest(Flow flow)

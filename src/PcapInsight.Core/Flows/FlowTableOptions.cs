@@ -16,12 +16,23 @@ public sealed record FlowTableOptions
     /// </summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(600);
 
+    /// <summary>
+    /// Ended flows kept for the report (flows.csv, charts). Past it the oldest ended flow is released: its memory
+    /// freed, its counts kept (summary.json flow_table.released, flows by protocol), its event rows still listed.
+    /// Bounds memory on captures of millions of flows and on live captures that run for hours. Default 1,000,000.
+    /// </summary>
+    public int MaxListedFlows { get; init; } = 1_000_000;
+
     /// <summary>Throws when a limit is outside its range.</summary>
     public void Validate()
     {
         if (MaxFlows < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxFlows), MaxFlows, "must be at least 1");
+        }
+        if (MaxListedFlows < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxListedFlows), MaxListedFlows, "must be at least 1");
         }
         if (IdleTimeout <= TimeSpan.Zero)
         {

@@ -38,10 +38,9 @@ internal sealed class TcpSeriesRecorder
             {
                 return;
             }
-            if (_held >= _maxFlows && _evictable.TryDequeue(out Flow? given))
+            while (_held >= _maxFlows && _evictable.TryDequeue(out Flow? given))
             {
-                given.Tcp!.Series = null;
-                _held--;
+                Forget(given);
             }
             if (_held >= _maxFlows)
             {
@@ -80,6 +79,17 @@ internal sealed class TcpSeriesRecorder
                 other.Add(new TcpSeriesPoint(t, TcpSeriesKind.Rtt, unchecked(p.Ack - other.BaseSeq), 0, receiver.LastRttSampleNs));
                 receiver.LastRttSampleNs = 0;
             }
+        }
+    }
+
+    /// <summary>Frees the flow's series and its slot (the flow left the report's list, or gave its slot away).</summary>
+    public void Forget(Flow flow)
+    {
+        if (flow.Tcp is { Series: not null } facts)
+        {
+            facts.Series = null;
+            facts.SeriesRefused = true;
+            _held--;
         }
     }
 
