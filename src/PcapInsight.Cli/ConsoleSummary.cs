@@ -23,7 +23,8 @@ internal static class ConsoleSummary
         foreach (CaptureFileStats f in r.Files)
         {
             string cut = f.StoppedEarly ? "  (stopped early: see warnings)" : "";
-            o.WriteLine($"  {f.Path}: {f.Format}, {N(f.Frames)} frames{cut}");
+            string filtered = f.Filter is null ? "" : $"; filter '{f.Filter}' kept {N(f.Frames - f.FilteredOut)}";
+            o.WriteLine($"  {f.Path}: {f.Format}, {N(f.Frames)} frames{filtered}{cut}");
         }
         o.WriteLine($"  frames      {N(p.Frames)} ({Bytes(p.WireBytes)} on the wire)");
         if (p.Frames > 0)

@@ -50,7 +50,7 @@ public sealed class LiveCaptureSource : IPacketSource
         // then caplen and len. Read directly: SharpPcap's header objects would allocate per frame.
         _timevalBytes = OperatingSystem.IsWindows() || IntPtr.Size == 4 ? 8 : 16;
         _fractionToNs = device.TimestampResolution == TimestampResolution.Nanosecond ? 1 : 1000;
-        Stats = new CaptureFileStats { Path = "live:" + device.Name, Format = $"live capture ({Pcap.Version})" };
+        Stats = new CaptureFileStats { Path = "live:" + device.Name, Format = $"live capture ({Pcap.Version})", Filter = string.IsNullOrWhiteSpace(options.Filter) ? null : options.Filter };
         Stats.Interfaces.Add(new CaptureInterface
         {
             LinkType = LinkType,

@@ -126,6 +126,10 @@ public static class HtmlReportWriter
         {
             string interfaces = string.Join(", ", f.Interfaces.Where(i => i.Name is not null).Select(i => i.Name));
             Fact(h, "file", $"{f.Path} ({f.Format}, {f.Frames:N0} frames{(f.StoppedEarly ? ", stopped early" : "")}{(interfaces.Length > 0 ? ", interfaces " + interfaces : "")})");
+            if (f.Filter is not null)
+            {
+                Fact(h, "filter", $"{f.Filter} (kept {f.Frames - f.FilteredOut:N0} of {f.Frames:N0} frames)");
+            }
         }
         Fact(h, "frames", $"{p.Frames:N0} ({p.WireBytes:N0} bytes on the wire)");
         if (p.Frames > 0)

@@ -36,6 +36,11 @@ public static class JsonSummaryWriter
             w.WriteNumber("packets", f.Frames);
             w.WriteNumber("interfaces", f.Interfaces.Count);
             w.WriteBoolean("truncated", f.StoppedEarly);
+            if (f.Filter is not null)
+            {
+                w.WriteString("filter", f.Filter);
+                w.WriteNumber("filtered_out", f.FilteredOut);
+            }
             w.WriteEndObject();
         }
         w.WriteEndArray();

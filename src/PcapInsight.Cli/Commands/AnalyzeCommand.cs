@@ -7,6 +7,7 @@ using PcapInsight.Core.Flows;
 using PcapInsight.Core.Fragments;
 using PcapInsight.Core.UdpAnalysis;
 using PcapInsight.Core.TcpAnalysis;
+using PcapInsight.Live;
 using PcapInsight.Reporting;
 
 namespace PcapInsight.Cli.Commands;
@@ -26,6 +27,11 @@ public static class AnalyzeCommand
             Arity = ArgumentArity.OneOrMore,
         };
         var set = new AnalysisOptionSet();
+        var filter = new Option<string?>("--filter", "-f")
+        {
+            HelpName = "BPF",
+            Description = "Analyse only the frames this BPF expression passes, as 'tcpdump -r FILE EXPR' would (libpcap compiles it); frame numbers stay those of the whole file. Example: -f 'host 192.0.2.1 and tcp port 443'",
+        };
 
         var command = new Command("analyze",
             "Analyse pcap/pcapng files: print a summary and write the report into the output folder: summary.json, flows.csv, events.csv, fragments.csv, udp.csv, charts/*.png and report.html.\n\n" +
@@ -34,10 +40,10 @@ public static class AnalyzeCommand
             "  pcapinsight analyze part1.pcap part2.pcap -o report --fail-on error\n" +
             "  tcpdump -w - -c 1000 | pcapinsight analyze - --json")
         {
-            files,
+            files, filter,
         };
         set.AddTo(command);
-        command.SetAction((parse, cancellation) => Task.FromResult(Execute(set.Read(parse) with { Files = parse.GetValue(files) ?? [] }, stdout, stderr, cancellation)));
+        command.SetAction((parse, cancellation) => Task.FromResult(Execute(set.Read(parse) with { Files = parse.GetValue(files) ?? [], Filter = parse.GetValue(filter) }, stdout, stderr, cancellation)));
         return command;
     }
 
@@ -57,6 +63,20 @@ public static class AnalyzeCommand
             return ExitCodes.Usage;
         }
         (AnalysisOptions options, HashSet<string> formats) = prepared;
+        BpfFrameFilter? bpf = null;
+        if (!string.IsNullOrWhiteSpace(s.Filter))
+        {
+            try
+            {
+                bpf = BpfFrameFilter.Create(s.Filter);
+            }
+            catch (LiveCaptureException ex)
+            {
+                stderr.WriteLine("pcapinsight: " + ex.Message);
+                return ex.Failure == LiveFailure.BadFilter ? ExitCodes.Usage : ExitCodes.LiveCaptureFailed;
+            }
+        }
+        using var bpfOwner = bpf;
 
         var sources = new List<IPacketSource>();
         bool anyUnreadable = false;
@@ -65,7 +85,8 @@ public static class AnalyzeCommand
             string path = s.Files[i];
             try
             {
-                sources.Add(CaptureFile.Open(path, sources.Count, options.Reader));
+                IPacketSource file = CaptureFile.Open(path, sources.Count, options.Reader);
+                sources.Add(bpf is null ? file : new FilteredPacketSource(file, bpf));
             }
             catch (Exception ex) when (ex is CaptureFormatException or IOException or UnauthorizedAccessException)
             {
@@ -88,6 +109,13 @@ public static class AnalyzeCommand
         }
 
         PhaseLog.Mark("analysis done");
+        if (bpf is not null)
+        {
+            foreach ((Core.Capture.LinkType link, string why) in bpf.Refused)
+            {
+                stderr.WriteLine($"pcapinsight: warning: the filter does not apply to link type {LinkTypeNames.NumberAndName(link)} ({why}): its frames were left out");
+            }
+        }
         foreach (CaptureWarning warning in result.Warnings)
         {
             if (!s.Quiet)
@@ -309,6 +337,7 @@ public sealed record AnalyzeSettings
     public string[] Files { get; init; } = [];
     public string OutputDirectory { get; init; } = "pcapinsight-report";
     public string Formats { get; init; } = "all";
+    public string? Filter { get; init; }
     public bool Quiet { get; init; }
     public bool Json { get; init; }
     public string? FailOn { get; init; }

@@ -37,6 +37,12 @@ public sealed class CaptureFileStats
     /// <summary>The file's name as given by the user.</summary>
     public required string Path { get; init; }
 
+    /// <summary>The BPF expression frames had to pass (analyze -f, or live's capture filter); null for none.</summary>
+    public string? Filter { get; set; }
+
+    /// <summary>Frames of the file the filter rejected (not analysed; their numbers are skipped).</summary>
+    public long FilteredOut { get; set; }
+
     /// <summary>Format in words, e.g. "pcap (little-endian, microseconds)".</summary>
     public string Format { get; set; } = "";
 
