@@ -27,6 +27,10 @@ internal static class ConsoleSummary
             o.WriteLine($"  {f.Path}: {f.Format}, {N(f.Frames)} frames{filtered}{cut}");
         }
         o.WriteLine($"  frames      {N(p.Frames)} ({Bytes(p.WireBytes)} on the wire)");
+        if (r.Selection is not null)
+        {
+            o.WriteLine($"  selection   {r.Selection} (flows, events, findings and charts below are only these)");
+        }
         if (p.Frames > 0)
         {
             int digits = r.TimestampDigits;

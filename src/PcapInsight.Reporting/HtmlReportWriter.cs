@@ -132,6 +132,10 @@ public static class HtmlReportWriter
             }
         }
         Fact(h, "frames", $"{p.Frames:N0} ({p.WireBytes:N0} bytes on the wire)");
+        if (r.Selection is not null)
+        {
+            Fact(h, "selection", r.Selection + " (the flows, events, findings and charts of this page are only these)");
+        }
         if (p.Frames > 0)
         {
             Fact(h, "time", $"{CaptureTime.ToIso(r.FirstTimeNs, digits)} .. {CaptureTime.ToIso(r.LastTimeNs, digits)} ({(r.LastTimeNs - r.FirstTimeNs) / 1e9:0.###} s)");

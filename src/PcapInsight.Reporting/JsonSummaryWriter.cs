@@ -44,6 +44,10 @@ public static class JsonSummaryWriter
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        if (result.Selection is not null)
+        {
+            w.WriteString("selection", result.Selection);
+        }
         w.WriteNumber("packets", result.Packets.Frames);
         w.WriteNumber("bytes", result.Packets.WireBytes);
         w.WriteNumber("captured_bytes", result.Packets.CapturedBytes);

@@ -22,6 +22,11 @@ internal sealed class AnalysisOptionSet
     private readonly Option<int> _maxFlows;
     private readonly Option<double> _flowTimeout;
     private readonly Option<int> _maxListedFlows;
+    private readonly Option<int?> _selectFlow;
+    private readonly Option<string?> _selectHost;
+    private readonly Option<int?> _selectPort;
+    private readonly Option<string?> _selectFrom;
+    private readonly Option<string?> _selectTo;
     private readonly Option<int> _maxEvents;
     private readonly Option<int> _maxFrameBytes;
     private readonly Option<double> _nagleHold;
@@ -75,6 +80,31 @@ internal sealed class AnalysisOptionSet
             HelpName = "N",
             Description = "Ended flows kept for flows.csv and the charts; past it the oldest are released (still counted in summary.json). Bounds memory on huge or endless captures. Example: --max-listed-flows 100000",
             DefaultValueFactory = _ => new FlowTableOptions().MaxListedFlows,
+        };
+        var selectFlow = new Option<int?>("--flow")
+        {
+            HelpName = "ID",
+            Description = "Report only this flow (its id from flows.csv): its rows, events and charts. The analysis still reads everything. Example: --flow 12",
+        };
+        var selectHost = new Option<string?>("--host")
+        {
+            HelpName = "ADDR",
+            Description = "Report only flows with this address at either end (and events from or to it). Example: --host 192.0.2.1",
+        };
+        var selectPort = new Option<int?>("--port")
+        {
+            HelpName = "N",
+            Description = "Report only flows with this port at either end (and events from or to it). Example: --port 443",
+        };
+        var selectFrom = new Option<string?>("--from")
+        {
+            HelpName = "TIME",
+            Description = "Report only what happened from this time: ISO 8601 (UTC unless a zone is given) or seconds after the first frame. Example: --from 12.5",
+        };
+        var selectTo = new Option<string?>("--to")
+        {
+            HelpName = "TIME",
+            Description = "Report only what happened until this time: ISO 8601 or seconds after the first frame. Example: --to 2026-11-25T20:56:00Z",
         };
         var flowTimeout = new Option<double>("--flow-timeout")
         {
@@ -206,6 +236,11 @@ internal sealed class AnalysisOptionSet
         _maxFlows = maxFlows;
         _flowTimeout = flowTimeout;
         _maxListedFlows = maxListedFlows;
+        _selectFlow = selectFlow;
+        _selectHost = selectHost;
+        _selectPort = selectPort;
+        _selectFrom = selectFrom;
+        _selectTo = selectTo;
         _maxEvents = maxEvents;
         _maxFrameBytes = maxFrameBytes;
         _nagleHold = nagleHold;
@@ -239,6 +274,11 @@ internal sealed class AnalysisOptionSet
         command.Options.Add(_maxFlows);
         command.Options.Add(_flowTimeout);
         command.Options.Add(_maxListedFlows);
+        command.Options.Add(_selectFlow);
+        command.Options.Add(_selectHost);
+        command.Options.Add(_selectPort);
+        command.Options.Add(_selectFrom);
+        command.Options.Add(_selectTo);
         command.Options.Add(_maxEvents);
         command.Options.Add(_maxFrameBytes);
         command.Options.Add(_nagleHold);
@@ -272,6 +312,11 @@ internal sealed class AnalysisOptionSet
             MaxFlows = parse.GetValue(_maxFlows),
             FlowTimeoutSeconds = parse.GetValue(_flowTimeout),
             MaxListedFlows = parse.GetValue(_maxListedFlows),
+            SelectFlow = parse.GetValue(_selectFlow),
+            SelectHost = parse.GetValue(_selectHost),
+            SelectPort = parse.GetValue(_selectPort),
+            SelectFrom = parse.GetValue(_selectFrom),
+            SelectTo = parse.GetValue(_selectTo),
             MaxEvents = parse.GetValue(_maxEvents),
             MaxFrameBytes = parse.GetValue(_maxFrameBytes),
             NoProgress = parse.GetValue(_progress),

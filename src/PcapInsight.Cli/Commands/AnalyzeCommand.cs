@@ -124,6 +124,7 @@ public static class AnalyzeCommand
             }
         }
 
+        result = Select(result, s);
         int written = WriteReport(result, s, formats, stdout, stderr, printSummary: true);
         if (written != ExitCodes.Success)
         {
@@ -207,8 +208,36 @@ public static class AnalyzeCommand
             return null;
         }
 
+        if (s.SelectHost is { } host && !System.Net.IPAddress.TryParse(host, out _))
+        {
+            stderr.WriteLine($"pcapinsight: option --host: '{host}' is not an IPv4 or IPv6 address");
+            return null;
+        }
+        if (s.SelectPort is { } port && port is < 0 or > 65535)
+        {
+            stderr.WriteLine($"pcapinsight: option --port: {port} is not a port (0 to 65535)");
+            return null;
+        }
+        foreach ((string name, string? time) in (ReadOnlySpan<(string, string?)>)[("--from", s.SelectFrom), ("--to", s.SelectTo)])
+        {
+            if (time is not null && ResultSelection.ParseTime(time, 0) is null)
+            {
+                stderr.WriteLine($"pcapinsight: option {name}: '{time}' is neither an ISO 8601 time nor seconds after the first frame");
+                return null;
+            }
+        }
         return (options, formats);
     }
+
+    /// <summary>The report's selection (--flow, --host, --port, --from, --to), times resolved against the capture's first frame.</summary>
+    internal static AnalysisResult Select(AnalysisResult result, AnalyzeSettings s) => new ResultSelection
+    {
+        FlowId = s.SelectFlow,
+        Host = s.SelectHost is { } h ? Core.Decoding.IpAddr.Parse(h) : null,
+        Port = s.SelectPort is { } p ? (ushort)p : null,
+        FromNs = s.SelectFrom is { } from ? ResultSelection.ParseTime(from, result.FirstTimeNs) : null,
+        ToNs = s.SelectTo is { } to ? ResultSelection.ParseTime(to, result.FirstTimeNs) : null,
+    }.Apply(result);
 
     /// <summary>
     /// Writes the report files the formats name into the output folder and, when <paramref name="printSummary"/>,
@@ -344,6 +373,11 @@ public sealed record AnalyzeSettings
     public int MaxFlows { get; init; } = new FlowTableOptions().MaxFlows;
     public double FlowTimeoutSeconds { get; init; } = new FlowTableOptions().IdleTimeout.TotalSeconds;
     public int MaxListedFlows { get; init; } = new FlowTableOptions().MaxListedFlows;
+    public int? SelectFlow { get; init; }
+    public string? SelectHost { get; init; }
+    public int? SelectPort { get; init; }
+    public string? SelectFrom { get; init; }
+    public string? SelectTo { get; init; }
     public int MaxEvents { get; init; } = new AnalysisOptions().MaxEventRows;
     public int MaxFrameBytes { get; init; } = CaptureReaderOptions.Default.MaxFrameBytes;
     public bool NoProgress { get; init; }

@@ -166,6 +166,7 @@ public static class LiveCommand
         {
             stderr.WriteLine($"pcapinsight: warning: the capture on {source.InterfaceName} ended early: {error}");
         }
+        result = AnalyzeCommand.Select(result, s);
         int written = AnalyzeCommand.WriteReport(result, s, formats, stdout, stderr, printSummary: true);
         return written != ExitCodes.Success ? written : AnalyzeCommand.FailOnCode(result, s);
     }
@@ -225,7 +226,7 @@ public static class LiveCommand
                 {
                     nextReport = now + TimeSpan.FromSeconds(live.ReportEverySeconds);
                     source.RefreshStatistics();
-                    AnalyzeCommand.WriteReport(analyzer.Snapshot(files), s, formats, stdout, stderr, printSummary: false);
+                    AnalyzeCommand.WriteReport(AnalyzeCommand.Select(analyzer.Snapshot(files), s), s, formats, stdout, stderr, printSummary: false);
                 }
             }
         }

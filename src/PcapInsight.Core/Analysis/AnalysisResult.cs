@@ -16,6 +16,9 @@ public sealed class AnalysisResult
     /// <summary>Earliest frame time (ns since the epoch); 0 when there were no frames.</summary>
     public long FirstTimeNs { get; init; }
 
+    /// <summary>What the report was narrowed to (e.g. "host 192.0.2.1, from 12.5 s"); null for the whole capture.</summary>
+    public string? Selection { get; init; }
+
     /// <summary>IP packet sizes, whole packets and fragments apart.</summary>
     public IpSizeHistogram IpSizes { get; init; } = new();
 

@@ -14,6 +14,23 @@ public sealed class EventCollector
     private readonly int _maxRows;
     private long _dropped;
 
+    /// <summary>
+    /// A collector holding exactly <paramref name="rows"/> (a selection of another's rows): every kind counted by its
+    /// rows, the timeline rebuilt from them.
+    /// </summary>
+    public static EventCollector FromRows(IReadOnlyList<AnalysisEvent> rows, long originNs)
+    {
+        var c = new EventCollector(Math.Max(1, rows.Count));
+        c.Timeline.Start(originNs);
+        foreach (AnalysisEvent e in rows)
+        {
+            c._counts[(int)e.Kind]++;
+            c.Timeline.Add(e.Kind, e.TimestampNs > 0 ? e.TimestampNs : originNs);
+            c._rows.Add(e);
+        }
+        return c;
+    }
+
     /// <summary>Creates a collector that keeps at most <paramref name="maxRows"/> rows.</summary>
     public EventCollector(int maxRows) => _maxRows = maxRows;
 
