@@ -23,7 +23,7 @@ public static class AnalyzeCommand
     {
         var files = new Argument<string[]>("FILE")
         {
-            Description = "Capture files (pcap or pcapng, optionally gzip-compressed; '-' reads standard input). Several files are one capture, merged by time.",
+            Description = "Capture files (pcap or pcapng, optionally gzip-compressed; '-' reads standard input), or folders of them (rotated captures: tcpdump -G/-C). Several files are one capture, merged by time.",
             Arity = ArgumentArity.OneOrMore,
         };
         var set = new AnalysisOptionSet();
@@ -80,13 +80,17 @@ public static class AnalyzeCommand
 
         var sources = new List<IPacketSource>();
         bool anyUnreadable = false;
-        for (int i = 0; i < s.Files.Length; i++)
+        foreach ((string path, bool fromFolder) in ExpandFolders(s.Files))
         {
-            string path = s.Files[i];
             try
             {
                 IPacketSource file = CaptureFile.Open(path, sources.Count, options.Reader);
                 sources.Add(bpf is null ? file : new FilteredPacketSource(file, bpf));
+            }
+            catch (CaptureFormatException ex) when (fromFolder)
+            {
+                // A folder of rotated captures may hold other files too (a README, a checksum list): say so, go on.
+                stderr.WriteLine($"pcapinsight: {path}: skipped, not a capture ({ex.Message})");
             }
             catch (Exception ex) when (ex is CaptureFormatException or IOException or UnauthorizedAccessException)
             {
@@ -131,6 +135,28 @@ public static class AnalyzeCommand
             return written;
         }
         return anyUnreadable ? ExitCodes.InputUnreadable : FailOnCode(result, s);
+    }
+
+    /// <summary>
+    /// The inputs with each folder replaced by the files in it (not recursively, hidden files left out), in name order:
+    /// the files tcpdump -G / -C rotation writes sort by time that way. They are merged by time anyway.
+    /// </summary>
+    internal static IEnumerable<(string Path, bool FromFolder)> ExpandFolders(IEnumerable<string> inputs)
+    {
+        foreach (string input in inputs)
+        {
+            if (input != "-" && Directory.Exists(input))
+            {
+                foreach (string file in Directory.EnumerateFiles(input).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal))
+                {
+                    yield return (file, true);
+                }
+            }
+            else
+            {
+                yield return (input, false);
+            }
+        }
     }
 
     /// <summary>Exit code 5 when --fail-on's severity or worse occurred, else 0.</summary>
