@@ -27,11 +27,7 @@ public static class AnalyzeCommand
             Arity = ArgumentArity.OneOrMore,
         };
         var set = new AnalysisOptionSet();
-        var filter = new Option<string?>("--filter", "-f")
-        {
-            HelpName = "BPF",
-            Description = "Analyse only the frames this BPF expression passes, as 'tcpdump -r FILE EXPR' would (libpcap compiles it); frame numbers stay those of the whole file. Example: -f 'host 192.0.2.1 and tcp port 443'",
-        };
+        Option<string?> filter = FilterOption.Create("Analyse");
 
         var command = new Command("analyze",
             "Analyse pcap/pcapng files: print a summary and write the report into the output folder: summary.json, flows.csv, events.csv, fragments.csv, udp.csv, charts/*.png and report.html.\n\n" +
@@ -63,18 +59,9 @@ public static class AnalyzeCommand
             return ExitCodes.Usage;
         }
         (AnalysisOptions options, HashSet<string> formats) = prepared;
-        BpfFrameFilter? bpf = null;
-        if (!string.IsNullOrWhiteSpace(s.Filter))
+        if (!FilterOption.TryCompile(s.Filter, stderr, out BpfFrameFilter? bpf, out int filterError))
         {
-            try
-            {
-                bpf = BpfFrameFilter.Create(s.Filter);
-            }
-            catch (LiveCaptureException ex)
-            {
-                stderr.WriteLine("pcapinsight: " + ex.Message);
-                return ex.Failure == LiveFailure.BadFilter ? ExitCodes.Usage : ExitCodes.LiveCaptureFailed;
-            }
+            return filterError;
         }
         using var bpfOwner = bpf;
 
@@ -85,7 +72,7 @@ public static class AnalyzeCommand
             try
             {
                 IPacketSource file = CaptureFile.Open(path, sources.Count, options.Reader);
-                sources.Add(bpf is null ? file : new FilteredPacketSource(file, bpf));
+                sources.Add(FilterOption.Apply(file, bpf));
             }
             catch (CaptureFormatException ex) when (fromFolder)
             {

@@ -26,6 +26,7 @@ public static class DiffCommand
             DefaultValueFactory = _ => 20_000_000,
             HelpName = "N",
         };
+        Option<string?> filter = FilterOption.Create("Compare");
         var command = new Command("diff",
             "Compare two captures of the same traffic taken at two points and list exactly which packets the path between them lost, " +
             "duplicated or reordered, with one-way delay figures. Packets are matched by what routers leave alone (TTL, checksums and " +
@@ -34,14 +35,21 @@ public static class DiffCommand
             "  pcapinsight diff client.pcap server.pcap\n" +
             "  pcapinsight diff sender.pcapng receiver.pcapng -o path-report")
         {
-            sender, receiver, output, maxPackets,
+            sender, receiver, output, maxPackets, filter,
         };
-        command.SetAction(parse => Execute(parse.GetValue(sender)!, parse.GetValue(receiver)!, parse.GetValue(output)!, parse.GetValue(maxPackets), stdout, stderr));
+        command.SetAction(parse => Execute(parse.GetValue(sender)!, parse.GetValue(receiver)!, parse.GetValue(output)!, parse.GetValue(maxPackets),
+            parse.GetValue(filter), stdout, stderr));
         return command;
     }
 
-    private static int Execute(string senderPath, string receiverPath, string outputDirectory, long maxPackets, TextWriter stdout, TextWriter stderr)
+    private static int Execute(string senderPath, string receiverPath, string outputDirectory, long maxPackets, string? filterExpression,
+        TextWriter stdout, TextWriter stderr)
     {
+        if (!FilterOption.TryCompile(filterExpression, stderr, out var bpf, out int filterError))
+        {
+            return filterError;
+        }
+        using var bpfOwner = bpf;
         if (maxPackets < 1)
         {
             stderr.WriteLine("pcapinsight: --max-packets must be at least 1");
@@ -52,8 +60,8 @@ public static class DiffCommand
         {
             try
             {
-                first = CaptureFile.Open(senderPath, 0);
-                second = CaptureFile.Open(receiverPath, 1);
+                first = FilterOption.Apply(CaptureFile.Open(senderPath, 0), bpf);
+                second = FilterOption.Apply(CaptureFile.Open(receiverPath, 1), bpf);
             }
             catch (Exception ex) when (ex is CaptureFormatException or IOException or UnauthorizedAccessException)
             {

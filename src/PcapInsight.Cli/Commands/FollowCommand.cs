@@ -44,6 +44,7 @@ public static class FollowCommand
             DefaultValueFactory = _ => 64L << 20,
             HelpName = "BYTES",
         };
+        Option<string?> filter = FilterOption.Create("Follow the flow in");
         var command = new Command("follow",
             "Write the reassembled byte stream of one TCP flow direction: retransmitted bytes once, out-of-order bytes in place, " +
             "and bytes the capture does not hold reported as gaps on stderr, never filled.\n\n" +
@@ -51,16 +52,21 @@ public static class FollowCommand
             "  pcapinsight follow capture.pcap --flow 3 -w upload.bin\n" +
             "  pcapinsight follow capture.pcap --flow 3 --direction s2c | sha256sum")
         {
-            file, flow, direction, output, flowTimeout, maxHeld,
+            file, flow, direction, output, flowTimeout, maxHeld, filter,
         };
         command.SetAction(parse => Execute(parse.GetValue(file)!, parse.GetValue(flow), parse.GetValue(direction)!, parse.GetValue(output),
-            parse.GetValue(flowTimeout), parse.GetValue(maxHeld), stdout, stderr));
+            parse.GetValue(flowTimeout), parse.GetValue(maxHeld), parse.GetValue(filter), stdout, stderr));
         return command;
     }
 
     private static int Execute(string path, int flowId, string direction, string? output, double flowTimeoutSeconds, long maxHeld,
-        TextWriter stdout, TextWriter stderr)
+        string? filterExpression, TextWriter stdout, TextWriter stderr)
     {
+        if (!FilterOption.TryCompile(filterExpression, stderr, out var bpf, out int filterError))
+        {
+            return filterError;
+        }
+        using var bpfOwner = bpf;
         if (maxHeld < 0)
         {
             stderr.WriteLine("pcapinsight: --max-held-bytes must not be negative");
@@ -79,7 +85,7 @@ public static class FollowCommand
         IPacketSource source;
         try
         {
-            source = CaptureFile.Open(path, 0, options.Reader);
+            source = FilterOption.Apply(CaptureFile.Open(path, 0, options.Reader), bpf);
         }
         catch (Exception ex) when (ex is CaptureFormatException or IOException or UnauthorizedAccessException)
         {

@@ -1,0 +1,38 @@
+using PcapInsight.TestKit;
+using Xunit;
+
+namespace PcapInsight.Cli.Tests;
+
+/// <summary>The CLI installs like any .NET tool, from the package the repository builds, and says which build it is.</summary>
+public class DotnetToolTests
+{
+    [Fact]
+    public void Version_PrintsTheVersionAndTheCommit()
+    {
+        CliRun run = CliRunner.Run(["--version"]);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Matches(@"^\d+\.\d+\.\d+\+[0-9a-f]{40}\s*$", run.Stdout);
+    }
+
+    [Fact]
+    public void Pack_ThenToolInstallInACleanFolder_PutsAWorkingPcapinsightThere()
+    {
+        using var dir = CliRunner.TempDir();
+        CliRun pack = CliRunner.RunProcess("dotnet", ["pack", Path.Combine(RepoPaths.Root, "src/PcapInsight.Cli/PcapInsight.Cli.csproj"), "-c", "Release",
+            "-o", dir.File("nupkg"), "--nologo", "-v", "quiet"], timeout: TimeSpan.FromMinutes(5));
+        Assert.True(pack.ExitCode == 0, pack.Stdout + pack.Stderr);
+        Directory.CreateDirectory(dir.File("clean"));
+
+        CliRun install = CliRunner.RunProcess("dotnet", ["tool", "install", "PcapInsight", "--tool-path", dir.File("tools"), "--add-source", dir.File("nupkg")],
+            workingDirectory: dir.File("clean"), timeout: TimeSpan.FromMinutes(3));
+        Assert.True(install.ExitCode == 0, install.Stdout + install.Stderr);
+
+        CliRun run = CliRunner.RunProcess(dir.File("tools/pcapinsight"), ["analyze", RepoPaths.Sample("zero-window.client.pcap"), "-o", dir.File("clean/report"), "-q"],
+            workingDirectory: dir.File("clean"));
+        Assert.Equal(0, run.ExitCode);
+        Assert.True(File.Exists(dir.File("clean/report/report.html")));
+        Assert.True(File.Exists(dir.File("clean/report/charts/flow-1-time-sequence.png")));   // the chart library's native part came along
+        Assert.Matches(@"^\d+\.\d+\.\d+\+[0-9a-f]{40}", CliRunner.RunProcess(dir.File("tools/pcapinsight"), ["--version"]).Stdout);
+    }
+}
