@@ -236,14 +236,19 @@ public class AnalyzeCommandTests
     }
 
     [Fact]
-    public void Analyze_ADirectory_ExitsThree()
+    public void Analyze_AFolderWithNoCapture_ExitsThree()
     {
         using var dir = CliRunner.TempDir();
+        Directory.CreateDirectory(dir.File("empty"));
+        File.WriteAllText(dir.File("readme.txt"), "x");
 
-        CliRun run = CliRunner.Run(["analyze", dir.Path, "-o", dir.File("r")]);
+        CliRun empty = CliRunner.Run(["analyze", dir.File("empty"), "-o", dir.File("r")]);
+        CliRun other = CliRunner.Run(["analyze", dir.Path, "-o", dir.File("r")]);   // holds readme.txt and an empty folder
 
-        Assert.Equal(3, run.ExitCode);
-        Assert.Contains("is a directory", run.Stderr);
+        Assert.Equal((3, 3), (empty.ExitCode, other.ExitCode));
+        Assert.Contains("a folder with no capture in it", empty.Stderr);
+        Assert.Contains("readme.txt: skipped, not a capture", other.Stderr);
+        Assert.Contains("a folder with no capture in it", other.Stderr);
     }
 
     [Fact]

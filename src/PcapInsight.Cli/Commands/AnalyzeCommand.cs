@@ -87,6 +87,11 @@ public static class AnalyzeCommand
         }
         if (sources.Count == 0)
         {
+            if (!anyUnreadable)
+            {
+                // Only folders, and no capture in them.
+                stderr.WriteLine($"pcapinsight: {string.Join(", ", s.Files)}: a folder with no capture in it");
+            }
             return ExitCodes.InputUnreadable;
         }
 
