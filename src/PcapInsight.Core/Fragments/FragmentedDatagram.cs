@@ -193,28 +193,43 @@ public sealed class FragmentedDatagram
                 }
             }
         }
-        for (int i = 0; i < captured.Length; i++)
-        {
-            if (!Covered(offset + i))
-            {
-                _buffer[offset + i] = captured[i];
-            }
-        }
+        CopyIntoGaps(offset, captured);
         Merge(offset, end);
         ReceivedBytes = Covered();
         return grown;
     }
 
-    private bool Covered(int position)
+    /// <summary>
+    /// Copies the parts of a fragment that fill gaps (the first copy of every byte stays), walking the sorted, disjoint
+    /// received ranges once: per fragment, not per byte, so a flood of overlapping fragments costs linear time.
+    /// </summary>
+    private void CopyIntoGaps(int offset, ReadOnlySpan<byte> captured)
     {
-        foreach ((int start, int end) in _ranges)
+        int at = offset, capturedEnd = offset + captured.Length;
+        foreach ((int start, int stop) in _ranges)
         {
-            if (position >= start && position < end)
+            if (stop <= at)
             {
-                return true;
+                continue;
+            }
+            if (start >= capturedEnd)
+            {
+                break;
+            }
+            if (start > at)
+            {
+                captured[(at - offset)..(start - offset)].CopyTo(_buffer.AsSpan(at));
+            }
+            at = Math.Max(at, stop);
+            if (at >= capturedEnd)
+            {
+                return;
             }
         }
-        return false;
+        if (at < capturedEnd)
+        {
+            captured[(at - offset)..].CopyTo(_buffer.AsSpan(at));
+        }
     }
 
     private int Covered()
