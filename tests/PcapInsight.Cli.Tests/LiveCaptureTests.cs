@@ -181,6 +181,28 @@ public class LiveCaptureTests
     }
 
     [LiveFact]
+    public void KilledOutright_ThePcapngWrittenSoFarStillReads()
+    {
+        using var dir = CliRunner.TempDir();
+        int port = FreePort();
+        using LiveProcess live = LiveProcess.Start(["-i", "lo", "-f", $"udp port {port}", "-w", dir.File("killed.pcapng"), "-o", dir.Path, "--format", "json"]);
+
+        Traffic.Udp(IPAddress.Loopback, port, count: 200, size: 300);
+        Thread.Sleep(1500);   // the file is flushed every second
+        live.Signal(9);       // SIGKILL: no handler runs, no report is written
+        live.WaitForExit();
+
+        CliRun read = CliRunner.Run(["analyze", dir.File("killed.pcapng"), "-o", dir.File("after"), "--format", "json", "-q"]);
+        Assert.Equal(0, read.ExitCode);
+        Assert.Equal(200, JsonDocument.Parse(File.ReadAllText(dir.File("after/summary.json"))).RootElement.GetProperty("capture").GetProperty("packets").GetInt64());
+        if (File.Exists("/usr/bin/tshark"))
+        {
+            CliRun tshark = CliRunner.RunProcess("tshark", ["-r", dir.File("killed.pcapng"), "-q"]);
+            Assert.True(tshark.ExitCode == 0, tshark.Stderr);
+        }
+    }
+
+    [LiveFact]
     public void BadFilter_IsRefusedWithLibpcapsMessage_ExitTwo()
     {
         CliRun run = CliRunner.Run(["live", "-i", "lo", "-f", "tcp port nonsense", "--duration", "1"]);
