@@ -129,3 +129,57 @@ public class FilterTests
         Assert.Contains("Matched 2 packets at both points.", run.Stdout);
     }
 }
+
+/// <summary>The BPF filter's per-frame path allocates nothing (the header libpcap reads is built on the stack).</summary>
+public class FilterAllocationTests
+{
+    [Fact]
+    public void Matching_AllocatesNothingPerFrame()
+    {
+        using BpfFrameFilter filter = BpfFrameFilter.Create("tcp port 5002 or udp");
+        var (frames, _) = Captures.ReadAll(CaptureFile.Open(RepoPaths.Sample("zero-window.client.pcap"), 0, CaptureReaderOptions.Default));
+        int matched = frames.Count(f => filter.Matches(f.Info, f.Data));   // warm-up: compiles, JITs
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int pass = 0; pass < 20; pass++)
+        {
+            foreach ((CaptureInfo info, byte[] data) in frames)
+            {
+                filter.Matches(info, data);
+            }
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(frames.Count, matched);
+        Assert.Equal(0, allocated);
+    }
+}
+
+/// <summary><c>pcapinsight events</c> prints the catalogue the analysis reports from.</summary>
+public class EventsCommandTests
+{
+    [Fact]
+    public void Json_ListsEveryEventOfTheCatalogue_WithItsAdvice()
+    {
+        CliRun run = CliRunner.Run(["events", "--json"]);
+
+        Assert.Equal(0, run.ExitCode);
+        var listed = System.Text.Json.JsonDocument.Parse(run.Stdout).RootElement.EnumerateArray().ToList();
+        Assert.Equal(PcapInsight.Core.Events.EventCatalog.All.Select(e => e.Name), listed.Select(e => e.GetProperty("name").GetString()));
+        Assert.All(listed, e => Assert.False(string.IsNullOrWhiteSpace(e.GetProperty("advice").GetString())));
+        Assert.Contains(listed, e => e.GetProperty("name").GetString() == "tcp.nagle_stall" && e.GetProperty("advice").GetString()!.Contains("TCP_NODELAY"));
+    }
+
+    [Fact]
+    public void Group_ListsOnlyThatGroup_AnUnknownOneIsAUsageError()
+    {
+        CliRun tcp = CliRunner.Run(["events", "--group", "udp"]);
+        CliRun none = CliRunner.Run(["events", "--group", "smtp"]);
+
+        Assert.Equal(0, tcp.ExitCode);
+        Assert.Contains("udp.seq_gap", tcp.Stdout);
+        Assert.DoesNotContain("tcp.", tcp.Stdout.Split('\n').Where(l => !l.StartsWith(' ')).Aggregate("", (a, b) => a + b));
+        Assert.Equal(2, none.ExitCode);
+        Assert.Contains("groups: capture, tcp", none.Stderr);
+    }
+}
