@@ -143,6 +143,11 @@ internal static class ConsoleSummary
         {
             written.Add("report.html");
         }
+        if (formats.Contains("parquet"))
+        {
+            written.Add("flows.parquet");
+            written.Add("events.parquet");
+        }
         o.WriteLine($"Report: {Path.GetFullPath(outputDirectory)} ({string.Join(", ", written)})");
     }
 

@@ -18,6 +18,9 @@ public static class AnalyzeCommand
     /// <summary>Report formats this build writes; "all" means these.</summary>
     public static readonly string[] AvailableFormats = ["csv", "json", "png", "html"];
 
+    /// <summary>Formats written only when named (not part of "all").</summary>
+    public static readonly string[] OnRequestFormats = ["parquet"];
+
     /// <summary>Builds the command; output goes to <paramref name="stdout"/> and <paramref name="stderr"/>.</summary>
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
@@ -291,6 +294,11 @@ public static class AnalyzeCommand
             {
                 JsonSummaryWriter.Write(result, s.OutputDirectory, CliApp.Version);
             }
+            if (formats.Contains("parquet"))
+            {
+                ParquetReportWriter.WriteFlows(result, s.OutputDirectory);
+                ParquetReportWriter.WriteEvents(result, s.OutputDirectory);
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -328,13 +336,13 @@ public static class AnalyzeCommand
             {
                 formats.UnionWith(AvailableFormats);
             }
-            else if (AvailableFormats.Contains(f))
+            else if (AvailableFormats.Contains(f) || OnRequestFormats.Contains(f))
             {
                 formats.Add(f);
             }
             else
             {
-                error = $"--format: unknown format '{raw}'; available: {string.Join(", ", AvailableFormats)}, all";
+                error = $"--format: unknown format '{raw}'; available: {string.Join(", ", AvailableFormats.Concat(OnRequestFormats))}, all";
                 return false;
             }
         }

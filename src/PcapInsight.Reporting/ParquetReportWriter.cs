@@ -1,0 +1,129 @@
+using System.Globalization;
+using CsvHelper;
+using Parquet;
+using Parquet.Schema;
+using PcapInsight.Core.Analysis;
+
+namespace PcapInsight.Reporting;
+
+/// <summary>
+/// flows.parquet and events.parquet: the same columns, in the same order, with the same values as the CSV files, as
+/// Apache Parquet, so that DuckDB, Spark or Trino can query the reports of thousands of captures at once
+/// (<c>select * from 'reports/*/events.parquet'</c>). Each column is typed from its values: INT64 when every cell is
+/// an integer, DOUBLE when every cell is a number, else STRING; an empty cell is NULL. The cells are those the CSV
+/// columns write, so the two formats cannot drift apart.
+/// </summary>
+public static class ParquetReportWriter
+{
+    /// <summary>Writes flows.parquet into <paramref name="directory"/>.</summary>
+    public static void WriteFlows(AnalysisResult result, string directory) =>
+        Write(Path.Combine(directory, "flows.parquet"), CsvColumns.Flows, ReportRows.Flows(result));
+
+    /// <summary>Writes events.parquet into <paramref name="directory"/>.</summary>
+    public static void WriteEvents(AnalysisResult result, string directory) =>
+        Write(Path.Combine(directory, "events.parquet"), CsvColumns.Events, ReportRows.Events(result));
+
+    /// <summary>Writes a table atomically.</summary>
+    public static void Write<TRow>(string path, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows)
+    {
+        List<string?>[] cells = Cells(columns, rows);
+        var fields = new List<DataField>();
+        var kinds = new ColumnKind[columns.Count];
+        for (int c = 0; c < columns.Count; c++)
+        {
+            kinds[c] = KindOf(cells[c]);
+            fields.Add(kinds[c] switch
+            {
+                ColumnKind.Integer => new DataField<long?>(columns[c].Name),
+                ColumnKind.Number => new DataField<double?>(columns[c].Name),
+                _ => new DataField<string>(columns[c].Name),
+            });
+        }
+        var schema = new ParquetSchema(fields);
+        AtomicFile.Write(path, stream =>
+        {
+            ParquetWriter writer = ParquetWriter.CreateAsync(schema, stream).GetAwaiter().GetResult();
+            try
+            {
+                using ParquetRowGroupWriter group = writer.CreateRowGroup();
+                WriteColumns(group, schema, kinds, cells);
+            }
+            finally
+            {
+                writer.DisposeAsync().AsTask().GetAwaiter().GetResult();   // writes the footer
+            }
+        });
+    }
+
+    private static void WriteColumns(ParquetRowGroupWriter group, ParquetSchema schema, ColumnKind[] kinds, List<string?>[] cells)
+    {
+        for (int c = 0; c < kinds.Length; c++)
+        {
+            DataField field = schema.DataFields[c];
+            List<string?> column = cells[c];
+            switch (kinds[c])
+            {
+                case ColumnKind.Integer:
+                    group.WriteAsync<long>(field, column.Select(v => v is null ? (long?)null : long.Parse(v, CultureInfo.InvariantCulture)).ToArray().AsMemory())
+                        .GetAwaiter().GetResult();
+                    break;
+                case ColumnKind.Number:
+                    group.WriteAsync<double>(field, column.Select(v => v is null ? (double?)null : double.Parse(v, CultureInfo.InvariantCulture)).ToArray().AsMemory())
+                        .GetAwaiter().GetResult();
+                    break;
+                default:
+                    group.WriteAsync(field, column).GetAwaiter().GetResult();
+                    break;
+            }
+        }
+    }
+
+    private enum ColumnKind { Integer, Number, Text }
+
+    private static ColumnKind KindOf(List<string?> column)
+    {
+        bool integer = true, number = true;
+        foreach (string? v in column)
+        {
+            if (v is null)
+            {
+                continue;
+            }
+            integer &= long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
+            number &= double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+        }
+        return integer ? ColumnKind.Integer : number ? ColumnKind.Number : ColumnKind.Text;
+    }
+
+    /// <summary>The cells each CSV column writes, read back column by column (empty = null).</summary>
+    private static List<string?>[] Cells<TRow>(IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows)
+    {
+        using var csvText = new MemoryStream();
+        using (CsvWriter csv = CsvWriter.Create(csvText, new CsvWriterOptions(), leaveOpen: true))
+        {
+            csv.WriteHeader(columns.Select(c => c.Name).ToArray());   // the reader takes the first record as the header
+            foreach (TRow row in rows)
+            {
+                foreach (CsvColumn<TRow> column in columns)
+                {
+                    column.Write(csv, row);
+                }
+                csv.EndRecord();
+            }
+            csv.Flush();
+        }
+        var cells = Enumerable.Range(0, columns.Count).Select(_ => new List<string?>()).ToArray();
+        csvText.Position = 0;
+        using CsvReader reader = CsvReader.Create(csvText, new CsvReaderOptions(), leaveOpen: true);
+        reader.ReadHeader();
+        while (reader.Read())
+        {
+            for (int c = 0; c < columns.Count; c++)
+            {
+                string v = reader.GetString(c);
+                cells[c].Add(v.Length == 0 ? null : v);
+            }
+        }
+        return cells;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Globalization;
+using CsvHelper;
+using DuckDB.NET.Data;
+using PcapInsight.TestKit;
+using Xunit;
+
+namespace PcapInsight.Cli.Tests;
+
+/// <summary>
+/// <c>--format parquet</c>: flows.parquet and events.parquet hold the CSV files' columns and values, and DuckDB (the
+/// engine a user would point at thousands of reports) reads them, typed.
+/// </summary>
+public class ParquetTests
+{
+    private static List<string[]> Csv(string path, out string[] header)
+    {
+        using CsvReader csv = CsvReader.FromFile(path, new CsvReaderOptions(), FileOptions.None);
+        csv.ReadHeader();
+        header = csv.Headers.ToArray();
+        var rows = new List<string[]>();
+        while (csv.Read())
+        {
+            string[] row = new string[header.Length];
+            for (int i = 0; i < row.Length; i++)
+            {
+                row[i] = csv.GetString(i);
+            }
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    private static List<object?[]> Query(string sql, out string[] names)
+    {
+        using var connection = new DuckDBConnection("Data Source=:memory:");
+        connection.Open();
+        using DuckDBCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        names = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
+        var rows = new List<object?[]>();
+        while (reader.Read())
+        {
+            var row = new object?[reader.FieldCount];
+            for (int i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    [Theory]
+    [InlineData("zero-window.client.pcap")]
+    [InlineData("udp-fragment-loss.server.pcap")]
+    [InlineData("tcp-basic.pcap")]
+    public void ParquetTables_AreTheCsvTables_AndDuckDbReadsThem(string sample)
+    {
+        using var dir = CliRunner.TempDir();
+        Assert.Equal(0, CliRunner.Run(["analyze", RepoPaths.Sample(sample), "-o", dir.Path, "-q", "--format", "csv,parquet"]).ExitCode);
+
+        foreach (string table in (string[])["flows", "events"])
+        {
+            List<string[]> csv = Csv(dir.File(table + ".csv"), out string[] header);
+            List<object?[]> parquet = Query($"select * from '{dir.File(table + ".parquet")}'", out string[] names);
+
+            Assert.Equal(header, names);
+            Assert.Equal(csv.Count, parquet.Count);
+            for (int r = 0; r < csv.Count; r++)
+            {
+                for (int c = 0; c < header.Length; c++)
+                {
+                    string expected = csv[r][c];
+                    object? actual = parquet[r][c];
+                    string text = actual switch
+                    {
+                        null => "",
+                        double d => d.ToString("R", CultureInfo.InvariantCulture),
+                        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                        _ => actual.ToString()!,
+                    };
+                    if (actual is double)
+                    {
+                        Assert.Equal(double.Parse(expected, CultureInfo.InvariantCulture), (double)actual, 9);
+                    }
+                    else
+                    {
+                        Assert.Equal(expected, text);
+                    }
+                }
+            }
+        }
+        // Typed: numbers sum as numbers.
+        var sums = Query($"select sum(bytes_c2s + bytes_s2c)::BIGINT, count(*) from '{dir.File("flows.parquet")}'", out _).Single();
+        long csvBytes = Csv(dir.File("flows.csv"), out _).Sum(r => long.Parse(r[10], CultureInfo.InvariantCulture) + long.Parse(r[11], CultureInfo.InvariantCulture));
+        Assert.Equal(csvBytes, Convert.ToInt64(sums[0], CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void All_LeavesParquetOut_ItIsWrittenWhenNamed()
+    {
+        using var dir = CliRunner.TempDir();
+
+        Assert.Equal(0, CliRunner.Run(["analyze", RepoPaths.Sample("tcp-basic.pcap"), "-o", dir.Path, "-q", "--format", "all"]).ExitCode);
+
+        Assert.False(File.Exists(dir.File("flows.parquet")));
+    }
+}
