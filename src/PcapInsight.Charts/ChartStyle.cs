@@ -32,10 +32,10 @@ internal static class ChartStyle
         Shade(plot, d.NagleStalls, NagleColor, $"Nagle stall ({d.NagleStalls.Count})");
     }
 
-    private static void Shade(Plot plot, List<TimeSpan2> spans, Color color, string legend)
+    private static void Shade(Plot plot, List<ShadedPeriod> spans, Color color, string legend)
     {
         bool first = true;
-        foreach (TimeSpan2 s in spans)
+        foreach (ShadedPeriod s in spans)
         {
             var span = plot.Add.HorizontalSpan(s.Start, Math.Max(s.End, s.Start + 1e-6), color);
             span.LineStyle.Width = 0;

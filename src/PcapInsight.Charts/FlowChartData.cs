@@ -9,7 +9,7 @@ namespace PcapInsight.Charts;
 /// <summary>A period to shade on a chart, seconds since the capture's first frame.</summary>
 /// <param name="Start">Start.</param>
 /// <param name="End">End.</param>
-public readonly record struct TimeSpan2(double Start, double End);
+public readonly record struct ShadedPeriod(double Start, double End);
 
 /// <summary>
 /// The numbers the charts of one TCP flow draw, taken from its time series and its events, for the direction that
@@ -55,10 +55,10 @@ public sealed class FlowChartData
     public List<(double T, double BitsPerSecond)> Throughput { get; } = new();
 
     /// <summary>Zero-window episodes the sender waited through.</summary>
-    public List<TimeSpan2> ZeroWindow { get; } = new();
+    public List<ShadedPeriod> ZeroWindow { get; } = new();
 
     /// <summary>Nagle stalls of the sender.</summary>
-    public List<TimeSpan2> NagleStalls { get; } = new();
+    public List<ShadedPeriod> NagleStalls { get; } = new();
 
     /// <summary>One series point was kept for every this many (1 when nothing was thinned).</summary>
     public int Stride { get; init; } = 1;
@@ -115,11 +115,11 @@ public sealed class FlowChartData
             double end = e.DurationNs >= 0 ? Seconds(e.TimestampNs + e.DurationNs) : Seconds(flow.LastTimeNs);
             if (e.Kind == EventKind.TcpZeroWindow && IsSender(flow, fromClient, e.Dst, e.DstPort))
             {
-                data.ZeroWindow.Add(new TimeSpan2(start, end));
+                data.ZeroWindow.Add(new ShadedPeriod(start, end));
             }
             else if (e.Kind == EventKind.TcpNagleStall && IsSender(flow, fromClient, e.Src, e.SrcPort))
             {
-                data.NagleStalls.Add(new TimeSpan2(start, end));
+                data.NagleStalls.Add(new ShadedPeriod(start, end));
             }
         }
         return data;

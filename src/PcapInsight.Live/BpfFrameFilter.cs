@@ -12,7 +12,6 @@ namespace PcapInsight.Live;
 public sealed class BpfFrameFilter : IDisposable
 {
     private readonly Dictionary<LinkType, BpfProgram?> _programs = new();
-    private readonly int _timevalBytes = OperatingSystem.IsWindows() || IntPtr.Size == 4 ? 8 : 16;
     private LinkType _lastLink = (LinkType)ushort.MaxValue;
     private BpfProgram? _last;
 
@@ -56,11 +55,11 @@ public sealed class BpfFrameFilter : IDisposable
         {
             return false;
         }
-        // struct pcap_pkthdr: timeval, caplen, len. bpf_filter reads only the lengths.
+        // bpf_filter reads only the header's lengths.
         byte* header = stackalloc byte[24];
-        new Span<byte>(header, 24).Clear();
-        *(int*)(header + _timevalBytes) = frame.Length;
-        *(int*)(header + _timevalBytes + 4) = Math.Max(info.OriginalLength, frame.Length);
+        new Span<byte>(header, PcapPacketHeader.Size).Clear();
+        *(int*)(header + PcapPacketHeader.TimevalBytes) = frame.Length;
+        *(int*)(header + PcapPacketHeader.TimevalBytes + 4) = Math.Max(info.OriginalLength, frame.Length);
         fixed (byte* data = frame)
         {
             return program.Matches((IntPtr)header, (IntPtr)data);

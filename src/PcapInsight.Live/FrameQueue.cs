@@ -21,7 +21,6 @@ public sealed class FrameQueue
     private readonly long _maxBytes;
     private long _bytes;
     private long _dropped;
-    private long _enqueued;
     private Task<bool>? _pendingWait;
 
     /// <param name="maxFrames">Frames held at most.</param>
@@ -39,9 +38,6 @@ public sealed class FrameQueue
 
     /// <summary>Frames dropped because the queue was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
-
-    /// <summary>Frames handed over.</summary>
-    public long Enqueued => Interlocked.Read(ref _enqueued);
 
     /// <summary>Bytes held now.</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
@@ -63,7 +59,6 @@ public sealed class FrameQueue
             return false;
         }
         Interlocked.Add(ref _bytes, data.Length);
-        Interlocked.Increment(ref _enqueued);
         return true;
     }
 

@@ -31,7 +31,6 @@ public sealed class LiveCaptureSource : IPacketSource
     private readonly LibPcapLiveDevice _device;
     private readonly FrameQueue _queue;
     private readonly Thread _thread;
-    private readonly int _timevalBytes;
     private readonly long _fractionToNs;
     private volatile bool _stopRequested;
     private PooledFrame _current;
@@ -46,9 +45,6 @@ public sealed class LiveCaptureSource : IPacketSource
         Options = options;
         _queue = new FrameQueue(options.QueueFrames, (long)options.QueueMb << 20);
         LinkType = (LinkType)(ushort)device.LinkType;
-        // struct pcap_pkthdr: a struct timeval (two C longs: 4 bytes each on Windows and 32-bit systems, 8 elsewhere),
-        // then caplen and len. Read directly: SharpPcap's header objects would allocate per frame.
-        _timevalBytes = OperatingSystem.IsWindows() || IntPtr.Size == 4 ? 8 : 16;
         _fractionToNs = device.TimestampResolution == TimestampResolution.Nanosecond ? 1 : 1000;
         Stats = new CaptureFileStats { Path = "live:" + device.Name, Format = $"live capture ({Pcap.Version})", Filter = string.IsNullOrWhiteSpace(options.Filter) ? null : options.Filter };
         Stats.Interfaces.Add(new CaptureInterface
@@ -289,10 +285,11 @@ public sealed class LiveCaptureSource : IPacketSource
     private unsafe void Hand(IntPtr header, IntPtr data)
     {
         byte* h = (byte*)header;
-        long seconds = _timevalBytes == 16 ? *(long*)h : *(int*)h;
-        long fraction = *(int*)(h + _timevalBytes / 2);
-        int captured = *(int*)(h + _timevalBytes);
-        int original = *(int*)(h + _timevalBytes + 4);
+        int timeval = PcapPacketHeader.TimevalBytes;
+        long seconds = timeval == 16 ? *(long*)h : *(int*)h;
+        long fraction = *(int*)(h + timeval / 2);
+        int captured = *(int*)(h + timeval);
+        int original = *(int*)(h + timeval + 4);
         _queue.TryEnqueue(new ReadOnlySpan<byte>((void*)data, captured), original, seconds * 1_000_000_000 + fraction * _fractionToNs);
     }
 }

@@ -260,6 +260,7 @@ public static class HtmlReportWriter
             h.Append("<th>").Append(E(col)).Append("</th>");
         }
         h.Append("</tr></thead><tbody>");
+        var flowById = r.Flows.ToDictionary(x => x.Id);
         foreach (FlowRow f in shown)
         {
             h.Append("<tr><td class=\"n\" data-v=\"").Append(f.FlowId.ToString(CultureInfo.InvariantCulture)).Append("\">");
@@ -273,8 +274,8 @@ public static class HtmlReportWriter
             }
             h.Append("</td>");
             Text(h, f.Proto);
-            Text(h, Endpoint(f.Client, f.ClientPort));
-            Text(h, Endpoint(f.Server, f.ServerPort));
+            Text(h, FlowText.Endpoint(flowById[f.FlowId], client: true));
+            Text(h, FlowText.Endpoint(flowById[f.FlowId], client: false));
             Num(h, f.PacketsC2S + f.PacketsS2C);
             Num(h, f.BytesC2S + f.BytesS2C);
             Num(h, f.DurationS);
@@ -294,8 +295,9 @@ public static class HtmlReportWriter
     {
         h.Append("<section id=\"event-rows\"><h2>Event rows</h2>");
         // Warnings and errors first (they are what the reader looks for), then in time order.
-        var rows = ReportRows.Events(r).ToList();
-        var shown = rows.Select((e, i) => (e, i)).OrderByDescending(x => x.e.Severity != "info").ThenBy(x => x.i).Take(MaxTableRows)
+        // The formatted rows and their events, in the same (time) order as ReportRows.Events sorts them.
+        var rows = ReportRows.Events(r).Zip(r.Events.Rows.OrderBy(e => e.TimestampNs)).ToList();
+        var shown = rows.Select((e, i) => (e, i)).OrderByDescending(x => x.e.First.Severity != "info").ThenBy(x => x.i).Take(MaxTableRows)
             .OrderBy(x => x.i).Select(x => x.e).ToList();
         h.Append("<p class=\"meta\">");
         if (rows.Count > shown.Count)
@@ -310,7 +312,7 @@ public static class HtmlReportWriter
             h.Append("<th>").Append(E(col)).Append("</th>");
         }
         h.Append("</tr></thead><tbody>");
-        foreach (EventRow e in shown)
+        foreach ((EventRow e, AnalysisEvent raw) in shown)
         {
             h.Append("<tr>");
             Text(h, e.Time);
@@ -318,17 +320,14 @@ public static class HtmlReportWriter
             Text(h, e.Event);
             Text(h, e.Severity);
             Num(h, e.Frame);
-            Text(h, Endpoint(e.Src, e.SrcPort));
-            Text(h, Endpoint(e.Dst, e.DstPort));
+            Text(h, FlowText.Endpoint(raw.Src, raw.SrcPort));
+            Text(h, FlowText.Endpoint(raw.Dst, raw.DstPort));
             Num(h, e.DurationMs);
             h.Append("<td class=\"detail\">").Append(E(e.Detail)).Append("</td>");
             h.Append("</tr>");
         }
         h.Append("</tbody></table></div></section>\n");
     }
-
-    private static string Endpoint(string address, int? port) =>
-        address.Length == 0 ? "" : port is null ? address : address.Contains(':') ? $"[{address}]:{port}" : $"{address}:{port}";
 
     private static void Fact(StringBuilder h, string name, string value) =>
         h.Append("<dt>").Append(E(name)).Append("</dt><dd>").Append(E(value)).Append("</dd>");

@@ -40,7 +40,7 @@ public class ChartTests
         for (int i = 0; i < pauses.Length; i++)
         {
             double start = pauses[i].GetProperty("start").GetDouble() - origin, end = pauses[i].GetProperty("end").GetDouble() - origin;
-            TimeSpan2 span = d.ZeroWindow[i];
+            ShadedPeriod span = d.ZeroWindow[i];
             Assert.InRange(span.Start, start, end);
             Assert.InRange(span.End, end - 0.002, end + 0.060);
             // The window line drops to 0 in the shaded period, no new data is sent in it, and nothing is acknowledged.

@@ -246,23 +246,7 @@ public sealed partial class CaptureAnalyzer
             _events.Report(new AnalysisEvent(EventKind.CaptureEventsLimited, _lastTimeNs, 0, 0, 0, default, 0, default, 0, -1,
                 $"rows_not_listed={_events.RowsOverLimit} max_events={_options.MaxEventRows}"));
         }
-        var flows = _flows.Finished.OrderBy(f => f.Id).ToList();
-        return new AnalysisResult
-        {
-            Files = files,
-            Packets = _counters,
-            IpSizes = _sizes,
-            FirstTimeNs = _counters.Frames == 0 ? 0 : _firstTimeNs,
-            LastTimeNs = _counters.Frames == 0 ? 0 : _lastTimeNs,
-            LinkTypes = _linkTypes,
-            Flows = flows,
-            FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted) { Released = _flows.Released },
-            Events = _events,
-            Datagrams = _datagrams,
-            KernelCounterDeltas = _options.KernelCounterDeltas,
-            DatagramsNotListed = _datagramsNotListed,
-            DelayedAckProfiles = _timing.Profiles.OrderBy(h => h.Host.ToString(), StringComparer.Ordinal).ToList(),
-        };
+        return Result(files, _flows.Finished);
     }
 
     /// <summary>
@@ -271,7 +255,9 @@ public sealed partial class CaptureAnalyzer
     /// yet) and the events so far. Nothing is closed: <see cref="Process"/> goes on after it. The result shares the
     /// analyzer's objects, so write it before processing more frames.
     /// </summary>
-    public AnalysisResult Snapshot(IReadOnlyList<CaptureFileStats> files) => new()
+    public AnalysisResult Snapshot(IReadOnlyList<CaptureFileStats> files) => Result(files, _flows.Finished.Concat(_flows.Active));
+
+    private AnalysisResult Result(IReadOnlyList<CaptureFileStats> files, IEnumerable<Flow> flows) => new()
     {
         Files = files,
         Packets = _counters,
@@ -279,7 +265,7 @@ public sealed partial class CaptureAnalyzer
         FirstTimeNs = _counters.Frames == 0 ? 0 : _firstTimeNs,
         LastTimeNs = _counters.Frames == 0 ? 0 : _lastTimeNs,
         LinkTypes = _linkTypes,
-        Flows = _flows.Finished.Concat(_flows.Active).OrderBy(f => f.Id).ToList(),
+        Flows = flows.OrderBy(f => f.Id).ToList(),
         FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted) { Released = _flows.Released },
         Events = _events,
         Datagrams = _datagrams,
