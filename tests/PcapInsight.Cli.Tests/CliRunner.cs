@@ -12,7 +12,8 @@ public sealed record CliRun(int ExitCode, string Stdout, string Stderr);
 /// </summary>
 public static class CliRunner
 {
-    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "pcapinsight.dll");
+    /// <summary>The CLI built beside the test assembly.</summary>
+    public static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "pcapinsight.dll");
 
     /// <summary>Runs <c>dotnet pcapinsight.dll ARGS</c> in <paramref name="workingDirectory"/> (default: the repo root).</summary>
     public static CliRun Run(string[] args, string? workingDirectory = null, byte[]? stdin = null, TimeSpan? timeout = null) =>

@@ -269,6 +269,12 @@ public static class AnalyzeCommand
         try
         {
             Directory.CreateDirectory(s.OutputDirectory);
+            // summary.json is written last and marks a complete report: the one of an earlier run goes first, so a
+            // run that fails half-way (disk full) never leaves new files beside an old summary that looks complete.
+            if (formats.Contains("json"))
+            {
+                File.Delete(Path.Combine(s.OutputDirectory, "summary.json"));
+            }
             if (formats.Contains("csv"))
             {
                 CsvReportWriter.WriteFlows(result, s.OutputDirectory);
@@ -290,14 +296,14 @@ public static class AnalyzeCommand
             {
                 HtmlReportWriter.Write(result, drawn, s.OutputDirectory, CliApp.Version);
             }
-            if (formats.Contains("json"))
-            {
-                JsonSummaryWriter.Write(result, s.OutputDirectory, CliApp.Version);
-            }
             if (formats.Contains("parquet"))
             {
                 ParquetReportWriter.WriteFlows(result, s.OutputDirectory);
                 ParquetReportWriter.WriteEvents(result, s.OutputDirectory);
+            }
+            if (formats.Contains("json"))
+            {
+                JsonSummaryWriter.Write(result, s.OutputDirectory, CliApp.Version);
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

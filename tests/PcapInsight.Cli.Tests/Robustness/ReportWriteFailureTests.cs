@@ -1,0 +1,91 @@
+using PcapInsight.TestKit;
+using Xunit;
+
+namespace PcapInsight.Cli.Tests.Robustness;
+
+/// <summary>A fact that mounts a small file system in a private mount namespace: needs root, as CI has.</summary>
+public sealed class MountFactAttribute : FactAttribute
+{
+    /// <summary>Sets Skip without root outside CI.</summary>
+    public MountFactAttribute() => Skip = LiveSkip.IsRoot || RepoPaths.IsCi
+        ? null
+        : "needs root to mount a small tmpfs in a private mount namespace (unshare -m): run the tests as root, as CI does";
+}
+
+/// <summary>
+/// The report's folder fails under the writer: a disk that fills up half-way, a read-only file system. (Root ignores
+/// file permissions, so a real file system is mounted for each case, in a mount namespace of the test's own.) The
+/// run ends with exit 1 and one message, and what is left in the folder is either complete or absent: no file cut
+/// short under its final name, no temporary file, no summary.json of an earlier run beside the new files.
+/// </summary>
+public sealed class ReportWriteFailureTests
+{
+    private static readonly string Sample = RepoPaths.Sample("tcp-basic.pcap");
+
+    /// <summary>
+    /// Runs shell <paramref name="commands"/> with $MNT a fresh tmpfs of <paramref name="size"/> (mounted with
+    /// <paramref name="mountOptions"/>) and $CLI the pcapinsight command; the mount's content is copied to
+    /// <paramref name="kept"/> before the namespace (and the mount) goes away. Returns the last command's result.
+    /// </summary>
+    private static CliRun InMountedFolder(string size, string mountOptions, string kept, string commands)
+    {
+        string script = $"""
+            set -u
+            MNT=$(mktemp -d)
+            mount -t tmpfs -o size={size}{mountOptions} tmpfs "$MNT" || exit 97
+            CLI="dotnet {CliRunner.Dll}"
+            {commands}
+            rc=$?
+            cp -a "$MNT/." "{kept}/"
+            exit $rc
+            """;
+        return CliRunner.RunProcess("unshare", ["--mount", "--propagation", "private", "sh", "-c", script]);
+    }
+
+    [MountFact]
+    public void DiskFullHalfWay_ExitsOne_AndLeavesOnlyCompleteFiles_AndNoStaleSummary()
+    {
+        using var dir = CliRunner.TempDir();
+        // First a complete report (summary.json alone), then the full report into the same folder: the CSV files fit
+        // in 192 KiB, the charts and report.html do not.
+        CliRun run = InMountedFolder("192k", "", dir.Path, $"""
+            $CLI analyze {Sample} -o "$MNT/r" --format json -q || exit 98
+            test -f "$MNT/r/summary.json" || exit 99
+            $CLI analyze {Sample} -o "$MNT/r" -q
+            """);
+
+        Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Stderr}");
+        Assert.Contains("cannot write the report into", run.Stderr);
+        Assert.Contains("No space left on device", run.Stderr);
+        Assert.Single(run.Stderr.Trim().Split('\n'));
+        string report = dir.File("r");
+        string[] left = Directory.GetFiles(report, "*", SearchOption.AllDirectories);
+        Assert.DoesNotContain(left, f => f.EndsWith(".partial", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(report, "summary.json")), "the earlier run's summary.json was left beside the new files");
+        // What was written is whole: the CSV tables end with a complete row, each PNG with its IEND chunk.
+        Assert.Equal(7, File.ReadAllLines(Path.Combine(report, "flows.csv")).Length);
+        foreach (string csv in left.Where(f => f.EndsWith(".csv", StringComparison.Ordinal)))
+        {
+            Assert.EndsWith("\n", File.ReadAllText(csv));
+        }
+        foreach (string png in left.Where(f => f.EndsWith(".png", StringComparison.Ordinal)))
+        {
+            byte[] bytes = File.ReadAllBytes(png);
+            Assert.True(bytes.AsSpan(bytes.Length - 8, 4).SequenceEqual("IEND"u8), $"{png} is cut short");
+        }
+        Assert.False(File.Exists(Path.Combine(report, "report.html")) && !File.ReadAllText(Path.Combine(report, "report.html")).TrimEnd().EndsWith("</html>", StringComparison.Ordinal));
+    }
+
+    [MountFact]
+    public void ReadOnlyFolder_ExitsOne_WithOneLine()
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = InMountedFolder("1m", ",ro", dir.Path, $"""$CLI analyze {Sample} -o "$MNT/r" -q""");
+
+        Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Stderr}");
+        Assert.Contains("cannot write the report into", run.Stderr);
+        Assert.Contains("Read-only file system", run.Stderr);
+        Assert.Single(run.Stderr.Trim().Split('\n'));
+    }
+}
