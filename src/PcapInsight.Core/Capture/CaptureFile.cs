@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 
 namespace PcapInsight.Core.Capture;
 
@@ -47,10 +46,12 @@ public static class CaptureFile
         if (first[0] == 0x1F && first[1] == 0x8B)
         {
             // gzip: tcpdump -z and many archives. Decompress on the fly; the file size no longer tells progress.
-            var inner = new GZipStream(new WindowStream(window), CompressionMode.Decompress);
+            var inner = new DecompressingStream(new WindowStream(window));
             IPacketSource source = Open(inner, name, fileIndex, options);
             source.Stats.FileBytes = -1;
             source.Stats.Format += ", gzip";
+            inner.Damaged = message => source.Stats.Warnings.Add(
+                new CaptureWarning(CaptureWarningKind.Damaged, fileIndex, window.Position, source.Stats.Frames, message));
             return source;
         }
         uint le = BinaryPrimitives.ReadUInt32LittleEndian(first);

@@ -175,6 +175,43 @@ public class PcapFileReaderTests
     }
 
     [Fact]
+    public void Open_GzipDamagedAfterSomeFrames_ReadsThemAndWarnsWhereTheDataBroke()
+    {
+        // A whole gzip member holding two frames, then a second member whose deflate data is garbage: the
+        // decompressor throws there (found by the fuzz harness; it used to escape as an internal error).
+        var raw = new MemoryStream();
+        using (var w = new PcapWriter(raw, LinkType.Ethernet))
+        {
+            w.Write(1_000_000_000, FrameA);
+            w.Write(2_000_000_000, FrameB);
+        }
+        var gz = new MemoryStream();
+        using (var z = new System.IO.Compression.GZipStream(gz, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            z.Write(raw.ToArray());
+        }
+        gz.Write([0x1F, 0x8B, 0x08, 0, 0, 0, 0, 0, 0, 0x03, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
+
+        var (frames, stats) = Captures.ReadAll(Captures.Open(gz.ToArray()));
+
+        Assert.Equal(2, frames.Count);
+        CaptureWarning warning = Assert.Single(stats.Warnings);
+        Assert.Equal(CaptureWarningKind.Damaged, warning.Kind);
+        Assert.Contains("gzip-compressed data is damaged", warning.Message);
+        Assert.Equal(2, warning.AfterFrame);
+    }
+
+    [Fact]
+    public void Open_GzipDamagedBeforeTheFirstByte_IsRefusedAsNotACapture()
+    {
+        byte[] file = [0x1F, 0x8B, 0x08, 0, 0, 0, 0, 0, 0, 0x03, .. "garbage, not deflate data"u8];
+
+        var ex = Assert.Throws<CaptureFormatException>(() => Captures.Open(file));
+
+        Assert.Contains("gzip-compressed, but the compressed data is damaged", ex.Message);
+    }
+
+    [Fact]
     public void TryRead_FrameLargerThanTheInitialBuffer_GrowsOnceAndReadsIt()
     {
         byte[] big = new byte[200_000];
