@@ -27,6 +27,7 @@ public static class CliApp
         root.Subcommands.Add(LiveCommand.Create(stdout, stderr));
         root.Subcommands.Add(InterfacesCommand.Create(stdout, stderr));
         root.Subcommands.Add(EventsCommand.Create(stdout, stderr));
+        root.Subcommands.Add(InfoCommand.Create(stdout, stderr));
 
         ParseResult parse = root.Parse(args);
         // Ctrl-C (SIGINT) and SIGTERM cancel the command's token: analyze stops reading, live stops capturing, and both

@@ -360,7 +360,7 @@ public static class AnalyzeCommand
         return true;
     }
 
-    private static string Describe(Exception ex) => ex switch
+    internal static string Describe(Exception ex) => ex switch
     {
         FileNotFoundException => "no such file",
         DirectoryNotFoundException => "no such file or directory",
