@@ -1,23 +1,41 @@
 #!/usr/bin/env bash
-# Whole-process comparison: pcapinsight analyze vs tshark -q -z conv,tcp vs cat FILE > /dev/null, on
+# Whole-process comparison, every tool on the same file in the same run:
+#   cat FILE > /dev/null                 what the page cache delivers
+#   tcpdump -r FILE -w /dev/null         the libpcap floor
+#   pcapinsight info                     our read-and-decode pass: the floor our own code sets
+#   pcapinsight analyze --format csv,json  every detector, the CSV tables and summary.json
+#   pcapinsight analyze                  the same plus the PNG charts and report.html (the full default run)
+#   tshark -q -z conv,tcp, tshark -q -z expert, tcptrace -n
+# on
 #   small.pcap  a header-only capture of many small packets (synthetic writer: bench/PcapInsight.Benchmarks make-small)
 #   bulk.pcap   a multi-gigabyte bulk TCP transfer: iperf3 between two network namespaces, captured with tcpdump
-#               (needs root, iproute2, iperf3, tcpdump; falls back to the synthetic writer otherwise)
-# Prints wall time, packets/s, MB/s, peak RSS and the ratios. Files live in $BENCH_DIR (default
-# /tmp/pcapinsight-bench) and are reused between runs; delete them to remake.
+#               (needs root, iproute2, iperf3, tcpdump)
+#   flows.pcap  a million short TCP connections, 8 frames each (synthetic writer: make-flows)
+# Prints wall time, packets/s, MB/s, peak RSS and the ratios the performance issue sets targets for. Files live
+# in $BENCH_DIR (default /tmp/pcapinsight-bench) and are reused between runs; delete them to remake. The slow
+# tools (tshark, tcptrace) run once each and are stopped after --slow-limit seconds (reported as "> N").
 #
-# Usage: bench/compare.sh [--small-packets N] [--bulk-bytes BYTES] [--runs N]
+# Usage: bench/compare.sh [--small-packets N] [--bulk-bytes BYTES] [--flows N] [--runs N] [--slow-limit S]
+#                         [--only small|bulk|flows] [--skip-slow]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${BENCH_DIR:-/tmp/pcapinsight-bench}"
 small_packets=10000000
 bulk_bytes=$((2 * 1024 * 1024 * 1024))
+short_flows=1000000
 runs=3
+slow_limit=900
+only=""
+skip_slow=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --small-packets) small_packets="$2"; shift 2 ;;
     --bulk-bytes) bulk_bytes="$2"; shift 2 ;;
+    --flows) short_flows="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
+    --slow-limit) slow_limit="$2"; shift 2 ;;
+    --only) only="$2"; shift 2 ;;
+    --skip-slow) skip_slow=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -31,6 +49,12 @@ make_small() {
   [ -f "$dir/small.pcap" ] && return
   echo "making small.pcap ($small_packets packets) ..." >&2
   dotnet run -c Release --project "$bench_project" -- make-small "$dir/small.pcap" --packets "$small_packets" --flows 10000 >&2
+}
+
+make_flows() {
+  [ -f "$dir/flows.pcap" ] && return
+  echo "making flows.pcap ($short_flows short TCP connections) ..." >&2
+  dotnet run -c Release --project "$bench_project" -- make-flows "$dir/flows.pcap" --flows "$short_flows" >&2
 }
 
 bulk_client="pibc$$"; bulk_server="pibs$$"; bulk_tcpdump=""; bulk_iperf=""
@@ -72,46 +96,64 @@ make_bulk() {
   fi
 }
 
-# best-of-N wall time and the peak RSS of that run: prints "seconds max_rss_kib"
+# best-of-N wall time and the peak RSS of that run: prints "seconds max_rss_kib" ("> limit" when stopped).
 measure() {
   local best="" rss="" timing t m
   timing=$(mktemp)
   for _ in $(seq 1 "$runs"); do
-    /usr/bin/time -o "$timing" -f "%e %M" "$@" >/dev/null 2>&1 || true
-    read -r t m < "$timing"
+    /usr/bin/time -o "$timing" -f "%e %M" timeout "$limit" "$@" >/dev/null 2>&1 || true
+    read -r t m < <(tail -1 "$timing")
+    if [ "${t%%.*}" -ge "$limit" ] 2>/dev/null; then echo "> $limit $m"; rm -f "$timing"; return; fi
     if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN{exit !(a < b)}'; then best=$t; rss=$m; fi
   done
   rm -f "$timing"
   echo "$best $rss"
 }
 
-report() {
-  local name="$1" file="$dir/$1"
-  local bytes packets
-  bytes=$(stat -c %s "$file")
-  cat "$file" >/dev/null; cat "$file" >/dev/null   # warm the page cache
-  packets=$("$root/pcapinsight" analyze "$file" -o "$dir/report-$name" -q --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["capture"]["packets"])')
-  read -r t_cat m_cat < <(measure cat "$file")
-  read -r t_pi m_pi < <(measure dotnet "$root/.build/cli/pcapinsight.dll" analyze "$file" -o "$dir/report-$name" -q --no-progress)
-  local t_ts="n/a" m_ts="n/a"
-  if command -v tshark >/dev/null; then
-    read -r t_ts m_ts < <(runs=1 measure tshark -n -q -z conv,tcp -r "$file")
-  fi
-  printf '%-10s %7.0f MB %11d pkts\n' "$name" "$(awk "BEGIN{print $bytes/1e6}")" "$packets"
-  printf '  %-28s %8s s %10s pkt/s %8s MB/s  peak RSS %7s MiB\n' \
-    "cat > /dev/null" "$t_cat" "-" "$(awk "BEGIN{printf \"%.0f\", $bytes/1e6/$t_cat}")" "$((m_cat / 1024))" \
-    "pcapinsight analyze" "$t_pi" "$(awk "BEGIN{printf \"%.2fM\", $packets/$t_pi/1e6}")" "$(awk "BEGIN{printf \"%.0f\", $bytes/1e6/$t_pi}")" "$((m_pi / 1024))"
-  if [ "$t_ts" != "n/a" ]; then
-    printf '  %-28s %8s s %10s pkt/s %8s MB/s  peak RSS %7s MiB\n' \
-      "tshark -q -z conv,tcp" "$t_ts" "$(awk "BEGIN{printf \"%.2fM\", $packets/$t_ts/1e6}")" "$(awk "BEGIN{printf \"%.0f\", $bytes/1e6/$t_ts}")" "$((m_ts / 1024))"
-    printf '  ratios: pcapinsight/cat %.2f, tshark/pcapinsight %.1f\n' "$(awk "BEGIN{print $t_pi/$t_cat}")" "$(awk "BEGIN{print $t_ts/$t_pi}")"
-  else
-    printf '  ratio: pcapinsight/cat %.2f\n' "$(awk "BEGIN{print $t_pi/$t_cat}")"
-  fi
+pi="$root/.build/cli/pcapinsight.dll"
+row() {   # label seconds rss_kib
+  local label="$1" t="$2" m="$3" shown="$2"
+  [ "$t" = ">" ] && { t="$3"; m="$4"; shown="> $t"; }
+  # time's resolution is 10 ms: a faster run counts as 10 ms.
+  rates=$(awk -v p="$packets" -v b="$bytes" -v t="$t" 'BEGIN{if (t < 0.01) t = 0.01; printf "%8.2fM pkt/s %7.0f MB/s", p/t/1e6, b/1e6/t}')
+  printf '  %-40s %8s s %s  peak RSS %6s MiB\n' "$label" "$shown" "$rates" "$((m / 1024))"
+  seconds["$label"]="$t"
 }
 
-make_small
-make_bulk
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); best of $runs runs (tshark: 1)"
-report small.pcap
-report bulk.pcap
+report() {
+  local name="$1" file="$dir/$1"
+  declare -gA seconds=()
+  bytes=$(stat -c %s "$file")
+  cat "$file" >/dev/null; cat "$file" >/dev/null   # warm the page cache
+  packets=$(dotnet "$pi" info --json "$file" | python3 -c 'import json,sys; print(json.load(sys.stdin)["packets"])')
+  printf '%s: %.0f MB, %d packets\n' "$name" "$(awk "BEGIN{print $bytes/1e6}")" "$packets"
+  limit=$slow_limit
+  row "cat > /dev/null" $(measure cat "$file")
+  row "tcpdump -r FILE -w /dev/null" $(measure tcpdump -r "$file" -w /dev/null)
+  row "pcapinsight info (read + decode)" $(measure dotnet "$pi" info "$file")
+  row "pcapinsight analyze --format csv,json" $(measure dotnet "$pi" analyze "$file" -o "$dir/report-$name" -q --no-progress --format csv,json)
+  row "pcapinsight analyze (+ charts, html)" $(measure dotnet "$pi" analyze "$file" -o "$dir/report-$name" -q --no-progress)
+  if [ "$skip_slow" = 0 ]; then
+    local saved_runs=$runs; runs=1
+    command -v tshark >/dev/null && row "tshark -q -z conv,tcp" $(measure tshark -n -q -z conv,tcp -r "$file")
+    command -v tshark >/dev/null && row "tshark -q -z expert" $(measure tshark -n -q -z expert -r "$file")
+    command -v tcptrace >/dev/null && row "tcptrace -n" $(measure tcptrace -n "$file")
+    runs=$saved_runs
+  fi
+  local full="${seconds["pcapinsight analyze (+ charts, html)"]}" csv="${seconds["pcapinsight analyze --format csv,json"]}"
+  local info="${seconds["pcapinsight info (read + decode)"]}" cat_s="${seconds["cat > /dev/null"]}"
+  cat_s=$(awk -v t="$cat_s" 'BEGIN{print (t < 0.01 ? 0.01 : t)}')
+  printf '  ratios: analyze/info %.2f (csv,json) and %.2f (full); info/cat %.2f' \
+    "$(awk "BEGIN{print $csv/$info}")" "$(awk "BEGIN{print $full/$info}")" "$(awk "BEGIN{print $info/$cat_s}")"
+  [ -n "${seconds["tshark -q -z expert"]:-}" ] && printf '; tshark expert/analyze %.0f' "$(awk "BEGIN{print ${seconds["tshark -q -z expert"]}/$full}")"
+  [ -n "${seconds["tshark -q -z conv,tcp"]:-}" ] && printf '; tshark conv/analyze %.0f' "$(awk "BEGIN{print ${seconds["tshark -q -z conv,tcp"]}/$full}")"
+  [ -n "${seconds["tcptrace -n"]:-}" ] && printf '; tcptrace/analyze %.0f' "$(awk "BEGIN{print ${seconds["tcptrace -n"]}/$full}")"
+  echo
+}
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load $(cut -d' ' -f1-3 /proc/loadavg); best of $runs runs (tshark, tcptrace: 1)"
+for name in small bulk flows; do
+  [ -n "$only" ] && [ "$only" != "$name" ] && continue
+  "make_$name"
+  report "$name.pcap"
+done

@@ -35,4 +35,19 @@ public static class PhaseTimer
             Console.WriteLine($"pass {pass}: {frames} frames; read {read:0.000} s ({frames / read / 1e6:0.00} M/s), read+decode+flows {analyze:0.000} s ({frames / analyze / 1e6:0.00} M/s)");
         }
     }
+
+    /// <summary>Heap held by a finished analysis of <paramref name="path"/>, per flow: what a report's flows cost in memory.</summary>
+    public static void Memory(string path)
+    {
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+        AnalysisResult result;
+        using (IPacketSource source = CaptureFile.Open(path))
+        {
+            result = CaptureAnalyzer.Run(source, [source.Stats]);
+        }
+        long after = GC.GetTotalMemory(forceFullCollection: true);
+        int flows = result.Flows.Count;
+        Console.WriteLine($"{flows} flows listed: {(after - before) / 1048576.0:0.0} MiB held, {(after - before) / Math.Max(1, flows)} bytes a flow; peak working set {Environment.WorkingSet / 1048576} MiB");
+        GC.KeepAlive(result);
+    }
 }

@@ -1,8 +1,10 @@
 using BenchmarkDotNet.Running;
 using PcapInsight.Benchmarks;
 
-// Two jobs in one program:
+// Jobs of one program:
 //   make-small FILE [--packets N] [--flows N]   writes a synthetic header-only capture for bench/compare.sh
+//   make-flows FILE [--flows N]                 writes N short TCP connections (8 frames each) for bench/compare.sh
+//   memory FILE                                 heap a finished analysis holds, per flow
 //   phases FILE                                 times reading alone, then reading + analysis, in process
 //   anything else                               runs the BenchmarkDotNet micro-benchmarks (e.g. --filter '*')
 if (args.Length >= 2 && args[0] == "make-small")
@@ -11,6 +13,18 @@ if (args.Length >= 2 && args[0] == "make-small")
     int flows = (int)Argument(args, "--flows", 10_000);
     SyntheticCapture.WriteSmallPackets(args[1], packets, flows);
     Console.WriteLine($"wrote {args[1]}: {packets} packets over {flows} TCP flows");
+    return 0;
+}
+if (args.Length >= 2 && args[0] == "make-flows")
+{
+    int flows = (int)Argument(args, "--flows", 1_000_000);
+    SyntheticCapture.WriteShortFlows(args[1], flows);
+    Console.WriteLine($"wrote {args[1]}: {flows} short TCP connections, {8L * flows} packets");
+    return 0;
+}
+if (args.Length >= 2 && args[0] == "memory")
+{
+    PhaseTimer.Memory(args[1]);
     return 0;
 }
 if (args.Length >= 2 && args[0] == "phases")
