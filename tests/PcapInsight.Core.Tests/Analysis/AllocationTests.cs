@@ -108,4 +108,35 @@ public class AllocationTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void Census_ReadAndDecodeOnly_AllocatesNothingPerFrame()
+    {
+        // pcapinsight info's pass (the floor bench/compare.sh measures against) over TCP, UDP, IPv6 and a fragment.
+        byte[][] frames =
+        [
+            Ethernet(0x0800, Ipv4("192.0.2.1", "198.51.100.7", 6, Tcp(40000, 443, seq: 1, ack: 1, options: TimestampOption(1, 5), payloadLength: 536))),
+            Ethernet(0x86DD, Ipv6("2001:db8::1", "2001:db8::53", 17, Udp(5353, 53, 40))),
+            Ethernet(0x0800, Ipv4("192.0.2.1", "198.51.100.7", 17, new byte[64], moreFragments: true)),
+        ];
+        var census = new CaptureCensus();
+        for (int i = 0; i < 1_000; i++)
+        {
+            census.Add(new CaptureInfo(i + 1, i, frames[i % 3].Length, frames[i % 3].Length, 0, LinkType.Ethernet), frames[i % 3]);
+        }
+
+        List<long> figures = MeasureUntilNothingAllocated(() =>
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 30_000; i++)
+            {
+                census.Add(new CaptureInfo(i + 1, i, frames[i % 3].Length, frames[i % 3].Length, 0, LinkType.Ethernet), frames[i % 3]);
+            }
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        });
+
+        Assert.True(figures.Contains(0), $"bytes allocated per pass: {string.Join(", ", figures)}");
+        // A first fragment counts as a fragment and by its protocol.
+        Assert.Equal((31_000L, 10_334L, 20_666L, 10_333L), (census.Frames, census.Tcp, census.Udp, census.Fragments));
+    }
 }
