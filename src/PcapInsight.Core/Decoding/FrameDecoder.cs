@@ -549,6 +549,13 @@ public static class FrameDecoder
                     {
                         return; // a later fragment, or "no next header"
                     }
+                    if (headerEnd > ip.Length)
+                    {
+                        // The snaplen cut the frame inside the extension headers (found by fuzzing: the transport
+                        // decoder was handed an offset past the frame's end).
+                        SetTruncated(ref p, DecodeIssue.Ipv6Truncated);
+                        return;
+                    }
                     DecodeTransport(frame, offset + headerEnd, p.IpTotalLength - headerEnd, ref p);
                     return;
             }
@@ -608,7 +615,8 @@ public static class FrameDecoder
         switch (p.Protocol)
         {
             case 6:
-                DecodeTcp(frame.Slice(offset, captured), offset, length, ref p);
+                // Past the frame's end, the slice is empty (a truncated header), never an exception.
+                DecodeTcp(frame.Slice(Math.Min(offset, frame.Length), captured), offset, length, ref p);
                 return;
             case 17:
             case 136: // UDP-Lite has the same header

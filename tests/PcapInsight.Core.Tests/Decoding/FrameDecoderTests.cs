@@ -151,6 +151,19 @@ public class FrameDecoderTests
     }
 
     [Fact]
+    public void Decode_SnaplenCutInsideIpv6ExtensionHeaders_IsTruncatedNotAnException()
+    {
+        // Found by fuzzing (fuzz/README.md): a 24-byte hop-by-hop header and TCP, the frame cut 10 bytes into the
+        // extension header. Its end lies past the frame but within the IP length the header states.
+        byte[] frame = Ethernet(0x86DD, Ipv6("2001:db8::a", "2001:db8::b", 0, Concat(Ipv6Extension(6, new byte[22], units: 2), Tcp(5000, 80, payloadLength: 100))));
+
+        var p = new DecodedPacket();
+        FrameDecoder.Decode(frame[..64], LinkType.Ethernet, ref p, bytesNotCaptured: frame.Length - 64);
+
+        Assert.Equal((DecodeStatus.Truncated, DecodeIssue.Ipv6Truncated), (p.Status, p.Issue));
+    }
+
+    [Fact]
     public void Decode_Ipv6ExtensionChainThenTcp_FindsTcp()
     {
         byte[] tcp = Tcp(5000, 80, seq: 7, flags: TcpFlags.Ack | TcpFlags.Psh, payloadLength: 10);
