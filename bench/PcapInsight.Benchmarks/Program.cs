@@ -5,7 +5,7 @@ using PcapInsight.Benchmarks;
 //   make-small FILE [--packets N] [--flows N]   writes a synthetic header-only capture for bench/compare.sh
 //   make-flows FILE [--flows N]                 writes N short TCP connections (8 frames each) for bench/compare.sh
 //   memory FILE                                 heap a finished analysis holds, per flow
-//   phases FILE                                 times reading alone, then reading + analysis, in process
+//   phases FILE                                 times reading, + decoding, + flow table, whole analysis (in process)
 //   anything else                               runs the BenchmarkDotNet micro-benchmarks (e.g. --filter '*')
 if (args.Length >= 2 && args[0] == "make-small")
 {
