@@ -87,6 +87,10 @@ public static class PhaseTimer
         long after = GC.GetTotalMemory(forceFullCollection: true);
         int flows = result.Flows.Count;
         Console.WriteLine($"{flows} flows listed: {(after - before) / 1048576.0:0.0} MiB held, {(after - before) / Math.Max(1, flows)} bytes a flow; peak working set {Environment.WorkingSet / 1048576} MiB");
+        if (Environment.GetEnvironmentVariable("PCAPINSIGHT_HOLD") is { } hold)
+        {
+            Thread.Sleep(TimeSpan.FromSeconds(int.Parse(hold, System.Globalization.CultureInfo.InvariantCulture))); // time to take a heap dump
+        }
         GC.KeepAlive(result);
     }
 }

@@ -71,6 +71,8 @@ public sealed partial class CaptureAnalyzer
             _timing.OnFlowClosed(flow, _events);
             _series?.Release(flow, WorthDrawing(flow));
             OnUdpFlowClosed(flow);
+            flow.Tcp?.C2S.ReleaseRarePathState();
+            flow.Tcp?.S2C.ReleaseRarePathState();
         };
         _flows.Releasing = flow => _series?.Forget(flow);
     }

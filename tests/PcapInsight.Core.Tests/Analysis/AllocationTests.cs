@@ -139,4 +139,48 @@ public class AllocationTests
         // A first fragment counts as a fragment and by its protocol.
         Assert.Equal((31_000L, 10_334L, 20_666L, 10_333L), (census.Frames, census.Tcp, census.Udp, census.Fragments));
     }
+
+    [Fact]
+    public void ListedShortFlows_HoldUnderOneKilobyteEach()
+    {
+        // 20,000 clean request/response connections (SYN ... FIN, ACK): each direction's small writes are watched
+        // for Nagle stalls while the flow lives, and that state goes when it closes with nothing counted. The
+        // bound guards the memory of captures with millions of flows (bench/RESULTS.md).
+        const int flows = 20_000;
+        var source = new List<(CaptureInfo Info, byte[] Frame)>(flows * 8);
+        long t = 1_700_000_000_000_000_000;
+        for (int f = 0; f < flows; f++)
+        {
+            string client = $"192.0.2.{1 + f / 60_000}";
+            ushort port = (ushort)(1024 + f % 60_000);
+            byte[][] frames =
+            [
+                Ethernet(0x0800, Ipv4(client, "198.51.100.1", 6, Tcp(port, 80, 1000, 0, TcpFlags.Syn, options: MssOption(1460)))),
+                Ethernet(0x0800, Ipv4("198.51.100.1", client, 6, Tcp(80, port, 5000, 1001, TcpFlags.Syn | TcpFlags.Ack, options: MssOption(1460)))),
+                Ethernet(0x0800, Ipv4(client, "198.51.100.1", 6, Tcp(port, 80, 1001, 5001, TcpFlags.Ack | TcpFlags.Psh, payloadLength: 100))),
+                Ethernet(0x0800, Ipv4("198.51.100.1", client, 6, Tcp(80, port, 5001, 1101, TcpFlags.Ack | TcpFlags.Psh, payloadLength: 200))),
+                Ethernet(0x0800, Ipv4(client, "198.51.100.1", 6, Tcp(port, 80, 1101, 5201, TcpFlags.Ack | TcpFlags.Fin))),
+                Ethernet(0x0800, Ipv4("198.51.100.1", client, 6, Tcp(80, port, 5201, 1102, TcpFlags.Ack | TcpFlags.Fin))),
+                Ethernet(0x0800, Ipv4(client, "198.51.100.1", 6, Tcp(port, 80, 1102, 5202, TcpFlags.Ack))),
+            ];
+            foreach (byte[] frame in frames)
+            {
+                t += 1_000;
+                source.Add((new CaptureInfo(source.Count + 1, t, frame.Length, frame.Length, 0, LinkType.Ethernet), frame));
+            }
+        }
+
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+        var analyzer = new CaptureAnalyzer();
+        foreach ((CaptureInfo info, byte[] frame) in source)
+        {
+            analyzer.Process(info, frame);
+        }
+        AnalysisResult result = analyzer.Finish([new CaptureFileStats { Path = "generated" }]);
+        long held = GC.GetTotalMemory(forceFullCollection: true) - before;
+
+        Assert.Equal(flows, result.Flows.Count);
+        Assert.True(held / flows < 1024, $"{held / flows} bytes held a flow");
+        GC.KeepAlive(result);
+    }
 }
