@@ -92,14 +92,9 @@ public static class CaptureFile
     }
 
     /// <summary>Lets a decompressor read through the window's bytes, including those already buffered.</summary>
-    private sealed class WindowStream(StreamWindow window) : Stream
+    private sealed class WindowStream(StreamWindow window) : ForwardReadStream
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
         public override long Position { get => window.Position; set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
         public override int Read(Span<byte> buffer)
         {
             if (buffer.IsEmpty)
@@ -112,10 +107,6 @@ public static class CaptureFile
             window.Advance(n);
             return n;
         }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         protected override void Dispose(bool disposing)
         {
             if (disposing)

@@ -8,27 +8,22 @@ namespace PcapInsight.Core.Capture;
 /// uncompressed file does. Damage before the first byte could be decompressed means the file is not a capture we
 /// can read (<see cref="CaptureFormatException"/>).
 /// </summary>
-internal sealed class DecompressingStream(Stream compressed) : Stream
+internal sealed class DecompressingStream(Stream compressed) : ForwardReadStream
 {
     private readonly GZipStream _inner = new(compressed, CompressionMode.Decompress);
     private long _produced;
+    private bool _endedByDamage;
 
     /// <summary>Told once, when damage ends the data: the message for the reader's warning.</summary>
     public Action<string>? Damaged { get; set; }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => _produced; set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
-        if (_produced < 0)
+        if (_endedByDamage)
         {
-            return 0; // ended by damage
+            return 0;
         }
         try
         {
@@ -43,16 +38,11 @@ internal sealed class DecompressingStream(Stream compressed) : Stream
                 throw new CaptureFormatException($"gzip-compressed, but the compressed data is damaged ({ex.Message})");
             }
             string message = $"the gzip-compressed data is damaged after {_produced} decompressed bytes ({ex.Message}): analysed up to there";
-            _produced = -1;
+            _endedByDamage = true;
             Damaged?.Invoke(message);
             return 0;
         }
     }
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
