@@ -285,6 +285,7 @@ public static class AnalyzeCommand
                 {
                     CsvReportWriter.WriteSeries(result, s.OutputDirectory);
                 }
+                PhaseLog.Mark("csv written");
             }
             IReadOnlyList<Chart> drawn = formats.Contains("png") || formats.Contains("html") ? ChartSet.Draw(result, s.Charts) : [];
             PhaseLog.Mark("charts drawn");
