@@ -5,6 +5,7 @@ using System.Text;
 using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Capture;
 using PcapInsight.Core.Events;
+using PcapInsight.Core.Flows;
 
 namespace PcapInsight.Reporting;
 
@@ -243,15 +244,20 @@ public static class HtmlReportWriter
         }
     }
 
+    /// <summary>Retransmissions, zero-window episodes or Nagle stalls: the flows the table shows first.</summary>
+    private static bool HadTrouble(Flow f) => f.Tcp is { } t
+        && t.C2S.Retransmissions + t.S2C.Retransmissions + t.C2S.ZeroWindowEpisodes + t.S2C.ZeroWindowEpisodes + t.C2S.NagleStalls + t.S2C.NagleStalls > 0;
+
     private static void FlowsSection(StringBuilder h, AnalysisResult r, HashSet<int> charted)
     {
         h.Append("<section id=\"flows\"><h2>Flows</h2>");
-        var rows = ReportRows.Flows(r).ToList();
-        var shown = rows.OrderByDescending(f => (f.Retransmissions ?? 0) + (f.ZeroWindowEpisodes ?? 0) + (f.NagleStalls ?? 0) > 0)
-            .ThenByDescending(f => f.BytesC2S + f.BytesS2C).Take(MaxTableRows).OrderBy(f => f.FlowId).ToList();
-        if (rows.Count > shown.Count)
+        // Chosen from the flows themselves, and only the shown ones made into rows: a million flows' rows (strings
+        // for every cell) cost seconds and a gigabyte for a table of a thousand.
+        var shown = ReportRows.Flows(r, r.Flows.OrderByDescending(HadTrouble).ThenByDescending(f => f.BytesC2S + f.BytesS2C)
+            .Take(MaxTableRows).OrderBy(f => f.Id)).ToList();
+        if (r.Flows.Count > shown.Count)
         {
-            h.Append("<p class=\"meta\">").Append(shown.Count.ToString(CultureInfo.InvariantCulture)).Append(" of ").Append(rows.Count.ToString(CultureInfo.InvariantCulture))
+            h.Append("<p class=\"meta\">").Append(shown.Count.ToString(CultureInfo.InvariantCulture)).Append(" of ").Append(r.Flows.Count.ToString(CultureInfo.InvariantCulture))
                 .Append(" flows shown (those with retransmissions or stalls, then the largest); flows.csv lists all.</p>");
         }
         h.Append("<div class=\"scroll\"><table class=\"sortable\" id=\"flow-table\"><thead><tr>");

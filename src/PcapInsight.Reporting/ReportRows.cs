@@ -8,10 +8,13 @@ namespace PcapInsight.Reporting;
 public static class ReportRows
 {
     /// <summary>The flows.csv rows, ordered by flow id.</summary>
-    public static IEnumerable<FlowRow> Flows(AnalysisResult result)
+    public static IEnumerable<FlowRow> Flows(AnalysisResult result) => Flows(result, result.Flows);
+
+    /// <summary>The flows.csv rows of <paramref name="flows"/> (some of <paramref name="result"/>'s), in their order.</summary>
+    public static IEnumerable<FlowRow> Flows(AnalysisResult result, IEnumerable<Flow> flows)
     {
         int digits = result.TimestampDigits;
-        foreach (Flow f in result.Flows)
+        foreach (Flow f in flows)
         {
             TcpFlowFacts? tcp = f.Tcp;
             yield return new FlowRow
