@@ -301,14 +301,16 @@ public static class HtmlReportWriter
     {
         h.Append("<section id=\"event-rows\"><h2>Event rows</h2>");
         // Warnings and errors first (they are what the reader looks for), then in time order.
-        // The formatted rows and their events, in the same (time) order as ReportRows.Events sorts them.
-        var rows = ReportRows.Events(r).Zip(r.Events.Rows.OrderBy(e => e.TimestampNs)).ToList();
-        var shown = rows.Select((e, i) => (e, i)).OrderByDescending(x => x.e.First.Severity != "info").ThenBy(x => x.i).Take(MaxTableRows)
+        // Chosen from the events in time order (as events.csv lists them), and only the shown ones formatted.
+        List<AnalysisEvent> shownEvents = r.Events.Rows.OrderBy(e => e.TimestampNs).Select((e, i) => (e, i))
+            .OrderByDescending(x => EventCatalog.Get(x.e.Kind).Severity != Severity.Info).ThenBy(x => x.i).Take(MaxTableRows)
             .OrderBy(x => x.i).Select(x => x.e).ToList();
+        var shown = ReportRows.Events(r, shownEvents).Zip(shownEvents).ToList();
+        int total = r.Events.Rows.Count;
         h.Append("<p class=\"meta\">");
-        if (rows.Count > shown.Count)
+        if (total > shown.Count)
         {
-            h.Append(shown.Count.ToString(CultureInfo.InvariantCulture)).Append(" of ").Append(rows.Count.ToString(CultureInfo.InvariantCulture))
+            h.Append(shown.Count.ToString(CultureInfo.InvariantCulture)).Append(" of ").Append(total.ToString(CultureInfo.InvariantCulture))
                 .Append(" rows shown (warnings and errors first); events.csv lists all. ");
         }
         h.Append("Frame numbers are those of Wireshark (frame.number); click a heading to sort.</p>");

@@ -71,11 +71,15 @@ public static class ReportRows
         direction is { RttSamples: > 0 } d ? CaptureTime.Milliseconds(pick(d)) : null;
 
     /// <summary>The events.csv rows, in the order they were reported.</summary>
-    public static IEnumerable<EventRow> Events(AnalysisResult result)
+    public static IEnumerable<EventRow> Events(AnalysisResult result) =>
+        // In time order: an episode's row (a zero window) is written when it ends but is dated when it began.
+        Events(result, result.Events.Rows.OrderBy(e => e.TimestampNs));
+
+    /// <summary>The events.csv rows of <paramref name="events"/> (some of <paramref name="result"/>'s), in their order.</summary>
+    public static IEnumerable<EventRow> Events(AnalysisResult result, IEnumerable<AnalysisEvent> events)
     {
         int digits = result.TimestampDigits;
-        // In time order: an episode's row (a zero window) is written when it ends but is dated when it began.
-        foreach (AnalysisEvent e in result.Events.Rows.OrderBy(e => e.TimestampNs))
+        foreach (AnalysisEvent e in events)
         {
             EventInfo info = EventCatalog.Get(e.Kind);
             yield return new EventRow
