@@ -70,7 +70,7 @@ public static class ReportRows
     private static string? RttMs(Core.TcpAnalysis.TcpDirection? direction, Func<Core.TcpAnalysis.TcpDirection, long> pick) =>
         direction is { RttSamples: > 0 } d ? CaptureTime.Milliseconds(pick(d)) : null;
 
-    /// <summary>The events.csv rows, in the order they were reported.</summary>
+    /// <summary>The events.csv rows, in time order.</summary>
     public static IEnumerable<EventRow> Events(AnalysisResult result) =>
         // In time order: an episode's row (a zero window) is written when it ends but is dated when it began.
         Events(result, result.Events.Rows.OrderBy(e => e.TimestampNs));
