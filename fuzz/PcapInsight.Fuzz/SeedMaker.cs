@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using PcapInsight.Core.Capture;
 
 namespace PcapInsight.Fuzz;
@@ -6,7 +5,8 @@ namespace PcapInsight.Fuzz;
 /// <summary>
 /// Cuts seeds for the fuzzer from real captures: a fuzzer works best on small inputs, so each seed keeps a
 /// capture's file header (and pcapng interfaces) and its first few kilobytes, cut at a record boundary, and the
-/// same frames in the <see cref="FuzzTargets.Frames"/> layout.
+/// same frames in the <see cref="FuzzTargets.Frames"/> layout. The boundaries come from our own readers
+/// (<see cref="CaptureFileStats.BytesConsumed"/>), not from a second parser of the formats.
 /// </summary>
 public static class SeedMaker
 {
@@ -16,7 +16,10 @@ public static class SeedMaker
     /// <summary>Frames a frames seed keeps.</summary>
     private const int FramesPerSeed = 16;
 
-    /// <summary>Writes OUT/capture/NAME and OUT/frames/NAME for each file; returns how many seeds were written.</summary>
+    /// <summary>Files we refuse, or compressed ones (which cannot be cut), seed whole when at most this large.</summary>
+    private const int WholeSeedBytes = 64 << 10;
+
+    /// <summary>Writes OUT/capture/NAME and OUT/frames/NAME.frames for each file; returns how many seeds were written.</summary>
     public static int Write(string outputFolder, IEnumerable<string> captures)
     {
         string captureFolder = Path.Combine(outputFolder, "capture");
@@ -26,114 +29,88 @@ public static class SeedMaker
         int written = 0;
         foreach (string path in captures)
         {
-            byte[] head = ReadHead(path, 1 << 20);
-            string name = Path.GetFileName(path);
-            byte[]? cut = CutCapture(head) ?? (head.Length <= 64 << 10 ? head : null);
-            if (cut is not null)
+            (long cutAt, byte[]? frames) = Read(path);
+            long size = new FileInfo(path).Length;
+            if (cutAt > 0 || size <= WholeSeedBytes)
             {
-                File.WriteAllBytes(Path.Combine(captureFolder, name), cut);
+                byte[] seed = new byte[cutAt > 0 ? cutAt : size];
+                using (FileStream file = File.OpenRead(path))
+                {
+                    file.ReadExactly(seed);
+                }
+                File.WriteAllBytes(Path.Combine(captureFolder, Path.GetFileName(path)), seed);
                 written++;
-            }
-            byte[]? frames;
-            try
-            {
-                frames = FramesSeed(path);
-            }
-            catch (CaptureFormatException)
-            {
-                frames = null; // a capture we refuse still seeds the capture target, as it is
             }
             if (frames is not null)
             {
-                File.WriteAllBytes(Path.Combine(framesFolder, name + ".frames"), frames);
+                File.WriteAllBytes(Path.Combine(framesFolder, Path.GetFileName(path) + ".frames"), frames);
                 written++;
             }
         }
         return written;
     }
 
-    private static byte[] ReadHead(string path, int limit)
+    /// <summary>
+    /// Reads the first frames of a capture: where to cut it (the end of the record that passes
+    /// <see cref="CaptureSeedBytes"/>, or of the last one; 0 when it cannot be cut) and its first frames in the
+    /// frames layout (null when it has none or is refused).
+    /// </summary>
+    private static (long CutAt, byte[]? Frames) Read(string path)
     {
-        using var file = File.OpenRead(path);
-        var buffer = new byte[(int)Math.Min(limit, file.Length)];
-        file.ReadExactly(buffer);
-        return buffer;
-    }
-
-    /// <summary>The file header and whole records up to <see cref="CaptureSeedBytes"/>; null for other formats.</summary>
-    internal static byte[]? CutCapture(byte[] file)
-    {
-        if (file.Length < 28)
+        IPacketSource source;
+        try
         {
-            return null;
+            source = CaptureFile.Open(path);
         }
-        uint magic = BinaryPrimitives.ReadUInt32LittleEndian(file);
-        int end;
-        if (magic == 0x0A0D0D0A)
+        catch (CaptureFormatException)
         {
-            // pcapng: whole blocks; the byte-order magic of the section header says how lengths are written.
-            bool little = BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(8)) == 0x1A2B3C4D;
-            end = 0;
-            while (end + 12 <= file.Length && end < CaptureSeedBytes)
+            return (0, null); // a capture we refuse still seeds the capture target, whole
+        }
+        using (source)
+        {
+            var output = new MemoryStream();
+            LinkType[] linkTypes = Enum.GetValues<LinkType>();
+            long previous = 0, cutAt = 0;
+            int frames = 0;
+            bool framesDone = false;
+            while ((!framesDone || cutAt == 0) && source.TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data))
             {
-                uint length = little ? BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(end + 4)) : BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan(end + 4));
-                if (length < 12 || end + (long)length > file.Length)
+                if (cutAt == 0 && source.Stats.BytesConsumed >= CaptureSeedBytes)
                 {
-                    break;
+                    cutAt = source.Stats.BytesConsumed;
                 }
-                end += (int)length;
-            }
-        }
-        else if (magic is 0xA1B2C3D4 or 0xA1B23C4D or 0xD4C3B2A1 or 0x4D3CB2A1)
-        {
-            bool little = magic is 0xA1B2C3D4 or 0xA1B23C4D;
-            end = 24;
-            while (end + 16 <= file.Length && end < CaptureSeedBytes)
-            {
-                uint length = little ? BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(end + 8)) : BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan(end + 8));
-                if (end + 16 + (long)length > file.Length)
+                if (framesDone)
                 {
-                    break;
+                    continue;
                 }
-                end += 16 + (int)length;
-            }
-        }
-        else
-        {
-            return null; // gzip and others: the capture target still reads them when given whole
-        }
-        return end > 28 ? file[..end] : null;
-    }
-
-    /// <summary>The first frames of a capture in the frames layout; null when it has none.</summary>
-    private static byte[]? FramesSeed(string path)
-    {
-        using IPacketSource source = CaptureFile.Open(path);
-        var output = new MemoryStream();
-        LinkType[] linkTypes = Enum.GetValues<LinkType>();
-        long previous = 0;
-        int frames = 0;
-        while (frames < FramesPerSeed && source.TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data))
-        {
-            if (frames == 0)
-            {
-                int index = Array.IndexOf(linkTypes, info.LinkType);
-                if (index < 0)
+                if (frames == 0)
                 {
-                    return null;
+                    int index = Array.IndexOf(linkTypes, info.LinkType);
+                    if (index < 0)
+                    {
+                        framesDone = true;
+                        continue;
+                    }
+                    output.WriteByte((byte)index);
+                    previous = info.TimestampNs;
                 }
-                output.WriteByte((byte)index);
+                long step = Math.Clamp((info.TimestampNs - previous) / 10_000_000, 0, 255);
                 previous = info.TimestampNs;
+                int length = Math.Min(data.Length, ushort.MaxValue);
+                output.WriteByte((byte)step);
+                output.WriteByte((byte)(length >> 8));
+                output.WriteByte((byte)length);
+                output.Write(data[..length]);
+                framesDone = ++frames == FramesPerSeed;
             }
-            long step = Math.Clamp((info.TimestampNs - previous) / 10_000_000, 0, 255);
-            previous = info.TimestampNs;
-            int length = Math.Min(data.Length, ushort.MaxValue);
-            output.WriteByte((byte)step);
-            output.WriteByte((byte)(length >> 8));
-            output.WriteByte((byte)length);
-            output.Write(data[..length]);
-            frames++;
+            // A short capture is cut after its last record read; a compressed one cannot be cut at all (the offsets
+            // are of the decompressed data).
+            bool compressed = source.Stats.FileBytes < 0;
+            if (cutAt == 0 && !compressed)
+            {
+                cutAt = source.Stats.BytesConsumed;
+            }
+            return (compressed ? 0 : cutAt, frames > 0 ? output.ToArray() : null);
         }
-        return frames > 0 ? output.ToArray() : null;
     }
 }

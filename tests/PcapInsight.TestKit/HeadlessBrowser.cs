@@ -245,18 +245,7 @@ public sealed class HeadlessBrowser : IDisposable
         {
             return File.Exists(configured) ? configured : null;
         }
-        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            foreach (string name in (string[])["chromium", "chromium-browser", "google-chrome"])
-            {
-                string candidate = Path.Combine(dir, name);
-                if (File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-        return null;
+        return ToolPath.Find("chromium", "chromium-browser", "google-chrome");
     }
 }
 

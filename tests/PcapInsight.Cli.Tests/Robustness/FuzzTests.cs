@@ -8,12 +8,9 @@ namespace PcapInsight.Cli.Tests.Robustness;
 public sealed class FuzzFactAttribute : TheoryAttribute
 {
     /// <summary>Sets Skip where afl-fuzz is not on the PATH, outside CI.</summary>
-    public FuzzFactAttribute() => Skip = RepoPaths.IsCi || OnPath("afl-fuzz")
+    public FuzzFactAttribute() => Skip = RepoPaths.IsCi || ToolPath.Has("afl-fuzz")
         ? null
         : "coverage-guided fuzzing needs afl++ (apt-get install afl++), which CI installs";
-
-    private static bool OnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, program)));
 }
 
 /// <summary>

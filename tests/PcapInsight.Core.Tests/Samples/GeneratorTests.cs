@@ -20,7 +20,7 @@ public class GeneratorTests
         }
         foreach (string tool in new[] { "ip", "tcpdump", "python3", "ethtool" })
         {
-            if (!Environment.GetEnvironmentVariable("PATH")!.Split(':').Any(d => File.Exists(Path.Combine(d, tool))))
+            if (!ToolPath.Has(tool))
             {
                 return $"{tool} is not installed";
             }
