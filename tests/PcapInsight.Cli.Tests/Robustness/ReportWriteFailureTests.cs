@@ -24,19 +24,20 @@ public sealed class ReportWriteFailureTests
 
     /// <summary>
     /// Runs shell <paramref name="commands"/> with $MNT a fresh tmpfs of <paramref name="size"/> (mounted with
-    /// <paramref name="mountOptions"/>) and $CLI the pcapinsight command; the mount's content is copied to
+    /// <paramref name="mountOptions"/>) and <c>cli</c> the pcapinsight command; the mount's content is copied to
     /// <paramref name="kept"/> before the namespace (and the mount) goes away. Returns the last command's result.
     /// </summary>
     private static CliRun InMountedFolder(string size, string mountOptions, string kept, string commands)
     {
-        string script = $"""
+        string script = $$"""
             set -u
             MNT=$(mktemp -d)
-            mount -t tmpfs -o size={size}{mountOptions} tmpfs "$MNT" || exit 97
-            CLI="dotnet {CliRunner.Dll}"
-            {commands}
+            mount -t tmpfs -o size={{size}}{{mountOptions}} tmpfs "$MNT" || exit 97
+            cli() { dotnet "{{CliRunner.Dll}}" "$@"; }
+            {{commands}}
             rc=$?
-            cp -a "$MNT/." "{kept}/"
+            cp -a "$MNT/." "{{kept}}/"
+            umount "$MNT" && rmdir "$MNT"
             exit $rc
             """;
         return CliRunner.RunProcess("unshare", ["--mount", "--propagation", "private", "sh", "-c", script]);
@@ -49,9 +50,9 @@ public sealed class ReportWriteFailureTests
         // First a complete report (summary.json alone), then the full report into the same folder: the CSV files fit
         // in 192 KiB, the charts and report.html do not.
         CliRun run = InMountedFolder("192k", "", dir.Path, $"""
-            $CLI analyze {Sample} -o "$MNT/r" --format json -q || exit 98
+            cli analyze "{Sample}" -o "$MNT/r" --format json -q || exit 98
             test -f "$MNT/r/summary.json" || exit 99
-            $CLI analyze {Sample} -o "$MNT/r" -q
+            cli analyze "{Sample}" -o "$MNT/r" -q
             """);
 
         Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Stderr}");
@@ -81,7 +82,7 @@ public sealed class ReportWriteFailureTests
     {
         using var dir = CliRunner.TempDir();
 
-        CliRun run = InMountedFolder("1m", ",ro", dir.Path, $"""$CLI analyze {Sample} -o "$MNT/r" -q""");
+        CliRun run = InMountedFolder("1m", ",ro", dir.Path, $"""cli analyze "{Sample}" -o "$MNT/r" -q""");
 
         Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Stderr}");
         Assert.Contains("cannot write the report into", run.Stderr);
