@@ -51,50 +51,6 @@ public static class SyntheticCapture
         }
     }
 
-    /// <summary>
-    /// Writes <paramref name="flows"/> complete short TCP connections (SYN, SYN-ACK, ACK, a 100-byte request, a
-    /// 200-byte response, FIN, FIN, ACK: 8 frames each), 64 at a time interleaved, one frame a microsecond, as a
-    /// busy front end's capture looks: the million-flow capture of bench/compare.sh.
-    /// </summary>
-    public static void WriteShortFlows(string path, int flows)
-    {
-        const int concurrent = 64;
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        using var writer = new PcapWriter(file, LinkType.Ethernet, snaplen: 96);
-        long t = 1_700_000_000_000_000_000;
-        for (int first = 0; first < flows; first += concurrent)
-        {
-            int count = Math.Min(concurrent, flows - first);
-            for (int step = 0; step < 8; step++)
-            {
-                for (int f = first; f < first + count; f++)
-                {
-                    t += 1_000;
-                    byte[] frame = ShortFlowFrame(f, step);
-                    writer.Write(t, frame.AsSpan(0, Math.Min(96, frame.Length)), originalLength: frame.Length);
-                }
-            }
-        }
-    }
-
-    private static byte[] ShortFlowFrame(int flow, int step)
-    {
-        string client = $"192.0.2.{1 + flow / 60_000 % 250}";
-        const string server = "198.51.100.1";
-        ushort port = (ushort)(1024 + flow % 60_000);
-        const uint c = 1_000, s = 5_000;   // initial sequence numbers
-        byte[] mss = FrameBuilder.MssOption(1460);
-        (bool fromClient, byte[] tcp) = step switch
-        {
-            0 => (true, FrameBuilder.Tcp(port, 80, c, 0, TcpFlags.Syn, options: mss)),
-            1 => (false, FrameBuilder.Tcp(80, port, s, c + 1, TcpFlags.Syn | TcpFlags.Ack, options: mss)),
-            2 => (true, FrameBuilder.Tcp(port, 80, c + 1, s + 1, TcpFlags.Ack)),
-            3 => (true, FrameBuilder.Tcp(port, 80, c + 1, s + 1, TcpFlags.Ack | TcpFlags.Psh, payloadLength: 100)),
-            4 => (false, FrameBuilder.Tcp(80, port, s + 1, c + 101, TcpFlags.Ack | TcpFlags.Psh, payloadLength: 200)),
-            5 => (true, FrameBuilder.Tcp(port, 80, c + 101, s + 201, TcpFlags.Ack | TcpFlags.Fin)),
-            6 => (false, FrameBuilder.Tcp(80, port, s + 201, c + 102, TcpFlags.Ack | TcpFlags.Fin)),
-            _ => (true, FrameBuilder.Tcp(port, 80, c + 102, s + 202, TcpFlags.Ack)),
-        };
-        return FrameBuilder.Ethernet(0x0800, fromClient ? FrameBuilder.Ipv4(client, server, 6, tcp) : FrameBuilder.Ipv4(server, client, 6, tcp));
-    }
+    /// <summary>Writes <paramref name="flows"/> short TCP connections (see <see cref="ShortConnections"/>).</summary>
+    public static void WriteShortFlows(string path, int flows) => ShortConnections.Write(path, flows);
 }

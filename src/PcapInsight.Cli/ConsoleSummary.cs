@@ -43,10 +43,14 @@ internal static class ConsoleSummary
             o.WriteLine($"  undecoded   truncated {N(p.Truncated)}, malformed {N(p.Malformed)}, unsupported link type {N(p.UnsupportedLinkType)}");
         }
 
-        int tcp = r.Flows.Count(f => f.Protocol == 6);
-        int udp = r.Flows.Count(f => f.Protocol == 17);
+        // Flows released past --max-listed-flows are counted too (in flows.csv when spooled); a selection (--host,
+        // --flow...) narrows the listed ones only, so it shows those.
+        (long rt, long ru, long ro) = r.Selection is null ? r.FlowTable.Released : (0, 0, 0);
+        long tcp = r.Flows.Count(f => f.Protocol == 6) + rt;
+        long udp = r.Flows.Count(f => f.Protocol == 17) + ru;
+        long all = r.Flows.Count + rt + ru + ro;
         o.WriteLine();
-        o.WriteLine($"Flows: {N(r.Flows.Count)} (TCP {N(tcp)}, UDP {N(udp)}, other {N(r.Flows.Count - tcp - udp)})");
+        o.WriteLine($"Flows: {N(all)} (TCP {N(tcp)}, UDP {N(udp)}, other {N(all - tcp - udp)})");
         if (r.Flows.Count > 0)
         {
             o.WriteLine($"  {"id",5}  {"proto",-6} {"client",-40} {"server",-40} {"packets",9} {"bytes",10}  close");
@@ -54,14 +58,17 @@ internal static class ConsoleSummary
             {
                 o.WriteLine($"  {f.Id,5}  {ProtocolNames.Name(f.Protocol),-6} {f.Client.ToString(f.ClientPort),-40} {f.Server.ToString(f.ServerPort),-40} {N(f.PacketsC2S + f.PacketsS2C),9} {Bytes(f.BytesC2S + f.BytesS2C),10}  {ReportRows.CloseName(f.Close)}");
             }
-            if (r.Flows.Count > TopFlows)
+            long inCsv = r.Flows.Count + (r.Selection is null ? r.Spool?.Count ?? 0 : 0);
+            if (inCsv > TopFlows)
             {
-                o.WriteLine($"  ... {N(r.Flows.Count - TopFlows)} more in flows.csv");
+                o.WriteLine($"  ... {N(inCsv - TopFlows)} more in flows.csv");
             }
-            (long rt, long ru, long ro) = r.FlowTable.Released;
             if (rt + ru + ro > 0)
             {
-                o.WriteLine($"  ... and {N(rt + ru + ro)} ended flows released from the list past --max-listed-flows (TCP {N(rt)}, UDP {N(ru)}, other {N(ro)}): counted in summary.json, not in flows.csv");
+                long spooled = r.Spool?.Count ?? 0;
+                o.WriteLine(spooled == rt + ru + ro
+                    ? $"  ({N(rt + ru + ro)} ended flows were released from memory past --max-listed-flows, those with something to report last: still in flows.csv and udp.csv, not drawn or in report.html)"
+                    : $"  ({N(rt + ru + ro)} ended flows were released from memory past --max-listed-flows; {N(rt + ru + ro - spooled)} of them are counted in summary.json but not listed in flows.csv)");
             }
         }
 

@@ -255,9 +255,12 @@ public static class HtmlReportWriter
         // for every cell) cost seconds and a gigabyte for a table of a thousand.
         var shown = ReportRows.Flows(r, r.Flows.OrderByDescending(HadTrouble).ThenByDescending(f => f.BytesC2S + f.BytesS2C)
             .Take(MaxTableRows).OrderBy(f => f.Id)).ToList();
-        if (r.Flows.Count > shown.Count)
+        // Flows released from memory past --max-listed-flows are in flows.csv, not here.
+        (long rt, long ru, long ro) = r.Selection is null ? r.FlowTable.Released : (0, 0, 0);
+        long all = r.Flows.Count + rt + ru + ro;
+        if (all > shown.Count)
         {
-            h.Append("<p class=\"meta\">").Append(shown.Count.ToString(CultureInfo.InvariantCulture)).Append(" of ").Append(r.Flows.Count.ToString(CultureInfo.InvariantCulture))
+            h.Append("<p class=\"meta\">").Append(shown.Count.ToString(CultureInfo.InvariantCulture)).Append(" of ").Append(all.ToString(CultureInfo.InvariantCulture))
                 .Append(" flows shown (those with retransmissions or stalls, then the largest); flows.csv lists all.</p>");
         }
         h.Append("<div class=\"scroll\"><table class=\"sortable\" id=\"flow-table\"><thead><tr>");

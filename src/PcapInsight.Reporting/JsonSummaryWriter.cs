@@ -107,6 +107,7 @@ public static class JsonSummaryWriter
         w.WriteNumber("created", result.FlowTable.Created);
         w.WriteNumber("peak_active", result.FlowTable.PeakActive);
         w.WriteNumber("expired", result.FlowTable.Expired);
+        w.WriteNumber("closed_after_linger", result.FlowTable.ClosedAfterLinger);
         w.WriteNumber("evicted", result.FlowTable.Evicted);
         w.WriteNumber("released", releasedTcp + releasedUdp + releasedOther);
         w.WriteEndObject();

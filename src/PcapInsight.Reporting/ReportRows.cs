@@ -7,16 +7,20 @@ namespace PcapInsight.Reporting;
 /// <summary>Turns analysis objects into formatted report rows (one place for every column's formatting).</summary>
 public static class ReportRows
 {
-    /// <summary>The flows.csv rows, ordered by flow id.</summary>
-    public static IEnumerable<FlowRow> Flows(AnalysisResult result) => Flows(result, result.Flows);
+    /// <summary>The flows.csv rows, ordered by flow id: the listed flows and those released to the spool, merged.</summary>
+    public static IEnumerable<FlowRow> Flows(AnalysisResult result) =>
+        Flows(result, MergeById(result.Flows.Select(FlowSummary.Of), result.ReleasedFlows, f => f.Id));
 
     /// <summary>The flows.csv rows of <paramref name="flows"/> (some of <paramref name="result"/>'s), in their order.</summary>
-    public static IEnumerable<FlowRow> Flows(AnalysisResult result, IEnumerable<Flow> flows)
+    public static IEnumerable<FlowRow> Flows(AnalysisResult result, IEnumerable<Flow> flows) => Flows(result, flows.Select(FlowSummary.Of));
+
+    /// <summary>The flows.csv rows of <paramref name="flows"/>, in their order.</summary>
+    public static IEnumerable<FlowRow> Flows(AnalysisResult result, IEnumerable<FlowSummary> flows)
     {
         int digits = result.TimestampDigits;
-        foreach (Flow f in flows)
+        foreach (FlowSummary f in flows)
         {
-            TcpFlowFacts? tcp = f.Tcp;
+            TcpSummary? tcp = f.Tcp;
             yield return new FlowRow
             {
                 FlowId = f.Id,
@@ -52,7 +56,7 @@ public static class ReportRows
                 WindowFullS2C = tcp?.S2C.WindowFull,
                 ZeroWindowProbes = tcp is null ? null : tcp.C2S.ZeroWindowProbes + tcp.S2C.ZeroWindowProbes,
                 Close = CloseName(f.Close),
-                Vlan = f.Key.Vlan,
+                Vlan = f.Vlan,
                 PayloadBytesC2S = f.PayloadBytesC2S,
                 PayloadBytesS2C = f.PayloadBytesS2C,
                 DurationS = ((f.LastTimeNs - f.FirstTimeNs) / 1e9).ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture),
@@ -67,7 +71,28 @@ public static class ReportRows
         }
     }
 
-    private static string? RttMs(Core.TcpAnalysis.TcpDirection? direction, Func<Core.TcpAnalysis.TcpDirection, long> pick) =>
+    /// <summary>Two sequences, each in flow id order, as one in id order (the listed flows and the spooled ones).</summary>
+    internal static IEnumerable<T> MergeById<T>(IEnumerable<T> a, IEnumerable<T> b, Func<T, int> id)
+    {
+        using IEnumerator<T> x = a.GetEnumerator();
+        using IEnumerator<T> y = b.GetEnumerator();
+        bool hasX = x.MoveNext(), hasY = y.MoveNext();
+        while (hasX || hasY)
+        {
+            if (hasX && (!hasY || id(x.Current) < id(y.Current)))
+            {
+                yield return x.Current;
+                hasX = x.MoveNext();
+            }
+            else
+            {
+                yield return y.Current;
+                hasY = y.MoveNext();
+            }
+        }
+    }
+
+    private static string? RttMs(TcpDirectionSummary? direction, Func<TcpDirectionSummary, long> pick) =>
         direction is { RttSamples: > 0 } d ? CaptureTime.Milliseconds(pick(d)) : null;
 
     /// <summary>The events.csv rows, in time order.</summary>

@@ -27,8 +27,28 @@ public sealed record UdpRow
     public string? Ssrc { get; init; }
     public int? PayloadType { get; init; }
 
-    /// <summary>The UDP flows, by id.</summary>
-    public static IEnumerable<UdpRow> All(AnalysisResult result)
+    /// <summary>
+    /// The UDP flows, by id: the listed ones and those released to the spool. A released flow's row has its counts
+    /// and sizes; its sequence figures are kept only while it is listed (flows with sequence evidence are released last).
+    /// </summary>
+    public static IEnumerable<UdpRow> All(AnalysisResult result) =>
+        ReportRows.MergeById(Listed(result), result.ReleasedFlows.Where(f => f.Protocol == 17).Select(Released), r => r.FlowId);
+
+    private static UdpRow Released(FlowSummary f) => new()
+    {
+        FlowId = f.Id,
+        Src = f.Client.ToString(),
+        SrcPort = f.ClientPort,
+        Dst = f.Server.ToString(),
+        DstPort = f.ServerPort,
+        Datagrams = f.PacketsC2S + f.PacketsS2C,
+        Bytes = f.PayloadBytesC2S + f.PayloadBytesS2C,
+        MaxDatagram = f.Udp?.MaxDatagram ?? 0,
+        FragmentedDatagrams = f.Udp?.FragmentedDatagrams ?? 0,
+        LostWithFragment = f.Udp?.LostWithFragment ?? 0,
+    };
+
+    private static IEnumerable<UdpRow> Listed(AnalysisResult result)
     {
         foreach (Flow f in result.Flows.Where(f => f.Protocol == 17))
         {

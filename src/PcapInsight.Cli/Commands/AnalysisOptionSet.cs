@@ -21,6 +21,7 @@ internal sealed class AnalysisOptionSet
     private readonly Option<string?> _failOn;
     private readonly Option<int> _maxFlows;
     private readonly Option<double> _flowTimeout;
+    private readonly Option<double> _closeLinger;
     private readonly Option<int> _maxListedFlows;
     private readonly Option<int?> _selectFlow;
     private readonly Option<string?> _selectHost;
@@ -78,7 +79,7 @@ internal sealed class AnalysisOptionSet
         var maxListedFlows = new Option<int>("--max-listed-flows")
         {
             HelpName = "N",
-            Description = "Ended flows kept for flows.csv and the charts; past it the oldest are released (still counted in summary.json). Bounds memory on huge or endless captures. Example: --max-listed-flows 100000",
+            Description = "Ended flows kept in memory for the findings, charts and report.html; past it plain flows are released first (still in flows.csv and udp.csv, through a spool file beside the report, and counted in summary.json). Bounds memory on huge or endless captures. Example: --max-listed-flows 20000",
             DefaultValueFactory = _ => new FlowTableOptions().MaxListedFlows,
         };
         var selectFlow = new Option<int?>("--flow")
@@ -111,6 +112,12 @@ internal sealed class AnalysisOptionSet
             HelpName = "SECONDS",
             Description = "Seconds of capture time after which an idle flow is closed; a later packet starts a new flow. Example: --flow-timeout 120",
             DefaultValueFactory = _ => new FlowTableOptions().IdleTimeout.TotalSeconds,
+        };
+        var closeLinger = new Option<double>("--close-linger")
+        {
+            HelpName = "SECONDS",
+            Description = "Seconds of capture time a TCP connection stays in the table after FIN both ways or a reset (then its memory is released; a later packet without SYN starts a new flow). Example: --close-linger 1",
+            DefaultValueFactory = _ => new FlowTableOptions().CloseLinger.TotalSeconds,
         };
         var maxEvents = new Option<int>("--max-events")
         {
@@ -235,6 +242,7 @@ internal sealed class AnalysisOptionSet
         _failOn = failOn;
         _maxFlows = maxFlows;
         _flowTimeout = flowTimeout;
+        _closeLinger = closeLinger;
         _maxListedFlows = maxListedFlows;
         _selectFlow = selectFlow;
         _selectHost = selectHost;
@@ -273,6 +281,7 @@ internal sealed class AnalysisOptionSet
         command.Options.Add(_failOn);
         command.Options.Add(_maxFlows);
         command.Options.Add(_flowTimeout);
+        command.Options.Add(_closeLinger);
         command.Options.Add(_maxListedFlows);
         command.Options.Add(_selectFlow);
         command.Options.Add(_selectHost);
@@ -311,6 +320,7 @@ internal sealed class AnalysisOptionSet
             FailOn = parse.GetValue(_failOn),
             MaxFlows = parse.GetValue(_maxFlows),
             FlowTimeoutSeconds = parse.GetValue(_flowTimeout),
+            CloseLingerSeconds = parse.GetValue(_closeLinger),
             MaxListedFlows = parse.GetValue(_maxListedFlows),
             SelectFlow = parse.GetValue(_selectFlow),
             SelectHost = parse.GetValue(_selectHost),

@@ -108,6 +108,8 @@ public static class AnalyzeCommand
         }
 
         PhaseLog.Mark("analysis done");
+        using FlowSpool? spool = result.Spool;
+        WarnIfSpoolFailed(result, stderr);
         if (bpf is not null)
         {
             foreach ((Core.Capture.LinkType link, string why) in bpf.Refused)
@@ -151,6 +153,15 @@ public static class AnalyzeCommand
             {
                 yield return (input, false);
             }
+        }
+    }
+
+    /// <summary>Says so when released flows could not be spooled: flows.csv then lacks them (they are still counted).</summary>
+    internal static void WarnIfSpoolFailed(AnalysisResult result, TextWriter stderr)
+    {
+        if (result.Spool is { Failure: { } failure } spool)
+        {
+            stderr.WriteLine($"pcapinsight: warning: cannot keep flows released past --max-listed-flows on disk ({failure}): {spool.Lost:N0} flows are counted but not listed in flows.csv");
         }
     }
 
@@ -205,7 +216,8 @@ public static class AnalyzeCommand
             options = new AnalysisOptions
             {
                 Reader = new CaptureReaderOptions { MaxFrameBytes = s.MaxFrameBytes },
-                Flows = new FlowTableOptions { MaxFlows = s.MaxFlows, MaxListedFlows = s.MaxListedFlows, IdleTimeout = TimeSpan.FromSeconds(s.FlowTimeoutSeconds) },
+                Flows = new FlowTableOptions { MaxFlows = s.MaxFlows, MaxListedFlows = s.MaxListedFlows, IdleTimeout = TimeSpan.FromSeconds(s.FlowTimeoutSeconds),
+                    CloseLinger = TimeSpan.FromSeconds(s.CloseLingerSeconds) },
                 MaxEventRows = s.MaxEvents,
                 Nagle = s.Nagle,
                 Fragments = s.Fragments,
@@ -219,6 +231,8 @@ public static class AnalyzeCommand
                     ? Math.Max(s.SeriesFlows, s.Charts.MaxChartedFlows * ChartOptions.SeriesFlowsPerChartedFlow)
                     : s.SeriesFlows,
                 SeriesPoints = s.SeriesPoints,
+                // Flows released past --max-listed-flows wait beside the report for flows.csv (a hidden file, deleted after).
+                SpoolDirectory = s.OutputDirectory,
             };
             options.Validate();
             s.Charts.Validate();
@@ -374,6 +388,7 @@ public static class AnalyzeCommand
     {
         nameof(FlowTableOptions.MaxFlows) => "--max-flows",
         nameof(FlowTableOptions.IdleTimeout) => "--flow-timeout",
+        nameof(FlowTableOptions.CloseLinger) => "--close-linger",
         nameof(FlowTableOptions.MaxListedFlows) => "--max-listed-flows",
         nameof(AnalysisOptions.MaxEventRows) => "--max-events",
         nameof(CaptureReaderOptions.MaxFrameBytes) => "--max-frame-bytes",
@@ -405,6 +420,7 @@ public sealed record AnalyzeSettings
     public string? FailOn { get; init; }
     public int MaxFlows { get; init; } = new FlowTableOptions().MaxFlows;
     public double FlowTimeoutSeconds { get; init; } = new FlowTableOptions().IdleTimeout.TotalSeconds;
+    public double CloseLingerSeconds { get; init; } = new FlowTableOptions().CloseLinger.TotalSeconds;
     public int MaxListedFlows { get; init; } = new FlowTableOptions().MaxListedFlows;
     public int? SelectFlow { get; init; }
     public string? SelectHost { get; init; }

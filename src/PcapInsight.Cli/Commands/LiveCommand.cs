@@ -162,6 +162,8 @@ public static class LiveCommand
             using var stopOnSignal = cancellation.Register(source.Stop);
             result = Capture(source, writer, options, s, formats, live, stdout, stderr);
         }
+        using Core.Flows.FlowSpool? spool = result.Spool;
+        AnalyzeCommand.WarnIfSpoolFailed(result, stderr);
         if (source.CaptureError is { } error)
         {
             stderr.WriteLine($"pcapinsight: warning: the capture on {source.InterfaceName} ended early: {error}");

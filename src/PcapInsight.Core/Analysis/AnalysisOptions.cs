@@ -48,6 +48,13 @@ public sealed record AnalysisOptions
     /// <summary>Points kept per flow direction (thinned evenly past it). Default 4,096 (128 KiB).</summary>
     public int SeriesPoints { get; init; } = 4096;
 
+    /// <summary>
+    /// Where the summaries of flows released past <see cref="FlowTableOptions.MaxListedFlows"/> are spooled (a hidden
+    /// file, deleted when the result's <see cref="AnalysisResult.Spool"/> is disposed), so that flows.csv still lists
+    /// them; null (the default): released flows are counted, not listed. The CLI uses the report folder.
+    /// </summary>
+    public string? SpoolDirectory { get; init; }
+
     /// <summary>The defaults.</summary>
     public static AnalysisOptions Default { get; } = new();
 

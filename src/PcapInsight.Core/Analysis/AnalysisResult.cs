@@ -28,8 +28,17 @@ public sealed class AnalysisResult
     /// <summary>Link types seen, in order of first appearance.</summary>
     public required IReadOnlyList<LinkType> LinkTypes { get; init; }
 
-    /// <summary>All flows, ordered by id.</summary>
+    /// <summary>The listed flows (all of them unless --max-listed-flows released some), ordered by id.</summary>
     public required IReadOnlyList<Flow> Flows { get; init; }
+
+    /// <summary>
+    /// The flows released from memory past --max-listed-flows, as summaries read back from the spool in id order
+    /// (enumerating reads the spool file); empty without a spool. flows.csv merges them with <see cref="Flows"/>.
+    /// </summary>
+    public IEnumerable<FlowSummary> ReleasedFlows { get; init; } = [];
+
+    /// <summary>The spool behind <see cref="ReleasedFlows"/>; dispose it once the report is written (deletes its file).</summary>
+    public FlowSpool? Spool { get; init; }
 
     /// <summary>Flow table figures.</summary>
     public required FlowTableFigures FlowTable { get; init; }
@@ -66,6 +75,12 @@ public sealed class AnalysisResult
 /// <param name="Evicted">Flows closed early because the table was full.</param>
 public sealed record FlowTableFigures(int Created, int PeakActive, long Expired, long Evicted)
 {
-    /// <summary>Ended flows released from the list past --max-listed-flows, by protocol (counted, no longer listed).</summary>
+    /// <summary>
+    /// Ended flows released from memory past --max-listed-flows, by protocol: counted, and listed in flows.csv from
+    /// the spool when there is one (the CLI's), but no longer in <see cref="AnalysisResult.Flows"/>.
+    /// </summary>
     public (long Tcp, long Udp, long Other) Released { get; init; }
+
+    /// <summary>TCP connections that left the table --close-linger after FIN both ways or a reset.</summary>
+    public long ClosedAfterLinger { get; init; }
 }

@@ -28,7 +28,10 @@ public delegate void TcpSegmentObserver(Flow flow, bool fromClient, in DecodedPa
 /// </remarks>
 public sealed partial class CaptureAnalyzer
 {
-    private const long ExpiryCheckIntervalNs = 1_000_000_000;
+    // How often (capture time) idle flows, closed connections past their linger and stale fragments are looked
+    // for. Each check stops at the first entry not yet due, so a short interval costs little and keeps what a
+    // capture of many short connections holds close to what is alive.
+    private const long ExpiryCheckIntervalNs = 100_000_000;
 
     private readonly AnalysisOptions _options;
     private readonly FlowTable _flows;
@@ -53,6 +56,7 @@ public sealed partial class CaptureAnalyzer
     private long _nextExpiryNs;
     private bool _flowTableFullReported;
     private LinkType _lastLinkType = (LinkType)0xFFFF;
+    private readonly FlowSpool? _spool;
 
     /// <summary>Creates an analyzer with <paramref name="options"/> (validated here).</summary>
     public CaptureAnalyzer(AnalysisOptions? options = null)
@@ -74,7 +78,12 @@ public sealed partial class CaptureAnalyzer
             flow.Tcp?.C2S.ReleaseRarePathState();
             flow.Tcp?.S2C.ReleaseRarePathState();
         };
-        _flows.Releasing = flow => _series?.Forget(flow);
+        _spool = _options.SpoolDirectory is { } spoolDirectory ? new FlowSpool(spoolDirectory) : null;
+        _flows.Releasing = flow =>
+        {
+            _series?.Forget(flow);
+            _spool?.Add(FlowSummary.Of(flow));
+        };
     }
 
     /// <summary>Flows seen so far (for a live status line).</summary>
@@ -202,6 +211,7 @@ public sealed partial class CaptureAnalyzer
         if (t >= _nextExpiryNs)
         {
             _flows.Expire(t);
+            _flows.ExpireClosed(t);
             _fragments.Expire(t);
             _nextExpiryNs = t + ExpiryCheckIntervalNs;
         }
@@ -268,7 +278,9 @@ public sealed partial class CaptureAnalyzer
         LastTimeNs = _counters.Frames == 0 ? 0 : _lastTimeNs,
         LinkTypes = _linkTypes,
         Flows = flows.OrderBy(f => f.Id).ToList(),
-        FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted) { Released = _flows.Released },
+        ReleasedFlows = _spool?.ReadSorted() ?? [],
+        Spool = _spool,
+        FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted) { Released = _flows.Released, ClosedAfterLinger = _flows.ClosedAfterLinger },
         Events = _events,
         Datagrams = _datagrams,
         KernelCounterDeltas = _options.KernelCounterDeltas,

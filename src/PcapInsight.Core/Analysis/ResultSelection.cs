@@ -49,12 +49,17 @@ public sealed record ResultSelection
     }
 
     /// <summary>The flow is selected: its id, an endpoint and its lifetime match.</summary>
-    public bool Matches(Flow f) =>
-        (FlowId is null || f.Id == FlowId)
-        && (Host is not { } h || f.Client.Equals(h) || f.Server.Equals(h))
-        && (Port is not { } p || f.ClientPort == p || f.ServerPort == p)
-        && (FromNs is not { } from || f.LastTimeNs >= from)
-        && (ToNs is not { } to || f.FirstTimeNs <= to);
+    public bool Matches(Flow f) => Matches(f.Id, f.Client, f.ClientPort, f.Server, f.ServerPort, f.FirstTimeNs, f.LastTimeNs);
+
+    /// <summary>The released flow is selected, by the same rule as a listed one.</summary>
+    public bool Matches(FlowSummary f) => Matches(f.Id, f.Client, f.ClientPort, f.Server, f.ServerPort, f.FirstTimeNs, f.LastTimeNs);
+
+    private bool Matches(int id, IpAddr client, ushort clientPort, IpAddr server, ushort serverPort, long firstNs, long lastNs) =>
+        (FlowId is null || id == FlowId)
+        && (Host is not { } h || client.Equals(h) || server.Equals(h))
+        && (Port is not { } p || clientPort == p || serverPort == p)
+        && (FromNs is not { } from || lastNs >= from)
+        && (ToNs is not { } to || firstNs <= to);
 
     /// <summary>
     /// The event is selected: its time is in the window, and it belongs to a selected flow (or, without a flow, comes
@@ -110,7 +115,8 @@ public sealed record ResultSelection
             return r;
         }
         var flows = r.Flows.Where(Matches).ToList();
-        var ids = flows.Select(f => f.Id).ToHashSet();
+        IEnumerable<FlowSummary> released = r.ReleasedFlows.Where(Matches);
+        var ids = flows.Select(f => f.Id).Concat(released.Select(f => f.Id)).ToHashSet();
         var rows = new List<AnalysisEvent>();
         foreach (AnalysisEvent e in r.Events.Rows)
         {
@@ -129,6 +135,8 @@ public sealed record ResultSelection
             LastTimeNs = r.LastTimeNs,
             LinkTypes = r.LinkTypes,
             Flows = flows,
+            ReleasedFlows = released,
+            Spool = r.Spool,
             FlowTable = r.FlowTable,
             Events = EventCollector.FromRows(rows, r.FirstTimeNs),
             Datagrams = r.Datagrams.Where(d => (Host is not { } h || d.Src.Equals(h) || d.Dst.Equals(h))

@@ -25,6 +25,9 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>
         Version = version;
     }
 
+    /// <summary>Rebuilds an address from its fields (a spooled flow record).</summary>
+    internal static IpAddr FromParts(ulong hi, ulong lo, byte version) => new(hi, lo, version);
+
     /// <summary>Reads 4 bytes in network order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static IpAddr FromIpv4(ReadOnlySpan<byte> bytes) => new(0, BinaryPrimitives.ReadUInt32BigEndian(bytes), 4);

@@ -16,6 +16,7 @@ public sealed class Flow
     internal Flow? OlderByActivity;  // LRU list: towards the least recently active flow
     internal Flow? NewerByActivity;  // LRU list: towards the most recently active flow
     internal long ListedAtNs;        // capture time of the flow's place in the LRU list (its last move)
+    internal long CloseQueuedAtNs = -1; // capture time it joined the table's queue of closed connections; -1: not queued
 
     /// <summary>Stable id within one report, numbered from 1 in order of first packet.</summary>
     public int Id { get; internal set; }
@@ -85,6 +86,15 @@ public sealed class Flow
 
     /// <summary>TCP facts from the handshake and the flags; null for other protocols.</summary>
     public TcpFlowFacts? Tcp { get; internal set; }
+
+    /// <summary>
+    /// True when an ended flow has something to report: a reset or eviction, path-MTU messages, a TCP direction
+    /// that counted a rare event (retransmission, out-of-order, zero window, Nagle stall...), or UDP evidence
+    /// (fragments, sequence numbers). Such flows are listed longest when --max-listed-flows releases flows.
+    /// </summary>
+    internal bool IsNotable => Close is FlowCloseReason.Reset or FlowCloseReason.Evicted || PmtuMessages > 0
+        || Tcp is { } t && (t.C2S.HasRarePathState || t.S2C.HasRarePathState)
+        || Udp is { } u && (u.FragmentedDatagrams > 0 || u.LostWithFragment > 0 || u.C2S.Sequence is not null || u.S2C.Sequence is not null);
 }
 
 /// <summary>What the handshake and the flags tell about a TCP connection.</summary>

@@ -19,11 +19,17 @@ public sealed class FlowTable
     private const long MoveGranularityNs = 100_000_000;
 
     private readonly Dictionary<FlowKey, Flow> _flows = new();
+    // Ended flows kept for the report. Past --max-listed-flows the plain ones go first: a flow with something to
+    // report (a retransmission, a stall, a reset, loss evidence) is what the findings, charts and report.html are for.
     private readonly Queue<Flow> _finished = new();
+    private readonly Queue<Flow> _finishedNotable = new();
     private long _releasedTcp, _releasedUdp, _releasedOther;
     private readonly int _maxListed;
     private readonly int _maxFlows;
     private readonly long _idleTimeoutNs;
+    private readonly long _closeLingerNs;
+    // Connections closed by FIN or RST, in the order they closed: they leave after the linger, not the idle timeout.
+    private readonly Queue<Flow> _closed = new();
     private Flow? _lastFlow;
     private Flow? _oldest;
     private Flow? _newest;
@@ -36,10 +42,14 @@ public sealed class FlowTable
         _maxFlows = options.MaxFlows;
         _maxListed = options.MaxListedFlows;
         _idleTimeoutNs = (long)(options.IdleTimeout.TotalMilliseconds * 1_000_000);
+        _closeLingerNs = (long)(options.CloseLinger.TotalMilliseconds * 1_000_000);
     }
 
-    /// <summary>Flows that have left the table, in the order they left.</summary>
-    public IReadOnlyCollection<Flow> Finished => _finished;
+    /// <summary>Flows that have left the table and are still listed (not released): notable ones first, each group in the order they left.</summary>
+    public IEnumerable<Flow> Finished => _finishedNotable.Concat(_finished);
+
+    /// <summary>How many flows <see cref="Finished"/> holds.</summary>
+    public int FinishedCount => _finished.Count + _finishedNotable.Count;
 
     /// <summary>Ended flows released from <see cref="Finished"/> past <see cref="FlowTableOptions.MaxListedFlows"/>, by protocol.</summary>
     public (long Tcp, long Udp, long Other) Released => (_releasedTcp, _releasedUdp, _releasedOther);
@@ -61,6 +71,9 @@ public sealed class FlowTable
 
     /// <summary>Flows closed because they were idle past the timeout.</summary>
     public long Expired { get; private set; }
+
+    /// <summary>TCP connections that left the table <see cref="FlowTableOptions.CloseLinger"/> after they closed.</summary>
+    public long ClosedAfterLinger { get; private set; }
 
     /// <summary>The connection the last <see cref="Update"/> closed because a new SYN reused its 5-tuple; null otherwise.</summary>
     public Flow? ReplacedFlow { get; private set; }
@@ -150,6 +163,11 @@ public sealed class FlowTable
         if (flow.Tcp is { } tcp && p.HasTransport)
         {
             UpdateTcp(tcp, p, fromClient, info.TimestampNs);
+            if (flow.CloseQueuedAtNs < 0 && (tcp.Reset || (tcp.FinC2S && tcp.FinS2C)))
+            {
+                flow.CloseQueuedAtNs = info.TimestampNs;
+                _closed.Enqueue(flow);
+            }
         }
         return flow;
     }
@@ -170,6 +188,40 @@ public sealed class FlowTable
                 Finish(flow, FlowCloseReason.Timeout);
             }
             flow = next;
+        }
+    }
+
+    /// <summary>
+    /// Closes the connections that ended (FIN both ways, or RST) and saw no packet for the linger. The queue is in
+    /// the order they closed; one that had packets since goes to the back with its new time, so one chatty
+    /// connection never holds up those behind it.
+    /// </summary>
+    public void ExpireClosed(long nowNs)
+    {
+        long cutoff = nowNs - _closeLingerNs;
+        for (int n = _closed.Count; n > 0 && _closed.TryPeek(out Flow? flow); n--)
+        {
+            if (!_flows.TryGetValue(flow.Key, out Flow? current) || !ReferenceEquals(current, flow))
+            {
+                // It left the table another way meanwhile (a new SYN on its 5-tuple, eviction).
+                _closed.Dequeue();
+            }
+            else if (flow.LastTimeNs <= cutoff)
+            {
+                _closed.Dequeue();
+                ClosedAfterLinger++;
+                Finish(flow, FlowCloseReason.Open);
+            }
+            else if (flow.LastTimeNs > flow.CloseQueuedAtNs)
+            {
+                _closed.Dequeue();
+                flow.CloseQueuedAtNs = flow.LastTimeNs;
+                _closed.Enqueue(flow);
+            }
+            else
+            {
+                break;   // closed at or after every later one's close time, and not yet due: nor are they
+            }
         }
     }
 
@@ -312,10 +364,10 @@ public sealed class FlowTable
         flow.Close = fromFlags is FlowCloseReason.Reset or FlowCloseReason.Fin ? fromFlags
             : reasonIfOpen != FlowCloseReason.Open ? reasonIfOpen : fromFlags;
         Closing?.Invoke(flow);
-        _finished.Enqueue(flow);
-        while (_finished.Count > _maxListed)
+        (flow.IsNotable ? _finishedNotable : _finished).Enqueue(flow);
+        if (_finished.Count + _finishedNotable.Count > _maxListed)
         {
-            Flow old = _finished.Dequeue();
+            Flow old = _finished.Count > 0 ? _finished.Dequeue() : _finishedNotable.Dequeue();
             Releasing?.Invoke(old);
             _ = old.Protocol switch
             {

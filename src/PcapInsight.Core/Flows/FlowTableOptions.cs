@@ -17,11 +17,27 @@ public sealed record FlowTableOptions
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(600);
 
     /// <summary>
-    /// Ended flows kept for the report (flows.csv, charts). Past it the oldest ended flow is released: its memory
-    /// freed, its counts kept (summary.json flow_table.released, flows by protocol), its event rows still listed.
-    /// Bounds memory on captures of millions of flows and on live captures that run for hours. Default 1,000,000.
+    /// A TCP connection that both sides closed with FIN, or that a reset ended, leaves the table this long after its
+    /// last packet (capture time), rather than after <see cref="IdleTimeout"/>: what it held is released while the
+    /// capture goes on, so a capture of millions of short connections needs memory for the connections of the last
+    /// minute, not for all. A packet of the 5-tuple later than that (without a new SYN) starts a new flow. Default
+    /// 60 s, Linux's TIME_WAIT, after which the hosts themselves have forgotten the connection: stray packets come
+    /// well within it (237 public captures: a FIN retransmitted 12 s after the close, a SYN retried 12 s after a
+    /// reset, a RST 21 s after; a 5 s linger, Zeek's <c>tcp_close_delay</c>, split those from their connection
+    /// where tshark does not). 0 closes them at the next expiry check (every 100 ms of capture time), which can
+    /// part the last ACK from its connection.
     /// </summary>
-    public int MaxListedFlows { get; init; } = 1_000_000;
+    public TimeSpan CloseLinger { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Ended flows kept in memory for the report's findings, charts and report.html. Past it an ended flow is
+    /// released: plain ones first, the oldest first; flows with something to report (a retransmission, a stall, a
+    /// reset, UDP loss evidence) last. A released flow's memory is freed; its counts are kept (summary.json
+    /// flow_table.released), its event rows stay listed, and with a spool (<see cref="Analysis.AnalysisOptions.SpoolDirectory"/>,
+    /// as the CLI runs) its flows.csv and udp.csv rows too. Bounds memory on captures of millions of flows and on
+    /// live captures that run for hours. Default 100,000 (about 80 MB).
+    /// </summary>
+    public int MaxListedFlows { get; init; } = 100_000;
 
     /// <summary>Throws when a limit is outside its range.</summary>
     public void Validate()
@@ -33,6 +49,10 @@ public sealed record FlowTableOptions
         if (MaxListedFlows < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxListedFlows), MaxListedFlows, "must be at least 1");
+        }
+        if (CloseLinger < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CloseLinger), CloseLinger, "must not be negative");
         }
         if (IdleTimeout <= TimeSpan.Zero)
         {

@@ -211,6 +211,9 @@ public sealed class TcpDirection
     /// directions of a request/response flow allocate it (every small write is watched for a Nagle stall) and most
     /// end with nothing counted: this halves what a listed flow holds (1.5 KB to 0.8 KB on a million short flows).
     /// </summary>
+    /// <summary>True while the direction holds rare-path state: after <see cref="ReleaseRarePathState"/>, when it counted something.</summary>
+    internal bool HasRarePathState => _cold is not null;
+
     internal void ReleaseRarePathState()
     {
         if (_cold is { } c && c.CountsNothing)

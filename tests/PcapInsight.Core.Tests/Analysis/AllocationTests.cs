@@ -139,7 +139,15 @@ public class AllocationTests
         // A first fragment counts as a fragment and by its protocol.
         Assert.Equal((31_000L, 10_334L, 20_666L, 10_333L), (census.Frames, census.Tcp, census.Udp, census.Fragments));
     }
+}
 
+/// <summary>Tests that measure the whole heap: alone, since any test running beside them allocates into it.</summary>
+[CollectionDefinition(nameof(HeapMeasurement), DisableParallelization = true)]
+public class HeapMeasurement;
+
+[Collection(nameof(HeapMeasurement))]
+public class HeldMemoryTests
+{
     [Fact]
     public void ListedShortFlows_HoldUnderOneKilobyteEach()
     {

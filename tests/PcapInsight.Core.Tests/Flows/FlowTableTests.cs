@@ -95,7 +95,7 @@ public class FlowTableTests
         Assert.Equal(3, first.PacketsC2S);
         Assert.Equal(FlowCloseReason.Reset, first.Close);
         Assert.Equal(2, second.Id);
-        Assert.Equal(2, table.Finished.Count);
+        Assert.Equal(2, table.FinishedCount);
     }
 
     [Fact]
@@ -178,5 +178,116 @@ public class FlowTableTests
         table.FinishAll();
 
         Assert.Equal(expected, f.Close);
+    }
+}
+
+public class FlowTableCloseLingerTests
+{
+    private const string C = "192.0.2.1";
+    private const string S = "198.51.100.1";
+    private static long _frame;
+
+    private static Flow Feed(FlowTable table, double seconds, TcpFlags flags, ushort clientPort = 40000, bool fromClient = true, uint seq = 1000)
+    {
+        byte[] frame = fromClient
+            ? Ethernet(0x0800, Ipv4(C, S, 6, Tcp(clientPort, 80, seq: seq, flags: flags)))
+            : Ethernet(0x0800, Ipv4(S, C, 6, Tcp(80, clientPort, seq: 9000, flags: flags)));
+        var p = new DecodedPacket();
+        FrameDecoder.Decode(frame, LinkType.Ethernet, ref p);
+        var info = new CaptureInfo(++_frame, (long)(seconds * 1e9), frame.Length, frame.Length, 0, LinkType.Ethernet);
+        Flow flow = table.Update(p, info, out _, out _);
+        table.ExpireClosed(info.TimestampNs);
+        return flow;
+    }
+
+    private static Flow Handshake(FlowTable table, double t, ushort port = 40000)
+    {
+        Flow f = Feed(table, t, TcpFlags.Syn, port);
+        Feed(table, t + 0.001, TcpFlags.Syn | TcpFlags.Ack, port, fromClient: false);
+        Feed(table, t + 0.002, TcpFlags.Ack, port);
+        return f;
+    }
+
+    public static TheoryData<string, TcpFlags, TcpFlags, FlowCloseReason?> Endings => new()
+    {
+        // what ended it, client's last flags, server's last flags, how it leaves before the capture ends (null: it stays)
+        { "FIN both ways", TcpFlags.Fin | TcpFlags.Ack, TcpFlags.Fin | TcpFlags.Ack, FlowCloseReason.Fin },
+        { "reset by the server", TcpFlags.Ack, TcpFlags.Rst, FlowCloseReason.Reset },
+        { "half closed", TcpFlags.Fin | TcpFlags.Ack, TcpFlags.Ack, null },
+        { "still open", TcpFlags.Ack, TcpFlags.Ack, null },
+    };
+
+    [Theory]
+    [MemberData(nameof(Endings))]
+    public void ExpireClosed_ConnectionThatEnded_LeavesTheTableAfterTheLingerOnly(string why, TcpFlags client, TcpFlags server, FlowCloseReason? expected)
+    {
+        var table = new FlowTable(new FlowTableOptions { CloseLinger = TimeSpan.FromSeconds(5) });
+        Flow f = Handshake(table, 0);
+        Feed(table, 1.0, client);
+        Feed(table, 1.1, server, fromClient: false);
+
+        Feed(table, 6.0, TcpFlags.Syn, clientPort: 1);      // 4.9 s after its last packet: still lingering
+        Assert.Equal(0, table.FinishedCount);
+
+        Feed(table, 6.2, TcpFlags.Syn, clientPort: 2);      // 5.1 s after
+        Assert.True(expected is null ? !table.Finished.Contains(f) : table.Finished.Contains(f), why);
+        if (expected is { } reason)
+        {
+            Assert.Equal(reason, f.Close);
+            Assert.Equal(1, table.ClosedAfterLinger);
+        }
+    }
+
+    [Fact]
+    public void ExpireClosed_PacketsAfterTheClose_RestartTheLinger()
+    {
+        var table = new FlowTable(new FlowTableOptions { CloseLinger = TimeSpan.FromSeconds(5) });
+        Flow f = Handshake(table, 0);
+        Feed(table, 1.0, TcpFlags.Fin | TcpFlags.Ack);
+        Feed(table, 1.1, TcpFlags.Fin | TcpFlags.Ack, fromClient: false);
+        Feed(table, 4.0, TcpFlags.Fin | TcpFlags.Ack, fromClient: false);   // the server's FIN again (our last ACK lost)
+
+        Feed(table, 7.0, TcpFlags.Syn, clientPort: 1);
+        Assert.DoesNotContain(f, table.Finished);
+        Feed(table, 9.1, TcpFlags.Syn, clientPort: 2);
+        Assert.Contains(f, table.Finished);
+        Assert.Equal(3, f.PacketsS2C);
+    }
+
+    [Fact]
+    public void ExpireClosed_ALaterPacketWithoutSyn_StartsANewFlow()
+    {
+        var table = new FlowTable(new FlowTableOptions { CloseLinger = TimeSpan.Zero });
+        Flow first = Handshake(table, 0);
+        Feed(table, 1.0, TcpFlags.Rst);
+        Feed(table, 1.0001, TcpFlags.Ack, clientPort: 1);   // the next expiry check
+
+        Flow late = Feed(table, 2.0, TcpFlags.Ack);
+
+        Assert.NotSame(first, late);
+        Assert.Equal(FlowCloseReason.Reset, first.Close);
+        Assert.Equal(3, late.Id);
+    }
+
+    [Fact]
+    public void Release_PastTheListedLimit_PlainFlowsGoBeforeFlowsWithSomethingToReport()
+    {
+        var table = new FlowTable(new FlowTableOptions { MaxListedFlows = 2, CloseLinger = TimeSpan.Zero });
+        var released = new List<int>();
+        table.Releasing = f => released.Add(f.Id);
+        Flow reset = Handshake(table, 0, port: 1);
+        Feed(table, 0.1, TcpFlags.Rst, clientPort: 1);
+        for (ushort port = 2; port <= 5; port++)
+        {
+            Handshake(table, port, port);
+            Feed(table, port + 0.1, TcpFlags.Fin | TcpFlags.Ack, port);
+            Feed(table, port + 0.2, TcpFlags.Fin | TcpFlags.Ack, port, fromClient: false);
+        }
+        Feed(table, 10, TcpFlags.Syn, clientPort: 9);
+
+        Assert.Equal([2, 3, 4], released);                  // the oldest plain ones; the reset (flow 1) stays
+        Assert.Equal([1, 5], table.Finished.Select(f => f.Id).Order());
+        Assert.Equal((3L, 0L, 0L), table.Released);
+        Assert.Same(reset, table.Finished.First());
     }
 }

@@ -1,0 +1,119 @@
+using PcapInsight.Core.Decoding;
+using PcapInsight.Core.Flows;
+using Xunit;
+
+namespace PcapInsight.Core.Tests.Flows;
+
+public sealed class FlowSpoolTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("pcapinsight-spool-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static FlowSummary Summary(int id, bool tcp = true) => new()
+    {
+        Id = id,
+        Protocol = tcp ? (byte)6 : (byte)17,
+        Client = IpAddr.Parse(id % 2 == 0 ? "192.0.2.1" : "2001:db8::1"),
+        ClientPort = (ushort)(1024 + id % 60_000),
+        Server = IpAddr.Parse(id % 2 == 0 ? "198.51.100.1" : "2001:db8::2"),
+        ServerPort = 80,
+        Vlan = (ushort)(id % 3),
+        FirstTimeNs = 1_700_000_000_000_000_000 + id,
+        LastTimeNs = 1_700_000_000_000_000_000 + 2L * id,
+        FirstFrame = id * 8L,
+        PacketsC2S = 4,
+        PacketsS2C = 4,
+        BytesC2S = 400 + id,
+        BytesS2C = 500,
+        PayloadBytesC2S = 100,
+        PayloadBytesS2C = 200,
+        PmtuMessages = id % 5 == 0 ? 1 : 0,
+        LowestPmtu = id % 5 == 0 ? 1400 : 0,
+        Close = (FlowCloseReason)(id % 7),
+        Udp = tcp ? null : new UdpSummary(1200, id % 4, id % 2),
+        Tcp = !tcp ? null : new TcpSummary
+        {
+            SawSyn = true,
+            SawSynAck = id % 2 == 0,
+            MssC2S = 1460,
+            MssS2C = 1400,
+            WindowScaleC2S = 7,
+            WindowScaleS2C = -1,
+            SackPermittedC2S = true,
+            TimestampsS2C = true,
+            InitialRttNs = id,
+            C2S = new TcpDirectionSummary(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
+            S2C = new TcpDirectionSummary(id, 0, 0, 0, 0, 0, 0, 65_535, 0, 0, 0, 0),
+        },
+    };
+
+    // Ids in the order flows end, not the order they began: a spool must give them back sorted.
+    private static List<int> Shuffled(int count, int seed)
+    {
+        var ids = Enumerable.Range(1, count).ToList();
+        var random = new Random(seed);
+        for (int i = ids.Count - 1; i > 0; i--)
+        {
+            int j = random.Next(i + 1);
+            (ids[i], ids[j]) = (ids[j], ids[i]);
+        }
+        return ids;
+    }
+
+    [Theory]
+    [InlineData(0, 4)]        // nothing spooled
+    [InlineData(3, 4)]        // all in the buffer, no file
+    [InlineData(4, 4)]        // exactly one run
+    [InlineData(1_000, 7)]    // many runs and a partial buffer
+    [InlineData(1_000, 1)]    // a run a summary
+    public void ReadSorted_AnyMixOfRunsAndBuffer_GivesEverySummaryBackInIdOrder(int count, int runLength)
+    {
+        using var spool = new FlowSpool(_dir, runLength);
+        List<int> ids = Shuffled(count, seed: count + runLength);
+        foreach (int id in ids)
+        {
+            spool.Add(Summary(id, tcp: id % 3 != 0));
+        }
+
+        List<FlowSummary> read = spool.ReadSorted().ToList();
+
+        Assert.Equal(Enumerable.Range(1, count), read.Select(s => s.Id));
+        Assert.Equal(read.Select(s => Summary(s.Id, tcp: s.Id % 3 != 0)), read);   // every field survives the disk
+        Assert.Equal(count / runLength, spool.Runs);
+        Assert.Equal(read, spool.ReadSorted().ToList());                           // and can be read again
+    }
+
+    [Fact]
+    public void Dispose_RemovesTheSpoolFile()
+    {
+        var spool = new FlowSpool(_dir, runLength: 2);
+        spool.Add(Summary(2));
+        spool.Add(Summary(1));
+        string path = spool.FilePath!;
+        Assert.True(File.Exists(path));
+        Assert.StartsWith(".", Path.GetFileName(path));   // hidden beside the report
+
+        spool.Dispose();
+
+        Assert.False(File.Exists(path));
+        Assert.Empty(Directory.GetFiles(_dir, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void Add_FolderCannotBeCreated_SaysWhyAndCountsWhatItDrops()
+    {
+        string notAFolder = Path.Combine(_dir, "file");
+        File.WriteAllText(notAFolder, "");
+        using var spool = new FlowSpool(Path.Combine(notAFolder, "sub"), runLength: 2);
+
+        for (int id = 1; id <= 5; id++)
+        {
+            spool.Add(Summary(id));
+        }
+
+        Assert.NotNull(spool.Failure);
+        Assert.Equal(5, spool.Lost);          // the two of the run that failed, and the three after
+        Assert.Empty(spool.ReadSorted());
+    }
+}
