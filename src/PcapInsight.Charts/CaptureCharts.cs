@@ -82,7 +82,7 @@ internal static class CaptureCharts
         plot.Axes.SetLimitsY(kinds.Count - 0.5, -0.5);   // first kind on top
         int height = Math.Max(options.Height, 120 + 26 * kinds.Count);
         plot.ShowLegend(Alignment.UpperRight);
-        return plot.GetImageBytes(options.Width, height, ImageFormat.Png);
+        return ChartStyle.Png(plot, options.Width, height);
     }
 
     private static byte[] AckDelays(List<DelayedAckProfile> hosts, ChartOptions options)
