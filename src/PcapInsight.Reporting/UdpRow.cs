@@ -32,9 +32,10 @@ public sealed record UdpRow
     /// and sizes; its sequence figures are kept only while it is listed (flows with sequence evidence are released last).
     /// </summary>
     public static IEnumerable<UdpRow> All(AnalysisResult result) =>
-        ReportRows.MergeById(Listed(result), result.ReleasedFlows.Where(f => f.Protocol == 17).Select(Released), r => r.FlowId);
+        ReportRows.MergeById(Listed(result), result.ReleasedFlows.Where(f => f.Protocol == 17).Select(Counts), r => r.FlowId);
 
-    private static UdpRow Released(FlowSummary f) => new()
+    /// <summary>The cells a flow's summary has: everything but the sequence figures.</summary>
+    private static UdpRow Counts(FlowSummary f) => new()
     {
         FlowId = f.Id,
         Src = f.Client.ToString(),
@@ -52,21 +53,10 @@ public sealed record UdpRow
     {
         foreach (Flow f in result.Flows.Where(f => f.Protocol == 17))
         {
-            UdpFlowStats? u = f.Udp;
-            var streams = u?.Streams().ToList() ?? [];
+            var streams = f.Udp?.Streams().ToList() ?? [];
             bool any = streams.Count > 0;
-            yield return new UdpRow
+            yield return Counts(FlowSummary.Of(f)) with
             {
-                FlowId = f.Id,
-                Src = f.Client.ToString(),
-                SrcPort = f.ClientPort,
-                Dst = f.Server.ToString(),
-                DstPort = f.ServerPort,
-                Datagrams = f.PacketsC2S + f.PacketsS2C,
-                Bytes = f.PayloadBytesC2S + f.PayloadBytesS2C,
-                MaxDatagram = u?.MaxDatagram ?? 0,
-                FragmentedDatagrams = u?.FragmentedDatagrams ?? 0,
-                LostWithFragment = u?.LostWithFragment ?? 0,
                 // Both directions' figures add up; the jitter is the worse direction's.
                 SeqKind = any ? string.Join('+', streams.Select(s => s.Stream.SeqKind).Distinct()) : null,
                 SeqLost = any ? streams.Sum(s => s.Stream.Sequence!.Lost) : null,
