@@ -88,11 +88,12 @@ public sealed class Flow
     public TcpFlowFacts? Tcp { get; internal set; }
 
     /// <summary>
-    /// True when an ended flow has something to report: a reset or eviction, path-MTU messages, a TCP direction
-    /// that counted a rare event (retransmission, out-of-order, zero window, Nagle stall...), or UDP evidence
-    /// (fragments, sequence numbers). Such flows are listed longest when --max-listed-flows releases flows.
+    /// True when an ended flow has something to report: a reset, path-MTU messages, a TCP direction that counted a
+    /// rare event (retransmission, out-of-order, zero window, Nagle stall...), or UDP evidence (fragments, sequence
+    /// numbers). Such flows are listed longest when --max-listed-flows releases flows. An eviction is not: it says
+    /// the table was full (a scan evicts thousands), not that the flow went wrong.
     /// </summary>
-    internal bool IsNotable => Close is FlowCloseReason.Reset or FlowCloseReason.Evicted || PmtuMessages > 0
+    internal bool IsNotable => Close is FlowCloseReason.Reset || PmtuMessages > 0
         || Tcp is { } t && (t.C2S.HasRarePathState || t.S2C.HasRarePathState)
         || Udp is { } u && (u.FragmentedDatagrams > 0 || u.LostWithFragment > 0 || u.C2S.Sequence is not null || u.S2C.Sequence is not null);
 }
