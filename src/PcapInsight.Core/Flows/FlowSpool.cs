@@ -8,14 +8,15 @@ namespace PcapInsight.Core.Flows;
 /// Flows are released in the order they end, not the order they began (their ids). The spool is an external merge
 /// sort: summaries gather in a buffer of <see cref="RunLength"/>; a full buffer is sorted by id and appended to the
 /// file as one run; reading merges the runs and the buffer with a priority queue. Memory: one buffer, plus a 16 KiB
-/// read buffer a run while reading. The file is deleted when the spool is disposed, or by the system if the process
-/// dies (it is opened with <see cref="FileOptions.DeleteOnClose"/>).
+/// read buffer a run while reading. The file (<c>.pcapinsight-flows-*.spool</c>, hidden) is deleted when the spool is
+/// disposed or its handle finalized (<see cref="FileOptions.DeleteOnClose"/>); a process killed outright leaves it
+/// behind, and it may then be deleted by hand.
 /// </remarks>
 public sealed class FlowSpool : IDisposable
 {
     private readonly string _directory;
     private readonly List<FlowSummary> _buffer = new();
-    private readonly List<(long Offset, int Count)> _runs = new();
+    private readonly List<(long Offset, int Count, long Bytes)> _runs = new();
     private FileStream? _file;
     private BinaryWriter? _writer;
 
@@ -63,8 +64,12 @@ public sealed class FlowSpool : IDisposable
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                // The runs written before stay readable (each is listed only once written whole); this one is lost.
+                // The runs written before stay readable (each is listed only once written whole); this one is lost,
+                // and so are the bytes still buffered for it: flushing them at Dispose would fail the same way. What
+                // it did write goes, so that the report beside it still has the room it had.
                 Failure = ex.Message;
+                _writer = null;
+                DropPartialRun();
                 Lost += _buffer.Count;
                 Count -= _buffer.Count;
                 _buffer.Clear();
@@ -88,7 +93,7 @@ public sealed class FlowSpool : IDisposable
         try
         {
             var queue = new PriorityQueue<(FlowSummary Summary, int Source), int>();
-            foreach ((long offset, int count) in _runs)
+            foreach ((long offset, int count, _) in _runs)
             {
                 var stream = new FileStream(_file!.Name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 16_384);
                 stream.Position = offset;
@@ -131,6 +136,26 @@ public sealed class FlowSpool : IDisposable
         _file = null;
     }
 
+    private void DropPartialRun()
+    {
+        try
+        {
+            if (_runs.Count == 0)
+            {
+                _file?.Dispose();   // deletes it
+                _file = null;
+            }
+            else
+            {
+                _file?.SetLength(_runs[^1].Offset + _runs[^1].Bytes);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Nothing more to free; the file goes at Dispose.
+        }
+    }
+
     private static void Enqueue(PriorityQueue<(FlowSummary, int), int> queue, List<(BinaryReader Reader, int Left)> readers, int i)
     {
         (BinaryReader reader, int left) = readers[i];
@@ -160,7 +185,7 @@ public sealed class FlowSpool : IDisposable
             s.Write(_writer);
         }
         _writer.Flush();
-        _runs.Add((offset, _buffer.Count));
+        _runs.Add((offset, _buffer.Count, _file.Length - offset));
         _buffer.Clear();
     }
 

@@ -89,4 +89,24 @@ public sealed class ReportWriteFailureTests
         Assert.Contains("Read-only file system", run.Stderr);
         Assert.Single(run.Stderr.Trim().Split('\n'));
     }
+
+    [MountFact]
+    public void SpoolCannotBeWritten_FlowsAreCountedAndTheRunWarnsOnce_ExitsZero()
+    {
+        using var dir = CliRunner.TempDir();
+        string capture = Path.Combine(dir.Path, "short.pcap");
+        ShortConnections.Write(capture, 100_000);
+        // 99,000 flows released: a spool run of 65,536 summaries (about 20 MB) does not fit in 8 MiB.
+        CliRun run = InMountedFolder("8m", "", dir.Path, $"""
+            cli analyze "{capture}" -o "$MNT/r" --format json -q --max-listed-flows 1000 --close-linger 0.01
+            """);
+
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Stderr}");
+        Assert.Contains("warning: cannot keep flows released past --max-listed-flows on disk (No space left on device", run.Stderr);
+        Assert.Contains("99,000 flows are counted but not listed in flows.csv", run.Stderr);
+        Assert.Single(run.Stderr.Trim().Split('\n'));
+        System.Text.Json.JsonElement flows = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.File("r/summary.json"))).RootElement.GetProperty("flows");
+        Assert.Equal(100_000, flows.GetProperty("tcp").GetInt32());
+        Assert.Empty(Directory.GetFiles(dir.File("r"), ".*"));   // the spool's partial file went with it
+    }
 }
