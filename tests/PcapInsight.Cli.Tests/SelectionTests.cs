@@ -20,6 +20,11 @@ public class SelectionTests
         { "zero-window.client.pcap", ["--port", "5002", "--to", "2"] },
         { "udp-fragment-loss.server.pcap", ["--host", "2001:db8:1::2"] },
         { "dns-unanswered.pcap", ["--host", "192.0.2.53", "--from", "1"] },
+        // Flows released from memory (spooled) are selected by the same rule, and their events stay.
+        { "tcp-basic.pcap", ["--host", "2001:db8::1", "--max-listed-flows", "1"] },
+        { "tcp-basic.pcap", ["--flow", "2", "--max-listed-flows", "1"] },
+        { "dns-unanswered.pcap", ["--host", "192.0.2.53", "--from", "1", "--max-listed-flows", "1"] },
+        { "rto-outage.client.pcap", ["--from", "0.2", "--to", "1.5", "--max-listed-flows", "1"] },
     };
 
     private static string[][] Csv(string path) => File.ReadAllLines(path).Skip(1).Select(l => l.Split(',')).ToArray();
