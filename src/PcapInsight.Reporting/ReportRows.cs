@@ -59,7 +59,7 @@ public static class ReportRows
                 Vlan = f.Vlan,
                 PayloadBytesC2S = f.PayloadBytesC2S,
                 PayloadBytesS2C = f.PayloadBytesS2C,
-                DurationS = ((f.LastTimeNs - f.FirstTimeNs) / 1e9).ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture),
+                DurationS = CaptureTime.Seconds(f.LastTimeNs - f.FirstTimeNs),
                 FirstFrame = f.FirstFrame,
                 RttC2SMinMs = RttMs(tcp?.C2S, d => d.RttMinNs),
                 RttC2SAvgMs = RttMs(tcp?.C2S, d => d.RttSumNs / d.RttSamples),

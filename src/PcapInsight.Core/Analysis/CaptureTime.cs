@@ -68,6 +68,19 @@ public static class CaptureTime
         return string.Concat(sign, whole.ToString(CultureInfo.InvariantCulture), ".", decimals);
     }
 
+    /// <summary>Seconds with exactly six decimals, invariant culture (flows.csv's <c>duration_s</c>).</summary>
+    /// <remarks>The same text as <c>(ns / 1e9).ToString("0.000000")</c>, made from the integer below 10^14 ns, as <see cref="Milliseconds"/>.</remarks>
+    public static string Seconds(long durationNs)
+    {
+        if (durationNs is <= -100_000_000_000_000 or >= 100_000_000_000_000)
+        {
+            return (durationNs / 1e9).ToString("0.000000", CultureInfo.InvariantCulture);
+        }
+        long micro = (Math.Abs(durationNs) + 500) / 1000;
+        return string.Concat(durationNs < 0 ? "-" : "", (micro / 1_000_000).ToString(CultureInfo.InvariantCulture), ".",
+            (micro % 1_000_000).ToString("D6", CultureInfo.InvariantCulture));
+    }
+
     private static void Digits(Span<char> into, long value)
     {
         for (int i = into.Length - 1; i >= 0; i--)

@@ -27,6 +27,8 @@ public class CaptureTimeEquivalenceTests
 
     private static string ReferenceMilliseconds(long ns) => (ns / 1e6).ToString("0.###", CultureInfo.InvariantCulture);
 
+    private static string ReferenceSeconds(long ns) => (ns / 1e9).ToString("0.000000", CultureInfo.InvariantCulture);
+
     private static IEnumerable<long> Values(int seed)
     {
         long[] edges =
@@ -56,6 +58,15 @@ public class CaptureTimeEquivalenceTests
         foreach (long ns in Values(seed: 1))
         {
             Assert.True(ReferenceMilliseconds(ns) == CaptureTime.Milliseconds(ns), $"{ns} ns: {ReferenceMilliseconds(ns)} against {CaptureTime.Milliseconds(ns)}");
+        }
+    }
+
+    [Fact]
+    public void Seconds_IsTheReferenceFormatToTheCharacter()
+    {
+        foreach (long ns in Values(seed: 2))
+        {
+            Assert.True(ReferenceSeconds(ns) == CaptureTime.Seconds(ns), $"{ns} ns: {ReferenceSeconds(ns)} against {CaptureTime.Seconds(ns)}");
         }
     }
 
