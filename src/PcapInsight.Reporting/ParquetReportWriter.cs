@@ -23,15 +23,31 @@ public static class ParquetReportWriter
     public static void WriteEvents(AnalysisResult result, string directory) =>
         Write(Path.Combine(directory, "events.parquet"), CsvColumns.Events, ReportRows.Events(result));
 
-    /// <summary>Writes a table atomically.</summary>
-    public static void Write<TRow>(string path, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows)
+    /// <summary>Rows a row group holds: what the writer keeps in memory at once (a million flows are 15 groups).</summary>
+    public const int RowGroupRows = 65_536;
+
+    /// <summary>
+    /// Writes a table atomically, in row groups of <paramref name="rowGroupRows"/>. Two passes over the rows (the
+    /// flows come back from the spool each time): the first types each column from all its cells, the second writes
+    /// the groups; memory holds one group's cells, whatever the table's length.
+    /// </summary>
+    public static void Write<TRow>(string path, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows, int rowGroupRows = RowGroupRows)
     {
-        List<string?>[] cells = Cells(columns, rows);
+        var integer = Enumerable.Repeat(true, columns.Count).ToArray();
+        var number = Enumerable.Repeat(true, columns.Count).ToArray();
+        foreach (TRow[] chunk in rows.Chunk(rowGroupRows))
+        {
+            List<string?>[] cells = Cells(columns, chunk);
+            for (int c = 0; c < columns.Count; c++)
+            {
+                Narrow(cells[c], ref integer[c], ref number[c]);
+            }
+        }
         var fields = new List<DataField>();
         var kinds = new ColumnKind[columns.Count];
         for (int c = 0; c < columns.Count; c++)
         {
-            kinds[c] = KindOf(cells[c]);
+            kinds[c] = integer[c] ? ColumnKind.Integer : number[c] ? ColumnKind.Number : ColumnKind.Text;
             fields.Add(kinds[c] switch
             {
                 ColumnKind.Integer => new DataField<long?>(columns[c].Name),
@@ -45,8 +61,18 @@ public static class ParquetReportWriter
             ParquetWriter writer = ParquetWriter.CreateAsync(schema, stream).GetAwaiter().GetResult();
             try
             {
-                using ParquetRowGroupWriter group = writer.CreateRowGroup();
-                WriteColumns(group, schema, kinds, cells);
+                bool any = false;
+                foreach (TRow[] chunk in rows.Chunk(rowGroupRows))
+                {
+                    any = true;
+                    using ParquetRowGroupWriter group = writer.CreateRowGroup();
+                    WriteColumns(group, schema, kinds, Cells(columns, chunk));
+                }
+                if (!any)
+                {
+                    using ParquetRowGroupWriter group = writer.CreateRowGroup();   // an empty table: one empty group
+                    WriteColumns(group, schema, kinds, Cells(columns, Array.Empty<TRow>()));
+                }
             }
             finally
             {
@@ -80,19 +106,18 @@ public static class ParquetReportWriter
 
     private enum ColumnKind { Integer, Number, Text }
 
-    private static ColumnKind KindOf(List<string?> column)
+    /// <summary>Clears <paramref name="integer"/> and <paramref name="number"/> when a cell of <paramref name="column"/> is not one.</summary>
+    private static void Narrow(List<string?> column, ref bool integer, ref bool number)
     {
-        bool integer = true, number = true;
         foreach (string? v in column)
         {
-            if (v is null)
+            if (v is null || (!integer && !number))
             {
                 continue;
             }
             integer &= long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
             number &= double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
         }
-        return integer ? ColumnKind.Integer : number ? ColumnKind.Number : ColumnKind.Text;
     }
 
     /// <summary>The cells each CSV column writes, read back column by column (empty = null).</summary>

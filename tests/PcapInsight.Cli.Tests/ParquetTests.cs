@@ -106,4 +106,27 @@ public class ParquetTests
 
         Assert.False(File.Exists(dir.File("flows.parquet")));
     }
+
+    [Fact]
+    public void AHundredThousandFlows_SpooledAndWrittenInRowGroups_AreTheCsvRows()
+    {
+        using var dir = CliRunner.TempDir();
+        string capture = dir.File("short.pcap");
+        ShortConnections.Write(capture, 100_000);
+
+        CliRun run = CliRunner.Run(["analyze", capture, "-o", dir.File("r"), "-q", "--format", "csv,parquet", "--max-listed-flows", "1000", "--close-linger", "0.01"]);
+
+        Assert.Equal(0, run.ExitCode);
+        string parquet = dir.File("r/flows.parquet");
+        object?[] figures = Query($"select count(*), sum(flow_id)::BIGINT, sum(bytes_c2s + bytes_s2c)::BIGINT, min(first_time), max(last_time) from '{parquet}'", out _).Single();
+        List<string[]> csv = Csv(dir.File("r/flows.csv"), out _);
+        Assert.Equal(100_000L, Convert.ToInt64(figures[0], CultureInfo.InvariantCulture));
+        Assert.Equal(100_000L * 100_001 / 2, Convert.ToInt64(figures[1], CultureInfo.InvariantCulture));
+        Assert.Equal(csv.Sum(r => long.Parse(r[10], CultureInfo.InvariantCulture) + long.Parse(r[11], CultureInfo.InvariantCulture)),
+            Convert.ToInt64(figures[2], CultureInfo.InvariantCulture));
+        Assert.Equal((csv[0][6], csv[^1][7]), (figures[3], figures[4]));
+        // Two row groups (65,536 + 34,464 rows), in id order.
+        Assert.Equal(2L, Convert.ToInt64(Query($"select count(distinct row_group_id) from parquet_metadata('{parquet}')", out _).Single()[0], CultureInfo.InvariantCulture));
+        Assert.Equal(csv.Take(3).Select(r => r[0]), Query($"select flow_id from '{parquet}' limit 3", out _).Select(r => Convert.ToString(r[0], CultureInfo.InvariantCulture)));
+    }
 }
