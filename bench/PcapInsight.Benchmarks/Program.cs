@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using PcapInsight.Benchmarks;
+using PcapInsight.TestKit;
 
 // Jobs of one program:
 //   make-small FILE [--packets N] [--flows N]   writes a synthetic header-only capture for bench/compare.sh
@@ -18,7 +19,7 @@ if (args.Length >= 2 && args[0] == "make-small")
 if (args.Length >= 2 && args[0] == "make-flows")
 {
     int flows = (int)Argument(args, "--flows", 1_000_000);
-    SyntheticCapture.WriteShortFlows(args[1], flows);
+    ShortConnections.Write(args[1], flows);
     Console.WriteLine($"wrote {args[1]}: {flows} short TCP connections, {8L * flows} packets");
     return 0;
 }

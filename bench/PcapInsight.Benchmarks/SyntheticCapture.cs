@@ -50,7 +50,4 @@ public static class SyntheticCapture
             }
         }
     }
-
-    /// <summary>Writes <paramref name="flows"/> short TCP connections (see <see cref="ShortConnections"/>).</summary>
-    public static void WriteShortFlows(string path, int flows) => ShortConnections.Write(path, flows);
 }

@@ -43,14 +43,13 @@ internal static class ConsoleSummary
             o.WriteLine($"  undecoded   truncated {N(p.Truncated)}, malformed {N(p.Malformed)}, unsupported link type {N(p.UnsupportedLinkType)}");
         }
 
-        // Flows released past --max-listed-flows are counted too (in flows.csv when spooled); a selection (--host,
-        // --flow...) narrows the listed ones only, so it shows those.
-        (long rt, long ru, long ro) = r.Selection is null ? r.FlowTable.Released : (0, 0, 0);
-        long tcp = r.Flows.Count(f => f.Protocol == 6) + rt;
-        long udp = r.Flows.Count(f => f.Protocol == 17) + ru;
-        long all = r.Flows.Count + rt + ru + ro;
+        // Flows released past --max-listed-flows are counted too, and listed in flows.csv unless the spool failed.
+        (long tcp, long udp, long other) = r.FlowsByProtocol();
+        long all = tcp + udp + other;
+        long released = all - r.Flows.Count;
+        long notListed = r.Selection is null ? released - (r.Spool?.Count ?? 0) : 0;
         o.WriteLine();
-        o.WriteLine($"Flows: {N(all)} (TCP {N(tcp)}, UDP {N(udp)}, other {N(all - tcp - udp)})");
+        o.WriteLine($"Flows: {N(all)} (TCP {N(tcp)}, UDP {N(udp)}, other {N(other)})");
         if (r.Flows.Count > 0)
         {
             o.WriteLine($"  {"id",5}  {"proto",-6} {"client",-40} {"server",-40} {"packets",9} {"bytes",10}  close");
@@ -58,17 +57,15 @@ internal static class ConsoleSummary
             {
                 o.WriteLine($"  {f.Id,5}  {ProtocolNames.Name(f.Protocol),-6} {f.Client.ToString(f.ClientPort),-40} {f.Server.ToString(f.ServerPort),-40} {N(f.PacketsC2S + f.PacketsS2C),9} {Bytes(f.BytesC2S + f.BytesS2C),10}  {ReportRows.CloseName(f.Close)}");
             }
-            long inCsv = r.Flows.Count + (r.Selection is null ? r.Spool?.Count ?? 0 : 0);
-            if (inCsv > TopFlows)
+            if (all - notListed > TopFlows)
             {
-                o.WriteLine($"  ... {N(inCsv - TopFlows)} more in flows.csv");
+                o.WriteLine($"  ... {N(all - notListed - TopFlows)} more in flows.csv");
             }
-            if (rt + ru + ro > 0)
+            if (released > 0)
             {
-                long spooled = r.Spool?.Count ?? 0;
-                o.WriteLine(spooled == rt + ru + ro
-                    ? $"  ({N(rt + ru + ro)} ended flows were released from memory past --max-listed-flows, those with something to report last: still in flows.csv and udp.csv, not drawn or in report.html)"
-                    : $"  ({N(rt + ru + ro)} ended flows were released from memory past --max-listed-flows; {N(rt + ru + ro - spooled)} of them are counted in summary.json but not listed in flows.csv)");
+                o.WriteLine(notListed == 0
+                    ? $"  ({N(released)} ended flows were released from memory past --max-listed-flows, those with something to report last: still in flows.csv and udp.csv, not drawn or in report.html)"
+                    : $"  ({N(released)} ended flows were released from memory past --max-listed-flows; {N(notListed)} of them are counted in summary.json but not listed in flows.csv)");
             }
         }
 

@@ -256,8 +256,8 @@ public static class HtmlReportWriter
         var shown = ReportRows.Flows(r, r.Flows.OrderByDescending(HadTrouble).ThenByDescending(f => f.BytesC2S + f.BytesS2C)
             .Take(MaxTableRows).OrderBy(f => f.Id)).ToList();
         // Flows released from memory past --max-listed-flows are in flows.csv, not here.
-        (long rt, long ru, long ro) = r.Selection is null ? r.FlowTable.Released : (0, 0, 0);
-        long all = r.Flows.Count + rt + ru + ro;
+        (long tcp, long udp, long other) = r.FlowsByProtocol();
+        long all = tcp + udp + other;
         if (all > shown.Count)
         {
             h.Append("<p class=\"meta\">").Append(shown.Count.ToString(CultureInfo.InvariantCulture)).Append(" of ").Append(all.ToString(CultureInfo.InvariantCulture))

@@ -96,11 +96,11 @@ public static class JsonSummaryWriter
         w.WriteEndObject();
 
         w.WriteStartObject("flows");
-        // Every flow, also those released from the list past --max-listed-flows.
-        (long releasedTcp, long releasedUdp, long releasedOther) = result.FlowTable.Released;
-        w.WriteNumber("tcp", result.Flows.Count(f => f.Protocol == 6) + releasedTcp);
-        w.WriteNumber("udp", result.Flows.Count(f => f.Protocol == 17) + releasedUdp);
-        w.WriteNumber("other", result.Flows.Count(f => f.Protocol is not (6 or 17)) + releasedOther);
+        // Every flow, also those released from memory past --max-listed-flows.
+        (long tcp, long udp, long other) = result.FlowsByProtocol();
+        w.WriteNumber("tcp", tcp);
+        w.WriteNumber("udp", udp);
+        w.WriteNumber("other", other);
         w.WriteEndObject();
 
         w.WriteStartObject("flow_table");
@@ -109,6 +109,7 @@ public static class JsonSummaryWriter
         w.WriteNumber("expired", result.FlowTable.Expired);
         w.WriteNumber("closed_after_linger", result.FlowTable.ClosedAfterLinger);
         w.WriteNumber("evicted", result.FlowTable.Evicted);
+        (long releasedTcp, long releasedUdp, long releasedOther) = result.FlowTable.Released;
         w.WriteNumber("released", releasedTcp + releasedUdp + releasedOther);
         w.WriteEndObject();
 

@@ -65,6 +65,9 @@ public class SelectionTests
         Assert.Equal(flows.Select(f => string.Join(',', f)), File.ReadAllLines(dir.File("some/flows.csv")).Skip(1));
         Assert.Equal(expected, File.ReadAllLines(dir.File("some/events.csv")).Skip(1));
         Assert.Contains("\"selection\":", File.ReadAllText(dir.File("some/summary.json")));
+        // summary.json counts the flows the selection kept, listed or released alike: those flows.csv lists.
+        System.Text.Json.JsonElement counted = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.File("some/summary.json"))).RootElement.GetProperty("flows");
+        Assert.Equal(flows.Count, counted.GetProperty("tcp").GetInt32() + counted.GetProperty("udp").GetInt32() + counted.GetProperty("other").GetInt32());
     }
 
     private static double Seconds(string iso) =>

@@ -40,6 +40,26 @@ public sealed class AnalysisResult
     /// <summary>The spool behind <see cref="ReleasedFlows"/>; dispose it once the report is written (deletes its file).</summary>
     public FlowSpool? Spool { get; init; }
 
+    /// <summary>
+    /// Every flow of the report by protocol: the listed ones and the released ones. Without a selection the released
+    /// ones are the table's counts (which also hold any a failed spool lost); with one, those of the spool the
+    /// selection keeps (read back from it). summary.json, the console and report.html all count with this.
+    /// </summary>
+    public (long Tcp, long Udp, long Other) FlowsByProtocol()
+    {
+        long tcp = Flows.Count(f => f.Protocol == 6), udp = Flows.Count(f => f.Protocol == 17), other = Flows.Count - tcp - udp;
+        if (Selection is null)
+        {
+            (long rt, long ru, long ro) = FlowTable.Released;
+            return (tcp + rt, udp + ru, other + ro);
+        }
+        foreach (FlowSummary f in ReleasedFlows)
+        {
+            _ = f.Protocol switch { 6 => tcp++, 17 => udp++, _ => other++ };
+        }
+        return (tcp, udp, other);
+    }
+
     /// <summary>Flow table figures.</summary>
     public required FlowTableFigures FlowTable { get; init; }
 
