@@ -47,7 +47,7 @@ internal static class ConsoleSummary
         (long tcp, long udp, long other) = r.FlowsByProtocol();
         long all = tcp + udp + other;
         long released = all - r.Flows.Count;
-        long notListed = r.Selection is null ? released - (r.Spool?.Count ?? 0) : 0;
+        long notListed = r.Selection is null ? released - r.SpooledFlows : 0;
         o.WriteLine();
         o.WriteLine($"Flows: {N(all)} (TCP {N(tcp)}, UDP {N(udp)}, other {N(other)})");
         if (r.Flows.Count > 0)

@@ -31,6 +31,12 @@ public static class AnalyzeCommand
         };
         var set = new AnalysisOptionSet();
         Option<string?> filter = FilterOption.Create("Analyse");
+        var threads = new Option<int>("--threads")
+        {
+            HelpName = "N",
+            Description = $"Analyse on N threads: flows are divided among them by their addresses and the results merged into the report one thread gives, byte for byte (default: the core count, {Environment.ProcessorCount} here; 1 to 64). Example: --threads 1",
+            DefaultValueFactory = _ => AnalyzeSettings.DefaultThreads,
+        };
 
         var command = new Command("analyze",
             "Analyse pcap/pcapng files: print a summary and write the report into the output folder: summary.json, flows.csv, events.csv, fragments.csv, udp.csv, charts/*.png and report.html.\n\n" +
@@ -39,10 +45,10 @@ public static class AnalyzeCommand
             "  pcapinsight analyze part1.pcap part2.pcap -o report --fail-on error\n" +
             "  tcpdump -w - -c 1000 | pcapinsight analyze - --json")
         {
-            files, filter,
+            files, filter, threads,
         };
         set.AddTo(command);
-        command.SetAction((parse, cancellation) => Task.FromResult(Execute(set.Read(parse) with { Files = parse.GetValue(files) ?? [], Filter = parse.GetValue(filter) }, stdout, stderr, cancellation)));
+        command.SetAction((parse, cancellation) => Task.FromResult(Execute(set.Read(parse) with { Files = parse.GetValue(files) ?? [], Filter = parse.GetValue(filter), Threads = parse.GetValue(threads) }, stdout, stderr, cancellation)));
         return command;
     }
 
@@ -104,11 +110,11 @@ public static class AnalyzeCommand
         {
             var files = sources.Select(x => x.Stats).ToList();
             using var bar = new ProgressBar(files, stderr, enabled: !s.Quiet && !s.NoProgress && !Console.IsErrorRedirected);
-            result = CaptureAnalyzer.Run(source, files, options, bar.Update, cancellation);
+            result = ShardedAnalysis.Run(source, files, options, s.Threads, bar.Update, cancellation);
         }
 
         PhaseLog.Mark("analysis done");
-        using FlowSpool? spool = result.Spool;
+        using IDisposable spools = result.SpoolFiles();
         WarnIfSpoolFailed(result, stderr);
         if (bpf is not null)
         {
@@ -159,9 +165,9 @@ public static class AnalyzeCommand
     /// <summary>Says so when released flows could not be spooled: flows.csv then lacks them (they are still counted).</summary>
     internal static void WarnIfSpoolFailed(AnalysisResult result, TextWriter stderr)
     {
-        if (result.Spool is { Failure: { } failure } spool)
+        if (result.SpoolFailure is ({ } failure, long lost))
         {
-            stderr.WriteLine($"pcapinsight: warning: cannot keep flows released past --max-listed-flows on disk ({failure}): {spool.Lost:N0} flows are counted but not listed in flows.csv");
+            stderr.WriteLine($"pcapinsight: warning: cannot keep flows released past --max-listed-flows on disk ({failure}): {lost:N0} flows are counted but not listed in flows.csv");
         }
     }
 
@@ -185,6 +191,11 @@ public static class AnalyzeCommand
         if (!TryParseFormats(s.Formats, out HashSet<string> formats, out string? formatError))
         {
             stderr.WriteLine("pcapinsight: " + formatError);
+            return null;
+        }
+        if (s.Threads is < 1 or > 64)
+        {
+            stderr.WriteLine($"pcapinsight: option --threads must be 1 to 64 (got {s.Threads})");
             return null;
         }
         UdpSequenceSpec? udpSequence = null;
@@ -440,4 +451,10 @@ public sealed record AnalyzeSettings
     public int SeriesPoints { get; init; } = new AnalysisOptions().SeriesPoints;
     public ChartOptions Charts { get; init; } = new();
     public bool Color { get; init; }
+
+    /// <summary>Analysis threads (<c>--threads</c>): the core count unless given, at most 64.</summary>
+    public int Threads { get; init; } = DefaultThreads;
+
+    /// <summary>The machine's core count, capped at 64.</summary>
+    public static int DefaultThreads => Math.Clamp(Environment.ProcessorCount, 1, 64);
 }

@@ -162,7 +162,7 @@ public static class LiveCommand
             using var stopOnSignal = cancellation.Register(source.Stop);
             result = Capture(source, writer, options, s, formats, live, stdout, stderr);
         }
-        using Core.Flows.FlowSpool? spool = result.Spool;
+        using IDisposable spools = result.SpoolFiles();
         AnalyzeCommand.WarnIfSpoolFailed(result, stderr);
         if (source.CaptureError is { } error)
         {

@@ -50,13 +50,34 @@ public sealed record AnalysisOptions
 
     /// <summary>
     /// Where the summaries of flows released past <see cref="FlowTableOptions.MaxListedFlows"/> are spooled (a hidden
-    /// file, deleted when the result's <see cref="AnalysisResult.Spool"/> is disposed), so that flows.csv still lists
+    /// file, deleted when the result's <see cref="AnalysisResult.Spools"/> are disposed), so that flows.csv still lists
     /// them; null (the default): released flows are counted, not listed. The CLI uses the report folder.
     /// </summary>
     public string? SpoolDirectory { get; init; }
 
     /// <summary>The defaults.</summary>
     public static AnalysisOptions Default { get; } = new();
+
+    /// <summary>
+    /// One shard's options of an analysis over <paramref name="shards"/> shards: the limits on memory held across
+    /// flows (flow table, listed flows, fragment buffers) divided among them, so all the shards together hold what one
+    /// analyzer would.
+    /// </summary>
+    public AnalysisOptions ShareOf(int shards) => shards <= 1 ? this : this with
+    {
+        Flows = Flows with
+        {
+            MaxFlows = Share(Flows.MaxFlows, shards),
+            MaxListedFlows = Share(Flows.MaxListedFlows, shards),
+        },
+        Fragments = Fragments with
+        {
+            MaxDatagrams = Share(Fragments.MaxDatagrams, shards),
+            MaxBytes = Math.Max(1, (Fragments.MaxBytes + shards - 1) / shards),
+        },
+    };
+
+    private static int Share(int limit, int shards) => (int)Math.Max(1, ((long)limit + shards - 1) / shards);
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when a limit is out of range.</summary>
     public void Validate()

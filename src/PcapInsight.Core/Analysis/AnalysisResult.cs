@@ -37,8 +37,29 @@ public sealed class AnalysisResult
     /// </summary>
     public IEnumerable<FlowSummary> ReleasedFlows { get; init; } = [];
 
-    /// <summary>The spool behind <see cref="ReleasedFlows"/>; dispose it once the report is written (deletes its file).</summary>
-    public FlowSpool? Spool { get; init; }
+    /// <summary>The spools behind <see cref="ReleasedFlows"/> (one per shard); dispose them once the report is written (deletes their files).</summary>
+    public IReadOnlyList<FlowSpool> Spools { get; init; } = [];
+
+    /// <summary>Disposing it disposes every spool of <see cref="Spools"/> (for a <c>using</c> around the report's writing).</summary>
+    public IDisposable SpoolFiles() => new SpoolFileSet(Spools);
+
+    /// <summary>Flows the spools hold (listed in flows.csv although released).</summary>
+    public long SpooledFlows => Spools.Sum(s => s.Count);
+
+    /// <summary>Why a spool could not be written, and how many flows it lost; null when none failed.</summary>
+    public (string Failure, long Lost)? SpoolFailure =>
+        Spools.FirstOrDefault(s => s.Failure is not null) is { Failure: { } failure } ? (failure, Spools.Sum(s => s.Lost)) : null;
+
+    private sealed class SpoolFileSet(IReadOnlyList<FlowSpool> spools) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (FlowSpool s in spools)
+            {
+                s.Dispose();
+            }
+        }
+    }
 
     /// <summary>
     /// Every flow of the report by protocol: the listed ones and the released ones. Without a selection the released

@@ -16,6 +16,15 @@ public sealed partial class CaptureAnalyzer
     private long _datagramsNotListed;
     private bool _fragTableFullReported;
 
+    /// <summary>
+    /// Where a sharded analysis sends a reassembled datagram (to the shard of its flow) instead of analysing it here;
+    /// null: here.
+    /// </summary>
+    internal ReassembledDatagramHandler? DivertReassembled { get; set; }
+
+    /// <summary>Where a sharded analysis sends a UDP datagram lost with a fragment (to its flow's shard); null: here.</summary>
+    internal Action<DatagramFacts>? DivertLost { get; set; }
+
     private void OnFragment(ReadOnlySpan<byte> frame, in DecodedPacket p, in CaptureInfo info)
     {
         FragmentedDatagram? done = _fragments.Add(frame, p, info);
@@ -33,14 +42,27 @@ public sealed partial class CaptureAnalyzer
         {
             return;
         }
-        // The whole datagram continues as if it had arrived in one piece: its payload joins the flow (the frames
-        // were counted as they came), and a TCP segment is analysed whole.
+        var facts = DatagramFacts.Of(done, "");
+        if (DivertReassembled is { } divert)
+        {
+            divert(whole, facts, done.Payload, info);
+            return;
+        }
+        OnReassembled(whole, facts, done.Payload, info);
+    }
+
+    /// <summary>
+    /// A datagram rebuilt from its fragments continues as if it had arrived in one piece: its payload joins the flow
+    /// (the frames were counted as they came), and a TCP segment is analysed whole.
+    /// </summary>
+    internal void OnReassembled(in DecodedPacket whole, in DatagramFacts done, ReadOnlySpan<byte> payload, in CaptureInfo info)
+    {
         Flow flow = _flows.Update(whole, info, out bool fromClient, out _, countPacket: false);
         if (whole.Protocol == 17)
         {
             CountFragmentedDatagram(flow, done);
-            int start = Math.Min(whole.PayloadOffset, done.Payload.Length);
-            OnUdpDatagram(flow, fromClient, whole, done.Payload[start..Math.Min(done.Payload.Length, start + whole.PayloadLength)], info);
+            int start = Math.Min(whole.PayloadOffset, payload.Length);
+            OnUdpDatagram(flow, fromClient, whole, payload[start..Math.Min(payload.Length, start + whole.PayloadLength)], info);
             return;
         }
         if (whole.Protocol != 6)
@@ -50,32 +72,46 @@ public sealed partial class CaptureAnalyzer
         TcpSegmentAnalyzer.OnSegment(flow, fromClient, whole, info, _events);
         _timing.OnSegment(flow, fromClient, whole, info, _events);
         _series?.OnSegment(flow, fromClient, whole, info);
-        OnTcpSegment?.Invoke(flow, fromClient, whole, done.Payload);
+        OnTcpSegment?.Invoke(flow, fromClient, whole, payload);
         Report(EventKind.IpTcpFragmented, done, flow.Id, "fragments=" + done.Fragments + " segment_bytes=" + whole.PayloadLength
             + " largest_fragment=" + done.LargestFragment);
+    }
+
+    /// <summary>A UDP datagram whose first fragment named the flow and that never completed: the flow lost it with a fragment.</summary>
+    internal void OnDatagramLost(in DatagramFacts d)
+    {
+        var key = new DecodedPacket { IpVersion = d.IpVersion, Src = d.Src, Dst = d.Dst, Protocol = 17, SrcPort = d.SrcPort,
+            DstPort = d.DstPort, HasPorts = true, VlanId = d.VlanId };
+        if (_flows.Find(key, out _) is not { } flow)
+        {
+            return;
+        }
+        CountFragmentedDatagram(flow, d);
+        flow.Udp!.LostWithFragment++;
+        if (_events.BuildRow(EventKind.UdpFragmentLoss, d.FirstTimeNs))
+        {
+            _events.Report(new AnalysisEvent(EventKind.UdpFragmentLoss, d.FirstTimeNs, d.FirstFrame, d.FirstFile, flow.Id,
+                d.Src, d.SrcPort, d.Dst, d.DstPort, d.LastTimeNs - d.FirstTimeNs,
+                $"ip_id={d.IpId} fragments_seen={d.Fragments} missing={d.Missing.Replace(' ', ';')} evidence=fragments"));
+        }
     }
 
     private void OnDatagramFinished(FragmentedDatagram d, string ended)
     {
         FragmentStatus status = d.Status;
+        string missing = status == FragmentStatus.Incomplete ? d.Missing() : "";
+        var facts = DatagramFacts.Of(d, missing);
         if (status == FragmentStatus.Incomplete && d.HasPorts && d.Protocol == 17)
         {
-            // The first fragment named the flow: the flow lost this datagram with a fragment.
-            var key = new DecodedPacket { IpVersion = d.Key.IpVersion, Src = d.Key.Src, Dst = d.Key.Dst, Protocol = 17, SrcPort = d.SrcPort,
-                DstPort = d.DstPort, HasPorts = true, VlanId = d.VlanId };
-            if (_flows.Find(key, out _) is { } flow)
+            if (DivertLost is { } divert)
             {
-                CountFragmentedDatagram(flow, d);
-                flow.Udp!.LostWithFragment++;
-                if (_events.BuildRow(EventKind.UdpFragmentLoss))
-                {
-                    _events.Report(new AnalysisEvent(EventKind.UdpFragmentLoss, d.FirstTimeNs, d.FirstFrame, d.FirstFile, flow.Id,
-                        d.Key.Src, d.SrcPort, d.Key.Dst, d.DstPort, d.LastTimeNs - d.FirstTimeNs,
-                        $"ip_id={d.Key.Id} fragments_seen={d.Fragments} missing={d.Missing().Replace(' ', ';')} evidence=fragments"));
-                }
+                divert(facts);
+            }
+            else
+            {
+                OnDatagramLost(facts);
             }
         }
-        string missing = status == FragmentStatus.Incomplete ? d.Missing() : "";
         if (_datagrams.Count < _options.MaxEventRows)
         {
             _datagrams.Add(new DatagramRecord(d.FirstTimeNs, d.LastTimeNs, d.Key.IpVersion, d.Key.Src, d.Key.Dst, d.Key.Id,
@@ -93,32 +129,32 @@ public sealed partial class CaptureAnalyzer
             FragmentStatus.Conflict => "conflict",
             _ => "incomplete",
         };
-        Report(EventKind.IpFragmented, d, 0, $"fragments={d.Fragments} bytes={(d.TotalLength >= 0 ? d.TotalLength : d.ReceivedBytes)} largest_fragment={d.LargestFragment} status={name}");
+        Report(EventKind.IpFragmented, facts, 0, $"fragments={d.Fragments} bytes={(d.TotalLength >= 0 ? d.TotalLength : d.ReceivedBytes)} largest_fragment={d.LargestFragment} status={name}");
         if (status == FragmentStatus.Incomplete)
         {
-            Report(EventKind.IpFragIncomplete, d, 0,
+            Report(EventKind.IpFragIncomplete, facts, 0,
                 $"missing={missing.Replace(' ', ';')} fragments_held={d.Fragments} age_ms={CaptureTime.Milliseconds(d.LastTimeNs - d.FirstTimeNs)} reason={ended}");
         }
         if (d.ConflictBytes > 0)
         {
-            Report(EventKind.IpFragOverlapConflict, d, 0, $"conflict_bytes={d.ConflictBytes} overlap_bytes={d.OverlapBytes} kept={FragmentPolicies.Name(_options.Fragments.Policy)}"
+            Report(EventKind.IpFragOverlapConflict, facts, 0, $"conflict_bytes={d.ConflictBytes} overlap_bytes={d.OverlapBytes} kept={FragmentPolicies.Name(_options.Fragments.Policy)}"
                 + (d.PolicyGroups.Length > 0 ? $" policies={d.PolicyGroups}" : ""));
         }
         else if (d.OverlapBytes > 0)
         {
-            Report(EventKind.IpFragOverlap, d, 0, $"overlap_bytes={d.OverlapBytes}");
+            Report(EventKind.IpFragOverlap, facts, 0, $"overlap_bytes={d.OverlapBytes}");
         }
         if (d.TinySeen)
         {
-            Report(EventKind.IpFragTiny, d, 0, $"tiny_below={_options.Fragments.TinyBytes}");
+            Report(EventKind.IpFragTiny, facts, 0, $"tiny_below={_options.Fragments.TinyBytes}");
         }
         if (d.Oversize)
         {
-            Report(EventKind.IpFragOversize, d, 0, "past=65535");
+            Report(EventKind.IpFragOversize, facts, 0, "past=65535");
         }
         if (d.DontFragmentSeen)
         {
-            Report(EventKind.IpFragDf, d, 0, "df=1");
+            Report(EventKind.IpFragDf, facts, 0, "df=1");
         }
         if (ended == "evicted" && !_fragTableFullReported)
         {
@@ -128,32 +164,32 @@ public sealed partial class CaptureAnalyzer
         }
     }
 
-    private void Report(EventKind kind, FragmentedDatagram d, int flowId, string detail)
+    private void Report(EventKind kind, in DatagramFacts d, int flowId, string detail)
     {
-        if (!_events.BuildRow(kind))
+        if (!_events.BuildRow(kind, d.FirstTimeNs))
         {
             return;
         }
-        _events.Report(new AnalysisEvent(kind, d.FirstTimeNs, d.FirstFrame, d.FirstFile, flowId, d.Key.Src, 0, d.Key.Dst, 0,
-            d.LastTimeNs - d.FirstTimeNs, $"ip_id={d.Key.Id} " + detail));
+        _events.Report(new AnalysisEvent(kind, d.FirstTimeNs, d.FirstFrame, d.FirstFile, flowId, d.Src, 0, d.Dst, 0,
+            d.LastTimeNs - d.FirstTimeNs, $"ip_id={d.IpId} " + detail));
     }
 
     /// <summary>A UDP datagram of <paramref name="flow"/> that arrived in fragments; the first one is reported as oversized.</summary>
-    private void CountFragmentedDatagram(Flow flow, FragmentedDatagram d)
+    private void CountFragmentedDatagram(Flow flow, in DatagramFacts d)
     {
         UdpFlowStats udp = flow.Udp ??= new UdpFlowStats();
         if (udp.FragmentedDatagrams++ > 0)
         {
             return;
         }
-        if (!_events.BuildRow(EventKind.UdpOversized))
+        if (!_events.BuildRow(EventKind.UdpOversized, d.FirstTimeNs))
         {
             return;
         }
-        bool fromClient = d.Key.Src.Equals(flow.Client) && d.SrcPort == flow.ClientPort;
+        bool fromClient = d.Src.Equals(flow.Client) && d.SrcPort == flow.ClientPort;
         _events.Report(new AnalysisEvent(EventKind.UdpOversized, d.FirstTimeNs, d.FirstFrame, d.FirstFile, flow.Id,
             fromClient ? flow.Client : flow.Server, fromClient ? flow.ClientPort : flow.ServerPort,
             fromClient ? flow.Server : flow.Client, fromClient ? flow.ServerPort : flow.ClientPort, -1,
-            $"datagram_bytes={(d.TotalLength >= 0 ? d.TotalLength : d.ReceivedBytes)} largest_fragment={d.LargestFragment} evidence=fragments"));
+            $"datagram_bytes={d.Bytes} largest_fragment={d.LargestFragment} evidence=fragments"));
     }
 }

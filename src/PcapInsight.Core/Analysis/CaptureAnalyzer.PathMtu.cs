@@ -25,12 +25,19 @@ public sealed partial class CaptureAnalyzer
                 flow.LowestPmtu = flow.LowestPmtu == 0 ? p.IcmpMtu : Math.Min(flow.LowestPmtu, p.IcmpMtu);
             }
         }
-        if (!_events.BuildRow(EventKind.IpPmtuIcmp))
+        if (!_events.BuildRow(EventKind.IpPmtuIcmp, info.TimestampNs))
         {
             return;
         }
         _events.Report(new AnalysisEvent(EventKind.IpPmtuIcmp, info.TimestampNs, info.FrameNumber, info.FileIndex, flow?.Id ?? 0,
             p.Src, 0, p.Dst, 0, -1, $"mtu={p.IcmpMtu} quoted={what}{(flow is null ? " flow=not_seen" : "")}"));
+    }
+
+    /// <summary>The packet an ICMP error in <paramref name="frame"/> quotes, as far as it names a flow (for the shard of that flow).</summary>
+    internal static bool TryReadQuotedFlow(ReadOnlySpan<byte> frame, in DecodedPacket p, out DecodedPacket quoted)
+    {
+        int quotedAt = p.TransportOffset + 8;
+        return TryReadQuoted(quotedAt < frame.Length ? frame[quotedAt..] : [], p, out quoted);
     }
 
     /// <summary>

@@ -68,7 +68,7 @@ public sealed partial class CaptureAnalyzer
         {
             foreach ((long first, long last, long detectedNs) in stream.Sequence!.Missing)
             {
-                if (!_events.BuildRow(EventKind.UdpSeqGap, detectedNs))
+                if (!_events.BuildRow(EventKind.UdpSeqGap, detectedNs > 0 ? detectedNs : flow.LastTimeNs))
                 {
                     continue;
                 }
@@ -81,7 +81,7 @@ public sealed partial class CaptureAnalyzer
 
     private void ReportDns(Flow flow, ushort id, (long TimeNs, long Frame, int File) query, long waitedNs, bool late)
     {
-        if (!_events.BuildRow(EventKind.DnsUnanswered))
+        if (!_events.BuildRow(EventKind.DnsUnanswered, query.TimeNs))
         {
             return;
         }
@@ -94,9 +94,9 @@ public sealed partial class CaptureAnalyzer
     /// dropped them. Attributed to the UDP flow that brought the most datagrams in one direction; the attribution
     /// is certain ("high") when that flow alone carried at least as many datagrams as were dropped.
     /// </summary>
-    private void ReportKernelCounters()
+    internal static void ReportKernelCounters(AnalysisOptions options, IEnumerable<Flow> finished, EventCollector events, long lastTimeNs)
     {
-        if (_options.KernelCounterDeltas is not { } deltas)
+        if (options.KernelCounterDeltas is not { } deltas)
         {
             return;
         }
@@ -105,7 +105,7 @@ public sealed partial class CaptureAnalyzer
         {
             return;
         }
-        var candidates = _flows.Finished.Where(f => f.Protocol == 17)
+        var candidates = finished.Where(f => f.Protocol == 17)
             .Select(f => (Flow: f, Datagrams: Math.Max(f.PacketsC2S, f.PacketsS2C), ToServer: f.PacketsC2S >= f.PacketsS2C))
             .OrderByDescending(c => c.Datagrams).ToList();
         var top = candidates.FirstOrDefault();
@@ -113,7 +113,7 @@ public sealed partial class CaptureAnalyzer
         string flows = string.Join(';', candidates.Take(3).Select(c => $"{c.Flow.Id}:{c.Datagrams}"));
         IpAddr receiver = top.Flow is null ? default : top.ToServer ? top.Flow.Server : top.Flow.Client;
         ushort port = top.Flow is null ? (ushort)0 : top.ToServer ? top.Flow.ServerPort : top.Flow.ClientPort;
-        _events.Report(new AnalysisEvent(EventKind.UdpRcvbufOverflow, _lastTimeNs, 0, 0, top.Flow?.Id ?? 0,
+        events.Report(new AnalysisEvent(EventKind.UdpRcvbufOverflow, lastTimeNs, 0, 0, top.Flow?.Id ?? 0,
             top.Flow is null ? default : top.ToServer ? top.Flow.Client : top.Flow.Server, top.Flow is null ? (ushort)0 : top.ToServer ? top.Flow.ClientPort : top.Flow.ServerPort,
             receiver, port, -1,
             $"rcvbuf_errors={drops} evidence=counter confidence={(certain ? "high" : "low")} flows_by_datagrams={(flows.Length == 0 ? "none" : flows)}"));

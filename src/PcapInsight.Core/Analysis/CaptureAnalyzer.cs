@@ -50,6 +50,11 @@ public sealed partial class CaptureAnalyzer
     private readonly HashSet<(int File, LinkType Link)> _unsupportedReported = new();
     private readonly Dictionary<int, (long Frames, long FirstFrame, long FirstTimeNs)> _snaplenCutByFile = new();
     private DecodedPacket _packet;
+    // Flows are ordered by creation as frame index × phases + phase: a frame can make a flow first by completing a
+    // fragmented datagram, then by its own packet.
+    private const long PhasesPerFrame = 2;
+    private readonly List<int>? _activeBeforeExpiry;   // a shard's: flows held before each expiry check
+    private readonly bool _reassembles;                // false in a shard: the reading thread reassembles for all of them
     private long _firstTimeNs;
     private long _lastTimeNs;      // latest timestamp so far (the capture's end)
     private long _previousTimeNs;  // timestamp of the frame before this one
@@ -60,10 +65,18 @@ public sealed partial class CaptureAnalyzer
 
     /// <summary>Creates an analyzer with <paramref name="options"/> (validated here).</summary>
     public CaptureAnalyzer(AnalysisOptions? options = null)
+        : this(options, shard: false)
+    {
+    }
+
+    /// <summary>An analyzer that is one shard of a <see cref="ShardedAnalysis"/> (it records what the merge needs).</summary>
+    internal CaptureAnalyzer(AnalysisOptions? options, bool shard)
     {
         _options = options ?? AnalysisOptions.Default;
         _options.Validate();
-        _flows = new FlowTable(_options.Flows);
+        _flows = new FlowTable(_options.Flows) { RecordCreationOrder = shard };
+        _activeBeforeExpiry = shard ? new List<int>() : null;
+        _reassembles = !shard;
         _events = new EventCollector(_options.MaxEventRows);
         _timing = new TcpTimingAnalyzer(_options.Nagle);
         _fragments = new IpReassembler(_options.Fragments) { Finished = OnDatagramFinished };
@@ -105,15 +118,28 @@ public sealed partial class CaptureAnalyzer
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Process(in CaptureInfo info, ReadOnlySpan<byte> frame)
     {
+        FrameStage stage = Classify(info, frame);
+        if (stage == FrameStage.Counted)
+        {
+            return;
+        }
+        bool expiryDue = stage == FrameStage.Flow && ExpiryDue(info.TimestampNs);
+        AnalyzeFrame(info, frame, _packet, stage, _counters.Frames, main: true, pathMtu: true, expiryDue);
+    }
+
+    /// <summary>
+    /// The frame's own part of the analysis, which needs no flow: time, counters, link type, decoding, the IP
+    /// version and protocol counts. Leaves the decoded headers in <see cref="LastPacket"/> and tells what is left.
+    /// A sharded analysis runs it once per frame on the reading thread.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal FrameStage Classify(in CaptureInfo info, ReadOnlySpan<byte> frame)
+    {
         PacketCounters c = _counters;
         long t = info.TimestampNs;
         if (c.Frames == 0)
         {
-            _firstTimeNs = t;
-            _lastTimeNs = t;
-            _previousTimeNs = t;
-            _nextExpiryNs = t + ExpiryCheckIntervalNs;
-            _events.Timeline.Start(t);
+            StartClock(t);
         }
         else if (t < _previousTimeNs)
         {
@@ -148,10 +174,10 @@ public sealed partial class CaptureAnalyzer
                 break;
             case DecodeStatus.NotIp:
                 c.NotIp++;
-                return;
+                return FrameStage.Counted;
             case DecodeStatus.UnsupportedLinkType:
                 c.UnsupportedLinkType++;
-                return;
+                return FrameStage.Counted;
             default:
                 if (p.Status == DecodeStatus.Truncated)
                 {
@@ -162,7 +188,7 @@ public sealed partial class CaptureAnalyzer
                     c.Malformed++;
                 }
                 ReportMalformed(info, p);
-                return;
+                return FrameStage.Counted;
         }
 
         if (p.IpVersion == 4)
@@ -177,14 +203,13 @@ public sealed partial class CaptureAnalyzer
         if (p.IsFragment)
         {
             c.Fragments++;
-            OnFragment(frame, p, info);
             if (!p.HasPorts && p.Protocol is 6 or 17)
             {
                 // Later fragments carry no ports (and a tiny first fragment may not either): their bytes join
                 // the datagram's flow only through reassembly. A first fragment with its ports counts in its
                 // flow, so the flow exists even when later fragments are lost.
                 c.NonFirstFragments++;
-                return;
+                return FrameStage.FragmentOnly;
             }
         }
         switch (p.Protocol)
@@ -198,23 +223,69 @@ public sealed partial class CaptureAnalyzer
             case 1:
             case 58:
                 c.Icmp++;
-                if (p.IcmpMtu > 0)
-                {
-                    OnPathMtuMessage(frame, p, info);
-                }
                 break;
             default:
                 c.OtherIp++;
                 break;
         }
+        return FrameStage.Flow;
+    }
 
-        if (t >= _nextExpiryNs)
+    /// <summary>Sets the capture's first time: the origin of the event timeline and of the expiry checks.</summary>
+    internal void StartClock(long firstTimeNs)
+    {
+        _firstTimeNs = firstTimeNs;
+        _lastTimeNs = firstTimeNs;
+        _previousTimeNs = firstTimeNs;
+        _nextExpiryNs = firstTimeNs + ExpiryCheckIntervalNs;
+        _events.Timeline.Start(firstTimeNs);
+    }
+
+    /// <summary>True when a frame at <paramref name="timeNs"/> that reaches the flow table is to look for expired state first.</summary>
+    internal bool ExpiryDue(long timeNs)
+    {
+        if (timeNs < _nextExpiryNs)
         {
-            _flows.Expire(t);
-            _flows.ExpireClosed(t);
-            _fragments.Expire(t);
-            _nextExpiryNs = t + ExpiryCheckIntervalNs;
+            return false;
         }
+        _nextExpiryNs = timeNs + ExpiryCheckIntervalNs;
+        return true;
+    }
+
+    /// <summary>
+    /// The flow part of a classified frame: fragments, path MTU messages, expiry, the flow and its analyses.
+    /// <paramref name="frameIndex"/> is the frame's 1-based place in the whole input (it orders flows by creation);
+    /// <paramref name="main"/> false leaves the frame's own flow to another shard and <paramref name="pathMtu"/>
+    /// false the flow an ICMP error quotes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void AnalyzeFrame(in CaptureInfo info, ReadOnlySpan<byte> frame, in DecodedPacket p, FrameStage stage, long frameIndex,
+        bool main, bool pathMtu, bool expiryDue)
+    {
+        long t = info.TimestampNs;
+        _events.ClockNs = t;
+        if (main && p.IsFragment && _reassembles)
+        {
+            _flows.CreationOrder = frameIndex * PhasesPerFrame + 0;
+            OnFragment(frame, p, info);
+        }
+        if (stage == FrameStage.FragmentOnly)
+        {
+            return;
+        }
+        if (pathMtu && p.IcmpMtu > 0 && p.Protocol is 1 or 58)
+        {
+            OnPathMtuMessage(frame, p, info);
+        }
+        if (expiryDue)
+        {
+            ExpireAt(t);
+        }
+        if (!main)
+        {
+            return;
+        }
+        _flows.CreationOrder = frameIndex * PhasesPerFrame + 1;
         Flow flow = _flows.Update(p, info, out bool fromClient, out bool evicted);
         if (_flows.ReplacedFlow is { } replaced)
         {
@@ -240,25 +311,77 @@ public sealed partial class CaptureAnalyzer
         }
     }
 
+    /// <summary>A reassembled datagram handed over by the reading thread of a sharded analysis (its frame's first phase).</summary>
+    internal void AnalyzeReassembled(in DecodedPacket whole, in DatagramFacts facts, ReadOnlySpan<byte> payload, in CaptureInfo info, long frameIndex)
+    {
+        _events.ClockNs = info.TimestampNs;
+        _flows.CreationOrder = frameIndex * PhasesPerFrame + 0;
+        OnReassembled(whole, facts, payload, info);
+    }
+
+    /// <summary>An ICMP error handed over by the reading thread to the shard of the flow it quotes.</summary>
+    internal void AnalyzePathMtu(ReadOnlySpan<byte> frame, in DecodedPacket p, in CaptureInfo info)
+    {
+        _events.ClockNs = info.TimestampNs;
+        OnPathMtuMessage(frame, p, info);
+    }
+
+    /// <summary>A UDP datagram lost with a fragment, handed over by the reading thread (at <paramref name="clockNs"/>).</summary>
+    internal void AnalyzeLostDatagram(in DatagramFacts facts, long clockNs)
+    {
+        _events.ClockNs = clockNs;
+        OnDatagramLost(facts);
+    }
+
+    /// <summary>The reading thread's part of a sharded analysis for a fragment: reassembly (complete datagrams go to the shards).</summary>
+    internal void ReassembleForShards(ReadOnlySpan<byte> frame, in DecodedPacket p, in CaptureInfo info) => OnFragment(frame, p, info);
+
+    /// <summary>The reading thread's expiry of datagrams still in reassembly (lost UDP datagrams go to the shards).</summary>
+    internal void ExpireFragments(long timeNs) => _fragments.Expire(timeNs);
+
+    /// <summary>The reading thread's end of reassembly: what never completed is given up.</summary>
+    internal void FinishFragments() => _fragments.FinishAll();
+
+    /// <summary>
+    /// The expiry check of a frame that belongs to another shard: this shard closes what is due at the same point of
+    /// the capture as a single analyzer would.
+    /// </summary>
+    internal void ExpiryTick(long timeNs)
+    {
+        _events.ClockNs = timeNs;
+        ExpireAt(timeNs);
+    }
+
+    private void ExpireAt(long t)
+    {
+        // Between two checks the table only grows (a reused or evicted flow is replaced at once): its peak is
+        // reached just before a check, which is where a shard notes its size for the merged peak.
+        _activeBeforeExpiry?.Add(_flows.ActiveCount);
+        _flows.Expire(t);
+        _flows.ExpireClosed(t);
+        _fragments.Expire(t);
+    }
+
     /// <summary>
     /// Ends the analysis: closes the remaining flows and turns what the readers noticed (truncation, damage,
     /// interface drops, snaplen cuts) into events. Call once, after the last <see cref="Process"/>.
     /// </summary>
     public AnalysisResult Finish(IReadOnlyList<CaptureFileStats> files)
     {
+        FinishFlows(_previousTimeNs);
+        ReportKernelCounters(_options, _flows.Finished, _events, _lastTimeNs);
+        ReportFileFacts(files);
+        ReportEventsLimited(_events, _options, _lastTimeNs);
+        return Result(files, _flows.Finished);
+    }
+
+    /// <summary>Closes what is still open at the end (a shard's part of <see cref="Finish"/>), the clock at the last frame's time.</summary>
+    internal void FinishFlows(long lastFrameTimeNs)
+    {
+        _events.ClockNs = lastFrameTimeNs;
+        _activeBeforeExpiry?.Add(_flows.ActiveCount);
         _fragments.FinishAll();
         _flows.FinishAll();
-        ReportKernelCounters();
-        for (int i = 0; i < files.Count; i++)
-        {
-            ReportFileFacts(i, files[i]);
-        }
-        if (_events.RowsOverLimit > 0)
-        {
-            _events.Report(new AnalysisEvent(EventKind.CaptureEventsLimited, _lastTimeNs, 0, 0, 0, default, 0, default, 0, -1,
-                $"rows_not_listed={_events.RowsOverLimit} max_events={_options.MaxEventRows}"));
-        }
-        return Result(files, _flows.Finished);
     }
 
     /// <summary>
@@ -279,7 +402,7 @@ public sealed partial class CaptureAnalyzer
         LinkTypes = _linkTypes,
         Flows = flows.OrderBy(f => f.Id).ToList(),
         ReleasedFlows = _spool?.ReadSorted() ?? [],
-        Spool = _spool,
+        Spools = _spool is null ? [] : [_spool],
         FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted) { Released = _flows.Released, ClosedAfterLinger = _flows.ClosedAfterLinger },
         Events = _events,
         Datagrams = _datagrams,
@@ -354,7 +477,7 @@ public sealed partial class CaptureAnalyzer
 
     private void ReportTimeBackwards(in CaptureInfo info)
     {
-        if (!_events.BuildRow(EventKind.CaptureTimeBackwards))
+        if (!_events.BuildRow(EventKind.CaptureTimeBackwards, info.TimestampNs))
         {
             return;
         }
@@ -365,13 +488,32 @@ public sealed partial class CaptureAnalyzer
 
     private void ReportMalformed(in CaptureInfo info, in DecodedPacket p)
     {
-        if (!_events.BuildRow(EventKind.CaptureMalformedPacket))
+        if (!_events.BuildRow(EventKind.CaptureMalformedPacket, info.TimestampNs))
         {
             return;
         }
         string status = p.Status == DecodeStatus.Truncated ? "truncated" : "malformed";
         _events.Report(new AnalysisEvent(EventKind.CaptureMalformedPacket, info.TimestampNs, info.FrameNumber, info.FileIndex, 0,
             p.Src, p.SrcPort, p.Dst, p.DstPort, -1, $"status={status} issue={IssueName(p.Issue)} caplen={info.CapturedLength} len={info.OriginalLength}"));
+    }
+
+    /// <summary>Turns what the readers noticed (truncation, damage, interface drops) and the snaplen cuts into events.</summary>
+    internal void ReportFileFacts(IReadOnlyList<CaptureFileStats> files)
+    {
+        for (int i = 0; i < files.Count; i++)
+        {
+            ReportFileFacts(i, files[i]);
+        }
+    }
+
+    /// <summary>Says how many rows the row limit left out, once the rows are final.</summary>
+    internal static void ReportEventsLimited(EventCollector events, AnalysisOptions options, long lastTimeNs)
+    {
+        if (events.RowsOverLimit > 0)
+        {
+            events.Report(new AnalysisEvent(EventKind.CaptureEventsLimited, lastTimeNs, 0, 0, 0, default, 0, default, 0, -1,
+                $"rows_not_listed={events.RowsOverLimit} max_events={options.MaxEventRows}"));
+        }
     }
 
     private void ReportFileFacts(int fileIndex, CaptureFileStats file)

@@ -53,4 +53,26 @@ public sealed class PacketCounters
 
     /// <summary>Frames whose timestamp is before the previous frame's.</summary>
     public long TimeBackwards { get; internal set; }
+
+    /// <summary>Adds <paramref name="other"/>'s counts (a shard's, whose frames this one's are not).</summary>
+    internal void Add(PacketCounters other)
+    {
+        Frames += other.Frames;
+        WireBytes += other.WireBytes;
+        CapturedBytes += other.CapturedBytes;
+        Ipv4 += other.Ipv4;
+        Ipv6 += other.Ipv6;
+        Tcp += other.Tcp;
+        Udp += other.Udp;
+        Icmp += other.Icmp;
+        OtherIp += other.OtherIp;
+        Fragments += other.Fragments;
+        NonFirstFragments += other.NonFirstFragments;
+        NotIp += other.NotIp;
+        Truncated += other.Truncated;
+        Malformed += other.Malformed;
+        UnsupportedLinkType += other.UnsupportedLinkType;
+        SnaplenCut += other.SnaplenCut;
+        TimeBackwards += other.TimeBackwards;
+    }
 }

@@ -136,7 +136,7 @@ public sealed record ResultSelection
             LinkTypes = r.LinkTypes,
             Flows = flows,
             ReleasedFlows = released,
-            Spool = r.Spool,
+            Spools = r.Spools,
             FlowTable = r.FlowTable,
             Events = EventCollector.FromRows(rows, r.FirstTimeNs),
             Datagrams = r.Datagrams.Where(d => (Host is not { } h || d.Src.Equals(h) || d.Dst.Equals(h))

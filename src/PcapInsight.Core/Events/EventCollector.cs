@@ -4,14 +4,26 @@ namespace PcapInsight.Core.Events;
 /// The single gate every event passes through: it counts each kind in full, then applies the kind's
 /// <see cref="EventPolicy"/> and the global row limit to decide which rows are kept (Zeek's <c>Reporter::Weird</c>).
 /// </summary>
+/// <remarks>
+/// Which rows are kept depends only on the rows themselves, never on the order they were reported in: rows are
+/// ranked by <see cref="EventOrder"/> (time, then flow, then the flow's own order), a sampled kind keeps its first
+/// <see cref="SampledFullRows"/> by that rank plus the first of each <see cref="EventTimeline"/> interval, and the
+/// row limit keeps the first rows by rank. That is what lets the analysis run in shards (<c>--threads</c>): each shard
+/// keeps the candidates it could contribute, and <see cref="Merge"/> picks the same rows a single collector would have.
+/// </remarks>
 public sealed class EventCollector
 {
-    /// <summary>Rows kept in full for a <see cref="EventPolicy.Sampled"/> kind before it escalates to 1,000th, 10,000th...</summary>
+    /// <summary>Rows of a <see cref="EventPolicy.Sampled"/> kind kept in full (the earliest) before it is sampled per interval.</summary>
     public const int SampledFullRows = 100;
 
-    private readonly long[] _counts = new long[Enum.GetValues<EventKind>().Length];
-    private readonly List<AnalysisEvent> _rows = new();
+    private static readonly int KindCount = Enum.GetValues<EventKind>().Length;
+
+    private readonly long[] _counts = new long[KindCount];
+    private readonly SampledRows?[] _sampled = new SampledRows?[KindCount];
+    private readonly List<EventOrder.Entry> _logAll = new();
     private readonly int _maxRows;
+    private long _seq;
+    private List<AnalysisEvent>? _rows;   // the kept rows, made on demand; null after a change
     private long _dropped;
 
     /// <summary>
@@ -26,7 +38,7 @@ public sealed class EventCollector
         {
             c._counts[(int)e.Kind]++;
             c.Timeline.Add(e.Kind, e.TimestampNs > 0 ? e.TimestampNs : originNs);
-            c._rows.Add(e);
+            c._logAll.Add(new EventOrder.Entry(e, ++c._seq, e.TimestampNs > 0 ? e.TimestampNs : originNs));   // every row kept, whatever its kind's policy
         }
         return c;
     }
@@ -42,14 +54,21 @@ public sealed class EventCollector
     /// </summary>
     internal long ClockNs { get; set; }
 
-    /// <summary>The kept rows, in the order reported.</summary>
-    public IReadOnlyList<AnalysisEvent> Rows => _rows;
+    /// <summary>The kept rows in <see cref="EventOrder"/> (time order, ties by flow and then as each flow reported them).</summary>
+    public IReadOnlyList<AnalysisEvent> Rows => _rows ??= Select(out _dropped);
 
     /// <summary>Occurrences of <paramref name="kind"/>, before any limiting.</summary>
     public long Count(EventKind kind) => _counts[(int)kind];
 
-    /// <summary>Rows counted but not kept because of the global limit.</summary>
-    public long RowsOverLimit => _dropped;
+    /// <summary>Rows that their kind's policy keeps but the global limit does not.</summary>
+    public long RowsOverLimit
+    {
+        get
+        {
+            _ = Rows;
+            return _dropped;
+        }
+    }
 
     /// <summary>Every kind that occurred, with its full count, in catalogue order.</summary>
     public IEnumerable<(EventInfo Info, long Count)> Counts()
@@ -64,56 +83,70 @@ public sealed class EventCollector
         }
     }
 
-    /// <summary>Counts <paramref name="e"/> and keeps it as a row if its policy and the limit allow.</summary>
+    /// <summary>Counts <paramref name="e"/> and keeps it as a row candidate if its policy and the limit allow.</summary>
     public void Report(in AnalysisEvent e)
     {
-        long n = ++_counts[(int)e.Kind];
-        Timeline.Add(e.Kind, e.TimestampNs > 0 ? e.TimestampNs : ClockNs);
+        _counts[(int)e.Kind]++;
+        long timelineNs = e.TimestampNs > 0 ? e.TimestampNs : ClockNs;
+        AddToTimeline(e.Kind, timelineNs);
         EventPolicy policy = EventCatalog.Get(e.Kind).Policy;
-        bool keep = policy switch
-        {
-            EventPolicy.LogAll => true,
-            EventPolicy.Sampled => n <= SampledFullRows || IsPowerOfTenFrom1000(n),
-            _ => false,
-        };
-        if (!keep)
+        if (policy == EventPolicy.CountOnly)
         {
             return;
         }
-        if (_rows.Count >= _maxRows)
+        _rows = null;
+        var entry = new EventOrder.Entry(e, ++_seq, timelineNs);
+        if (policy == EventPolicy.LogAll)
         {
-            _dropped++;
+            _logAll.Add(entry);
+            if (_logAll.Count >= 2 * _maxRows)
+            {
+                // Only the first rows by rank can survive the limit: drop the rest now, so memory stays bounded.
+                _logAll.Sort(EventOrder.Compare);
+                _logAll.RemoveRange(_maxRows, _logAll.Count - _maxRows);
+            }
             return;
         }
-        _rows.Add(e);
+        SampledRows s = _sampled[(int)e.Kind] ??= new SampledRows();
+        s.Offer(entry, Bin(timelineNs));
     }
 
     /// <summary>
-    /// True when the next occurrence of <paramref name="kind"/> would be kept as a row: callers build the row (and its
-    /// detail string) only then, and call <see cref="CountOnly"/> otherwise, so sampled events cost no allocation.
+    /// True when an occurrence of <paramref name="kind"/> at <paramref name="timeNs"/> (the row's timestamp) might be
+    /// kept as a row: callers build the row (and its detail string) only then, and call <see cref="CountOnly"/>
+    /// otherwise, so sampled events cost no allocation.
     /// </summary>
-    public bool WouldKeep(EventKind kind)
+    public bool WouldKeep(EventKind kind, long timeNs)
     {
         EventPolicy policy = EventCatalog.Get(kind).Policy;
-        long next = _counts[(int)kind] + 1;
-        return policy == EventPolicy.LogAll || (policy == EventPolicy.Sampled && (next <= SampledFullRows || IsPowerOfTenFrom1000(next)));
+        if (policy != EventPolicy.Sampled)
+        {
+            return policy == EventPolicy.LogAll;
+        }
+        if (_sampled[(int)kind] is not { } s)
+        {
+            return true;
+        }
+        long offset = Math.Max(0, (timeNs > 0 ? timeNs : ClockNs) - Timeline.OriginNs);
+        // Past the timeline's last interval it will widen for this one, which may then open an interval of its own.
+        return offset / Timeline.WidthNs >= EventTimeline.Bins || s.MightKeep(timeNs, (int)(offset / Timeline.WidthNs));
     }
 
     /// <summary>Counts an occurrence whose row would not be kept anyway.</summary>
     public void CountOnly(EventKind kind, long timeNs = 0)
     {
         _counts[(int)kind]++;
-        Timeline.Add(kind, timeNs > 0 ? timeNs : ClockNs);
+        AddToTimeline(kind, timeNs > 0 ? timeNs : ClockNs);
     }
 
     /// <summary>
-    /// True when the caller should build the row of this occurrence of <paramref name="kind"/> and
-    /// <see cref="Report"/> it; otherwise the occurrence has been counted already (the sampling path, with no
-    /// string built).
+    /// True when the caller should build the row of this occurrence of <paramref name="kind"/> at
+    /// <paramref name="timeNs"/> (the row's timestamp, 0 for the clock) and <see cref="Report"/> it; otherwise the
+    /// occurrence has been counted already (the sampling path, with no string built).
     /// </summary>
-    public bool BuildRow(EventKind kind, long timeNs = 0)
+    public bool BuildRow(EventKind kind, long timeNs)
     {
-        if (WouldKeep(kind))
+        if (WouldKeep(kind, timeNs))
         {
             return true;
         }
@@ -121,15 +154,211 @@ public sealed class EventCollector
         return false;
     }
 
-    private static bool IsPowerOfTenFrom1000(long n)
+    /// <summary>
+    /// One collector from the shards of a sharded analysis: counts and timelines added, and of the row candidates the
+    /// rows a single collector would have kept. <paramref name="globalFlowId"/> maps a shard's flow id to the report's.
+    /// </summary>
+    public static EventCollector Merge(IReadOnlyList<EventCollector> parts, int maxRows, Func<int, int, int> globalFlowId,
+        Func<AnalysisEvent, Func<int, int>, AnalysisEvent>? remapDetail = null)
     {
-        for (long p = 1000; p <= n && p > 0; p *= 10)
+        var merged = new EventCollector(maxRows);
+        foreach (EventCollector part in parts)
         {
-            if (p == n)
+            merged.Timeline.MergeFrom(part.Timeline);
+        }
+        for (int i = 0; i < parts.Count; i++)
+        {
+            EventCollector part = parts[i];
+            int shard = i;
+            Func<int, int> map = id => id == 0 ? 0 : globalFlowId(shard, id);
+            for (int k = 0; k < KindCount; k++)
             {
-                return true;
+                merged._counts[k] += part._counts[k];
+            }
+            foreach (EventOrder.Entry entry in part.Candidates())
+            {
+                AnalysisEvent e = entry.Event with { FlowId = map(entry.Event.FlowId) };
+                if (remapDetail is not null)
+                {
+                    e = remapDetail(e, map);
+                }
+                // Sequence numbers order one flow's rows; a flow lives in one shard, so they stay comparable. The
+                // shard in the high bits keeps them unique.
+                var moved = new EventOrder.Entry(e, ((long)shard << 40) | entry.Seq, entry.TimelineNs);
+                if (EventCatalog.Get(e.Kind).Policy == EventPolicy.LogAll)
+                {
+                    merged._logAll.Add(moved);
+                }
+                else
+                {
+                    merged._sampled[(int)e.Kind] ??= new SampledRows();
+                    merged._sampled[(int)e.Kind]!.Offer(moved, merged.Bin(entry.TimelineNs));
+                }
             }
         }
-        return false;
+        return merged;
+    }
+
+    /// <summary>The rows a shard offers to <see cref="Merge"/>: every candidate it still holds.</summary>
+    private IEnumerable<EventOrder.Entry> Candidates()
+    {
+        foreach (EventOrder.Entry e in _logAll)
+        {
+            yield return e;
+        }
+        foreach (SampledRows? s in _sampled)
+        {
+            if (s is null)
+            {
+                continue;
+            }
+            foreach (EventOrder.Entry e in s.All())
+            {
+                yield return e;
+            }
+        }
+    }
+
+    private List<AnalysisEvent> Select(out long dropped)
+    {
+        var kept = new List<EventOrder.Entry>(_logAll);
+        long policyRows = 0;
+        for (int k = 0; k < KindCount; k++)
+        {
+            if (EventCatalog.Get((EventKind)k).Policy == EventPolicy.LogAll)
+            {
+                policyRows += _counts[k];
+            }
+        }
+        foreach (SampledRows? s in _sampled)
+        {
+            if (s is null)
+            {
+                continue;
+            }
+            int before = kept.Count;
+            s.Kept(kept);
+            policyRows += kept.Count - before;
+        }
+        kept.Sort(EventOrder.Compare);
+        if (kept.Count > _maxRows)
+        {
+            kept.RemoveRange(_maxRows, kept.Count - _maxRows);
+        }
+        dropped = Math.Max(0, policyRows - kept.Count);
+        var rows = new List<AnalysisEvent>(kept.Count);
+        foreach (EventOrder.Entry e in kept)
+        {
+            rows.Add(e.Event);
+        }
+        return rows;
+    }
+
+    private void AddToTimeline(EventKind kind, long timeNs)
+    {
+        long width = Timeline.WidthNs;
+        Timeline.Add(kind, timeNs);
+        if (Timeline.WidthNs != width)
+        {
+            int shift = System.Numerics.BitOperations.Log2((ulong)(Timeline.WidthNs / width));
+            foreach (SampledRows? s in _sampled)
+            {
+                s?.Fold(shift);
+            }
+        }
+    }
+
+    private int Bin(long timeNs)
+    {
+        long offset = Math.Max(0, timeNs - Timeline.OriginNs);
+        return (int)Math.Min(EventTimeline.Bins - 1, offset / Timeline.WidthNs);
+    }
+
+    /// <summary>
+    /// A sampled kind's candidates: the earliest rows by rank (at most twice <see cref="SampledFullRows"/> between
+    /// trims), and the earliest row of each timeline interval.
+    /// </summary>
+    private sealed class SampledRows
+    {
+        private readonly List<EventOrder.Entry> _first = new();
+        private readonly EventOrder.Entry?[] _bins = new EventOrder.Entry?[EventTimeline.Bins];
+        private long _thresholdNs = long.MaxValue;   // the timestamp of the 100th row once trimmed: later ones cannot make the first 100
+
+        public bool MightKeep(long timeNs, int bin) =>
+            timeNs <= _thresholdNs || _bins[bin] is not { } b || timeNs <= b.Event.TimestampNs;
+
+        public void Offer(EventOrder.Entry e, int bin)
+        {
+            if (e.Event.TimestampNs <= _thresholdNs)
+            {
+                _first.Add(e);
+                if (_first.Count >= 2 * SampledFullRows)
+                {
+                    _first.Sort(EventOrder.Compare);
+                    _first.RemoveRange(SampledFullRows, _first.Count - SampledFullRows);
+                    _thresholdNs = _first[^1].Event.TimestampNs;
+                }
+            }
+            if (_bins[bin] is not { } held || EventOrder.Compare(e, held) < 0)
+            {
+                _bins[bin] = e;
+            }
+        }
+
+        /// <summary>The timeline's intervals widened 2^<paramref name="shift"/> times: each keeps the earliest of those it joins.</summary>
+        public void Fold(int shift)
+        {
+            for (int i = 0; i < _bins.Length; i++)
+            {
+                if (_bins[i] is not { } e)
+                {
+                    continue;
+                }
+                _bins[i] = null;
+                int to = i >> shift;
+                if (_bins[to] is not { } held || EventOrder.Compare(e, held) < 0)
+                {
+                    _bins[to] = e;
+                }
+            }
+        }
+
+        /// <summary>Every candidate once (a row can be both among the first and its interval's first).</summary>
+        public IEnumerable<EventOrder.Entry> All()
+        {
+            var seen = new HashSet<long>();
+            foreach (EventOrder.Entry e in _first)
+            {
+                seen.Add(e.Seq);
+                yield return e;
+            }
+            foreach (EventOrder.Entry? e in _bins)
+            {
+                if (e is { } b && seen.Add(b.Seq))
+                {
+                    yield return b;
+                }
+            }
+        }
+
+        /// <summary>Adds the kept rows to <paramref name="rows"/>: the first 100 by rank, and each interval's first not among them.</summary>
+        public void Kept(List<EventOrder.Entry> rows)
+        {
+            _first.Sort(EventOrder.Compare);
+            int n = Math.Min(SampledFullRows, _first.Count);
+            var taken = new HashSet<long>();
+            for (int i = 0; i < n; i++)
+            {
+                rows.Add(_first[i]);
+                taken.Add(_first[i].Seq);
+            }
+            foreach (EventOrder.Entry? e in _bins)
+            {
+                if (e is { } b && taken.Add(b.Seq))
+                {
+                    rows.Add(b);
+                }
+            }
+        }
     }
 }

@@ -9,8 +9,9 @@ public enum EventPolicy : byte
     /// <summary>Every occurrence is a row.</summary>
     LogAll,
     /// <summary>
-    /// The first rows are kept, then only the 1,000th, 10,000th... (Zeek's <c>ScaledHistoryEntry</c> escalates the
-    /// same way): a capture with a million bad packets says so without a million rows.
+    /// The first 100 rows by time are kept, then the first of each of the event timeline's 256 intervals: a capture
+    /// with a million bad packets says so in at most 356 rows, spread over the capture. Which rows depends only on
+    /// the rows (<see cref="EventOrder"/>), never on the order of reporting, so a sharded analysis keeps the same ones.
     /// </summary>
     Sampled,
     /// <summary>Rows are counted, never kept.</summary>

@@ -54,6 +54,36 @@ public sealed class EventTimeline
         }
     }
 
+    /// <summary>
+    /// Adds <paramref name="other"/>'s counts (a shard's timeline with the same origin): both are brought to the wider
+    /// of the two widths, which is the width one timeline counting every event would have reached.
+    /// </summary>
+    internal void MergeFrom(EventTimeline other)
+    {
+        if (!other._started)
+        {
+            return;
+        }
+        Start(other.OriginNs);
+        while (WidthNs < other.WidthNs)
+        {
+            Widen();
+        }
+        int shift = System.Numerics.BitOperations.Log2((ulong)(WidthNs / other.WidthNs));
+        for (int k = 0; k < _byKind.Length; k++)
+        {
+            if (other._byKind[k] is not { } theirs)
+            {
+                continue;
+            }
+            long[] mine = _byKind[k] ??= new long[Bins];
+            for (int i = 0; i < Bins; i++)
+            {
+                mine[i >> shift] += theirs[i];
+            }
+        }
+    }
+
     private void Widen()
     {
         foreach (long[]? bins in _byKind)

@@ -78,6 +78,18 @@ public sealed class FlowTable
     /// <summary>The connection the last <see cref="Update"/> closed because a new SYN reused its 5-tuple; null otherwise.</summary>
     public Flow? ReplacedFlow { get; private set; }
 
+    /// <summary>
+    /// Where in the capture the next flow would be created (frame index and phase, set by the analyzer): the order of
+    /// flow ids across the shards of a sharded analysis. Recorded only when <see cref="RecordCreationOrder"/> is set.
+    /// </summary>
+    internal long CreationOrder { get; set; }
+
+    /// <summary>Keep each flow's <see cref="CreationOrder"/> in <see cref="CreationOrders"/> (a shard's table).</summary>
+    internal bool RecordCreationOrder { get; init; }
+
+    /// <summary>The creation order of flow id 1, 2, ... (ascending) when recorded.</summary>
+    internal List<long> CreationOrders { get; } = new();
+
     /// <summary>Flows created so far.</summary>
     public int Created => _nextId - 1;
 
@@ -334,6 +346,10 @@ public sealed class FlowTable
             Tcp = p.Protocol == 6 ? new TcpFlowFacts() : null,
         };
         _flows.Add(key, flow);
+        if (RecordCreationOrder)
+        {
+            CreationOrders.Add(CreationOrder);
+        }
         AppendNewest(flow);
         if (_flows.Count > PeakActive)
         {

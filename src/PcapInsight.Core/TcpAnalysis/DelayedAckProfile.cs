@@ -46,6 +46,17 @@ public sealed class DelayedAckProfile
     /// <summary>The delayed ACKs by hold: bin i counts holds in [i·2, (i+1)·2) ms; the last bin, 600 ms and more.</summary>
     public ReadOnlySpan<int> DelayedHistogram => _delayed;
 
+    /// <summary>Adds <paramref name="other"/>'s ACKs (the same host's, seen by another shard).</summary>
+    internal void Add(DelayedAckProfile other)
+    {
+        Acks += other.Acks;
+        Delayed += other.Delayed;
+        for (int i = 0; i < _delayed.Length; i++)
+        {
+            _delayed[i] += other._delayed[i];
+        }
+    }
+
     internal void Add(long holdNs, bool delayed)
     {
         Acks++;

@@ -82,7 +82,7 @@ internal static class PmtuBlackHoleDetector
         State s = sender.BlackHole!;
         s.Reported = true;
         sender.PmtuBlackHoles++;
-        if (!events.BuildRow(EventKind.IpPmtuBlackHole))
+        if (!events.BuildRow(EventKind.IpPmtuBlackHole, s.FirstNs))
         {
             return;
         }

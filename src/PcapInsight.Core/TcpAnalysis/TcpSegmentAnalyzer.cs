@@ -253,7 +253,7 @@ internal static class TcpSegmentAnalyzer
 
     private static void Report(EventCollector events, EventKind kind, Flow flow, in DecodedPacket p, in CaptureInfo info, string key, long value = long.MinValue)
     {
-        if (!events.BuildRow(kind))
+        if (!events.BuildRow(kind, info.TimestampNs))
         {
             return;
         }

@@ -227,7 +227,7 @@ internal sealed class TcpTimingAnalyzer
         {
             sender.NagleWriteWriteRead++;
         }
-        if (!events.BuildRow(EventKind.TcpNagleStall))
+        if (!events.BuildRow(EventKind.TcpNagleStall, watch.SmallSentNs))
         {
             return;
         }
@@ -276,7 +276,7 @@ internal sealed class TcpTimingAnalyzer
     private static void Report(EventCollector events, EventKind kind, Flow flow, in DecodedPacket p, in CaptureInfo info, long durationNs,
         string key, long valueNs)
     {
-        if (!events.BuildRow(kind))
+        if (!events.BuildRow(kind, info.TimestampNs))
         {
             return;
         }

@@ -237,7 +237,7 @@ internal static class TcpWindowAnalyzer
         {
             advertiser.ZeroWindowsSenderFilled++;
         }
-        if (!events.BuildRow(EventKind.TcpZeroWindow))
+        if (!events.BuildRow(EventKind.TcpZeroWindow, episode.StartNs))
         {
             return;
         }
@@ -316,7 +316,7 @@ internal static class TcpWindowAnalyzer
     private static void Report(EventCollector events, EventKind kind, Flow flow, in DecodedPacket p, in CaptureInfo info, long durationNs,
         string key1, long value1, string key2 = "", long value2 = long.MinValue)
     {
-        if (!events.BuildRow(kind))
+        if (!events.BuildRow(kind, info.TimestampNs))
         {
             return;
         }

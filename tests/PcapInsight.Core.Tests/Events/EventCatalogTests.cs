@@ -33,17 +33,35 @@ public class EventCatalogTests
     public void Find_ContractCaptureEvents_AreInTheCatalogue(string name) => Assert.NotNull(EventCatalog.Find(name));
 
     [Fact]
-    public void Report_SampledKind_KeepsFirstRowsThenPowersOfTenButCountsAll()
+    public void Report_SampledKind_KeepsTheFirstRowsThenTheFirstOfEachIntervalButCountsAll()
     {
+        const long Ms = 1_000_000, T0 = 1_700_000_000_000_000_000;
         var collector = new EventCollector(maxRows: 1_000_000);
         for (int i = 0; i < 12_000; i++)
         {
-            collector.Report(new AnalysisEvent(EventKind.CaptureMalformedPacket, i, i + 1, 0, 0, default, 0, default, 0, -1, ""));
+            collector.Report(new AnalysisEvent(EventKind.CaptureMalformedPacket, T0 + i * Ms, i + 1, 0, 0, default, 0, default, 0, -1, ""));
         }
 
+        // 12 s of events: the timeline's 256 intervals widened from 1 ms to 64 ms (256 × 64 ms = 16.4 s), so 188 of
+        // them hold events. The first 100 rows cover intervals 0 and 1; each of the other 186 adds its first row.
         Assert.Equal(12_000, collector.Count(EventKind.CaptureMalformedPacket));
-        Assert.Equal(EventCollector.SampledFullRows + 2, collector.Rows.Count); // 1..100, 1000th, 10000th
-        Assert.Equal(10_000, collector.Rows[^1].Frame);
+        Assert.Equal(64 * Ms, collector.Timeline.WidthNs);
+        Assert.Equal(EventCollector.SampledFullRows + 186, collector.Rows.Count);
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), collector.Rows.Take(100).Select(e => e.Frame));
+        Assert.Equal(Enumerable.Range(2, 186).Select(bin => bin * 64L + 1), collector.Rows.Skip(100).Select(e => e.Frame));
+    }
+
+    [Fact]
+    public void Report_SampledKind_RowsReportedLateButEarlierInTimeDisplaceLaterOnes()
+    {
+        // An episode is reported when it ends, dated when it began: the first 100 by time are kept, not the first reported.
+        var collector = new EventCollector(maxRows: 1_000_000);
+        for (int i = 200; i > 0; i--)
+        {
+            collector.Report(new AnalysisEvent(EventKind.TcpDupAck, 1_000 + i, i, 0, 1, default, 0, default, 0, -1, ""));
+        }
+
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), collector.Rows.Select(e => e.Frame));
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public class EventTimelineTests
         events.ClockNs = 5 * Ms;
         for (int i = 0; i < 1000; i++)
         {
-            if (events.BuildRow(EventKind.TcpDupAck))
+            if (events.BuildRow(EventKind.TcpDupAck, 5 * Ms))
             {
                 events.Report(new AnalysisEvent(EventKind.TcpDupAck, 5 * Ms, 1, 0, 1, default, 0, default, 0, -1, ""));
             }

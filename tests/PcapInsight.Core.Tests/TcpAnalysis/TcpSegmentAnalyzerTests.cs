@@ -145,8 +145,9 @@ public class TcpSegmentAnalyzerTests
             new(0.300, true, 1100, 5001, A)]);
 
         // The window analysis names it (and the episode, still open when the capture ends; and the shrink: the
-        // server's window of 1000 from 1001 closed at 1101); nothing else does.
-        Assert.Equal(["tcp.window_shrink@5", "tcp.zero_window_probe@6", "tcp.zero_window@5"], Events(r));
+        // server's window of 1000 from 1001 closed at 1101); nothing else does. Rows are in time order: the episode is
+        // dated at its start, frame 5, though reported when it ended.
+        Assert.Equal(["tcp.window_shrink@5", "tcp.zero_window@5", "tcp.zero_window_probe@6"], Events(r));
     }
 
     [Fact]

@@ -1,0 +1,408 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using PcapInsight.Core.Capture;
+using PcapInsight.Core.Decoding;
+using PcapInsight.Core.Fragments;
+
+namespace PcapInsight.Core.Analysis;
+
+/// <summary>
+/// The analysis on several cores (<c>--threads N</c>): the reading thread counts and decodes each frame, reassembles
+/// fragmented datagrams, and hands each packet to one of N shards by a symmetric hash of its flow's addresses and
+/// ports, so both directions of a flow meet in one shard (a reassembled datagram goes to its flow's shard, an ICMP
+/// error's quoted packet to the shard of the flow it quotes). Each shard is a <see cref="CaptureAnalyzer"/> on its own
+/// thread; the merge renumbers flows in the order they were created in the capture and keeps the event rows a single
+/// analyzer would keep (<see cref="Events.EventOrder"/>), so the report is the single-threaded one, byte for byte.
+/// </summary>
+/// <remarks>
+/// Work travels in batches shared by every shard (Suricata's autofp hands packets over the same way, in queues): each
+/// shard walks every batch in capture order, does its own entries (a packet, a reassembled datagram, an ICMP error, a
+/// datagram lost with a fragment) and every expiry check, so idle flows close at the same point of the capture as in
+/// one analyzer. The limits that count
+/// across flows (--max-flows, --max-listed-flows, fragment memory, charted flows, profiled hosts) apply per
+/// shard, each a 1/N share; only a capture that reaches them can tell the runs apart.
+/// </remarks>
+public static class ShardedAnalysis
+{
+    private const int FramesPerBatch = 4096;
+    private const int BatchBytes = 1 << 20;
+    private const int BatchesInFlight = 8;
+    private const int AllShards = -1;
+
+    /// <summary>Reads every frame of <paramref name="source"/> with <paramref name="threads"/> shards and merges them.</summary>
+    public static AnalysisResult Run(IPacketSource source, IReadOnlyList<CaptureFileStats> files, AnalysisOptions? options, int threads,
+        Action? progress = null, CancellationToken cancellation = default)
+    {
+        options ??= AnalysisOptions.Default;
+        options.Validate();
+        if (threads <= 1)
+        {
+            return CaptureAnalyzer.Run(source, files, options, progress, cancellation);
+        }
+        var reader = new CaptureAnalyzer(options);
+        AnalysisOptions shardOptions = options.ShareOf(threads);
+        var shards = new CaptureAnalyzer[threads];
+        for (int i = 0; i < threads; i++)
+        {
+            shards[i] = new CaptureAnalyzer(shardOptions, shard: true);
+        }
+
+        // Shard 0 runs on the reading thread, between reads; shards 1..N-1 on their own threads. So N threads are
+        // busy, not N + 1 on N cores.
+        var free = new BlockingCollection<FrameBatch>(BatchesInFlight);
+        for (int i = 0; i < BatchesInFlight; i++)
+        {
+            free.Add(new FrameBatch());
+        }
+        var queues = new BlockingCollection<FrameBatch>[threads - 1];
+        var workers = new Thread[threads - 1];
+        var failures = new ConcurrentQueue<Exception>();
+        using var stop = new CancellationTokenSource();
+        for (int i = 0; i < workers.Length; i++)
+        {
+            queues[i] = new BlockingCollection<FrameBatch>(BatchesInFlight);
+            int shard = i + 1;
+            BlockingCollection<FrameBatch> queue = queues[i];
+            workers[i] = new Thread(() => Work(shards[shard], shard, queue, free, failures, stop))
+            {
+                Name = $"pcapinsight-shard-{shard}",
+                IsBackground = true,
+            };
+            workers[i].Start();
+        }
+
+        try
+        {
+            Read(source, reader, shards[0], threads, free, queues, progress, cancellation, stop.Token);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // a shard failed: its exception is rethrown below
+        }
+        catch (Exception e)
+        {
+            failures.Enqueue(e);
+            stop.Cancel();
+        }
+        finally
+        {
+            foreach (BlockingCollection<FrameBatch> q in queues)
+            {
+                q.CompleteAdding();
+            }
+            foreach (Thread w in workers)
+            {
+                w.Join();
+            }
+        }
+        if (!failures.IsEmpty)
+        {
+            foreach (CaptureAnalyzer s in shards)
+            {
+                s.DisposeSpool();
+            }
+            throw failures.Count == 1 && failures.TryPeek(out Exception? only)
+                ? new InvalidOperationException("a shard of the analysis failed: " + only.Message, only)
+                : new AggregateException("shards of the analysis failed", failures);
+        }
+        long lastFrameTimeNs = reader.LastFrameTimeNs;
+        foreach (CaptureAnalyzer s in shards)
+        {
+            s.FinishFlows(lastFrameTimeNs);
+        }
+        return CaptureAnalyzer.Merge(reader, shards, files);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Read(IPacketSource source, CaptureAnalyzer reader, CaptureAnalyzer shard0, int threads, BlockingCollection<FrameBatch> free,
+        BlockingCollection<FrameBatch>[] queues, Action? progress, CancellationToken cancellation, CancellationToken failed)
+    {
+        var output = new BatchWriter(shard0, free, queues, failed);
+        long frameIndex = 0;
+        // Reassembly stays on this thread (fragments carry no ports to shard by); what it yields goes to the flows' shards.
+        reader.DivertReassembled = (in DecodedPacket whole, in DatagramFacts facts, ReadOnlySpan<byte> payload, in CaptureInfo info) =>
+            output.Add(EntryKind.Reassembled, ShardOf(whole, threads), info, payload, whole, frameIndex, facts);
+        reader.DivertLost = facts => output.Add(EntryKind.LostDatagram, ShardOf(facts, threads), output.Clock, [], default, frameIndex, facts);
+        long n = 0;
+        while (source.TryRead(out CaptureInfo info, out ReadOnlySpan<byte> frame))
+        {
+            FrameStage stage = reader.Classify(info, frame);
+            frameIndex = reader.FramesSeen;
+            if (frameIndex == 1)
+            {
+                output.OriginNs = info.TimestampNs;   // the first frame, IP or not: the clock's origin in every shard too
+                shard0.StartClock(info.TimestampNs);
+            }
+            output.Clock = info;
+            if (stage != FrameStage.Counted)
+            {
+                ref readonly DecodedPacket p = ref reader.LastPacket;
+                if (p.IsFragment)
+                {
+                    reader.ReassembleForShards(frame, p, info);
+                }
+                if (stage == FrameStage.Flow)
+                {
+                    if (p.IcmpMtu > 0 && p.Protocol is 1 or 58)
+                    {
+                        int quoted = CaptureAnalyzer.TryReadQuotedFlow(frame, p, out DecodedPacket q) ? ShardOf(q, threads) : ShardOf(p, threads);
+                        output.Add(EntryKind.PathMtu, quoted, info, frame, p, frameIndex, default);
+                    }
+                    if (reader.ExpiryDue(info.TimestampNs))
+                    {
+                        output.Add(EntryKind.Expiry, AllShards, info, [], default, frameIndex, default);
+                        reader.ExpireFragments(info.TimestampNs);
+                    }
+                    // The TCP analysis reads only the decoded headers: a TCP packet travels without its bytes (a bulk
+                    // capture's gigabytes are not copied again). UDP payloads carry sequence numbers and DNS ids.
+                    output.Add(EntryKind.Packet, ShardOf(p, threads), info, p.Protocol == 6 ? [] : frame, p, frameIndex, default);
+                }
+            }
+            if ((++n & 0xFFFF) == 0)
+            {
+                progress?.Invoke();
+                if (cancellation.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
+        }
+        reader.FinishFragments();
+        output.Flush();
+    }
+
+    private static void Work(CaptureAnalyzer shard, int index, BlockingCollection<FrameBatch> queue, BlockingCollection<FrameBatch> free,
+        ConcurrentQueue<Exception> failures, CancellationTokenSource stop)
+    {
+        try
+        {
+            bool started = false;
+            foreach (FrameBatch batch in queue.GetConsumingEnumerable())
+            {
+                if (!started && batch.Count > 0)
+                {
+                    // The capture's first frame: the origin of every shard's event timeline, as of the reader's.
+                    started = true;
+                    shard.StartClock(batch.OriginNs);
+                }
+                if (!stop.IsCancellationRequested)
+                {
+                    Analyze(shard, index, batch);
+                }
+                if (Interlocked.Decrement(ref batch.Pending) == 0)
+                {
+                    batch.Clear();
+                    free.Add(batch);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            failures.Enqueue(e);
+            stop.Cancel();
+            foreach (FrameBatch _ in queue.GetConsumingEnumerable())
+            {
+                // drain, so the reading thread is never left waiting on a full queue
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Analyze(CaptureAnalyzer shard, int index, FrameBatch batch)
+    {
+        for (int i = 0; i < batch.Count; i++)
+        {
+            int target = batch.Shards[i];
+            if (target == index || target == AllShards)
+            {
+                Do(shard, batch.Kinds[i], batch.Infos[i], batch.Bytes(i), batch.Packets[i], batch.Datagrams[i], batch.Indexes[i]);
+            }
+        }
+    }
+
+    /// <summary>One entry's work in its shard.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Do(CaptureAnalyzer shard, EntryKind kind, in CaptureInfo info, ReadOnlySpan<byte> bytes, in DecodedPacket packet,
+        in DatagramFacts datagram, long frameIndex)
+    {
+        switch (kind)
+        {
+            case EntryKind.Packet:
+                shard.AnalyzeFrame(info, bytes, packet, FrameStage.Flow, frameIndex, main: true, pathMtu: false, expiryDue: false);
+                break;
+            case EntryKind.Expiry:
+                shard.ExpiryTick(info.TimestampNs);
+                break;
+            case EntryKind.PathMtu:
+                shard.AnalyzePathMtu(bytes, packet, info);
+                break;
+            case EntryKind.Reassembled:
+                shard.AnalyzeReassembled(packet, datagram, bytes, info, frameIndex);
+                break;
+            case EntryKind.LostDatagram:
+                shard.AnalyzeLostDatagram(datagram, info.TimestampNs);
+                break;
+        }
+    }
+
+    /// <summary>The shard of <paramref name="p"/>'s flow.</summary>
+    internal static int ShardOf(in DecodedPacket p, int shards) =>
+        ShardOf(p.Src, p.HasPorts ? p.SrcPort : (ushort)0, p.Dst, p.HasPorts ? p.DstPort : (ushort)0, p.Protocol, shards);
+
+    private static int ShardOf(in DatagramFacts d, int shards) => ShardOf(d.Src, d.SrcPort, d.Dst, d.DstPort, 17, shards);
+
+    /// <summary>
+    /// The shard of a flow: the same for either direction (the endpoints are combined symmetrically) and for every
+    /// run (no per-process seed, unlike <see cref="HashCode"/>). The flow table's key has these fields (and the VLAN,
+    /// left out: a flow never changes VLAN within itself).
+    /// </summary>
+    /// <remarks>
+    /// Shard 0 shares the reading thread, yet gets an equal part: measured on 2 cores, a smaller part for it (a third,
+    /// or none) left the threads waiting on each other longer.
+    /// </remarks>
+    internal static int ShardOf(IpAddr a, ushort portA, IpAddr b, ushort portB, byte protocol, int shards)
+    {
+        ulong x = Mix(a.Hi ^ (a.Lo * 0x9E3779B97F4A7C15UL) ^ ((ulong)portA << 48)) + Mix(b.Hi ^ (b.Lo * 0x9E3779B97F4A7C15UL) ^ ((ulong)portB << 48));
+        return (int)(Mix(x ^ protocol) % (ulong)shards);
+    }
+
+    private static ulong Mix(ulong z)
+    {
+        // SplitMix64's finaliser: every input bit reaches every output bit.
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    private enum EntryKind : byte
+    {
+        Packet,        // a packet of the shard's flow
+        Expiry,        // every shard: look for what expired
+        PathMtu,       // an ICMP error, for the shard of the flow it quotes
+        Reassembled,   // a datagram rebuilt from fragments, for its flow's shard
+        LostDatagram,  // a UDP datagram that never completed, for its flow's shard
+    }
+
+    /// <summary>Fills batches in capture order and hands each full one to every shard.</summary>
+    private sealed class BatchWriter(CaptureAnalyzer shard0, BlockingCollection<FrameBatch> free, BlockingCollection<FrameBatch>[] queues,
+        CancellationToken failed)
+    {
+        private FrameBatch? _batch;
+
+        /// <summary>The time of the capture's first frame.</summary>
+        public long OriginNs { get; set; }
+
+        /// <summary>The frame being read: the time of entries that have no frame of their own.</summary>
+        public CaptureInfo Clock { get; set; }
+
+        /// <summary>Does shard 0's part now, on this thread, and queues the rest for the other shards.</summary>
+        public void Add(EntryKind kind, int shard, in CaptureInfo info, ReadOnlySpan<byte> bytes, in DecodedPacket packet, long frameIndex, in DatagramFacts datagram)
+        {
+            if (shard is 0 or AllShards)
+            {
+                Do(shard0, kind, info, bytes, packet, datagram, frameIndex);
+                if (shard == 0 || queues.Length == 0)
+                {
+                    return;
+                }
+            }
+            _batch ??= free.Take(failed);
+            if (!_batch.HasRoom(bytes.Length))
+            {
+                Flush();
+                _batch = free.Take(failed);
+                _batch.HasRoom(bytes.Length);   // an empty batch grows for a frame larger than its buffer
+            }
+            _batch.Append(kind, (short)shard, info, bytes, packet, frameIndex, datagram);
+        }
+
+        public void Flush()
+        {
+            if (_batch is null)
+            {
+                return;
+            }
+            _batch.Pending = queues.Length;
+            _batch.OriginNs = OriginNs;
+            foreach (BlockingCollection<FrameBatch> q in queues)
+            {
+                q.Add(_batch, failed);
+            }
+            _batch = null;
+        }
+    }
+
+    /// <summary>Entries (their kind, shard, frame, bytes, decoded headers) on their way from the reading thread to every shard.</summary>
+    private sealed class FrameBatch
+    {
+        public readonly EntryKind[] Kinds = new EntryKind[FramesPerBatch];
+        public readonly short[] Shards = new short[FramesPerBatch];
+        public readonly CaptureInfo[] Infos = new CaptureInfo[FramesPerBatch];
+        public readonly DecodedPacket[] Packets = new DecodedPacket[FramesPerBatch];
+        public readonly DatagramFacts[] Datagrams = new DatagramFacts[FramesPerBatch];
+        public readonly long[] Indexes = new long[FramesPerBatch];
+        private readonly int[] _offsets = new int[FramesPerBatch + 1];
+        private byte[] _bytes = new byte[BatchBytes];
+        public int Count;
+        public int Pending;
+        private bool _hasDatagrams;
+
+        /// <summary>The time of the capture's first frame.</summary>
+        public long OriginNs;
+
+        /// <summary>False when the batch is full; a frame larger than an empty batch's buffer grows the buffer.</summary>
+        public bool HasRoom(int bytes)
+        {
+            if (Count == FramesPerBatch)
+            {
+                return false;
+            }
+            if (_offsets[Count] + bytes <= _bytes.Length)
+            {
+                return true;
+            }
+            if (Count > 0)
+            {
+                return false;
+            }
+            _bytes = new byte[bytes];
+            return true;
+        }
+
+        public void Append(EntryKind kind, short shard, in CaptureInfo info, ReadOnlySpan<byte> bytes, in DecodedPacket packet, long frameIndex, in DatagramFacts datagram)
+        {
+            int i = Count++;
+            Kinds[i] = kind;
+            Shards[i] = shard;
+            Infos[i] = info;
+            Indexes[i] = frameIndex;
+            if (kind != EntryKind.Expiry && kind != EntryKind.LostDatagram)
+            {
+                Packets[i] = packet;
+            }
+            if (kind is EntryKind.Reassembled or EntryKind.LostDatagram)
+            {
+                Datagrams[i] = datagram;
+                _hasDatagrams = true;
+            }
+            bytes.CopyTo(_bytes.AsSpan(_offsets[i]));
+            _offsets[i + 1] = _offsets[i] + bytes.Length;
+        }
+
+        public ReadOnlySpan<byte> Bytes(int i) => _bytes.AsSpan(_offsets[i], _offsets[i + 1] - _offsets[i]);
+
+        public void Clear()
+        {
+            Count = 0;
+            if (_hasDatagrams)
+            {
+                Array.Clear(Datagrams);   // their strings
+                _hasDatagrams = false;
+            }
+            if (_bytes.Length > BatchBytes)
+            {
+                _bytes = new byte[BatchBytes];   // a giant frame's buffer is not kept
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using PcapInsight.Core.Decoding;
+
+namespace PcapInsight.Core.Fragments;
+
+/// <summary>
+/// What the flow analysis needs of a fragmented datagram, copied out of the reassembler (which reuses its objects),
+/// so that it can travel from the reading thread to a shard.
+/// </summary>
+internal readonly record struct DatagramFacts(
+    byte IpVersion, IpAddr Src, IpAddr Dst, uint IpId, ushort SrcPort, ushort DstPort, ushort VlanId,
+    long FirstTimeNs, long LastTimeNs, long FirstFrame, int FirstFile, int Fragments, int Bytes, int LargestFragment, string Missing)
+{
+    public static DatagramFacts Of(FragmentedDatagram d, string missing) => new(
+        d.Key.IpVersion, d.Key.Src, d.Key.Dst, d.Key.Id, d.SrcPort, d.DstPort, d.VlanId,
+        d.FirstTimeNs, d.LastTimeNs, d.FirstFrame, d.FirstFile, d.Fragments,
+        d.TotalLength >= 0 ? d.TotalLength : d.ReceivedBytes, d.LargestFragment, missing);
+}
+
+/// <summary>Receives a datagram rebuilt from its fragments, decoded as <paramref name="whole"/> over <paramref name="payload"/>.</summary>
+internal delegate void ReassembledDatagramHandler(in DecodedPacket whole, in DatagramFacts facts, ReadOnlySpan<byte> payload, in Capture.CaptureInfo info);

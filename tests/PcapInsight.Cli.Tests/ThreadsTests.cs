@@ -1,0 +1,75 @@
+using PcapInsight.Cli.Commands;
+using PcapInsight.TestKit;
+using Xunit;
+
+namespace PcapInsight.Cli.Tests;
+
+/// <summary>
+/// --threads: the sharded analysis writes the single-threaded report byte for byte (every file: CSV, JSON, Parquet-free
+/// formats, charts, report.html), on every sample capture and every public capture of the corpus.
+/// </summary>
+public class ThreadsTests
+{
+    public static TheoryData<string, string[]> SampleCases()
+    {
+        var cases = new TheoryData<string, string[]>();
+        foreach (string f in Directory.GetFiles(RepoPaths.SampleCaptures, "*.pcap").Order(StringComparer.Ordinal))
+        {
+            cases.Add(Path.GetFileName(f), []);
+        }
+        string before = RepoPaths.Sample("udp-rcvbuf-overflow.server.snmp-before.txt"), after = RepoPaths.Sample("udp-rcvbuf-overflow.server.snmp-after.txt");
+        cases.Add("udp-rcvbuf-overflow.server.pcap", ["--netstat", before, after, "--rcvbuf", "4096"]);
+        cases.Add("rtp-gaps-jitter.pcap", ["--udp-seq", "4"]);
+        // Limits that bind on rows, not on memory: the merge keeps the same rows.
+        cases.Add("bulk-loss-reorder.server.pcap", ["--max-events", "7"]);
+        cases.Add("tcp-basic.pcap", ["--host", "192.0.2.1"]);
+        cases.Add("udp-fragmented.client.pcap", ["--frag-timeout", "0.001"]);
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(SampleCases))]
+    public void Sample_AnyThreadCount_WritesTheSingleThreadedReport(string file, string[] options) =>
+        AssertSameReport(RepoPaths.Sample(file), options, "all", [2, 3, 8]);
+
+    [CorpusTheory]
+    [MemberData(nameof(CorpusManifest.FileNames), MemberType = typeof(CorpusManifest))]
+    public void Corpus_TwoAndFiveThreads_WriteTheSingleThreadedTables(string file) =>
+        AssertSameReport(Path.Combine(RepoPaths.Corpus!, file), [], "csv,json", [2, 5]);
+
+    [Fact]
+    public void OutOfRange_IsAUsageError()
+    {
+        CliRun run = CliRunner.Run(["analyze", RepoPaths.Sample("tcp-basic.pcap"), "--threads", "0", "-o", Path.GetTempPath()]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--threads must be 1 to 64", run.Stderr);
+    }
+
+    private static void AssertSameReport(string capture, string[] options, string formats, int[] threadCounts)
+    {
+        using var dir = CliRunner.TempDir();
+        Dictionary<string, byte[]> single = Analyze(capture, options, formats, 1, Path.Combine(dir.Path, "t1"), out int singleExit);
+        foreach (int threads in threadCounts)
+        {
+            Dictionary<string, byte[]> sharded = Analyze(capture, options, formats, threads, Path.Combine(dir.Path, "t" + threads), out int exit);
+            Assert.Equal(singleExit, exit);
+            Assert.Equal(single.Keys.Order(StringComparer.Ordinal), sharded.Keys.Order(StringComparer.Ordinal));
+            foreach ((string name, byte[] bytes) in single)
+            {
+                Assert.True(bytes.AsSpan().SequenceEqual(sharded[name]), $"{name} differs with --threads {threads}");
+            }
+        }
+    }
+
+    private static Dictionary<string, byte[]> Analyze(string capture, string[] options, string formats, int threads, string output, out int exit)
+    {
+        string[] args = ["analyze", capture, "-o", output, "--format", formats, "-q", "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture), .. options];
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        exit = CliApp.Run(args, stdout, stderr);
+        return Directory.Exists(output)
+            ? Directory.GetFiles(output, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(output, f), File.ReadAllBytes)
+            : [];
+    }
+}
