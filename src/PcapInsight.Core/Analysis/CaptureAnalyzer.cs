@@ -99,6 +99,9 @@ public sealed partial class CaptureAnalyzer
         };
     }
 
+    /// <summary>The latest capture time so far (the flow table's clock).</summary>
+    internal long LatestTimeNs => _lastTimeNs;
+
     /// <summary>Flows seen so far (for a live status line).</summary>
     public int FlowsSeen => _flows.Created;
 
@@ -124,7 +127,7 @@ public sealed partial class CaptureAnalyzer
             return;
         }
         bool expiryDue = stage == FrameStage.Flow && ExpiryDue(info.TimestampNs);
-        AnalyzeFrame(info, frame, _packet, stage, _counters.Frames, main: true, pathMtu: true, expiryDue);
+        AnalyzeFrame(info, frame, _packet, stage, _counters.Frames, _lastTimeNs, main: true, pathMtu: true, expiryDue);
     }
 
     /// <summary>
@@ -254,16 +257,17 @@ public sealed partial class CaptureAnalyzer
 
     /// <summary>
     /// The flow part of a classified frame: fragments, path MTU messages, expiry, the flow and its analyses.
-    /// <paramref name="frameIndex"/> is the frame's 1-based place in the whole input (it orders flows by creation);
-    /// <paramref name="main"/> false leaves the frame's own flow to another shard and <paramref name="pathMtu"/>
+    /// <paramref name="frameIndex"/> is the frame's 1-based place in the whole input (it orders flows by creation),
+    /// <paramref name="clockNs"/> the latest capture time so far (the flow table's clock); <paramref name="main"/> false leaves the frame's own flow to another shard and <paramref name="pathMtu"/>
     /// false the flow an ICMP error quotes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void AnalyzeFrame(in CaptureInfo info, ReadOnlySpan<byte> frame, in DecodedPacket p, FrameStage stage, long frameIndex,
-        bool main, bool pathMtu, bool expiryDue)
+        long clockNs, bool main, bool pathMtu, bool expiryDue)
     {
         long t = info.TimestampNs;
         _events.ClockNs = t;
+        _flows.ClockNs = clockNs;
         if (main && p.IsFragment && _reassembles)
         {
             _flows.CreationOrder = frameIndex * PhasesPerFrame + 0;
@@ -279,7 +283,7 @@ public sealed partial class CaptureAnalyzer
         }
         if (expiryDue)
         {
-            ExpireAt(t);
+            ExpireAt(t, clockNs);
         }
         if (!main)
         {
@@ -312,9 +316,11 @@ public sealed partial class CaptureAnalyzer
     }
 
     /// <summary>A reassembled datagram handed over by the reading thread of a sharded analysis (its frame's first phase).</summary>
-    internal void AnalyzeReassembled(in DecodedPacket whole, in DatagramFacts facts, ReadOnlySpan<byte> payload, in CaptureInfo info, long frameIndex)
+    internal void AnalyzeReassembled(in DecodedPacket whole, in DatagramFacts facts, ReadOnlySpan<byte> payload, in CaptureInfo info, long frameIndex,
+        long clockNs)
     {
         _events.ClockNs = info.TimestampNs;
+        _flows.ClockNs = clockNs;
         _flows.CreationOrder = frameIndex * PhasesPerFrame + 0;
         OnReassembled(whole, facts, payload, info);
     }
@@ -346,19 +352,20 @@ public sealed partial class CaptureAnalyzer
     /// The expiry check of a frame that belongs to another shard: this shard closes what is due at the same point of
     /// the capture as a single analyzer would.
     /// </summary>
-    internal void ExpiryTick(long timeNs)
+    internal void ExpiryTick(long timeNs, long clockNs)
     {
         _events.ClockNs = timeNs;
-        ExpireAt(timeNs);
+        ExpireAt(timeNs, clockNs);
     }
 
-    private void ExpireAt(long t)
+    /// <summary>Expiry at a frame of time <paramref name="t"/>: flows by the table's clock (the latest time so far), fragments by the frame's.</summary>
+    private void ExpireAt(long t, long clockNs)
     {
         // Between two checks the table only grows (a reused or evicted flow is replaced at once): its peak is
         // reached just before a check, which is where a shard notes its size for the merged peak.
         _activeBeforeExpiry?.Add(_flows.ActiveCount);
-        _flows.Expire(t);
-        _flows.ExpireClosed(t);
+        _flows.Expire(clockNs);
+        _flows.ExpireClosed(clockNs);
         _fragments.Expire(t);
     }
 

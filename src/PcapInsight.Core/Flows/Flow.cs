@@ -15,7 +15,8 @@ public sealed class Flow
 {
     internal Flow? OlderByActivity;  // LRU list: towards the least recently active flow
     internal Flow? NewerByActivity;  // LRU list: towards the most recently active flow
-    internal long ListedAtNs;        // capture time of the flow's place in the LRU list (its last move)
+    internal long ListedAtNs;        // the table's clock at the flow's place in the LRU list (its last move)
+    internal long ActiveAtNs;        // the table's clock (latest capture time so far) at the flow's last packet
     internal long CloseQueuedAtNs = -1; // capture time it joined the table's queue of closed connections; -1: not queued
 
     /// <summary>Stable id within one report, numbered from 1 in order of first packet.</summary>

@@ -28,8 +28,10 @@ public sealed class FlowTable
     private readonly int _maxFlows;
     private readonly long _idleTimeoutNs;
     private readonly long _closeLingerNs;
-    // Connections closed by FIN or RST, in the order they closed: they leave after the linger, not the idle timeout.
-    private readonly Queue<Flow> _closed = new();
+    // Connections closed by FIN or RST, by the time of their last packet: they leave after the linger, not the idle
+    // timeout. A priority queue, not a FIFO: each connection leaves when its own linger is over, whatever the others
+    // did, which is what lets a sharded analysis close it at the same tick as one table would.
+    private readonly PriorityQueue<Flow, long> _closed = new();
     private Flow? _lastFlow;
     private Flow? _oldest;
     private Flow? _newest;
@@ -93,6 +95,13 @@ public sealed class FlowTable
     /// <summary>Flows created so far.</summary>
     public int Created => _nextId - 1;
 
+    /// <summary>
+    /// The capture's latest time so far (set by the analyzer before each update): the clock of the activity list and
+    /// of expiry. It never steps back when a frame's timestamp does, so the list stays ordered and each flow expires
+    /// at a time that depends on its own packets only.
+    /// </summary>
+    internal long ClockNs { get; set; }
+
     /// <summary>The flow <paramref name="p"/> would belong to, if it is open; nothing is counted or created.</summary>
     public Flow? Find(in DecodedPacket p, out bool fromClient)
     {
@@ -116,6 +125,7 @@ public sealed class FlowTable
     public Flow Update(in DecodedPacket p, in CaptureInfo info, out bool fromClient, out bool evicted, bool countPacket = true)
     {
         evicted = false;
+        long clock = Math.Max(ClockNs, info.TimestampNs);
         FlowKey key = FlowKey.From(p, out bool sourceIsA);
         bool pureSyn = p.Protocol == 6 && p.HasTransport && (p.Flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn;
         // Consecutive packets usually belong to one flow (a bulk transfer, a burst): skip the hash lookup then.
@@ -139,18 +149,19 @@ public sealed class FlowTable
                 Evicted++;
                 evicted = true;
             }
-            flow = Create(key, sourceIsA, p, info);
+            flow = Create(key, sourceIsA, p, info, clock);
         }
-        else if (info.TimestampNs - flow.ListedAtNs >= MoveGranularityNs)
+        else if (clock - flow.ListedAtNs >= MoveGranularityNs)
         {
             // Re-linking on every packet costs cache misses on two neighbours; the order only needs to be right
             // to within the granularity, since expiry and eviction work in whole seconds of idleness.
-            MoveToNewest(flow, info.TimestampNs);
+            MoveToNewest(flow, clock);
         }
 
         _lastFlow = flow;
         fromClient = sourceIsA == flow.ClientIsA;
         flow.LastTimeNs = Math.Max(flow.LastTimeNs, info.TimestampNs);
+        flow.ActiveAtNs = clock;
         // A first fragment's payload is only part of its datagram: the reassembled datagram brings the whole
         // payload later (countPacket false), its frames having been counted as they came.
         long payload = p.IsFragment ? 0 : p.PayloadLength;
@@ -177,8 +188,8 @@ public sealed class FlowTable
             UpdateTcp(tcp, p, fromClient, info.TimestampNs);
             if (flow.CloseQueuedAtNs < 0 && (tcp.Reset || (tcp.FinC2S && tcp.FinS2C)))
             {
-                flow.CloseQueuedAtNs = info.TimestampNs;
-                _closed.Enqueue(flow);
+                flow.CloseQueuedAtNs = clock;
+                _closed.Enqueue(flow, clock);
             }
         }
         return flow;
@@ -191,10 +202,10 @@ public sealed class FlowTable
     public void Expire(long nowNs)
     {
         long cutoff = nowNs - _idleTimeoutNs;
-        for (Flow? flow = _oldest; flow is not null && flow.LastTimeNs - MoveGranularityNs < cutoff;)
+        for (Flow? flow = _oldest; flow is not null && flow.ActiveAtNs - MoveGranularityNs < cutoff;)
         {
             Flow? next = flow.NewerByActivity;
-            if (flow.LastTimeNs < cutoff)
+            if (flow.ActiveAtNs < cutoff)
             {
                 Expired++;
                 Finish(flow, FlowCloseReason.Timeout);
@@ -204,36 +215,27 @@ public sealed class FlowTable
     }
 
     /// <summary>
-    /// Closes the connections that ended (FIN both ways, or RST) and saw no packet for the linger. The queue is in
-    /// the order they closed; one that had packets since goes to the back with its new time, so one chatty
-    /// connection never holds up those behind it.
+    /// Closes the connections that ended (FIN both ways, or RST) and saw no packet for the linger. They wait by the
+    /// time of their last packet; one that had packets since it was queued waits again from its new time.
     /// </summary>
     public void ExpireClosed(long nowNs)
     {
         long cutoff = nowNs - _closeLingerNs;
-        for (int n = _closed.Count; n > 0 && _closed.TryPeek(out Flow? flow); n--)
+        while (_closed.TryPeek(out Flow? flow, out long queuedAt) && queuedAt <= cutoff)
         {
+            _closed.Dequeue();
             if (!_flows.TryGetValue(flow.Key, out Flow? current) || !ReferenceEquals(current, flow))
             {
-                // It left the table another way meanwhile (a new SYN on its 5-tuple, eviction).
-                _closed.Dequeue();
+                continue;   // it left the table another way meanwhile (a new SYN on its 5-tuple, eviction)
             }
-            else if (flow.LastTimeNs <= cutoff)
+            if (flow.ActiveAtNs > queuedAt)
             {
-                _closed.Dequeue();
-                ClosedAfterLinger++;
-                Finish(flow, FlowCloseReason.Open);
+                flow.CloseQueuedAtNs = flow.ActiveAtNs;
+                _closed.Enqueue(flow, flow.ActiveAtNs);   // due now too if that is past the cutoff: met again in this loop
+                continue;
             }
-            else if (flow.LastTimeNs > flow.CloseQueuedAtNs)
-            {
-                _closed.Dequeue();
-                flow.CloseQueuedAtNs = flow.LastTimeNs;
-                _closed.Enqueue(flow);
-            }
-            else
-            {
-                break;   // closed at or after every later one's close time, and not yet due: nor are they
-            }
+            ClosedAfterLinger++;
+            Finish(flow, FlowCloseReason.Open);
         }
     }
 
@@ -325,7 +327,7 @@ public sealed class FlowTable
         }
     }
 
-    private Flow Create(FlowKey key, bool sourceIsA, in DecodedPacket p, in CaptureInfo info)
+    private Flow Create(FlowKey key, bool sourceIsA, in DecodedPacket p, in CaptureInfo info, long clock)
     {
         // The client sends the SYN; a SYN-ACK seen first means its receiver is the client. Otherwise: first sender.
         bool synAckFirst = p.Protocol == 6 && p.HasTransport && (p.Flags & (TcpFlags.Syn | TcpFlags.Ack)) == (TcpFlags.Syn | TcpFlags.Ack);
@@ -341,6 +343,7 @@ public sealed class FlowTable
             ServerPort = clientIsSource ? p.DstPort : p.SrcPort,
             FirstTimeNs = info.TimestampNs,
             LastTimeNs = info.TimestampNs,
+            ActiveAtNs = clock,
             FirstFrame = info.FrameNumber,
             FirstFileIndex = info.FileIndex,
             Tcp = p.Protocol == 6 ? new TcpFlowFacts() : null,
@@ -396,7 +399,7 @@ public sealed class FlowTable
 
     private void AppendNewest(Flow flow)
     {
-        flow.ListedAtNs = flow.LastTimeNs;
+        flow.ListedAtNs = flow.ActiveAtNs;
         flow.OlderByActivity = _newest;
         flow.NewerByActivity = null;
         if (_newest is not null)

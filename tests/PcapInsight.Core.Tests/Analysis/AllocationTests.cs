@@ -195,3 +195,69 @@ public class HeldMemoryTests
         GC.KeepAlive(result);
     }
 }
+
+/// <summary>
+/// The sharded analysis (--threads) allocates per batch of 4,096 frames at most (the queues' hand-over), never per
+/// frame: measured on every thread (the process's allocation counter), so it runs alone.
+/// </summary>
+[Collection(nameof(HeapMeasurement))]
+public class ShardedAllocationTests
+{
+    /// <summary>An in-order TCP transfer on 16 connections, each frame made into one buffer on demand.</summary>
+    private sealed class BulkSource(int frames) : IPacketSource
+    {
+        private readonly byte[][] _templates = Enumerable.Range(0, 16).Select(c => Ethernet(0x0800, Ipv4("192.0.2.1", "198.51.100.7", 6,
+            Tcp((ushort)(40000 + c), 443, seq: 1, ack: 1, flags: TcpFlags.Ack | TcpFlags.Psh, payloadLength: 200)))).ToArray();
+        private readonly uint[] _seq = Enumerable.Repeat(1u, 16).ToArray();
+        private int _next;
+
+        public CaptureFileStats Stats { get; } = new() { Path = "generated", Format = "generated" };
+
+        public bool TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data)
+        {
+            if (_next == frames)
+            {
+                info = default;
+                data = default;
+                return false;
+            }
+            int c = _next % 16;
+            byte[] frame = _templates[c];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(38), _seq[c]);
+            _seq[c] += 200;
+            _next++;
+            info = new CaptureInfo(_next, 1_700_000_000_000_000_000 + _next * 10_000L, frame.Length, frame.Length, 0, LinkType.Ethernet);
+            data = frame;
+            return true;
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private static long AllocatedBy(int frames, int threads)
+    {
+        var source = new BulkSource(frames);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        AnalysisResult r = ShardedAnalysis.Run(source, [source.Stats], new AnalysisOptions(), threads);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.Equal(frames, r.Packets.Tcp);
+        return allocated;
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void ManyMoreFrames_AllocateLessThanAByteEachOnAnyThread(int threads)
+    {
+        AllocatedBy(50_000, threads);   // warm-up: every path compiled
+        long small = AllocatedBy(50_000, threads);
+        long large = AllocatedBy(450_000, threads);
+
+        // What one run allocates whatever its length (batches, shards, the merge) cancels out; 400,000 more frames
+        // may add only their ~100 batches' hand-overs.
+        double perFrame = (large - small) / 400_000.0;
+        Assert.True(perFrame < 1, $"{perFrame:0.00} bytes a frame ({small:N0} bytes for 50,000 frames, {large:N0} for 450,000)");
+    }
+}
