@@ -81,29 +81,28 @@ public static class ShardedAnalysis
         }
         catch (Exception e)
         {
-            failures.Enqueue(e);
+            // The reading thread's own failure (the source, or shard 0 on this thread) leaves as it came, as it
+            // would from one analyzer, once the other shards have stopped.
             stop.Cancel();
-        }
-        finally
-        {
-            foreach (BlockingCollection<FrameBatch> q in queues)
+            Stop(queues, workers);
+            foreach (CaptureAnalyzer s in shards)
             {
-                q.CompleteAdding();
+                s.DisposeSpool();
             }
-            foreach (Thread w in workers)
-            {
-                w.Join();
-            }
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e).Throw();
         }
+        Stop(queues, workers);
         if (!failures.IsEmpty)
         {
             foreach (CaptureAnalyzer s in shards)
             {
                 s.DisposeSpool();
             }
-            throw failures.Count == 1 && failures.TryPeek(out Exception? only)
-                ? new InvalidOperationException("a shard of the analysis failed: " + only.Message, only)
-                : new AggregateException("shards of the analysis failed", failures);
+            if (failures.Count == 1 && failures.TryPeek(out Exception? only))
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(only).Throw();   // as one analyzer would throw it
+            }
+            throw new AggregateException("shards of the analysis failed", failures);
         }
         long lastFrameTimeNs = reader.LastFrameTimeNs;
         foreach (CaptureAnalyzer s in shards)
@@ -111,6 +110,21 @@ public static class ShardedAnalysis
             s.FinishFlows(lastFrameTimeNs);
         }
         return CaptureAnalyzer.Merge(reader, shards, files);
+    }
+
+    private static void Stop(BlockingCollection<FrameBatch>[] queues, Thread[] workers)
+    {
+        foreach (BlockingCollection<FrameBatch> q in queues)
+        {
+            if (!q.IsAddingCompleted)
+            {
+                q.CompleteAdding();
+            }
+        }
+        foreach (Thread w in workers)
+        {
+            w.Join();
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
