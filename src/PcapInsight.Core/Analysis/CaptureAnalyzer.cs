@@ -258,8 +258,9 @@ public sealed partial class CaptureAnalyzer
     /// <summary>
     /// The flow part of a classified frame: fragments, path MTU messages, expiry, the flow and its analyses.
     /// <paramref name="frameIndex"/> is the frame's 1-based place in the whole input (it orders flows by creation),
-    /// <paramref name="clockNs"/> the latest capture time so far (the flow table's clock); <paramref name="main"/> false leaves the frame's own flow to another shard and <paramref name="pathMtu"/>
-    /// false the flow an ICMP error quotes.
+    /// <paramref name="clockNs"/> the latest capture time so far (the flow table's clock); <paramref name="main"/>
+    /// false leaves the frame's own flow to another shard and <paramref name="pathMtu"/> false the flow an ICMP error
+    /// quotes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void AnalyzeFrame(in CaptureInfo info, ReadOnlySpan<byte> frame, in DecodedPacket p, FrameStage stage, long frameIndex,

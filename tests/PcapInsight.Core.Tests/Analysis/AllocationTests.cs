@@ -204,41 +204,20 @@ public class HeldMemoryTests
 public class ShardedAllocationTests
 {
     /// <summary>An in-order TCP transfer on 16 connections, each frame made into one buffer on demand.</summary>
-    private sealed class BulkSource(int frames) : IPacketSource
+    private static GeneratedSource Bulk(int frames)
     {
-        private readonly byte[][] _templates = Enumerable.Range(0, 16).Select(c => Ethernet(0x0800, Ipv4("192.0.2.1", "198.51.100.7", 6,
+        byte[][] templates = Enumerable.Range(0, 16).Select(c => Ethernet(0x0800, Ipv4("192.0.2.1", "198.51.100.7", 6,
             Tcp((ushort)(40000 + c), 443, seq: 1, ack: 1, flags: TcpFlags.Ack | TcpFlags.Psh, payloadLength: 200)))).ToArray();
-        private readonly uint[] _seq = Enumerable.Repeat(1u, 16).ToArray();
-        private int _next;
-
-        public CaptureFileStats Stats { get; } = new() { Path = "generated", Format = "generated" };
-
-        public bool TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data)
+        return new GeneratedSource(frames, (i, frame) =>
         {
-            if (_next == frames)
-            {
-                info = default;
-                data = default;
-                return false;
-            }
-            int c = _next % 16;
-            byte[] frame = _templates[c];
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(38), _seq[c]);
-            _seq[c] += 200;
-            _next++;
-            info = new CaptureInfo(_next, 1_700_000_000_000_000_000 + _next * 10_000L, frame.Length, frame.Length, 0, LinkType.Ethernet);
-            data = frame;
-            return true;
-        }
-
-        public void Dispose()
-        {
-        }
+            templates[i % 16].CopyTo(frame, 0);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(38), 1 + (uint)(i / 16) * 200);
+        }, templates[0].Length);
     }
 
     private static long AllocatedBy(int frames, int threads)
     {
-        var source = new BulkSource(frames);
+        GeneratedSource source = Bulk(frames);
         long before = GC.GetTotalAllocatedBytes(precise: true);
         AnalysisResult r = ShardedAnalysis.Run(source, [source.Stats], new AnalysisOptions(), threads);
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;

@@ -1,6 +1,7 @@
 using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Capture;
 using PcapInsight.Core.Decoding;
+using PcapInsight.TestKit;
 using Xunit;
 using static PcapInsight.TestKit.FrameBuilder;
 
@@ -9,35 +10,18 @@ namespace PcapInsight.Core.Tests.Analysis;
 /// <summary>The sharded analysis (--threads) where it could differ from one analyzer: stopping early, failing, hashing.</summary>
 public class ShardedAnalysisTests
 {
-    /// <summary>Many short UDP flows, made on demand; throws at frame <c>failAt</c> when given.</summary>
-    private sealed class UdpSource(int frames, int failAt = -1) : IPacketSource
+    /// <summary>Many short UDP flows, made on demand; the disk fails at frame <paramref name="failAt"/> when given.</summary>
+    private static GeneratedSource ManyUdpFlows(int frames, int failAt = -1)
     {
-        private int _next;
-
-        public CaptureFileStats Stats { get; } = new() { Path = "generated", Format = "generated" };
-
-        public bool TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data)
+        int length = Ethernet(0x0800, Ipv4("192.0.2.1", "198.51.100.9", 17, Udp(1024, 53, 20))).Length;
+        return new GeneratedSource(frames, (i, frame) =>
         {
-            if (_next == failAt)
+            if (i == failAt)
             {
                 throw new IOException("the disk went away");
             }
-            if (_next == frames)
-            {
-                info = default;
-                data = default;
-                return false;
-            }
-            byte[] frame = Ethernet(0x0800, Ipv4($"192.0.2.{1 + _next % 200}", "198.51.100.9", 17, Udp((ushort)(1024 + _next % 3000), 53, 20)));
-            _next++;
-            info = new CaptureInfo(_next, 1_700_000_000_000_000_000 + _next * 100_000L, frame.Length, frame.Length, 0, LinkType.Ethernet);
-            data = frame;
-            return true;
-        }
-
-        public void Dispose()
-        {
-        }
+            Ethernet(0x0800, Ipv4($"192.0.2.{1 + i % 200}", "198.51.100.9", 17, Udp((ushort)(1024 + i % 3000), 53, 20))).CopyTo(frame, 0);
+        }, length);
     }
 
     [Theory]
@@ -49,7 +33,7 @@ public class ShardedAnalysisTests
         AnalysisResult Run(int n)
         {
             using var cancel = new CancellationTokenSource();
-            var source = new UdpSource(300_000);
+            GeneratedSource source = ManyUdpFlows(300_000);
             return ShardedAnalysis.Run(source, [source.Stats], new AnalysisOptions(), n, progress: cancel.Cancel, cancellation: cancel.Token);
         }
 
@@ -65,7 +49,7 @@ public class ShardedAnalysisTests
     [Fact]
     public void ReadingFails_TheSourcesExceptionLeavesAsItCame()
     {
-        var source = new UdpSource(100_000, failAt: 50_000);
+        GeneratedSource source = ManyUdpFlows(100_000, failAt: 50_000);
 
         IOException e = Assert.Throws<IOException>(() => ShardedAnalysis.Run(source, [source.Stats], new AnalysisOptions(), 3));
 

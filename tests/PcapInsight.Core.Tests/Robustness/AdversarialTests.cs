@@ -22,34 +22,6 @@ public class AdversarialTests
 {
     private static readonly TimeSpan HangLimit = TimeSpan.FromSeconds(60);
 
-    /// <summary>Frames made on demand into one buffer: the capture never exists in memory as a whole.</summary>
-    private sealed class GeneratedSource(long count, Action<long, byte[]> fill, int length) : IPacketSource
-    {
-        private readonly byte[] _frame = new byte[length];
-        private long _next;
-
-        public CaptureFileStats Stats { get; } = new() { Path = "generated", Format = "generated" };
-
-        public bool TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data)
-        {
-            if (_next == count)
-            {
-                info = default;
-                data = default;
-                return false;
-            }
-            fill(_next, _frame);
-            _next++;
-            info = new CaptureInfo(_next, 1_700_000_000_000_000_000 + _next * 1000, _frame.Length, _frame.Length, 0, LinkType.Ethernet);
-            data = _frame;
-            return true;
-        }
-
-        public void Dispose()
-        {
-        }
-    }
-
     private static (AnalysisResult Result, long Allocated) Run(IPacketSource source, AnalysisOptions options)
     {
         var clock = Stopwatch.StartNew();
