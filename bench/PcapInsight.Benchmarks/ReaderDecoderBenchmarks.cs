@@ -62,4 +62,17 @@ public class ReaderDecoderBenchmarks
         }
         return analyzer.Finish([source.Stats]).Flows.Count;
     }
+
+    /// <summary>
+    /// The same whole pipeline sharded over 2 and 4 analyzers (--threads), per frame: what a run costs beyond its
+    /// frames (threads, batches, the merge) is spread over these 100,000, and the allocation column shows it.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = Frames)]
+    [Arguments(2)]
+    [Arguments(4)]
+    public long ShardedPipeline(int threads)
+    {
+        using IPacketSource source = CaptureFile.Open(new MemoryStream(_capture, writable: false), "bench");
+        return ShardedAnalysis.Run(source, [source.Stats], new AnalysisOptions(), threads).Flows.Count;
+    }
 }
