@@ -38,6 +38,20 @@ public class ThreadsTests
         AssertSameReport(Path.Combine(RepoPaths.Corpus!, file), [], "csv,json", [2, 5]);
 
     [Fact]
+    public void FullFlowTable_IsReportedOnce_WithTheLimitAsGivenAndEachThreadsShare()
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", RepoPaths.Sample("tcp-basic.pcap"), "-o", dir.Path, "--format", "csv,json", "--max-flows", "2", "--threads", "3"]);
+
+        Assert.Equal(0, run.ExitCode);
+        string[] rows = File.ReadAllLines(dir.File("events.csv")).Where(l => l.Contains("capture.flow_table_full", StringComparison.Ordinal)).ToArray();
+        Assert.Single(rows);
+        Assert.Contains("max_flows=2 threads=3 per_thread=1", rows[0]);
+        Assert.Contains("\"capture.flow_table_full\": 1", File.ReadAllText(dir.File("summary.json")));
+    }
+
+    [Fact]
     public void OutOfRange_IsAUsageError()
     {
         CliRun run = CliRunner.Run(["analyze", RepoPaths.Sample("tcp-basic.pcap"), "--threads", "0", "-o", Path.GetTempPath()]);

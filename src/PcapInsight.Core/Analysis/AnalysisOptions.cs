@@ -59,9 +59,9 @@ public sealed record AnalysisOptions
     public static AnalysisOptions Default { get; } = new();
 
     /// <summary>
-    /// One shard's options of an analysis over <paramref name="shards"/> shards: the limits on memory held across
-    /// flows (flow table, listed flows, fragment buffers) divided among them, so all the shards together hold what one
-    /// analyzer would.
+    /// One shard's options of an analysis over <paramref name="shards"/> shards: the limits on flows held (the flow
+    /// table, the listed flows) divided among them, so all the shards together hold what one analyzer would.
+    /// Reassembly runs once, on the reading thread, with the whole fragment limits.
     /// </summary>
     public AnalysisOptions ShareOf(int shards) => shards <= 1 ? this : this with
     {
@@ -70,12 +70,15 @@ public sealed record AnalysisOptions
             MaxFlows = Share(Flows.MaxFlows, shards),
             MaxListedFlows = Share(Flows.MaxListedFlows, shards),
         },
-        Fragments = Fragments with
-        {
-            MaxDatagrams = Share(Fragments.MaxDatagrams, shards),
-            MaxBytes = Math.Max(1, (Fragments.MaxBytes + shards - 1) / shards),
-        },
+        SharedAmong = shards,
+        WholeMaxFlows = Flows.MaxFlows,
     };
+
+    /// <summary>How many shards share the flow limits (1: none).</summary>
+    internal int SharedAmong { get; init; } = 1;
+
+    /// <summary>--max-flows as given, before it was shared out.</summary>
+    internal int WholeMaxFlows { get; init; }
 
     private static int Share(int limit, int shards) => (int)Math.Max(1, ((long)limit + shards - 1) / shards);
 

@@ -49,6 +49,7 @@ public sealed partial class CaptureAnalyzer
         EventCollector events = EventCollector.Merge(parts, options.MaxEventRows,
             (part, id) => part == 0 ? id : globalIds[part - 1][id], RemapFlowIdsInDetail);
         events.ClockNs = reader._previousTimeNs;
+        events.KeepOnce(EventKind.CaptureFlowTableFull);   // each shard whose table filled said so; one analyzer says it once
         ReportKernelCounters(options, flows, events, reader._lastTimeNs);
         ReportEventsLimited(events, options, reader._lastTimeNs);
 

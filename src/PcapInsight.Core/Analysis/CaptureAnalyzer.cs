@@ -312,7 +312,8 @@ public sealed partial class CaptureAnalyzer
         {
             _flowTableFullReported = true;
             _events.Report(new AnalysisEvent(EventKind.CaptureFlowTableFull, t, info.FrameNumber, info.FileIndex, 0,
-                default, 0, default, 0, -1, $"max_flows={_options.Flows.MaxFlows}"));
+                default, 0, default, 0, -1, _options.SharedAmong == 1 ? $"max_flows={_options.Flows.MaxFlows}"
+                    : $"max_flows={_options.WholeMaxFlows} threads={_options.SharedAmong} per_thread={_options.Flows.MaxFlows}"));
         }
     }
 

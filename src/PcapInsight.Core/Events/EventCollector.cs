@@ -199,6 +199,29 @@ public sealed class EventCollector
         return merged;
     }
 
+    /// <summary>
+    /// Leaves one occurrence of <paramref name="kind"/> (a LogAll kind reported once per analyzer, such as a full
+    /// flow table): the earliest row, counted once. Its timeline keeps every shard's count.
+    /// </summary>
+    internal void KeepOnce(EventKind kind)
+    {
+        if (_counts[(int)kind] <= 1)
+        {
+            return;
+        }
+        _counts[(int)kind] = 1;
+        EventOrder.Entry? first = null;
+        foreach (EventOrder.Entry e in _logAll)
+        {
+            if (e.Event.Kind == kind && (first is not { } f || EventOrder.Compare(e, f) < 0))
+            {
+                first = e;
+            }
+        }
+        _logAll.RemoveAll(e => e.Event.Kind == kind && e.Seq != first!.Value.Seq);
+        _rows = null;
+    }
+
     /// <summary>The rows a shard offers to <see cref="Merge"/>: every candidate it still holds.</summary>
     private IEnumerable<EventOrder.Entry> Candidates()
     {
