@@ -33,6 +33,7 @@ public sealed class FlowTable
     // did, which is what lets a sharded analysis close it at the same tick as one table would.
     private readonly PriorityQueue<Flow, long> _closed = new();
     private Flow? _lastFlow;
+    private bool _finishingAll;
     private Flow? _oldest;
     private Flow? _newest;
     private int _nextId = 1;
@@ -242,10 +243,15 @@ public sealed class FlowTable
     /// <summary>Closes every remaining flow at the end of the capture.</summary>
     public void FinishAll()
     {
+        // Every flow goes: the index is dropped at once rather than entry by entry (on a table of a million flows
+        // each removal is two cache misses, about 0.4 µs here). Nothing looks a flow up while they close.
+        _finishingAll = true;
         while (_oldest is { } oldest)
         {
             Finish(oldest, FlowCloseReason.Open);
         }
+        _flows.Clear();
+        _finishingAll = false;
     }
 
     /// <summary>
@@ -366,7 +372,10 @@ public sealed class FlowTable
 
     private void Finish(Flow flow, FlowCloseReason reasonIfOpen)
     {
-        _flows.Remove(flow.Key);
+        if (!_finishingAll)
+        {
+            _flows.Remove(flow.Key);
+        }
         if (ReferenceEquals(flow, _lastFlow))
         {
             _lastFlow = null;
