@@ -18,7 +18,7 @@ public sealed class FlowTable
     /// <summary>How stale a flow's place in the activity list may be (100 ms of capture time).</summary>
     private const long MoveGranularityNs = 100_000_000;
 
-    private readonly Dictionary<FlowKey, Flow> _flows = new();
+    private readonly FlowIndex _flows = new();
     // Ended flows kept for the report. Past --max-listed-flows the plain ones go first: a flow with something to
     // report (a retransmission, a stall, a reset, loss evidence) is what the findings, charts and report.html are for.
     private readonly Queue<Flow> _finished = new();
@@ -354,7 +354,7 @@ public sealed class FlowTable
             FirstFileIndex = info.FileIndex,
             Tcp = p.Protocol == 6 ? new TcpFlowFacts() : null,
         };
-        _flows.Add(key, flow);
+        _flows.Add(flow);
         if (RecordCreationOrder)
         {
             CreationOrders.Add(CreationOrder);
@@ -374,7 +374,7 @@ public sealed class FlowTable
     {
         if (!_finishingAll)
         {
-            _flows.Remove(flow.Key);
+            _flows.Remove(flow);
         }
         if (ReferenceEquals(flow, _lastFlow))
         {
