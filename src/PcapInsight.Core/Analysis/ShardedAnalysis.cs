@@ -18,9 +18,9 @@ namespace PcapInsight.Core.Analysis;
 /// Work travels in batches shared by every shard (Suricata's autofp hands packets over the same way, in queues): each
 /// shard walks every batch in capture order, does its own entries (a packet, a reassembled datagram, an ICMP error, a
 /// datagram lost with a fragment) and every expiry check, so idle flows close at the same point of the capture as in
-/// one analyzer. The limits that count
-/// across flows (--max-flows, --max-listed-flows, fragment memory, charted flows, profiled hosts) apply per
-/// shard, each a 1/N share; only a capture that reaches them can tell the runs apart.
+/// one analyzer. The limits on flows held (--max-flows, --max-listed-flows) are shared out, each shard holding 1/N;
+/// the charted flows (--series-flows) and profiled hosts are each shard's in full. Only a capture that reaches one
+/// of them can tell the runs apart.
 /// </remarks>
 public static class ShardedAnalysis
 {
