@@ -29,9 +29,11 @@ public sealed class FlowTable
     private readonly long _idleTimeoutNs;
     private readonly long _closeLingerNs;
     // Connections closed by FIN or RST, by the time of their last packet: they leave after the linger, not the idle
-    // timeout. A priority queue, not a FIFO: each connection leaves when its own linger is over, whatever the others
-    // did, which is what lets a sharded analysis close it at the same tick as one table would.
-    private readonly PriorityQueue<Flow, long> _closed = new();
+    // timeout, each when its own linger is over whatever the others did (which lets a sharded analysis close it at the
+    // same tick as one table would). They close in clock order, so a FIFO holds them in order; one that had packets
+    // since waits again in a priority queue, by its new time.
+    private readonly Queue<(Flow Flow, long QueuedAt)> _closed = new();
+    private readonly PriorityQueue<Flow, long> _closedAgain = new();
     private Flow? _lastFlow;
     private bool _finishingAll;
     private Flow? _oldest;
@@ -190,7 +192,7 @@ public sealed class FlowTable
             if (flow.CloseQueuedAtNs < 0 && (tcp.Reset || (tcp.FinC2S && tcp.FinS2C)))
             {
                 flow.CloseQueuedAtNs = clock;
-                _closed.Enqueue(flow, clock);
+                _closed.Enqueue((flow, clock));
             }
         }
         return flow;
@@ -222,9 +224,8 @@ public sealed class FlowTable
     public void ExpireClosed(long nowNs)
     {
         long cutoff = nowNs - _closeLingerNs;
-        while (_closed.TryPeek(out Flow? flow, out long queuedAt) && queuedAt <= cutoff)
+        while (TryTakeClosed(cutoff, out Flow? flow, out long queuedAt))
         {
-            _closed.Dequeue();
             if (!_flows.TryGetValue(flow.Key, out Flow? current) || !ReferenceEquals(current, flow))
             {
                 continue;   // it left the table another way meanwhile (a new SYN on its 5-tuple, eviction)
@@ -232,12 +233,34 @@ public sealed class FlowTable
             if (flow.ActiveAtNs > queuedAt)
             {
                 flow.CloseQueuedAtNs = flow.ActiveAtNs;
-                _closed.Enqueue(flow, flow.ActiveAtNs);   // due now too if that is past the cutoff: met again in this loop
+                _closedAgain.Enqueue(flow, flow.ActiveAtNs);   // due now too if that is past the cutoff: met again in this loop
                 continue;
             }
             ClosedAfterLinger++;
             Finish(flow, FlowCloseReason.Open);
         }
+    }
+
+    /// <summary>Takes the closed connection queued earliest, if it was queued at or before <paramref name="cutoff"/>.</summary>
+    private bool TryTakeClosed(long cutoff, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Flow? flow, out long queuedAt)
+    {
+        bool first = _closed.TryPeek(out var head);
+        bool again = _closedAgain.TryPeek(out Flow? waiting, out long waitingAt);
+        if (first && head.QueuedAt <= cutoff && (!again || head.QueuedAt <= waitingAt))
+        {
+            _closed.Dequeue();
+            (flow, queuedAt) = head;
+            return true;
+        }
+        if (again && waitingAt <= cutoff)
+        {
+            _closedAgain.Dequeue();
+            (flow, queuedAt) = (waiting!, waitingAt);
+            return true;
+        }
+        flow = null;
+        queuedAt = 0;
+        return false;
     }
 
     /// <summary>Closes every remaining flow at the end of the capture.</summary>

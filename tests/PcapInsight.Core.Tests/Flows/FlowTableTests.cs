@@ -255,6 +255,29 @@ public class FlowTableCloseLingerTests
     }
 
     [Fact]
+    public void ExpireClosed_AConnectionWaitingAgain_LeavesBeforeOneThatClosedLaterThanItsLastPacket()
+    {
+        // A closes at 1.1 and has a packet at 2.0; B closes at 3.1. With a 5 s linger A is due at 7.0, B at 8.1:
+        // A, waiting again, leaves first although B closed before A's wait began.
+        var table = new FlowTable(new FlowTableOptions { CloseLinger = TimeSpan.FromSeconds(5) });
+        Flow a = Handshake(table, 0, port: 1);
+        Feed(table, 1.0, TcpFlags.Fin | TcpFlags.Ack, clientPort: 1);
+        Feed(table, 1.1, TcpFlags.Fin | TcpFlags.Ack, clientPort: 1, fromClient: false);
+        Flow b = Handshake(table, 2.5, port: 2);
+        Feed(table, 2.0, TcpFlags.Ack, clientPort: 1);   // A again (a late ACK, stamped before B's handshake)
+        Feed(table, 3.0, TcpFlags.Fin | TcpFlags.Ack, clientPort: 2);
+        Feed(table, 3.1, TcpFlags.Fin | TcpFlags.Ack, clientPort: 2, fromClient: false);
+
+        Feed(table, 6.6, TcpFlags.Syn, clientPort: 9);   // a check: A (queued at 1.1) waits again, from 2.0
+        Assert.DoesNotContain(a, table.Finished);
+        Feed(table, 7.5, TcpFlags.Syn, clientPort: 10);  // A is due, B (queued at 3.1, ahead in the closing order) not yet
+        Assert.Contains(a, table.Finished);
+        Assert.DoesNotContain(b, table.Finished);
+        Feed(table, 8.2, TcpFlags.Syn, clientPort: 11);
+        Assert.Contains(b, table.Finished);
+    }
+
+    [Fact]
     public void ExpireClosed_ALaterPacketWithoutSyn_StartsANewFlow()
     {
         var table = new FlowTable(new FlowTableOptions { CloseLinger = TimeSpan.Zero });
