@@ -122,7 +122,7 @@ internal sealed class AnalysisOptionSet
         var maxEvents = new Option<int>("--max-events")
         {
             HelpName = "N",
-            Description = "Rows kept in events.csv; every event is still counted in summary.json. Example: --max-events 10000",
+            Description = "Rows kept in events.csv, the earliest by time; every event is still counted in summary.json. Example: --max-events 10000",
             DefaultValueFactory = _ => new AnalysisOptions().MaxEventRows,
         };
         var maxFrameBytes = new Option<int>("--max-frame-bytes")

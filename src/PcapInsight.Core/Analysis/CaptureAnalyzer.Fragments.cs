@@ -80,9 +80,7 @@ public sealed partial class CaptureAnalyzer
     /// <summary>A UDP datagram whose first fragment named the flow and that never completed: the flow lost it with a fragment.</summary>
     internal void OnDatagramLost(in DatagramFacts d)
     {
-        var key = new DecodedPacket { IpVersion = d.IpVersion, Src = d.Src, Dst = d.Dst, Protocol = 17, SrcPort = d.SrcPort,
-            DstPort = d.DstPort, HasPorts = true, VlanId = d.VlanId };
-        if (_flows.Find(key, out _) is not { } flow)
+        if (_flows.Find(d.FlowPacket(), out _) is not { } flow)
         {
             return;
         }

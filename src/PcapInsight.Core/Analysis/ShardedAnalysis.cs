@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using PcapInsight.Core.Capture;
 using PcapInsight.Core.Decoding;
+using PcapInsight.Core.Flows;
 using PcapInsight.Core.Fragments;
 
 namespace PcapInsight.Core.Analysis;
@@ -136,7 +137,7 @@ public static class ShardedAnalysis
         // Reassembly stays on this thread (fragments carry no ports to shard by); what it yields goes to the flows' shards.
         reader.DivertReassembled = (in DecodedPacket whole, in DatagramFacts facts, ReadOnlySpan<byte> payload, in CaptureInfo info) =>
             output.Add(EntryKind.Reassembled, ShardOf(whole, threads), info, payload, whole, frameIndex, facts);
-        reader.DivertLost = facts => output.Add(EntryKind.LostDatagram, ShardOf(facts, threads), output.Clock, [], default, frameIndex, facts);
+        reader.DivertLost = facts => output.Add(EntryKind.LostDatagram, ShardOf(facts.FlowPacket(), threads), output.Clock, [], default, frameIndex, facts);
         long n = 0;
         while (source.TryRead(out CaptureInfo info, out ReadOnlySpan<byte> frame))
         {
@@ -260,35 +261,19 @@ public static class ShardedAnalysis
         }
     }
 
-    /// <summary>The shard of <paramref name="p"/>'s flow.</summary>
-    internal static int ShardOf(in DecodedPacket p, int shards) =>
-        ShardOf(p.Src, p.HasPorts ? p.SrcPort : (ushort)0, p.Dst, p.HasPorts ? p.DstPort : (ushort)0, p.Protocol, shards);
-
-    private static int ShardOf(in DatagramFacts d, int shards) => ShardOf(d.Src, d.SrcPort, d.Dst, d.DstPort, 17, shards);
-
     /// <summary>
-    /// The shard of a flow: the same for either direction (the endpoints are combined symmetrically) and for every
-    /// run (no per-process seed, unlike <see cref="HashCode"/>). The flow table's key has these fields (and the VLAN,
-    /// left out: a flow never changes VLAN within itself).
+    /// The shard of <paramref name="p"/>'s flow, from the flow table's own key and hash: the same for either direction
+    /// (the key is canonical) and for every run (the hash has no per-process seed).
     /// </summary>
     /// <remarks>
     /// Shard 0 shares the reading thread, which also reads, decodes and hands over every frame: it gets one part of
     /// the flows in 2N - 1, the others two parts each (on 2 cores, small.pcap: median of 5 interleaved runs 3.64 s with
     /// a third for shard 0, 3.88 s with a half; one thread 4.13 s).
     /// </remarks>
-    internal static int ShardOf(IpAddr a, ushort portA, IpAddr b, ushort portB, byte protocol, int shards)
+    internal static int ShardOf(in DecodedPacket p, int shards)
     {
-        ulong x = Mix(a.Hi ^ (a.Lo * 0x9E3779B97F4A7C15UL) ^ ((ulong)portA << 48)) + Mix(b.Hi ^ (b.Lo * 0x9E3779B97F4A7C15UL) ^ ((ulong)portB << 48));
-        int part = (int)(Mix(x ^ protocol) % (ulong)(2 * shards - 1));
-        return (part + 1) / 2;
-    }
-
-    private static ulong Mix(ulong z)
-    {
-        // SplitMix64's finaliser: every input bit reaches every output bit.
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
+        uint hash = (uint)FlowKey.From(p, out _).GetHashCode();
+        return (int)(hash % (uint)(2 * shards - 1) + 1) / 2;
     }
 
     private enum EntryKind : byte

@@ -14,6 +14,12 @@ internal readonly record struct DatagramFacts(
         d.Key.IpVersion, d.Key.Src, d.Key.Dst, d.Key.Id, d.SrcPort, d.DstPort, d.VlanId,
         d.FirstTimeNs, d.LastTimeNs, d.FirstFrame, d.FirstFile, d.Fragments,
         d.TotalLength >= 0 ? d.TotalLength : d.ReceivedBytes, d.LargestFragment, missing);
+
+    /// <summary>The headers that name a UDP datagram's flow (its first fragment gave the ports), to look the flow up by.</summary>
+    public DecodedPacket FlowPacket() => new()
+    {
+        IpVersion = IpVersion, Src = Src, Dst = Dst, Protocol = 17, SrcPort = SrcPort, DstPort = DstPort, HasPorts = true, VlanId = VlanId,
+    };
 }
 
 /// <summary>Receives a datagram rebuilt from its fragments, decoded as <paramref name="whole"/> over <paramref name="payload"/>.</summary>
