@@ -4,7 +4,7 @@ namespace PcapInsight.Cli;
 
 /// <summary>
 /// With PCAPINSIGHT_TIMING=1, prints to stderr how long each phase took since the process started (startup,
-/// opening, analysis, report): the breakdown behind bench/compare.sh's whole-process figures.
+/// opening, analysis, report) and the garbage collector's pauses so far: the breakdown behind bench/compare.sh's whole-process figures.
 /// </summary>
 internal static class PhaseLog
 {
@@ -15,7 +15,9 @@ internal static class PhaseLog
         if (Enabled)
         {
             TimeSpan sinceStart = DateTime.Now - Process.GetCurrentProcess().StartTime;
-            Console.Error.WriteLine($"timing: {phase} at {sinceStart.TotalMilliseconds:0} ms");
+            // The collector's share: on captures of many flows the pauses are a large part of the analysis.
+            Console.Error.WriteLine($"timing: {phase} at {sinceStart.TotalMilliseconds:0} ms (GC paused {GC.GetTotalPauseDuration().TotalMilliseconds:0} ms; " +
+                $"collections gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)})");
         }
     }
 }
