@@ -287,13 +287,13 @@ public static class HtmlReportWriter
             Text(h, FlowText.Endpoint(flowById[f.FlowId], client: false));
             Num(h, f.PacketsC2S + f.PacketsS2C);
             Num(h, f.BytesC2S + f.BytesS2C);
-            Num(h, f.DurationS);
+            Num(h, CaptureTime.Seconds(f.DurationNs));
             Num(h, f.Retransmissions);
             Num(h, f.ZeroWindowEpisodes);
-            Num(h, f.ZeroWindowMs);
+            Num(h, Ms(f.ZeroWindowNs));
             Num(h, f.NagleStalls);
-            Num(h, f.NagleStallMs);
-            Num(h, f.IrttMs);
+            Num(h, Ms(f.NagleStallNs));
+            Num(h, Ms(f.IrttNs));
             Text(h, f.Close);
             h.Append("</tr>");
         }
@@ -344,6 +344,9 @@ public static class HtmlReportWriter
         h.Append("<dt>").Append(E(name)).Append("</dt><dd>").Append(E(value)).Append("</dd>");
 
     private static void Text(StringBuilder h, string? value) => h.Append("<td>").Append(E(value ?? "")).Append("</td>");
+
+    /// <summary>A duration in flows.csv's milliseconds; null stays an empty cell.</summary>
+    private static string? Ms(long? durationNs) => durationNs is { } ns ? CaptureTime.Milliseconds(ns) : null;
 
     private static void Num(StringBuilder h, object? value)
     {

@@ -18,57 +18,7 @@ public static class ReportRows
     public static IEnumerable<FlowRow> Flows(AnalysisResult result, IEnumerable<FlowSummary> flows)
     {
         int digits = result.TimestampDigits;
-        foreach (FlowSummary f in flows)
-        {
-            TcpSummary? tcp = f.Tcp;
-            yield return new FlowRow
-            {
-                FlowId = f.Id,
-                Proto = ProtocolNames.Name(f.Protocol),
-                Client = f.Client.ToString(),
-                ClientPort = f.ClientPort,
-                Server = f.Server.ToString(),
-                ServerPort = f.ServerPort,
-                FirstTime = CaptureTime.ToIso(f.FirstTimeNs, digits),
-                LastTime = CaptureTime.ToIso(f.LastTimeNs, digits),
-                PacketsC2S = f.PacketsC2S,
-                PacketsS2C = f.PacketsS2C,
-                BytesC2S = f.BytesC2S,
-                BytesS2C = f.BytesS2C,
-                MssC2S = tcp is { SawSyn: true, MssC2S: > 0 } ? tcp.MssC2S : null,
-                MssS2C = tcp is { SawSynAck: true, MssS2C: > 0 } ? tcp.MssS2C : null,
-                WscaleC2S = tcp is { SawSyn: true, WindowScaleC2S: >= 0 } ? tcp.WindowScaleC2S : null,
-                WscaleS2C = tcp is { SawSynAck: true, WindowScaleS2C: >= 0 } ? tcp.WindowScaleS2C : null,
-                IrttMs = tcp is { InitialRttNs: >= 0 } ? CaptureTime.Milliseconds(tcp.InitialRttNs) : null,
-                Retransmissions = tcp is null ? null : tcp.C2S.Retransmissions + tcp.S2C.Retransmissions,
-                ZeroWindowEpisodes = tcp is null ? null : tcp.C2S.ZeroWindowEpisodes + tcp.S2C.ZeroWindowEpisodes,
-                ZeroWindowMs = tcp is null ? null : CaptureTime.Milliseconds(tcp.C2S.ZeroWindowNs + tcp.S2C.ZeroWindowNs),
-                NagleStalls = tcp is null ? null : tcp.C2S.NagleStalls + tcp.S2C.NagleStalls,
-                NagleStallMs = tcp is null ? null : CaptureTime.Milliseconds(tcp.C2S.NagleStallNs + tcp.S2C.NagleStallNs),
-                // Negotiated when both SYNs offered it; empty when the handshake was not captured.
-                Sack = tcp is { SawSyn: true, SawSynAck: true } ? (tcp.SackPermittedC2S && tcp.SackPermittedS2C ? "1" : "0") : null,
-                Timestamps = tcp is { SawSyn: true, SawSynAck: true } ? (tcp.TimestampsC2S && tcp.TimestampsS2C ? "1" : "0") : null,
-                PmtuMessages = f.PmtuMessages,
-                LowestPmtu = f.LowestPmtu > 0 ? f.LowestPmtu : null,
-                MaxInFlightC2S = tcp?.C2S.MaxBytesInFlight,
-                MaxInFlightS2C = tcp?.S2C.MaxBytesInFlight,
-                WindowFullC2S = tcp?.C2S.WindowFull,
-                WindowFullS2C = tcp?.S2C.WindowFull,
-                ZeroWindowProbes = tcp is null ? null : tcp.C2S.ZeroWindowProbes + tcp.S2C.ZeroWindowProbes,
-                Close = CloseName(f.Close),
-                Vlan = f.Vlan,
-                PayloadBytesC2S = f.PayloadBytesC2S,
-                PayloadBytesS2C = f.PayloadBytesS2C,
-                DurationS = CaptureTime.Seconds(f.LastTimeNs - f.FirstTimeNs),
-                FirstFrame = f.FirstFrame,
-                RttC2SMinMs = RttMs(tcp?.C2S, d => d.RttMinNs),
-                RttC2SAvgMs = RttMs(tcp?.C2S, d => d.RttSumNs / d.RttSamples),
-                RttC2SMaxMs = RttMs(tcp?.C2S, d => d.RttMaxNs),
-                RttS2CMinMs = RttMs(tcp?.S2C, d => d.RttMinNs),
-                RttS2CAvgMs = RttMs(tcp?.S2C, d => d.RttSumNs / d.RttSamples),
-                RttS2CMaxMs = RttMs(tcp?.S2C, d => d.RttMaxNs),
-            };
-        }
+        return flows.Select(f => new FlowRow(f, digits));
     }
 
     /// <summary>Two sequences, each in flow id order, as one in id order (the listed flows and the spooled ones).</summary>
@@ -91,9 +41,6 @@ public static class ReportRows
             }
         }
     }
-
-    private static string? RttMs(TcpDirectionSummary? direction, Func<TcpDirectionSummary, long> pick) =>
-        direction is { RttSamples: > 0 } d ? CaptureTime.Milliseconds(pick(d)) : null;
 
     /// <summary>The events.csv rows, in time order.</summary>
     public static IEnumerable<EventRow> Events(AnalysisResult result) =>

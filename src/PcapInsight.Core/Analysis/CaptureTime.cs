@@ -5,6 +5,9 @@ namespace PcapInsight.Core.Analysis;
 /// <summary>Formats capture timestamps as CONTRACT.md says: UTC ISO 8601, microseconds, or nanoseconds where the capture has them.</summary>
 public static class CaptureTime
 {
+    /// <summary>The most characters <see cref="FormatIso"/>, <see cref="FormatMilliseconds"/> or <see cref="FormatSeconds"/> writes.</summary>
+    public const int MaxChars = 32;
+
     /// <summary><c>2026-11-25T16:23:34.123456Z</c> (6 digits) or <c>...34.123456789Z</c> (9 digits).</summary>
     /// <remarks>
     /// Written digit by digit: every row of flows.csv and events.csv has one or two, and the custom DateTime format
@@ -12,33 +15,38 @@ public static class CaptureTime
     /// </remarks>
     public static string ToIso(long timestampNs, int digits)
     {
+        Span<char> text = stackalloc char[MaxChars];
+        return new string(text[..FormatIso(text, timestampNs, digits)]);
+    }
+
+    /// <summary><see cref="ToIso"/> into <paramref name="into"/> (at least <see cref="MaxChars"/> long); returns the length.</summary>
+    public static int FormatIso(Span<char> into, long timestampNs, int digits)
+    {
         long seconds = Math.DivRem(timestampNs, 1_000_000_000L, out long ns);
         if (ns < 0)
         {
             seconds--;
             ns += 1_000_000_000L;
         }
-        DateTime utc = DateTime.UnixEpoch.AddSeconds(Math.Clamp(seconds, -62135596800L, 253402300799L));
-        int fractionDigits = digits >= 9 ? 9 : 6;
+        DateTime t = DateTime.UnixEpoch.AddSeconds(Math.Clamp(seconds, -62135596800L, 253402300799L));
+        int fd = digits >= 9 ? 9 : 6;
         long fraction = digits >= 9 ? ns : ns / 1000;
-        return string.Create(21 + fractionDigits, (utc, fraction, fractionDigits), static (span, state) =>
-        {
-            (DateTime t, long f, int fd) = state;
-            Digits(span[..4], t.Year);
-            span[4] = '-';
-            Digits(span.Slice(5, 2), t.Month);
-            span[7] = '-';
-            Digits(span.Slice(8, 2), t.Day);
-            span[10] = 'T';
-            Digits(span.Slice(11, 2), t.Hour);
-            span[13] = ':';
-            Digits(span.Slice(14, 2), t.Minute);
-            span[16] = ':';
-            Digits(span.Slice(17, 2), t.Second);
-            span[19] = '.';
-            Digits(span.Slice(20, fd), f);
-            span[20 + fd] = 'Z';
-        });
+        Span<char> span = into[..(21 + fd)];
+        Digits(span[..4], t.Year);
+        span[4] = '-';
+        Digits(span.Slice(5, 2), t.Month);
+        span[7] = '-';
+        Digits(span.Slice(8, 2), t.Day);
+        span[10] = 'T';
+        Digits(span.Slice(11, 2), t.Hour);
+        span[13] = ':';
+        Digits(span.Slice(14, 2), t.Minute);
+        span[16] = ':';
+        Digits(span.Slice(17, 2), t.Second);
+        span[19] = '.';
+        Digits(span.Slice(20, fd), fraction);
+        span[20 + fd] = 'Z';
+        return span.Length;
     }
 
     /// <summary>Milliseconds with up to three decimals, invariant culture.</summary>
@@ -50,35 +58,69 @@ public static class CaptureTime
     /// </remarks>
     public static string Milliseconds(long durationNs)
     {
+        Span<char> text = stackalloc char[MaxChars];
+        return new string(text[..FormatMilliseconds(text, durationNs)]);
+    }
+
+    /// <summary><see cref="Milliseconds"/> into <paramref name="into"/> (at least <see cref="MaxChars"/> long); returns the length.</summary>
+    public static int FormatMilliseconds(Span<char> into, long durationNs)
+    {
         if (durationNs is <= -100_000_000_000_000 or >= 100_000_000_000_000)
         {
-            return (durationNs / 1e6).ToString("0.###", CultureInfo.InvariantCulture);
+            return Reference(into, durationNs / 1e6, "0.###");
         }
         long micro = (Math.Abs(durationNs) + 500) / 1000;   // rounded to the microsecond, half away from zero
-        long whole = micro / 1000;
+        int n = Whole(into, durationNs < 0, micro / 1000);   // "-0" too, as the format writes it
         int thousandths = (int)(micro % 1000);
-        string sign = durationNs < 0 ? "-" : "";   // "-0" too, as the format writes it
         if (thousandths == 0)
         {
-            return sign + whole.ToString(CultureInfo.InvariantCulture);
+            return n;
         }
-        string decimals = thousandths % 100 == 0 ? (thousandths / 100).ToString(CultureInfo.InvariantCulture)
-            : thousandths % 10 == 0 ? (thousandths / 10).ToString("D2", CultureInfo.InvariantCulture)
-            : thousandths.ToString("D3", CultureInfo.InvariantCulture);
-        return string.Concat(sign, whole.ToString(CultureInfo.InvariantCulture), ".", decimals);
+        into[n++] = '.';
+        // Trailing zeros go, as "0.###" drops them.
+        int places = thousandths % 100 == 0 ? 1 : thousandths % 10 == 0 ? 2 : 3;
+        Digits(into.Slice(n, places), places == 1 ? thousandths / 100 : places == 2 ? thousandths / 10 : thousandths);
+        return n + places;
     }
 
     /// <summary>Seconds with exactly six decimals, invariant culture (flows.csv's <c>duration_s</c>).</summary>
     /// <remarks>The same text as <c>(ns / 1e9).ToString("0.000000")</c>, made from the integer below 10^14 ns, as <see cref="Milliseconds"/>.</remarks>
     public static string Seconds(long durationNs)
     {
+        Span<char> text = stackalloc char[MaxChars];
+        return new string(text[..FormatSeconds(text, durationNs)]);
+    }
+
+    /// <summary><see cref="Seconds"/> into <paramref name="into"/> (at least <see cref="MaxChars"/> long); returns the length.</summary>
+    public static int FormatSeconds(Span<char> into, long durationNs)
+    {
         if (durationNs is <= -100_000_000_000_000 or >= 100_000_000_000_000)
         {
-            return (durationNs / 1e9).ToString("0.000000", CultureInfo.InvariantCulture);
+            return Reference(into, durationNs / 1e9, "0.000000");
         }
         long micro = (Math.Abs(durationNs) + 500) / 1000;
-        return string.Concat(durationNs < 0 ? "-" : "", (micro / 1_000_000).ToString(CultureInfo.InvariantCulture), ".",
-            (micro % 1_000_000).ToString("D6", CultureInfo.InvariantCulture));
+        int n = Whole(into, durationNs < 0, micro / 1_000_000);
+        into[n++] = '.';
+        Digits(into.Slice(n, 6), micro % 1_000_000);
+        return n + 6;
+    }
+
+    private static int Whole(Span<char> into, bool negative, long value)
+    {
+        int n = 0;
+        if (negative)
+        {
+            into[n++] = '-';
+        }
+        value.TryFormat(into[n..], out int written, default, CultureInfo.InvariantCulture);
+        return n + written;
+    }
+
+    private static int Reference(Span<char> into, double value, string format)
+    {
+        // Beyond 27 hours (10^14 ns): at most 15 digits before the point, so it fits in MaxChars.
+        value.TryFormat(into, out int written, format, CultureInfo.InvariantCulture);
+        return written;
     }
 
     private static void Digits(Span<char> into, long value)
