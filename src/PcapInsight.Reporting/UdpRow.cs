@@ -32,7 +32,11 @@ public sealed record UdpRow
     /// and sizes; its sequence figures are kept only while it is listed (flows with sequence evidence are released last).
     /// </summary>
     public static IEnumerable<UdpRow> All(AnalysisResult result) =>
-        ReportRows.MergeById(Listed(result), result.ReleasedFlows.Where(f => f.Protocol == 17).Select(Counts), r => r.FlowId);
+        ReportRows.MergeById(Listed(result), ReleasedUdp(result).Select(Counts), r => r.FlowId);
+
+    // A spool of a million TCP flows is not read through for the UDP ones it does not have.
+    private static IEnumerable<FlowSummary> ReleasedUdp(AnalysisResult result) =>
+        result.Spools.Any(s => s.MayHold(17)) ? result.ReleasedFlows.Where(f => f.Protocol == 17) : [];
 
     /// <summary>The cells a flow's summary has: everything but the sequence figures.</summary>
     private static UdpRow Counts(FlowSummary f) => new()

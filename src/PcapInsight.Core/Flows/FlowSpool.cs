@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace PcapInsight.Core.Flows;
 
 /// <summary>
@@ -7,26 +9,38 @@ namespace PcapInsight.Core.Flows;
 /// <remarks>
 /// Flows are released in the order they end, not the order they began (their ids). The spool is an external merge
 /// sort: summaries gather in a buffer of <see cref="RunLength"/>; a full buffer is sorted by id and appended to the
-/// file as one run; reading merges the runs and the buffer with a priority queue. Memory: one buffer, plus a 16 KiB
-/// read buffer a run while reading. The file (<c>.pcapinsight-flows-*.spool</c>, hidden) is deleted when the spool is
+/// file as one run; reading merges the runs and the buffer with a priority queue. A summary is encoded into the buffer
+/// as it is added (the object dies young: a buffer of 65,536 objects outlived two collections and was collected in
+/// the costly generation). Memory: one buffer of at most <see cref="RunLength"/> times
+/// <see cref="FlowSummary.MaxEncodedBytes"/> (24 MB by default), plus a 64 KiB block a run while reading. The file (<c>.pcapinsight-flows-*.spool</c>, hidden) is deleted when the spool is
 /// disposed or its handle finalized (<see cref="FileOptions.DeleteOnClose"/>); a process killed outright leaves it
 /// behind, and it may then be deleted by hand.
 /// </remarks>
 public sealed class FlowSpool : IDisposable
 {
     private readonly string _directory;
-    private readonly List<FlowSummary> _buffer = new();
+    // The run being gathered: encoded records one after another, and where each is, to sort them by id.
+    private byte[] _buffer = [];
+    private int _bufferBytes;
+    private readonly (int Id, int Offset, int Length)[] _entries;
+    private int _entryCount;
     private readonly List<(long Offset, int Count, long Bytes)> _runs = new();
+    private readonly bool[] _protocolsAdded = new bool[256];
     private FileStream? _file;
-    private BinaryWriter? _writer;
+    private BufferedStream? _writer;
 
     /// <summary>A spool whose file, when one is needed, goes into <paramref name="directory"/>.</summary>
     public FlowSpool(string directory, int runLength = 65_536)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(runLength, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(runLength, MaxRunLength);
         _directory = directory;
         RunLength = runLength;
+        _entries = new (int, int, int)[runLength];
     }
+
+    /// <summary>The longest run: its buffer (<see cref="FlowSummary.MaxEncodedBytes"/> a summary) stays one array.</summary>
+    public const int MaxRunLength = 1 << 20;
 
     /// <summary>Summaries sorted in memory before they go to disk as one run.</summary>
     public int RunLength { get; }
@@ -46,17 +60,24 @@ public sealed class FlowSpool : IDisposable
     /// <summary>Summaries dropped since <see cref="Failure"/>: those flows are counted, not listed.</summary>
     public long Lost { get; private set; }
 
+    /// <summary>
+    /// Whether a summary of <paramref name="protocol"/> was ever added: when not, a table of only that protocol's flows
+    /// (udp.csv) need not read the spool at all.
+    /// </summary>
+    public bool MayHold(byte protocol) => _protocolsAdded[protocol];
+
     /// <summary>Adds the summary of a released flow.</summary>
     public void Add(FlowSummary summary)
     {
+        _protocolsAdded[summary.Protocol] = true;
         if (Failure is not null)
         {
             Lost++;
             return;
         }
-        _buffer.Add(summary);
+        Append(summary);
         Count++;
-        if (_buffer.Count >= RunLength)
+        if (_entryCount >= RunLength)
         {
             try
             {
@@ -70,9 +91,10 @@ public sealed class FlowSpool : IDisposable
                 Failure = ex.Message;
                 _writer = null;
                 DropPartialRun();
-                Lost += _buffer.Count;
-                Count -= _buffer.Count;
-                _buffer.Clear();
+                Lost += _entryCount;
+                Count -= _entryCount;
+                _entryCount = 0;
+                _bufferBytes = 0;
             }
         }
     }
@@ -80,50 +102,37 @@ public sealed class FlowSpool : IDisposable
     /// <summary>Every spooled summary, in id order. Each enumeration reads the file anew; do not <see cref="Add"/> meanwhile.</summary>
     public IEnumerable<FlowSummary> ReadSorted()
     {
-        _buffer.Sort(ById);
+        SortEntries();
         if (_runs.Count == 0)
         {
-            foreach (FlowSummary s in _buffer)
+            for (int i = 0; i < _entryCount; i++)
             {
-                yield return s;
+                yield return Buffered(i);
             }
             yield break;
         }
-        var readers = new List<(BinaryReader Reader, int Left)>();
-        try
+        var readers = new List<RunReader>(_runs.Count);
+        var queue = new PriorityQueue<(FlowSummary Summary, int Source), int>();
+        foreach ((long offset, int count, long bytes) in _runs)
         {
-            var queue = new PriorityQueue<(FlowSummary Summary, int Source), int>();
-            foreach ((long offset, int count, _) in _runs)
-            {
-                var stream = new FileStream(_file!.Name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 16_384);
-                stream.Position = offset;
-                var reader = new BinaryReader(stream);
-                readers.Add((reader, count));
-            }
-            for (int i = 0; i < readers.Count; i++)
-            {
-                Enqueue(queue, readers, i);
-            }
-            int next = 0;
-            while (queue.Count > 0 || next < _buffer.Count)
-            {
-                bool fromBuffer = next < _buffer.Count && (queue.Count == 0 || _buffer[next].Id < queue.Peek().Summary.Id);
-                if (fromBuffer)
-                {
-                    yield return _buffer[next++];
-                    continue;
-                }
-                (FlowSummary summary, int source) = queue.Dequeue();
-                Enqueue(queue, readers, source);
-                yield return summary;
-            }
+            readers.Add(new RunReader(_file!.SafeFileHandle, offset, bytes, count));
         }
-        finally
+        for (int i = 0; i < readers.Count; i++)
         {
-            foreach ((BinaryReader reader, _) in readers)
+            Enqueue(queue, readers, i);
+        }
+        int next = 0;
+        while (queue.Count > 0 || next < _entryCount)
+        {
+            bool fromBuffer = next < _entryCount && (queue.Count == 0 || _entries[next].Id < queue.Peek().Summary.Id);
+            if (fromBuffer)
             {
-                reader.Dispose();
+                yield return Buffered(next++);
+                continue;
             }
+            (FlowSummary summary, int source) = queue.Dequeue();
+            Enqueue(queue, readers, source);
+            yield return summary;
         }
     }
 
@@ -156,38 +165,106 @@ public sealed class FlowSpool : IDisposable
         }
     }
 
-    private static void Enqueue(PriorityQueue<(FlowSummary, int), int> queue, List<(BinaryReader Reader, int Left)> readers, int i)
+    private static void Enqueue(PriorityQueue<(FlowSummary, int), int> queue, List<RunReader> readers, int i)
     {
-        (BinaryReader reader, int left) = readers[i];
-        if (left == 0)
+        if (readers[i].Next() is { } s)
         {
-            return;
+            queue.Enqueue((s, i), s.Id);
         }
-        readers[i] = (reader, left - 1);
-        FlowSummary s = FlowSummary.Read(reader);
-        queue.Enqueue((s, i), s.Id);
     }
+
+    /// <summary>
+    /// Reads one run back in blocks of <see cref="BlockBytes"/> with positioned reads on the spool's own handle (no
+    /// stream a run, no reader a field): the spool of a million flows is read once per table that lists them.
+    /// </summary>
+    private sealed class RunReader(SafeFileHandle file, long offset, long bytes, int count)
+    {
+        private const int BlockBytes = 65_536;
+        private readonly byte[] _block = new byte[BlockBytes];
+        private long _offset = offset;
+        private long _unread = bytes;
+        private int _start, _end;
+        private int _left = count;
+
+        public FlowSummary? Next()
+        {
+            if (_left == 0)
+            {
+                return null;
+            }
+            if (_end - _start < FlowSummary.MaxEncodedBytes && _unread > 0)
+            {
+                Refill();
+            }
+            FlowSummary s = FlowSummary.Read(_block.AsSpan(_start, _end - _start), out int length);
+            _start += length;
+            _left--;
+            return s;
+        }
+
+        private void Refill()
+        {
+            int kept = _end - _start;
+            _block.AsSpan(_start, kept).CopyTo(_block);
+            int wanted = (int)Math.Min(BlockBytes - kept, _unread);
+            int read = 0;
+            while (read < wanted)
+            {
+                int n = RandomAccess.Read(file, _block.AsSpan(kept + read, wanted - read), _offset + read);
+                if (n == 0)
+                {
+                    throw new IOException("The flow spool file ended before its last run (was it truncated?).");
+                }
+                read += n;
+            }
+            _offset += read;
+            _unread -= read;
+            _start = 0;
+            _end = kept + read;
+        }
+    }
+
+    private void Append(FlowSummary summary)
+    {
+        if (_buffer.Length - _bufferBytes < FlowSummary.MaxEncodedBytes)
+        {
+            // Grows to what the run needs (a capture of a few flows never takes the 24 MB).
+            long wanted = Math.Max(Math.Min(2L * _buffer.Length, (long)RunLength * FlowSummary.MaxEncodedBytes), _bufferBytes + FlowSummary.MaxEncodedBytes);
+            Array.Resize(ref _buffer, (int)wanted);
+        }
+        int length = summary.Write(_buffer.AsSpan(_bufferBytes));
+        _entries[_entryCount++] = (summary.Id, _bufferBytes, length);
+        _bufferBytes += length;
+    }
+
+    private FlowSummary Buffered(int entry)
+    {
+        (_, int offset, int length) = _entries[entry];
+        return FlowSummary.Read(_buffer.AsSpan(offset, length), out _);
+    }
+
+    private void SortEntries() => _entries.AsSpan(0, _entryCount).Sort(static (a, b) => a.Id.CompareTo(b.Id));
 
     private void WriteRun()
     {
-        _buffer.Sort(ById);
+        SortEntries();
         if (_file is null)
         {
             Directory.CreateDirectory(_directory);
             string path = Path.Combine(_directory, $".pcapinsight-flows-{Environment.ProcessId}-{Guid.NewGuid():N}.spool");
             _file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, 1, FileOptions.DeleteOnClose);
-            _writer = new BinaryWriter(new BufferedStream(_file, 65_536));
+            _writer = new BufferedStream(_file, 65_536);
+        }
+        long offset = _file.Length;
+        for (int i = 0; i < _entryCount; i++)
+        {
+            (_, int at, int length) = _entries[i];
+            _writer!.Write(_buffer, at, length);
         }
         _writer!.Flush();
-        long offset = _file.Length;
-        foreach (FlowSummary s in _buffer)
-        {
-            s.Write(_writer);
-        }
-        _writer.Flush();
-        _runs.Add((offset, _buffer.Count, _file.Length - offset));
-        _buffer.Clear();
+        _runs.Add((offset, _entryCount, _file.Length - offset));
+        _entryCount = 0;
+        _bufferBytes = 0;
     }
 
-    private static readonly Comparison<FlowSummary> ById = (a, b) => a.Id.CompareTo(b.Id);
 }

@@ -80,14 +80,18 @@ public sealed record FlowSummary
         };
     }
 
-    /// <summary>Writes the record (the spool's format; read back by <see cref="Read"/> in the same process).</summary>
-    public void Write(BinaryWriter w)
+    /// <summary>
+    /// Writes the record into <paramref name="into"/> (at least <see cref="MaxEncodedBytes"/> long) and returns its
+    /// length: the spool's format, read back by <see cref="Read"/> in the same process.
+    /// </summary>
+    public int Write(Span<byte> into)
     {
+        var w = new ByteWriter(into);
         w.Write(Id);
         w.Write(Protocol);
-        WriteAddress(w, Client);
+        WriteAddress(ref w, Client);
         w.Write(ClientPort);
-        WriteAddress(w, Server);
+        WriteAddress(ref w, Server);
         w.Write(ServerPort);
         w.Write(Vlan);
         w.Write(FirstTimeNs);
@@ -119,74 +123,89 @@ public sealed record FlowSummary
             w.Write(t.WindowScaleC2S);
             w.Write(t.WindowScaleS2C);
             w.Write(t.InitialRttNs);
-            t.C2S.Write(w);
-            t.S2C.Write(w);
+            t.C2S.Write(ref w);
+            t.S2C.Write(ref w);
         }
+        return w.Position;
     }
 
-    /// <summary>Reads a record <see cref="Write"/> wrote.</summary>
-    public static FlowSummary Read(BinaryReader r)
+    /// <summary>
+    /// The most bytes <see cref="Write"/> writes for one record (a TCP flow; a UDP flow writes less): a reader that has
+    /// this many bytes in hand can always decode the next record.
+    /// </summary>
+    public const int MaxEncodedBytes =
+        4 + 1 + 17 + 2 + 17 + 2 + 2     // id, protocol, client and port, server and port, VLAN
+        + 9 * 8 + 4 + 4 + 1             // times, first frame, counters; PMTU messages, lowest PMTU, close
+        + 1 + 4 + 8 + 8                 // UDP: present, largest datagram, fragmented, lost with a fragment
+        + 1 + 1 + 4 * 4 + 8             // TCP: present, flags, MSS, window scales, initial RTT
+        + 2 * TcpDirectionSummary.EncodedBytes;
+
+    /// <summary>Reads a record <see cref="Write"/> wrote at the start of <paramref name="bytes"/>; <paramref name="length"/> is how many bytes it took.</summary>
+    public static FlowSummary Read(ReadOnlySpan<byte> bytes, out int length)
     {
+        var r = new ByteCursor(bytes);
+        int id = r.Int32();
+        byte protocol = r.Byte();
+        IpAddr client = ReadAddress(ref r);
+        ushort clientPort = r.UInt16();
+        IpAddr server = ReadAddress(ref r);
         var s = new FlowSummary
         {
-            Id = r.ReadInt32(),
-            Protocol = r.ReadByte(),
-            Client = ReadAddress(r),
-            ClientPort = r.ReadUInt16(),
-            Server = ReadAddress(r),
-            ServerPort = r.ReadUInt16(),
-            Vlan = r.ReadUInt16(),
-            FirstTimeNs = r.ReadInt64(),
-            LastTimeNs = r.ReadInt64(),
-            FirstFrame = r.ReadInt64(),
-            PacketsC2S = r.ReadInt64(),
-            PacketsS2C = r.ReadInt64(),
-            BytesC2S = r.ReadInt64(),
-            BytesS2C = r.ReadInt64(),
-            PayloadBytesC2S = r.ReadInt64(),
-            PayloadBytesS2C = r.ReadInt64(),
-            PmtuMessages = r.ReadInt32(),
-            LowestPmtu = r.ReadInt32(),
-            Close = (FlowCloseReason)r.ReadByte(),
+            Id = id,
+            Protocol = protocol,
+            Client = client,
+            ClientPort = clientPort,
+            Server = server,
+            ServerPort = r.UInt16(),
+            Vlan = r.UInt16(),
+            FirstTimeNs = r.Int64(),
+            LastTimeNs = r.Int64(),
+            FirstFrame = r.Int64(),
+            PacketsC2S = r.Int64(),
+            PacketsS2C = r.Int64(),
+            BytesC2S = r.Int64(),
+            BytesS2C = r.Int64(),
+            PayloadBytesC2S = r.Int64(),
+            PayloadBytesS2C = r.Int64(),
+            PmtuMessages = r.Int32(),
+            LowestPmtu = r.Int32(),
+            Close = (FlowCloseReason)r.Byte(),
+            Udp = r.Bool() ? new UdpSummary(r.Int32(), r.Int64(), r.Int64()) : null,
+            Tcp = r.Bool() ? ReadTcp(ref r) : null,
         };
-        if (r.ReadBoolean())
+        length = r.Position;
+        return s;
+    }
+
+    private static TcpSummary ReadTcp(ref ByteCursor r)
+    {
+        byte flags = r.Byte();
+        return new TcpSummary
         {
-            s = s with { Udp = new UdpSummary(r.ReadInt32(), r.ReadInt64(), r.ReadInt64()) };
-        }
-        if (!r.ReadBoolean())
-        {
-            return s;
-        }
-        byte flags = r.ReadByte();
-        return s with
-        {
-            Tcp = new TcpSummary
-            {
-                SawSyn = (flags & 1) != 0,
-                SawSynAck = (flags & 2) != 0,
-                SackPermittedC2S = (flags & 4) != 0,
-                SackPermittedS2C = (flags & 8) != 0,
-                TimestampsC2S = (flags & 16) != 0,
-                TimestampsS2C = (flags & 32) != 0,
-                MssC2S = r.ReadInt32(),
-                MssS2C = r.ReadInt32(),
-                WindowScaleC2S = r.ReadInt32(),
-                WindowScaleS2C = r.ReadInt32(),
-                InitialRttNs = r.ReadInt64(),
-                C2S = TcpDirectionSummary.Read(r),
-                S2C = TcpDirectionSummary.Read(r),
-            },
+            SawSyn = (flags & 1) != 0,
+            SawSynAck = (flags & 2) != 0,
+            SackPermittedC2S = (flags & 4) != 0,
+            SackPermittedS2C = (flags & 8) != 0,
+            TimestampsC2S = (flags & 16) != 0,
+            TimestampsS2C = (flags & 32) != 0,
+            MssC2S = r.Int32(),
+            MssS2C = r.Int32(),
+            WindowScaleC2S = r.Int32(),
+            WindowScaleS2C = r.Int32(),
+            InitialRttNs = r.Int64(),
+            C2S = TcpDirectionSummary.Read(ref r),
+            S2C = TcpDirectionSummary.Read(ref r),
         };
     }
 
-    private static void WriteAddress(BinaryWriter w, IpAddr a)
+    private static void WriteAddress(ref ByteWriter w, IpAddr a)
     {
         w.Write(a.Hi);
         w.Write(a.Lo);
         w.Write(a.Version);
     }
 
-    private static IpAddr ReadAddress(BinaryReader r) => IpAddr.FromParts(r.ReadUInt64(), r.ReadUInt64(), r.ReadByte());
+    private static IpAddr ReadAddress(ref ByteCursor r) => IpAddr.FromParts(r.UInt64(), r.UInt64(), r.Byte());
 }
 
 /// <summary>A UDP flow's largest datagram and what arrived in fragments.</summary>
@@ -220,7 +239,7 @@ public readonly record struct TcpDirectionSummary(
         d.ZeroWindowProbes, d.WindowFull, d.NagleStalls, d.NagleStallNs, d.MaxBytesInFlight, d.RttSamples, d.RttMinNs,
         d.RttSumNs, d.RttMaxNs);
 
-    internal void Write(BinaryWriter w)
+    internal void Write(ref ByteWriter w)
     {
         w.Write(Retransmissions);
         w.Write(ZeroWindowEpisodes);
@@ -236,6 +255,9 @@ public readonly record struct TcpDirectionSummary(
         w.Write(RttMaxNs);
     }
 
-    internal static TcpDirectionSummary Read(BinaryReader r) => new(r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(),
-        r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64());
+    /// <summary>The bytes <see cref="Write"/> writes: twelve longs.</summary>
+    internal const int EncodedBytes = 12 * 8;
+
+    internal static TcpDirectionSummary Read(ref ByteCursor r) => new(r.Int64(), r.Int64(), r.Int64(), r.Int64(),
+        r.Int64(), r.Int64(), r.Int64(), r.Int64(), r.Int64(), r.Int64(), r.Int64(), r.Int64());
 }

@@ -67,6 +67,7 @@ public sealed class FlowSpoolTests : IDisposable
     [InlineData(4, 4)]        // exactly one run
     [InlineData(1_000, 7)]    // many runs and a partial buffer
     [InlineData(1_000, 1)]    // a run a summary
+    [InlineData(1_000, 600)]  // a run of 600 summaries (over 200 KiB): records cross the reader's 64 KiB blocks
     public void ReadSorted_AnyMixOfRunsAndBuffer_GivesEverySummaryBackInIdOrder(int count, int runLength)
     {
         using var spool = new FlowSpool(_dir, runLength);
@@ -82,6 +83,31 @@ public sealed class FlowSpoolTests : IDisposable
         Assert.Equal(read.Select(s => Summary(s.Id, tcp: s.Id % 3 != 0)), read);   // every field survives the disk
         Assert.Equal(count / runLength, spool.Runs);
         Assert.Equal(read, spool.ReadSorted().ToList());                           // and can be read again
+    }
+
+    [Fact]
+    public void MaxEncodedBytes_IsWhatTheLargestRecordTakes()
+    {
+        // A record never has both, but the bound allows for it: a reader holding this many bytes can always decode.
+        FlowSummary largest = Summary(1) with { Udp = new UdpSummary(int.MaxValue, long.MaxValue, long.MaxValue) };
+        var bytes = new byte[FlowSummary.MaxEncodedBytes];
+
+        Assert.Equal(FlowSummary.MaxEncodedBytes, largest.Write(bytes));
+        Assert.Equal(largest, FlowSummary.Read(bytes, out int length));
+        Assert.Equal(FlowSummary.MaxEncodedBytes, length);
+    }
+
+    [Fact]
+    public void MayHold_SaysWhichProtocolsWereAdded()
+    {
+        using var spool = new FlowSpool(_dir, runLength: 2);
+        spool.Add(Summary(1, tcp: true));
+        spool.Add(Summary(2, tcp: true));
+
+        Assert.True(spool.MayHold(6));
+        Assert.False(spool.MayHold(17));   // udp.csv skips reading this spool
+        spool.Add(Summary(3, tcp: false));
+        Assert.True(spool.MayHold(17));
     }
 
     [Fact]

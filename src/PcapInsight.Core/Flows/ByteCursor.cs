@@ -1,0 +1,34 @@
+using System.Buffers.Binary;
+
+namespace PcapInsight.Core.Flows;
+
+/// <summary>
+/// Reads little-endian values from a span in order, as <see cref="BinaryWriter"/> wrote them (bools as one byte), without
+/// a stream between: what the spool reads back a million times per report.
+/// </summary>
+internal ref struct ByteCursor(ReadOnlySpan<byte> bytes)
+{
+    private readonly ReadOnlySpan<byte> _bytes = bytes;
+
+    /// <summary>Bytes read so far.</summary>
+    public int Position { get; private set; }
+
+    public byte Byte() => _bytes[Position++];
+
+    public bool Bool() => _bytes[Position++] != 0;
+
+    public ushort UInt16() => BinaryPrimitives.ReadUInt16LittleEndian(Take(2));
+
+    public int Int32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+
+    public long Int64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
+
+    public ulong UInt64() => BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
+
+    private ReadOnlySpan<byte> Take(int count)
+    {
+        ReadOnlySpan<byte> taken = _bytes.Slice(Position, count);
+        Position += count;
+        return taken;
+    }
+}

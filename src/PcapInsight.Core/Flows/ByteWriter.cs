@@ -1,0 +1,34 @@
+using System.Buffers.Binary;
+
+namespace PcapInsight.Core.Flows;
+
+/// <summary>
+/// Writes little-endian values into a span in order, as <see cref="BinaryWriter"/> would (bools as one byte): the
+/// spool's records, written straight into its run buffer. <see cref="ByteCursor"/> reads them back.
+/// </summary>
+internal ref struct ByteWriter(Span<byte> bytes)
+{
+    private readonly Span<byte> _bytes = bytes;
+
+    /// <summary>Bytes written so far.</summary>
+    public int Position { get; private set; }
+
+    public void Write(byte value) => _bytes[Position++] = value;
+
+    public void Write(bool value) => _bytes[Position++] = value ? (byte)1 : (byte)0;
+
+    public void Write(ushort value) => BinaryPrimitives.WriteUInt16LittleEndian(Take(2), value);
+
+    public void Write(int value) => BinaryPrimitives.WriteInt32LittleEndian(Take(4), value);
+
+    public void Write(long value) => BinaryPrimitives.WriteInt64LittleEndian(Take(8), value);
+
+    public void Write(ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(Take(8), value);
+
+    private Span<byte> Take(int count)
+    {
+        Span<byte> taken = _bytes.Slice(Position, count);
+        Position += count;
+        return taken;
+    }
+}
