@@ -17,7 +17,7 @@ internal static class PhaseLog
             TimeSpan sinceStart = DateTime.Now - Process.GetCurrentProcess().StartTime;
             // The collector's share: on captures of many flows the pauses are a large part of the analysis.
             Console.Error.WriteLine($"timing: {phase} at {sinceStart.TotalMilliseconds:0} ms (GC paused {GC.GetTotalPauseDuration().TotalMilliseconds:0} ms; " +
-                $"collections gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)})");
+                $"collections gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}; {GC.GetTotalAllocatedBytes() >> 20} MiB allocated)");
         }
     }
 }
