@@ -74,7 +74,7 @@ public sealed partial class CaptureAnalyzer
     {
         _options = options ?? AnalysisOptions.Default;
         _options.Validate();
-        _flows = new FlowTable(_options.Flows) { RecordCreationOrder = shard };
+        _flows = new FlowTable(_options.Flows) { RecordCreationOrder = shard, RecycleReleased = true };
         _activeBeforeExpiry = shard ? new List<int>() : null;
         _reassembles = !shard;
         _events = new EventCollector(_options.MaxEventRows);
@@ -112,7 +112,18 @@ public sealed partial class CaptureAnalyzer
     public long WarningsSeen => _events.Counts().Where(c => c.Info.Severity >= Severity.Warning).Sum(c => c.Count);
 
     /// <summary>Optional hook for each TCP segment (the follow command rebuilds a stream with it).</summary>
-    public TcpSegmentObserver? OnTcpSegment { get; init; }
+    public TcpSegmentObserver? OnTcpSegment
+    {
+        get => _onTcpSegment;
+        init
+        {
+            _onTcpSegment = value;
+            // The observer may keep a flow past its release: its objects must not become another flow's.
+            _flows.RecycleReleased = value is null;
+        }
+    }
+
+    private readonly TcpSegmentObserver? _onTcpSegment;
 
     /// <summary>The decoded form of the frame last passed to <see cref="Process"/>.</summary>
     public ref readonly DecodedPacket LastPacket => ref _packet;

@@ -18,6 +18,7 @@ public sealed class Flow
     internal long ListedAtNs;        // the table's clock at the flow's place in the LRU list (its last move)
     internal long ActiveAtNs;        // the table's clock (latest capture time so far) at the flow's last packet
     internal long CloseQueuedAtNs = -1; // capture time it joined the table's queue of closed connections; -1: not queued
+    internal bool InCloseQueue;         // a queue of closed connections holds it now (it may not be recycled)
 
     /// <summary>Stable id within one report, numbered from 1 in order of first packet.</summary>
     public int Id { get; internal set; }
@@ -87,6 +88,43 @@ public sealed class Flow
 
     /// <summary>TCP facts from the handshake and the flags; null for other protocols.</summary>
     public TcpFlowFacts? Tcp { get; internal set; }
+
+    /// <summary>
+    /// Every field as a new flow has it, for a flow object reused by a later flow (<see cref="FlowTable"/> recycles
+    /// released flows: on a million short connections their objects otherwise die in the costly generation). The
+    /// TCP facts are kept, reset, for the next TCP flow. A test compares every field with a new flow's.
+    /// </summary>
+    internal void ResetForReuse()
+    {
+        OlderByActivity = null;
+        NewerByActivity = null;
+        ListedAtNs = 0;
+        ActiveAtNs = 0;
+        CloseQueuedAtNs = -1;
+        InCloseQueue = false;
+        Id = 0;
+        Key = default;
+        Client = default;
+        ClientPort = 0;
+        Server = default;
+        ServerPort = 0;
+        ClientIsA = false;
+        FirstTimeNs = 0;
+        LastTimeNs = 0;
+        FirstFrame = 0;
+        FirstFileIndex = 0;
+        PacketsC2S = 0;
+        PacketsS2C = 0;
+        BytesC2S = 0;
+        BytesS2C = 0;
+        PayloadBytesC2S = 0;
+        PayloadBytesS2C = 0;
+        PmtuMessages = 0;
+        LowestPmtu = 0;
+        Close = default;
+        Udp = null;
+        Tcp?.ResetForReuse();
+    }
 
     /// <summary>
     /// True when an ended flow has something to report: a reset, path-MTU messages, a TCP direction that counted a
@@ -180,4 +218,39 @@ public sealed class TcpFlowFacts
 
     /// <summary>The recorder had no slot for this flow, or gave it back.</summary>
     internal bool SeriesRefused { get; set; }
+
+    /// <summary>The series recorder's queue of slots to give away holds this flow (it may not be recycled).</summary>
+    internal bool InSeriesQueue { get; set; }
+
+    /// <summary>Every field as new facts have them (both directions reset); see <see cref="Flow.ResetForReuse"/>.</summary>
+    internal void ResetForReuse()
+    {
+        C2S.ResetForReuse();
+        S2C.ResetForReuse();
+        MssC2S = 0;
+        MssS2C = 0;
+        WindowScaleC2S = -1;
+        WindowScaleS2C = -1;
+        SackPermittedC2S = false;
+        SackPermittedS2C = false;
+        TimestampsC2S = false;
+        TimestampsS2C = false;
+        SawSyn = false;
+        SawSynAck = false;
+        ClientIsn = 0;
+        BaseSeqC2S = 0;
+        HasBaseSeqC2S = false;
+        BaseSeqS2C = 0;
+        HasBaseSeqS2C = false;
+        SynTimeNs = 0;
+        SynAckTimeNs = 0;
+        InitialRttNs = -1;
+        FinC2S = false;
+        FinS2C = false;
+        SupersegmentReported = false;
+        Reset = false;
+        Series = null;
+        SeriesRefused = false;
+        InSeriesQueue = false;
+    }
 }

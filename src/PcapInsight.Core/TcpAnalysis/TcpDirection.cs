@@ -211,13 +211,57 @@ public sealed class TcpDirection
     /// <summary>The counters and buffers, allocated the first time something happens in this direction.</summary>
     private ColdState Cold => _cold ??= new ColdState();
 
+    /// <summary>True while the direction holds rare-path state: after <see cref="ReleaseRarePathState"/>, when it counted something.</summary>
+    internal bool HasRarePathState => _cold is not null;
+
+    /// <summary>
+    /// Every field as a new direction has it, for a direction reused by a later flow (<see cref="Flows.FlowTable"/>
+    /// recycles released flows). A test compares every field of a reset direction with a new one, so a field added
+    /// here and forgotten below fails it.
+    /// </summary>
+    internal void ResetForReuse()
+    {
+        HasSeq = false;
+        NextSeq = default;
+        NextSeqTimeNs = 0;
+        HasAck = false;
+        LastAck = default;
+        LastWindow = 0;
+        LastSentProbe = false;
+        LastDupAckTimeNs = 0;
+        DupAcksInARow = 0;
+        MaxSeqToBeAcked = default;
+        HasMaxSeqToBeAcked = false;
+        AckUnseenQuiet = false;
+        Timing = false;
+        TimedEnd = default;
+        TimedSentNs = 0;
+        RttSamples = 0;
+        LastRttSampleNs = 0;
+        HasWindow = false;
+        ScaledWindow = 0;
+        HighestAck = default;
+        Episode = null;
+        LastInFlight = 0;
+        MaxBytesInFlight = 0;
+        LastNewBytes = 0;
+        LastResent = false;
+        NagleStage = 0;
+        FirstUnackedNs = 0;
+        BlackHole = null;
+        AckProfile = null;
+        RttMinNs = 0;
+        RttMaxNs = 0;
+        RttSumNs = 0;
+        SackBlockCount = 0;
+        Nagle = default;
+        _cold = null;
+    }
+
     /// <summary>
     /// Called when the flow has closed and every analysis has written what it held back: the rare paths' buffers
     /// are no longer needed, so a direction whose counters are all zero drops its out-of-line state.
     /// </summary>
-    /// <summary>True while the direction holds rare-path state: after <see cref="ReleaseRarePathState"/>, when it counted something.</summary>
-    internal bool HasRarePathState => _cold is not null;
-
     internal void ReleaseRarePathState()
     {
         if (_cold is { } c && c.CountsNothing)

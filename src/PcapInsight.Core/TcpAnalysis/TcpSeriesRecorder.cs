@@ -40,6 +40,7 @@ internal sealed class TcpSeriesRecorder
             }
             while (_held >= _maxFlows && _evictable.TryDequeue(out Flow? given))
             {
+                given.Tcp!.InSeriesQueue = false;
                 Forget(given);
             }
             if (_held >= _maxFlows)
@@ -99,6 +100,7 @@ internal sealed class TcpSeriesRecorder
         if (flow.Tcp is { Series: not null } facts && !keep)
         {
             facts.SeriesRefused = true;
+            facts.InSeriesQueue = true;
             _evictable.Enqueue(flow);
         }
     }
