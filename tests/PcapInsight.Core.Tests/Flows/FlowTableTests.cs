@@ -313,4 +313,76 @@ public class FlowTableCloseLingerTests
         Assert.Equal((3L, 0L, 0L), table.Released);
         Assert.Same(reset, table.Finished.First());
     }
+
+    // A whole connection: handshake, FIN both ways. With no linger it leaves the table at its last FIN.
+    private static Flow Connection(FlowTable table, double t, ushort port)
+    {
+        Flow f = Feed(table, t, TcpFlags.Syn, port);
+        Feed(table, t + 0.001, TcpFlags.Syn | TcpFlags.Ack, port, fromClient: false);
+        Feed(table, t + 0.002, TcpFlags.Ack, port);
+        Feed(table, t + 0.003, TcpFlags.Fin | TcpFlags.Ack, port);
+        Feed(table, t + 0.004, TcpFlags.Fin | TcpFlags.Ack, port, fromClient: false);   // no linger: it leaves now
+        return f;
+    }
+
+    [Fact]
+    public void ReleasedFlow_ItsObjectsCarryTheNextFlow_WithNothingOfTheOld()
+    {
+        var table = new FlowTable(new FlowTableOptions { MaxListedFlows = 1, CloseLinger = TimeSpan.Zero }) { RecycleReleased = true };
+        Flow first = Connection(table, 0, port: 1);
+        TcpFlowFacts firstFacts = first.Tcp!;
+        Connection(table, 1, port: 2);                      // lists the second: the first is released
+
+        Flow third = Feed(table, 2, TcpFlags.Syn, clientPort: 3, seq: 5000);
+
+        Assert.Equal((1L, 0L, 0L), table.Released);
+        Assert.Same(first, third);                          // the same objects ...
+        Assert.Same(firstFacts, third.Tcp);
+        Assert.Equal(3, third.Id);                          // ... as a new flow
+        Assert.Equal((3, 1L, 0L), (third.ClientPort, third.PacketsC2S, third.PacketsS2C));
+        Assert.Equal(FlowCloseReason.Open, third.Close);
+        Assert.True(third.Tcp!.SawSyn);
+        Assert.False(third.Tcp.SawSynAck || third.Tcp.FinC2S || third.Tcp.FinS2C);
+        Assert.Equal(-1, third.Tcp.InitialRttNs);
+        Assert.Same(third, table.Find(Packet(3), out _));
+    }
+
+    [Fact]
+    public void ReleasedFlow_StillInTheQueueOfClosedConnections_IsNotReused()
+    {
+        // Closed (FIN both ways) and waiting out a long linger, it is evicted instead: its queue entry stays behind.
+        var table = new FlowTable(new FlowTableOptions { MaxListedFlows = 1, MaxFlows = 1, CloseLinger = TimeSpan.FromSeconds(60) }) { RecycleReleased = true };
+        Flow closed = Feed(table, 0, TcpFlags.Syn, clientPort: 1);
+        Feed(table, 0.1, TcpFlags.Fin | TcpFlags.Ack, clientPort: 1);
+        Feed(table, 0.2, TcpFlags.Fin | TcpFlags.Ack, clientPort: 1, fromClient: false);
+        Feed(table, 1, TcpFlags.Syn, clientPort: 2);        // evicts the closed one (listed)
+        Feed(table, 2, TcpFlags.Syn, clientPort: 3);        // evicts the second: the closed one is released
+
+        Flow next = Feed(table, 3, TcpFlags.Syn, clientPort: 4);
+        Feed(table, 100, TcpFlags.Syn, clientPort: 5);      // the stale queue entry comes due
+
+        Assert.NotSame(closed, next);
+        Assert.Equal(4, next.Id);
+        Assert.Equal(1, closed.Id);                         // untouched: not reset for reuse
+    }
+
+    [Fact]
+    public void RecycleReleased_Off_EveryFlowIsANewObject()
+    {
+        var table = new FlowTable(new FlowTableOptions { MaxListedFlows = 1, CloseLinger = TimeSpan.Zero });
+        Flow first = Connection(table, 0, port: 1);
+        Connection(table, 1, port: 2);
+
+        Flow third = Feed(table, 2, TcpFlags.Syn, clientPort: 3);
+
+        Assert.NotSame(first, third);
+        Assert.Equal(1, first.Id);
+    }
+
+    private static DecodedPacket Packet(ushort clientPort)
+    {
+        var p = new DecodedPacket();
+        FrameDecoder.Decode(Ethernet(0x0800, Ipv4(C, S, 6, Tcp(clientPort, 80, seq: 5000, flags: TcpFlags.Syn))), LinkType.Ethernet, ref p);
+        return p;
+    }
 }
