@@ -28,6 +28,27 @@ public static class ChartSet
     }
 
     /// <summary>
+    /// Draws one small chart of the kinds every report draws (lines, markers, a shaded span, a legend, PNG encoding)
+    /// and throws it away: what the chart library does once per process (loading its code and fonts) then happens
+    /// here, on another core while the capture is analysed. Failures are left to the real drawing to report.
+    /// </summary>
+    public static void Warm()
+    {
+        try
+        {
+            ScottPlot.Plot plot = ChartStyle.NewPlot("warm-up", ChartStyle.TimeAxis, "bytes");
+            ChartStyle.Line(plot, [(0, 0), (1, 2)], ChartStyle.DataColor, "data");
+            ChartStyle.Dots(plot, [(0.5, 1)], ChartStyle.ResentColor, "resent");
+            plot.Add.HorizontalSpan(0.2, 0.4, ChartStyle.ZeroWindowColor);
+            _ = ChartStyle.Png(plot, new ChartOptions { Width = 320, Height = 200 });
+        }
+        catch (Exception)
+        {
+            // Nothing to report from a warm-up: the charts that matter are drawn, and fail, later.
+        }
+    }
+
+    /// <summary>
     /// The TCP flows worth their own charts, at most <paramref name="max"/>, in id order: those with warnings or
     /// errors first (the most first), then the largest. Only flows whose time series was recorded can be drawn.
     /// </summary>
