@@ -14,7 +14,7 @@ namespace PcapInsight.Core.Flows;
 /// the costly generation). Memory: one buffer of at most <see cref="RunLength"/> times
 /// <see cref="FlowSummary.MaxEncodedBytes"/> (24 MB by default), plus a 64 KiB block a run while reading. The file (<c>.pcapinsight-flows-*.spool</c>, hidden) is deleted when the spool is
 /// disposed or its handle finalized (<see cref="FileOptions.DeleteOnClose"/>); a process killed outright leaves it
-/// behind, and it may then be deleted by hand.
+/// behind, and the next spool made in that folder deletes it (its name holds the process id, no longer running).
 /// </remarks>
 public sealed class FlowSpool : IDisposable
 {
@@ -245,12 +245,50 @@ public sealed class FlowSpool : IDisposable
 
     private void SortEntries() => _entries.AsSpan(0, _entryCount).Sort(static (a, b) => a.Id.CompareTo(b.Id));
 
+    /// <summary>
+    /// Deletes the spool files in <paramref name="directory"/> of processes no longer running (killed outright, so
+    /// their files were never closed): a million flows' spool is hundreds of megabytes. A file of a running process,
+    /// or one that cannot be deleted, stays.
+    /// </summary>
+    internal static void RemoveOrphans(string directory)
+    {
+        try
+        {
+            foreach (string path in Directory.EnumerateFiles(directory, ".pcapinsight-flows-*.spool"))
+            {
+                string[] parts = Path.GetFileName(path).Split('-');
+                if (parts.Length == 4 && int.TryParse(parts[2], out int pid) && pid != Environment.ProcessId && !IsRunning(pid))
+                {
+                    File.Delete(path);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next run, or for deleting by hand.
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     private void WriteRun()
     {
         SortEntries();
         if (_file is null)
         {
             Directory.CreateDirectory(_directory);
+            RemoveOrphans(_directory);
             string path = Path.Combine(_directory, $".pcapinsight-flows-{Environment.ProcessId}-{Guid.NewGuid():N}.spool");
             _file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, 1, FileOptions.DeleteOnClose);
             _writer = new BufferedStream(_file, 65_536);

@@ -127,6 +127,27 @@ public sealed class FlowSpoolTests : IDisposable
     }
 
     [Fact]
+    public void NewSpoolFile_DeletesTheSpoolsOfProcessesNoLongerRunning_AndNothingElse()
+    {
+        // A process killed outright never closed its spool: the next run into the folder removes it.
+        string orphan = Path.Combine(_dir, ".pcapinsight-flows-2147483646-0123abcd.spool");   // no such process
+        string running = Path.Combine(_dir, $".pcapinsight-flows-{Environment.ProcessId}-89abcdef.spool");
+        string other = Path.Combine(_dir, "flows.csv");
+        foreach (string path in (string[])[orphan, running, other])
+        {
+            File.WriteAllText(path, "x");
+        }
+        using var spool = new FlowSpool(_dir, runLength: 1);
+
+        spool.Add(Summary(1));
+
+        Assert.False(File.Exists(orphan));
+        Assert.True(File.Exists(running));
+        Assert.True(File.Exists(other));
+        Assert.True(File.Exists(spool.FilePath));
+    }
+
+    [Fact]
     public void Add_FolderCannotBeCreated_SaysWhyAndCountsWhatItDrops()
     {
         string notAFolder = Path.Combine(_dir, "file");
