@@ -1,7 +1,6 @@
 using System.Globalization;
 using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Flows;
-using PcapInsight.Core.UdpAnalysis;
 
 namespace PcapInsight.Reporting;
 
@@ -28,50 +27,52 @@ public sealed record UdpRow
     public int? PayloadType { get; init; }
 
     /// <summary>
-    /// The UDP flows, by id: the listed ones and those released to the spool. A released flow's row has its counts
-    /// and sizes; its sequence figures are kept only while it is listed (flows with sequence evidence are released last).
+    /// The UDP flows, by id: the listed ones and those released to the spool, each row from the flow's summary (a
+    /// released flow's row is the row it had while listed, sequence figures included).
     /// </summary>
     public static IEnumerable<UdpRow> All(AnalysisResult result) =>
-        ReportRows.MergeById(Listed(result), ReleasedUdp(result).Select(Counts), r => r.FlowId);
+        ReportRows.MergeById(result.Flows.Where(f => f.Protocol == 17).Select(FlowSummary.Of), ReleasedUdp(result), f => f.Id).Select(Of);
 
     // A spool of a million TCP flows is not read through for the UDP ones it does not have.
     private static IEnumerable<FlowSummary> ReleasedUdp(AnalysisResult result) =>
         result.Spools.Any(s => s.MayHold(17)) ? result.ReleasedFlows.Where(f => f.Protocol == 17) : [];
 
-    /// <summary>The cells a flow's summary has: everything but the sequence figures.</summary>
-    private static UdpRow Counts(FlowSummary f) => new()
+    /// <summary>The row of one UDP flow's summary.</summary>
+    public static UdpRow Of(FlowSummary f)
     {
-        FlowId = f.Id,
-        Src = f.Client.ToString(),
-        SrcPort = f.ClientPort,
-        Dst = f.Server.ToString(),
-        DstPort = f.ServerPort,
-        Datagrams = f.PacketsC2S + f.PacketsS2C,
-        Bytes = f.PayloadBytesC2S + f.PayloadBytesS2C,
-        MaxDatagram = f.Udp?.MaxDatagram ?? 0,
-        FragmentedDatagrams = f.Udp?.FragmentedDatagrams ?? 0,
-        LostWithFragment = f.Udp?.LostWithFragment ?? 0,
-    };
-
-    private static IEnumerable<UdpRow> Listed(AnalysisResult result)
-    {
-        foreach (Flow f in result.Flows.Where(f => f.Protocol == 17))
+        var streams = new List<(bool FromClient, UdpStreamSummary Stream)>(2);
+        if (f.Udp?.C2S is { } c2s)
         {
-            var streams = f.Udp?.Streams().ToList() ?? [];
-            bool any = streams.Count > 0;
-            yield return Counts(FlowSummary.Of(f)) with
-            {
-                // Both directions' figures add up; the jitter is the worse direction's.
-                SeqKind = any ? string.Join('+', streams.Select(s => s.Stream.SeqKind).Distinct()) : null,
-                SeqLost = any ? streams.Sum(s => s.Stream.Sequence!.Lost) : null,
-                SeqDuplicates = any ? streams.Sum(s => s.Stream.Sequence!.Duplicates) : null,
-                SeqReordered = any ? streams.Sum(s => s.Stream.Sequence!.Reordered) : null,
-                JitterMs = streams.Select(s => s.Stream.JitterMs).Where(j => j is not null).Max() is { } j ? j.ToString("0.000", CultureInfo.InvariantCulture) : null,
-                SeqDirection = any ? streams.Count == 2 ? "both" : streams[0].FromClient ? "c2s" : "s2c" : null,
-                Ssrc = streams.Any(s => s.Stream.SeqKind == "rtp")
-                    ? string.Join(';', streams.Where(s => s.Stream.SeqKind == "rtp").Select(s => "0x" + s.Stream.Ssrc.ToString("x8", CultureInfo.InvariantCulture))) : null,
-                PayloadType = streams.FirstOrDefault(s => s.Stream.SeqKind == "rtp").Stream?.PayloadType,
-            };
+            streams.Add((true, c2s));
         }
+        if (f.Udp?.S2C is { } s2c)
+        {
+            streams.Add((false, s2c));
+        }
+        bool any = streams.Count > 0;
+        var rtp = streams.Where(s => s.Stream.Rtp).ToList();
+        double jitter = streams.Select(s => s.Stream.JitterMs).Where(j => !double.IsNaN(j)).DefaultIfEmpty(double.NaN).Max();
+        return new UdpRow
+        {
+            FlowId = f.Id,
+            Src = f.Client.ToString(),
+            SrcPort = f.ClientPort,
+            Dst = f.Server.ToString(),
+            DstPort = f.ServerPort,
+            Datagrams = f.PacketsC2S + f.PacketsS2C,
+            Bytes = f.PayloadBytesC2S + f.PayloadBytesS2C,
+            MaxDatagram = f.Udp?.MaxDatagram ?? 0,
+            FragmentedDatagrams = f.Udp?.FragmentedDatagrams ?? 0,
+            LostWithFragment = f.Udp?.LostWithFragment ?? 0,
+            // Both directions' figures add up; the jitter is the worse direction's.
+            SeqKind = any ? string.Join('+', streams.Select(s => s.Stream.Kind).Distinct()) : null,
+            SeqLost = any ? streams.Sum(s => s.Stream.Lost) : null,
+            SeqDuplicates = any ? streams.Sum(s => s.Stream.Duplicates) : null,
+            SeqReordered = any ? streams.Sum(s => s.Stream.Reordered) : null,
+            JitterMs = double.IsNaN(jitter) ? null : jitter.ToString("0.000", CultureInfo.InvariantCulture),
+            SeqDirection = any ? streams.Count == 2 ? "both" : streams[0].FromClient ? "c2s" : "s2c" : null,
+            Ssrc = rtp.Count > 0 ? string.Join(';', rtp.Select(s => "0x" + s.Stream.Ssrc.ToString("x8", CultureInfo.InvariantCulture))) : null,
+            PayloadType = rtp.Count > 0 ? rtp[0].Stream.PayloadType : null,
+        };
     }
 }

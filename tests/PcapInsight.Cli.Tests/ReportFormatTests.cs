@@ -116,6 +116,26 @@ public class ListedFlowsTests
         Assert.Empty(Directory.GetFiles(few.Path, ".*"));   // the spool is gone
     }
 
+    [CorpusTheory]
+    [InlineData("ndpi__discord-rtp.pcap")]            // 25 RTP flows, one or both directions
+    [InlineData("heplify__rtp_rtcp_sip_ipv4_udp.pcap")]
+    [InlineData("ndpi__skinny-rtp-seqjump.pcap")]     // a sequence jump: loss figures
+    public void PastTheLimit_ReleasedRtpFlows_KeepTheirSequenceFigures(string capture)
+    {
+        // With one flow listed, the flows with sequence evidence are released too: their udp.csv rows come from the
+        // spool, and must still say what the sequence numbers proved (kind, loss, jitter, SSRC, payload type).
+        using var all = CliRunner.TempDir();
+        using var few = CliRunner.TempDir();
+        string file = Path.Combine(RepoPaths.Corpus!, capture);
+        Assert.Equal(0, CliRunner.Run(["analyze", file, "-o", all.Path, "--format", "csv"]).ExitCode);
+
+        Assert.Equal(0, CliRunner.Run(["analyze", file, "-o", few.Path, "--format", "csv", "--max-listed-flows", "1"]).ExitCode);
+
+        string[] rows = File.ReadAllLines(all.File("udp.csv"));
+        Assert.True(rows.Count(r => r.Contains(",rtp,", StringComparison.Ordinal)) >= 2, "the capture has RTP flows to release");
+        Assert.Equal(rows, File.ReadAllLines(few.File("udp.csv")));
+    }
+
     [Fact]
     public void PastTheLimit_ReleasedFlowsAreCountedAndNotDrawn_FlowsWithFindingsStay()
     {

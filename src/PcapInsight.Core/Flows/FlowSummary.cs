@@ -32,7 +32,7 @@ public sealed record FlowSummary
     /// <summary>The TCP figures; null for other protocols.</summary>
     public TcpSummary? Tcp { get; init; }
 
-    /// <summary>The UDP sizes and fragment figures; null for other protocols (sequence evidence is not summarised).</summary>
+    /// <summary>The UDP sizes, fragment and sequence figures; null for other protocols.</summary>
     public UdpSummary? Udp { get; init; }
 
     /// <summary>The summary of <paramref name="flow"/> as it stands.</summary>
@@ -60,7 +60,11 @@ public sealed record FlowSummary
             PmtuMessages = flow.PmtuMessages,
             LowestPmtu = flow.LowestPmtu,
             Close = flow.Close,
-            Udp = flow.Udp is { } u ? new UdpSummary(u.MaxDatagram, u.FragmentedDatagrams, u.LostWithFragment) : null,
+            Udp = flow.Udp is { } u ? new UdpSummary(u.MaxDatagram, u.FragmentedDatagrams, u.LostWithFragment)
+            {
+                C2S = UdpStreamSummary.Of(u.C2S),
+                S2C = UdpStreamSummary.Of(u.S2C),
+            } : null,
             Tcp = t is null ? null : new TcpSummary
             {
                 SawSyn = t.SawSyn,
@@ -112,6 +116,8 @@ public sealed record FlowSummary
             w.Write(u.MaxDatagram);
             w.Write(u.FragmentedDatagrams);
             w.Write(u.LostWithFragment);
+            UdpStreamSummary.Write(ref w, u.C2S);
+            UdpStreamSummary.Write(ref w, u.S2C);
         }
         w.Write(Tcp is not null);
         if (Tcp is { } t)
@@ -136,7 +142,8 @@ public sealed record FlowSummary
     public const int MaxEncodedBytes =
         4 + 1 + 17 + 2 + 17 + 2 + 2     // id, protocol, client and port, server and port, VLAN
         + 9 * 8 + 4 + 4 + 1             // times, first frame, counters; PMTU messages, lowest PMTU, close
-        + 1 + 4 + 8 + 8                 // UDP: present, largest datagram, fragmented, lost with a fragment
+        + 1 + 4 + 8 + 8                 // UDP: present, largest datagram, fragmented, lost with a fragment,
+        + 2 * UdpStreamSummary.EncodedBytes  // and each direction's sequence figures
         + 1 + 1 + 4 * 4 + 8             // TCP: present, flags, MSS, window scales, initial RTT
         + 2 * TcpDirectionSummary.EncodedBytes;
 
@@ -170,7 +177,7 @@ public sealed record FlowSummary
             PmtuMessages = r.Int32(),
             LowestPmtu = r.Int32(),
             Close = (FlowCloseReason)r.Byte(),
-            Udp = r.Bool() ? new UdpSummary(r.Int32(), r.Int64(), r.Int64()) : null,
+            Udp = r.Bool() ? new UdpSummary(r.Int32(), r.Int64(), r.Int64()) { C2S = UdpStreamSummary.Read(ref r), S2C = UdpStreamSummary.Read(ref r) } : null,
             Tcp = r.Bool() ? ReadTcp(ref r) : null,
         };
         length = r.Position;
@@ -209,7 +216,59 @@ public sealed record FlowSummary
 }
 
 /// <summary>A UDP flow's largest datagram and what arrived in fragments.</summary>
-public sealed record UdpSummary(int MaxDatagram, long FragmentedDatagrams, long LostWithFragment);
+public sealed record UdpSummary(int MaxDatagram, long FragmentedDatagrams, long LostWithFragment)
+{
+    /// <summary>The client-to-server sequence figures; null when its sequence numbers were not followed.</summary>
+    public UdpStreamSummary? C2S { get; init; }
+
+    /// <summary>The server-to-client sequence figures; null when its sequence numbers were not followed.</summary>
+    public UdpStreamSummary? S2C { get; init; }
+}
+
+/// <summary>
+/// What one direction's sequence numbers proved (udp.csv's sequence columns), kept with a released flow so that its
+/// row is the row it had while listed.
+/// </summary>
+/// <param name="Rtp">RTP (found heuristically); otherwise a user-named counter (<c>custom</c>).</param>
+/// <param name="Lost">Sequence numbers never seen.</param>
+/// <param name="Duplicates">Sequence numbers seen more than once.</param>
+/// <param name="Reordered">Sequence numbers that came after a higher one.</param>
+/// <param name="JitterMs">RFC 3550 jitter, ms; NaN when not RTP or the clock rate is unknown.</param>
+/// <param name="Ssrc">RTP: the stream's SSRC.</param>
+/// <param name="PayloadType">RTP payload type; -1 when not RTP.</param>
+public readonly record struct UdpStreamSummary(bool Rtp, long Lost, long Duplicates, long Reordered, double JitterMs, uint Ssrc, int PayloadType)
+{
+    /// <summary>The bytes <see cref="Write"/> writes: present, kind, three counts, the jitter, SSRC and payload type.</summary>
+    internal const int EncodedBytes = 1 + 1 + 3 * 8 + 8 + 4 + 4;
+
+    /// <summary><c>rtp</c> or <c>custom</c>.</summary>
+    public string Kind => Rtp ? "rtp" : "custom";
+
+    /// <summary>The figures of <paramref name="stream"/>; null when its sequence numbers were not followed.</summary>
+    public static UdpStreamSummary? Of(UdpAnalysis.UdpStream stream) => stream.Sequence is { } q
+        ? new UdpStreamSummary(stream.SeqKind == "rtp", q.Lost, q.Duplicates, q.Reordered, stream.JitterMs ?? double.NaN, stream.Ssrc, stream.PayloadType)
+        : null;
+
+    internal static void Write(ref ByteWriter w, UdpStreamSummary? summary)
+    {
+        w.Write(summary is not null);
+        UdpStreamSummary s = summary.GetValueOrDefault();
+        w.Write(s.Rtp);
+        w.Write(s.Lost);
+        w.Write(s.Duplicates);
+        w.Write(s.Reordered);
+        w.Write(BitConverter.DoubleToInt64Bits(s.JitterMs));
+        w.Write(unchecked((int)s.Ssrc));
+        w.Write(s.PayloadType);
+    }
+
+    internal static UdpStreamSummary? Read(ref ByteCursor r)
+    {
+        bool present = r.Bool();
+        var s = new UdpStreamSummary(r.Bool(), r.Int64(), r.Int64(), r.Int64(), BitConverter.Int64BitsToDouble(r.Int64()), unchecked((uint)r.Int32()), r.Int32());
+        return present ? s : null;
+    }
+}
 
 /// <summary>The handshake facts of a TCP flow and the figures of its two directions.</summary>
 public sealed record TcpSummary

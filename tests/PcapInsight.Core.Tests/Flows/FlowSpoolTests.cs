@@ -31,7 +31,11 @@ public sealed class FlowSpoolTests : IDisposable
         PmtuMessages = id % 5 == 0 ? 1 : 0,
         LowestPmtu = id % 5 == 0 ? 1400 : 0,
         Close = (FlowCloseReason)(id % 7),
-        Udp = tcp ? null : new UdpSummary(1200, id % 4, id % 2),
+        Udp = tcp ? null : new UdpSummary(1200, id % 4, id % 2)
+        {
+            C2S = id % 2 == 0 ? new UdpStreamSummary(Rtp: true, Lost: id, Duplicates: 1, Reordered: 2, JitterMs: 0.25 * id, Ssrc: 0xdeadbeef, PayloadType: 96) : null,
+            S2C = new UdpStreamSummary(Rtp: false, Lost: 3, Duplicates: 0, Reordered: 0, JitterMs: double.NaN, Ssrc: 0, PayloadType: -1),
+        },
         Tcp = !tcp ? null : new TcpSummary
         {
             SawSyn = true,
@@ -89,7 +93,8 @@ public sealed class FlowSpoolTests : IDisposable
     public void MaxEncodedBytes_IsWhatTheLargestRecordTakes()
     {
         // A record never has both, but the bound allows for it: a reader holding this many bytes can always decode.
-        FlowSummary largest = Summary(1) with { Udp = new UdpSummary(int.MaxValue, long.MaxValue, long.MaxValue) };
+        var stream = new UdpStreamSummary(true, long.MaxValue, long.MaxValue, long.MaxValue, 1.5, uint.MaxValue, 127);
+        FlowSummary largest = Summary(1) with { Udp = new UdpSummary(int.MaxValue, long.MaxValue, long.MaxValue) { C2S = stream, S2C = stream } };
         var bytes = new byte[FlowSummary.MaxEncodedBytes];
 
         Assert.Equal(FlowSummary.MaxEncodedBytes, largest.Write(bytes));
