@@ -245,17 +245,44 @@ public static class HtmlReportWriter
     }
 
     /// <summary>Retransmissions, zero-window episodes or Nagle stalls: the flows the table shows first.</summary>
-    private static bool HadTrouble(Flow f) => f.Tcp is { } t
+    private static bool HadTrouble(FlowSummary f) => f.Tcp is { } t
         && t.C2S.Retransmissions + t.S2C.Retransmissions + t.C2S.ZeroWindowEpisodes + t.S2C.ZeroWindowEpisodes + t.C2S.NagleStalls + t.S2C.NagleStalls > 0;
+
+    /// <summary>
+    /// The <see cref="MaxTableRows"/> flows the table shows, by id: those with trouble, then the largest, then the
+    /// first. Chosen among every flow of the report, the released ones too (read back from the spool), so that the
+    /// table does not depend on which flows memory kept (--max-listed-flows, shared out among --threads); only the
+    /// shown ones become rows (a million rows of strings cost seconds and a gigabyte).
+    /// </summary>
+    private static List<FlowRow> ShownFlows(AnalysisResult r)
+    {
+        var best = new PriorityQueue<FlowSummary, (bool Trouble, long Bytes, int Id)>(MaxTableRows + 1, WorstFirst.Instance);
+        foreach (FlowSummary f in ReportRows.MergeById(r.Flows.Select(FlowSummary.Of), r.ReleasedFlows, f => f.Id))
+        {
+            best.Enqueue(f, (HadTrouble(f), f.BytesC2S + f.BytesS2C, f.Id));
+            if (best.Count > MaxTableRows)
+            {
+                best.Dequeue();
+            }
+        }
+        return ReportRows.Flows(r, best.UnorderedItems.Select(x => x.Element).OrderBy(f => f.Id)).ToList();
+    }
+
+    /// <summary>Orders table candidates worst first (no trouble, fewer bytes, a later id), so the heap drops the worst.</summary>
+    private sealed class WorstFirst : IComparer<(bool Trouble, long Bytes, int Id)>
+    {
+        public static readonly WorstFirst Instance = new();
+
+        public int Compare((bool Trouble, long Bytes, int Id) a, (bool Trouble, long Bytes, int Id) b) =>
+            a.Trouble != b.Trouble ? a.Trouble ? 1 : -1
+            : a.Bytes != b.Bytes ? a.Bytes.CompareTo(b.Bytes)
+            : b.Id.CompareTo(a.Id);
+    }
 
     private static void FlowsSection(StringBuilder h, AnalysisResult r, HashSet<int> charted)
     {
         h.Append("<section id=\"flows\"><h2>Flows</h2>");
-        // Chosen from the flows themselves, and only the shown ones made into rows: a million flows' rows (strings
-        // for every cell) cost seconds and a gigabyte for a table of a thousand.
-        var shown = ReportRows.Flows(r, r.Flows.OrderByDescending(HadTrouble).ThenByDescending(f => f.BytesC2S + f.BytesS2C)
-            .Take(MaxTableRows).OrderBy(f => f.Id)).ToList();
-        // Flows released from memory past --max-listed-flows are in flows.csv, not here.
+        List<FlowRow> shown = ShownFlows(r);
         (long tcp, long udp, long other) = r.FlowsByProtocol();
         long all = tcp + udp + other;
         if (all > shown.Count)
@@ -269,7 +296,6 @@ public static class HtmlReportWriter
             h.Append("<th>").Append(E(col)).Append("</th>");
         }
         h.Append("</tr></thead><tbody>");
-        var flowById = r.Flows.ToDictionary(x => x.Id);
         foreach (FlowRow f in shown)
         {
             h.Append("<tr><td class=\"n\" data-v=\"").Append(f.FlowId.ToString(CultureInfo.InvariantCulture)).Append("\">");
@@ -283,8 +309,8 @@ public static class HtmlReportWriter
             }
             h.Append("</td>");
             Text(h, f.Proto);
-            Text(h, FlowText.Endpoint(flowById[f.FlowId], client: true));
-            Text(h, FlowText.Endpoint(flowById[f.FlowId], client: false));
+            Text(h, FlowText.Endpoint(f.Client, (ushort)f.ClientPort));
+            Text(h, FlowText.Endpoint(f.Server, (ushort)f.ServerPort));
             Num(h, f.PacketsC2S + f.PacketsS2C);
             Num(h, f.BytesC2S + f.BytesS2C);
             Num(h, CaptureTime.Seconds(f.DurationNs));

@@ -116,6 +116,32 @@ public class ListedFlowsTests
         Assert.Empty(Directory.GetFiles(few.Path, ".*"));   // the spool is gone
     }
 
+    [Theory]
+    [InlineData("tcp-basic.pcap", "2")]
+    [InlineData("dns-unanswered.pcap", "1")]
+    public void PastTheLimit_ReportHtmlFlowTable_ChoosesAmongEveryFlow(string sample, string limit)
+    {
+        // The table shows those with trouble, then the largest, among all flows: released ones come back from the
+        // spool, so the table does not depend on which flows memory kept (nor on --threads, which shares the limit out).
+        using var all = CliRunner.TempDir();
+        using var few = CliRunner.TempDir();
+        Assert.Equal(0, CliRunner.Run(["analyze", RepoPaths.Sample(sample), "-o", all.Path, "--format", "html"]).ExitCode);
+
+        Assert.Equal(0, CliRunner.Run(["analyze", RepoPaths.Sample(sample), "-o", few.Path, "--format", "html", "--max-listed-flows", limit]).ExitCode);
+
+        string table = FlowTable(File.ReadAllText(all.File("report.html")));
+        Assert.Contains("<tbody><tr>", table);
+        Assert.Equal(table, FlowTable(File.ReadAllText(few.File("report.html"))));
+    }
+
+    // The table's rows without the links to charts: a released flow is not drawn, so its id is not a link.
+    private static string FlowTable(string html)
+    {
+        int start = html.IndexOf("id=\"flow-table\"", StringComparison.Ordinal);
+        string table = html[start..html.IndexOf("</table>", start, StringComparison.Ordinal)];
+        return System.Text.RegularExpressions.Regex.Replace(table, "<a href=\"#flow-[0-9]+\">([0-9]+)</a>", "$1");
+    }
+
     [CorpusTheory]
     [InlineData("ndpi__discord-rtp.pcap")]            // 25 RTP flows, one or both directions
     [InlineData("heplify__rtp_rtcp_sip_ipv4_udp.pcap")]
