@@ -244,40 +244,25 @@ public static class HtmlReportWriter
         }
     }
 
-    /// <summary>Retransmissions, zero-window episodes or Nagle stalls: the flows the table shows first.</summary>
-    private static bool HadTrouble(FlowSummary f) => f.Tcp is { } t
-        && t.C2S.Retransmissions + t.S2C.Retransmissions + t.C2S.ZeroWindowEpisodes + t.S2C.ZeroWindowEpisodes + t.C2S.NagleStalls + t.S2C.NagleStalls > 0;
-
     /// <summary>
     /// The <see cref="MaxTableRows"/> flows the table shows, by id: those with trouble, then the largest, then the
-    /// first. Chosen among every flow of the report, the released ones too (read back from the spool), so that the
-    /// table does not depend on which flows memory kept (--max-listed-flows, shared out among --threads); only the
-    /// shown ones become rows (a million rows of strings cost seconds and a gigabyte).
+    /// first (<see cref="BestFlows.Compare"/>). Chosen among every flow of the report, the released ones too (the best
+    /// of them the spool kept in memory; under a selection, the spool's, read back), so that the table does not depend
+    /// on which flows memory kept (--max-listed-flows, shared out among --threads). Only the shown ones become rows.
     /// </summary>
     private static List<FlowRow> ShownFlows(AnalysisResult r)
     {
-        var best = new PriorityQueue<FlowSummary, (bool Trouble, long Bytes, int Id)>(MaxTableRows + 1, WorstFirst.Instance);
-        foreach (FlowSummary f in ReportRows.MergeById(r.Flows.Select(FlowSummary.Of), r.ReleasedFlows, f => f.Id))
+        var best = new BestFlows();
+        foreach (FlowSummary f in r.Flows.Select(FlowSummary.Of).Concat(r.Selection is null ? r.ReleasedBest : r.ReleasedFlows))
         {
-            best.Enqueue(f, (HadTrouble(f), f.BytesC2S + f.BytesS2C, f.Id));
-            if (best.Count > MaxTableRows)
-            {
-                best.Dequeue();
-            }
+            best.Offer(f);
         }
-        return ReportRows.Flows(r, best.UnorderedItems.Select(x => x.Element).OrderBy(f => f.Id)).ToList();
+        return ReportRows.Flows(r, best.Items.OrderByDescending(f => f, Comparer<FlowSummary>.Create(BestFlows.Compare)).Take(MaxTableRows)
+            .OrderBy(f => f.Id)).ToList();
     }
 
-    /// <summary>Orders table candidates worst first (no trouble, fewer bytes, a later id), so the heap drops the worst.</summary>
-    private sealed class WorstFirst : IComparer<(bool Trouble, long Bytes, int Id)>
-    {
-        public static readonly WorstFirst Instance = new();
-
-        public int Compare((bool Trouble, long Bytes, int Id) a, (bool Trouble, long Bytes, int Id) b) =>
-            a.Trouble != b.Trouble ? a.Trouble ? 1 : -1
-            : a.Bytes != b.Bytes ? a.Bytes.CompareTo(b.Bytes)
-            : b.Id.CompareTo(a.Id);
-    }
+    // Does not compile (a negative constant is no uint) if the table outgrows the flows a spool keeps for it.
+    private const uint TableFitsTheKeptFlows = BestFlows.Capacity - MaxTableRows;
 
     private static void FlowsSection(StringBuilder h, AnalysisResult r, HashSet<int> charted)
     {

@@ -37,6 +37,13 @@ public sealed class AnalysisResult
     /// </summary>
     public IEnumerable<FlowSummary> ReleasedFlows { get; init; } = [];
 
+    /// <summary>
+    /// The best of <see cref="ReleasedFlows"/> by <see cref="BestFlows.Compare"/> (at most <see cref="BestFlows.Capacity"/> a
+    /// spool), kept in memory: with the listed flows, every candidate for report.html's table of flows. Of the whole
+    /// capture: a selection narrows <see cref="ReleasedFlows"/> only.
+    /// </summary>
+    public IEnumerable<FlowSummary> ReleasedBest { get; init; } = [];
+
     /// <summary>The spools behind <see cref="ReleasedFlows"/> (one per shard); dispose them once the report is written (deletes their files).</summary>
     public IReadOnlyList<FlowSpool> Spools { get; init; } = [];
 

@@ -87,6 +87,8 @@ public sealed partial class CaptureAnalyzer
             LinkTypes = reader._linkTypes,
             Flows = flows,
             ReleasedFlows = MergeReleased(spools, shards, globalIds),
+            // Each shard's best, renumbered: ids keep their order within a shard, so the union holds the best of all.
+            ReleasedBest = shards.SelectMany((s, i) => s._spool is { } spool ? spool.Best.Select(f => f with { Id = globalIds[i][f.Id] }) : []).ToList(),
             Spools = spools,
             FlowTable = new FlowTableFigures(shards.Sum(s => s._flows.Created), MergedPeak(shards),
                 shards.Sum(s => s._flows.Expired), shards.Sum(s => s._flows.Evicted))

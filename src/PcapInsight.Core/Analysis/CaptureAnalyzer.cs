@@ -422,6 +422,7 @@ public sealed partial class CaptureAnalyzer
         LinkTypes = _linkTypes,
         Flows = flows.OrderBy(f => f.Id).ToList(),
         ReleasedFlows = _spool?.ReadSorted() ?? [],
+        ReleasedBest = _spool?.Best ?? [],
         Spools = _spool is null ? [] : [_spool],
         FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted) { Released = _flows.Released, ClosedAfterLinger = _flows.ClosedAfterLinger },
         Events = _events,

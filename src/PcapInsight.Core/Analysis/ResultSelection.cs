@@ -136,6 +136,7 @@ public sealed record ResultSelection
             LinkTypes = r.LinkTypes,
             Flows = flows,
             ReleasedFlows = released,
+            ReleasedBest = r.ReleasedBest,
             Spools = r.Spools,
             FlowTable = r.FlowTable,
             Events = EventCollector.FromRows(rows, r.FirstTimeNs),

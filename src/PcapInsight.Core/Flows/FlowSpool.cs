@@ -26,6 +26,7 @@ public sealed class FlowSpool : IDisposable
     private int _entryCount;
     private readonly List<(long Offset, int Count, long Bytes)> _runs = new();
     private readonly bool[] _protocolsAdded = new bool[256];
+    private readonly BestFlows _best = new();
     private FileStream? _file;
     private BufferedStream? _writer;
 
@@ -66,6 +67,9 @@ public sealed class FlowSpool : IDisposable
     /// </summary>
     public bool MayHold(byte protocol) => _protocolsAdded[protocol];
 
+    /// <summary>The best of the summaries added (<see cref="BestFlows"/>), in memory: report.html chooses among them.</summary>
+    public IEnumerable<FlowSummary> Best => _best.Items;
+
     /// <summary>Adds the summary of a released flow.</summary>
     public void Add(FlowSummary summary)
     {
@@ -76,6 +80,7 @@ public sealed class FlowSpool : IDisposable
             return;
         }
         Append(summary);
+        _best.Offer(summary);
         Count++;
         if (_entryCount >= RunLength)
         {

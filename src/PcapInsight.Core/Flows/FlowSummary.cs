@@ -35,6 +35,10 @@ public sealed record FlowSummary
     /// <summary>The UDP sizes, fragment and sequence figures; null for other protocols.</summary>
     public UdpSummary? Udp { get; init; }
 
+    /// <summary>Retransmissions, zero-window episodes or Nagle stalls: the flows report.html's table shows first.</summary>
+    public bool HasTrouble => Tcp is { } t
+        && t.C2S.Retransmissions + t.S2C.Retransmissions + t.C2S.ZeroWindowEpisodes + t.S2C.ZeroWindowEpisodes + t.C2S.NagleStalls + t.S2C.NagleStalls > 0;
+
     /// <summary>The summary of <paramref name="flow"/> as it stands.</summary>
     public static FlowSummary Of(Flow flow)
     {
