@@ -11,10 +11,11 @@ namespace PcapInsight.Core.Flows;
 /// sort: summaries gather in a buffer of <see cref="RunLength"/>; a full buffer is sorted by id and appended to the
 /// file as one run; reading merges the runs and the buffer with a priority queue. A summary is encoded into the buffer
 /// as it is added (the object dies young: a buffer of 65,536 objects outlived two collections and was collected in
-/// the costly generation). Memory: one buffer of at most <see cref="RunLength"/> times
-/// <see cref="FlowSummary.MaxEncodedBytes"/> (24 MB by default), plus a 64 KiB block a run while reading. The file (<c>.pcapinsight-flows-*.spool</c>, hidden) is deleted when the spool is
-/// disposed or its handle finalized (<see cref="FileOptions.DeleteOnClose"/>); a process killed outright leaves it
-/// behind, and the next spool made in that folder deletes it (its name holds the process id, no longer running).
+/// the costly generation). Memory: one buffer, growing to at most <see cref="RunLength"/> times
+/// <see cref="FlowSummary.MaxEncodedBytes"/> (30 MB by default), plus a 64 KiB block a run while reading. The file
+/// (<c>.pcapinsight-flows-*.spool</c>, hidden) is deleted when the spool is disposed or its handle finalized
+/// (<see cref="FileOptions.DeleteOnClose"/>); a process killed outright leaves it behind, and the next spool made in
+/// that folder deletes it (its name holds the process id, no longer running).
 /// </remarks>
 public sealed class FlowSpool : IDisposable
 {
@@ -22,7 +23,7 @@ public sealed class FlowSpool : IDisposable
     // The run being gathered: encoded records one after another, and where each is, to sort them by id.
     private byte[] _buffer = [];
     private int _bufferBytes;
-    private readonly (int Id, int Offset, int Length)[] _entries;
+    private (int Id, int Offset, int Length)[] _entries = [];
     private int _entryCount;
     private readonly List<(long Offset, int Count, long Bytes)> _runs = new();
     private readonly bool[] _protocolsAdded = new bool[256];
@@ -37,7 +38,6 @@ public sealed class FlowSpool : IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(runLength, MaxRunLength);
         _directory = directory;
         RunLength = runLength;
-        _entries = new (int, int, int)[runLength];
     }
 
     /// <summary>The longest run: its buffer (<see cref="FlowSummary.MaxEncodedBytes"/> a summary) stays one array.</summary>
@@ -233,9 +233,13 @@ public sealed class FlowSpool : IDisposable
     {
         if (_buffer.Length - _bufferBytes < FlowSummary.MaxEncodedBytes)
         {
-            // Grows to what the run needs (a capture of a few flows never takes the 24 MB).
+            // Grows to what the run needs (a capture of a few flows never takes the 30 MB).
             long wanted = Math.Max(Math.Min(2L * _buffer.Length, (long)RunLength * FlowSummary.MaxEncodedBytes), _bufferBytes + FlowSummary.MaxEncodedBytes);
             Array.Resize(ref _buffer, (int)wanted);
+        }
+        if (_entryCount == _entries.Length)
+        {
+            Array.Resize(ref _entries, Math.Min(Math.Max(16, 2 * _entries.Length), RunLength));
         }
         int length = summary.Write(_buffer.AsSpan(_bufferBytes));
         _entries[_entryCount++] = (summary.Id, _bufferBytes, length);
