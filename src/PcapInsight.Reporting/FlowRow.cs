@@ -19,9 +19,9 @@ public readonly record struct FlowRow(FlowSummary Flow, int TimestampDigits)
     public int FlowId => Flow.Id;
     public string Proto => ProtocolNames.Name(Flow.Protocol);
     public IpAddr Client => Flow.Client;
-    public int ClientPort => Flow.ClientPort;
+    public ushort ClientPort => Flow.ClientPort;
     public IpAddr Server => Flow.Server;
-    public int ServerPort => Flow.ServerPort;
+    public ushort ServerPort => Flow.ServerPort;
     public long FirstTimeNs => Flow.FirstTimeNs;
     public long LastTimeNs => Flow.LastTimeNs;
     public long PacketsC2S => Flow.PacketsC2S;

@@ -247,13 +247,13 @@ public static class HtmlReportWriter
     /// <summary>
     /// The <see cref="MaxTableRows"/> flows the table shows, by id: those with trouble, then the largest, then the
     /// first (<see cref="BestFlows.Compare"/>). Chosen among every flow of the report, the released ones too (the best
-    /// of them the spool kept in memory; under a selection, the spool's, read back), so that the table does not depend
-    /// on which flows memory kept (--max-listed-flows, shared out among --threads). Only the shown ones become rows.
+    /// of them, <see cref="AnalysisResult.ReleasedBest"/>), so that the table does not depend on which flows memory
+    /// kept (--max-listed-flows, shared out among --threads). Only the shown ones become rows.
     /// </summary>
     private static List<FlowRow> ShownFlows(AnalysisResult r)
     {
         var best = new BestFlows();
-        foreach (FlowSummary f in r.Flows.Select(FlowSummary.Of).Concat(r.Selection is null ? r.ReleasedBest : r.ReleasedFlows))
+        foreach (FlowSummary f in r.Flows.Select(FlowSummary.Of).Concat(r.ReleasedBest))
         {
             best.Offer(f);
         }
@@ -294,8 +294,8 @@ public static class HtmlReportWriter
             }
             h.Append("</td>");
             Text(h, f.Proto);
-            Text(h, FlowText.Endpoint(f.Client, (ushort)f.ClientPort));
-            Text(h, FlowText.Endpoint(f.Server, (ushort)f.ServerPort));
+            Text(h, FlowText.Endpoint(f.Client, f.ClientPort));
+            Text(h, FlowText.Endpoint(f.Server, f.ServerPort));
             Num(h, f.PacketsC2S + f.PacketsS2C);
             Num(h, f.BytesC2S + f.BytesS2C);
             Num(h, CaptureTime.Seconds(f.DurationNs));

@@ -11,9 +11,6 @@ public static class ReportRows
     public static IEnumerable<FlowRow> Flows(AnalysisResult result) =>
         Flows(result, MergeById(result.Flows.Select(FlowSummary.Of), result.ReleasedFlows, f => f.Id));
 
-    /// <summary>The flows.csv rows of <paramref name="flows"/> (some of <paramref name="result"/>'s), in their order.</summary>
-    public static IEnumerable<FlowRow> Flows(AnalysisResult result, IEnumerable<Flow> flows) => Flows(result, flows.Select(FlowSummary.Of));
-
     /// <summary>The flows.csv rows of <paramref name="flows"/>, in their order.</summary>
     public static IEnumerable<FlowRow> Flows(AnalysisResult result, IEnumerable<FlowSummary> flows)
     {

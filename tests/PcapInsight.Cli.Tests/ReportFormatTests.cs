@@ -117,17 +117,19 @@ public class ListedFlowsTests
     }
 
     [Theory]
-    [InlineData("tcp-basic.pcap", "2")]
-    [InlineData("dns-unanswered.pcap", "1")]
-    public void PastTheLimit_ReportHtmlFlowTable_ChoosesAmongEveryFlow(string sample, string limit)
+    [InlineData("tcp-basic.pcap", "2", "")]
+    [InlineData("dns-unanswered.pcap", "1", "")]
+    [InlineData("tcp-basic.pcap", "1", "--host=192.0.2.1")]    // a selection: the released flows it keeps
+    public void PastTheLimit_ReportHtmlFlowTable_ChoosesAmongEveryFlow(string sample, string limit, string selection)
     {
         // The table shows those with trouble, then the largest, among all flows: released ones come back from the
         // spool, so the table does not depend on which flows memory kept (nor on --threads, which shares the limit out).
         using var all = CliRunner.TempDir();
         using var few = CliRunner.TempDir();
-        Assert.Equal(0, CliRunner.Run(["analyze", RepoPaths.Sample(sample), "-o", all.Path, "--format", "html"]).ExitCode);
+        string[] select = selection.Length == 0 ? [] : [selection];
+        Assert.Equal(0, CliRunner.Run(["analyze", RepoPaths.Sample(sample), "-o", all.Path, "--format", "html", .. select]).ExitCode);
 
-        Assert.Equal(0, CliRunner.Run(["analyze", RepoPaths.Sample(sample), "-o", few.Path, "--format", "html", "--max-listed-flows", limit]).ExitCode);
+        Assert.Equal(0, CliRunner.Run(["analyze", RepoPaths.Sample(sample), "-o", few.Path, "--format", "html", "--max-listed-flows", limit, .. select]).ExitCode);
 
         string table = FlowTable(File.ReadAllText(all.File("report.html")));
         Assert.Contains("<tbody><tr>", table);

@@ -79,7 +79,7 @@ internal sealed class AnalysisOptionSet
         var maxListedFlows = new Option<int>("--max-listed-flows")
         {
             HelpName = "N",
-            Description = "Ended flows kept in memory for the findings, charts and report.html; past it plain flows are released first (still in flows.csv and udp.csv, through a spool file beside the report, and counted in summary.json). Bounds memory on huge or endless captures. Example: --max-listed-flows 20000",
+            Description = "Ended flows kept in memory for the findings and charts; past it plain flows are released first (still in flows.csv, udp.csv and report.html's table of flows, through a spool file beside the report, and counted in summary.json). Bounds memory on huge or endless captures. Example: --max-listed-flows 20000",
             DefaultValueFactory = _ => new FlowTableOptions().MaxListedFlows,
         };
         var selectFlow = new Option<int?>("--flow")

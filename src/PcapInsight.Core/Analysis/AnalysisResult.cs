@@ -39,8 +39,8 @@ public sealed class AnalysisResult
 
     /// <summary>
     /// The best of <see cref="ReleasedFlows"/> by <see cref="BestFlows.Compare"/> (at most <see cref="BestFlows.Capacity"/> a
-    /// spool), kept in memory: with the listed flows, every candidate for report.html's table of flows. Of the whole
-    /// capture: a selection narrows <see cref="ReleasedFlows"/> only.
+    /// spool): with the listed flows, every candidate for report.html's table of flows. Kept in memory by the spools;
+    /// under a selection, chosen from the selected released flows when enumerated (the spool is read then).
     /// </summary>
     public IEnumerable<FlowSummary> ReleasedBest { get; init; } = [];
 

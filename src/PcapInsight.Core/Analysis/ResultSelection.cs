@@ -136,7 +136,7 @@ public sealed record ResultSelection
             LinkTypes = r.LinkTypes,
             Flows = flows,
             ReleasedFlows = released,
-            ReleasedBest = r.ReleasedBest,
+            ReleasedBest = BestFlows.Of(released),
             Spools = r.Spools,
             FlowTable = r.FlowTable,
             Events = EventCollector.FromRows(rows, r.FirstTimeNs),

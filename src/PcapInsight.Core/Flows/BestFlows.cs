@@ -16,6 +16,20 @@ public sealed class BestFlows
     /// <summary>The flows kept, in no order.</summary>
     public IEnumerable<FlowSummary> Items => _kept.UnorderedItems.Select(x => x.Element);
 
+    /// <summary>The best of <paramref name="flows"/>, read when enumerated (a selection's released flows, from the spool).</summary>
+    public static IEnumerable<FlowSummary> Of(IEnumerable<FlowSummary> flows)
+    {
+        var best = new BestFlows();
+        foreach (FlowSummary f in flows)
+        {
+            best.Offer(f);
+        }
+        foreach (FlowSummary f in best.Items)
+        {
+            yield return f;
+        }
+    }
+
     /// <summary>Keeps <paramref name="flow"/> if it is among the best so far.</summary>
     public void Offer(FlowSummary flow)
     {
