@@ -38,6 +38,17 @@ public class ThreadsTests
         AssertSameReport(Path.Combine(RepoPaths.Corpus!, file), [], "csv,json", [2, 3, 5]);
 
     [Fact]
+    public void ThreadsLeftOut_ManyFlows_WritesTheSingleThreadedReport()
+    {
+        // Large enough for the chosen count to be every core (ThreadPlan; on a one-core machine it is one).
+        using var dir = CliRunner.TempDir();
+        string capture = Path.Combine(dir.Path, "connections.pcap");
+        ShortConnections.Write(capture, 2_000);
+
+        AssertSameReport(capture, [], "all", [0, 2]);
+    }
+
+    [Fact]
     public void FullFlowTable_IsReportedOnce_WithTheLimitAsGivenAndEachThreadsShare()
     {
         using var dir = CliRunner.TempDir();
@@ -78,7 +89,9 @@ public class ThreadsTests
 
     private static Dictionary<string, byte[]> Analyze(string capture, string[] options, string formats, int threads, string output, out int exit)
     {
-        string[] args = ["analyze", capture, "-o", output, "--format", formats, "-q", "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture), .. options];
+        // 0: --threads left out, the count chosen from the capture.
+        string[] threadOption = threads == 0 ? [] : ["--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        string[] args = ["analyze", capture, "-o", output, "--format", formats, "-q", .. threadOption, .. options];
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         exit = CliApp.Run(args, stdout, stderr);

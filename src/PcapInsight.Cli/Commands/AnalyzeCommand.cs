@@ -31,11 +31,10 @@ public static class AnalyzeCommand
         };
         var set = new AnalysisOptionSet();
         Option<string?> filter = FilterOption.Create("Analyse");
-        var threads = new Option<int>("--threads")
+        var threads = new Option<int?>("--threads")
         {
             HelpName = "N",
-            Description = $"Analyse on N threads: flows are divided among them by their addresses and the results merged into the report one thread gives, byte for byte (default: the core count, {Environment.ProcessorCount} here; 1 to 64). Example: --threads 1",
-            DefaultValueFactory = _ => AnalyzeSettings.DefaultThreads,
+            Description = $"Analyse on N threads: flows are divided among them by their addresses and the results merged into the report one thread gives, byte for byte (1 to 64; default: the core count, {AnalyzeSettings.DefaultThreads} here, or 1 when the capture's first {ThreadPlan.SamplePackets:N0} packets are nearly all one flow, which one thread analyses faster). Example: --threads 1",
         };
 
         var command = new Command("analyze",
@@ -75,6 +74,7 @@ public static class AnalyzeCommand
         using var bpfOwner = bpf;
 
         var sources = new List<IPacketSource>();
+        var opened = new List<string>();
         bool anyUnreadable = false;
         foreach ((string path, bool fromFolder) in ExpandFolders(s.Files))
         {
@@ -82,6 +82,7 @@ public static class AnalyzeCommand
             {
                 IPacketSource file = CaptureFile.Open(path, sources.Count, options.Reader);
                 sources.Add(FilterOption.Apply(file, bpf));
+                opened.Add(path);
             }
             catch (CaptureFormatException ex) when (fromFolder)
             {
@@ -111,12 +112,13 @@ public static class AnalyzeCommand
             // while the capture is analysed, instead of after it.
             _ = Task.Run(ChartSet.Warm);
         }
+        int threads = s.Threads ?? ChooseThreads(opened, options, bpf);
         AnalysisResult result;
         using (IPacketSource source = sources.Count == 1 ? sources[0] : new MergedPacketSource(sources))
         {
             var files = sources.Select(x => x.Stats).ToList();
             using var bar = new ProgressBar(files, stderr, enabled: !s.Quiet && !s.NoProgress && !Console.IsErrorRedirected);
-            result = ShardedAnalysis.Run(source, files, options, s.Threads, bar.Update, cancellation);
+            result = ShardedAnalysis.Run(source, files, options, threads, bar.Update, cancellation);
         }
 
         PhaseLog.Mark("analysis done");
@@ -192,6 +194,29 @@ public static class AnalyzeCommand
     /// Checks the settings and turns them into analysis options and the set of formats; null (after saying why on
     /// <paramref name="stderr"/>) when they are not usable.
     /// </summary>
+    /// <summary>
+    /// The thread count when <c>--threads</c> is left out (<see cref="ThreadPlan"/>): judged from the first capture
+    /// opened a second time, through the same filter. Standard input cannot be read twice: every core then.
+    /// </summary>
+    private static int ChooseThreads(IReadOnlyList<string> paths, AnalysisOptions options, BpfFrameFilter? bpf)
+    {
+        int cores = AnalyzeSettings.DefaultThreads;
+        if (cores == 1 || paths.Count == 0 || paths[0] == "-")
+        {
+            return cores;
+        }
+        try
+        {
+            ThreadChoice choice = ThreadPlan.Choose(paths[0], cores, options.Reader, source => FilterOption.Apply(source, bpf));
+            PhaseLog.Mark("threads chosen: " + choice);
+            return choice.Threads;
+        }
+        catch (Exception ex) when (ex is CaptureFormatException or IOException or UnauthorizedAccessException)
+        {
+            return cores;   // the analysis itself meets the same trouble and reports it
+        }
+    }
+
     internal static (AnalysisOptions Options, HashSet<string> Formats)? Prepare(AnalyzeSettings s, TextWriter stderr)
     {
         if (!TryParseFormats(s.Formats, out HashSet<string> formats, out string? formatError))
@@ -458,8 +483,8 @@ public sealed record AnalyzeSettings
     public ChartOptions Charts { get; init; } = new();
     public bool Color { get; init; }
 
-    /// <summary>Analysis threads (<c>--threads</c>): the core count unless given, at most 64.</summary>
-    public int Threads { get; init; } = DefaultThreads;
+    /// <summary>Analysis threads (<c>--threads</c>), at most 64; null: chosen from the core count and the capture (<see cref="ThreadPlan"/>).</summary>
+    public int? Threads { get; init; }
 
     /// <summary>The machine's core count, capped at 64.</summary>
     public static int DefaultThreads => Math.Clamp(Environment.ProcessorCount, 1, 64);
