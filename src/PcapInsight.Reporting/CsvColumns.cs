@@ -4,7 +4,30 @@ namespace PcapInsight.Reporting;
 
 /// <summary>One column of a CSV table: its header name and how a row writes its cell.</summary>
 /// <typeparam name="TRow">The row type.</typeparam>
-public sealed record CsvColumn<TRow>(string Name, Action<CsvWriter, TRow> Write);
+public sealed record CsvColumn<TRow>(string Name, Action<CsvWriter, TRow> Write)
+{
+    /// <summary>
+    /// The cell as plain UTF-8 (<see cref="Utf8Cells"/>), for a column whose cells never need quoting or escaping;
+    /// <see cref="Write"/> then writes the same bytes. A table of such columns only is written without the general
+    /// CSV writer (<see cref="Utf8CsvTable"/>).
+    /// </summary>
+    public Utf8CellFormatter<TRow>? Utf8 { get; init; }
+
+    /// <summary>
+    /// A column of plain cells. Through CsvHelper (a table with text columns too) the cell is written as text, so a
+    /// negative value gets the formula escape any text starting with '-' gets; flows.csv is all plain and never is.
+    /// </summary>
+    public static CsvColumn<TRow> Plain(string name, Utf8CellFormatter<TRow> format) => new(name, (w, row) =>
+    {
+        Span<byte> cell = stackalloc byte[Utf8Cells.MaxBytes];
+        Span<char> text = stackalloc char[Utf8Cells.MaxBytes];
+        System.Text.Ascii.ToUtf16(cell[..format(cell, row)], text, out int length);
+        w.WriteField(text[..length]);
+    })
+    {
+        Utf8 = format,
+    };
+}
 
 /// <summary>
 /// The column lists of flows.csv and events.csv: CONTRACT.md's required columns first, in its order, then our
@@ -12,53 +35,58 @@ public sealed record CsvColumn<TRow>(string Name, Action<CsvWriter, TRow> Write)
 /// </summary>
 public static class CsvColumns
 {
-    /// <summary>flows.csv. An empty cell means "not known" (no handshake captured, or an analysis this build does not run).</summary>
+    /// <summary>
+    /// flows.csv. An empty cell means "not known" (no handshake captured, or an analysis this build does not run).
+    /// Every cell is plain (numbers, times, addresses, our names), so the table is written straight as UTF-8.
+    /// </summary>
     public static IReadOnlyList<CsvColumn<FlowRow>> Flows { get; } =
     [
-        new("flow_id", (w, r) => w.WriteField(r.FlowId, default)),
-        new("proto", (w, r) => w.WriteField(r.Proto)),
-        new("client", (w, r) => CsvCells.Address(w, r.Client)),
-        new("client_port", (w, r) => w.WriteField(r.ClientPort, default)),
-        new("server", (w, r) => CsvCells.Address(w, r.Server)),
-        new("server_port", (w, r) => w.WriteField(r.ServerPort, default)),
-        new("first_time", (w, r) => CsvCells.Time(w, r.FirstTimeNs, r.TimestampDigits)),
-        new("last_time", (w, r) => CsvCells.Time(w, r.LastTimeNs, r.TimestampDigits)),
-        new("packets_c2s", (w, r) => w.WriteField(r.PacketsC2S, default)),
-        new("packets_s2c", (w, r) => w.WriteField(r.PacketsS2C, default)),
-        new("bytes_c2s", (w, r) => w.WriteField(r.BytesC2S, default)),
-        new("bytes_s2c", (w, r) => w.WriteField(r.BytesS2C, default)),
-        new("mss_c2s", (w, r) => w.WriteField(r.MssC2S, default)),
-        new("mss_s2c", (w, r) => w.WriteField(r.MssS2C, default)),
-        new("wscale_c2s", (w, r) => w.WriteField(r.WscaleC2S, default)),
-        new("wscale_s2c", (w, r) => w.WriteField(r.WscaleS2C, default)),
-        new("irtt_ms", (w, r) => CsvCells.Milliseconds(w, r.IrttNs)),
-        new("retransmissions", (w, r) => w.WriteField(r.Retransmissions, default)),
-        new("zero_window_episodes", (w, r) => w.WriteField(r.ZeroWindowEpisodes, default)),
-        new("zero_window_ms", (w, r) => CsvCells.Milliseconds(w, r.ZeroWindowNs)),
-        new("nagle_stalls", (w, r) => w.WriteField(r.NagleStalls, default)),
-        new("nagle_stall_ms", (w, r) => CsvCells.Milliseconds(w, r.NagleStallNs)),
-        new("close", (w, r) => w.WriteField(r.Close)),
-        new("vlan", (w, r) => w.WriteField(r.Vlan, default)),
-        new("payload_bytes_c2s", (w, r) => w.WriteField(r.PayloadBytesC2S, default)),
-        new("payload_bytes_s2c", (w, r) => w.WriteField(r.PayloadBytesS2C, default)),
-        new("duration_s", (w, r) => CsvCells.Seconds(w, r.DurationNs)),
-        new("first_frame", (w, r) => w.WriteField(r.FirstFrame, default)),
-        new("rtt_c2s_min_ms", (w, r) => CsvCells.Milliseconds(w, r.RttC2SMinNs)),
-        new("rtt_c2s_avg_ms", (w, r) => CsvCells.Milliseconds(w, r.RttC2SAvgNs)),
-        new("rtt_c2s_max_ms", (w, r) => CsvCells.Milliseconds(w, r.RttC2SMaxNs)),
-        new("rtt_s2c_min_ms", (w, r) => CsvCells.Milliseconds(w, r.RttS2CMinNs)),
-        new("rtt_s2c_avg_ms", (w, r) => CsvCells.Milliseconds(w, r.RttS2CAvgNs)),
-        new("rtt_s2c_max_ms", (w, r) => CsvCells.Milliseconds(w, r.RttS2CMaxNs)),
-        new("max_in_flight_c2s", (w, r) => w.WriteField(r.MaxInFlightC2S, default)),
-        new("max_in_flight_s2c", (w, r) => w.WriteField(r.MaxInFlightS2C, default)),
-        new("window_full_c2s", (w, r) => w.WriteField(r.WindowFullC2S, default)),
-        new("window_full_s2c", (w, r) => w.WriteField(r.WindowFullS2C, default)),
-        new("zero_window_probes", (w, r) => w.WriteField(r.ZeroWindowProbes, default)),
-        new("sack", (w, r) => CsvCells.Flag(w, r.Sack)),
-        new("timestamps", (w, r) => CsvCells.Flag(w, r.Timestamps)),
-        new("pmtu_messages", (w, r) => w.WriteField(r.PmtuMessages, default)),
-        new("lowest_pmtu", (w, r) => w.WriteField(r.LowestPmtu, default)),
+        Cell("flow_id", (d, r) => Utf8Cells.Number(d, r.FlowId)),
+        Cell("proto", (d, r) => Utf8Cells.Name(d, r.Proto)),
+        Cell("client", (d, r) => Utf8Cells.Address(d, r.Client)),
+        Cell("client_port", (d, r) => Utf8Cells.Number(d, r.ClientPort)),
+        Cell("server", (d, r) => Utf8Cells.Address(d, r.Server)),
+        Cell("server_port", (d, r) => Utf8Cells.Number(d, r.ServerPort)),
+        Cell("first_time", (d, r) => Utf8Cells.Time(d, r.FirstTimeNs, r.TimestampDigits)),
+        Cell("last_time", (d, r) => Utf8Cells.Time(d, r.LastTimeNs, r.TimestampDigits)),
+        Cell("packets_c2s", (d, r) => Utf8Cells.Number(d, r.PacketsC2S)),
+        Cell("packets_s2c", (d, r) => Utf8Cells.Number(d, r.PacketsS2C)),
+        Cell("bytes_c2s", (d, r) => Utf8Cells.Number(d, r.BytesC2S)),
+        Cell("bytes_s2c", (d, r) => Utf8Cells.Number(d, r.BytesS2C)),
+        Cell("mss_c2s", (d, r) => Utf8Cells.Number(d, r.MssC2S)),
+        Cell("mss_s2c", (d, r) => Utf8Cells.Number(d, r.MssS2C)),
+        Cell("wscale_c2s", (d, r) => Utf8Cells.Number(d, r.WscaleC2S)),
+        Cell("wscale_s2c", (d, r) => Utf8Cells.Number(d, r.WscaleS2C)),
+        Cell("irtt_ms", (d, r) => Utf8Cells.Milliseconds(d, r.IrttNs)),
+        Cell("retransmissions", (d, r) => Utf8Cells.Number(d, r.Retransmissions)),
+        Cell("zero_window_episodes", (d, r) => Utf8Cells.Number(d, r.ZeroWindowEpisodes)),
+        Cell("zero_window_ms", (d, r) => Utf8Cells.Milliseconds(d, r.ZeroWindowNs)),
+        Cell("nagle_stalls", (d, r) => Utf8Cells.Number(d, r.NagleStalls)),
+        Cell("nagle_stall_ms", (d, r) => Utf8Cells.Milliseconds(d, r.NagleStallNs)),
+        Cell("close", (d, r) => Utf8Cells.Name(d, r.Close)),
+        Cell("vlan", (d, r) => Utf8Cells.Number(d, r.Vlan)),
+        Cell("payload_bytes_c2s", (d, r) => Utf8Cells.Number(d, r.PayloadBytesC2S)),
+        Cell("payload_bytes_s2c", (d, r) => Utf8Cells.Number(d, r.PayloadBytesS2C)),
+        Cell("duration_s", (d, r) => Utf8Cells.Seconds(d, r.DurationNs)),
+        Cell("first_frame", (d, r) => Utf8Cells.Number(d, r.FirstFrame)),
+        Cell("rtt_c2s_min_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttC2SMinNs)),
+        Cell("rtt_c2s_avg_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttC2SAvgNs)),
+        Cell("rtt_c2s_max_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttC2SMaxNs)),
+        Cell("rtt_s2c_min_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttS2CMinNs)),
+        Cell("rtt_s2c_avg_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttS2CAvgNs)),
+        Cell("rtt_s2c_max_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttS2CMaxNs)),
+        Cell("max_in_flight_c2s", (d, r) => Utf8Cells.Number(d, r.MaxInFlightC2S)),
+        Cell("max_in_flight_s2c", (d, r) => Utf8Cells.Number(d, r.MaxInFlightS2C)),
+        Cell("window_full_c2s", (d, r) => Utf8Cells.Number(d, r.WindowFullC2S)),
+        Cell("window_full_s2c", (d, r) => Utf8Cells.Number(d, r.WindowFullS2C)),
+        Cell("zero_window_probes", (d, r) => Utf8Cells.Number(d, r.ZeroWindowProbes)),
+        Cell("sack", (d, r) => Utf8Cells.Flag(d, r.Sack)),
+        Cell("timestamps", (d, r) => Utf8Cells.Flag(d, r.Timestamps)),
+        Cell("pmtu_messages", (d, r) => Utf8Cells.Number(d, r.PmtuMessages)),
+        Cell("lowest_pmtu", (d, r) => Utf8Cells.Number(d, r.LowestPmtu)),
     ];
+
+    private static CsvColumn<FlowRow> Cell(string name, Utf8CellFormatter<FlowRow> format) => CsvColumn<FlowRow>.Plain(name, format);
 
     /// <summary>events.csv; <c>file</c> names the input a frame number refers to.</summary>
     public static IReadOnlyList<CsvColumn<EventRow>> Events { get; } =

@@ -39,6 +39,11 @@ public static class CsvReportWriter
     /// <summary>Writes a table to <paramref name="path"/> atomically.</summary>
     public static void Write<TRow>(string path, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows)
     {
+        if (Utf8CsvTable.Applies(columns))
+        {
+            AtomicFile.Write(path, stream => Utf8CsvTable.Write(stream, columns, rows));
+            return;
+        }
         AtomicFile.Write(path, stream =>
         {
             using CsvWriter csv = CsvWriter.Create(stream, Options, leaveOpen: true);

@@ -123,6 +123,10 @@ public static class ParquetReportWriter
     /// <summary>The cells each CSV column writes, read back column by column (empty = null).</summary>
     private static List<string?>[] Cells<TRow>(IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows)
     {
+        if (Utf8CsvTable.Applies(columns))
+        {
+            return PlainCells(columns, rows);
+        }
         using var csvText = new MemoryStream();
         using (CsvWriter csv = CsvWriter.Create(csvText, new CsvWriterOptions(), leaveOpen: true))
         {
@@ -147,6 +151,22 @@ public static class ParquetReportWriter
             {
                 string v = reader.GetString(c);
                 cells[c].Add(v.Length == 0 ? null : v);
+            }
+        }
+        return cells;
+    }
+
+    /// <summary>The cells of a table of plain columns, from their formatters: the text flows.csv has, never escaped.</summary>
+    private static List<string?>[] PlainCells<TRow>(IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows)
+    {
+        var cells = Enumerable.Range(0, columns.Count).Select(_ => new List<string?>()).ToArray();
+        Span<byte> cell = stackalloc byte[Utf8Cells.MaxBytes];
+        foreach (TRow row in rows)
+        {
+            for (int c = 0; c < columns.Count; c++)
+            {
+                int length = columns[c].Utf8!(cell, row);
+                cells[c].Add(length == 0 ? null : System.Text.Encoding.ASCII.GetString(cell[..length]));
             }
         }
         return cells;

@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text;
+using PcapInsight.Core.Analysis;
+using PcapInsight.Core.Decoding;
+
+namespace PcapInsight.Reporting;
+
+/// <summary>
+/// Formats a cell as UTF-8 into <paramref name="destination"/> (at least <see cref="Utf8Cells.MaxBytes"/> bytes) and
+/// returns its length, 0 for an empty cell. The text never needs quoting or escaping (see <see cref="Utf8Cells"/>).
+/// </summary>
+public delegate int Utf8CellFormatter<TRow>(Span<byte> destination, TRow row);
+
+/// <summary>
+/// Cells that are numbers, capture times, durations, addresses or one of our own fixed names: their text is ASCII
+/// digits, letters, '.', ':', '-' and '_' after a letter or a digit, so RFC 4180 never quotes it and it cannot be
+/// taken for a spreadsheet formula (a leading '-' is only ever a negative number's). Such a column is written
+/// straight into the file's buffer (<see cref="Utf8CsvTable"/>), not through a general CSV writer's escaping.
+/// </summary>
+public static class Utf8Cells
+{
+    /// <summary>The longest cell: an IPv6 address (45), a capture time (32) or a 64-bit number (20).</summary>
+    public const int MaxBytes = 48;
+
+    public static int Number(Span<byte> destination, long value)
+    {
+        value.TryFormat(destination, out int written, default, CultureInfo.InvariantCulture);
+        return written;
+    }
+
+    public static int Number(Span<byte> destination, long? value) => value is { } v ? Number(destination, v) : 0;
+
+    public static int Time(Span<byte> destination, long timestampNs, int digits)
+    {
+        Span<char> text = stackalloc char[CaptureTime.MaxChars];
+        return Narrow(text[..CaptureTime.FormatIso(text, timestampNs, digits)], destination);
+    }
+
+    public static int Milliseconds(Span<byte> destination, long? durationNs)
+    {
+        if (durationNs is not { } ns)
+        {
+            return 0;
+        }
+        Span<char> text = stackalloc char[CaptureTime.MaxChars];
+        return Narrow(text[..CaptureTime.FormatMilliseconds(text, ns)], destination);
+    }
+
+    public static int Seconds(Span<byte> destination, long durationNs)
+    {
+        Span<char> text = stackalloc char[CaptureTime.MaxChars];
+        return Narrow(text[..CaptureTime.FormatSeconds(text, durationNs)], destination);
+    }
+
+    public static int Address(Span<byte> destination, IpAddr address)
+    {
+        Span<char> text = stackalloc char[IpAddr.MaxChars];
+        address.TryFormat(text, out int written);
+        return Narrow(text[..written], destination);
+    }
+
+    /// <summary><c>1</c>, <c>0</c>, or empty.</summary>
+    public static int Flag(Span<byte> destination, bool? value)
+    {
+        if (value is not { } v)
+        {
+            return 0;
+        }
+        destination[0] = v ? (byte)'1' : (byte)'0';
+        return 1;
+    }
+
+    /// <summary>One of our fixed names (a protocol, a close reason): ASCII letters, digits and '_'.</summary>
+    public static int Name(Span<byte> destination, string name) => Narrow(name, destination);
+
+    /// <summary>Whether <paramref name="text"/> is a cell these formatters may write: nothing to quote, nothing a spreadsheet would run.</summary>
+    public static bool IsPlain(string text) =>
+        text.Length <= MaxBytes && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or ':' or '-' or '_')
+        && (text.Length == 0 || char.IsAsciiLetterOrDigit(text[0]) || (text[0] == '-' && text.Length > 1 && char.IsAsciiDigit(text[1])));
+
+    private static int Narrow(ReadOnlySpan<char> text, Span<byte> destination)
+    {
+        Ascii.FromUtf16(text, destination, out int written);
+        return written;
+    }
+}
+
+/// <summary>
+/// Writes a table whose every column has a <see cref="CsvColumn{TRow}.Utf8"/> formatter: the header, then each row's
+/// cells formatted into one buffer, comma-separated, CRLF-terminated, exactly what <see cref="CsvHelper.CsvWriter"/>
+/// writes for them (a test holds the two to the same bytes). flows.csv of a million flows is 45 million cells: the
+/// general writer's per-cell work (transcoding, quoting and formula checks) took about 2.5 s of it, this about 1 s.
+/// </summary>
+internal static class Utf8CsvTable
+{
+    private const int BufferBytes = 1 << 16;
+
+    public static bool Applies<TRow>(IReadOnlyList<CsvColumn<TRow>> columns) =>
+        columns.Count > 0 && columns.All(c => c.Utf8 is not null && Utf8Cells.IsPlain(c.Name));
+
+    public static void Write<TRow>(Stream stream, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows)
+    {
+        Utf8CellFormatter<TRow>[] cells = columns.Select(c => c.Utf8!).ToArray();
+        int rowBytes = cells.Length * (Utf8Cells.MaxBytes + 1) + 2;
+        byte[] buffer = new byte[Math.Max(BufferBytes, 2 * rowBytes)];
+        int at = Encoding.ASCII.GetBytes(string.Join(',', columns.Select(c => c.Name)) + "\r\n", buffer);
+        foreach (TRow row in rows)
+        {
+            if (buffer.Length - at < rowBytes)
+            {
+                stream.Write(buffer, 0, at);
+                at = 0;
+            }
+            for (int c = 0; c < cells.Length; c++)
+            {
+                if (c > 0)
+                {
+                    buffer[at++] = (byte)',';
+                }
+                at += cells[c](buffer.AsSpan(at, Utf8Cells.MaxBytes), row);
+            }
+            buffer[at++] = (byte)'\r';
+            buffer[at++] = (byte)'\n';
+        }
+        stream.Write(buffer, 0, at);
+    }
+}

@@ -1,0 +1,194 @@
+using System.Globalization;
+using System.Text;
+using CsvHelper;
+using PcapInsight.Core.Analysis;
+using PcapInsight.Core.Decoding;
+using PcapInsight.Core.Flows;
+using PcapInsight.Reporting;
+using PcapInsight.TestKit;
+using Xunit;
+
+namespace PcapInsight.Cli.Tests;
+
+/// <summary>
+/// flows.csv is written straight as UTF-8 (every cell plain: numbers, times, addresses, fixed names) instead of
+/// through CsvHelper's per-cell escaping. These tests read it back with CsvHelper's reader and hold every cell to the
+/// value's own text (invariant numbers, <see cref="CaptureTime"/>'s times and durations, <see cref="IpAddr"/>'s
+/// addresses, empty for unknown): on every sample and corpus capture, and on random flows with extreme values.
+/// </summary>
+public class PlainCsvTests
+{
+    public static TheoryData<string> SampleFiles() =>
+        new(Directory.GetFiles(RepoPaths.SampleCaptures, "*.pcap").Select(Path.GetFileName).Order(StringComparer.Ordinal)!);
+
+    [Theory]
+    [MemberData(nameof(SampleFiles))]
+    public void Sample_FlowsCsv_ReadsBackAsTheValues(string file) => AssertReadsBack(Captures.Analyze(RepoPaths.Sample(file)));
+
+    [CorpusTheory]
+    [MemberData(nameof(CorpusManifest.FileNames), MemberType = typeof(CorpusManifest))]
+    public void Corpus_FlowsCsv_ReadsBackAsTheValues(string file)
+    {
+        if (CorpusManifest.Get(file).AnalyzeOrNull() is not { } result)
+        {
+            return; // refused as not a capture: no report (the packet-count test holds the reason)
+        }
+        AssertReadsBack(result);
+    }
+
+    [Fact]
+    public void RandomFlows_WithExtremeValues_ReadBackAsTheValues()
+    {
+        var random = new Random(11);
+        AssertReadsBack(Enumerable.Range(0, 20_000).Select(i => new FlowRow(RandomFlow(random, i), random.Next(0, 10))).ToArray());
+    }
+
+    [Fact]
+    public void FixedNames_ArePlain()
+    {
+        for (int protocol = 0; protocol < 256; protocol++)
+        {
+            Assert.True(Utf8Cells.IsPlain(ProtocolNames.Name((byte)protocol)), ProtocolNames.Name((byte)protocol));
+        }
+        foreach (FlowCloseReason reason in Enum.GetValues<FlowCloseReason>())
+        {
+            Assert.True(Utf8Cells.IsPlain(ReportRows.CloseName(reason)), reason.ToString());
+        }
+        Assert.All(CsvColumns.Flows, c => Assert.NotNull(c.Utf8));
+    }
+
+    [Theory]
+    [InlineData("tcp", true)]
+    [InlineData("half_closed", true)]
+    [InlineData("2001:db8::1", true)]
+    [InlineData("-12.5", true)]
+    [InlineData("", true)]
+    [InlineData("=cmd", false)]
+    [InlineData("-x", false)]
+    [InlineData("+1", false)]
+    [InlineData("@a", false)]
+    [InlineData("a,b", false)]
+    [InlineData("a\"b", false)]
+    [InlineData("a b", false)]
+    [InlineData("_a", false)]
+    public void IsPlain_OnlyTextNeitherQuotedNorEscaped(string text, bool plain) => Assert.Equal(plain, Utf8Cells.IsPlain(text));
+
+    private static void AssertReadsBack(AnalysisResult result) => AssertReadsBack(ReportRows.Flows(result).ToArray());
+
+    /// <summary>What each cell must read back as: the value's own text, written here without the writer's formatters.</summary>
+    private static readonly Dictionary<string, Func<FlowRow, object?>> Expected = new()
+    {
+        ["flow_id"] = r => r.FlowId, ["proto"] = r => r.Proto, ["client"] = r => r.Client, ["client_port"] = r => r.ClientPort,
+        ["server"] = r => r.Server, ["server_port"] = r => r.ServerPort,
+        ["first_time"] = r => CaptureTime.ToIso(r.FirstTimeNs, r.TimestampDigits), ["last_time"] = r => CaptureTime.ToIso(r.LastTimeNs, r.TimestampDigits),
+        ["packets_c2s"] = r => r.PacketsC2S, ["packets_s2c"] = r => r.PacketsS2C, ["bytes_c2s"] = r => r.BytesC2S, ["bytes_s2c"] = r => r.BytesS2C,
+        ["mss_c2s"] = r => r.MssC2S, ["mss_s2c"] = r => r.MssS2C, ["wscale_c2s"] = r => r.WscaleC2S, ["wscale_s2c"] = r => r.WscaleS2C,
+        ["irtt_ms"] = r => Ms(r.IrttNs), ["retransmissions"] = r => r.Retransmissions,
+        ["zero_window_episodes"] = r => r.ZeroWindowEpisodes, ["zero_window_ms"] = r => Ms(r.ZeroWindowNs),
+        ["nagle_stalls"] = r => r.NagleStalls, ["nagle_stall_ms"] = r => Ms(r.NagleStallNs), ["close"] = r => r.Close, ["vlan"] = r => r.Vlan,
+        ["payload_bytes_c2s"] = r => r.PayloadBytesC2S, ["payload_bytes_s2c"] = r => r.PayloadBytesS2C,
+        ["duration_s"] = r => CaptureTime.Seconds(r.DurationNs), ["first_frame"] = r => r.FirstFrame,
+        ["rtt_c2s_min_ms"] = r => Ms(r.RttC2SMinNs), ["rtt_c2s_avg_ms"] = r => Ms(r.RttC2SAvgNs), ["rtt_c2s_max_ms"] = r => Ms(r.RttC2SMaxNs),
+        ["rtt_s2c_min_ms"] = r => Ms(r.RttS2CMinNs), ["rtt_s2c_avg_ms"] = r => Ms(r.RttS2CAvgNs), ["rtt_s2c_max_ms"] = r => Ms(r.RttS2CMaxNs),
+        ["max_in_flight_c2s"] = r => r.MaxInFlightC2S, ["max_in_flight_s2c"] = r => r.MaxInFlightS2C,
+        ["window_full_c2s"] = r => r.WindowFullC2S, ["window_full_s2c"] = r => r.WindowFullS2C, ["zero_window_probes"] = r => r.ZeroWindowProbes,
+        ["sack"] = r => Flag(r.Sack), ["timestamps"] = r => Flag(r.Timestamps), ["pmtu_messages"] = r => r.PmtuMessages, ["lowest_pmtu"] = r => r.LowestPmtu,
+    };
+
+    private static string? Ms(long? ns) => ns is { } v ? CaptureTime.Milliseconds(v) : null;
+
+    private static string? Flag(bool? value) => value is { } v ? v ? "1" : "0" : null;
+
+    private static void AssertReadsBack(FlowRow[] rows)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"pcapinsight-plain-{Guid.NewGuid():N}.csv");
+        try
+        {
+            CsvReportWriter.Write(path, CsvColumns.Flows, rows);
+            using CsvReader csv = CsvReader.FromFile(path, new CsvReaderOptions(), FileOptions.None);
+            csv.ReadHeader();
+            string[] header = CsvColumns.Flows.Select(c => c.Name).ToArray();
+            Assert.Equal(header, csv.Headers);
+            Assert.Equal(header.Order(StringComparer.Ordinal), Expected.Keys.Order(StringComparer.Ordinal));
+            foreach (FlowRow row in rows)
+            {
+                Assert.True(csv.Read());
+                Assert.Equal(header.Length, csv.FieldCount);
+                for (int c = 0; c < header.Length; c++)
+                {
+                    string expected = Convert.ToString(Expected[header[c]](row), CultureInfo.InvariantCulture) ?? "";
+                    Assert.True(expected == csv.GetString(c), $"flow {row.FlowId} {header[c]}: wrote '{csv.GetString(c)}', value '{expected}'");
+                }
+            }
+            Assert.False(csv.Read());
+            Assert.EndsWith("\r\n", File.ReadAllText(path, Encoding.UTF8));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static FlowSummary RandomFlow(Random r, int id)
+    {
+        long Any() => r.Next(6) switch
+        {
+            0 => long.MaxValue,
+            1 => long.MinValue + 1,
+            2 => 0,
+            3 => -r.NextInt64(1, 1_000_000_000),
+            _ => r.NextInt64(),
+        };
+        IpAddr Address()
+        {
+            if (r.Next(2) == 0)
+            {
+                return IpAddr.FromIpv4(BitConverter.GetBytes(r.Next()));
+            }
+            var bytes = new byte[16];
+            r.NextBytes(bytes);
+            return IpAddr.FromIpv6(bytes);
+        }
+        TcpDirectionSummary Direction() => new(Any(), Any(), Any(), Any(), Any(), Any(), Any(), Any(),
+            r.Next(3) == 0 ? 0 : r.NextInt64(1, 1_000), Any(), Any(), Any());
+        return new FlowSummary
+        {
+            Id = id,
+            Protocol = (byte)r.Next(256),
+            Client = Address(),
+            ClientPort = (ushort)r.Next(65536),
+            Server = Address(),
+            ServerPort = (ushort)r.Next(65536),
+            Vlan = (ushort)r.Next(4096),
+            // Capture times within what a pcapng timestamp can say (before and after 1970).
+            FirstTimeNs = r.NextInt64(-(1L << 62), 1L << 62),
+            LastTimeNs = r.NextInt64(-(1L << 62), 1L << 62),
+            FirstFrame = r.NextInt64(1, long.MaxValue),
+            PacketsC2S = Any(),
+            PacketsS2C = Any(),
+            BytesC2S = Any(),
+            BytesS2C = Any(),
+            PayloadBytesC2S = Any(),
+            PayloadBytesS2C = Any(),
+            PmtuMessages = r.Next(),
+            LowestPmtu = r.Next(-1, 70_000),
+            Close = (FlowCloseReason)r.Next(Enum.GetValues<FlowCloseReason>().Length),
+            Tcp = r.Next(4) == 0 ? null : new TcpSummary
+            {
+                SawSyn = r.Next(2) == 0,
+                SawSynAck = r.Next(2) == 0,
+                MssC2S = r.Next(-1, 65536),
+                MssS2C = r.Next(-1, 65536),
+                WindowScaleC2S = r.Next(-1, 15),
+                WindowScaleS2C = r.Next(-1, 15),
+                SackPermittedC2S = r.Next(2) == 0,
+                SackPermittedS2C = r.Next(2) == 0,
+                TimestampsC2S = r.Next(2) == 0,
+                TimestampsS2C = r.Next(2) == 0,
+                InitialRttNs = r.Next(3) == 0 ? -1 : Any(),
+                C2S = Direction(),
+                S2C = Direction(),
+            },
+        };
+    }
+}
