@@ -33,6 +33,11 @@ public static class ParquetReportWriter
     /// </summary>
     public static void Write<TRow>(string path, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows, int rowGroupRows = RowGroupRows)
     {
+        if (Utf8CsvTable.Applies(columns))
+        {
+            WritePlain(path, columns, rows, rowGroupRows);
+            return;
+        }
         var integer = Enumerable.Repeat(true, columns.Count).ToArray();
         var number = Enumerable.Repeat(true, columns.Count).ToArray();
         foreach (TRow[] chunk in rows.Chunk(rowGroupRows))
@@ -81,6 +86,120 @@ public static class ParquetReportWriter
         });
     }
 
+    /// <summary>
+    /// <see cref="Write{TRow}"/> for a table of plain columns (flows.parquet): the same types and values, but each cell
+    /// is formatted into a stack buffer and parsed from its bytes, and only text cells become strings, so a million
+    /// flows (45 million cells) no longer make 90 million strings (flows.pcap: 31 s and 5.5 GB allocated before).
+    /// </summary>
+    private static void WritePlain<TRow>(string path, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows, int rowGroupRows)
+    {
+        Utf8CellFormatter<TRow>[] formats = columns.Select(c => c.Utf8!).ToArray();
+        var integer = Enumerable.Repeat(true, columns.Count).ToArray();
+        var number = Enumerable.Repeat(true, columns.Count).ToArray();
+        Span<byte> cell = stackalloc byte[Utf8Cells.MaxBytes];
+        foreach (TRow row in rows)
+        {
+            for (int c = 0; c < formats.Length; c++)
+            {
+                if (!integer[c] && !number[c])
+                {
+                    continue;
+                }
+                int length = formats[c](cell, row);
+                if (length > 0)
+                {
+                    // An integer is a number too: the double parse only for cells that are not integers.
+                    bool isInteger = integer[c] && long.TryParse(cell[..length], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
+                    integer[c] = isInteger;
+                    number[c] &= isInteger || double.TryParse(cell[..length], NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+                }
+            }
+        }
+        var kinds = new ColumnKind[columns.Count];
+        var fields = new List<DataField>();
+        for (int c = 0; c < columns.Count; c++)
+        {
+            kinds[c] = integer[c] ? ColumnKind.Integer : number[c] ? ColumnKind.Number : ColumnKind.Text;
+            fields.Add(kinds[c] switch
+            {
+                ColumnKind.Integer => new DataField<long?>(columns[c].Name),
+                ColumnKind.Number => new DataField<double?>(columns[c].Name),
+                _ => new DataField<string>(columns[c].Name),
+            });
+        }
+        var schema = new ParquetSchema(fields);
+        // One row group's cells, column by column, reused for every group.
+        var integers = kinds.Select(k => k == ColumnKind.Integer ? new long?[rowGroupRows] : null).ToArray();
+        var numbers = kinds.Select(k => k == ColumnKind.Number ? new double?[rowGroupRows] : null).ToArray();
+        var texts = kinds.Select(k => k == ColumnKind.Text ? new string?[rowGroupRows] : null).ToArray();
+        AtomicFile.Write(path, stream =>
+        {
+            ParquetWriter writer = ParquetWriter.CreateAsync(schema, stream).GetAwaiter().GetResult();
+            try
+            {
+                int count = 0;
+                bool any = false;
+                Span<byte> bytes = stackalloc byte[Utf8Cells.MaxBytes];
+                foreach (TRow row in rows)
+                {
+                    for (int c = 0; c < formats.Length; c++)
+                    {
+                        int length = formats[c](bytes, row);
+                        ReadOnlySpan<byte> text = bytes[..length];
+                        switch (kinds[c])
+                        {
+                            case ColumnKind.Integer:
+                                integers[c]![count] = length == 0 ? null : long.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+                                break;
+                            case ColumnKind.Number:
+                                numbers[c]![count] = length == 0 ? null : double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+                                break;
+                            default:
+                                texts[c]![count] = length == 0 ? null : System.Text.Encoding.ASCII.GetString(text);
+                                break;
+                        }
+                    }
+                    if (++count == rowGroupRows)
+                    {
+                        WriteGroup(writer, schema, kinds, integers, numbers, texts, count);
+                        any = true;
+                        count = 0;
+                    }
+                }
+                if (count > 0 || !any)
+                {
+                    WriteGroup(writer, schema, kinds, integers, numbers, texts, count);   // the rest, or an empty table's one empty group
+                }
+            }
+            finally
+            {
+                writer.DisposeAsync().AsTask().GetAwaiter().GetResult();   // writes the footer
+            }
+        });
+    }
+
+    private static void WriteGroup(ParquetWriter writer, ParquetSchema schema, ColumnKind[] kinds, long?[]?[] integers, double?[]?[] numbers,
+        string?[]?[] texts, int count)
+    {
+        using ParquetRowGroupWriter group = writer.CreateRowGroup();
+        for (int c = 0; c < kinds.Length; c++)
+        {
+            DataField field = schema.DataFields[c];
+            switch (kinds[c])
+            {
+                case ColumnKind.Integer:
+                    group.WriteAsync<long>(field, integers[c].AsMemory(0, count)).GetAwaiter().GetResult();
+                    break;
+                case ColumnKind.Number:
+                    group.WriteAsync<double>(field, numbers[c].AsMemory(0, count)).GetAwaiter().GetResult();
+                    break;
+                default:
+                    group.WriteAsync(field, new ArraySegment<string?>(texts[c]!, 0, count)).GetAwaiter().GetResult();
+                    break;
+            }
+        }
+    }
+
     private static void WriteColumns(ParquetRowGroupWriter group, ParquetSchema schema, ColumnKind[] kinds, List<string?>[] cells)
     {
         for (int c = 0; c < kinds.Length; c++)
@@ -123,10 +242,6 @@ public static class ParquetReportWriter
     /// <summary>The cells each CSV column writes, read back column by column (empty = null).</summary>
     private static List<string?>[] Cells<TRow>(IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows)
     {
-        if (Utf8CsvTable.Applies(columns))
-        {
-            return PlainCells(columns, rows);
-        }
         using var csvText = new MemoryStream();
         using (CsvWriter csv = CsvWriter.Create(csvText, new CsvWriterOptions(), leaveOpen: true))
         {
@@ -151,22 +266,6 @@ public static class ParquetReportWriter
             {
                 string v = reader.GetString(c);
                 cells[c].Add(v.Length == 0 ? null : v);
-            }
-        }
-        return cells;
-    }
-
-    /// <summary>The cells of a table of plain columns, from their formatters: the text flows.csv has, never escaped.</summary>
-    private static List<string?>[] PlainCells<TRow>(IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows)
-    {
-        var cells = Enumerable.Range(0, columns.Count).Select(_ => new List<string?>()).ToArray();
-        Span<byte> cell = stackalloc byte[Utf8Cells.MaxBytes];
-        foreach (TRow row in rows)
-        {
-            for (int c = 0; c < columns.Count; c++)
-            {
-                int length = columns[c].Utf8!(cell, row);
-                cells[c].Add(length == 0 ? null : System.Text.Encoding.ASCII.GetString(cell[..length]));
             }
         }
         return cells;

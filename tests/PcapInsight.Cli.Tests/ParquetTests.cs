@@ -107,6 +107,35 @@ public class ParquetTests
         Assert.False(File.Exists(dir.File("flows.parquet")));
     }
 
+    public static TheoryData<string> SampleFiles() =>
+        new(Directory.GetFiles(RepoPaths.SampleCaptures, "*.pcap").Select(Path.GetFileName).Order(StringComparer.Ordinal)!);
+
+    /// <summary>
+    /// flows.parquet is written from the plain cells' bytes (no strings but the text columns'); the general path
+    /// (every cell through CsvHelper and back as a string) writes the same file, byte for byte.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SampleFiles))]
+    [InlineData("5,000 short connections")]
+    public void FlowsParquet_FromPlainCells_IsTheGeneralWritersFile(string sample)
+    {
+        using var dir = CliRunner.TempDir();
+        string capture = RepoPaths.Sample(sample);
+        if (!File.Exists(capture))
+        {
+            capture = dir.File("short.pcap");
+            ShortConnections.Write(capture, 5_000);
+        }
+        Core.Analysis.AnalysisResult result = Captures.Analyze(capture);
+        Reporting.FlowRow[] rows = Reporting.ReportRows.Flows(result).ToArray();
+        var general = Reporting.CsvColumns.Flows.Select(c => c with { Utf8 = null }).ToArray();
+
+        Reporting.ParquetReportWriter.Write(dir.File("plain.parquet"), Reporting.CsvColumns.Flows, rows, rowGroupRows: 1_000);
+        Reporting.ParquetReportWriter.Write(dir.File("general.parquet"), general, rows, rowGroupRows: 1_000);
+
+        Assert.Equal(File.ReadAllBytes(dir.File("general.parquet")), File.ReadAllBytes(dir.File("plain.parquet")));
+    }
+
     [Fact]
     public void AHundredThousandFlows_SpooledAndWrittenInRowGroups_AreTheCsvRows()
     {
