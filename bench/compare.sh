@@ -3,8 +3,9 @@
 #   cat FILE > /dev/null                 what the page cache delivers
 #   tcpdump -r FILE -w /dev/null         the libpcap floor
 #   pcapinsight info                     our read-and-decode pass: the floor our own code sets
-#   pcapinsight analyze --format csv,json  every detector, the CSV tables and summary.json, on every core (the default
-#                                        --threads), and again with --threads 1 for the multi-core speed-up
+#   pcapinsight analyze --format csv,json  every detector, the CSV tables and summary.json, with the threads the
+#                                        default chooses (every core, or one for a capture of one flow), and again
+#                                        with --threads 1 and --threads $(nproc) for the multi-core speed-up
 #   pcapinsight analyze                  the same plus the PNG charts and report.html (the full default run)
 #   tshark -q -z conv,tcp, tshark -q -z expert, tcptrace -n
 # on
@@ -132,9 +133,14 @@ report() {
   row "cat > /dev/null" $(measure cat "$file")
   row "tcpdump -r FILE -w /dev/null" $(measure tcpdump -r "$file" -w /dev/null)
   row "pcapinsight info (read + decode)" $(measure dotnet "$pi" info "$file")
-  row "pcapinsight analyze --format csv,json" $(measure dotnet "$pi" analyze "$file" -o "$dir/report-$name" -q --no-progress --format csv,json)
-  # The default runs on every core (--threads $(nproc)); one thread, for the speed-up.
+  # The default chooses the thread count from the capture's first packets (PCAPINSIGHT_TIMING prints the choice).
+  chosen=$(PCAPINSIGHT_TIMING=1 dotnet "$pi" analyze "$file" -o "$dir/report-$name" -q --no-progress --format json 2>&1 >/dev/null \
+    | sed -n 's/^timing: threads chosen: threads \([0-9]*\).*/\1/p')
+  row "pcapinsight analyze csv,json (default: ${chosen:-?})" $(measure dotnet "$pi" analyze "$file" -o "$dir/report-$name" -q --no-progress --format csv,json)
+  seconds["pcapinsight analyze --format csv,json"]="${seconds["pcapinsight analyze csv,json (default: ${chosen:-?})"]}"
+  # One thread and every core, whatever the default chose: the multi-core speed-up.
   row "pcapinsight analyze csv,json --threads 1" $(measure dotnet "$pi" analyze "$file" -o "$dir/report-$name" -q --no-progress --format csv,json --threads 1)
+  row "pcapinsight analyze csv,json --threads $(nproc)" $(measure dotnet "$pi" analyze "$file" -o "$dir/report-$name" -q --no-progress --format csv,json --threads "$(nproc)")
   row "pcapinsight analyze (+ charts, html)" $(measure dotnet "$pi" analyze "$file" -o "$dir/report-$name" -q --no-progress)
   if [[ "$name" == flows* ]]; then
     # Memory bounded by what is live: closed connections leave the table a second after their last packet instead
@@ -153,7 +159,7 @@ report() {
   cat_s=$(awk -v t="$cat_s" 'BEGIN{print (t < 0.01 ? 0.01 : t)}')
   printf '  ratios: analyze/info %.2f (csv,json) and %.2f (full); info/cat %.2f' \
     "$(awk "BEGIN{print $csv/$info}")" "$(awk "BEGIN{print $full/$info}")" "$(awk "BEGIN{print $info/$cat_s}")"
-  printf '; --threads %d speed-up %.2f' "$(nproc)" "$(awk "BEGIN{print ${seconds["pcapinsight analyze csv,json --threads 1"]}/$csv}")"
+  printf '; --threads %d speed-up %.2f' "$(nproc)" "$(awk "BEGIN{print ${seconds["pcapinsight analyze csv,json --threads 1"]}/${seconds["pcapinsight analyze csv,json --threads $(nproc)"]}}")"
   [ -n "${seconds["tshark -q -z expert"]:-}" ] && printf '; tshark expert/analyze %.0f' "$(awk "BEGIN{print ${seconds["tshark -q -z expert"]}/$full}")"
   [ -n "${seconds["tshark -q -z conv,tcp"]:-}" ] && printf '; tshark conv/analyze %.0f' "$(awk "BEGIN{print ${seconds["tshark -q -z conv,tcp"]}/$full}")"
   [ -n "${seconds["tcptrace -n"]:-}" ] && printf '; tcptrace/analyze %.0f' "$(awk "BEGIN{print ${seconds["tcptrace -n"]}/$full}")"
