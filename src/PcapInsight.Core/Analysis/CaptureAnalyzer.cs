@@ -479,14 +479,13 @@ public sealed partial class CaptureAnalyzer
 
     private void CountSnaplenCut(in CaptureInfo info)
     {
-        if (_snaplenCutByFile.TryGetValue(info.FileIndex, out var entry))
+        // Every frame of a header-only capture (tcpdump -s 96) comes here: one lookup, not a lookup and a store.
+        ref var entry = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_snaplenCutByFile, info.FileIndex, out bool seen);
+        if (!seen)
         {
-            _snaplenCutByFile[info.FileIndex] = (entry.Frames + 1, entry.FirstFrame, entry.FirstTimeNs);
+            entry = (0, info.FrameNumber, info.TimestampNs);
         }
-        else
-        {
-            _snaplenCutByFile[info.FileIndex] = (1, info.FrameNumber, info.TimestampNs);
-        }
+        entry.Frames++;
     }
 
     private void ReportReusedPort(in CaptureInfo info, in DecodedPacket p, Flow flow, Flow replaced)
