@@ -13,8 +13,8 @@ public delegate int Utf8CellFormatter<TRow>(Span<byte> destination, TRow row);
 
 /// <summary>
 /// Cells that are numbers, capture times, durations, addresses or one of our own fixed names: their text is ASCII
-/// digits, letters, '.', ':', '-' and '_' after a letter or a digit, so RFC 4180 never quotes it and it cannot be
-/// taken for a spreadsheet formula (a leading '-' is only ever a negative number's). Such a column is written
+/// digits, letters, '.', ':', '-' and '_', led by a letter, a digit, ':' (an IPv6 address) or the '-' of a negative
+/// number, so RFC 4180 never quotes it and a spreadsheet cannot take it for a formula. Such a column is written
 /// straight into the file's buffer (<see cref="Utf8CsvTable"/>), not through a general CSV writer's escaping.
 /// </summary>
 public static class Utf8Cells
@@ -76,7 +76,8 @@ public static class Utf8Cells
     /// <summary>Whether <paramref name="text"/> is a cell these formatters may write: nothing to quote, nothing a spreadsheet would run.</summary>
     public static bool IsPlain(string text) =>
         text.Length <= MaxBytes && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or ':' or '-' or '_')
-        && (text.Length == 0 || char.IsAsciiLetterOrDigit(text[0]) || (text[0] == '-' && text.Length > 1 && char.IsAsciiDigit(text[1])));
+        && (text.Length == 0 || char.IsAsciiLetterOrDigit(text[0]) || text[0] == ':'
+            || (text[0] == '-' && text.Length > 1 && char.IsAsciiDigit(text[1])));
 
     private static int Narrow(ReadOnlySpan<char> text, Span<byte> destination)
     {

@@ -61,6 +61,7 @@ public class PlainCsvTests
     [InlineData("tcp", true)]
     [InlineData("half_closed", true)]
     [InlineData("2001:db8::1", true)]
+    [InlineData("::1", true)]
     [InlineData("-12.5", true)]
     [InlineData("", true)]
     [InlineData("=cmd", false)]

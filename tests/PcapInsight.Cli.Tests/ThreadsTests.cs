@@ -40,12 +40,49 @@ public class ThreadsTests
     [Fact]
     public void ThreadsLeftOut_ManyFlows_WritesTheSingleThreadedReport()
     {
-        // Large enough for the chosen count to be every core (ThreadPlan; on a one-core machine it is one).
+        // 2,000 long flows, 20,000 frames (each flow's segments in order): large and spread enough for the chosen
+        // count to be every core (ThreadPlan; on a one-core machine it is one).
         using var dir = CliRunner.TempDir();
-        string capture = Path.Combine(dir.Path, "connections.pcap");
-        ShortConnections.Write(capture, 2_000);
+        string capture = Path.Combine(dir.Path, "flows.pcap");
+        using (var file = File.Create(capture))
+        using (var writer = new PcapWriter(file, Core.Capture.LinkType.Ethernet))
+        {
+            for (int i = 0; i < 20_000; i++)
+            {
+                int flow = i % 2_000;
+                byte[] frame = FrameBuilder.Ethernet(0x0800, FrameBuilder.Ipv4($"192.0.2.{1 + flow % 200}", "198.51.100.9", 6,
+                    FrameBuilder.Tcp((ushort)(1024 + flow), 443, seq: (uint)(1_000 + 100 * (i / 2_000)), payloadLength: 100)));
+                writer.Write(1_700_000_000_000_000_000 + 1_000L * i, frame);
+            }
+        }
 
         AssertSameReport(capture, [], "all", [0, 2]);
+    }
+
+    /// <summary>
+    /// A named pipe (a FIFO, or bash's &lt;(tcpdump -w -)) cannot be read twice: the thread count is then not chosen
+    /// from a second reading of its start, which would take those bytes from the analysis. Every packet is analysed.
+    /// </summary>
+    [UnixFact]
+    public void ThreadsLeftOut_ThroughANamedPipe_EveryPacketIsAnalysed()
+    {
+        using var dir = CliRunner.TempDir();
+        string capture = dir.File("connections.pcap");
+        ShortConnections.Write(capture, 2_000);   // 16,000 frames: past the sample, and many times a pipe's buffer
+        string fifo = dir.File("pipe");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo))
+        {
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+        // Opening a FIFO to write waits for its reader: the CLI's own opening of the path.
+        Task writer = Task.Run(() => File.WriteAllBytes(fifo, File.ReadAllBytes(capture)));
+
+        CliRun run = CliRunner.Run(["analyze", fifo, "-o", dir.File("r"), "-q", "--format", "json"]);
+
+        Assert.True(writer.Wait(TimeSpan.FromSeconds(30)), "the writer never finished: nothing read the pipe to its end");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("\"packets\": 16000,", File.ReadAllText(dir.File("r/summary.json")));
     }
 
     [Fact]
@@ -99,4 +136,11 @@ public class ThreadsTests
             ? Directory.GetFiles(output, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(output, f), File.ReadAllBytes)
             : [];
     }
+}
+
+/// <summary>A fact that needs a Unix system (named pipes made with mkfifo): skipped with the reason elsewhere.</summary>
+public sealed class UnixFactAttribute : FactAttribute
+{
+    /// <summary>Sets Skip on Windows.</summary>
+    public UnixFactAttribute() => Skip = OperatingSystem.IsWindows() ? "named pipes (mkfifo) are a Unix feature" : null;
 }

@@ -34,7 +34,7 @@ public static class AnalyzeCommand
         var threads = new Option<int?>("--threads")
         {
             HelpName = "N",
-            Description = $"Analyse on N threads: flows are divided among them by their addresses and the results merged into the report one thread gives, byte for byte (1 to 64; default: the core count, {AnalyzeSettings.DefaultThreads} here, or 1 when the capture's first {ThreadPlan.SamplePackets:N0} packets are nearly all one flow, which one thread analyses faster). Example: --threads 1",
+            Description = $"Analyse on N threads: flows are divided among them by their addresses and the results merged into the report one thread gives, byte for byte (1 to 64; default: the core count, {AnalyzeSettings.DefaultThreads} here, or 1 when the capture's first {ThreadPlan.SamplePackets:N0} packets are nearly all one flow or open a connection every {ThreadPlan.PacketsPerNewConnection} packets or more often, which one thread analyses as fast). Example: --threads 1",
         };
 
         var command = new Command("analyze",
@@ -112,7 +112,7 @@ public static class AnalyzeCommand
             // while the capture is analysed, instead of after it.
             _ = Task.Run(ChartSet.Warm);
         }
-        int threads = s.Threads ?? ChooseThreads(opened, options, bpf);
+        int threads = s.Threads ?? ChooseThreads(opened, sources, options, bpf);
         AnalysisResult result;
         using (IPacketSource source = sources.Count == 1 ? sources[0] : new MergedPacketSource(sources))
         {
@@ -191,17 +191,15 @@ public static class AnalyzeCommand
     }
 
     /// <summary>
-    /// Checks the settings and turns them into analysis options and the set of formats; null (after saying why on
-    /// <paramref name="stderr"/>) when they are not usable.
-    /// </summary>
-    /// <summary>
     /// The thread count when <c>--threads</c> is left out (<see cref="ThreadPlan"/>): judged from the first capture
-    /// opened a second time, through the same filter. Standard input cannot be read twice: every core then.
+    /// opened a second time, through the same filter. Only a regular file can be read twice (its length is known):
+    /// a pipe (standard input, <c>&lt;(tcpdump -w -)</c>, a FIFO) would lose to the sample the bytes the analysis
+    /// needs, and a compressed file has no length to tell; those run on every core.
     /// </summary>
-    private static int ChooseThreads(IReadOnlyList<string> paths, AnalysisOptions options, BpfFrameFilter? bpf)
+    private static int ChooseThreads(IReadOnlyList<string> paths, IReadOnlyList<IPacketSource> sources, AnalysisOptions options, BpfFrameFilter? bpf)
     {
         int cores = AnalyzeSettings.DefaultThreads;
-        if (cores == 1 || paths.Count == 0 || paths[0] == "-")
+        if (cores == 1 || paths.Count == 0 || sources[0].Stats.FileBytes <= 0)
         {
             return cores;
         }
@@ -217,6 +215,10 @@ public static class AnalyzeCommand
         }
     }
 
+    /// <summary>
+    /// Checks the settings and turns them into analysis options and the set of formats; null (after saying why on
+    /// <paramref name="stderr"/>) when they are not usable.
+    /// </summary>
     internal static (AnalysisOptions Options, HashSet<string> Formats)? Prepare(AnalyzeSettings s, TextWriter stderr)
     {
         if (!TryParseFormats(s.Formats, out HashSet<string> formats, out string? formatError))

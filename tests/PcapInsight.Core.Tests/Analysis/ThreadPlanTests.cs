@@ -1,5 +1,6 @@
 using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Capture;
+using PcapInsight.Core.Decoding;
 using PcapInsight.TestKit;
 using Xunit;
 using static PcapInsight.TestKit.FrameBuilder;
@@ -8,14 +9,18 @@ namespace PcapInsight.Core.Tests.Analysis;
 
 /// <summary>
 /// The thread count chosen when --threads is left out: every core for many flows, one for a capture of one flow
-/// (which one shard would do alone while the reading thread pays the hand-over), one for a tiny capture.
+/// (which one shard would do alone while the reading thread pays the hand-over), one for connection churn (bound by
+/// making and ending flows), one for a tiny capture.
 /// </summary>
 public class ThreadPlanTests
 {
     private static readonly byte[] ArpFrame = Ethernet(0x0806, new byte[28]);
 
-    /// <summary>Frames of a capture, made on demand: which flow frame i belongs to is <paramref name="flowOf"/>(i).</summary>
-    private static GeneratedSource Capture(int frames, Func<long, int> flowOf)
+    /// <summary>
+    /// Frames of a capture, made on demand: which flow frame i belongs to is <paramref name="flowOf"/>(i); every
+    /// <paramref name="synEvery"/>-th frame (0: none) opens a connection (a SYN without ACK).
+    /// </summary>
+    private static GeneratedSource Capture(int frames, Func<long, int> flowOf, int synEvery = 0)
     {
         int length = Ethernet(0x0800, Ipv4("192.0.2.1", "198.51.100.9", 6, Tcp(1024, 443))).Length;
         return new GeneratedSource(frames, (i, frame) =>
@@ -28,35 +33,38 @@ public class ThreadPlanTests
                 return;
             }
             // Odd frames answer: both directions of a flow must count as one flow.
+            TcpFlags flags = synEvery > 0 && i % synEvery == 0 ? TcpFlags.Syn : TcpFlags.Ack;
             byte[] ip = i % 2 == 0
-                ? Ipv4($"192.0.2.{1 + flow % 200}", "198.51.100.9", 6, Tcp((ushort)(1024 + flow), 443))
-                : Ipv4("198.51.100.9", $"192.0.2.{1 + flow % 200}", 6, Tcp(443, (ushort)(1024 + flow)));
+                ? Ipv4($"192.0.2.{1 + flow % 200}", "198.51.100.9", 6, Tcp((ushort)(1024 + flow), 443, flags: flags))
+                : Ipv4("198.51.100.9", $"192.0.2.{1 + flow % 200}", 6, Tcp(443, (ushort)(1024 + flow), flags: flags));
             Ethernet(0x0800, ip).CopyTo(frame, 0);
         }, length);
     }
 
-    public static TheoryData<string, int, int, int> Cases() => new()
+    public static TheoryData<string, int, int, int, int, int> Cases() => new()
     {
-        // name, frames (flow i % flows; -1 flows: ARP only), flows, cores -> expected threads is checked below
-        { "one flow, two cores", 50_000, 1, 2 },
-        { "one flow, four cores", 50_000, 1, 4 },
-        { "many flows, two cores", 50_000, 5_000, 2 },
-        { "many flows, four cores", 50_000, 5_000, 4 },
-        { "many flows, one core", 50_000, 5_000, 1 },
-        { "many flows, smaller than the sample", ThreadPlan.SamplePackets - 1, 5_000, 2 },
-        { "no IP at all", 50_000, -1, 2 },
+        // name, frames (flow i / 2 % flows; -1 flows: ARP only), flows, a SYN every N frames (0: none), cores, expected threads
+        { "one flow, two cores", 50_000, 1, 0, 2, 1 },
+        { "one flow, four cores", 50_000, 1, 0, 4, 1 },
+        { "many flows, two cores", 50_000, 5_000, 0, 2, 2 },
+        { "many flows, four cores", 50_000, 5_000, 0, 4, 4 },
+        { "many flows, one core", 50_000, 5_000, 0, 1, 1 },
+        { "many flows, a SYN every 100 packets", 50_000, 5_000, 100, 2, 2 },
+        { "short connections, a SYN every 8 packets", 50_000, 5_000, 8, 2, 1 },
+        { "short connections, a SYN every 20 packets", 50_000, 5_000, ThreadPlan.PacketsPerNewConnection, 2, 1 },
+        { "many flows, smaller than the sample", ThreadPlan.SamplePackets - 1, 5_000, 0, 2, 1 },
+        { "no IP at all", 50_000, -1, 0, 2, 1 },
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Choose_EveryCoreOnlyForManyFlowsInALargeEnoughCapture(string name, int frames, int flows, int cores)
+    public void Choose_EveryCoreOnlyWhereASecondThreadPays(string name, int frames, int flows, int synEvery, int cores, int expected)
     {
-        using GeneratedSource source = Capture(frames, i => flows < 0 ? -1 : (int)(i / 2 % flows));
+        using GeneratedSource source = Capture(frames, i => flows < 0 ? -1 : (int)(i / 2 % flows), synEvery);
 
         ThreadChoice choice = ThreadPlan.Choose(source, cores);
 
-        bool spread = flows > 1 && frames >= ThreadPlan.SamplePackets;
-        Assert.True((spread ? cores : 1) == choice.Threads, $"{name}: {choice}");
+        Assert.True(expected == choice.Threads, $"{name}: {choice}");
         // One core: nothing to choose, nothing read.
         Assert.Equal(flows < 0 || cores == 1 ? 0 : Math.Min(frames, ThreadPlan.SamplePackets), choice.SampledPackets);
         if (flows == 1)
@@ -95,12 +103,26 @@ public class ThreadPlanTests
         string path = Path.Combine(Path.GetTempPath(), $"pcapinsight-threadplan-{Environment.ProcessId}.pcap");
         try
         {
-            ShortConnections.Write(path, 2_000);   // 16,000 frames of 2,000 connections
-
+            // 20,000 frames of 2,000 long flows: every core.
+            using (GeneratedSource source = Capture(20_000, i => (int)(i / 2 % 2_000)))
+            using (var file = File.Create(path))
+            using (var writer = new PcapWriter(file, LinkType.Ethernet))
+            {
+                while (source.TryRead(out CaptureInfo info, out ReadOnlySpan<byte> frame))
+                {
+                    writer.Write(info.TimestampNs, frame, info.OriginalLength);
+                }
+            }
             Assert.Equal(2, ThreadPlan.Choose(path, 2, CaptureReaderOptions.Default).Threads);
-            // Through a filter that passes one connection, the analysis sees its 8 packets: one thread.
+            // Through a filter that passes one flow (client port 1024), the analysis sees one flow: one thread.
             ThreadChoice filtered = ThreadPlan.Choose(path, 2, CaptureReaderOptions.Default, source => new OnlyClientPort(source, 1024));
-            Assert.Equal((1, 8), (filtered.Threads, filtered.SampledPackets));
+            Assert.Equal((1, 1.0), (filtered.Threads, filtered.Spread));
+
+            // The million-connection benchmark's kind of capture: a SYN every 8 packets.
+            ShortConnections.Write(path, 2_000);
+            ThreadChoice churn = ThreadPlan.Choose(path, 2, CaptureReaderOptions.Default);
+            Assert.Equal(1, churn.Threads);
+            Assert.InRange(churn.Openings, ThreadPlan.SamplePackets / 8, ThreadPlan.SamplePackets / 7);
         }
         finally
         {
