@@ -98,7 +98,7 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>
 
     /// <summary>
     /// The usual text form into <paramref name="destination"/>, empty for "no address". IPv4 digit by digit (a
-    /// report of a million flows writes two a row); IPv6 as <see cref="IPAddress"/> writes it (RFC 5952).
+    /// report of a million flows writes two a row); IPv6 word by word, as <see cref="IPAddress"/> writes it (RFC 5952).
     /// </summary>
     public bool TryFormat(Span<char> destination, out int written)
     {
@@ -107,18 +107,102 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>
         {
             return true;
         }
-        Span<byte> bytes = stackalloc byte[16];
         if (Version == 6)
         {
-            BinaryPrimitives.WriteUInt64BigEndian(bytes, Hi);
-            BinaryPrimitives.WriteUInt64BigEndian(bytes[8..], Lo);
-            return new IPAddress(bytes).TryFormat(destination, out written);
+            return TryFormatIpv6(destination, out written);
         }
         if (destination.Length < 15)
         {
             return false;
         }
-        uint v4 = (uint)Lo;
+        return TryFormatIpv4((uint)Lo, destination, out written);
+    }
+
+    /// <summary>
+    /// IPv6 as <see cref="IPAddress"/> writes it (RFC 5952, with .NET's rules for an IPv4 tail), without making one:
+    /// lowercase hex words without leading zeros, the longest run of two or more zero words (the first of equal
+    /// runs) as "::", and the last 32 bits as a dotted IPv4 address for ::a.b.c.d, ::ffff:a.b.c.d, ::ffff:0:a.b.c.d
+    /// (the first six words otherwise zero and the seventh not) and ISATAP's ...:0:5efe:a.b.c.d.
+    /// </summary>
+    private bool TryFormatIpv6(Span<char> destination, out int written)
+    {
+        written = 0;
+        if (destination.Length < MaxChars)
+        {
+            return false;
+        }
+        Span<ushort> words = stackalloc ushort[8];
+        for (int i = 0; i < 4; i++)
+        {
+            words[i] = (ushort)(Hi >> (48 - 16 * i));
+            words[4 + i] = (ushort)(Lo >> (48 - 16 * i));
+        }
+        bool ipv4Tail = (words[0] == 0 && words[1] == 0 && words[2] == 0 && words[3] == 0 && words[6] != 0
+                && ((words[4] == 0 && (words[5] == 0 || words[5] == 0xFFFF)) || (words[4] == 0xFFFF && words[5] == 0)))
+            || (words[4] == 0 && words[5] == 0x5EFE);
+        int hexWords = ipv4Tail ? 6 : 8;
+        // The longest run of zero words (at least two), the first of equal runs: compressed to "::".
+        int runStart = -1, runLength = 0;
+        for (int i = 0; i < hexWords;)
+        {
+            if (words[i] != 0)
+            {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < hexWords && words[j] == 0)
+            {
+                j++;
+            }
+            if (j - i > runLength && j - i >= 2)
+            {
+                runStart = i;
+                runLength = j - i;
+            }
+            i = j;
+        }
+        int n = 0;
+        for (int i = 0; i < hexWords; i++)
+        {
+            if (i == runStart)
+            {
+                destination[n++] = ':';
+                destination[n++] = ':';
+                i += runLength - 1;
+                continue;
+            }
+            if (i > 0 && i != runStart + runLength)
+            {
+                destination[n++] = ':';
+            }
+            ushort word = words[i];
+            bool started = false;
+            for (int shift = 12; shift >= 0; shift -= 4)
+            {
+                int digit = (word >> shift) & 0xF;
+                if (digit != 0 || started || shift == 0)
+                {
+                    destination[n++] = (char)(digit < 10 ? '0' + digit : 'a' + digit - 10);
+                    started = true;
+                }
+            }
+        }
+        if (ipv4Tail)
+        {
+            if (runStart + runLength != hexWords)
+            {
+                destination[n++] = ':';
+            }
+            TryFormatIpv4((uint)Lo, destination[n..], out int tail);
+            n += tail;
+        }
+        written = n;
+        return true;
+    }
+
+    private static bool TryFormatIpv4(uint v4, Span<char> destination, out int written)
+    {
         int n = 0;
         for (int shift = 24; shift >= 0; shift -= 8)
         {

@@ -5,8 +5,9 @@ using Xunit;
 namespace PcapInsight.Core.Tests.Decoding;
 
 /// <summary>
-/// <see cref="IpAddr.TryFormat"/> writes IPv4 digit by digit (flows.csv writes two addresses a row): it must give,
-/// character for character, what <see cref="IPAddress"/> writes, which it replaced.
+/// <see cref="IpAddr.TryFormat"/> writes IPv4 digit by digit and IPv6 word by word (flows.csv writes two addresses a
+/// row, and IPAddress allocated for each IPv6 one): it must give, character for character, what
+/// <see cref="IPAddress"/> writes, which it replaced.
 /// </summary>
 public class IpAddrFormatTests
 {
@@ -14,7 +15,8 @@ public class IpAddrFormatTests
     [
         "0.0.0.0", "255.255.255.255", "1.2.3.4", "10.0.0.1", "100.64.0.9", "192.0.2.1", "198.51.100.255", "203.0.113.10",
         "9.99.100.199", "2001:db8::1", "::", "::1", "::ffff:192.0.2.1", "2001:db8:0:0:1:0:0:1", "fe80::1:2:3:4",
-        "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+        "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::1.2.3.4", "::ffff:0:1.2.3.4", "fe80::5efe:192.0.2.1", "::0.0.1.0",
+        "::ffff:0.0.0.0", "1::", "1:0:0:2::3", "1::2:0:0:3", "0:1:0:1:0:1:0:1", "2001:db8:0:1:1:1:1:1", "::ffff:1:2:3:4",
     ];
 
     [Theory]
@@ -38,6 +40,28 @@ public class IpAddrFormatTests
             IpAddr address = v6 ? IpAddr.FromIpv6(bytes) : IpAddr.FromIpv4(bytes);
             Assert.True(address.TryFormat(text, out int written));
             Assert.Equal(new IPAddress(v6 ? bytes : bytes[..4]).ToString(), text[..written].ToString());
+        }
+    }
+
+    /// <summary>IPv6 words drawn from zero, all ones, ISATAP's 5efe and random: every run and IPv4-tail rule meets its edges.</summary>
+    [Fact]
+    public void TryFormat_Ipv6WithZeroRunsAndIpv4Tails_AsIPAddressWritesThem()
+    {
+        var random = new Random(6);
+        Span<byte> bytes = stackalloc byte[16];
+        Span<char> text = stackalloc char[IpAddr.MaxChars];
+        ushort[] choices = [0, 0, 0, 0xFFFF, 0x5EFE, 1];
+        for (int i = 0; i < 200_000; i++)
+        {
+            for (int w = 0; w < 8; w++)
+            {
+                ushort word = random.Next(3) == 0 ? (ushort)random.Next(65536) : choices[random.Next(choices.Length)];
+                bytes[2 * w] = (byte)(word >> 8);
+                bytes[2 * w + 1] = (byte)word;
+            }
+            IpAddr address = IpAddr.FromIpv6(bytes);
+            Assert.True(address.TryFormat(text, out int written));
+            Assert.Equal(new IPAddress(bytes).ToString(), text[..written].ToString());
         }
     }
 
