@@ -48,19 +48,7 @@ public static class ParquetReportWriter
                 Narrow(cells[c], ref integer[c], ref number[c]);
             }
         }
-        var fields = new List<DataField>();
-        var kinds = new ColumnKind[columns.Count];
-        for (int c = 0; c < columns.Count; c++)
-        {
-            kinds[c] = integer[c] ? ColumnKind.Integer : number[c] ? ColumnKind.Number : ColumnKind.Text;
-            fields.Add(kinds[c] switch
-            {
-                ColumnKind.Integer => new DataField<long?>(columns[c].Name),
-                ColumnKind.Number => new DataField<double?>(columns[c].Name),
-                _ => new DataField<string>(columns[c].Name),
-            });
-        }
-        var schema = new ParquetSchema(fields);
+        ParquetSchema schema = Schema(columns, integer, number, out ColumnKind[] kinds);
         AtomicFile.Write(path, stream =>
         {
             ParquetWriter writer = ParquetWriter.CreateAsync(schema, stream).GetAwaiter().GetResult();
@@ -115,19 +103,7 @@ public static class ParquetReportWriter
                 }
             }
         }
-        var kinds = new ColumnKind[columns.Count];
-        var fields = new List<DataField>();
-        for (int c = 0; c < columns.Count; c++)
-        {
-            kinds[c] = integer[c] ? ColumnKind.Integer : number[c] ? ColumnKind.Number : ColumnKind.Text;
-            fields.Add(kinds[c] switch
-            {
-                ColumnKind.Integer => new DataField<long?>(columns[c].Name),
-                ColumnKind.Number => new DataField<double?>(columns[c].Name),
-                _ => new DataField<string>(columns[c].Name),
-            });
-        }
-        var schema = new ParquetSchema(fields);
+        ParquetSchema schema = Schema(columns, integer, number, out ColumnKind[] kinds);
         // One row group's cells, column by column, reused for every group.
         var integers = kinds.Select(k => k == ColumnKind.Integer ? new long?[rowGroupRows] : null).ToArray();
         var numbers = kinds.Select(k => k == ColumnKind.Number ? new double?[rowGroupRows] : null).ToArray();
@@ -224,6 +200,24 @@ public static class ParquetReportWriter
     }
 
     private enum ColumnKind { Integer, Number, Text }
+
+    /// <summary>Each column's type from what its cells all are: INT64 when integers, DOUBLE when numbers, else STRING.</summary>
+    private static ParquetSchema Schema<TRow>(IReadOnlyList<CsvColumn<TRow>> columns, bool[] integer, bool[] number, out ColumnKind[] kinds)
+    {
+        kinds = new ColumnKind[columns.Count];
+        var fields = new List<DataField>();
+        for (int c = 0; c < columns.Count; c++)
+        {
+            kinds[c] = integer[c] ? ColumnKind.Integer : number[c] ? ColumnKind.Number : ColumnKind.Text;
+            fields.Add(kinds[c] switch
+            {
+                ColumnKind.Integer => new DataField<long?>(columns[c].Name),
+                ColumnKind.Number => new DataField<double?>(columns[c].Name),
+                _ => new DataField<string>(columns[c].Name),
+            });
+        }
+        return new ParquetSchema(fields);
+    }
 
     /// <summary>Clears <paramref name="integer"/> and <paramref name="number"/> when a cell of <paramref name="column"/> is not one.</summary>
     private static void Narrow(List<string?> column, ref bool integer, ref bool number)
