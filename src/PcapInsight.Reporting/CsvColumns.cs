@@ -8,8 +8,9 @@ public sealed record CsvColumn<TRow>(string Name, Action<CsvWriter, TRow> Write)
 {
     /// <summary>
     /// The cell as plain UTF-8 (<see cref="Utf8Cells"/>), for a column whose cells never need quoting or escaping;
-    /// <see cref="Write"/> then writes the same bytes. A table of such columns only is written without the general
-    /// CSV writer (<see cref="Utf8CsvTable"/>).
+    /// <see cref="Write"/> then writes the same text through CsvHelper (see <see cref="Plain"/>). A table of such
+    /// columns only is written without the general CSV writer (<see cref="Utf8CsvTable"/>), and flows.parquet is
+    /// typed from these bytes.
     /// </summary>
     public Utf8CellFormatter<TRow>? Utf8 { get; init; }
 
