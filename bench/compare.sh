@@ -118,7 +118,7 @@ row() {   # label seconds rss_kib
   [ "$t" = ">" ] && { t="$3"; m="$4"; shown="> $t"; }
   # time's resolution is 10 ms: a faster run counts as 10 ms.
   rates=$(awk -v p="$packets" -v b="$bytes" -v t="$t" 'BEGIN{if (t < 0.01) t = 0.01; printf "%8.2fM pkt/s %7.0f MB/s", p/t/1e6, b/1e6/t}')
-  printf '  %-40s %8s s %s  peak RSS %6s MiB\n' "$label" "$shown" "$rates" "$((m / 1024))"
+  printf '  %-46s %8s s %s  peak RSS %6s MiB\n' "$label" "$shown" "$rates" "$((m / 1024))"
   seconds["$label"]="$t"
 }
 
