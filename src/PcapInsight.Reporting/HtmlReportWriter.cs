@@ -273,7 +273,7 @@ public static class HtmlReportWriter
         if (all > shown.Count)
         {
             h.Append("<p class=\"meta\">").Append(shown.Count.ToString(CultureInfo.InvariantCulture)).Append(" of ").Append(all.ToString(CultureInfo.InvariantCulture))
-                .Append(" flows shown (those with retransmissions or stalls, then the largest); flows.csv lists all.</p>");
+                .Append(" flows shown (those with retransmissions, zero-window episodes or Nagle stalls first, then the largest); flows.csv lists all.</p>");
         }
         h.Append("<div class=\"scroll\"><table class=\"sortable\" id=\"flow-table\"><thead><tr>");
         foreach (string col in (string[])["id", "proto", "client", "server", "packets", "bytes", "duration s", "retrans", "zero window", "zero window ms", "Nagle stalls", "Nagle ms", "RTT ms", "close"])

@@ -71,26 +71,28 @@ public class FlowResetTests
         }
     }
 
-    [Fact]
-    public void ResetForReuse_EveryFieldOfADirection_IsAsNew()
+    /// <summary>Each recycled object: a used one (every field dirtied), reset, against a new one.</summary>
+    public static TheoryData<string> Objects() => [nameof(TcpDirection), nameof(TcpFlowFacts)];
+
+    [Theory]
+    [MemberData(nameof(Objects))]
+    public void ResetForReuse_EveryField_IsAsNew(string type)
     {
-        var used = new TcpDirection();
-        Dirty(used);
+        (object used, Action reset, object fresh) = type switch
+        {
+            nameof(TcpDirection) => Used(new TcpDirection(), d => d.ResetForReuse(), new TcpDirection()),
+            _ => Used(new TcpFlowFacts(), f => f.ResetForReuse(), new TcpFlowFacts()),
+        };
 
-        used.ResetForReuse();
+        reset();
 
-        AssertAsNew(new TcpDirection(), used, nameof(TcpDirection));
+        AssertAsNew(fresh, used, type);
     }
 
-    [Fact]
-    public void ResetForReuse_EveryFieldOfTcpFacts_IsAsNew()
+    private static (object Used, Action Reset, object Fresh) Used<T>(T used, Action<T> reset, T fresh) where T : class
     {
-        var used = new TcpFlowFacts();
         Dirty(used);
-
-        used.ResetForReuse();
-
-        AssertAsNew(new TcpFlowFacts(), used, nameof(TcpFlowFacts));
+        return (used, () => reset(used), fresh);
     }
 
     [Fact]
