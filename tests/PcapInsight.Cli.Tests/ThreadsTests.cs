@@ -1,4 +1,5 @@
 using PcapInsight.Cli.Commands;
+using PcapInsight.Core.Decoding;
 using PcapInsight.TestKit;
 using Xunit;
 
@@ -32,10 +33,15 @@ public class ThreadsTests
     public void Sample_AnyThreadCount_WritesTheSingleThreadedReport(string file, string[] options) =>
         AssertSameReport(RepoPaths.Sample(file), options, "all", [2, 3, 8]);
 
+    /// <summary>
+    /// Every public capture, with the capture-wide first-come limits made tight (two series slots, one profiled
+    /// host: they bind on most of these captures, which claims come first decides, and the shards claim in their
+    /// own time).
+    /// </summary>
     [CorpusTheory]
     [MemberData(nameof(CorpusManifest.FileNames), MemberType = typeof(CorpusManifest))]
     public void Corpus_TwoThreeAndFiveThreads_WriteTheSingleThreadedTables(string file) =>
-        AssertSameReport(Path.Combine(RepoPaths.Corpus!, file), [], "csv,json", [2, 3, 5]);
+        AssertSameReport(Path.Combine(RepoPaths.Corpus!, file), ["--series-flows", "2", "--max-ack-profile-hosts", "1"], "csv,json", [2, 3, 5]);
 
     [Fact]
     public void ThreadsLeftOut_ManyFlows_WritesTheSingleThreadedReport()
@@ -57,6 +63,79 @@ public class ThreadsTests
         }
 
         AssertSameReport(capture, [], "all", [0, 2]);
+    }
+
+    /// <summary>
+    /// The two first-come limits that span every flow: more connections at once than --series-flows (slots given
+    /// away as plain connections end, kept by troubled ones) and more hosts than --max-ack-profile-hosts. The shards
+    /// claim in their own time; the reading thread decides in capture order, so the charts, tcp_series.csv and the
+    /// profiles are the single-threaded ones.
+    /// </summary>
+    [Fact]
+    public void SeriesAndProfileLimits_AnyThreadCount_KeepTheSingleThreadedFlowsAndHosts()
+    {
+        using var dir = CliRunner.TempDir();
+        string capture = Path.Combine(dir.Path, "churn.pcap");
+        WriteShortConnections(capture, connections: 240, clients: 60);
+        string[] options = ["--series-flows", "3", "--max-ack-profile-hosts", "5", "--close-linger", "0.05"];
+
+        AssertSameReport(capture, options, "all", [2, 3, 8]);
+
+        // The limits bound the run: three connections drawn of 240, five hosts profiled of sixty, while the delayed
+        // ACKs of every host are counted and reported.
+        Dictionary<string, byte[]> single = Analyze(capture, options, "csv,json", 1, Path.Combine(dir.Path, "one"), out int exit);
+        Assert.Equal(0, exit);
+        string[] seriesFlows = Lines(single["tcp_series.csv"]).Skip(1).Select(l => l.Split(',')[0]).Distinct().ToArray();
+        // Three slots: plain connections gave theirs away as they ended, until three that retransmitted (every
+        // seventh) held all three to the end.
+        Assert.Equal(["1", "36", "71"], seriesFlows);
+        using var summary = System.Text.Json.JsonDocument.Parse(single["summary.json"]);
+        Assert.Equal(5, summary.RootElement.GetProperty("delayed_ack").GetArrayLength());
+        string[] delayedAckRows = Lines(single["events.csv"]).Where(l => l.Contains("tcp.delayed_ack", StringComparison.Ordinal)).ToArray();
+        Assert.True(delayedAckRows.Length > 100, $"{delayedAckRows.Length} tcp.delayed_ack rows");
+    }
+
+    private static string[] Lines(byte[] csv) => System.Text.Encoding.UTF8.GetString(csv).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>
+    /// Short connections from <paramref name="clients"/> hosts, one starting every 20 ms, each ~150 ms long (so
+    /// several are open at once): handshake, a request, a response the client acknowledges after 45 ms (its
+    /// delayed-ACK timer), FIN both ways. Every seventh request is sent twice (a retransmission: worth a chart).
+    /// </summary>
+    private static void WriteShortConnections(string path, int connections, int clients)
+    {
+        const long Ms = 1_000_000, Start = 1_700_000_000_000_000_000;
+        var frames = new List<(long TimeNs, int Order, byte[] Frame)>();
+        for (int i = 0; i < connections; i++)
+        {
+            string client = $"192.0.2.{1 + i % clients}", server = "198.51.100.9";
+            ushort port = (ushort)(20_000 + i);
+            long t = Start + i * 20 * Ms;
+            uint c = 1_000, sv = 5_000;
+            void Add(long at, bool fromClient, uint seq, uint ack, TcpFlags flags, int payload = 0) => frames.Add((at, frames.Count,
+                FrameBuilder.Ethernet(0x0800, fromClient
+                    ? FrameBuilder.Ipv4(client, server, 6, FrameBuilder.Tcp(port, 443, seq, ack, flags, payloadLength: payload))
+                    : FrameBuilder.Ipv4(server, client, 6, FrameBuilder.Tcp(443, port, seq, ack, flags, payloadLength: payload)))));
+            Add(t, true, c, 0, TcpFlags.Syn);
+            Add(t + 1 * Ms, false, sv, c + 1, TcpFlags.Syn | TcpFlags.Ack);
+            Add(t + 2 * Ms, true, c + 1, sv + 1, TcpFlags.Ack);
+            Add(t + 3 * Ms, true, c + 1, sv + 1, TcpFlags.Psh | TcpFlags.Ack, 100);
+            if (i % 7 == 0)
+            {
+                Add(t + 40 * Ms, true, c + 1, sv + 1, TcpFlags.Psh | TcpFlags.Ack, 100);
+            }
+            Add(t + 50 * Ms, false, sv + 1, c + 101, TcpFlags.Psh | TcpFlags.Ack, 1000);
+            Add(t + 95 * Ms, true, c + 101, sv + 1001, TcpFlags.Ack);
+            Add(t + 140 * Ms, true, c + 101, sv + 1001, TcpFlags.Fin | TcpFlags.Ack);
+            Add(t + 141 * Ms, false, sv + 1001, c + 102, TcpFlags.Fin | TcpFlags.Ack);
+            Add(t + 142 * Ms, true, c + 102, sv + 1002, TcpFlags.Ack);
+        }
+        using var file = File.Create(path);
+        using var writer = new PcapWriter(file, Core.Capture.LinkType.Ethernet);
+        foreach ((long time, _, byte[] frame) in frames.OrderBy(f => f.TimeNs).ThenBy(f => f.Order))
+        {
+            writer.Write(time, frame);
+        }
     }
 
     /// <summary>

@@ -152,13 +152,13 @@ internal sealed class AnalysisOptionSet
         var ackHosts = new Option<int>("--max-ack-profile-hosts")
         {
             HelpName = "N",
-            Description = "Hosts whose delayed-ACK timer is profiled (summary.json delayed_ack); later hosts are not. Example: --max-ack-profile-hosts 100000",
+            Description = "Hosts whose delayed-ACK timer is profiled (summary.json delayed_ack), the first in the capture; later hosts are not (their tcp.delayed_ack events and counts are kept). Example: --max-ack-profile-hosts 100000",
             DefaultValueFactory = _ => new NagleOptions().MaxProfiledHosts,
         };
         var seriesFlows = new Option<int>("--series-flows")
         {
             HelpName = "N",
-            Description = "Keep the time series (segments, ACKs, windows, bytes in flight, RTT) of up to N TCP flows at a time and write them to tcp_series.csv; a finished flow without trouble and under 1 MiB gives its slot back. Default 0 (none). Example: --series-flows 20",
+            Description = "Keep the time series (segments, ACKs, windows, bytes in flight, RTT) of up to N TCP flows at a time and write them to tcp_series.csv; a finished flow without trouble and under 1 MiB gives its slot to the next new flow. Default 0 (none). Example: --series-flows 20",
             DefaultValueFactory = _ => 0,
         };
         var seriesPoints = new Option<int>("--series-points")

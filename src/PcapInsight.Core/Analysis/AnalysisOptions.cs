@@ -40,8 +40,9 @@ public sealed record AnalysisOptions
     public TcpAnalysis.NagleOptions Nagle { get; init; } = new();
 
     /// <summary>
-    /// TCP flows whose time series are kept at a time (tcp_series.csv, charts); 0 (the default) keeps none. A
-    /// finished flow with no trouble and under 1 MiB of payload gives its slot back.
+    /// TCP flows whose time series are kept at a time (tcp_series.csv, charts), first come first served; 0 (the
+    /// default) keeps none. A finished flow with no trouble and under 1 MiB of payload gives its slot to the next
+    /// new flow (the earliest-started such flow first).
     /// </summary>
     public int SeriesFlows { get; init; }
 

@@ -71,7 +71,7 @@ public sealed partial class CaptureAnalyzer
         }
         TcpSegmentAnalyzer.OnSegment(flow, fromClient, whole, info, _events);
         _timing.OnSegment(flow, fromClient, whole, info, _events);
-        _series?.OnSegment(flow, fromClient, whole, info);
+        _series?.OnSegment(flow, fromClient, whole, info, _flows.CreationOrder);
         OnTcpSegment?.Invoke(flow, fromClient, whole, payload);
         Report(EventKind.IpTcpFragmented, done, flow.Id, "fragments=" + done.Fragments + " segment_bytes=" + whole.PayloadLength
             + " largest_fragment=" + done.LargestFragment);

@@ -59,6 +59,10 @@ public sealed partial class CaptureAnalyzer
         {
             foreach (DelayedAckProfile p in s._timing.Profiles)
             {
+                if (p.Refused)
+                {
+                    continue;   // gathered before the reading thread knew the host came past the limit
+                }
                 if (profiles.TryGetValue(p.Host, out DelayedAckProfile? held))
                 {
                     held.Add(p);

@@ -38,8 +38,13 @@ public sealed partial class CaptureAnalyzer
     private readonly EventCollector _events;
     private readonly TcpTimingAnalyzer _timing;
     private readonly TcpSeriesRecorder? _series;
+    private readonly AdmissionLog _admissions;
 
-    /// <summary>A finished flow's series is kept when it had trouble worth a chart, or carried at least 1 MiB.</summary>
+    /// <summary>
+    /// A finished flow's series is kept when it had trouble worth a chart, or carried at least 1 MiB. Window-full
+    /// counts here and not in <see cref="FlowSummary.HasTrouble"/> (report.html's ranking): a receiver's full window
+    /// is a common state of a healthy bulk transfer, worth a window chart but not a place above the stalls.
+    /// </summary>
     private static bool WorthDrawing(Flow flow) => flow.Tcp is { } t
         && (t.C2S.Retransmissions + t.S2C.Retransmissions + t.C2S.ZeroWindowEpisodes + t.S2C.ZeroWindowEpisodes
             + t.C2S.NagleStalls + t.S2C.NagleStalls + t.C2S.WindowFull + t.S2C.WindowFull > 0
@@ -65,23 +70,28 @@ public sealed partial class CaptureAnalyzer
 
     /// <summary>Creates an analyzer with <paramref name="options"/> (validated here).</summary>
     public CaptureAnalyzer(AnalysisOptions? options = null)
-        : this(options, shard: false)
+        : this(options, admissions: null)
     {
     }
 
-    /// <summary>An analyzer that is one shard of a <see cref="ShardedAnalysis"/> (it records what the merge needs).</summary>
-    internal CaptureAnalyzer(AnalysisOptions? options, bool shard)
+    /// <summary>
+    /// An analyzer that is one shard of a <see cref="ShardedAnalysis"/> (it records what the merge needs) when
+    /// <paramref name="admissions"/> is its log of claims on the run's shared <see cref="Admissions"/>.
+    /// </summary>
+    internal CaptureAnalyzer(AnalysisOptions? options, AdmissionLog? admissions)
     {
         _options = options ?? AnalysisOptions.Default;
         _options.Validate();
+        bool shard = admissions is not null;
+        _admissions = admissions ?? new AdmissionLog(new Admissions(_options.SeriesFlows, _options.Nagle.MaxProfiledHosts));
         _flows = new FlowTable(_options.Flows) { RecordCreationOrder = shard, RecycleReleased = true };
         _activeBeforeExpiry = shard ? new List<int>() : null;
         _reassembles = !shard;
         _events = new EventCollector(_options.MaxEventRows);
-        _timing = new TcpTimingAnalyzer(_options.Nagle);
+        _timing = new TcpTimingAnalyzer(_options.Nagle, _admissions);
         _fragments = new IpReassembler(_options.Fragments) { Finished = OnDatagramFinished };
         _dnsTimeoutNs = (long)(_options.DnsTimeout.TotalMilliseconds * 1_000_000);
-        _series = _options.SeriesFlows > 0 ? new TcpSeriesRecorder(_options.SeriesFlows, _options.SeriesPoints) : null;
+        _series = _options.SeriesFlows > 0 ? new TcpSeriesRecorder(_options.SeriesPoints, _admissions) : null;
         _flows.Closing = flow =>
         {
             TcpWindowAnalyzer.OnFlowClosed(flow, _events);
@@ -98,6 +108,15 @@ public sealed partial class CaptureAnalyzer
             _spool?.Add(FlowSummary.Of(flow));
         };
     }
+
+    /// <summary>Where the analyzer's claims on the series slots and profiled hosts go.</summary>
+    internal AdmissionLog AdmissionLog => _admissions;
+
+    /// <summary>A shard's series points that waited for their flows' answers: recorded or dropped as answered.</summary>
+    internal void SettleSeries() => _series?.Settle();
+
+    /// <summary>Series points still waiting for an answer (a shard's; none at the end).</summary>
+    internal int SeriesPointsWaiting => _series?.Waiting ?? 0;
 
     /// <summary>The latest capture time so far (the flow table's clock).</summary>
     internal long LatestTimeNs => _lastTimeNs;
@@ -312,7 +331,7 @@ public sealed partial class CaptureAnalyzer
             // A first fragment carries only part of its segment: the TCP analysis sees the reassembled one.
             TcpSegmentAnalyzer.OnSegment(flow, fromClient, p, info, _events);
             _timing.OnSegment(flow, fromClient, p, info, _events);
-            _series?.OnSegment(flow, fromClient, p, info);
+            _series?.OnSegment(flow, fromClient, p, info, _flows.CreationOrder);
             OnTcpSegment?.Invoke(flow, fromClient, p, frame);
         }
         else if (p.Protocol == 17 && p.HasPorts && !p.IsFragment)
@@ -398,6 +417,7 @@ public sealed partial class CaptureAnalyzer
     /// <summary>Closes what is still open at the end (a shard's part of <see cref="Finish"/>), the clock at the last frame's time.</summary>
     internal void FinishFlows(long lastFrameTimeNs)
     {
+        _admissions.Place = AdmissionLog.EndPlace;
         _events.ClockNs = lastFrameTimeNs;
         _activeBeforeExpiry?.Add(_flows.ActiveCount);
         _fragments.FinishAll();

@@ -19,9 +19,10 @@ namespace PcapInsight.Core.Analysis;
 /// Work travels in batches shared by every shard (Suricata's autofp hands packets over the same way, in queues): each
 /// shard walks every batch in capture order, does its own entries (a packet, a reassembled datagram, an ICMP error, a
 /// datagram lost with a fragment) and every expiry check, so idle flows close at the same point of the capture as in
-/// one analyzer. The limits on flows held (--max-flows, --max-listed-flows) are shared out, each shard holding 1/N;
-/// the charted flows (--series-flows) and profiled hosts are each shard's in full. Only a capture that reaches one
-/// of them can tell the runs apart.
+/// one analyzer. The limits on flows held (--max-flows, --max-listed-flows) are shared out, each shard holding 1/N:
+/// only a capture that reaches one of them can tell the runs apart. The first-come limits on what is kept of the
+/// whole capture (--series-flows, --max-ack-profile-hosts) are decided on the reading thread from every shard's
+/// claims in capture order (<see cref="Admissions"/>), so they keep what one analyzer keeps.
 /// </remarks>
 public static class ShardedAnalysis
 {
@@ -43,10 +44,18 @@ public static class ShardedAnalysis
         var reader = new CaptureAnalyzer(options);
         AnalysisOptions shardOptions = options.ShareOf(threads);
         var shards = new CaptureAnalyzer[threads];
+        // Which flows get series and which hosts a profile is decided here, on the reading thread, from the shards'
+        // claims in capture order: as one analyzer decides.
+        var admissions = new Admissions(options.SeriesFlows, options.Nagle.MaxProfiledHosts);
+        var logs = new AdmissionLog[threads];
         for (int i = 0; i < threads; i++)
         {
-            shards[i] = new CaptureAnalyzer(shardOptions, shard: true);
+            logs[i] = AdmissionLog.Queued(admissions);
+            shards[i] = new CaptureAnalyzer(shardOptions, logs[i]);
         }
+        // Shard 0 runs on the reading thread, which replays: whatever it claims later is placed past any place the
+        // other shards have reached.
+        logs[0].CompleteBelow(long.MaxValue);
 
         // Shard 0 runs on the reading thread, between reads; shards 1..N-1 on their own threads. So N threads are
         // busy, not N + 1 on N cores.
@@ -74,7 +83,7 @@ public static class ShardedAnalysis
 
         try
         {
-            Read(source, reader, shards[0], threads, free, queues, progress, cancellation, stop.Token);
+            Read(source, reader, shards[0], threads, free, queues, logs, progress, cancellation, stop.Token);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -110,6 +119,15 @@ public static class ShardedAnalysis
         {
             s.FinishFlows(lastFrameTimeNs);
         }
+        AdmissionLog.ReplayAll(logs);
+        foreach (CaptureAnalyzer s in shards)
+        {
+            s.SettleSeries();
+            if (s.SeriesPointsWaiting != 0)
+            {
+                throw new InvalidOperationException("series points still wait for an answer after every claim was answered");
+            }
+        }
         return CaptureAnalyzer.Merge(reader, shards, files);
     }
 
@@ -130,9 +148,9 @@ public static class ShardedAnalysis
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Read(IPacketSource source, CaptureAnalyzer reader, CaptureAnalyzer shard0, int threads, BlockingCollection<FrameBatch> free,
-        BlockingCollection<FrameBatch>[] queues, Action? progress, CancellationToken cancellation, CancellationToken failed)
+        BlockingCollection<FrameBatch>[] queues, AdmissionLog[] logs, Action? progress, CancellationToken cancellation, CancellationToken failed)
     {
-        var output = new BatchWriter(shard0, free, queues, failed);
+        var output = new BatchWriter(shard0, free, queues, logs, failed);
         long frameIndex = 0;
         // Reassembly stays on this thread (fragments carry no ports to shard by); what it yields goes to the flows' shards.
         reader.DivertReassembled = (in DecodedPacket whole, in DatagramFacts facts, ReadOnlySpan<byte> payload, in CaptureInfo info) =>
@@ -205,6 +223,11 @@ public static class ShardedAnalysis
                 {
                     Analyze(shard, index, batch);
                 }
+                if (batch.Count > 0)
+                {
+                    shard.AdmissionLog.CompleteBelow(batch.Place(batch.Count - 1));   // the reading thread may replay up to here
+                    shard.SettleSeries();
+                }
                 if (Interlocked.Decrement(ref batch.Pending) == 0)
                 {
                     batch.Clear();
@@ -241,6 +264,7 @@ public static class ShardedAnalysis
     private static void Do(CaptureAnalyzer shard, EntryKind kind, in CaptureInfo info, ReadOnlySpan<byte> bytes, in DecodedPacket packet,
         in DatagramFacts datagram, long frameIndex, long clockNs)
     {
+        shard.AdmissionLog.Place = PlaceOf(kind, frameIndex);
         switch (kind)
         {
             case EntryKind.Packet:
@@ -260,6 +284,17 @@ public static class ShardedAnalysis
                 break;
         }
     }
+
+    /// <summary>
+    /// An entry's place in the capture for <see cref="AdmissionLog"/>: the steps of a frame in the order one analyzer
+    /// takes them (a datagram the frame completed, the checks of its time, the frame's own packet).
+    /// </summary>
+    private static long PlaceOf(EntryKind kind, long frameIndex) => frameIndex * AdmissionLog.StepsPerFrame + kind switch
+    {
+        EntryKind.Reassembled => AdmissionLog.ReassembledStep,
+        EntryKind.Packet => AdmissionLog.PacketStep,
+        _ => AdmissionLog.ClockStep,
+    };
 
     /// <summary>
     /// The shard of <paramref name="p"/>'s flow, from the flow table's own key and hash: the same for either direction
@@ -287,7 +322,7 @@ public static class ShardedAnalysis
 
     /// <summary>Fills batches in capture order and hands each full one to every shard.</summary>
     private sealed class BatchWriter(CaptureAnalyzer shard0, BlockingCollection<FrameBatch> free, BlockingCollection<FrameBatch>[] queues,
-        CancellationToken failed)
+        AdmissionLog[] logs, CancellationToken failed)
     {
         private FrameBatch? _batch;
 
@@ -334,6 +369,10 @@ public static class ShardedAnalysis
                 q.Add(_batch, failed);
             }
             _batch = null;
+            // The claims every shard has made up to where the slowest one is: decided now, so a shard holds the
+            // series of flows still undecided for a few batches at most.
+            AdmissionLog.ReplayBelow(logs, long.MaxValue);
+            shard0.SettleSeries();
         }
     }
 
@@ -396,6 +435,8 @@ public static class ShardedAnalysis
             bytes.CopyTo(_bytes.AsSpan(_offsets[i]));
             _offsets[i + 1] = _offsets[i] + bytes.Length;
         }
+
+        public long Place(int i) => PlaceOf(Kinds[i], Indexes[i]);
 
         public ReadOnlySpan<byte> Bytes(int i) => _bytes.AsSpan(_offsets[i], _offsets[i + 1] - _offsets[i]);
 

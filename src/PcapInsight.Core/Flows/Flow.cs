@@ -214,13 +214,16 @@ public sealed class TcpFlowFacts
     public bool Reset { get; internal set; }
 
     /// <summary>Time series of both directions (client to server, server to client), when the recorder kept them.</summary>
-    public (TcpAnalysis.TcpSeries C2S, TcpAnalysis.TcpSeries S2C)? Series { get; internal set; }
+    public (TcpAnalysis.TcpSeries C2S, TcpAnalysis.TcpSeries S2C)? Series => SeriesTicket?.Series;
 
-    /// <summary>The recorder had no slot for this flow, or gave it back.</summary>
-    internal bool SeriesRefused { get; set; }
+    /// <summary>The flow's claim on a series slot, from its first segment (while series are recorded).</summary>
+    internal TcpAnalysis.SeriesTicket? SeriesTicket { get; set; }
 
-    /// <summary>The series recorder's queue of slots to give away holds this flow (it may not be recycled).</summary>
-    internal bool InSeriesQueue { get; set; }
+    /// <summary>
+    /// The recorder found the claim refused or given away, for good: later segments skip the ticket (one object
+    /// fewer to read per packet of the many flows a capture of thousands refuses).
+    /// </summary>
+    internal bool SeriesOff { get; set; }
 
     /// <summary>Every field as new facts have them (both directions reset); see <see cref="Flow.ResetForReuse"/>.</summary>
     internal void ResetForReuse()
@@ -249,8 +252,7 @@ public sealed class TcpFlowFacts
         FinS2C = false;
         SupersegmentReported = false;
         Reset = false;
-        Series = null;
-        SeriesRefused = false;
-        InSeriesQueue = false;
+        SeriesTicket = null;
+        SeriesOff = false;
     }
 }

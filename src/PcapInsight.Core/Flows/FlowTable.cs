@@ -447,12 +447,12 @@ public sealed class FlowTable
 
     /// <summary>
     /// Keeps a released flow's objects for reuse, unless something may still refer to it: a queue of closed
-    /// connections (entries of flows that left another way are skipped lazily), the series recorder's queue, or the
-    /// caller reading <see cref="ReplacedFlow"/>.
+    /// connections (entries of flows that left another way are skipped lazily) or the caller reading
+    /// <see cref="ReplacedFlow"/>. (The series policy holds the flow's claim, not the flow.)
     /// </summary>
     private void Recycle(Flow flow)
     {
-        if (!RecycleReleased || flow.InCloseQueue || flow.Tcp is { InSeriesQueue: true } || ReferenceEquals(flow, ReplacedFlow)
+        if (!RecycleReleased || flow.InCloseQueue || ReferenceEquals(flow, ReplacedFlow)
             || _recycled.Count >= MaxRecycled)
         {
             return;

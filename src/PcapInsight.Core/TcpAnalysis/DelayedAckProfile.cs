@@ -32,7 +32,17 @@ public sealed class DelayedAckProfile
     private const int Bins = 300;
     private readonly int[] _delayed = new int[Bins + 1];   // last bin: 600 ms and more
 
+    private volatile bool _refused;
+
     internal DelayedAckProfile(IpAddr host) => Host = host;
+
+    /// <summary>
+    /// The host came past the profiled hosts' limit. A shard's profile is refused after the fact, by the reading
+    /// thread, once every shard's claims before it are known; what it gathered meanwhile is not reported.
+    /// </summary>
+    internal bool Refused => _refused;
+
+    internal void Refuse() => _refused = true;
 
     /// <summary>The host.</summary>
     public IpAddr Host { get; }

@@ -30,7 +30,10 @@ public sealed record NagleOptions
     /// </summary>
     public double AnswerMs { get; init; } = 10;
 
-    /// <summary>Hosts whose delayed-ACK timer is profiled; past it new hosts are not. Default 4,096 (about 1.2 KiB each).</summary>
+    /// <summary>
+    /// Hosts whose delayed-ACK timer is profiled, the first to send a timed pure ACK; past it new hosts are not (their
+    /// delayed ACKs are still counted and reported). Default 4,096 (about 1.2 KiB each).
+    /// </summary>
     public int MaxProfiledHosts { get; init; } = 4096;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when a threshold is out of range.</summary>

@@ -22,18 +22,25 @@ public enum TcpSeriesKind : byte
 public readonly record struct TcpSeriesPoint(long TimeNs, TcpSeriesKind Kind, uint Seq, int Length, long Value);
 
 /// <summary>
-/// The time series of one direction of a TCP flow, for charts: a fixed buffer allocated once; when it is full,
-/// every other point is dropped and from then on only every second (fourth, ...) point is kept, so the series
+/// The time series of one direction of a TCP flow, for charts: a buffer that grows to a fixed capacity (a short
+/// flow's few points take little memory, and a flow recorded only until a sharded run's policy refuses it costs
+/// little); when it is full, every other point is dropped and from then on only every second (fourth, ...) point is kept, so the series
 /// always spans the whole flow at an even resolution (points resent or acknowledged are thinned alike).
 /// </summary>
 public sealed class TcpSeries
 {
-    private readonly TcpSeriesPoint[] _points;
+    private const int FirstCapacity = 8;
+    private readonly int _capacity;
+    private TcpSeriesPoint[] _points;
     private int _count;
     private int _stride = 1;     // keep one point in _stride
     private long _offered;
 
-    internal TcpSeries(int capacity) => _points = new TcpSeriesPoint[Math.Max(2, capacity)];
+    internal TcpSeries(int capacity)
+    {
+        _capacity = Math.Max(2, capacity);
+        _points = new TcpSeriesPoint[Math.Min(_capacity, FirstCapacity)];
+    }
 
     /// <summary>The sequence number all points are relative to.</summary>
     public uint BaseSeq { get; internal set; }
@@ -52,7 +59,11 @@ public sealed class TcpSeries
         {
             return;
         }
-        if (_count == _points.Length)
+        if (_count == _points.Length && _count < _capacity)
+        {
+            Array.Resize(ref _points, (int)Math.Min(_capacity, 2L * _count));
+        }
+        else if (_count == _points.Length)
         {
             for (int i = 0; i < _count / 2; i++)
             {

@@ -1,3 +1,4 @@
+using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Capture;
 using PcapInsight.Core.Decoding;
 using PcapInsight.Core.Flows;
@@ -6,102 +7,163 @@ namespace PcapInsight.Core.TcpAnalysis;
 
 /// <summary>
 /// Keeps per-direction time series (segments, ACKs with their windows, bytes in flight, RTT samples) for up to
-/// <c>maxFlows</c> TCP flows at a time, for the charts and for <c>tcp_series.csv</c>. A flow gets its series from its
-/// first packet while a slot is free; a flow that ended without trouble and under 1 MiB (<see cref="Release"/>) keeps
-/// its series only until a new flow needs the slot (the oldest such gives way first), so long captures keep the flows
-/// worth drawing and short ones still have every flow drawn. Memory is fixed:
-/// each series is one buffer of <c>pointsPerDirection</c> points (32 bytes each), allocated when the flow is admitted.
+/// <see cref="AnalysisOptions.SeriesFlows"/> TCP flows at a time, for the charts and for <c>tcp_series.csv</c>. A flow
+/// claims a slot with its first segment (<see cref="Admissions"/> decides); a flow that ended without trouble and
+/// under 1 MiB keeps its series only until a new flow needs the slot (the earliest-started such gives way first), so
+/// long captures keep the flows worth drawing and short ones still have every flow drawn. Memory is bounded: each
+/// series grows to <c>pointsPerDirection</c> points (32 bytes each) and is thinned past it.
 /// </summary>
-internal sealed class TcpSeriesRecorder
+/// <remarks>
+/// In a shard the claim is answered later, by the reading thread. Until then the flow's points wait in one list of
+/// the shard's (<see cref="Settle"/> moves them to the series once the answer is yes, in order, or drops them): series
+/// allocated speculatively for every new flow would sit between the flows' own objects, and on small.pcap that
+/// scattering of the flows' state cost 2.5 s of 4.
+/// </remarks>
+internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog admissions)
 {
-    private readonly int _maxFlows;
-    private readonly int _points;
-    private int _held;
-    private readonly Queue<Flow> _evictable = new();   // ended, not worth drawing: their slots go to new flows first
+    private readonly List<WaitingPoint> _waiting = new();
+    private int _pass;
 
-    public TcpSeriesRecorder(int maxFlows, int pointsPerDirection)
-    {
-        _maxFlows = maxFlows;
-        _points = pointsPerDirection;
-    }
-
-    /// <summary>Flows that asked for a slot while all were taken.</summary>
-    public long FlowsNotRecorded { get; private set; }
-
-    /// <summary>After the analyses of a segment: its points, on the flow's series (admitting the flow if a slot is free).</summary>
-    public void OnSegment(Flow flow, bool fromClient, in DecodedPacket p, in CaptureInfo info)
+    /// <summary>After the analyses of a segment: its points, on the flow's series (claiming a slot with its first).</summary>
+    public void OnSegment(Flow flow, bool fromClient, in DecodedPacket p, in CaptureInfo info, long place)
     {
         TcpFlowFacts facts = flow.Tcp!;
-        if (facts.Series is null)
+        if (facts.SeriesOff)
         {
-            if (facts.SeriesRefused)
-            {
-                return;
-            }
-            while (_held >= _maxFlows && _evictable.TryDequeue(out Flow? given))
-            {
-                given.Tcp!.InSeriesQueue = false;
-                Forget(given);
-            }
-            if (_held >= _maxFlows)
-            {
-                facts.SeriesRefused = true;
-                FlowsNotRecorded++;
-                return;
-            }
-            _held++;
-            facts.Series = (new TcpSeries(_points), new TcpSeries(_points));
+            return;
         }
-        (TcpSeries c2s, TcpSeries s2c) = facts.Series.Value;
-        TcpSeries own = fromClient ? c2s : s2c;
-        TcpSeries other = fromClient ? s2c : c2s;
+        if (facts.SeriesTicket is not { } ticket)
+        {
+            ticket = new SeriesTicket(place);
+            facts.SeriesTicket = ticket;
+            admissions.Add(AdmissionKind.SeriesClaim, ticket);
+            if (!admissions.Deferred && ticket.Claim == SeriesClaim.Held)
+            {
+                ticket.Start(pointsPerDirection);
+            }
+            else if (admissions.Deferred)
+            {
+                _waiting.Add(new WaitingPoint(ticket, ClaimOnly: true, ToC2S: false, default));   // granted, it has series even without a point
+            }
+        }
+        if (!ticket.Recording && (!admissions.Deferred || ticket.Claim is SeriesClaim.Refused or SeriesClaim.Gone))
+        {
+            // Refused, given away or forgotten: for good. The flow lets go of its claim, so that the claims of a
+            // million connections the slots refused are not kept alive with them.
+            facts.SeriesOff = true;
+            facts.SeriesTicket = null;
+            return;
+        }
         TcpDirection sender = fromClient ? facts.C2S : facts.S2C;
         TcpDirection receiver = fromClient ? facts.S2C : facts.C2S;
         long t = info.TimestampNs;
 
-        if (!own.HasBase)
+        ref bool ownHasBase = ref fromClient ? ref ticket.HasBaseC2S : ref ticket.HasBaseS2C;
+        ref uint ownBase = ref fromClient ? ref ticket.BaseC2S : ref ticket.BaseS2C;
+        if (!ownHasBase)
         {
-            own.HasBase = true;
-            own.BaseSeq = p.Seq + ((p.Flags & TcpFlags.Syn) != 0 ? 1u : 0u);
+            ownHasBase = true;
+            ownBase = p.Seq + ((p.Flags & TcpFlags.Syn) != 0 ? 1u : 0u);
+            if ((fromClient ? ticket.C2S : ticket.S2C) is { } own)
+            {
+                own.HasBase = true;
+                own.BaseSeq = ownBase;
+            }
         }
         if (p.PayloadLength > 0)
         {
             bool resent = sender.LastResent;
-            own.Add(new TcpSeriesPoint(t, resent ? TcpSeriesKind.Resend : TcpSeriesKind.Data, unchecked(p.Seq - own.BaseSeq), p.PayloadLength,
+            Add(ticket, fromClient, new TcpSeriesPoint(t, resent ? TcpSeriesKind.Resend : TcpSeriesKind.Data, unchecked(p.Seq - ownBase), p.PayloadLength,
                 resent ? -1 : sender.LastInFlight));
         }
-        if ((p.Flags & TcpFlags.Ack) != 0 && other.HasBase)
+        bool otherHasBase = fromClient ? ticket.HasBaseS2C : ticket.HasBaseC2S;
+        if ((p.Flags & TcpFlags.Ack) != 0 && otherHasBase)
         {
+            uint otherBase = fromClient ? ticket.BaseS2C : ticket.BaseC2S;
             int scale = TcpWindowAnalyzer.ScaleOf(facts, fromClient);
             long window = (p.Flags & TcpFlags.Syn) != 0 ? p.Window : scale < 0 ? -1 : (long)p.Window << scale;
-            other.Add(new TcpSeriesPoint(t, TcpSeriesKind.Ack, unchecked(p.Ack - other.BaseSeq), 0, window));
+            Add(ticket, !fromClient, new TcpSeriesPoint(t, TcpSeriesKind.Ack, unchecked(p.Ack - otherBase), 0, window));
             if (receiver.LastRttSampleNs > 0)
             {
-                other.Add(new TcpSeriesPoint(t, TcpSeriesKind.Rtt, unchecked(p.Ack - other.BaseSeq), 0, receiver.LastRttSampleNs));
+                Add(ticket, !fromClient, new TcpSeriesPoint(t, TcpSeriesKind.Rtt, unchecked(p.Ack - otherBase), 0, receiver.LastRttSampleNs));
                 receiver.LastRttSampleNs = 0;
             }
         }
     }
 
-    /// <summary>Frees the flow's series and its slot (the flow left the report's list, or gave its slot away).</summary>
-    public void Forget(Flow flow)
+    private void Add(SeriesTicket ticket, bool toC2S, in TcpSeriesPoint point)
     {
-        if (flow.Tcp is { Series: not null } facts)
+        if ((toC2S ? ticket.C2S : ticket.S2C) is { } series)
         {
-            facts.Series = null;
-            facts.SeriesRefused = true;
-            _held--;
+            series.Add(point);
+        }
+        else if (admissions.Deferred && !ticket.Recording)
+        {
+            _waiting.Add(new WaitingPoint(ticket, ClaimOnly: false, toC2S, point));
         }
     }
 
-    /// <summary>The flow ended; when <paramref name="keep"/> says it is not worth drawing, its slot may go to a later flow.</summary>
-    public void Release(Flow flow, bool keep)
+    /// <summary>
+    /// A shard's points waiting for their flows' answers: to the series of flows now granted a slot (started here, in
+    /// the order the points came), dropped for flows refused; the rest wait on. Each claim is read once per pass, so
+    /// an answer that comes during the pass cannot split a flow's points.
+    /// </summary>
+    public void Settle()
     {
-        if (flow.Tcp is { Series: not null } facts && !keep)
+        _pass++;
+        int kept = 0;
+        for (int i = 0; i < _waiting.Count; i++)
         {
-            facts.SeriesRefused = true;
-            facts.InSeriesQueue = true;
-            _evictable.Enqueue(flow);
+            WaitingPoint w = _waiting[i];
+            SeriesTicket ticket = w.Ticket;
+            if (ticket.SettlePass != _pass)
+            {
+                ticket.SettlePass = _pass;
+                ticket.SettleClaim = ticket.Claim;
+                if (ticket.SettleClaim is SeriesClaim.Held or SeriesClaim.Evictable && !ticket.Recording)
+                {
+                    ticket.Start(pointsPerDirection);
+                }
+            }
+            switch (ticket.SettleClaim)
+            {
+                case SeriesClaim.Pending:
+                    _waiting[kept++] = w;
+                    break;
+                case SeriesClaim.Held or SeriesClaim.Evictable when !w.ClaimOnly:
+                    (w.ToC2S ? ticket.C2S : ticket.S2C)?.Add(w.Point);
+                    break;
+            }
+        }
+        _waiting.RemoveRange(kept, _waiting.Count - kept);
+        if (_waiting.Count == 0 && _waiting.Capacity > 1 << 16)
+        {
+            _waiting.Capacity = 1 << 16;   // a burst of new flows does not keep its memory
         }
     }
+
+    /// <summary>Points still waiting (none once every claim is answered and <see cref="Settle"/> has run).</summary>
+    public int Waiting => _waiting.Count;
+
+    /// <summary>The flow left the report's list: its slot is free, its series gone.</summary>
+    public void Forget(Flow flow)
+    {
+        if (flow.Tcp is { SeriesTicket: { } ticket })
+        {
+            ticket.Drop();
+            admissions.Add(AdmissionKind.SeriesForget, ticket);
+        }
+    }
+
+    /// <summary>The flow ended; when <paramref name="worthDrawing"/> is false, its slot may go to a later flow.</summary>
+    public void Release(Flow flow, bool worthDrawing)
+    {
+        if (!worthDrawing && flow.Tcp is { SeriesTicket: { } ticket })
+        {
+            admissions.Add(AdmissionKind.SeriesEndedPlain, ticket);
+        }
+    }
+
+    /// <summary>A point waiting for its flow's answer, or (<paramref name="ClaimOnly"/>) the claim itself.</summary>
+    private readonly record struct WaitingPoint(SeriesTicket Ticket, bool ClaimOnly, bool ToC2S, TcpSeriesPoint Point);
 }

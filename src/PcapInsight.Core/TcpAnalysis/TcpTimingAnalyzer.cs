@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Capture;
 using PcapInsight.Core.Decoding;
 using PcapInsight.Core.Events;
@@ -36,16 +37,19 @@ internal sealed class TcpTimingAnalyzer
     private readonly long _releaseNs;
     private readonly long _answerNs;
     private readonly Dictionary<IpAddr, DelayedAckProfile> _profiles = new();
+    private readonly AdmissionLog _admissions;
+    private bool _prunedToClosed;
 
-    public TcpTimingAnalyzer(NagleOptions options)
+    public TcpTimingAnalyzer(NagleOptions options, AdmissionLog admissions)
     {
         _options = options;
+        _admissions = admissions;
         _minHoldNs = (long)(options.MinHoldMs * 1e6);
         _releaseNs = (long)(options.ReleaseMs * 1e6);
         _answerNs = (long)(options.AnswerMs * 1e6);
     }
 
-    /// <summary>The hosts profiled, in no order.</summary>
+    /// <summary>The hosts profiled, in no order (in a shard, also hosts the reading thread has refused since).</summary>
     public IReadOnlyCollection<DelayedAckProfile> Profiles => _profiles.Values;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -101,10 +105,12 @@ internal sealed class TcpTimingAnalyzer
         {
             long hold = t - sender.FirstUnackedNs - toAcker;
             sender.FirstUnackedNs = 0;
-            if (pure && Profile(acker, ackerIsClient ? flow.Client : flow.Server) is { } profile)
+            if (pure)
             {
+                // The event and the flow's count do not depend on the host's profile: the limit on profiled hosts
+                // bounds the histograms only.
                 bool delayed = hold >= _minHoldNs;
-                profile.Add(hold, delayed);
+                Profile(acker, ackerIsClient ? flow.Client : flow.Server)?.Add(hold, delayed);
                 if (delayed)
                 {
                     acker.DelayedAcks++;
@@ -238,23 +244,54 @@ internal sealed class TcpTimingAnalyzer
             senderIsClient ? flow.Server : flow.Client, senderIsClient ? flow.ServerPort : flow.ClientPort, watch.HoldNs, detail));
     }
 
+    /// <summary>
+    /// The host's profile, claimed with its first timed ACK while profile slots are free (<see cref="Admissions"/>);
+    /// null past the limit. In a shard, a host's claim is answered later: its profile gathers meanwhile.
+    /// </summary>
     private DelayedAckProfile? Profile(TcpDirection acker, IpAddr host)
     {
         if (acker.AckProfile is { } known)
         {
-            return known;
+            return known.Refused ? null : known;
         }
         if (!_profiles.TryGetValue(host, out DelayedAckProfile? profile))
         {
-            if (_profiles.Count >= _options.MaxProfiledHosts)
+            if (_admissions.Policy.ClosedHosts is { } closed)
             {
-                return null;
+                PruneToClosed(closed);
+                if (!closed.Contains(host))
+                {
+                    return null;
+                }
             }
             profile = new DelayedAckProfile(host);
             _profiles.Add(host, profile);
+            _admissions.Add(AdmissionKind.HostClaim, profile);
+            if (profile.Refused)
+            {
+                return null;
+            }
+        }
+        else if (profile.Refused)
+        {
+            return null;
         }
         acker.AckProfile = profile;
         return profile;
+    }
+
+    /// <summary>Once the profiled hosts are final, a shard lets go of the profiles it gathered for others.</summary>
+    private void PruneToClosed(HashSet<IpAddr> closed)
+    {
+        if (_prunedToClosed)
+        {
+            return;
+        }
+        _prunedToClosed = true;
+        foreach (IpAddr host in _profiles.Keys.Where(h => !closed.Contains(h)).ToList())
+        {
+            _profiles.Remove(host);
+        }
     }
 
     /// <summary>

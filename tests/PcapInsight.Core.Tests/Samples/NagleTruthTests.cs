@@ -45,6 +45,25 @@ public class NagleTruthTests
     }
 
     [Theory]
+    [InlineData("client")]
+    [InlineData("server")]
+    public void Analyze_NoHostProfiled_DelayedAcksStillCountedAndReported(string side)
+    {
+        // --max-ack-profile-hosts bounds the per-host histograms only: the kernel's count of delayed ACKs is met
+        // whether or not the host has a profile.
+        SampleTruth truth = SampleTruth.ForScenario("nagle-delack");
+        AnalysisResult profiled = Captures.Analyze(truth.CapturePath(side));
+        AnalysisResult unprofiled = Captures.Analyze(truth.CapturePath(side),
+            new AnalysisOptions { Nagle = new NagleOptions { MaxProfiledHosts = 0 } });
+
+        Assert.Empty(unprofiled.DelayedAckProfiles);
+        Assert.NotEmpty(profiled.DelayedAckProfiles);
+        Assert.Equal(truth.Counter("server", "TcpExt.DelayedACKs"), Assert.Single(unprofiled.Flows).Tcp!.S2C.DelayedAcks);
+        Assert.Equal(profiled.Events.Count(EventKind.TcpDelayedAck), unprofiled.Events.Count(EventKind.TcpDelayedAck));
+        Assert.True(unprofiled.Events.Count(EventKind.TcpDelayedAck) > 0);
+    }
+
+    [Theory]
     [MemberData(nameof(SampleTruth.ScenarioSides), MemberType = typeof(SampleTruth))]
     public void Analyze_SampleCapture_StallsOnlyWhereNagleMetADelayedAck(string scenario, string side)
     {
