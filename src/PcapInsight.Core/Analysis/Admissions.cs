@@ -21,6 +21,7 @@ internal sealed class Admissions
     private readonly int _maxSeries;
     private int _held;
     private readonly PriorityQueue<SeriesTicket, long> _evictable = new();
+    private int _evictableLive;   // of them, those still evictable (the queue skips the others lazily)
     private readonly int _maxHosts;
     private readonly HashSet<IpAddr> _hosts = new();
     private HashSet<IpAddr>? _closedHosts;
@@ -43,6 +44,15 @@ internal sealed class Admissions
 
     /// <summary>Flows refused a series slot.</summary>
     public long SeriesRefused { get; private set; }
+
+    /// <summary>
+    /// True when a claim made now would be granted. A lone analyzer asks first and makes no claim object for a flow
+    /// refused (a million connections past the slots would otherwise each leave one to the collector).
+    /// </summary>
+    public bool SeriesSlotFree => _held < _maxSeries || _evictableLive > 0;
+
+    /// <summary>A claim refused without its object (<see cref="SeriesSlotFree"/> was false).</summary>
+    public void NoteSeriesRefused() => SeriesRefused++;
 
     public void Apply(AdmissionKind kind, object subject)
     {
@@ -70,6 +80,7 @@ internal sealed class Admissions
         {
             if (given.Claim == SeriesClaim.Evictable)   // else it left the list since
             {
+                _evictableLive--;
                 given.Claim = SeriesClaim.Gone;
                 given.Drop();
                 _held--;
@@ -92,6 +103,7 @@ internal sealed class Admissions
         if (ticket.Claim == SeriesClaim.Held)
         {
             ticket.Claim = SeriesClaim.Evictable;
+            _evictableLive++;
             _evictable.Enqueue(ticket, ticket.Order);
         }
     }
@@ -101,6 +113,7 @@ internal sealed class Admissions
     {
         if (ticket.Claim is SeriesClaim.Held or SeriesClaim.Evictable)
         {
+            _evictableLive -= ticket.Claim == SeriesClaim.Evictable ? 1 : 0;
             _held--;
             ticket.Claim = SeriesClaim.Gone;
         }

@@ -34,6 +34,12 @@ internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog adm
         }
         if (facts.SeriesTicket is not { } ticket)
         {
+            if (!admissions.Deferred && !admissions.Policy.SeriesSlotFree)
+            {
+                admissions.Policy.NoteSeriesRefused();
+                facts.SeriesOff = true;
+                return;
+            }
             ticket = new SeriesTicket(place);
             facts.SeriesTicket = ticket;
             admissions.Add(AdmissionKind.SeriesClaim, ticket);

@@ -39,6 +39,7 @@ public class AdmissionsTests
         foreach (string step in steps.Split(' '))
         {
             int flow = int.Parse(step[1..], System.Globalization.CultureInfo.InvariantCulture);
+            bool slotFree = policy.SeriesSlotFree;
             if (step[0] == 'C')
             {
                 tickets[flow] = new SeriesTicket(order: flow);
@@ -46,6 +47,10 @@ public class AdmissionsTests
             }
             policy.Apply(step[0] switch { 'C' => AdmissionKind.SeriesClaim, 'E' => AdmissionKind.SeriesEndedPlain, _ => AdmissionKind.SeriesForget },
                 tickets[flow]);
+            if (step[0] == 'C')
+            {
+                Assert.Equal(slotFree, tickets[flow].Claim == SeriesClaim.Held);   // what a lone analyzer asks before it claims
+            }
         }
 
         Assert.Equal(expected, string.Join(' ', tickets.Values.Select(t => t.Claim)));
@@ -136,7 +141,9 @@ public class AdmissionsTests
                     pairs.Add(pair);
                     live[shard].Add(pair);
                     steps.Add((place, shard, AdmissionKind.SeriesClaim, pair.Item2));
+                    bool slotFree = single.SeriesSlotFree;
                     single.Apply(AdmissionKind.SeriesClaim, pair.Item1);
+                    Assert.Equal(slotFree, pair.Item1.Claim == SeriesClaim.Held);
                 }
             }
 
