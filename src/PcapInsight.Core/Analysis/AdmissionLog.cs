@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace PcapInsight.Core.Analysis;
 
 /// <summary>
@@ -16,7 +14,12 @@ internal sealed class AdmissionLog
     /// <summary>The place of the flows' end, after the last frame.</summary>
     internal const long EndPlace = long.MaxValue - 1;
 
-    private readonly ConcurrentQueue<Entry>? _queue;
+    // A shard's entries: added under the lock by the shard, taken under it by the reading thread, which replays them
+    // from its own list. (ConcurrentQueue.TryPeek freezes the queue's segment when the items hold references, and
+    // every later enqueue then allocates a new segment.)
+    private readonly List<Entry>? _queue;
+    private readonly List<Entry> _taken = new();
+    private int _next;        // the reading thread's: entries of _taken already replayed
     private long _complete;   // every entry placed before this is queued
 
     /// <summary>A lone analyzer's log: each claim is decided as it is made.</summary>
@@ -28,7 +31,7 @@ internal sealed class AdmissionLog
     private AdmissionLog(Admissions policy, bool queued)
     {
         Policy = policy;
-        _queue = queued ? new ConcurrentQueue<Entry>() : null;
+        _queue = queued ? new List<Entry>() : null;
     }
 
     /// <summary>A shard's log: claims wait for the reading thread, and the shard records meanwhile.</summary>
@@ -50,7 +53,10 @@ internal sealed class AdmissionLog
         }
         else
         {
-            _queue.Enqueue(new Entry(Place, kind, subject));
+            lock (_queue)
+            {
+                _queue.Add(new Entry(Place, kind, subject));
+            }
         }
     }
 
@@ -64,28 +70,41 @@ internal sealed class AdmissionLog
     /// </summary>
     public static void ReplayBelow(IReadOnlyList<AdmissionLog> logs, long limit)
     {
-        foreach (AdmissionLog log in logs)
+        for (int i = 0; i < logs.Count; i++)
         {
-            limit = Math.Min(limit, Volatile.Read(ref log._complete));
+            AdmissionLog log = logs[i];
+            limit = Math.Min(limit, Volatile.Read(ref log._complete));   // read before the entries: all below it are in
+            lock (log._queue!)
+            {
+                log._taken.AddRange(log._queue);
+                log._queue.Clear();
+            }
         }
         while (true)
         {
             AdmissionLog? first = null;
             long place = limit;
-            foreach (AdmissionLog log in logs)
+            for (int i = 0; i < logs.Count; i++)
             {
-                if (log._queue!.TryPeek(out Entry e) && e.Place < place)
+                AdmissionLog log = logs[i];
+                if (log._next < log._taken.Count && log._taken[log._next].Place < place)
                 {
                     first = log;
-                    place = e.Place;
+                    place = log._taken[log._next].Place;
                 }
             }
             if (first is null)
             {
-                return;
+                break;
             }
-            first._queue!.TryDequeue(out Entry next);
+            Entry next = first._taken[first._next++];
             first.Policy.Apply(next.Kind, next.Subject);
+        }
+        for (int i = 0; i < logs.Count; i++)
+        {
+            AdmissionLog log = logs[i];
+            log._taken.RemoveRange(0, log._next);   // what waits stays in order
+            log._next = 0;
         }
     }
 
@@ -99,7 +118,7 @@ internal sealed class AdmissionLog
         ReplayBelow(logs, long.MaxValue);
         foreach (AdmissionLog log in logs)
         {
-            if (!log._queue!.IsEmpty)
+            if (log._taken.Count > 0)
             {
                 throw new InvalidOperationException("a claim was logged past the end of the capture");
             }

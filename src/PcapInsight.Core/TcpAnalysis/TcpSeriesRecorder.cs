@@ -21,7 +21,11 @@ namespace PcapInsight.Core.TcpAnalysis;
 /// </remarks>
 internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog admissions)
 {
-    private readonly List<WaitingPoint> _waiting = new();
+    // A shard's points wait about three batches at most (the claim's, the one the reading thread answers after, the
+    // one the shard settles after): up to 3 × 4,096 packets of three points each. Room for that from the start, so
+    // the list does not grow (and allocate) at a different moment in every run; its pages are touched only as used.
+    private const int WaitingRoom = 3 * 4096 * 3;
+    private readonly List<WaitingPoint> _waiting = new(admissions.Deferred ? WaitingRoom : 0);
     private int _pass;
 
     /// <summary>After the analyses of a segment: its points, on the flow's series (claiming a slot with its first).</summary>
@@ -142,9 +146,9 @@ internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog adm
             }
         }
         _waiting.RemoveRange(kept, _waiting.Count - kept);
-        if (_waiting.Count == 0 && _waiting.Capacity > 1 << 16)
+        if (_waiting.Count == 0 && _waiting.Capacity > WaitingRoom)
         {
-            _waiting.Capacity = 1 << 16;   // a burst of new flows does not keep its memory
+            _waiting.Capacity = WaitingRoom;   // a burst of new flows does not keep its memory
         }
     }
 
