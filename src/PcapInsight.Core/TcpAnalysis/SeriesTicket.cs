@@ -31,6 +31,12 @@ internal sealed class SeriesTicket(long order)
     internal int SettlePass;
     internal SeriesClaim SettleClaim;
 
+    /// <summary>
+    /// A shard's: the facts of the flow that claimed, so that the answer no lets the flow drop its claim (a million
+    /// refused claims would otherwise live as long as their connections).
+    /// </summary>
+    internal Flows.TcpFlowFacts? Owner;
+
     /// <summary>The two series, when the claim stands (held, or held until a later flow needs the slot).</summary>
     public (TcpSeries C2S, TcpSeries S2C)? Series =>
         Claim is SeriesClaim.Held or SeriesClaim.Evictable && Volatile.Read(ref _c2s) is { } c2s && Volatile.Read(ref _s2c) is { } s2c

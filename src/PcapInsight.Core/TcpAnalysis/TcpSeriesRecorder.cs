@@ -53,6 +53,7 @@ internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog adm
             }
             else if (admissions.Deferred)
             {
+                ticket.Owner = facts;
                 _waiting.Add(new WaitingPoint(ticket, ClaimOnly: true, ToC2S: false, default));   // granted, it has series even without a point
             }
         }
@@ -133,6 +134,15 @@ internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog adm
                 if (ticket.SettleClaim is SeriesClaim.Held or SeriesClaim.Evictable && !ticket.Recording)
                 {
                     ticket.Start(pointsPerDirection);
+                }
+                else if (ticket.SettleClaim is SeriesClaim.Refused or SeriesClaim.Gone && ticket.Owner is { } owner)
+                {
+                    if (ReferenceEquals(owner.SeriesTicket, ticket))   // else the flow's objects carry another flow now
+                    {
+                        owner.SeriesOff = true;
+                        owner.SeriesTicket = null;
+                    }
+                    ticket.Owner = null;
                 }
             }
             switch (ticket.SettleClaim)
