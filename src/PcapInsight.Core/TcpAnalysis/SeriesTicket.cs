@@ -53,8 +53,8 @@ internal sealed class SeriesTicket(long order)
     /// <summary>Starts the series, on the recording thread, when the claim is granted.</summary>
     public void Start(int pointsPerDirection)
     {
-        _c2s = new TcpSeries(pointsPerDirection) { HasBase = HasBaseC2S, BaseSeq = BaseC2S };
-        _s2c = new TcpSeries(pointsPerDirection) { HasBase = HasBaseS2C, BaseSeq = BaseS2C };
+        _c2s = new TcpSeries(pointsPerDirection) { BaseSeq = BaseC2S };
+        _s2c = new TcpSeries(pointsPerDirection) { BaseSeq = BaseS2C };
     }
 
     /// <summary>Lets go of the series (refused, given away, or the flow left the list).</summary>

@@ -45,8 +45,6 @@ public sealed class TcpSeries
     /// <summary>The sequence number all points are relative to.</summary>
     public uint BaseSeq { get; internal set; }
 
-    internal bool HasBase { get; set; }
-
     /// <summary>Points kept, in time order.</summary>
     public ReadOnlySpan<TcpSeriesPoint> Points => _points.AsSpan(0, _count);
 

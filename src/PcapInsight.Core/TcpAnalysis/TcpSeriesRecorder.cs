@@ -77,8 +77,7 @@ internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog adm
             ownBase = p.Seq + ((p.Flags & TcpFlags.Syn) != 0 ? 1u : 0u);
             if ((fromClient ? ticket.C2S : ticket.S2C) is { } own)
             {
-                own.HasBase = true;
-                own.BaseSeq = ownBase;
+                own.BaseSeq = ownBase;   // the base itself lives on the claim: points waiting for the answer need it too
             }
         }
         if (p.PayloadLength > 0)
