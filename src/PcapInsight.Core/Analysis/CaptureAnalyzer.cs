@@ -105,7 +105,7 @@ public sealed partial class CaptureAnalyzer
         _flows.Releasing = flow =>
         {
             _series?.Forget(flow);
-            _spool?.Add(FlowSummary.Of(flow));
+            _spool?.Add(flow);
         };
     }
 

@@ -11,7 +11,21 @@ public sealed class BestFlows
     public const int Capacity = 1000;
 
     // Worst of those kept on top, to be dropped when a better one comes.
-    private readonly PriorityQueue<FlowSummary, FlowSummary> _kept = new(Capacity + 1, Comparer<FlowSummary>.Create(Compare));
+    private readonly PriorityQueue<FlowSummary, FlowSummary> _kept;
+    private readonly int _capacity;
+
+    /// <summary>Keeps the <see cref="Capacity"/> best.</summary>
+    public BestFlows()
+        : this(Capacity)
+    {
+    }
+
+    /// <summary>Keeps the <paramref name="capacity"/> best (tests choose among a capture's few flows).</summary>
+    internal BestFlows(int capacity)
+    {
+        _capacity = capacity;
+        _kept = new(capacity + 1, Comparer<FlowSummary>.Create(Compare));
+    }
 
     /// <summary>The flows kept, in no order.</summary>
     public IEnumerable<FlowSummary> Items => _kept.UnorderedItems.Select(x => x.Element);
@@ -33,7 +47,7 @@ public sealed class BestFlows
     /// <summary>Keeps <paramref name="flow"/> if it is among the best so far.</summary>
     public void Offer(FlowSummary flow)
     {
-        if (_kept.Count == Capacity)
+        if (_kept.Count == _capacity)
         {
             if (Compare(flow, _kept.Peek()) <= 0)
             {
@@ -44,9 +58,28 @@ public sealed class BestFlows
         _kept.Enqueue(flow, flow);
     }
 
+    /// <summary>
+    /// Keeps the summary of <paramref name="flow"/> if it is among the best so far; makes that summary only then (a
+    /// spool of a million flows keeps a thousand).
+    /// </summary>
+    public void Offer(Flow flow)
+    {
+        if (_kept.Count < _capacity || CompareRanks(RankOf(flow), RankOf(_kept.Peek())) > 0)
+        {
+            Offer(FlowSummary.Of(flow));
+        }
+    }
+
     /// <summary>Positive when <paramref name="a"/> ranks above <paramref name="b"/>: trouble, then bytes, then the lower id.</summary>
-    public static int Compare(FlowSummary a, FlowSummary b) =>
-        a.HasTrouble != b.HasTrouble ? (a.HasTrouble ? 1 : -1)
-        : a.BytesC2S + a.BytesS2C != b.BytesC2S + b.BytesS2C ? (a.BytesC2S + a.BytesS2C).CompareTo(b.BytesC2S + b.BytesS2C)
+    public static int Compare(FlowSummary a, FlowSummary b) => CompareRanks(RankOf(a), RankOf(b));
+
+    private static int CompareRanks((bool Trouble, long Bytes, int Id) a, (bool Trouble, long Bytes, int Id) b) =>
+        a.Trouble != b.Trouble ? (a.Trouble ? 1 : -1)
+        : a.Bytes != b.Bytes ? a.Bytes.CompareTo(b.Bytes)
         : b.Id.CompareTo(a.Id);
+
+    private static (bool Trouble, long Bytes, int Id) RankOf(FlowSummary f) => (f.HasTrouble, f.BytesC2S + f.BytesS2C, f.Id);
+
+    private static (bool Trouble, long Bytes, int Id) RankOf(Flow f) =>
+        (f.Tcp is { } t && TcpDirectionSummary.Trouble(TcpDirectionSummary.Of(t.C2S), TcpDirectionSummary.Of(t.S2C)), f.BytesC2S + f.BytesS2C, f.Id);
 }

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace PcapInsight.Core.Flows;
 
 /// <summary>
-/// Reads little-endian values from a span in order, as <see cref="BinaryWriter"/> wrote them (bools as one byte), without
+/// Reads little-endian and variable-length values from a span in order, as <see cref="ByteWriter"/> wrote them, without
 /// a stream between: what the spool reads back a million times per report.
 /// </summary>
 internal ref struct ByteCursor(ReadOnlySpan<byte> bytes)
@@ -24,6 +24,31 @@ internal ref struct ByteCursor(ReadOnlySpan<byte> bytes)
     public long Int64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
 
     public ulong UInt64() => BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
+
+    /// <summary>What <see cref="ByteWriter.WriteVar(ulong)"/> wrote.</summary>
+    public ulong VarUInt64()
+    {
+        ulong value = 0;
+        for (int shift = 0; ; shift += 7)
+        {
+            byte b = _bytes[Position++];
+            value |= (ulong)(b & 0x7f) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
+        }
+    }
+
+    /// <summary>What <see cref="ByteWriter.WriteVar(long)"/> wrote.</summary>
+    public long VarInt64()
+    {
+        ulong zigzag = VarUInt64();
+        return (long)(zigzag >> 1) ^ -(long)(zigzag & 1);
+    }
+
+    /// <summary>What <see cref="ByteWriter.WriteVar(int)"/> wrote.</summary>
+    public int VarInt32() => (int)VarInt64();
 
     private ReadOnlySpan<byte> Take(int count)
     {

@@ -3,8 +3,9 @@ using System.Buffers.Binary;
 namespace PcapInsight.Core.Flows;
 
 /// <summary>
-/// Writes little-endian values into a span in order, as <see cref="BinaryWriter"/> would (bools as one byte): the
-/// spool's records, written straight into its run buffer. <see cref="ByteCursor"/> reads them back.
+/// Writes little-endian values into a span in order, as <see cref="BinaryWriter"/> would (bools as one byte), and
+/// variable-length ones (LEB128; signed values zig-zagged, so that small negatives stay short): the spool's records,
+/// written straight into its run buffer. <see cref="ByteCursor"/> reads them back.
 /// </summary>
 internal ref struct ByteWriter(Span<byte> bytes)
 {
@@ -24,6 +25,23 @@ internal ref struct ByteWriter(Span<byte> bytes)
     public void Write(long value) => BinaryPrimitives.WriteInt64LittleEndian(Take(8), value);
 
     public void Write(ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(Take(8), value);
+
+    /// <summary>Seven bits a byte, low first, the top bit set on every byte but the last: 1 to 10 bytes.</summary>
+    public void WriteVar(ulong value)
+    {
+        while (value >= 0x80)
+        {
+            _bytes[Position++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        _bytes[Position++] = (byte)value;
+    }
+
+    /// <summary>Zig-zag (0, -1, 1, -2 ... as 0, 1, 2, 3 ...), then <see cref="WriteVar(ulong)"/>.</summary>
+    public void WriteVar(long value) => WriteVar((ulong)((value << 1) ^ (value >> 63)));
+
+    /// <inheritdoc cref="WriteVar(long)"/>
+    public void WriteVar(int value) => WriteVar((long)value);
 
     private Span<byte> Take(int count)
     {

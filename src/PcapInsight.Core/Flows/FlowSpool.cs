@@ -9,10 +9,11 @@ namespace PcapInsight.Core.Flows;
 /// <remarks>
 /// Flows are released in the order they end, not the order they began (their ids). The spool is an external merge
 /// sort: summaries gather in a buffer of <see cref="RunLength"/>; a full buffer is sorted by id and appended to the
-/// file as one run; reading merges the runs and the buffer with a priority queue. A summary is encoded into the buffer
-/// as it is added (the object dies young: a buffer of 65,536 objects outlived two collections and was collected in
-/// the costly generation). Memory: one buffer, growing to at most <see cref="RunLength"/> times
-/// <see cref="FlowSummary.MaxEncodedBytes"/> (30 MB by default), plus a 64 KiB block a run while reading. The file
+/// file as one run; reading merges the runs and the buffer with a priority queue. A released flow is encoded into the
+/// buffer as it is added (<see cref="FlowRecord"/>), with no summary object between: those died young but were made
+/// while every live flow sat in the old generation, and cost the collector more than the encoding. Memory: one buffer,
+/// growing to what the run's records take (about 100 bytes a TCP flow, 6.5 MB a run by default; at most
+/// <see cref="RunLength"/> times <see cref="FlowRecord.MaxEncodedBytes"/>), plus a 64 KiB block a run while reading. The file
 /// (<c>.pcapinsight-flows-*.spool</c>, hidden) is deleted when the spool is disposed or its handle finalized
 /// (<see cref="FileOptions.DeleteOnClose"/>); a process killed outright leaves it behind, and the next spool made in
 /// that folder deletes it (its name holds the process id, no longer running).
@@ -40,7 +41,7 @@ public sealed class FlowSpool : IDisposable
         RunLength = runLength;
     }
 
-    /// <summary>The longest run: its buffer (<see cref="FlowSummary.MaxEncodedBytes"/> a summary) stays one array.</summary>
+    /// <summary>The longest run: its buffer (<see cref="FlowRecord.MaxEncodedBytes"/> a summary) stays one array.</summary>
     public const int MaxRunLength = 1 << 20;
 
     /// <summary>Summaries sorted in memory before they go to disk as one run.</summary>
@@ -73,38 +74,63 @@ public sealed class FlowSpool : IDisposable
     /// <summary>Adds the summary of a released flow.</summary>
     public void Add(FlowSummary summary)
     {
-        _protocolsAdded[summary.Protocol] = true;
-        if (Failure is not null)
+        if (Taking(summary.Protocol))
         {
-            Lost++;
-            return;
-        }
-        Append(summary);
-        _best.Offer(summary);
-        Count++;
-        if (_entryCount >= RunLength)
-        {
-            try
-            {
-                WriteRun();
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // The runs written before stay readable (each is listed only once written whole); this one is lost,
-                // and so are the bytes still buffered for it: flushing them at Dispose would fail the same way. What
-                // it did write goes, so that the report beside it still has the room it had.
-                Failure = ex.Message;
-                _writer = null;
-                DropPartialRun();
-                Lost += _entryCount;
-                Count -= _entryCount;
-                _entryCount = 0;
-                _bufferBytes = 0;
-            }
+            Added(summary.Id, FlowRecord.Write(Room(), summary));
+            _best.Offer(summary);
+            EndRunIfFull();
         }
     }
 
-    /// <summary>Every spooled summary, in id order. Each enumeration reads the file anew; do not <see cref="Add"/> meanwhile.</summary>
+    /// <summary>Adds the summary of <paramref name="flow"/>, released: written as it stands, with no summary object made.</summary>
+    public void Add(Flow flow)
+    {
+        if (Taking(flow.Protocol))
+        {
+            Added(flow.Id, FlowRecord.Write(Room(), flow));
+            _best.Offer(flow);
+            EndRunIfFull();
+        }
+    }
+
+    private bool Taking(byte protocol)
+    {
+        _protocolsAdded[protocol] = true;
+        if (Failure is not null)
+        {
+            Lost++;
+            return false;
+        }
+        return true;
+    }
+
+    private void EndRunIfFull()
+    {
+        Count++;
+        if (_entryCount < RunLength)
+        {
+            return;
+        }
+        try
+        {
+            WriteRun();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The runs written before stay readable (each is listed only once written whole); this one is lost,
+            // and so are the bytes still buffered for it: flushing them at Dispose would fail the same way. What
+            // it did write goes, so that the report beside it still has the room it had.
+            Failure = ex.Message;
+            _writer = null;
+            DropPartialRun();
+            Lost += _entryCount;
+            Count -= _entryCount;
+            _entryCount = 0;
+            _bufferBytes = 0;
+        }
+    }
+
+    /// <summary>Every spooled summary, in id order. Each enumeration reads the file anew; do not add meanwhile.</summary>
     public IEnumerable<FlowSummary> ReadSorted()
     {
         SortEntries();
@@ -197,11 +223,11 @@ public sealed class FlowSpool : IDisposable
             {
                 return null;
             }
-            if (_end - _start < FlowSummary.MaxEncodedBytes && _unread > 0)
+            if (_end - _start < FlowRecord.MaxEncodedBytes && _unread > 0)
             {
                 Refill();
             }
-            FlowSummary s = FlowSummary.Read(_block.AsSpan(_start, _end - _start), out int length);
+            FlowSummary s = FlowRecord.Read(_block.AsSpan(_start, _end - _start), out int length);
             _start += length;
             _left--;
             return s;
@@ -229,27 +255,33 @@ public sealed class FlowSpool : IDisposable
         }
     }
 
-    private void Append(FlowSummary summary)
+    /// <summary>The free end of the run's buffer, with room for the longest record.</summary>
+    private Span<byte> Room()
     {
-        if (_buffer.Length - _bufferBytes < FlowSummary.MaxEncodedBytes)
+        if (_buffer.Length - _bufferBytes < FlowRecord.MaxEncodedBytes)
         {
-            // Grows to what the run needs (a capture of a few flows never takes the 30 MB).
-            long wanted = Math.Max(Math.Min(2L * _buffer.Length, (long)RunLength * FlowSummary.MaxEncodedBytes), _bufferBytes + FlowSummary.MaxEncodedBytes);
+            // Grows to what the run needs (a capture of a few flows never takes the whole run's room).
+            long wanted = Math.Max(Math.Min(2L * _buffer.Length, (long)RunLength * FlowRecord.MaxEncodedBytes), _bufferBytes + FlowRecord.MaxEncodedBytes);
             Array.Resize(ref _buffer, (int)wanted);
         }
         if (_entryCount == _entries.Length)
         {
             Array.Resize(ref _entries, Math.Min(Math.Max(16, 2 * _entries.Length), RunLength));
         }
-        int length = summary.Write(_buffer.AsSpan(_bufferBytes));
-        _entries[_entryCount++] = (summary.Id, _bufferBytes, length);
+        return _buffer.AsSpan(_bufferBytes);
+    }
+
+    /// <summary>Notes the record just written at the free end of the buffer.</summary>
+    private void Added(int id, int length)
+    {
+        _entries[_entryCount++] = (id, _bufferBytes, length);
         _bufferBytes += length;
     }
 
     private FlowSummary Buffered(int entry)
     {
         (_, int offset, int length) = _entries[entry];
-        return FlowSummary.Read(_buffer.AsSpan(offset, length), out _);
+        return FlowRecord.Read(_buffer.AsSpan(offset, length), out _);
     }
 
     private void SortEntries() => _entries.AsSpan(0, _entryCount).Sort(static (a, b) => a.Id.CompareTo(b.Id));

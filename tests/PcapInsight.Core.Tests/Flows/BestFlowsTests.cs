@@ -1,4 +1,5 @@
 using PcapInsight.Core.Flows;
+using PcapInsight.TestKit;
 using Xunit;
 
 namespace PcapInsight.Core.Tests.Flows;
@@ -31,6 +32,29 @@ public class BestFlowsTests
         var expected = flows.OrderByDescending(f => f.HasTrouble).ThenByDescending(f => f.BytesC2S).ThenBy(f => f.Id)
             .Take(BestFlows.Capacity).Select(f => f.Id).Order();
         Assert.Equal(expected, best.Items.Select(f => f.Id).Order());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(5)]
+    public void OfferAFlow_KeepsWhatOfferingItsSummaryKeeps(int capacity)
+    {
+        // A spool offers the released flow itself and makes a summary only for one it keeps: the ranking of a flow
+        // must be the ranking of its summary (trouble, bytes, id).
+        List<Flow> flows = new[] { "tcp-basic.pcap", "bulk-loss-reorder.client.pcap", "zero-window.server.pcap", "nagle-delack.client.pcap" }
+            .SelectMany(s => Captures.Analyze(RepoPaths.Sample(s)).Flows).ToList();
+        Assert.Contains(flows, f => FlowSummary.Of(f).HasTrouble);
+        var byFlow = new BestFlows(capacity);
+        var bySummary = new BestFlows(capacity);
+
+        foreach (Flow f in flows)
+        {
+            byFlow.Offer(f);
+            bySummary.Offer(FlowSummary.Of(f));
+        }
+
+        Assert.Equal(bySummary.Items.OrderBy(f => f.Id), byFlow.Items.OrderBy(f => f.Id));
     }
 
     [Fact]

@@ -90,19 +90,6 @@ public sealed class FlowSpoolTests : IDisposable
     }
 
     [Fact]
-    public void MaxEncodedBytes_IsWhatTheLargestRecordTakes()
-    {
-        // A record never has both, but the bound allows for it: a reader holding this many bytes can always decode.
-        var stream = new UdpStreamSummary(true, long.MaxValue, long.MaxValue, long.MaxValue, 1.5, uint.MaxValue, 127);
-        FlowSummary largest = Summary(1) with { Udp = new UdpSummary(int.MaxValue, long.MaxValue, long.MaxValue) { C2S = stream, S2C = stream } };
-        var bytes = new byte[FlowSummary.MaxEncodedBytes];
-
-        Assert.Equal(FlowSummary.MaxEncodedBytes, largest.Write(bytes));
-        Assert.Equal(largest, FlowSummary.Read(bytes, out int length));
-        Assert.Equal(FlowSummary.MaxEncodedBytes, length);
-    }
-
-    [Fact]
     public void MayHold_SaysWhichProtocolsWereAdded()
     {
         using var spool = new FlowSpool(_dir, runLength: 2);
