@@ -54,6 +54,8 @@ public sealed partial class CaptureAnalyzer
     private readonly List<LinkType> _linkTypes = new();
     private readonly HashSet<(int File, LinkType Link)> _unsupportedReported = new();
     private readonly Dictionary<int, (long Frames, long FirstFrame, long FirstTimeNs)> _snaplenCutByFile = new();
+    private int _snaplenCutFile = -1;   // the file whose cut frames _snaplenCut counts now (see CountSnaplenCut)
+    private (long Frames, long FirstFrame, long FirstTimeNs) _snaplenCut;
     private DecodedPacket _packet;
     // Flows are ordered by creation as frame index × phases + phase: a frame can make a flow first by completing a
     // fragmented datagram, then by its own packet.
@@ -499,13 +501,28 @@ public sealed partial class CaptureAnalyzer
 
     private void CountSnaplenCut(in CaptureInfo info)
     {
-        // Every frame of a header-only capture (tcpdump -s 96) comes here: one lookup, not a lookup and a store.
-        ref var entry = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_snaplenCutByFile, info.FileIndex, out bool seen);
-        if (!seen)
+        // Every frame of a header-only capture (tcpdump -s 96) comes here: the file being read is counted in a field,
+        // and the dictionary is touched only when another file's frame comes (merged captures).
+        if (info.FileIndex != _snaplenCutFile)
         {
-            entry = (0, info.FrameNumber, info.TimestampNs);
+            CountSnaplenCutsOf(info);
         }
-        entry.Frames++;
+        _snaplenCut.Frames++;
+    }
+
+    private void CountSnaplenCutsOf(in CaptureInfo info)
+    {
+        KeepSnaplenCutCount();
+        _snaplenCutFile = info.FileIndex;
+        _snaplenCut = _snaplenCutByFile.TryGetValue(info.FileIndex, out var counted) ? counted : (0, info.FrameNumber, info.TimestampNs);
+    }
+
+    private void KeepSnaplenCutCount()
+    {
+        if (_snaplenCutFile >= 0)
+        {
+            _snaplenCutByFile[_snaplenCutFile] = _snaplenCut;
+        }
     }
 
     private void ReportReusedPort(in CaptureInfo info, in DecodedPacket p, Flow flow, Flow replaced)
@@ -584,6 +601,7 @@ public sealed partial class CaptureAnalyzer
                     $"file={Path.GetFileName(file.Path)} interface={i}{name} ifdrop={Math.Max(0, iface.InterfaceDrops)} osdrop={Math.Max(0, iface.OsDrops)}{queue}"));
             }
         }
+        KeepSnaplenCutCount();
         if (_snaplenCutByFile.TryGetValue(fileIndex, out var cut))
         {
             int snaplen = file.Interfaces.Count > 0 ? file.Interfaces[0].Snaplen : 0;

@@ -47,6 +47,32 @@ public class CaptureAnalyzerTests
     }
 
     [Fact]
+    public void Run_TwoFilesMergedInTime_EachFileCountsItsOwnCutFrames()
+    {
+        // Merged by time, the files' frames alternate: each file's count, first frame and time stay its own.
+        static byte[] Cut(params long[] seconds)
+        {
+            var stream = new MemoryStream();
+            using (var w = new PcapWriter(stream, LinkType.Ethernet, snaplen: 60))
+            {
+                foreach (long s in seconds)
+                {
+                    w.Write(s * 1_000_000_000, Udp1[..50], originalLength: Udp1.Length);
+                }
+            }
+            return stream.ToArray();
+        }
+        IPacketSource[] files = [CaptureFile.Open(new MemoryStream(Cut(1, 3, 5)), "a", 0), CaptureFile.Open(new MemoryStream(Cut(2, 4)), "b", 1)];
+        using var merged = new MergedPacketSource(files);
+
+        AnalysisResult r = CaptureAnalyzer.Run(merged, files.Select(f => f.Stats).ToList());
+
+        Assert.Equal(["0:frames=3:1:1", "1:frames=2:1:2"], r.Events.Rows.Where(e => e.Kind == EventKind.CaptureSnaplenCut)
+            .Select(e => $"{e.FileIndex}:{e.Detail.Split(' ')[1]}:{e.Frame}:{e.TimestampNs / 1_000_000_000}").Order());
+        Assert.Equal(5, r.Packets.SnaplenCut);
+    }
+
+    [Fact]
     public void Run_TruncatedFile_AnalysesUpToTheCutAndReportsIt()
     {
         byte[] whole = Captures.Pcap(LinkType.Ethernet, (1.0, Udp1), (2.0, Udp1), (3.0, Udp1));
