@@ -140,15 +140,20 @@ public class FilterAllocationTests
         var (frames, _) = Captures.ReadAll(CaptureFile.Open(RepoPaths.Sample("zero-window.client.pcap"), 0, CaptureReaderOptions.Default));
         int matched = frames.Count(f => filter.Matches(f.Info, f.Data));   // warm-up: compiles, JITs
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int pass = 0; pass < 20; pass++)
+        // The least of three measurements: the runtime's own work on this thread while the loop's code is recompiled
+        // (tiering) showed up once in a full test run; a per-frame allocation shows in every measurement.
+        long allocated = Enumerable.Range(0, 3).Min(_ =>
         {
-            foreach ((CaptureInfo info, byte[] data) in frames)
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int pass = 0; pass < 20; pass++)
             {
-                filter.Matches(info, data);
+                foreach ((CaptureInfo info, byte[] data) in frames)
+                {
+                    filter.Matches(info, data);
+                }
             }
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        });
 
         Assert.Equal(frames.Count, matched);
         Assert.Equal(0, allocated);

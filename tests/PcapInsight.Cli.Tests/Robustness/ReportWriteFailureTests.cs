@@ -96,9 +96,9 @@ public sealed class ReportWriteFailureTests
         using var dir = CliRunner.TempDir();
         string capture = Path.Combine(dir.Path, "short.pcap");
         ShortConnections.Write(capture, 100_000);
-        // 99,000 flows released: a spool run of 65,536 summaries (about 20 MB) does not fit in 8 MiB. One thread: each
+        // 99,000 flows released: a spool run of 65,536 records (about 6 MB) does not fit in 4 MiB. One thread: each
         // thread has its own spool, and two would each hold half the flows in memory, short of a run.
-        CliRun run = InMountedFolder("8m", "", dir.Path, $"""
+        CliRun run = InMountedFolder("4m", "", dir.Path, $"""
             cli analyze "{capture}" -o "$MNT/r" --format json -q --max-listed-flows 1000 --close-linger 0.01 --threads 1
             """);
 
