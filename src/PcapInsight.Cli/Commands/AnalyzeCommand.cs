@@ -350,10 +350,12 @@ public static class AnalyzeCommand
             if (formats.Contains("png"))
             {
                 ChartFiles.Write(drawn, s.OutputDirectory);
+                PhaseLog.Mark("charts written");
             }
             if (formats.Contains("html"))
             {
                 HtmlReportWriter.Write(result, drawn, s.OutputDirectory, CliApp.Version);
+                PhaseLog.Mark("report.html written");
             }
             if (formats.Contains("parquet"))
             {
