@@ -67,6 +67,10 @@ internal static class ConsoleSummary
                     ? $"  ({N(released)} ended flows were released from memory past --max-listed-flows, those with something to report last: still in flows.csv and udp.csv, not drawn or in report.html)"
                     : $"  ({N(released)} ended flows were released from memory past --max-listed-flows; {N(notListed)} of them are counted in summary.json but not listed in flows.csv)");
             }
+            if (r.SeriesFlowsRefused > 0)
+            {
+                o.WriteLine($"  ({N(r.SeriesFlowsRefused)} TCP flows began while every time-series slot was taken (--series-flows): no charts or tcp_series.csv rows for them)");
+            }
         }
 
         o.WriteLine();

@@ -111,6 +111,8 @@ public static class JsonSummaryWriter
         w.WriteNumber("evicted", result.FlowTable.Evicted);
         (long releasedTcp, long releasedUdp, long releasedOther) = result.FlowTable.Released;
         w.WriteNumber("released", releasedTcp + releasedUdp + releasedOther);
+        // TCP flows that began while --series-flows flows held a time series: no tcp_series.csv rows, no charts.
+        w.WriteNumber("series_refused", result.SeriesFlowsRefused);
         w.WriteEndObject();
 
         w.WriteStartObject("events");

@@ -138,6 +138,24 @@ public class AnalyzeCommandTests
         Assert.Equal(new HashSet<string> { "data", "resend", "ack", "rtt" }, kinds);
     }
 
+    [Theory]
+    [InlineData("1")]
+    [InlineData("2")]
+    public void Analyze_MoreFlowsThanSeriesSlots_SaysHowManyCouldNotBeDrawn(string threads)
+    {
+        // tcp-basic: four connections, the first holding the one slot until the end (its close lingers).
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", RepoPaths.Sample("tcp-basic.pcap"), "-o", dir.Path, "--series-flows", "1", "--charts", "0", "--threads", threads]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("(3 TCP flows began while every time-series slot was taken (--series-flows): no charts or tcp_series.csv rows for them)", run.Stdout);
+        using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(dir.File("summary.json")));
+        Assert.Equal(3, summary.RootElement.GetProperty("flow_table").GetProperty("series_refused").GetInt32());
+        Assert.Contains("3 TCP flows began while every time-series slot was taken (<code>--series-flows</code>)", File.ReadAllText(dir.File("report.html")));
+        Assert.Equal(["1"], File.ReadLines(dir.File("tcp_series.csv")).Skip(1).Select(l => l.Split(',')[0]).Distinct());
+    }
+
     [Fact]
     public void Analyze_Json_PrintsTheSummaryDocumentOnStdout()
     {

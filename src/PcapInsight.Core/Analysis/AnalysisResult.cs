@@ -103,6 +103,12 @@ public sealed class AnalysisResult
     /// <summary>The kernel counters that changed around the capture, when given (<c>--netstat</c>).</summary>
     public IReadOnlyList<(string Name, long Delta)>? KernelCounterDeltas { get; init; }
 
+    /// <summary>
+    /// TCP flows whose time series (tcp_series.csv, and so their charts) was not recorded: <see cref="AnalysisOptions.SeriesFlows"/>
+    /// flows held one when they began. 0 when no series are recorded.
+    /// </summary>
+    public long SeriesFlowsRefused { get; init; }
+
     /// <summary>Each host's delayed-ACK profile (the hosts that sent pure ACKs for everything outstanding).</summary>
     public IReadOnlyList<TcpAnalysis.DelayedAckProfile> DelayedAckProfiles { get; init; } = [];
 

@@ -105,6 +105,7 @@ public sealed partial class CaptureAnalyzer
             KernelCounterDeltas = options.KernelCounterDeltas,
             DatagramsNotListed = reader._datagramsNotListed,
             DelayedAckProfiles = profiles.Values.OrderBy(h => h.Host.ToString(), StringComparer.Ordinal).ToList(),
+            SeriesFlowsRefused = shards[0]._admissions.Policy.SeriesRefused,   // one policy decided for every shard
         };
     }
 

@@ -452,6 +452,7 @@ public sealed partial class CaptureAnalyzer
         KernelCounterDeltas = _options.KernelCounterDeltas,
         DatagramsNotListed = _datagramsNotListed,
         DelayedAckProfiles = _timing.Profiles.OrderBy(h => h.Host.ToString(), StringComparer.Ordinal).ToList(),
+        SeriesFlowsRefused = _admissions.Policy.SeriesRefused,
     };
 
     /// <summary>Reads every frame of <paramref name="source"/> through the analyzer and finishes.</summary>

@@ -145,6 +145,7 @@ public sealed record ResultSelection
             DatagramsNotListed = r.DatagramsNotListed,
             KernelCounterDeltas = r.KernelCounterDeltas,
             DelayedAckProfiles = r.DelayedAckProfiles.Where(p => Host is not { } h || p.Host.Equals(h)).ToList(),
+            SeriesFlowsRefused = r.SeriesFlowsRefused,   // of the whole capture, as the flow table's figures
         };
     }
 }

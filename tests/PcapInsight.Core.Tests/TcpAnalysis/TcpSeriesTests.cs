@@ -76,6 +76,24 @@ public class TcpSeriesTests
         Assert.NotNull(Assert.Single(troubled.Flows).Tcp!.Series);
     }
 
+    [Theory]
+    [InlineData("tcp-basic.pcap", 1, 3)]                    // four connections, the first holds the slot to the end
+    [InlineData("tcp-basic.pcap", 2, 2)]
+    [InlineData("tcp-basic.pcap", 4, 0)]
+    [InlineData("bulk-loss-reorder.client.pcap", 1, 0)]     // one connection
+    [InlineData("tcp-basic.pcap", 0, 0)]                    // no series: nothing refused
+    public void FlowsRefusedASlot_AreCounted_EveryTcpFlowEitherHasASeriesOrIsCounted(string sample, int slots, int refused)
+    {
+        // The count summary.json, the console and report.html give for flows that cannot be drawn.
+        AnalysisResult r = Captures.Analyze(RepoPaths.Sample(sample), new AnalysisOptions { SeriesFlows = slots });
+
+        Assert.Equal(refused, r.SeriesFlowsRefused);
+        if (slots > 0)
+        {
+            Assert.Equal(r.Flows.Count(f => f.Tcp is not null), r.Flows.Count(f => f.Tcp?.Series is not null) + r.SeriesFlowsRefused);
+        }
+    }
+
     [Fact]
     public void SeriesOff_ByDefault()
     {
