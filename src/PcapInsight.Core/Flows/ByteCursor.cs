@@ -17,13 +17,9 @@ internal ref struct ByteCursor(ReadOnlySpan<byte> bytes)
 
     public bool Bool() => _bytes[Position++] != 0;
 
-    public ushort UInt16() => BinaryPrimitives.ReadUInt16LittleEndian(Take(2));
-
     public int Int32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
 
     public long Int64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
-
-    public ulong UInt64() => BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
 
     /// <summary>What <see cref="ByteWriter.WriteVar(ulong)"/> wrote.</summary>
     public ulong VarUInt64()

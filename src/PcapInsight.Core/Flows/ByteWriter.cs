@@ -18,13 +18,9 @@ internal ref struct ByteWriter(Span<byte> bytes)
 
     public void Write(bool value) => _bytes[Position++] = value ? (byte)1 : (byte)0;
 
-    public void Write(ushort value) => BinaryPrimitives.WriteUInt16LittleEndian(Take(2), value);
-
     public void Write(int value) => BinaryPrimitives.WriteInt32LittleEndian(Take(4), value);
 
     public void Write(long value) => BinaryPrimitives.WriteInt64LittleEndian(Take(8), value);
-
-    public void Write(ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(Take(8), value);
 
     /// <summary>Seven bits a byte, low first, the top bit set on every byte but the last: 1 to 10 bytes.</summary>
     public void WriteVar(ulong value)
