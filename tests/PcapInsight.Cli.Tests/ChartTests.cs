@@ -121,6 +121,7 @@ public class ChartTests
             Assert.True(c.FileName == "events-timeline.png" ? h >= 400 : h == 400, $"{c.FileName}: {w}x{h}");
             Assert.False(string.IsNullOrWhiteSpace(c.Title));
             Assert.False(string.IsNullOrWhiteSpace(c.Caption));
+            Assert.Equal((8, 2), (c.Png[24], c.Png[25]));   // IHDR: 8-bit RGB, no alpha channel (the charts are opaque)
         }
     }
 
