@@ -158,7 +158,7 @@ internal sealed class AnalysisOptionSet
         var seriesFlows = new Option<int>("--series-flows")
         {
             HelpName = "N",
-            Description = "Keep the time series (segments, ACKs, windows, bytes in flight, RTT) of up to N TCP flows at a time and write them to tcp_series.csv; a finished flow without trouble and under 1 MiB gives its slot to the next new flow. Default 0 (none). Example: --series-flows 20",
+            Description = "Keep the time series (segments, ACKs, windows, bytes in flight, RTT) of up to N TCP flows at a time and write them to tcp_series.csv; a finished flow without trouble and under 1 MiB gives its slot to the next new flow; flows that begin while every slot is taken have none (summary.json flow_table.series_refused). Default 0 (none). Example: --series-flows 20",
             DefaultValueFactory = _ => 0,
         };
         var seriesPoints = new Option<int>("--series-points")

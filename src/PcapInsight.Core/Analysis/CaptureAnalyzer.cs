@@ -46,9 +46,7 @@ public sealed partial class CaptureAnalyzer
     /// is a common state of a healthy bulk transfer, worth a window chart but not a place above the stalls.
     /// </summary>
     private static bool WorthDrawing(Flow flow) => flow.Tcp is { } t
-        && (t.C2S.Retransmissions + t.S2C.Retransmissions + t.C2S.ZeroWindowEpisodes + t.S2C.ZeroWindowEpisodes
-            + t.C2S.NagleStalls + t.S2C.NagleStalls + t.C2S.WindowFull + t.S2C.WindowFull > 0
-            || flow.PayloadBytesC2S + flow.PayloadBytesS2C >= 1 << 20);
+        && (t.HasTrouble || t.C2S.WindowFull + t.S2C.WindowFull > 0 || flow.PayloadBytesC2S + flow.PayloadBytesS2C >= 1 << 20);
     private readonly PacketCounters _counters = new();
     private readonly IpSizeHistogram _sizes = new();
     private readonly List<LinkType> _linkTypes = new();

@@ -81,5 +81,5 @@ public sealed class BestFlows
     private static (bool Trouble, long Bytes, int Id) RankOf(FlowSummary f) => (f.HasTrouble, f.BytesC2S + f.BytesS2C, f.Id);
 
     private static (bool Trouble, long Bytes, int Id) RankOf(Flow f) =>
-        (f.Tcp is { } t && TcpDirectionSummary.Trouble(TcpDirectionSummary.Of(t.C2S), TcpDirectionSummary.Of(t.S2C)), f.BytesC2S + f.BytesS2C, f.Id);
+        (f.Tcp is { HasTrouble: true }, f.BytesC2S + f.BytesS2C, f.Id);
 }

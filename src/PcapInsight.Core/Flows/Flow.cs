@@ -213,6 +213,9 @@ public sealed class TcpFlowFacts
     /// <summary>RST seen (either side).</summary>
     public bool Reset { get; internal set; }
 
+    /// <summary>Retransmissions, zero-window episodes or Nagle stalls either way, as its summary says (<see cref="FlowSummary.HasTrouble"/>).</summary>
+    public bool HasTrouble => TcpDirectionSummary.Trouble(TcpDirectionSummary.Of(C2S), TcpDirectionSummary.Of(S2C));
+
     /// <summary>Time series of both directions (client to server, server to client), when the recorder kept them.</summary>
     public (TcpAnalysis.TcpSeries C2S, TcpAnalysis.TcpSeries S2C)? Series => SeriesTicket?.Series;
 

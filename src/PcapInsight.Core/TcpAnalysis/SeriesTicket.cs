@@ -32,7 +32,7 @@ internal sealed class SeriesTicket(long order)
     internal SeriesClaim SettleClaim;
 
     /// <summary>
-    /// A shard's: the facts of the flow that claimed, so that the answer no lets the flow drop its claim (a million
+    /// A shard's: the facts of the flow that claimed, so that a refusal lets the flow drop its claim (a million
     /// refused claims would otherwise live as long as their connections).
     /// </summary>
     internal Flows.TcpFlowFacts? Owner;
