@@ -338,7 +338,7 @@ public sealed class EventCollector
                     continue;
                 }
                 _bins[i] = null;
-                int to = i >> shift;
+                int to = EventTimeline.FoldedBin(i, shift);
                 if (_bins[to] is not { } held || EventOrder.Compare(e, held) < 0)
                 {
                     _bins[to] = e;

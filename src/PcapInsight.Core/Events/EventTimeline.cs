@@ -79,10 +79,17 @@ public sealed class EventTimeline
             long[] mine = _byKind[k] ??= new long[Bins];
             for (int i = 0; i < Bins; i++)
             {
-                mine[i >> shift] += theirs[i];
+                mine[FoldedBin(i, shift)] += theirs[i];
             }
         }
     }
+
+    /// <summary>
+    /// Where bin <paramref name="bin"/> lands once the bins are 2^<paramref name="shift"/> times wider. A jump of the
+    /// capture's clock (a 1970 timestamp before 2022 ones) widens them 2^33 times at once, and C# takes an int's shift
+    /// count modulo 32: <c>bin &gt;&gt; 33</c> would be <c>bin &gt;&gt; 1</c>.
+    /// </summary>
+    internal static int FoldedBin(int bin, int shift) => shift < 32 ? bin >> shift : 0;
 
     private void Widen()
     {

@@ -45,6 +45,34 @@ public class EventTimelineTests
         Assert.Equal(64, kinds[EventKind.TcpDupAck][0] + kinds[EventKind.TcpOutOfOrder][0]);
     }
 
+    /// <summary>
+    /// A shard's timeline merged into one a jump of the clock widened 2^33 times (ndpi__discord-rtp.pcap: a frame
+    /// stamped 1970, then 2022): its events keep their bin. C# shifts an int by the count modulo 32, which once moved
+    /// an event of the first 256 ms 27 bins on (at 3 threads, not at 1).
+    /// </summary>
+    [Theory]
+    [InlineData(1, 0, 0)]
+    [InlineData(1, 255, 127)]
+    [InlineData(33, 55, 0)]
+    [InlineData(34, 255, 0)]
+    public void MergeFrom_ANarrowerTimeline_KeepsEachEventInTheBinItsTimeFallsIn(int doublings, long eventMs, int expectedBin)
+    {
+        long latestNs = (EventTimeline.Bins - 1) * (Ms << doublings);   // the last bin once widened that far
+        var wide = new EventTimeline();
+        wide.Start(0);
+        wide.Add(EventKind.CaptureTimeBackwards, latestNs);
+        var narrow = new EventTimeline();
+        narrow.Start(0);
+        narrow.Add(EventKind.TcpAckUnseenSegment, eventMs * Ms);
+
+        wide.MergeFrom(narrow);
+
+        Assert.Equal(Ms << doublings, wide.WidthNs);
+        long[] bins = wide.Kinds().Single(k => k.Kind == EventKind.TcpAckUnseenSegment).Counts;
+        Assert.Equal(1, bins[expectedBin]);
+        Assert.Equal(1, bins.Sum());
+    }
+
     [Fact]
     public void Collector_CountsSampledEventsToo_WhoseRowsItDoesNotKeep()
     {
