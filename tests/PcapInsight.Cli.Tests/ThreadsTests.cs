@@ -34,14 +34,24 @@ public class ThreadsTests
         AssertSameReport(RepoPaths.Sample(file), options, "all", [2, 3, 8]);
 
     /// <summary>
-    /// Every public capture, with the capture-wide first-come limits made tight (two series slots, one profiled
-    /// host: they bind on most of these captures, which claims come first decides, and the shards claim in their
-    /// own time).
+    /// Every public capture, with the capture-wide limits made tight (two series slots, one profiled host, two listed
+    /// flows: they bind on most of these captures, which claims come first and which flows end first decide, and the
+    /// shards claim and end flows in their own time).
     /// </summary>
     [CorpusTheory]
     [MemberData(nameof(CorpusManifest.FileNames), MemberType = typeof(CorpusManifest))]
     public void Corpus_TwoThreeAndFiveThreads_WriteTheSingleThreadedTables(string file) =>
-        AssertSameReport(Path.Combine(RepoPaths.Corpus!, file), ["--series-flows", "2", "--max-ack-profile-hosts", "1"], "csv,json", [2, 3, 5]);
+        AssertSameReport(Path.Combine(RepoPaths.Corpus!, file), ["--series-flows", "2", "--max-ack-profile-hosts", "1", "--max-listed-flows", "2"],
+            "csv,json", [2, 3, 5]);
+
+    /// <summary>
+    /// Every public capture's whole report (charts and report.html too) at three threads, with the default limits:
+    /// ndpi__discord-rtp.pcap, a 1970 frame before 2022 ones, once drew its event timeline otherwise.
+    /// </summary>
+    [CorpusTheory]
+    [MemberData(nameof(CorpusManifest.FileNames), MemberType = typeof(CorpusManifest))]
+    public void Corpus_ThreeThreads_WriteTheSingleThreadedChartsAndReport(string file) =>
+        AssertSameReport(Path.Combine(RepoPaths.Corpus!, file), [], "all", [3]);
 
     [Fact]
     public void ThreadsLeftOut_ManyFlows_WritesTheSingleThreadedReport()
@@ -80,6 +90,8 @@ public class ThreadsTests
         string[] options = ["--series-flows", "3", "--max-ack-profile-hosts", "5", "--close-linger", "0.05"];
 
         AssertSameReport(capture, options, "all", [2, 3, 8]);
+        // With twenty flows listed too: released flows give their slots back, in the order one analyzer releases them.
+        AssertSameReport(capture, [.. options, "--max-listed-flows", "20"], "all", [2, 3, 8]);
 
         // The limits bound the run: three connections drawn of 240, five hosts profiled of sixty, while the delayed
         // ACKs of every host are counted and reported.

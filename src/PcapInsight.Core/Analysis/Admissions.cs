@@ -1,20 +1,24 @@
 using PcapInsight.Core.Decoding;
+using PcapInsight.Core.Flows;
 using PcapInsight.Core.TcpAnalysis;
 
 namespace PcapInsight.Core.Analysis;
 
 /// <summary>
-/// The two first-come limits that span every flow of the capture: which TCP flows have their time series recorded
-/// (<see cref="AnalysisOptions.SeriesFlows"/> at a time) and which hosts have a delayed-ACK profile
-/// (<see cref="NagleOptions.MaxProfiledHosts"/>). Each decision depends on the claims made before it anywhere in the
-/// capture, so one policy decides for all: one analyzer applies each claim as it makes it; the shards of a sharded
-/// run log theirs (<see cref="AdmissionLog"/>), recording speculatively meanwhile, and the reading thread replays the
-/// logs here in capture order, so the run admits exactly the flows and hosts one analyzer would.
+/// The limits that span every flow of the capture: which TCP flows have their time series recorded
+/// (<see cref="AnalysisOptions.SeriesFlows"/> at a time), which hosts have a delayed-ACK profile
+/// (<see cref="NagleOptions.MaxProfiledHosts"/>) and which ended flows the report lists
+/// (<see cref="FlowTableOptions.MaxListedFlows"/>, <see cref="FlowListing"/>). Each decision depends on what came
+/// before it anywhere in the capture, so one policy decides for all: one analyzer applies each claim as it makes it;
+/// the shards of a sharded run log theirs (<see cref="AdmissionLog"/>), recording speculatively meanwhile, and the
+/// reading thread replays the logs here in capture order, so the run admits, lists and releases exactly the flows
+/// and hosts one analyzer would.
 /// </summary>
 /// <remarks>
 /// Only the order of claims against releases matters, never the order of releases among themselves (which the
 /// shards cannot reproduce within one expiry check): a slot given away goes to the earliest-started evictable flow,
-/// whatever order the flows ended in.
+/// whatever order the flows ended in; the flows that end at one place are listed in the order they were created.
+/// A place's ended flows are listed once a later place comes (or <see cref="EndPlaces"/>), before its claims.
 /// </remarks>
 internal sealed class Admissions
 {
@@ -26,10 +30,25 @@ internal sealed class Admissions
     private readonly HashSet<IpAddr> _hosts = new();
     private HashSet<IpAddr>? _closedHosts;
 
-    public Admissions(int maxSeriesFlows, int maxProfiledHosts)
+    private readonly FlowListing _listing;
+
+    public Admissions(int maxSeriesFlows, int maxProfiledHosts, int maxListedFlows)
     {
         _maxSeries = maxSeriesFlows;
         _maxHosts = maxProfiledHosts;
+        // A released flow frees its series slot here, in the policy's order; the analyzer that ended the flow writes
+        // it to its spool and reuses its objects when its log hands it back.
+        _listing = new FlowListing(maxListedFlows)
+        {
+            Releasing = (flow, owner) =>
+            {
+                if (flow.Tcp is { SeriesTicket: { } ticket })
+                {
+                    Forget(ticket);
+                }
+                ((AdmissionLog)owner!).Release(flow);
+            },
+        };
         if (_maxHosts == 0)
         {
             _closedHosts = _hosts;
@@ -54,8 +73,18 @@ internal sealed class Admissions
     /// <summary>A claim refused without its object (<see cref="SeriesSlotFree"/> was false).</summary>
     public void NoteSeriesRefused() => SeriesRefused++;
 
-    public void Apply(AdmissionKind kind, object subject)
+    /// <summary>The ended flows the report lists, and how many were released.</summary>
+    public FlowListing Listing => _listing;
+
+    /// <summary>The analyzers have reached <paramref name="place"/>: flows that ended at an earlier place are listed.</summary>
+    public void Reached(long place) => _listing.Reached(place);
+
+    /// <summary>Every entry of the places so far is in: their ended flows are listed.</summary>
+    public void EndPlaces() => _listing.Flush();
+
+    public void Apply(long place, AdmissionKind kind, object subject, AdmissionLog from)
     {
+        _listing.Reached(place);
         switch (kind)
         {
             case AdmissionKind.SeriesClaim:
@@ -64,8 +93,8 @@ internal sealed class Admissions
             case AdmissionKind.SeriesEndedPlain:
                 Ended((SeriesTicket)subject);
                 break;
-            case AdmissionKind.SeriesForget:
-                Forget((SeriesTicket)subject);
+            case AdmissionKind.FlowEndedPlain or AdmissionKind.FlowEndedNotable:
+                _listing.Add((Flow)subject, kind == AdmissionKind.FlowEndedNotable, place, from);
                 break;
             case AdmissionKind.HostClaim:
                 Claim((DelayedAckProfile)subject);
@@ -145,6 +174,7 @@ internal enum AdmissionKind : byte
 {
     SeriesClaim,        // a TCP flow's first segment
     SeriesEndedPlain,   // the flow ended without trouble worth a chart and under 1 MiB
-    SeriesForget,       // the flow left the report's list
+    FlowEndedPlain,     // a flow left the table (for the report's list)
+    FlowEndedNotable,   // a flow with something to report left the table
     HostClaim,          // a host's first timed ACK (in this analyzer)
 }

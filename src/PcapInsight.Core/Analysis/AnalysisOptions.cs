@@ -60,16 +60,15 @@ public sealed record AnalysisOptions
     public static AnalysisOptions Default { get; } = new();
 
     /// <summary>
-    /// One shard's options of an analysis over <paramref name="shards"/> shards: the limits on flows held (the flow
-    /// table, the listed flows) divided among them, so all the shards together hold what one analyzer would.
-    /// Reassembly runs once, on the reading thread, with the whole fragment limits.
+    /// One shard's options of an analysis over <paramref name="shards"/> shards: the flow table's limit divided among
+    /// them, so all the shards together hold what one analyzer would. (The listed flows are the run's policy's, whole:
+    /// <see cref="Admissions"/>.) Reassembly runs once, on the reading thread, with the whole fragment limits.
     /// </summary>
     public AnalysisOptions ShareOf(int shards) => shards <= 1 ? this : this with
     {
         Flows = Flows with
         {
             MaxFlows = Share(Flows.MaxFlows, shards),
-            MaxListedFlows = Share(Flows.MaxListedFlows, shards),
         },
         SharedAmong = shards,
         WholeMaxFlows = Flows.MaxFlows,

@@ -25,14 +25,13 @@ public sealed partial class CaptureAnalyzer
         AnalysisOptions options = reader._options;
         int[][] globalIds = GlobalFlowIds(shards);
 
-        var flows = new List<Flow>();
-        for (int s = 0; s < shards.Count; s++)
+        // One policy listed the flows of every shard (the shards' own tables list none).
+        FlowListing listing = shards[0].Listing;
+        var flows = new List<Flow>(listing.Count);
+        foreach ((Flow f, object? owner) in listing.ListedWithOwners)
         {
-            foreach (Flow f in shards[s]._flows.Finished)
-            {
-                f.Id = globalIds[s][f.Id];
-                flows.Add(f);
-            }
+            f.Id = globalIds[((AdmissionLog)owner!).Shard][f.Id];
+            flows.Add(f);
         }
         flows.Sort((a, b) => a.Id.CompareTo(b.Id));
 
@@ -75,12 +74,6 @@ public sealed partial class CaptureAnalyzer
         }
 
         var spools = shards.Where(s => s._spool is not null).Select(s => s._spool!).ToList();
-        (long Tcp, long Udp, long Other) released = (0, 0, 0);
-        foreach (CaptureAnalyzer s in shards)
-        {
-            (long t, long u, long o) = s._flows.Released;
-            released = (released.Tcp + t, released.Udp + u, released.Other + o);
-        }
         return new AnalysisResult
         {
             Files = files,
@@ -97,7 +90,7 @@ public sealed partial class CaptureAnalyzer
             FlowTable = new FlowTableFigures(shards.Sum(s => s._flows.Created), MergedPeak(shards),
                 shards.Sum(s => s._flows.Expired), shards.Sum(s => s._flows.Evicted))
             {
-                Released = released,
+                Released = listing.Released,
                 ClosedAfterLinger = shards.Sum(s => s._flows.ClosedAfterLinger),
             },
             Events = events,

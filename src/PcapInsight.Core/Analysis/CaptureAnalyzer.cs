@@ -83,7 +83,10 @@ public sealed partial class CaptureAnalyzer
         _options = options ?? AnalysisOptions.Default;
         _options.Validate();
         bool shard = admissions is not null;
-        _admissions = admissions ?? new AdmissionLog(new Admissions(_options.SeriesFlows, _options.Nagle.MaxProfiledHosts));
+        _admissions = admissions ?? new AdmissionLog(new Admissions(_options.SeriesFlows, _options.Nagle.MaxProfiledHosts, _options.Flows.MaxListedFlows))
+        {
+            Releasing = ReleaseFlow,
+        };
         _flows = new FlowTable(_options.Flows) { RecordCreationOrder = shard, RecycleReleased = true };
         _activeBeforeExpiry = shard ? new List<int>() : null;
         _reassembles = !shard;
@@ -102,21 +105,38 @@ public sealed partial class CaptureAnalyzer
             flow.Tcp?.S2C.ReleaseRarePathState();
         };
         _spool = _options.SpoolDirectory is { } spoolDirectory ? new FlowSpool(spoolDirectory) : null;
-        _flows.Releasing = flow =>
-        {
-            _series?.Forget(flow);
-            _spool?.Add(flow);
-        };
+        // Which ended flows the report lists is the run's policy's to decide (a shard's flows with every shard's).
+        _flows.Ended = flow => _admissions.Add(flow.IsNotable ? AdmissionKind.FlowEndedNotable : AdmissionKind.FlowEndedPlain, flow);
     }
+
+    /// <summary>A flow the policy released from the report's list: to the spool for flows.csv, its objects to reuse.</summary>
+    private void ReleaseFlow(Flow flow)
+    {
+        _spool?.Add(flow);
+        _flows.Recycle(flow);
+    }
+
+    /// <summary>The ended flows the report lists (the run's: every shard's, in a sharded run).</summary>
+    private FlowListing Listing => _admissions.Policy.Listing;
 
     /// <summary>Where the analyzer's claims on the series slots and profiled hosts go.</summary>
     internal AdmissionLog AdmissionLog => _admissions;
 
-    /// <summary>A shard's series points that waited for their flows' answers: recorded or dropped as answered.</summary>
-    internal void SettleSeries() => _series?.Settle();
+    /// <summary>
+    /// A shard's part of the answers the reading thread gave: the flows it released from the report's list leave
+    /// (spool, objects reused); series points that waited for their flows' answers are recorded or dropped.
+    /// </summary>
+    internal void Settle()
+    {
+        _admissions.TakeReleased(ReleaseFlow);
+        _series?.Settle();
+    }
 
     /// <summary>Series points still waiting for an answer (a shard's; none at the end).</summary>
     internal int SeriesPointsWaiting => _series?.Waiting ?? 0;
+
+    /// <summary>Flows in the table now.</summary>
+    internal int ActiveFlows => _flows.ActiveCount;
 
     /// <summary>The latest capture time so far (the flow table's clock).</summary>
     internal long LatestTimeNs => _lastTimeNs;
@@ -301,6 +321,7 @@ public sealed partial class CaptureAnalyzer
         _flows.ClockNs = clockNs;
         if (main && p.IsFragment && _reassembles)
         {
+            PlaceLone(frameIndex, AdmissionLog.ReassembledStep);
             _flows.CreationOrder = frameIndex * PhasesPerFrame + 0;
             OnFragment(frame, p, info);
         }
@@ -314,12 +335,14 @@ public sealed partial class CaptureAnalyzer
         }
         if (expiryDue)
         {
+            PlaceLone(frameIndex, AdmissionLog.ClockStep);
             ExpireAt(t, clockNs);
         }
         if (!main)
         {
             return;
         }
+        PlaceLone(frameIndex, AdmissionLog.PacketStep);
         _flows.CreationOrder = frameIndex * PhasesPerFrame + 1;
         Flow flow = _flows.Update(p, info, out bool fromClient, out bool evicted);
         if (_flows.ReplacedFlow is { } replaced)
@@ -344,6 +367,19 @@ public sealed partial class CaptureAnalyzer
             _events.Report(new AnalysisEvent(EventKind.CaptureFlowTableFull, t, info.FrameNumber, info.FileIndex, 0,
                 default, 0, default, 0, -1, _options.SharedAmong == 1 ? $"max_flows={_options.Flows.MaxFlows}"
                     : $"max_flows={_options.WholeMaxFlows} threads={_options.SharedAmong} per_thread={_options.Flows.MaxFlows}"));
+        }
+    }
+
+    /// <summary>
+    /// A lone analyzer's place in the capture, as a sharded run places its shards' entries: flows that ended at an
+    /// earlier place are listed before anything happens here. (A shard's place is set by its batch loop.)
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PlaceLone(long frameIndex, long step)
+    {
+        if (!_admissions.Deferred)
+        {
+            _admissions.Place = frameIndex * AdmissionLog.StepsPerFrame + step;
         }
     }
 
@@ -408,10 +444,11 @@ public sealed partial class CaptureAnalyzer
     public AnalysisResult Finish(IReadOnlyList<CaptureFileStats> files)
     {
         FinishFlows(_previousTimeNs);
-        ReportKernelCounters(_options, _flows.Finished, _events, _lastTimeNs);
+        _admissions.Policy.EndPlaces();   // the end of the capture is over: its flows are listed
+        ReportKernelCounters(_options, Listing.Listed, _events, _lastTimeNs);
         ReportFileFacts(files);
         ReportEventsLimited(_events, _options, _lastTimeNs);
-        return Result(files, _flows.Finished);
+        return Result(files, Listing.Listed);
     }
 
     /// <summary>Closes what is still open at the end (a shard's part of <see cref="Finish"/>), the clock at the last frame's time.</summary>
@@ -421,6 +458,10 @@ public sealed partial class CaptureAnalyzer
         _events.ClockNs = lastFrameTimeNs;
         _activeBeforeExpiry?.Add(_flows.ActiveCount);
         _fragments.FinishAll();
+        if (!_admissions.Deferred)
+        {
+            Listing.Expect(_flows.ActiveCount);   // a shard's are the reading thread's to expect (ShardedAnalysis)
+        }
         _flows.FinishAll();
     }
 
@@ -430,7 +471,7 @@ public sealed partial class CaptureAnalyzer
     /// yet) and the events so far. Nothing is closed: <see cref="Process"/> goes on after it. The result shares the
     /// analyzer's objects, so write it before processing more frames.
     /// </summary>
-    public AnalysisResult Snapshot(IReadOnlyList<CaptureFileStats> files) => Result(files, _flows.Finished.Concat(_flows.Active));
+    public AnalysisResult Snapshot(IReadOnlyList<CaptureFileStats> files) => Result(files, Listing.Listed.Concat(_flows.Active));
 
     private AnalysisResult Result(IReadOnlyList<CaptureFileStats> files, IEnumerable<Flow> flows) => new()
     {
@@ -444,7 +485,7 @@ public sealed partial class CaptureAnalyzer
         ReleasedFlows = _spool?.ReadSorted() ?? [],
         ReleasedBest = _spool?.Best ?? [],
         Spools = _spool is null ? [] : [_spool],
-        FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted) { Released = _flows.Released, ClosedAfterLinger = _flows.ClosedAfterLinger },
+        FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted) { Released = Listing.Released, ClosedAfterLinger = _flows.ClosedAfterLinger },
         Events = _events,
         Datagrams = _datagrams,
         KernelCounterDeltas = _options.KernelCounterDeltas,

@@ -44,13 +44,13 @@ public static class ShardedAnalysis
         var reader = new CaptureAnalyzer(options);
         AnalysisOptions shardOptions = options.ShareOf(threads);
         var shards = new CaptureAnalyzer[threads];
-        // Which flows get series and which hosts a profile is decided here, on the reading thread, from the shards'
-        // claims in capture order: as one analyzer decides.
-        var admissions = new Admissions(options.SeriesFlows, options.Nagle.MaxProfiledHosts);
+        // Which flows get series, which hosts a profile and which ended flows stay listed is decided here, on the
+        // reading thread, from the shards' claims and ended flows in capture order: as one analyzer decides.
+        var admissions = new Admissions(options.SeriesFlows, options.Nagle.MaxProfiledHosts, options.Flows.MaxListedFlows);
         var logs = new AdmissionLog[threads];
         for (int i = 0; i < threads; i++)
         {
-            logs[i] = AdmissionLog.Queued(admissions);
+            logs[i] = AdmissionLog.Queued(admissions, i);
             shards[i] = new CaptureAnalyzer(shardOptions, logs[i]);
         }
         // Shard 0 runs on the reading thread, which replays: whatever it claims later is placed past any place the
@@ -115,6 +115,7 @@ public static class ShardedAnalysis
             throw new AggregateException("shards of the analysis failed", failures);
         }
         long lastFrameTimeNs = reader.LastFrameTimeNs;
+        admissions.Listing.Expect(shards.Sum(s => s.ActiveFlows));   // every flow still open ends at one place
         foreach (CaptureAnalyzer s in shards)
         {
             s.FinishFlows(lastFrameTimeNs);
@@ -122,7 +123,7 @@ public static class ShardedAnalysis
         AdmissionLog.ReplayAll(logs);
         foreach (CaptureAnalyzer s in shards)
         {
-            s.SettleSeries();
+            s.Settle();
             if (s.SeriesPointsWaiting != 0)
             {
                 throw new InvalidOperationException("series points still wait for an answer after every claim was answered");
@@ -226,7 +227,7 @@ public static class ShardedAnalysis
                 if (batch.Count > 0)
                 {
                     shard.AdmissionLog.CompleteBelow(batch.Place(batch.Count - 1));   // the reading thread may replay up to here
-                    shard.SettleSeries();
+                    shard.Settle();
                 }
                 if (Interlocked.Decrement(ref batch.Pending) == 0)
                 {
@@ -372,7 +373,7 @@ public static class ShardedAnalysis
             // The claims every shard has made up to where the slowest one is: decided now, so a shard holds the
             // series of flows still undecided for a few batches at most.
             AdmissionLog.ReplayBelow(logs, long.MaxValue);
-            shard0.SettleSeries();
+            shard0.Settle();
         }
     }
 

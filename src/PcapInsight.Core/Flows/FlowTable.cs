@@ -19,12 +19,9 @@ public sealed class FlowTable
     private const long MoveGranularityNs = 100_000_000;
 
     private readonly FlowIndex _flows = new();
-    // Ended flows kept for the report. Past --max-listed-flows the plain ones go first: a flow with something to
-    // report (a retransmission, a stall, a reset, loss evidence) is what the findings, charts and report.html are for.
-    private readonly Queue<Flow> _finished = new();
-    private readonly Queue<Flow> _finishedNotable = new();
-    private long _releasedTcp, _releasedUdp, _releasedOther;
-    private readonly int _maxListed;
+    // Ended flows, when nothing else lists them (see Ended): a table on its own lists and releases them itself.
+    private readonly FlowListing _listing;
+    private long _ended;
     private readonly int _maxFlows;
     private readonly long _idleTimeoutNs;
     private readonly long _closeLingerNs;
@@ -49,21 +46,35 @@ public sealed class FlowTable
     {
         options.Validate();
         _maxFlows = options.MaxFlows;
-        _maxListed = options.MaxListedFlows;
+        _listing = new FlowListing(options.MaxListedFlows)
+        {
+            Releasing = (flow, _) =>
+            {
+                this.Releasing?.Invoke(flow);
+                Recycle(flow);
+            },
+        };
         _idleTimeoutNs = (long)(options.IdleTimeout.TotalMilliseconds * 1_000_000);
         _closeLingerNs = (long)(options.CloseLinger.TotalMilliseconds * 1_000_000);
     }
 
-    /// <summary>Flows that have left the table and are still listed (not released): notable ones first, each group in the order they left.</summary>
-    public IEnumerable<Flow> Finished => _finishedNotable.Concat(_finished);
+    /// <summary>
+    /// Where each flow goes as it leaves the table, once <see cref="Closing"/> has run: an analysis lists it with the
+    /// others of its run (<see cref="FlowListing"/>, and gives released flows back to <see cref="Recycle"/>). Left
+    /// null, the table lists them itself in <see cref="Finished"/>.
+    /// </summary>
+    internal Action<Flow>? Ended { get; set; }
+
+    /// <summary>Flows that have left the table and are still listed (not released): notable ones first, each group in the order they left. Empty when <see cref="Ended"/> takes them.</summary>
+    public IEnumerable<Flow> Finished => _listing.Listed;
 
     /// <summary>How many flows <see cref="Finished"/> holds.</summary>
-    public int FinishedCount => _finished.Count + _finishedNotable.Count;
+    public int FinishedCount => _listing.Count;
 
     /// <summary>Ended flows released from <see cref="Finished"/> past <see cref="FlowTableOptions.MaxListedFlows"/>, by protocol.</summary>
-    public (long Tcp, long Udp, long Other) Released => (_releasedTcp, _releasedUdp, _releasedOther);
+    public (long Tcp, long Udp, long Other) Released => _listing.Released;
 
-    /// <summary>Called for each ended flow as it is released from the list (analyses free what they held for it).</summary>
+    /// <summary>Called for each ended flow the table itself releases from its list (analyses free what they held for it).</summary>
     internal Action<Flow>? Releasing { get; set; }
 
     /// <summary>
@@ -379,6 +390,7 @@ public sealed class FlowTable
         bool clientIsSource = !synAckFirst;
         Flow flow = _recycled.Count > 0 ? _recycled.Pop() : new Flow();
         flow.Id = _nextId++;
+        flow.CreationOrder = CreationOrder;
         flow.Key = key;
         flow.ClientIsA = clientIsSource == sourceIsA;
         flow.Client = clientIsSource ? p.Src : p.Dst;
@@ -430,18 +442,14 @@ public sealed class FlowTable
         flow.Close = fromFlags is FlowCloseReason.Reset or FlowCloseReason.Fin ? fromFlags
             : reasonIfOpen != FlowCloseReason.Open ? reasonIfOpen : fromFlags;
         Closing?.Invoke(flow);
-        (flow.IsNotable ? _finishedNotable : _finished).Enqueue(flow);
-        if (_finished.Count + _finishedNotable.Count > _maxListed)
+        if (Ended is { } ended)
         {
-            Flow old = _finished.Count > 0 ? _finished.Dequeue() : _finishedNotable.Dequeue();
-            Releasing?.Invoke(old);
-            _ = old.Protocol switch
-            {
-                6 => ++_releasedTcp,
-                17 => ++_releasedUdp,
-                _ => ++_releasedOther,
-            };
-            Recycle(old);
+            ended(flow);
+        }
+        else
+        {
+            _listing.Add(flow, flow.IsNotable, _ended++, owner: null);   // each flow its own place: listed at once
+            _listing.Flush();
         }
     }
 
@@ -450,7 +458,7 @@ public sealed class FlowTable
     /// connections (entries of flows that left another way are skipped lazily) or the caller reading
     /// <see cref="ReplacedFlow"/>. (The series policy holds the flow's claim, not the flow.)
     /// </summary>
-    private void Recycle(Flow flow)
+    internal void Recycle(Flow flow)
     {
         if (!RecycleReleased || flow.InCloseQueue || ReferenceEquals(flow, ReplacedFlow)
             || _recycled.Count >= MaxRecycled)

@@ -164,16 +164,6 @@ internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog adm
     /// <summary>Points still waiting (none once every claim is answered and <see cref="Settle"/> has run).</summary>
     public int Waiting => _waiting.Count;
 
-    /// <summary>The flow left the report's list: its slot is free, its series gone.</summary>
-    public void Forget(Flow flow)
-    {
-        if (flow.Tcp is { SeriesTicket: { } ticket })
-        {
-            ticket.Drop();
-            admissions.Add(AdmissionKind.SeriesForget, ticket);
-        }
-    }
-
     /// <summary>The flow ended; when <paramref name="worthDrawing"/> is false, its slot may go to a later flow.</summary>
     public void Release(Flow flow, bool worthDrawing)
     {

@@ -1,19 +1,21 @@
 using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Decoding;
+using PcapInsight.Core.Flows;
 using PcapInsight.Core.TcpAnalysis;
 using Xunit;
 
 namespace PcapInsight.Core.Tests.Analysis;
 
 /// <summary>
-/// The capture-wide first-come limits (series slots, profiled hosts): what the policy decides, and that the shards'
+/// The capture-wide limits (series slots, profiled hosts, listed flows): what the policy decides, and that the shards'
 /// logs replayed in capture order, whatever the shards' progress, decide what one analyzer's claims decide.
 /// </summary>
 public class AdmissionsTests
 {
     /// <summary>
     /// Steps, each "C n" (flow n's first segment claims a slot), "E n" (flow n ended plain: it may give its slot
-    /// away), "F n" (flow n left the report's list); then each flow's claim, in flow order.
+    /// away), "F n" (flow n left the report's list: it ends with no room listed, and is released once its place is
+    /// over); then each flow's claim, in flow order.
     /// </summary>
     public static TheoryData<int, string, string> SeriesCases() => new()
     {
@@ -34,28 +36,47 @@ public class AdmissionsTests
     [MemberData(nameof(SeriesCases))]
     public void SeriesSlots_FirstCome_EvictableGiveWayEarliestStartedFirst(int slots, string steps, string expected)
     {
-        var policy = new Admissions(slots, maxProfiledHosts: 0);
+        var policy = new Admissions(slots, maxProfiledHosts: 0, maxListedFlows: 0);
+        var log = new AdmissionLog(policy);
         var tickets = new SortedDictionary<int, SeriesTicket>();
-        foreach (string step in steps.Split(' '))
+        string[] all = steps.Split(' ');
+        for (int place = 0; place < all.Length; place++)
         {
+            string step = all[place];
             int flow = int.Parse(step[1..], System.Globalization.CultureInfo.InvariantCulture);
+            log.Place = place;   // a lone analyzer's next place: the flows of the one before are listed (and released)
             bool slotFree = policy.SeriesSlotFree;
             if (step[0] == 'C')
             {
                 tickets[flow] = new SeriesTicket(order: flow);
                 tickets[flow].Start(16);
             }
-            policy.Apply(step[0] switch { 'C' => AdmissionKind.SeriesClaim, 'E' => AdmissionKind.SeriesEndedPlain, _ => AdmissionKind.SeriesForget },
-                tickets[flow]);
+            if (step[0] == 'F')
+            {
+                log.Add(AdmissionKind.FlowEndedNotable, TcpFlowOf(tickets[flow], creationOrder: flow));
+            }
+            else
+            {
+                log.Add(step[0] == 'C' ? AdmissionKind.SeriesClaim : AdmissionKind.SeriesEndedPlain, tickets[flow]);
+            }
             if (step[0] == 'C')
             {
                 Assert.Equal(slotFree, tickets[flow].Claim == SeriesClaim.Held);   // what a lone analyzer asks before it claims
             }
         }
 
+        policy.EndPlaces();
+
         Assert.Equal(expected, string.Join(' ', tickets.Values.Select(t => t.Claim)));
         Assert.All(tickets.Values, t => Assert.Equal(t.Claim is SeriesClaim.Held or SeriesClaim.Evictable, t.Series is not null));
     }
+
+    private static Flow TcpFlowOf(SeriesTicket? ticket, long creationOrder) => new()
+    {
+        Tcp = new TcpFlowFacts { SeriesTicket = ticket },
+        CreationOrder = creationOrder,
+        Id = (int)creationOrder,
+    };
 
     [Theory]
     [InlineData(0, "a b", "")]
@@ -63,11 +84,12 @@ public class AdmissionsTests
     [InlineData(3, "a a b", "a b")]
     public void ProfiledHosts_TheFirstOnes_AndClosedOnceEverySlotIsTaken(int slots, string claims, string profiled)
     {
-        var policy = new Admissions(0, slots);
+        var policy = new Admissions(0, slots, maxListedFlows: 1);
+        var log = new AdmissionLog(policy);
         var profiles = claims.Split(' ').Select(h => new DelayedAckProfile(Host(h))).ToList();
         foreach (DelayedAckProfile p in profiles)
         {
-            policy.Apply(AdmissionKind.HostClaim, p);
+            log.Add(AdmissionKind.HostClaim, p);
         }
 
         Assert.Equal(profiled, string.Join(' ', profiles.Where(p => !p.Refused).Select(p => Name(p.Host)).Distinct()));
@@ -76,10 +98,11 @@ public class AdmissionsTests
     }
 
     /// <summary>
-    /// Random claims and releases in several shards, each shard logging its own as it gets to them (the shards run
-    /// ahead of one another) and the logs replayed now and then: the decisions are those of the same steps applied in
-    /// capture order by one analyzer, with an expiry check's releases applied in the reverse shard order (their order
-    /// does not matter).
+    /// Random claims and ended flows in several shards, each shard logging its own as it gets to them (the shards run
+    /// ahead of one another) and the logs replayed now and then: the decisions (series slots, profiled hosts, which
+    /// flows are listed and which released, and to which shard each released flow goes back) are those of the same
+    /// steps applied in capture order by one analyzer, with an expiry check's ended flows applied in the reverse
+    /// shard order (the flows of one place are listed in the order they were created, whatever order they came in).
     /// </summary>
     [Theory]
     [InlineData(1)]
@@ -91,33 +114,43 @@ public class AdmissionsTests
         var random = new Random(seed);
         for (int round = 0; round < 50; round++)
         {
-            int shards = random.Next(2, 6), slots = random.Next(0, 6), hostSlots = random.Next(0, 6);
-            var single = new Admissions(slots, hostSlots);
+            int shards = random.Next(2, 6), slots = random.Next(0, 6), hostSlots = random.Next(0, 6), listed = random.Next(0, 8);
+            var single = new Admissions(slots, hostSlots, listed);
+            var singleLog = new AdmissionLog(single);
+            var releasedByOne = new List<Flow>();
+            singleLog.Releasing = releasedByOne.Add;
             var pairs = new List<(SeriesTicket One, SeriesTicket Sharded)>();
+            var flowPairs = new Dictionary<Flow, Flow>();   // the sharded run's flow -> the single run's
             var hostPairs = new List<(DelayedAckProfile One, DelayedAckProfile Sharded)>();
             var steps = new List<(long Place, int Shard, AdmissionKind Kind, object Subject)>();   // the shards' own, in each shard's order
-            var live = Enumerable.Range(0, shards).Select(_ => new List<(SeriesTicket, SeriesTicket)>()).ToArray();
+            var live = Enumerable.Range(0, shards).Select(_ => new List<(Flow One, Flow Sharded)>()).ToArray();
             var hostsSeen = Enumerable.Range(0, shards).Select(_ => new HashSet<string>()).ToArray();
             const int Places = 400;
 
             for (long place = 0; place < Places; place++)
             {
+                singleLog.Place = place;
                 if (random.Next(3) == 0)
                 {
-                    // An expiry check: every shard ends or forgets some of its flows at this one place.
-                    var check = new List<(int Shard, AdmissionKind Kind, (SeriesTicket One, SeriesTicket Sharded) Pair)>();
+                    // An expiry check: every shard ends some of its flows at this one place, plain or notable, some
+                    // giving their series slot away first.
+                    var check = new List<(int Shard, AdmissionKind Kind, Flow One, Flow Sharded)>();
                     for (int s = 0; s < shards; s++)
                     {
-                        foreach ((SeriesTicket, SeriesTicket) pair in live[s].Where(_ => random.Next(4) == 0).ToList())
+                        foreach ((Flow One, Flow Sharded) pair in live[s].Where(_ => random.Next(4) == 0).ToList())
                         {
-                            check.Add((s, random.Next(2) == 0 ? AdmissionKind.SeriesEndedPlain : AdmissionKind.SeriesForget, pair));
+                            if (random.Next(2) == 0)
+                            {
+                                check.Add((s, AdmissionKind.SeriesEndedPlain, pair.One, pair.Sharded));
+                            }
+                            check.Add((s, random.Next(3) == 0 ? AdmissionKind.FlowEndedNotable : AdmissionKind.FlowEndedPlain, pair.One, pair.Sharded));
                             live[s].Remove(pair);
                         }
                     }
-                    steps.AddRange(check.Select(c => (place, c.Shard, c.Kind, (object)c.Pair.Sharded)));
+                    steps.AddRange(check.Select(c => (place, c.Shard, c.Kind, c.Kind == AdmissionKind.SeriesEndedPlain ? (object)c.Sharded.Tcp!.SeriesTicket! : c.Sharded)));
                     foreach (var c in check.OrderByDescending(x => x.Shard))
                     {
-                        single.Apply(c.Kind, c.Pair.One);
+                        singleLog.Add(c.Kind, c.Kind == AdmissionKind.SeriesEndedPlain ? c.One.Tcp!.SeriesTicket! : c.One);
                     }
                     continue;
                 }
@@ -131,7 +164,7 @@ public class AdmissionsTests
                         var pair = (new DelayedAckProfile(Host(host)), new DelayedAckProfile(Host(host)));
                         hostPairs.Add(pair);
                         steps.Add((place, shard, AdmissionKind.HostClaim, pair.Item2));
-                        single.Apply(AdmissionKind.HostClaim, pair.Item1);
+                        singleLog.Add(AdmissionKind.HostClaim, pair.Item1);
                     }
                 }
                 else
@@ -139,16 +172,20 @@ public class AdmissionsTests
                     var pair = (new SeriesTicket(place), new SeriesTicket(place));
                     pair.Item2.Start(16);
                     pairs.Add(pair);
-                    live[shard].Add(pair);
+                    (Flow one, Flow sharded) = (TcpFlowOf(pair.Item1, place), TcpFlowOf(pair.Item2, place));
+                    flowPairs.Add(sharded, one);
+                    live[shard].Add((one, sharded));
                     steps.Add((place, shard, AdmissionKind.SeriesClaim, pair.Item2));
                     bool slotFree = single.SeriesSlotFree;
-                    single.Apply(AdmissionKind.SeriesClaim, pair.Item1);
+                    singleLog.Add(AdmissionKind.SeriesClaim, pair.Item1);
                     Assert.Equal(slotFree, pair.Item1.Claim == SeriesClaim.Held);
                 }
             }
+            single.EndPlaces();
 
-            var shared = new Admissions(slots, hostSlots);
-            AdmissionLog[] logs = Enumerable.Range(0, shards).Select(_ => AdmissionLog.Queued(shared)).ToArray();
+            var shared = new Admissions(slots, hostSlots, listed);
+            AdmissionLog[] logs = Enumerable.Range(0, shards).Select(s => AdmissionLog.Queued(shared, s)).ToArray();
+            var releasedTo = new List<(int Shard, Flow Flow)>();
             var own = Enumerable.Range(0, shards).Select(s => new Queue<(long Place, int Shard, AdmissionKind Kind, object Subject)>(steps.Where(x => x.Shard == s))).ToArray();
             var progress = new long[shards];
             while (progress.Any(p => p < Places))
@@ -167,13 +204,24 @@ public class AdmissionsTests
                 {
                     AdmissionLog.ReplayBelow(logs, long.MaxValue);
                 }
+                logs[s].TakeReleased(f => releasedTo.Add((s, f)));
             }
             AdmissionLog.ReplayAll(logs);
+            for (int s = 0; s < shards; s++)
+            {
+                logs[s].TakeReleased(f => releasedTo.Add((s, f)));
+            }
 
             Assert.Equal(pairs.Select(p => p.One.Claim), pairs.Select(p => p.Sharded.Claim));
             Assert.All(pairs, p => Assert.Equal(p.One.Claim is SeriesClaim.Held or SeriesClaim.Evictable, p.Sharded.Series is not null));
             Assert.Equal(hostPairs.Select(p => p.One.Refused), hostPairs.Select(p => p.Sharded.Refused));
             Assert.Equal(single.SeriesRefused, shared.SeriesRefused);
+            // The same flows listed and released; each released flow back to the shard that ended it.
+            Assert.Equal(single.Listing.Listed.Select(f => f.Id).Order(), shared.Listing.Listed.Select(f => flowPairs[f].Id).Order());
+            Assert.Equal(releasedByOne.Select(f => f.Id).Order(), releasedTo.Select(r => flowPairs[r.Flow].Id).Order());
+            Assert.All(releasedTo, r => Assert.Equal(r.Shard, steps.Single(x => ReferenceEquals(x.Subject, r.Flow)).Shard));
+            Assert.Equal(single.Listing.Released, shared.Listing.Released);
+            Assert.True(single.Listing.Count <= listed);
         }
     }
 
