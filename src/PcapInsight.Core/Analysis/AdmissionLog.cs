@@ -76,17 +76,21 @@ internal sealed class AdmissionLog
         }
     }
 
-    public void Add(AdmissionKind kind, object subject)
+    /// <summary>
+    /// A claim, or an ended flow (<paramref name="creationOrder"/>: where in the capture it was created, which orders
+    /// the flows ending at one place).
+    /// </summary>
+    public void Add(AdmissionKind kind, object subject, long creationOrder = 0)
     {
         if (_queue is null)
         {
-            Policy.Apply(_place, kind, subject, this);
+            Policy.Apply(_place, kind, subject, creationOrder, this);
         }
         else
         {
             lock (_lock)
             {
-                _queue.Add(new Entry(Place, kind, subject));
+                _queue.Add(new Entry(Place, kind, subject, creationOrder));
             }
         }
     }
@@ -137,7 +141,7 @@ internal sealed class AdmissionLog
                 break;
             }
             Entry next = first._taken[first._next++];
-            first.Policy.Apply(next.Place, next.Kind, next.Subject, first);
+            first.Policy.Apply(next.Place, next.Kind, next.Subject, next.CreationOrder, first);
         }
         if (logs.Count > 0)
         {
@@ -207,5 +211,5 @@ internal sealed class AdmissionLog
         _releasing = taken;   // the shard's own: the reading thread adds to the other list meanwhile
     }
 
-    private readonly record struct Entry(long Place, AdmissionKind Kind, object Subject);
+    private readonly record struct Entry(long Place, AdmissionKind Kind, object Subject, long CreationOrder);
 }

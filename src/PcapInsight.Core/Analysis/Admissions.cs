@@ -82,7 +82,7 @@ internal sealed class Admissions
     /// <summary>Every entry of the places so far is in: their ended flows are listed.</summary>
     public void EndPlaces() => _listing.Flush();
 
-    public void Apply(long place, AdmissionKind kind, object subject, AdmissionLog from)
+    public void Apply(long place, AdmissionKind kind, object subject, long creationOrder, AdmissionLog from)
     {
         _listing.Reached(place);
         switch (kind)
@@ -94,7 +94,7 @@ internal sealed class Admissions
                 Ended((SeriesTicket)subject);
                 break;
             case AdmissionKind.FlowEndedPlain or AdmissionKind.FlowEndedNotable:
-                _listing.Add((Flow)subject, kind == AdmissionKind.FlowEndedNotable, place, from);
+                _listing.Add((Flow)subject, kind == AdmissionKind.FlowEndedNotable, place, creationOrder, from);
                 break;
             case AdmissionKind.HostClaim:
                 Claim((DelayedAckProfile)subject);

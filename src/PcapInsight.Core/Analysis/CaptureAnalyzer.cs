@@ -106,7 +106,8 @@ public sealed partial class CaptureAnalyzer
         };
         _spool = _options.SpoolDirectory is { } spoolDirectory ? new FlowSpool(spoolDirectory) : null;
         // Which ended flows the report lists is the run's policy's to decide (a shard's flows with every shard's).
-        _flows.Ended = flow => _admissions.Add(flow.IsNotable ? AdmissionKind.FlowEndedNotable : AdmissionKind.FlowEndedPlain, flow);
+        _flows.Ended = flow => _admissions.Add(flow.IsNotable ? AdmissionKind.FlowEndedNotable : AdmissionKind.FlowEndedPlain, flow,
+            _flows.CreationOrderOf(flow));
     }
 
     /// <summary>A flow the policy released from the report's list: to the spool for flows.csv, its objects to reuse.</summary>

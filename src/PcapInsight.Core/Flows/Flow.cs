@@ -19,7 +19,6 @@ public sealed class Flow
     internal long ActiveAtNs;        // the table's clock (latest capture time so far) at the flow's last packet
     internal long CloseQueuedAtNs = -1; // capture time it joined the table's queue of closed connections; -1: not queued
     internal bool InCloseQueue;         // a queue of closed connections holds it now (it may not be recycled)
-    internal long CreationOrder;        // where in the capture it was created (the table's CreationOrder): orders flows ending together
 
     /// <summary>Stable id within one report, numbered from 1 in order of first packet.</summary>
     public int Id { get; internal set; }
@@ -103,7 +102,6 @@ public sealed class Flow
         ActiveAtNs = 0;
         CloseQueuedAtNs = -1;
         InCloseQueue = false;
-        CreationOrder = 0;
         Id = 0;
         Key = default;
         Client = default;

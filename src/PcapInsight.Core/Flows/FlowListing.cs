@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.InteropServices;
 
 namespace PcapInsight.Core.Flows;
@@ -14,29 +13,47 @@ namespace PcapInsight.Core.Flows;
 /// Which flow goes depends on the order flows ended in. Flows ending at one place of the capture (one expiry check,
 /// the end of the capture) end in the order of the table's activity list, which the shards of a sharded run cannot
 /// reproduce between them; so the flows of one place are taken in the order they were created, which every shard
-/// knows (<see cref="Flow.CreationOrder"/>). <see cref="Add"/> gathers a place's flows and <see cref="Flush"/> lists
-/// them once the place is over: one analyzer and any number of shards then list and release the same flows.
+/// knows (the caller gives it). <see cref="Add"/> gathers a place's flows and <see cref="Flush"/> lists them once
+/// the place is over: one analyzer and any number of shards then list and release the same flows.
 /// </remarks>
 internal sealed class FlowListing(int maxListed)
 {
-    private readonly Queue<Entry> _plain = new();
-    private readonly Queue<Entry> _notable = new();
+    private readonly ListedGroup _plain = new();
+    private readonly ListedGroup _notable = new();
     private readonly List<Entry> _ending = new();   // the flows of the place not over yet
+    private readonly List<object?> _owners = new(); // the owners given to Add, by index (one a shard)
     private long _endingPlace;
     private long _releasedTcp, _releasedUdp, _releasedOther;
 
     /// <summary>Called for each flow released, with the owner given to <see cref="Add"/> (whose flow it is).</summary>
     public Action<Flow, object?>? Releasing { get; set; }
 
-    /// <summary>A flow ended at <paramref name="place"/> (a later place than the flows before, or the same).</summary>
-    public void Add(Flow flow, bool notable, long place, object? owner)
+    /// <summary>
+    /// A flow ended at <paramref name="place"/> (a later place than the flows before, or the same);
+    /// <paramref name="creationOrder"/> orders it among the flows ending at that place (where in the capture it was
+    /// created, in any measure that grows with the capture: one run uses one).
+    /// </summary>
+    public void Add(Flow flow, bool notable, long place, long creationOrder, object? owner)
     {
         if (_ending.Count > 0 && place != _endingPlace)
         {
             Flush();
         }
         _endingPlace = place;
-        _ending.Add(new Entry(flow.CreationOrder << 1 | (notable ? 1L : 0L), flow, owner));
+        _ending.Add(new Entry(creationOrder << 1 | (notable ? 1L : 0L), flow, OwnerIndex(owner)));
+    }
+
+    private int OwnerIndex(object? owner)
+    {
+        for (int i = 0; i < _owners.Count; i++)
+        {
+            if (ReferenceEquals(_owners[i], owner))
+            {
+                return i;
+            }
+        }
+        _owners.Add(owner);
+        return _owners.Count - 1;
     }
 
     /// <summary>
@@ -71,9 +88,9 @@ internal sealed class FlowListing(int maxListed)
             ListInCreationOrder(ending);
         }
         _ending.Clear();
-        if (_ending.Capacity > 4096)
+        if (_ending.Capacity > KeptRoom)
         {
-            _ending.Capacity = 4096;   // the end of a capture of a million flows does not keep its list
+            _ending.Capacity = KeptRoom;   // the end of a capture of a million flows does not keep its list
         }
     }
 
@@ -85,7 +102,9 @@ internal sealed class FlowListing(int maxListed)
     /// </summary>
     private void ListInCreationOrder(Span<Entry> ending)
     {
-        long[] keys = ArrayPool<long>.Shared.Rent(ending.Length);
+        // An expiry check ends a few flows (thousands a second on a capture of short connections): keys in an array
+        // kept for them; the end of the capture many: an array it drops.
+        Span<long> keys = ending.Length <= KeptRoom ? (_keys ??= new long[KeptRoom]).AsSpan(0, ending.Length) : new long[ending.Length];
         bool packable = ending.Length <= 1 << IndexBits;
         for (int i = 0; i < ending.Length && packable; i++)
         {
@@ -95,10 +114,9 @@ internal sealed class FlowListing(int maxListed)
         }
         if (packable)
         {
-            Span<long> sorted = keys.AsSpan(0, ending.Length);
-            sorted.Sort();
+            keys.Sort();
             EnsureRoom(ending.Length);
-            foreach (long key in sorted)
+            foreach (long key in keys)
             {
                 List(ending[(int)(key & ((1L << IndexBits) - 1))]);
             }
@@ -111,44 +129,45 @@ internal sealed class FlowListing(int maxListed)
                 List(e);
             }
         }
-        ArrayPool<long>.Shared.Return(keys);
     }
 
     private const int IndexBits = 24;
 
+    // What a place's flows may keep between places (the list, the keys): room for an expiry check's.
+    private const int KeptRoom = 1024;
+    private long[]? _keys;
+
     /// <summary>Grows the queues once for a place's many flows rather than by doubling (each step a large-object allocation).</summary>
-    private void EnsureRoom(int adding)
-    {
-        _plain.EnsureCapacity(Math.Min(maxListed, _plain.Count + _notable.Count + adding));
-    }
+    private void EnsureRoom(int adding) => _plain.EnsureRoom(Math.Min(maxListed, _plain.Count + _notable.Count + adding));
 
     private void List(Entry e)
     {
-        (e.Notable ? _notable : _plain).Enqueue(e);
+        (e.Notable ? _notable : _plain).Enqueue(e.Flow, e.Owner);
         if (_plain.Count + _notable.Count > maxListed)
         {
-            Release(_plain.Count > 0 ? _plain.Dequeue() : _notable.Dequeue());
+            (Flow flow, int owner) = _plain.Count > 0 ? _plain.Dequeue() : _notable.Dequeue();
+            Release(flow, owner);
         }
     }
 
-    private void Release(Entry e)
+    private void Release(Flow flow, int owner)
     {
-        _ = e.Flow.Protocol switch
+        _ = flow.Protocol switch
         {
             6 => ++_releasedTcp,
             17 => ++_releasedUdp,
             _ => ++_releasedOther,
         };
-        Releasing?.Invoke(e.Flow, e.Owner);
+        Releasing?.Invoke(flow, _owners[owner]);
     }
 
     /// <summary>The listed flows (those of a place not over yet included): notable ones first, each group in the order they ended.</summary>
-    public IEnumerable<Flow> Listed => Entries.Select(e => e.Flow);
+    public IEnumerable<Flow> Listed => ListedWithOwners.Select(e => e.Flow);
 
     /// <summary>The listed flows with their owners, as <see cref="Listed"/>.</summary>
-    public IEnumerable<(Flow Flow, object? Owner)> ListedWithOwners => Entries.Select(e => (e.Flow, e.Owner));
-
-    private IEnumerable<Entry> Entries => _notable.Concat(_plain).Concat(_ending);
+    public IEnumerable<(Flow Flow, object? Owner)> ListedWithOwners =>
+        _notable.Items.Concat(_plain.Items).Concat(_ending.Select(e => (e.Flow, e.Owner)))
+            .Select(e => (e.Item1, _owners[e.Item2]));
 
     /// <summary>How many flows <see cref="Listed"/> holds.</summary>
     public int Count => _plain.Count + _notable.Count + _ending.Count;
@@ -156,14 +175,81 @@ internal sealed class FlowListing(int maxListed)
     /// <summary>Flows released past the limit, by protocol.</summary>
     public (long Tcp, long Udp, long Other) Released => (_releasedTcp, _releasedUdp, _releasedOther);
 
-    // The creation order beside the flow (sorting the end of a capture of a million flows reads no flow), with
-    // whether it is notable in the low bit: 24 bytes an entry.
-    private readonly record struct Entry(long Key, Flow Flow, object? Owner) : IComparable<Entry>
+    // The creation order (sorting the end of a capture of a million flows reads no flow), with whether the flow is
+    // notable in the low bit.
+    private readonly record struct Entry(long Key, Flow Flow, int Owner) : IComparable<Entry>
     {
         public long CreationOrder => Key >> 1;
 
         public bool Notable => (Key & 1) != 0;
 
         public int CompareTo(Entry other) => Key.CompareTo(other.Key);
+    }
+
+    /// <summary>
+    /// Flows listed in one group (plain or notable), first in, first out, with the owner of each: each owner's flows
+    /// in a queue of their own and, once there are two owners, the order of owners in two bytes an entry, so a listed
+    /// flow costs the listing 8 bytes for one analyzer and 10 for shards, not the 24 of a (flow, owner) pair (a capture
+    /// of many short connections lists 100,000; HeldMemoryTests holds a short flow under 1 KB).
+    /// </summary>
+    private sealed class ListedGroup
+    {
+        private Queue<ushort>? _owners;   // null while every flow has owner 0
+        private readonly List<Queue<Flow>> _byOwner = new();
+
+        public int Count { get; private set; }
+
+        public void Enqueue(Flow flow, int owner)
+        {
+            while (_byOwner.Count <= owner)
+            {
+                _byOwner.Add(new Queue<Flow>());
+            }
+            if (_owners is null && owner != 0)
+            {
+                _owners = new Queue<ushort>(Enumerable.Repeat((ushort)0, Count));
+            }
+            _byOwner[owner].Enqueue(flow);
+            _owners?.Enqueue(checked((ushort)owner));
+            Count++;
+        }
+
+        public (Flow Flow, int Owner) Dequeue()
+        {
+            int owner = _owners?.Dequeue() ?? 0;
+            Count--;
+            return (_byOwner[owner].Dequeue(), owner);
+        }
+
+        public void EnsureRoom(int flows)
+        {
+            _owners?.EnsureCapacity(flows);
+            if (_byOwner.Count == 1)
+            {
+                _byOwner[0].EnsureCapacity(flows);   // one analyzer's: all its flows in one queue
+            }
+        }
+
+        /// <summary>Every flow in the order it was listed.</summary>
+        public IEnumerable<(Flow, int)> Items
+        {
+            get
+            {
+                if (_owners is null)
+                {
+                    foreach (Flow flow in _byOwner.Count == 0 ? [] : _byOwner[0])
+                    {
+                        yield return (flow, 0);
+                    }
+                    yield break;
+                }
+                var next = _byOwner.Select(q => q.GetEnumerator()).ToArray();
+                foreach (ushort owner in _owners)
+                {
+                    next[owner].MoveNext();
+                    yield return (next[owner].Current, owner);
+                }
+            }
+        }
     }
 }

@@ -118,6 +118,12 @@ public sealed class FlowTable
     /// <summary>The creation order of flow id 1, 2, ... (ascending) when recorded.</summary>
     internal List<long> CreationOrders { get; } = new();
 
+    /// <summary>
+    /// Where in the capture <paramref name="flow"/> (in the table) was created, in a measure that grows with the
+    /// capture: its <see cref="CreationOrder"/> when recorded (a shard's: comparable across shards), else its id.
+    /// </summary>
+    internal long CreationOrderOf(Flow flow) => RecordCreationOrder ? CreationOrders[flow.Id - 1] : flow.Id;
+
     /// <summary>Flows created so far.</summary>
     public int Created => _nextId - 1;
 
@@ -390,7 +396,6 @@ public sealed class FlowTable
         bool clientIsSource = !synAckFirst;
         Flow flow = _recycled.Count > 0 ? _recycled.Pop() : new Flow();
         flow.Id = _nextId++;
-        flow.CreationOrder = CreationOrder;
         flow.Key = key;
         flow.ClientIsA = clientIsSource == sourceIsA;
         flow.Client = clientIsSource ? p.Src : p.Dst;
@@ -448,7 +453,7 @@ public sealed class FlowTable
         }
         else
         {
-            _listing.Add(flow, flow.IsNotable, _ended++, owner: null);   // each flow its own place: listed at once
+            _listing.Add(flow, flow.IsNotable, _ended++, CreationOrderOf(flow), owner: null);   // each flow its own place: listed at once
             _listing.Flush();
         }
     }

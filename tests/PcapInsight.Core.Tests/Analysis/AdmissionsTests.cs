@@ -53,7 +53,7 @@ public class AdmissionsTests
             }
             if (step[0] == 'F')
             {
-                log.Add(AdmissionKind.FlowEndedNotable, TcpFlowOf(tickets[flow], creationOrder: flow));
+                log.Add(AdmissionKind.FlowEndedNotable, TcpFlowOf(tickets[flow], id: flow), creationOrder: flow);
             }
             else
             {
@@ -71,11 +71,11 @@ public class AdmissionsTests
         Assert.All(tickets.Values, t => Assert.Equal(t.Claim is SeriesClaim.Held or SeriesClaim.Evictable, t.Series is not null));
     }
 
-    private static Flow TcpFlowOf(SeriesTicket? ticket, long creationOrder) => new()
+    // A flow whose id is also where it was created (the order of flows ending at one place).
+    private static Flow TcpFlowOf(SeriesTicket? ticket, long id) => new()
     {
         Tcp = new TcpFlowFacts { SeriesTicket = ticket },
-        CreationOrder = creationOrder,
-        Id = (int)creationOrder,
+        Id = (int)id,
     };
 
     [Theory]
@@ -150,7 +150,7 @@ public class AdmissionsTests
                     steps.AddRange(check.Select(c => (place, c.Shard, c.Kind, c.Kind == AdmissionKind.SeriesEndedPlain ? (object)c.Sharded.Tcp!.SeriesTicket! : c.Sharded)));
                     foreach (var c in check.OrderByDescending(x => x.Shard))
                     {
-                        singleLog.Add(c.Kind, c.Kind == AdmissionKind.SeriesEndedPlain ? c.One.Tcp!.SeriesTicket! : c.One);
+                        singleLog.Add(c.Kind, c.Kind == AdmissionKind.SeriesEndedPlain ? c.One.Tcp!.SeriesTicket! : c.One, creationOrder: c.One.Id);
                     }
                     continue;
                 }
@@ -197,7 +197,7 @@ public class AdmissionsTests
                 {
                     own[s].Dequeue();
                     logs[s].Place = next.Place;
-                    logs[s].Add(next.Kind, next.Subject);
+                    logs[s].Add(next.Kind, next.Subject, next.Subject is Flow f ? f.Id : 0);
                 }
                 logs[s].CompleteBelow(progress[s]);
                 if (random.Next(3) == 0)

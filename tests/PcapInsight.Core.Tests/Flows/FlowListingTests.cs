@@ -43,7 +43,7 @@ public class FlowListingTests
         {
             long place = long.Parse(end[..end.IndexOf(':')], System.Globalization.CultureInfo.InvariantCulture);
             int id = int.Parse(end[(end.IndexOf(':') + 2)..], System.Globalization.CultureInfo.InvariantCulture);
-            listing.Add(new Flow { Id = id, CreationOrder = id }, notable: end[end.IndexOf(':') + 1] == 'n', place, "owner");
+            listing.Add(new Flow { Id = id }, notable: end[end.IndexOf(':') + 1] == 'n', place, creationOrder: id, "owner");
         }
         listing.Flush();
 
@@ -59,8 +59,8 @@ public class FlowListingTests
         var listing = new FlowListing(1);
         var gone = new List<int>();
         listing.Releasing = (flow, _) => gone.Add(flow.Id);
-        listing.Add(new Flow { Id = 2, CreationOrder = 2 }, notable: false, place: 7, owner: null);
-        listing.Add(new Flow { Id = 1, CreationOrder = 1 }, notable: false, place: 7, owner: null);
+        listing.Add(new Flow { Id = 2 }, notable: false, place: 7, creationOrder: 2, owner: null);
+        listing.Add(new Flow { Id = 1 }, notable: false, place: 7, creationOrder: 1, owner: null);
 
         listing.Reached(7);                                  // the same place: it may have more flows to come
         Assert.Empty(gone);
