@@ -254,7 +254,7 @@ public static class HtmlReportWriter
     /// The <see cref="MaxTableRows"/> flows the table shows, by id: those with trouble, then the largest, then the
     /// first (<see cref="BestFlows.Compare"/>). Chosen among every flow of the report, the released ones too (the best
     /// of them, <see cref="AnalysisResult.ReleasedBest"/>), so that the table does not depend on which flows memory
-    /// kept (--max-listed-flows, shared out among --threads). Only the shown ones become rows.
+    /// kept (--max-listed-flows). Only the shown ones become rows.
     /// </summary>
     private static List<FlowRow> ShownFlows(AnalysisResult r)
     {

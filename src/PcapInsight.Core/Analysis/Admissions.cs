@@ -82,6 +82,10 @@ internal sealed class Admissions
     /// <summary>Every entry of the places so far is in: their ended flows are listed.</summary>
     public void EndPlaces() => _listing.Flush();
 
+    /// <summary>
+    /// One claim or ended flow, made at <paramref name="place"/> by the analyzer of <paramref name="from"/> (which gets
+    /// back the flows released); flows that ended at an earlier place are listed first.
+    /// </summary>
     public void Apply(long place, AdmissionKind kind, object subject, long creationOrder, AdmissionLog from)
     {
         _listing.Reached(place);

@@ -120,7 +120,7 @@ public sealed partial class CaptureAnalyzer
     /// <summary>The ended flows the report lists (the run's: every shard's, in a sharded run).</summary>
     private FlowListing Listing => _admissions.Policy.Listing;
 
-    /// <summary>Where the analyzer's claims on the series slots and profiled hosts go.</summary>
+    /// <summary>Where the analyzer's claims on the series slots and profiled hosts, and its ended flows, go.</summary>
     internal AdmissionLog AdmissionLog => _admissions;
 
     /// <summary>

@@ -19,10 +19,10 @@ namespace PcapInsight.Core.Analysis;
 /// Work travels in batches shared by every shard (Suricata's autofp hands packets over the same way, in queues): each
 /// shard walks every batch in capture order, does its own entries (a packet, a reassembled datagram, an ICMP error, a
 /// datagram lost with a fragment) and every expiry check, so idle flows close at the same point of the capture as in
-/// one analyzer. The limits on flows held (--max-flows, --max-listed-flows) are shared out, each shard holding 1/N:
-/// only a capture that reaches one of them can tell the runs apart. The first-come limits on what is kept of the
-/// whole capture (--series-flows, --max-ack-profile-hosts) are decided on the reading thread from every shard's
-/// claims in capture order (<see cref="Admissions"/>), so they keep what one analyzer keeps.
+/// one analyzer. The flow table's limit (--max-flows) is shared out, each shard holding 1/N: only a capture that
+/// reaches it can tell the runs apart. The limits on what is kept of the whole capture (--series-flows,
+/// --max-ack-profile-hosts, --max-listed-flows) are decided on the reading thread from every shard's claims and ended
+/// flows in capture order (<see cref="Admissions"/>), so they keep, list and release what one analyzer would.
 /// </remarks>
 public static class ShardedAnalysis
 {

@@ -6,8 +6,8 @@ namespace PcapInsight.Core.Flows;
 
 /// <summary>
 /// The bidirectional flow table: finds or creates the flow of each IP packet, keeps its counters, expires idle
-/// flows by capture time and evicts the least recently active flow when full. Flows leave the table into
-/// <see cref="Finished"/>.
+/// flows by capture time and evicts the least recently active flow when full. Flows leave the table to
+/// <see cref="Ended"/> (an analysis lists them with its run's), or, on a table of its own, into <see cref="Finished"/>.
 /// </summary>
 /// <remarks>
 /// A doubly linked list ordered by last activity gives both expiry (walk from the oldest until one is still
