@@ -105,28 +105,94 @@ internal sealed class FlowListing(int maxListed)
         // An expiry check ends a few flows (thousands a second on a capture of short connections): keys in an array
         // kept for them; the end of the capture many: an array it drops.
         Span<long> keys = ending.Length <= KeptRoom ? (_keys ??= new long[KeptRoom]).AsSpan(0, ending.Length) : new long[ending.Length];
-        bool packable = ending.Length <= 1 << IndexBits;
-        for (int i = 0; i < ending.Length && packable; i++)
+        if (!TryPackKeys(ending, keys, out int notables))
         {
-            long order = ending[i].CreationOrder;
-            packable = order >= 0 && order < 1L << (63 - IndexBits);
-            keys[i] = order << IndexBits | (long)i;
-        }
-        if (packable)
-        {
-            keys.Sort();
-            EnsureRoom(ending.Length);
-            foreach (long key in keys)
-            {
-                List(ending[(int)(key & ((1L << IndexBits) - 1))]);
-            }
-        }
-        else
-        {
-            ending.Sort();   // past 16 M flows at once, or 2^39 frames: the entries themselves
+            ending.Sort();   // past 16 M flows at once, or 2^38 frames: the entries themselves
             foreach (Entry e in ending)
             {
                 List(e);
+            }
+            return;
+        }
+
+        // Listing the place's flows one by one keeps the newest min(limit, all notable) notable flows and, in the
+        // room left, the newest plain ones (a flow goes only for a newer one of its kind, or a plain one for a
+        // notable one). So where the place has more flows than the limit (the end of a capture of a million
+        // connections: 900,000 past 100,000), those of its flows that cannot stay are known from the counts: they
+        // are released unsorted, and only the kept ones are sorted and listed (the queue's flows that the kept ones
+        // push out go as they are listed). Which flows go is all that matters; the order of releases is nobody's.
+        int keptNotable = Math.Min(notables, maxListed);
+        int listedNotable = Math.Min(maxListed, _notable.Count + notables);
+        int plains = ending.Length - notables;
+        int keptPlain = Math.Min(plains, Math.Min(maxListed - listedNotable, _plain.Count + plains));
+        if (keptNotable < notables || keptPlain < plains)
+        {
+            // Notable keys at the front, plain ones at the back; each part's oldest (smallest keys) selected to go.
+            SplitByKind(keys, notables);
+            Span<long> notableKeys = keys[..notables], plainKeys = keys[notables..];
+            KeySelection.SmallestFirst(notableKeys, notables - keptNotable);
+            KeySelection.SmallestFirst(plainKeys, plains - keptPlain);
+            foreach (long key in notableKeys[..(notables - keptNotable)])
+            {
+                Release(ending[IndexOf(key)]);
+            }
+            foreach (long key in plainKeys[..(plains - keptPlain)])
+            {
+                Release(ending[IndexOf(key)]);
+            }
+            notableKeys[(notables - keptNotable)..].CopyTo(keys);
+            plainKeys[(plains - keptPlain)..].CopyTo(keys[keptNotable..]);
+            keys = keys[..(keptNotable + keptPlain)];
+        }
+        keys.Sort();
+        EnsureRoom(keys.Length);
+        foreach (long key in keys)
+        {
+            List(ending[IndexOf(key)]);
+        }
+    }
+
+    /// <summary>
+    /// Each entry's creation order with its index in the low bits, and the notable bit at the bottom (an entry's key
+    /// orders as its creation order, as indexes are unique). False past what 64 bits hold.
+    /// </summary>
+    private static bool TryPackKeys(Span<Entry> ending, Span<long> keys, out int notables)
+    {
+        notables = 0;
+        if (ending.Length > 1 << IndexBits)
+        {
+            return false;
+        }
+        for (int i = 0; i < ending.Length; i++)
+        {
+            long order = ending[i].CreationOrder;
+            if (order < 0 || order >= 1L << (62 - IndexBits))
+            {
+                return false;
+            }
+            bool notable = ending[i].Notable;
+            notables += notable ? 1 : 0;
+            keys[i] = (order << IndexBits | (long)i) << 1 | (notable ? 1L : 0L);
+        }
+        return true;
+    }
+
+    private static int IndexOf(long key) => (int)((key >> 1) & ((1L << IndexBits) - 1));
+
+    /// <summary>Moves the notable keys (low bit set) to the front, in no order.</summary>
+    private static void SplitByKind(Span<long> keys, int notables)
+    {
+        int front = 0, back = keys.Length - 1;
+        while (front < notables)
+        {
+            if ((keys[front] & 1) != 0)
+            {
+                front++;
+            }
+            else
+            {
+                (keys[front], keys[back]) = (keys[back], keys[front]);
+                back--;
             }
         }
     }
@@ -149,6 +215,8 @@ internal sealed class FlowListing(int maxListed)
             Release(flow, owner);
         }
     }
+
+    private void Release(Entry e) => Release(e.Flow, e.Owner);
 
     private void Release(Flow flow, int owner)
     {
