@@ -44,27 +44,50 @@ public class PlainCsvTests
     }
 
     /// <summary>
-    /// No string, no boxed value per cell: flows.csv of a million flows is 45 million cells. Writing 20,000 rows
-    /// allocates what opening a file and one buffer take (measured with the thread's allocation counter, not a clock).
+    /// No string, no boxed value per cell: flows.csv of a million flows is 45 million cells. Formatting 20,000 rows
+    /// allocates one batch's buffer (measured with the thread's allocation counter, not a clock).
     /// </summary>
     [Fact]
     public void FlowsCsv_AllocatesNothingPerRow()
     {
         var random = new Random(5);
         FlowRow[] rows = Enumerable.Range(0, 20_000).Select(i => new FlowRow(RandomFlow(random, i), 6)).ToArray();
-        string path = Path.Combine(Path.GetTempPath(), $"pcapinsight-plain-{Guid.NewGuid():N}.csv");
-        try
-        {
-            CsvReportWriter.Write(path, CsvColumns.Flows, rows.Take(10));   // JIT and statics first
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            CsvReportWriter.Write(path, CsvColumns.Flows, rows);
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Utf8CsvTable.Write(Stream.Null, CsvColumns.Flows, rows.Take(2000), batchesInFlight: 1);   // JIT and statics first
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Utf8CsvTable.Write(Stream.Null, CsvColumns.Flows, rows, batchesInFlight: 1);
+        long formatted = GC.GetAllocatedBytesForCurrentThread() - before;
 
-            Assert.True(allocated < 256 * 1024, $"{allocated} bytes for {rows.Length} rows");
-        }
-        finally
+        // One batch's rows and buffer (0.5 MB), nothing a row (an object a row would be 480 KB more). On many
+        // threads each batch also takes a task, and each thread's counter sees only the batches it formatted.
+            Assert.True(formatted < 600 * 1024, $"{formatted} bytes for {rows.Length} rows on one thread");
+    }
+
+    /// <summary>
+    /// A long table is formatted in batches on pool threads and written in batch order: the bytes are those of one
+    /// thread, for every count of rows around the batch's edges and any number of batches at once.
+    /// </summary>
+    [Fact]
+    public void FlowsCsv_FormattedOnManyThreads_IsTheBytesOfOne()
+    {
+        var random = new Random(17);
+        FlowRow[] rows = Enumerable.Range(0, 4000).Select(i => new FlowRow(RandomFlow(random, i), random.Next(0, 10))).ToArray();
+        int batch = Utf8CsvTable.BatchRows(CsvColumns.Flows.Count);
+        Assert.InRange(batch, 2, rows.Length / 4);   // the counts below cross several batches' edges
+        foreach (int count in new[] { 0, 1, batch - 1, batch, batch + 1, 2 * batch, 3 * batch + 1, rows.Length })
         {
-            File.Delete(path);
+            byte[] one = Written(rows[..count], batchesInFlight: 1);
+            Assert.Equal(count + 1, one.Count(b => b == (byte)'\n'));
+            foreach (int inFlight in new[] { 2, 3, 8 })
+            {
+                Assert.True(one.AsSpan().SequenceEqual(Written(rows[..count], inFlight)), $"{count} rows, {inFlight} batches at once");
+            }
+        }
+
+        static byte[] Written(FlowRow[] rows, int batchesInFlight)
+        {
+            using var stream = new MemoryStream();
+            Utf8CsvTable.Write(stream, CsvColumns.Flows, rows, batchesInFlight);
+            return stream.ToArray();
         }
     }
 

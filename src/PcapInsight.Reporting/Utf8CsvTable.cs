@@ -1,0 +1,127 @@
+using System.Text;
+
+namespace PcapInsight.Reporting;
+
+/// <summary>
+/// Writes a table whose every column has a <see cref="CsvColumn{TRow}.Utf8"/> formatter: the header, then each row's
+/// cells formatted into one buffer, comma-separated, CRLF-terminated: RFC 4180 as <see cref="CsvHelper.CsvWriter"/>
+/// writes it (plain cells need no quotes; tests read the file back with CsvHelper's reader, and the bytes matched
+/// the CsvHelper-written flows.csv of every sample and corpus capture when this replaced it). flows.csv of a million
+/// flows is 45 million cells: the general writer's per-cell work (transcoding, quoting and formula checks) took
+/// about 2.5 s of it, this about 1 s.
+/// </summary>
+/// <remarks>
+/// A long table is formatted on every core: the rows are taken in batches on the calling thread (which reads them
+/// from the spool, one enumerator), each batch is formatted into its own buffer by a pool thread, and the buffers are
+/// written in the order of their batches, so the file's bytes are those of one thread. The cells only read their rows.
+/// </remarks>
+internal static class Utf8CsvTable
+{
+    // A batch's buffer: large enough that a pool thread's task is worth its start (about 200 rows of flows.csv).
+    private const int BatchBytes = 1 << 19;
+
+    public static bool Applies<TRow>(IReadOnlyList<CsvColumn<TRow>> columns) =>
+        columns.Count > 0 && columns.All(c => c.Utf8 is not null && Utf8Cells.IsPlain(c.Name));
+
+    public static void Write<TRow>(Stream stream, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows) =>
+        Write(stream, columns, rows, Environment.ProcessorCount + 1);
+
+    /// <summary>As <see cref="Write{TRow}(Stream, IReadOnlyList{CsvColumn{TRow}}, IEnumerable{TRow})"/>, with at most <paramref name="batchesInFlight"/> batches formatting at once (1: all on the calling thread).</summary>
+    internal static void Write<TRow>(Stream stream, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows, int batchesInFlight)
+    {
+        Utf8CellFormatter<TRow>[] cells = columns.Select(c => c.Utf8!).ToArray();
+        int rowBytes = RowBytes(cells.Length);
+        int batchRows = BatchRows(cells.Length);
+        stream.Write(Encoding.ASCII.GetBytes(string.Join(',', columns.Select(c => c.Name)) + "\r\n"));
+
+        var formatting = new Queue<Task<Batch<TRow>>>();
+        var free = new Stack<Batch<TRow>>();
+        Batch<TRow> batch = new(batchRows, rowBytes);
+        foreach (TRow row in rows)
+        {
+            batch.Rows[batch.Count++] = row;
+            if (batch.Count < batchRows)
+            {
+                continue;
+            }
+            if (batchesInFlight <= 1)
+            {
+                batch.Format(cells);
+                batch.WriteTo(stream);
+                continue;
+            }
+            formatting.Enqueue(FormatElsewhere(batch, cells));
+            if (formatting.Count >= batchesInFlight)
+            {
+                free.Push(WriteOldest(formatting, stream));
+            }
+            batch = free.Count > 0 ? free.Pop() : new Batch<TRow>(batchRows, rowBytes);
+        }
+        while (formatting.Count > 0)
+        {
+            WriteOldest(formatting, stream);
+        }
+        batch.Format(cells);   // the rows after the last full batch, and the whole of a short table
+        batch.WriteTo(stream);
+    }
+
+    /// <summary>The most a row of <paramref name="columns"/> cells takes.</summary>
+    private static int RowBytes(int columns) => columns * (Utf8Cells.MaxBytes + 1) + 2;
+
+    /// <summary>The rows of a table of <paramref name="columns"/> columns formatted in one batch.</summary>
+    internal static int BatchRows(int columns) => Math.Max(1, BatchBytes / RowBytes(columns));
+
+    // Its own method: a lambda in the loop would capture the loop's scope, one closure object a row.
+    private static Task<Batch<TRow>> FormatElsewhere<TRow>(Batch<TRow> batch, Utf8CellFormatter<TRow>[] cells) =>
+        Task.Run(() => batch.Format(cells));
+
+    private static Batch<TRow> WriteOldest<TRow>(Queue<Task<Batch<TRow>>> formatting, Stream stream)
+    {
+        Batch<TRow> done = formatting.Dequeue().GetAwaiter().GetResult();
+        done.WriteTo(stream);
+        return done;
+    }
+
+    /// <summary>Rows taken from the table and the bytes of their lines once formatted; reused once written.</summary>
+    private sealed class Batch<TRow>(int rows, int rowBytes)
+    {
+        public readonly TRow[] Rows = new TRow[rows];
+        public int Count;
+        private byte[] _bytes = [];
+        private int _length;
+
+        public Batch<TRow> Format(Utf8CellFormatter<TRow>[] cells)
+        {
+            if (_bytes.Length < Count * rowBytes)
+            {
+                _bytes = new byte[(Count == rows ? rows : Count) * rowBytes];   // a short table's: its own rows' room
+            }
+            byte[] buffer = _bytes;
+            int at = 0;
+            for (int r = 0; r < Count; r++)
+            {
+                TRow row = Rows[r];
+                for (int c = 0; c < cells.Length; c++)
+                {
+                    if (c > 0)
+                    {
+                        buffer[at++] = (byte)',';
+                    }
+                    at += cells[c](buffer.AsSpan(at, Utf8Cells.MaxBytes), row);
+                }
+                buffer[at++] = (byte)'\r';
+                buffer[at++] = (byte)'\n';
+            }
+            _length = at;
+            return this;
+        }
+
+        public void WriteTo(Stream stream)
+        {
+            stream.Write(_bytes, 0, _length);
+            Array.Clear(Rows, 0, Count);   // the rows' objects (flow summaries) are not kept alive by a reused batch
+            Count = 0;
+            _length = 0;
+        }
+    }
+}
