@@ -25,7 +25,10 @@ internal sealed class FlowListing(int maxListed)
     private long _endingPlace;
     private long _releasedTcp, _releasedUdp, _releasedOther;
 
-    /// <summary>Called for each flow released, with the owner given to <see cref="Add"/> (whose flow it is).</summary>
+    /// <summary>
+    /// Called for each flow released, with the owner given to <see cref="Add"/> (whose flow it is); the flows one place
+    /// releases come in no particular order.
+    /// </summary>
     public Action<Flow, object?>? Releasing { get; set; }
 
     /// <summary>
