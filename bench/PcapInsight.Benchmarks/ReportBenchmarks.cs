@@ -43,6 +43,11 @@ public class ReportBenchmarks
     [Benchmark]
     public void FlowsCsv_Plain() => CsvReportWriter.Write(Path.Combine(_directory, "plain.csv"), CsvColumns.Flows, _rows);
 
+    /// <summary>The same, every batch formatted on the writing thread (what it was before batches went to the pool).</summary>
+    [Benchmark]
+    public void FlowsCsv_PlainOneThread() =>
+        AtomicFile.Write(Path.Combine(_directory, "plain1.csv"), stream => Utf8CsvTable.Write(stream, CsvColumns.Flows, _rows, batchesInFlight: 1));
+
     [Benchmark]
     public void FlowsParquet_Plain() => ParquetReportWriter.Write(Path.Combine(_directory, "plain.parquet"), CsvColumns.Flows, _rows);
 
