@@ -94,7 +94,7 @@ internal static class Utf8CsvTable
         {
             if (_bytes.Length < Count * rowBytes)
             {
-                _bytes = new byte[(Count == rows ? rows : Count) * rowBytes];   // a short table's: its own rows' room
+                _bytes = new byte[Count * rowBytes];   // a full batch's room once; a short table's, its own rows
             }
             byte[] buffer = _bytes;
             int at = 0;
