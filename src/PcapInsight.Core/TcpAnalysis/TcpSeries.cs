@@ -33,7 +33,7 @@ public sealed class TcpSeries
     private readonly int _capacity;
     private TcpSeriesPoint[] _points;
     private int _count;
-    private int _stride = 1;     // keep one point in _stride
+    private int _stride = 1;     // keep one point in _stride (a power of two: a mask, not a division, a packet)
     private long _offered;
 
     internal TcpSeries(int capacity)
@@ -53,7 +53,7 @@ public sealed class TcpSeries
 
     internal void Add(in TcpSeriesPoint point)
     {
-        if (_offered++ % _stride != 0)
+        if ((_offered++ & (_stride - 1)) != 0)
         {
             return;
         }
@@ -69,7 +69,7 @@ public sealed class TcpSeries
             }
             _count /= 2;
             _stride *= 2;
-            if ((_offered - 1) % _stride != 0)
+            if (((_offered - 1) & (_stride - 1)) != 0)
             {
                 return;
             }
