@@ -98,33 +98,43 @@ make_bulk() {
   fi
 }
 
-# best-of-N wall time and the peak RSS of that run: prints "seconds max_rss_kib" ("> limit" when stopped).
+# best-of-N wall time and the peak RSS of that run, and the slowest run: prints "seconds max_rss_kib worst_seconds"
+# ("> limit" when stopped). Every run's stderr goes to $timing_log under a header, with PCAPINSIGHT_TIMING set: when
+# one run of ours is far slower than the others (this machine has a busy neighbour), its phases say where it lost.
 measure() {
-  local best="" rss="" timing t m
+  local best="" rss="" worst="" timing t m i
   timing=$(mktemp)
-  for _ in $(seq 1 "$runs"); do
-    /usr/bin/time -o "$timing" -f "%e %M" timeout "$limit" "$@" >/dev/null 2>&1 || true
+  for i in $(seq 1 "$runs"); do
+    printf '\n== %s (run %d)\n' "$*" "$i" >>"$timing_log"
+    PCAPINSIGHT_TIMING=1 /usr/bin/time -o "$timing" -f "%e %M" timeout "$limit" "$@" >/dev/null 2>>"$timing_log" || true
     read -r t m < <(tail -1 "$timing")
+    printf '== %s s, peak RSS %s KiB\n' "$t" "$m" >>"$timing_log"
     if [ "${t%%.*}" -ge "$limit" ] 2>/dev/null; then echo "> $limit $m"; rm -f "$timing"; return; fi
     if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN{exit !(a < b)}'; then best=$t; rss=$m; fi
+    if [ -z "$worst" ] || awk -v a="$t" -v b="$worst" 'BEGIN{exit !(a > b)}'; then worst=$t; fi
   done
   rm -f "$timing"
-  echo "$best $rss"
+  echo "$best $rss $worst"
 }
 
 pi="$root/.build/cli/pcapinsight.dll"
-row() {   # label seconds rss_kib
-  local label="$1" t="$2" m="$3" shown="$2"
-  [ "$t" = ">" ] && { t="$3"; m="$4"; shown="> $t"; }
+row() {   # label seconds rss_kib [worst_seconds]
+  local label="$1" t="$2" m="$3" worst="${4:-}" shown="$2"
+  [ "$t" = ">" ] && { t="$3"; m="$4"; worst=""; shown="> $t"; }
   # time's resolution is 10 ms: a faster run counts as 10 ms.
   rates=$(awk -v p="$packets" -v b="$bytes" -v t="$t" 'BEGIN{if (t < 0.01) t = 0.01; printf "%8.2fM pkt/s %7.0f MB/s", p/t/1e6, b/1e6/t}')
-  printf '  %-46s %8s s %s  peak RSS %6s MiB\n' "$label" "$shown" "$rates" "$((m / 1024))"
+  printf '  %-46s %8s s %s  peak RSS %6s MiB' "$label" "$shown" "$rates" "$((m / 1024))"
+  # The slowest of the runs, when there were several: the spread says how far to trust the best.
+  [ "$runs" -gt 1 ] && [ -n "$worst" ] && printf '  (slowest %s s)' "$worst"
+  printf '\n'
   seconds["$label"]="$t"
 }
 
 report() {
   local name="$1" file="$dir/$1"
   declare -gA seconds=()
+  timing_log="$dir/timing-$name.log"
+  : >"$timing_log"
   bytes=$(stat -c %s "$file")
   cat "$file" >/dev/null; cat "$file" >/dev/null   # warm the page cache
   packets=$(dotnet "$pi" info --json "$file" | python3 -c 'import json,sys; print(json.load(sys.stdin)["packets"])')
@@ -171,4 +181,5 @@ for name in small bulk flows; do
   [ -n "$only" ] && [ "$only" != "$name" ] && continue
   "make_$name"
   report "$name.pcap"
+  echo "  every run's stderr and phases (PCAPINSIGHT_TIMING): $dir/timing-$name.pcap.log"
 done
