@@ -71,6 +71,12 @@ internal static class ConsoleSummary
             {
                 o.WriteLine($"  ({N(r.SeriesFlowsRefused)} TCP flows began while every time-series slot was taken (--series-flows): no charts or tcp_series.csv rows for them)");
             }
+            if (r.DelayedAckHostsNotProfiled > 0)
+            {
+                string hosts = r.DelayedAckHostsNotProfiled >= r.DelayedAckHostsNotProfiledBound
+                    ? $"at least {N(r.DelayedAckHostsNotProfiled)} hosts" : $"{N(r.DelayedAckHostsNotProfiled)} hosts";
+                o.WriteLine($"  ({hosts} sent timed ACKs after every delayed-ACK profile slot was taken (--max-ack-profile-hosts): no timer estimate for them in summary.json; their tcp.delayed_ack events are kept)");
+            }
         }
 
         o.WriteLine();

@@ -154,6 +154,12 @@ public static class JsonSummaryWriter
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        // Hosts past --max-ack-profile-hosts: no profile above. Counted one by one up to a bound (16 per profiled
+        // host); at_least when the bound was reached.
+        w.WriteStartObject("delayed_ack_not_profiled");
+        w.WriteNumber("hosts", result.DelayedAckHostsNotProfiled);
+        w.WriteBoolean("at_least", result.DelayedAckHostsNotProfiledBound > 0 && result.DelayedAckHostsNotProfiled >= result.DelayedAckHostsNotProfiledBound);
+        w.WriteEndObject();
 
         w.WriteStartArray("findings");
         foreach (Finding finding in Findings.Top(result, MaxFindings))

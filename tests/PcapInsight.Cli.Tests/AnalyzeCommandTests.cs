@@ -156,6 +156,25 @@ public class AnalyzeCommandTests
         Assert.Equal(["1"], File.ReadLines(dir.File("tcp_series.csv")).Skip(1).Select(l => l.Split(',')[0]).Distinct());
     }
 
+    [Theory]
+    [InlineData("1")]
+    [InlineData("2")]
+    public void Analyze_MoreHostsThanProfiles_SaysHowManyWereNotProfiled(string threads)
+    {
+        // tcp-basic: four hosts send timed pure ACKs; one profile slot leaves three out, whatever the thread count.
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", RepoPaths.Sample("tcp-basic.pcap"), "-o", dir.Path, "--max-ack-profile-hosts", "1", "--charts", "0", "--threads", threads]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("(3 hosts sent timed ACKs after every delayed-ACK profile slot was taken (--max-ack-profile-hosts)", run.Stdout);
+        using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(dir.File("summary.json")));
+        Assert.Equal(1, summary.RootElement.GetProperty("delayed_ack").GetArrayLength());
+        JsonElement notProfiled = summary.RootElement.GetProperty("delayed_ack_not_profiled");
+        Assert.Equal(3, notProfiled.GetProperty("hosts").GetInt32());
+        Assert.False(notProfiled.GetProperty("at_least").GetBoolean());
+    }
+
     [Fact]
     public void Analyze_Json_PrintsTheSummaryDocumentOnStdout()
     {

@@ -103,8 +103,22 @@ public class ThreadsTests
         Assert.Equal(["1", "36", "71"], seriesFlows);
         using var summary = System.Text.Json.JsonDocument.Parse(single["summary.json"]);
         Assert.Equal(5, summary.RootElement.GetProperty("delayed_ack").GetArrayLength());
+        // The hosts past the limit are counted: every host a limit of a thousand profiles, less the five.
+        Dictionary<string, byte[]> unbounded = Analyze(capture, ["--series-flows", "3", "--max-ack-profile-hosts", "1000", "--close-linger", "0.05"], "json", 1, Path.Combine(dir.Path, "all-hosts"), out exit);
+        Assert.Equal(0, exit);
+        using var all = System.Text.Json.JsonDocument.Parse(unbounded["summary.json"]);
+        int hosts = all.RootElement.GetProperty("delayed_ack").GetArrayLength();
+        Assert.True(hosts > 5, $"{hosts} hosts sent timed ACKs");
+        AssertNotProfiled(summary.RootElement.GetProperty("delayed_ack_not_profiled"), hosts - 5, atLeast: false);
+        AssertNotProfiled(all.RootElement.GetProperty("delayed_ack_not_profiled"), 0, atLeast: false);
         string[] delayedAckRows = Lines(single["events.csv"]).Where(l => l.Contains("tcp.delayed_ack", StringComparison.Ordinal)).ToArray();
         Assert.True(delayedAckRows.Length > 100, $"{delayedAckRows.Length} tcp.delayed_ack rows");
+    }
+
+    private static void AssertNotProfiled(System.Text.Json.JsonElement notProfiled, int hosts, bool atLeast)
+    {
+        Assert.Equal(hosts, notProfiled.GetProperty("hosts").GetInt32());
+        Assert.Equal(atLeast, notProfiled.GetProperty("at_least").GetBoolean());
     }
 
     private static string[] Lines(byte[] csv) => System.Text.Encoding.UTF8.GetString(csv).Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -152,7 +152,7 @@ internal sealed class AnalysisOptionSet
         var ackHosts = new Option<int>("--max-ack-profile-hosts")
         {
             HelpName = "N",
-            Description = "Hosts whose delayed-ACK timer is profiled (summary.json delayed_ack), the first in the capture; later hosts are not (their tcp.delayed_ack events and counts are kept). Example: --max-ack-profile-hosts 100000",
+            Description = "Hosts whose delayed-ACK timer is profiled (summary.json delayed_ack), the first in the capture; later hosts are not (their tcp.delayed_ack events and counts are kept; summary.json delayed_ack_not_profiled counts them). Example: --max-ack-profile-hosts 100000",
             DefaultValueFactory = _ => new NagleOptions().MaxProfiledHosts,
         };
         var seriesFlows = new Option<int>("--series-flows")

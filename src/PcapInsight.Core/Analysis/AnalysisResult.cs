@@ -112,6 +112,15 @@ public sealed class AnalysisResult
     /// <summary>Each host's delayed-ACK profile (the hosts that sent pure ACKs for everything outstanding).</summary>
     public IReadOnlyList<TcpAnalysis.DelayedAckProfile> DelayedAckProfiles { get; init; } = [];
 
+    /// <summary>
+    /// Hosts that sent timed pure ACKs after every profile slot (<see cref="TcpAnalysis.NagleOptions.MaxProfiledHosts"/>)
+    /// was taken, so have no profile: counted up to <see cref="DelayedAckHostsNotProfiledBound"/>, of the whole capture.
+    /// </summary>
+    public long DelayedAckHostsNotProfiled { get; init; }
+
+    /// <summary>The most hosts <see cref="DelayedAckHostsNotProfiled"/> counts; when it is reached, there may be more.</summary>
+    public long DelayedAckHostsNotProfiledBound { get; init; }
+
     /// <summary>Timestamp precision of the capture in decimal digits (6 or 9), for formatting times.</summary>
     public int TimestampDigits => Files.Count == 0 ? 6 : Files.Max(f => f.TimestampDigits);
 

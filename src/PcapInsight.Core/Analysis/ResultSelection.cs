@@ -146,6 +146,8 @@ public sealed record ResultSelection
             KernelCounterDeltas = r.KernelCounterDeltas,
             DelayedAckProfiles = r.DelayedAckProfiles.Where(p => Host is not { } h || p.Host.Equals(h)).ToList(),
             SeriesFlowsRefused = r.SeriesFlowsRefused,   // of the whole capture, as the flow table's figures
+            DelayedAckHostsNotProfiled = r.DelayedAckHostsNotProfiled,   // of the whole capture too
+            DelayedAckHostsNotProfiledBound = r.DelayedAckHostsNotProfiledBound,
         };
     }
 }

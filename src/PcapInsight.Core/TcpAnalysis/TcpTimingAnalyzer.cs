@@ -39,6 +39,7 @@ internal sealed class TcpTimingAnalyzer
     private readonly Dictionary<IpAddr, DelayedAckProfile> _profiles = new();
     private readonly AdmissionLog _admissions;
     private bool _prunedToClosed;
+    private readonly HostsNotProfiled _notProfiled;
 
     public TcpTimingAnalyzer(NagleOptions options, AdmissionLog admissions)
     {
@@ -47,10 +48,30 @@ internal sealed class TcpTimingAnalyzer
         _minHoldNs = (long)(options.MinHoldMs * 1e6);
         _releaseNs = (long)(options.ReleaseMs * 1e6);
         _answerNs = (long)(options.AnswerMs * 1e6);
+        _notProfiled = new HostsNotProfiled(HostsNotProfiled.BoundFor(options.MaxProfiledHosts));
     }
 
     /// <summary>The hosts profiled, in no order (in a shard, also hosts the reading thread has refused since).</summary>
     public IReadOnlyCollection<DelayedAckProfile> Profiles => _profiles.Values;
+
+    /// <summary>
+    /// The hosts that came past the profile limit, once the analysis is over: those refused before a profile was
+    /// made, and (in a shard) those whose profile the reading thread refused after the fact.
+    /// </summary>
+    public HostsNotProfiled NotProfiled
+    {
+        get
+        {
+            foreach (DelayedAckProfile profile in _profiles.Values)
+            {
+                if (profile.Refused)
+                {
+                    _notProfiled.Add(profile.Host);
+                }
+            }
+            return _notProfiled;
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void OnSegment(Flow flow, bool fromClient, in DecodedPacket p, in CaptureInfo info, EventCollector events)
@@ -261,6 +282,7 @@ internal sealed class TcpTimingAnalyzer
                 PruneToClosed(closed);
                 if (!closed.Contains(host))
                 {
+                    _notProfiled.Add(host);   // a set lookup on a timed ACK of a host past the limit; no allocation once counted
                     return null;
                 }
             }
@@ -291,6 +313,7 @@ internal sealed class TcpTimingAnalyzer
         foreach (IpAddr host in _profiles.Keys.Where(h => !closed.Contains(h)).ToList())
         {
             _profiles.Remove(host);
+            _notProfiled.Add(host);   // refused by the reading thread after this shard began its profile
         }
     }
 

@@ -58,6 +58,9 @@ public class NagleTruthTests
 
         Assert.Empty(unprofiled.DelayedAckProfiles);
         Assert.NotEmpty(profiled.DelayedAckProfiles);
+        // Every host the limit left out is counted: those the default profiled, none left out there.
+        Assert.Equal(profiled.DelayedAckProfiles.Count, unprofiled.DelayedAckHostsNotProfiled);
+        Assert.Equal(0, profiled.DelayedAckHostsNotProfiled);
         Assert.Equal(truth.Counter("server", "TcpExt.DelayedACKs"), Assert.Single(unprofiled.Flows).Tcp!.S2C.DelayedAcks);
         Assert.Equal(profiled.Events.Count(EventKind.TcpDelayedAck), unprofiled.Events.Count(EventKind.TcpDelayedAck));
         Assert.True(unprofiled.Events.Count(EventKind.TcpDelayedAck) > 0);
