@@ -13,7 +13,7 @@ namespace PcapInsight.Core.TcpAnalysis;
 /// count. With the bound: one analyzer's set saturates exactly when the union reaches the bound, and a shard's set
 /// only when the union has (it is a part of it), so "saturated" and the count are the same at any thread count.
 /// </remarks>
-public sealed class HostsNotProfiled
+internal sealed class HostsNotProfiled
 {
     private readonly HashSet<IpAddr> _hosts = new();
 

@@ -282,7 +282,7 @@ internal sealed class TcpTimingAnalyzer
                 PruneToClosed(closed);
                 if (!closed.Contains(host))
                 {
-                    _notProfiled.Add(host);   // a set lookup on a timed ACK of a host past the limit; no allocation once counted
+                    _notProfiled.Add(host);   // a set lookup on each timed ACK of a host past the limit; it grows once per host, to its bound
                     return null;
                 }
             }
