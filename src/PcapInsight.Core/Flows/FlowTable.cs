@@ -398,10 +398,6 @@ public sealed class FlowTable
         flow.Id = _nextId++;
         flow.Key = key;
         flow.ClientIsA = clientIsSource == sourceIsA;
-        flow.Client = clientIsSource ? p.Src : p.Dst;
-        flow.ClientPort = clientIsSource ? p.SrcPort : p.DstPort;
-        flow.Server = clientIsSource ? p.Dst : p.Src;
-        flow.ServerPort = clientIsSource ? p.DstPort : p.SrcPort;
         flow.FirstTimeNs = info.TimestampNs;
         flow.LastTimeNs = info.TimestampNs;
         flow.ActiveAtNs = clock;
