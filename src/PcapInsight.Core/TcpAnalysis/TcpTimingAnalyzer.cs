@@ -282,7 +282,9 @@ internal sealed class TcpTimingAnalyzer
                 PruneToClosed(closed);
                 if (!closed.Contains(host))
                 {
-                    _notProfiled.Add(host);   // a set lookup on each timed ACK of a host past the limit; it grows once per host, to its bound
+                    // Final: the direction remembers it, so its later ACKs skip both lookups (and this count).
+                    _notProfiled.Add(host);
+                    acker.AckProfile = PastTheLimit;
                     return null;
                 }
             }
@@ -296,9 +298,19 @@ internal sealed class TcpTimingAnalyzer
         }
         else if (profile.Refused)
         {
+            acker.AckProfile = profile;   // refused for good: the direction's later ACKs stop at the first check
             return null;
         }
         acker.AckProfile = profile;
+        return profile;
+    }
+
+    /// <summary>What a direction whose host came past the profile limit holds: refused, shared, never added to.</summary>
+    private static readonly DelayedAckProfile PastTheLimit = Refused(new DelayedAckProfile(default));
+
+    private static DelayedAckProfile Refused(DelayedAckProfile profile)
+    {
+        profile.Refuse();
         return profile;
     }
 
