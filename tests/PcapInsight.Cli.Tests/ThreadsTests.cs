@@ -190,8 +190,35 @@ public class ThreadsTests
         Assert.Contains("\"packets\": 16000,", File.ReadAllText(dir.File("r/summary.json")));
     }
 
+    /// <summary>
+    /// Past --max-flows: the table is divided into partitions by flow hash, each evicting its own least recently
+    /// active flow, and a shard holds whole partitions, so the same flows are evicted at every thread count. 20,000
+    /// connections that linger after their FIN, 8,192 held at once (two partitions of 4,096).
+    /// </summary>
     [Fact]
-    public void FullFlowTable_IsReportedOnce_WithTheLimitAsGivenAndEachThreadsShare()
+    public void FullFlowTable_AnyThreadCount_EvictsTheSameFlowsAndWritesTheSingleThreadedReport()
+    {
+        using var dir = CliRunner.TempDir();
+        string capture = dir.File("connections.pcap");
+        ShortConnections.Write(capture, 20_000);
+
+        AssertSameReport(capture, ["--max-flows", "8192"], "all", [2, 3]);
+
+        CliRun run = CliRunner.Run(["analyze", capture, "-o", dir.File("r"), "--format", "csv,json", "--max-flows", "8192", "--threads", "2"]);
+        Assert.Equal(0, run.ExitCode);
+        string[] rows = File.ReadAllLines(dir.File("r/events.csv")).Where(l => l.Contains("capture.flow_table_full", StringComparison.Ordinal)).ToArray();
+        Assert.Contains("max_flows=8192 partitions=2 per_partition=4096", Assert.Single(rows));
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.File("r/summary.json")));
+        System.Text.Json.JsonElement table = summary.RootElement.GetProperty("flow_table");
+        // Every connection lingers 60 s, so all but the last 8,192 or so are evicted; a partition fills first, so
+        // the table holds somewhat fewer than the limit at its peak.
+        Assert.InRange(table.GetProperty("evicted").GetInt64(), 20_000 - 8_192, 20_000 - 7_500);
+        Assert.InRange(table.GetProperty("peak_active").GetInt32(), 7_500, 8_192);
+    }
+
+    /// <summary>A table too small to divide (under 8,192 flows) is analysed on one thread, whatever --threads says.</summary>
+    [Fact]
+    public void FullFlowTable_TooSmallToDivide_IsReportedOnceWithTheLimit()
     {
         using var dir = CliRunner.TempDir();
 
@@ -200,8 +227,10 @@ public class ThreadsTests
         Assert.Equal(0, run.ExitCode);
         string[] rows = File.ReadAllLines(dir.File("events.csv")).Where(l => l.Contains("capture.flow_table_full", StringComparison.Ordinal)).ToArray();
         Assert.Single(rows);
-        Assert.Contains("max_flows=2 threads=3 per_thread=1", rows[0]);
+        Assert.Contains("max_flows=2", rows[0]);
+        Assert.DoesNotContain("partitions", rows[0]);
         Assert.Contains("\"capture.flow_table_full\": 1", File.ReadAllText(dir.File("summary.json")));
+        AssertSameReport(RepoPaths.Sample("tcp-basic.pcap"), ["--max-flows", "2"], "all", [3]);
     }
 
     [Fact]

@@ -73,7 +73,7 @@ internal sealed class AnalysisOptionSet
         var maxFlows = new Option<int>("--max-flows")
         {
             HelpName = "N",
-            Description = "Flows held at once; when full, the least recently active is closed early (event capture.flow_table_full). Example: --max-flows 200000",
+            Description = "Flows held at once, divided by flow hash into up to 64 partitions of at least 4,096 (so any --threads evicts the same flows); when a new flow's partition is full, its least recently active flow is closed early (event capture.flow_table_full). Example: --max-flows 200000",
             DefaultValueFactory = _ => new FlowTableOptions().MaxFlows,
         };
         var maxListedFlows = new Option<int>("--max-listed-flows")

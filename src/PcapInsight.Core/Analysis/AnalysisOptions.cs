@@ -59,29 +59,6 @@ public sealed record AnalysisOptions
     /// <summary>The defaults.</summary>
     public static AnalysisOptions Default { get; } = new();
 
-    /// <summary>
-    /// One shard's options of an analysis over <paramref name="shards"/> shards: the flow table's limit divided among
-    /// them, so all the shards together hold what one analyzer would. (The listed flows are the run's policy's, whole:
-    /// <see cref="Admissions"/>.) Reassembly runs once, on the reading thread, with the whole fragment limits.
-    /// </summary>
-    public AnalysisOptions ShareOf(int shards) => shards <= 1 ? this : this with
-    {
-        Flows = Flows with
-        {
-            MaxFlows = Share(Flows.MaxFlows, shards),
-        },
-        SharedAmong = shards,
-        WholeMaxFlows = Flows.MaxFlows,
-    };
-
-    /// <summary>How many shards share the flow limits (1: none).</summary>
-    internal int SharedAmong { get; init; } = 1;
-
-    /// <summary>--max-flows as given, before it was shared out.</summary>
-    internal int WholeMaxFlows { get; init; }
-
-    private static int Share(int limit, int shards) => (int)Math.Max(1, ((long)limit + shards - 1) / shards);
-
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when a limit is out of range.</summary>
     public void Validate()
     {

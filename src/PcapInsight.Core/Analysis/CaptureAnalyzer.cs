@@ -90,7 +90,7 @@ public sealed partial class CaptureAnalyzer
         _flows = new FlowTable(_options.Flows) { RecordCreationOrder = shard, RecycleReleased = true };
         _activeBeforeExpiry = shard ? new List<int>() : null;
         _reassembles = !shard;
-        _events = new EventCollector(_options.MaxEventRows);
+        _events = new EventCollector(_options.MaxEventRows) { LeavesOnceKindsOutOfTimeline = shard };
         _timing = new TcpTimingAnalyzer(_options.Nagle, _admissions);
         _fragments = new IpReassembler(_options.Fragments) { Finished = OnDatagramFinished };
         _dnsTimeoutNs = (long)(_options.DnsTimeout.TotalMilliseconds * 1_000_000);
@@ -366,8 +366,7 @@ public sealed partial class CaptureAnalyzer
         {
             _flowTableFullReported = true;
             _events.Report(new AnalysisEvent(EventKind.CaptureFlowTableFull, t, info.FrameNumber, info.FileIndex, 0,
-                default, 0, default, 0, -1, _options.SharedAmong == 1 ? $"max_flows={_options.Flows.MaxFlows}"
-                    : $"max_flows={_options.WholeMaxFlows} threads={_options.SharedAmong} per_thread={_options.Flows.MaxFlows}"));
+                default, 0, default, 0, -1, FlowPartitions.For(_options.Flows.MaxFlows).Describe()));
         }
     }
 

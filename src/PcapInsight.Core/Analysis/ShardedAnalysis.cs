@@ -37,12 +37,14 @@ public static class ShardedAnalysis
     {
         options ??= AnalysisOptions.Default;
         options.Validate();
+        // A shard takes whole partitions of the flow table: more shards than partitions would have nothing to do.
+        var partitions = FlowPartitions.For(options.Flows.MaxFlows);
+        threads = Math.Min(threads, partitions.Count);
         if (threads <= 1)
         {
             return CaptureAnalyzer.Run(source, files, options, progress, cancellation);
         }
         var reader = new CaptureAnalyzer(options);
-        AnalysisOptions shardOptions = options.ShareOf(threads);
         var shards = new CaptureAnalyzer[threads];
         // Which flows get series, which hosts a profile and which ended flows stay listed is decided here, on the
         // reading thread, from the shards' claims and ended flows in capture order: as one analyzer decides.
@@ -51,7 +53,7 @@ public static class ShardedAnalysis
         for (int i = 0; i < threads; i++)
         {
             logs[i] = AdmissionLog.Queued(admissions, i);
-            shards[i] = new CaptureAnalyzer(shardOptions, logs[i]);
+            shards[i] = new CaptureAnalyzer(options, logs[i]);
         }
         // Shard 0 runs on the reading thread, which replays: whatever it claims later is placed past any place the
         // other shards have reached.
@@ -83,7 +85,7 @@ public static class ShardedAnalysis
 
         try
         {
-            Read(source, reader, shards[0], threads, free, queues, logs, progress, cancellation, stop.Token);
+            Read(source, reader, shards[0], new Shards(partitions, threads), free, queues, logs, progress, cancellation, stop.Token);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -148,15 +150,15 @@ public static class ShardedAnalysis
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Read(IPacketSource source, CaptureAnalyzer reader, CaptureAnalyzer shard0, int threads, BlockingCollection<FrameBatch> free,
+    private static void Read(IPacketSource source, CaptureAnalyzer reader, CaptureAnalyzer shard0, Shards shards, BlockingCollection<FrameBatch> free,
         BlockingCollection<FrameBatch>[] queues, AdmissionLog[] logs, Action? progress, CancellationToken cancellation, CancellationToken failed)
     {
         var output = new BatchWriter(shard0, free, queues, logs, failed);
         long frameIndex = 0;
         // Reassembly stays on this thread (fragments carry no ports to shard by); what it yields goes to the flows' shards.
         reader.DivertReassembled = (in DecodedPacket whole, in DatagramFacts facts, ReadOnlySpan<byte> payload, in CaptureInfo info) =>
-            output.Add(EntryKind.Reassembled, ShardOf(whole, threads), info, payload, whole, frameIndex, facts);
-        reader.DivertLost = facts => output.Add(EntryKind.LostDatagram, ShardOf(facts.FlowPacket(), threads), output.Clock, [], default, frameIndex, facts);
+            output.Add(EntryKind.Reassembled, shards.Of(whole), info, payload, whole, frameIndex, facts);
+        reader.DivertLost = facts => output.Add(EntryKind.LostDatagram, shards.Of(facts.FlowPacket()), output.Clock, [], default, frameIndex, facts);
         long n = 0;
         while (source.TryRead(out CaptureInfo info, out ReadOnlySpan<byte> frame))
         {
@@ -180,7 +182,7 @@ public static class ShardedAnalysis
                 {
                     if (p.IcmpMtu > 0 && p.Protocol is 1 or 58)
                     {
-                        int quoted = CaptureAnalyzer.TryReadQuotedFlow(frame, p, out DecodedPacket q) ? ShardOf(q, threads) : ShardOf(p, threads);
+                        int quoted = CaptureAnalyzer.TryReadQuotedFlow(frame, p, out DecodedPacket q) ? shards.Of(q) : shards.Of(p);
                         output.Add(EntryKind.PathMtu, quoted, info, frame, p, frameIndex, default);
                     }
                     if (reader.ExpiryDue(info.TimestampNs))
@@ -190,7 +192,7 @@ public static class ShardedAnalysis
                     }
                     // The TCP analysis reads only the decoded headers: a TCP packet travels without its bytes (a bulk
                     // capture's gigabytes are not copied again). UDP payloads carry sequence numbers and DNS ids.
-                    output.Add(EntryKind.Packet, ShardOf(p, threads), info, p.Protocol == 6 ? [] : frame, p, frameIndex, default);
+                    output.Add(EntryKind.Packet, shards.Of(p), info, p.Protocol == 6 ? [] : frame, p, frameIndex, default);
                 }
             }
             if ((++n & 0xFFFF) == 0)
@@ -298,18 +300,27 @@ public static class ShardedAnalysis
     };
 
     /// <summary>
-    /// The shard of <paramref name="p"/>'s flow, from the flow table's own key and hash: the same for either direction
-    /// (the key is canonical) and for every run (the hash has no per-process seed).
+    /// Which shard analyses a flow: the one that holds its partition of the flow table, found from the table's own
+    /// key and hash, so the same for either direction (the key is canonical) and for every run (the hash has no
+    /// per-process seed).
     /// </summary>
-    /// <remarks>
-    /// Shard 0 shares the reading thread, which also reads, decodes and hands over every frame: it gets one part of
-    /// the flows in 2N - 1, the others two parts each (on 2 cores, small.pcap: median of 5 interleaved runs 3.64 s with
-    /// a third for shard 0, 3.88 s with a half; one thread 4.13 s).
-    /// </remarks>
-    internal static int ShardOf(in DecodedPacket p, int shards)
+    internal readonly struct Shards
     {
-        uint hash = (uint)FlowKey.From(p, out _).GetHashCode();
-        return (int)(hash % (uint)(2 * shards - 1) + 1) / 2;
+        private readonly FlowPartitions _partitions;
+        private readonly byte[] _shardOfPartition;   // looked up: every packet asks, and the mapping divides
+
+        public Shards(FlowPartitions partitions, int count)
+        {
+            _partitions = partitions;
+            _shardOfPartition = new byte[partitions.Count];
+            for (int i = 0; i < _shardOfPartition.Length; i++)
+            {
+                _shardOfPartition[i] = (byte)partitions.ShardOf(i, count);
+            }
+        }
+
+        /// <summary>The shard of <paramref name="p"/>'s flow.</summary>
+        public int Of(in DecodedPacket p) => _shardOfPartition[_partitions.Of(FlowKey.From(p, out _))];
     }
 
     private enum EntryKind : byte

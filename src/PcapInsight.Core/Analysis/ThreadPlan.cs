@@ -1,5 +1,6 @@
 using PcapInsight.Core.Capture;
 using PcapInsight.Core.Decoding;
+using PcapInsight.Core.Flows;
 
 namespace PcapInsight.Core.Analysis;
 
@@ -16,7 +17,8 @@ namespace PcapInsight.Core.Analysis;
 /// making and ending flows, their allocation and the collector, which stops every thread, and a second thread only
 /// adds its hand-over and its memory (flows.pcap, a SYN every 8 packets: 0.81-1.14 times the speed of one thread
 /// over four runs, about the same on average, and 13 % more memory);</item>
-/// <item>the capture ends within the sample, or its first frames hold no IP packet: too little to share out.</item>
+/// <item>the capture ends within the sample, or its first frames hold no IP packet: too little to share out;</item>
+/// <item>the flow table is too small to be divided (<c>--max-flows</c> under 8,192: see <see cref="FlowPartitions"/>).</item>
 /// </list>
 /// </summary>
 public static class ThreadPlan
@@ -43,9 +45,10 @@ public static class ThreadPlan
     /// <summary>
     /// The thread count for <paramref name="cores"/> cores, judged from the first <see cref="SamplePackets"/> packets
     /// of the capture at <paramref name="path"/>, opened a second time (without reading ahead: only its start is
-    /// read) and passed through <paramref name="wrap"/> (the analysis's frame filter).
+    /// read) and passed through <paramref name="wrap"/> (the analysis's frame filter), for a flow table of
+    /// <paramref name="maxFlows"/> flows (null: the default).
     /// </summary>
-    public static ThreadChoice Choose(string path, int cores, CaptureReaderOptions reader, Func<IPacketSource, IPacketSource>? wrap = null)
+    public static ThreadChoice Choose(string path, int cores, CaptureReaderOptions reader, Func<IPacketSource, IPacketSource>? wrap = null, int? maxFlows = null)
     {
         if (cores <= 1)
         {
@@ -53,16 +56,22 @@ public static class ThreadPlan
         }
         using IPacketSource opened = CaptureFile.Open(path, 0, reader with { ReadAhead = false });
         IPacketSource sample = wrap is null ? opened : wrap(opened);
-        return Choose(sample, cores);
+        return Choose(sample, cores, maxFlows);
     }
 
-    /// <summary>The thread count for <paramref name="cores"/> cores, judged from the first packets of <paramref name="sample"/>.</summary>
-    public static ThreadChoice Choose(IPacketSource sample, int cores)
+    /// <summary>
+    /// The thread count for <paramref name="cores"/> cores, judged from the first packets of <paramref name="sample"/>,
+    /// for a flow table of <paramref name="maxFlows"/> flows (null: the default): a shard takes whole partitions of it.
+    /// </summary>
+    public static ThreadChoice Choose(IPacketSource sample, int cores, int? maxFlows = null)
     {
+        var partitions = FlowPartitions.For(maxFlows ?? new FlowTableOptions().MaxFlows);
+        cores = Math.Min(cores, partitions.Count);
         if (cores <= 1)
         {
             return new ThreadChoice(1, 0, 1.0, 0);
         }
+        var shards = new ShardedAnalysis.Shards(partitions, cores);
         Span<int> perShard = stackalloc int[cores];
         var p = default(DecodedPacket);
         int packets = 0, frames = 0, opening = 0;
@@ -84,7 +93,7 @@ public static class ThreadPlan
             {
                 continue;   // not IP, or damaged: the reading thread's alone
             }
-            perShard[ShardedAnalysis.ShardOf(p, cores)]++;
+            perShard[shards.Of(p)]++;
             packets++;
             if (p.Protocol == 6 && p.HasTransport && (p.Flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn)
             {

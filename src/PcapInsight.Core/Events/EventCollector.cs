@@ -50,6 +50,17 @@ public sealed class EventCollector
     public EventTimeline Timeline { get; } = new();
 
     /// <summary>
+    /// A shard's collector: events one analyzer reports once (<see cref="KeepOnce"/>'s kinds: a full flow table) are
+    /// left out of its timeline, since only the merge knows which shard's was first. Counted there, each shard's
+    /// would add a dot one analyzer does not draw, and a late one could even widen the timeline's intervals.
+    /// </summary>
+    internal bool LeavesOnceKindsOutOfTimeline { get; init; }
+
+    // The time of the first once-reported event (a shard reports it at most once): the merge places the earliest
+    // shard's in the timeline, whether or not its row survived the row limit.
+    private long _onceKindNs = long.MaxValue;
+
+    /// <summary>
     /// Capture time of the frame being analysed: the time of occurrences counted without a row (<see cref="CountOnly"/>).
     /// </summary>
     internal long ClockNs { get; set; }
@@ -88,7 +99,14 @@ public sealed class EventCollector
     {
         _counts[(int)e.Kind]++;
         long timelineNs = e.TimestampNs > 0 ? e.TimestampNs : ClockNs;
-        AddToTimeline(e.Kind, timelineNs);
+        if (LeavesOnceKindsOutOfTimeline && IsOnceKind(e.Kind))
+        {
+            _onceKindNs = Math.Min(_onceKindNs, timelineNs);
+        }
+        else
+        {
+            AddToTimeline(e.Kind, timelineNs);
+        }
         EventPolicy policy = EventCatalog.Get(e.Kind).Policy;
         if (policy == EventPolicy.CountOnly)
         {
@@ -175,6 +193,7 @@ public sealed class EventCollector
             {
                 merged._counts[k] += part._counts[k];
             }
+            merged._onceKindNs = Math.Min(merged._onceKindNs, part._onceKindNs);
             foreach (EventOrder.Entry entry in part.Candidates())
             {
                 AnalysisEvent e = entry.Event with { FlowId = map(entry.Event.FlowId) };
@@ -201,11 +220,16 @@ public sealed class EventCollector
 
     /// <summary>
     /// Leaves one occurrence of <paramref name="kind"/> (a LogAll kind reported once per analyzer, such as a full
-    /// flow table): the earliest row, counted once. Its timeline keeps every shard's count.
+    /// flow table) in a merged collector: the earliest row, counted once and placed in the timeline, which the shards
+    /// left it out of (<see cref="LeavesOnceKindsOutOfTimeline"/>).
     /// </summary>
     internal void KeepOnce(EventKind kind)
     {
-        if (_counts[(int)kind] <= 1)
+        if (!IsOnceKind(kind))
+        {
+            throw new ArgumentException($"{kind} is not reported once per analyzer", nameof(kind));
+        }
+        if (_counts[(int)kind] == 0)
         {
             return;
         }
@@ -218,9 +242,19 @@ public sealed class EventCollector
                 first = e;
             }
         }
-        _logAll.RemoveAll(e => e.Event.Kind == kind && e.Seq != first!.Value.Seq);
+        if (first is { } kept)
+        {
+            _logAll.RemoveAll(e => e.Event.Kind == kind && e.Seq != kept.Seq);
+        }
         _rows = null;
+        if (_onceKindNs != long.MaxValue)
+        {
+            AddToTimeline(kind, _onceKindNs);
+        }
     }
+
+    /// <summary>The kinds one analyzer reports at most once, which a merge keeps once (<see cref="KeepOnce"/>).</summary>
+    internal static bool IsOnceKind(EventKind kind) => kind == EventKind.CaptureFlowTableFull;
 
     /// <summary>The rows a shard offers to <see cref="Merge"/>: every candidate it still holds.</summary>
     private IEnumerable<EventOrder.Entry> Candidates()

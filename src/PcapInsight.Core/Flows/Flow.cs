@@ -19,6 +19,7 @@ public sealed class Flow
     internal long ActiveAtNs;        // the table's clock (latest capture time so far) at the flow's last packet
     internal long CloseQueuedAtNs = -1; // capture time it joined the table's queue of closed connections; -1: not queued
     internal bool InCloseQueue;         // a queue of closed connections holds it now (it may not be recycled)
+    internal byte Partition;            // the flow table's partition of its key (FlowPartitions): whose activity list holds it
 
     /// <summary>Stable id within one report, numbered from 1 in order of first packet.</summary>
     public int Id { get; internal set; }
@@ -105,6 +106,7 @@ public sealed class Flow
         ActiveAtNs = 0;
         CloseQueuedAtNs = -1;
         InCloseQueue = false;
+        Partition = 0;
         Id = 0;
         Key = default;
         ClientIsA = false;

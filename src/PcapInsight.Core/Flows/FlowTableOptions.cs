@@ -4,8 +4,9 @@ namespace PcapInsight.Core.Flows;
 public sealed record FlowTableOptions
 {
     /// <summary>
-    /// Flows held at once. When full, the least recently active flow is closed early (<c>evicted</c>) and
-    /// counted. Default 1,000,000 (a few hundred bytes each); at least 1.
+    /// Flows held at once, divided into partitions by flow hash (<see cref="FlowPartitions"/>). When a new flow's
+    /// partition is full, its least recently active flow is closed early (<c>evicted</c>) and counted. Default
+    /// 1,000,000 (about 0.9 KB each); at least 1.
     /// </summary>
     public int MaxFlows { get; init; } = 1_000_000;
 

@@ -76,4 +76,37 @@ public class EventCollectorMergeTests
         Assert.Equal(single.Timeline.Kinds().Select(k => (k.Kind, string.Join(',', k.Counts))), merged.Timeline.Kinds().Select(k => (k.Kind, string.Join(',', k.Counts))));
         Assert.True(single.Rows.Count <= maxRows);
     }
+
+    /// <summary>
+    /// A full flow table is reported once by one analyzer and once by each shard whose partitions filled: the merge
+    /// keeps the earliest, in the rows, the counts and the timeline, where the later shards' would have added dots and,
+    /// here 300 ms after the capture's start (past 256 intervals of 1 ms), widened every interval.
+    /// </summary>
+    [Theory]
+    [InlineData(1_000_000)]
+    [InlineData(1)]   // the row limit binds: an earlier row takes the only place, the timeline still counts the event
+    public void FlowTableFull_FromTwoShards_IsTheOneAnalyzersOnce(int maxRows)
+    {
+        var single = new EventCollector(maxRows);
+        EventCollector[] parts = [new(maxRows), new(maxRows) { LeavesOnceKindsOutOfTimeline = true }, new(maxRows) { LeavesOnceKindsOutOfTimeline = true }];
+        foreach (EventCollector c in parts.Append(single))
+        {
+            c.Timeline.Start(T0);
+        }
+        AnalysisEvent Event(EventKind kind, long time, int flow) =>
+            new(kind, time, time / Ms, 0, flow, IpAddr.Parse("192.0.2.1"), 1, IpAddr.Parse("198.51.100.1"), 80, -1, "");
+        single.Report(Event(EventKind.TcpReset, T0 + 5 * Ms, 1));
+        parts[1].Report(Event(EventKind.TcpReset, T0 + 5 * Ms, 1));
+        single.Report(Event(EventKind.CaptureFlowTableFull, T0 + 20 * Ms, 0));
+        parts[2].Report(Event(EventKind.CaptureFlowTableFull, T0 + 20 * Ms, 0));
+        parts[1].Report(Event(EventKind.CaptureFlowTableFull, T0 + 300 * Ms, 0));   // one analyzer had said it already
+
+        EventCollector merged = EventCollector.Merge(parts, maxRows, (_, id) => id);
+        merged.KeepOnce(EventKind.CaptureFlowTableFull);
+
+        Assert.Equal(single.Rows, merged.Rows);
+        Assert.Equal(single.Counts().Select(c => (c.Info.Kind, c.Count)), merged.Counts().Select(c => (c.Info.Kind, c.Count)));
+        Assert.Equal(1_000_000, merged.Timeline.WidthNs);
+        Assert.Equal(single.Timeline.Kinds().Select(k => (k.Kind, string.Join(',', k.Counts))), merged.Timeline.Kinds().Select(k => (k.Kind, string.Join(',', k.Counts))));
+    }
 }

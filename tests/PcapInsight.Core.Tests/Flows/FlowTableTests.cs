@@ -22,6 +22,13 @@ public class FlowTableTests
         return table.Update(p, info, out fromClient, out _);
     }
 
+    private static int PartitionOf(byte[] frame, FlowPartitions partitions)
+    {
+        var p = new DecodedPacket();
+        FrameDecoder.Decode(frame, LinkType.Ethernet, ref p);
+        return partitions.Of(FlowKey.From(p, out _));
+    }
+
     private static byte[] TcpFrame(string src, ushort sp, string dst, ushort dp, TcpFlags flags, uint seq = 1000, int payload = 0, byte[]? options = null) =>
         Ethernet(0x0800, Ipv4(src, dst, 6, Tcp(sp, dp, seq: seq, flags: flags, options: options, payloadLength: payload)));
 
@@ -153,6 +160,51 @@ public class FlowTableTests
         Assert.Equal(FlowCloseReason.Evicted, b.Close);
         Assert.Same(b, Assert.Single(table.Finished));
         Assert.Equal(2, a.PacketsC2S);
+    }
+
+    [Fact]
+    public void Update_PartitionFull_EvictsThatPartitionsLeastRecentlyActive_NotTheTables()
+    {
+        // 8,192 flows: two partitions of 4,096 (FlowPartitions). The table's oldest flow is in one partition; the
+        // partition that fills first evicts its own oldest, however fresh, and the other keeps its flows.
+        var table = new FlowTable(new FlowTableOptions { MaxFlows = 8_192 });
+        var partitions = FlowPartitions.For(8_192);
+        var flows = new List<Flow>();
+        var full = new int[2];
+        int fullPartition = -1;
+        for (int i = 0; fullPartition < 0; i++)
+        {
+            Flow f = Feed(table, i * 0.001, Ethernet(0x0800, Ipv4($"192.0.2.{1 + i / 60_000}", S, 17, Udp((ushort)(1024 + i % 60_000), 53))), out _);
+            flows.Add(f);
+            if (++full[f.Partition] == 4_096)
+            {
+                fullPartition = f.Partition;
+            }
+        }
+        Flow tableOldest = flows[0];
+        Flow partitionOldest = flows.First(f => f.Partition == fullPartition);
+        Assert.Equal(0, table.Evicted);
+
+        // One more flow of the full partition (the other one's are skipped: it may be as full).
+        byte[] frame;
+        int n = flows.Count;
+        do
+        {
+            frame = Ethernet(0x0800, Ipv4($"192.0.2.{1 + n / 60_000}", S, 17, Udp((ushort)(1024 + n % 60_000), 53)));
+            n++;
+        }
+        while (PartitionOf(frame, partitions) != fullPartition);
+        Flow next = Feed(table, n * 0.001, frame, out _);
+
+        Assert.Equal(fullPartition, next.Partition);
+        Assert.Equal(1, table.Evicted);
+        Assert.Equal(FlowCloseReason.Evicted, partitionOldest.Close);
+        Assert.Same(partitionOldest, Assert.Single(table.Finished));
+        Assert.True(table.ActiveCount < 8_192);   // the other partition had room: the table as a whole was not full
+        if (!ReferenceEquals(tableOldest, partitionOldest))
+        {
+            Assert.Equal(default, tableOldest.Close);   // still in the table
+        }
     }
 
     [Fact]
