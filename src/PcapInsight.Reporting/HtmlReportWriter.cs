@@ -86,16 +86,20 @@ public static class HtmlReportWriter
     /// <summary>Writes report.html into <paramref name="directory"/> atomically.</summary>
     public static void Write(AnalysisResult result, IReadOnlyList<Chart> charts, string directory, string version)
     {
-        string html = Render(result, charts, version);
+        StringBuilder html = Build(result, charts, version);
         AtomicFile.Write(Path.Combine(directory, "report.html"), s =>
         {
-            byte[] bytes = new UTF8Encoding(false).GetBytes(html);
-            s.Write(bytes);
+            // The builder's chunks encoded as they are written: the page (mostly the charts' base64, megabytes with
+            // dozens of charts) is not copied into one string and then into one array of bytes first.
+            using var writer = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+            writer.Write(html);
         });
     }
 
     /// <summary>The page as text.</summary>
-    public static string Render(AnalysisResult r, IReadOnlyList<Chart> charts, string version)
+    public static string Render(AnalysisResult r, IReadOnlyList<Chart> charts, string version) => Build(r, charts, version).ToString();
+
+    private static StringBuilder Build(AnalysisResult r, IReadOnlyList<Chart> charts, string version)
     {
         var h = new StringBuilder(1 << 16);
         string scriptHash = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(Script)));
@@ -115,7 +119,7 @@ public static class HtmlReportWriter
         FlowsSection(h, r, charted);
         EventRowsSection(h, r);
         h.Append("</main>\n<script>").Append(Script).Append("</script>\n</body>\n</html>\n");
-        return h.ToString();
+        return h;
     }
 
     private static void CaptureSection(StringBuilder h, AnalysisResult r)
@@ -232,8 +236,23 @@ public static class HtmlReportWriter
     {
         (int width, int height) = PngSize(c.Png);
         h.Append("<figure><img alt=\"").Append(E(c.Title)).Append("\" width=\"").Append(width).Append("\" height=\"").Append(height)
-            .Append("\" src=\"data:image/png;base64,").Append(Convert.ToBase64String(c.Png)).Append("\"><figcaption><b>").Append(E(c.Title)).Append(".</b> ")
+            .Append("\" src=\"data:image/png;base64,");
+        AppendBase64(h, c.Png);
+        h.Append("\"><figcaption><b>").Append(E(c.Title)).Append(".</b> ")
             .Append(E(c.Caption)).Append(" <span class=\"meta\">(charts/").Append(E(c.FileName)).Append(")</span></figcaption></figure>\n");
+    }
+
+    /// <summary>Appends <paramref name="bytes"/> in base64 through a small buffer, without a string of its own.</summary>
+    private static void AppendBase64(StringBuilder h, ReadOnlySpan<byte> bytes)
+    {
+        Span<char> chars = stackalloc char[4096];   // 3,072 bytes a round: a multiple of 3, so no padding in between
+        while (!bytes.IsEmpty)
+        {
+            ReadOnlySpan<byte> part = bytes[..Math.Min(bytes.Length, 3_072)];
+            Convert.TryToBase64Chars(part, chars, out int written);
+            h.Append(chars[..written]);
+            bytes = bytes[part.Length..];
+        }
     }
 
     /// <summary>"flow N", a link to its charts when it has some.</summary>
