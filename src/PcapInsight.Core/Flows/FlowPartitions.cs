@@ -12,7 +12,7 @@ namespace PcapInsight.Core.Flows;
 /// its mean plus a few standard deviations when the first fills, so the first eviction comes at about
 /// 1 - 3·√(partitions / max-flows) of the limit: 97.6 % of a million in 64 partitions, 95.8 % of 20,000 in 4.
 /// Smaller tables are not divided (one partition under 8,192 flows: a sharded analysis then runs on one thread).
-/// Zeek's cluster workers each hold a table of their own in the same way; Suricata divides its flow hash into rows.
+/// Zeek's cluster workers are alike: each holds a table of its own, with its own limits, for the flows hashed to it.
 /// </remarks>
 internal readonly struct FlowPartitions
 {
