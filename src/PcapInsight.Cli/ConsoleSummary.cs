@@ -73,7 +73,7 @@ internal static class ConsoleSummary
             }
             if (r.DelayedAckHostsNotProfiled > 0)
             {
-                string hosts = r.DelayedAckHostsNotProfiled >= r.DelayedAckHostsNotProfiledBound
+                string hosts = r.DelayedAckHostsNotProfiledAtLeast
                     ? $"at least {N(r.DelayedAckHostsNotProfiled)} hosts" : $"{N(r.DelayedAckHostsNotProfiled)} hosts";
                 o.WriteLine($"  ({hosts} sent timed ACKs after every delayed-ACK profile slot was taken (--max-ack-profile-hosts): no timer estimate for them in summary.json; their tcp.delayed_ack events are kept)");
             }

@@ -158,7 +158,7 @@ public static class JsonSummaryWriter
         // host); at_least when the bound was reached.
         w.WriteStartObject("delayed_ack_not_profiled");
         w.WriteNumber("hosts", result.DelayedAckHostsNotProfiled);
-        w.WriteBoolean("at_least", result.DelayedAckHostsNotProfiledBound > 0 && result.DelayedAckHostsNotProfiled >= result.DelayedAckHostsNotProfiledBound);
+        w.WriteBoolean("at_least", result.DelayedAckHostsNotProfiledAtLeast);
         w.WriteEndObject();
 
         w.WriteStartArray("findings");

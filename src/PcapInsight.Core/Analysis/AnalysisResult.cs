@@ -114,12 +114,12 @@ public sealed class AnalysisResult
 
     /// <summary>
     /// Hosts that sent timed pure ACKs after every profile slot (<see cref="TcpAnalysis.NagleOptions.MaxProfiledHosts"/>)
-    /// was taken, so have no profile: counted up to <see cref="DelayedAckHostsNotProfiledBound"/>, of the whole capture.
+    /// was taken, so have no profile, of the whole capture: counted one by one up to a bound (16 per profiled host).
     /// </summary>
     public long DelayedAckHostsNotProfiled { get; init; }
 
-    /// <summary>The most hosts <see cref="DelayedAckHostsNotProfiled"/> counts; when it is reached, there may be more.</summary>
-    public long DelayedAckHostsNotProfiledBound { get; init; }
+    /// <summary>True when <see cref="DelayedAckHostsNotProfiled"/> reached its bound: there may be more hosts.</summary>
+    public bool DelayedAckHostsNotProfiledAtLeast { get; init; }
 
     /// <summary>Timestamp precision of the capture in decimal digits (6 or 9), for formatting times.</summary>
     public int TimestampDigits => Files.Count == 0 ? 6 : Files.Max(f => f.TimestampDigits);

@@ -74,7 +74,7 @@ public sealed partial class CaptureAnalyzer
         }
 
         // One policy refused the same hosts in every shard: the union is one analyzer's set.
-        HostsNotProfiled notProfiled = HostsNotProfiled.Union(shards.Select(s => s._timing.NotProfiled),
+        HostsNotProfiled notProfiled = HostsNotProfiled.Union(shards.Select(s => s._timing.NotProfiledAtEnd()),
             HostsNotProfiled.BoundFor(options.Nagle.MaxProfiledHosts));
 
         var spools = shards.Where(s => s._spool is not null).Select(s => s._spool!).ToList();
@@ -103,7 +103,7 @@ public sealed partial class CaptureAnalyzer
             DatagramsNotListed = reader._datagramsNotListed,
             DelayedAckProfiles = profiles.Values.OrderBy(h => h.Host.ToString(), StringComparer.Ordinal).ToList(),
             DelayedAckHostsNotProfiled = notProfiled.Count,
-            DelayedAckHostsNotProfiledBound = notProfiled.Bound,
+            DelayedAckHostsNotProfiledAtLeast = notProfiled.Saturated,
             SeriesFlowsRefused = shards[0]._admissions.Policy.SeriesRefused,   // one policy decided for every shard
         };
     }

@@ -491,8 +491,8 @@ public sealed partial class CaptureAnalyzer
         KernelCounterDeltas = _options.KernelCounterDeltas,
         DatagramsNotListed = _datagramsNotListed,
         DelayedAckProfiles = _timing.Profiles.OrderBy(h => h.Host.ToString(), StringComparer.Ordinal).ToList(),
-        DelayedAckHostsNotProfiled = _timing.NotProfiled.Count,
-        DelayedAckHostsNotProfiledBound = _timing.NotProfiled.Bound,
+        DelayedAckHostsNotProfiled = _timing.NotProfiledAtEnd().Count,
+        DelayedAckHostsNotProfiledAtLeast = _timing.NotProfiledAtEnd().Saturated,
         SeriesFlowsRefused = _admissions.Policy.SeriesRefused,
     };
 

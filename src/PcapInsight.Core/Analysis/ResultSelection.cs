@@ -147,7 +147,7 @@ public sealed record ResultSelection
             DelayedAckProfiles = r.DelayedAckProfiles.Where(p => Host is not { } h || p.Host.Equals(h)).ToList(),
             SeriesFlowsRefused = r.SeriesFlowsRefused,   // of the whole capture, as the flow table's figures
             DelayedAckHostsNotProfiled = r.DelayedAckHostsNotProfiled,   // of the whole capture too
-            DelayedAckHostsNotProfiledBound = r.DelayedAckHostsNotProfiledBound,
+            DelayedAckHostsNotProfiledAtLeast = r.DelayedAckHostsNotProfiledAtLeast,
         };
     }
 }

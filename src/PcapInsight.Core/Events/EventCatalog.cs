@@ -50,7 +50,7 @@ public static class EventCatalog
                 "A handful come from capture tools or fuzzing; many point at a capture path that corrupts frames. Open the frame in Wireshark by its number.",
                 EventPolicy.Sampled),
             new(EventKind.CaptureFlowTableFull, "capture.flow_table_full", Severity.Warning,
-                "The flow table reached its limit; the least recently active flows were closed early to make room.",
+                "A partition of the flow table reached its share of the limit (the table is divided by flow hash); its least recently active flows were closed early to make room.",
                 "Flows closed early are reported in parts. Raise --max-flows if memory allows, or lower --flow-timeout so idle flows expire sooner.",
                 EventPolicy.LogAll),
             new(EventKind.CaptureEventsLimited, "capture.events_limited", Severity.Info,

@@ -56,21 +56,19 @@ internal sealed class TcpTimingAnalyzer
 
     /// <summary>
     /// The hosts that came past the profile limit, once the analysis is over: those refused before a profile was
-    /// made, and (in a shard) those whose profile the reading thread refused after the fact.
+    /// made, and (in a shard) those whose profile the reading thread refused after the fact, which this adds (so a
+    /// method: it completes the set; calling it again adds nothing).
     /// </summary>
-    public HostsNotProfiled NotProfiled
+    public HostsNotProfiled NotProfiledAtEnd()
     {
-        get
+        foreach (DelayedAckProfile profile in _profiles.Values)
         {
-            foreach (DelayedAckProfile profile in _profiles.Values)
+            if (profile.Refused)
             {
-                if (profile.Refused)
-                {
-                    _notProfiled.Add(profile.Host);
-                }
+                _notProfiled.Add(profile.Host);
             }
-            return _notProfiled;
         }
+        return _notProfiled;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
