@@ -15,12 +15,17 @@ public static class CliRunner
     /// <summary>The CLI built beside the test assembly.</summary>
     public static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "pcapinsight.dll");
 
-    /// <summary>Runs <c>dotnet pcapinsight.dll ARGS</c> in <paramref name="workingDirectory"/> (default: the repo root).</summary>
-    public static CliRun Run(string[] args, string? workingDirectory = null, byte[]? stdin = null, TimeSpan? timeout = null) =>
-        RunProcess("dotnet", [Dll, .. args], workingDirectory, stdin, timeout);
+    /// <summary>
+    /// Runs <c>dotnet pcapinsight.dll ARGS</c> in <paramref name="workingDirectory"/> (default: the repo root), with
+    /// <paramref name="environment"/>'s variables added to the test's own.
+    /// </summary>
+    public static CliRun Run(string[] args, string? workingDirectory = null, byte[]? stdin = null, TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string>? environment = null) =>
+        RunProcess("dotnet", [Dll, .. args], workingDirectory, stdin, timeout, environment);
 
     /// <summary>Runs any program with a time limit, capturing its output.</summary>
-    public static CliRun RunProcess(string program, string[] args, string? workingDirectory = null, byte[]? stdin = null, TimeSpan? timeout = null)
+    public static CliRun RunProcess(string program, string[] args, string? workingDirectory = null, byte[]? stdin = null, TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(program)
         {
@@ -33,6 +38,10 @@ public static class CliRunner
         foreach (string a in args)
         {
             info.ArgumentList.Add(a);
+        }
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
         using var process = Process.Start(info)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();

@@ -1,0 +1,52 @@
+using System.Text.RegularExpressions;
+using PcapInsight.TestKit;
+using Xunit;
+
+namespace PcapInsight.Cli.Tests;
+
+/// <summary>
+/// PCAPINSIGHT_TIMING=1: the phase lines bench/compare.sh keeps for every run (timing-FILE.log), where a slow run is
+/// read phase by phase. Each line says when the phase ended, the collector's pauses and collections, the bytes
+/// allocated and the methods compiled at run time so far; all of them only grow.
+/// </summary>
+public class PhaseLogTests
+{
+    private static readonly Regex Line = new(
+        @"^timing: (?<phase>.+) at (?<ms>\d+) ms \(GC paused (?<pause>\d+) ms; collections gen0 \d+, gen1 \d+, gen2 \d+; " +
+        @"(?<mib>\d+) MiB allocated; JIT (?<methods>\d+) methods, (?<jitMs>\d+) ms\)$");
+
+    [Fact]
+    public void Timing_MarksEveryPhaseOfAFullReport_InOrder()
+    {
+        using TempDir dir = CliRunner.TempDir();
+        CliRun run = CliRunner.Run(["analyze", RepoPaths.Sample("tcp-basic.pcap"), "-o", dir.File("report"), "-q", "--no-progress"],
+            environment: new Dictionary<string, string> { ["PCAPINSIGHT_TIMING"] = "1" });
+
+        Assert.Equal(0, run.ExitCode);
+        string[] lines = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.All(lines, l => Assert.Matches(Line, l));
+        Match[] marks = lines.Select(l => Line.Match(l)).ToArray();
+        // "threads chosen" carries the plan's reason after its name.
+        string[] phases = marks.Select(m => m.Groups["phase"].Value.Split(':')[0]).ToArray();
+        Assert.Equal(["main entered", "inputs opened", "threads chosen", "analysis done", "csv written", "charts drawn",
+            "charts written", "report.html written", "report written"], phases);
+        foreach (string figure in new[] { "ms", "pause", "mib", "methods", "jitMs" })
+        {
+            long[] values = marks.Select(m => long.Parse(m.Groups[figure].Value)).ToArray();
+            Assert.True(values.Zip(values.Skip(1)).All(p => p.First <= p.Second), $"{figure} went down: {string.Join(", ", values)}");
+        }
+        // The report's code is compiled as it first runs (what ReadyToRun could not precompile).
+        Assert.True(long.Parse(marks[^1].Groups["methods"].Value) > long.Parse(marks[0].Groups["methods"].Value));
+    }
+
+    [Fact]
+    public void WithoutTiming_NothingIsPrinted()
+    {
+        using TempDir dir = CliRunner.TempDir();
+        CliRun run = CliRunner.Run(["analyze", RepoPaths.Sample("tcp-basic.pcap"), "-o", dir.File("report"), "-q", "--no-progress", "--format", "csv"],
+            environment: new Dictionary<string, string> { ["PCAPINSIGHT_TIMING"] = "" });
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.DoesNotContain("timing:", run.Stderr);
+    }
+}
