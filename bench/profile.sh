@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Where one run's CPU time went, as the kernel's sampling saw it: by thread, by module, and the busiest methods of
+# each thread, the JIT-compiled ones by name (the runtime writes its perf map for it).
+#
+#   bench/profile.sh [--hz N] [--top N] -- analyze FILE -o DIR -q      (any pcapinsight arguments after --)
+#
+# Why perf and not dotnet-trace's sampled thread time: that one counts a thread as running whenever it is not in
+# a wait, also when it is runnable but another process has its core. On this shared two-core machine it put 109 ms
+# on an Array.Clear that a stopwatch timed at 1 ms, and 100 ms of "lock spinning" on the read-ahead hand-off that
+# two lock-free rewrites did not remove (bench/RESULTS.md). perf samples only what is on a core. JIT-compiled code
+# is named through /tmp/perf-PID.map (DOTNET_PerfMapEnabled; W^X off, or the code sits in an unnamed double
+# mapping); the runtime's own code (libcoreclr.so: type loading, allocation, the collector) has no symbols here and
+# shows as a module only. Needs perf (apt-get install linux-perf) and, as a user, kernel.perf_event_paranoid <= 2.
+# No hardware counters in a VM: perf falls back to the CPU clock, which is what this reads.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+hz=2000
+top=15
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --hz) hz="$2"; shift 2 ;;
+    --top) top="$2"; shift 2 ;;
+    --) shift; break ;;
+    *) echo "unknown option $1 (pcapinsight's arguments go after --)" >&2; exit 2 ;;
+  esac
+done
+[ $# -gt 0 ] || { echo "usage: bench/profile.sh [--hz N] [--top N] -- PCAPINSIGHT-ARGS..." >&2; exit 2; }
+command -v perf >/dev/null || { echo "needs perf (apt-get install linux-perf)" >&2; exit 2; }
+
+"$root/pcapinsight" --help >/dev/null   # builds the CLI in Release on first use
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+maps_before=$(ls /tmp/perf-*.map /tmp/perfinfo-*.map 2>/dev/null || true)
+status=0
+DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 \
+  perf record -q -F "$hz" -o "$work/perf.data" -- dotnet "$root/.build/cli/pcapinsight.dll" "$@" >"$work/stdout" 2>"$work/stderr" \
+  || status=$?
+# The run's symbol maps go once read (perf reads them at report time, so after the report).
+remove_maps() { for f in $(ls /tmp/perf-*.map /tmp/perfinfo-*.map 2>/dev/null); do grep -qxF "$f" <<<"$maps_before" || rm -f "$f"; done; }
+trap 'remove_maps; rm -rf "$work"' EXIT
+[ "$status" -eq 0 ] || { echo "the run failed (exit code $status):" >&2; cat "$work/stderr" >&2; exit 1; }
+
+report() { perf report -i "$work/perf.data" --stdio --no-children "$@" 2>/dev/null | grep -E '^ +[0-9.]+%' || true; }
+
+echo "pcapinsight $*"
+echo
+echo "== by thread (CPU seconds: samples / $hz Hz)"
+report --sort comm -n | awk -v hz="$hz" '{ share = $1; n = $2; $1 = ""; $2 = ""; sub(/^ +/, ""); printf "%8.3f s %8s  %s\n", n / hz, share, $0 }'
+echo
+echo "== by thread and module"
+report --sort comm,dso | head -n 25
+# Thread names are perf's (15 characters): the main thread is "dotnet", the read-ahead "pcapinsight rea",
+# pool threads ".NET TP Worker", the collector ".NET Server GC", the JIT's background tiering ".NET Tiered Com".
+report --sort comm | sed -E 's/^ +[0-9.]+% +//; s/ +$//' | while IFS= read -r thread; do
+  echo
+  echo "== top $top in \"$thread\""
+  report --comm "$thread" --sort sym | head -n "$top" | cut -c1-200
+done
