@@ -13,7 +13,7 @@
 #   bulk.pcap   a multi-gigabyte bulk TCP transfer: iperf3 between two network namespaces, captured with tcpdump
 #               (needs root, iproute2, iperf3, tcpdump)
 #   flows.pcap  a million short TCP connections, 8 frames each (synthetic writer: make-flows)
-# Prints wall time, packets/s, MB/s, peak RSS and the ratios the performance issue sets targets for. Files live
+# Prints wall time, packets/s, MB/s, peak RSS, CPU time and the ratios the performance issue sets targets for. Files live
 # in $BENCH_DIR (default /tmp/pcapinsight-bench) and are reused between runs; delete them to remake. The slow
 # tools (tshark, tcptrace) run once each and are stopped after --slow-limit seconds (reported as "> N").
 #
@@ -98,32 +98,35 @@ make_bulk() {
   fi
 }
 
-# best-of-N wall time and the peak RSS of that run, and the slowest run: prints "seconds max_rss_kib worst_seconds"
-# ("> limit" when stopped). Every run's stderr goes to $timing_log under a header, with PCAPINSIGHT_TIMING set: when
+# best-of-N wall time, the peak RSS of that run, the slowest run and the CPU time (user + system) of the best run:
+# prints "seconds max_rss_kib worst_seconds cpu_seconds" ("> limit max_rss_kib" when stopped). The CPU time says how
+# much of the machine a run took (more than its wall time on several cores), and moves less than the wall time
+# when a neighbour takes a core. Every run's stderr goes to $timing_log under a header, with PCAPINSIGHT_TIMING set: when
 # one run of ours is far slower than the others (this machine has a busy neighbour), its phases say where it lost.
 measure() {
-  local best="" rss="" worst="" timing t m i
+  local best="" rss="" worst="" cpu="" timing t m u s i
   timing=$(mktemp)
   for i in $(seq 1 "$runs"); do
     printf '\n== %s (run %d)\n' "$*" "$i" >>"$timing_log"
-    PCAPINSIGHT_TIMING=1 /usr/bin/time -o "$timing" -f "%e %M" timeout "$limit" "$@" >/dev/null 2>>"$timing_log" || true
-    read -r t m < <(tail -1 "$timing")
-    printf '== %s s, peak RSS %s KiB\n' "$t" "$m" >>"$timing_log"
+    PCAPINSIGHT_TIMING=1 /usr/bin/time -o "$timing" -f "%e %M %U %S" timeout "$limit" "$@" >/dev/null 2>>"$timing_log" || true
+    read -r t m u s < <(tail -1 "$timing")
+    printf '== %s s, CPU %s s user + %s s system, peak RSS %s KiB\n' "$t" "$u" "$s" "$m" >>"$timing_log"
     if [ "${t%%.*}" -ge "$limit" ] 2>/dev/null; then echo "> $limit $m"; rm -f "$timing"; return; fi
-    if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN{exit !(a < b)}'; then best=$t; rss=$m; fi
+    if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN{exit !(a < b)}'; then best=$t; rss=$m; cpu=$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", u + s}'); fi
     if [ -z "$worst" ] || awk -v a="$t" -v b="$worst" 'BEGIN{exit !(a > b)}'; then worst=$t; fi
   done
   rm -f "$timing"
-  echo "$best $rss $worst"
+  echo "$best $rss $worst $cpu"
 }
 
 pi="$root/.build/cli/pcapinsight.dll"
-row() {   # label seconds rss_kib [worst_seconds]
-  local label="$1" t="$2" m="$3" worst="${4:-}" shown="$2"
-  [ "$t" = ">" ] && { t="$3"; m="$4"; worst=""; shown="> $t"; }
+row() {   # label seconds rss_kib [worst_seconds [cpu_seconds]]
+  local label="$1" t="$2" m="$3" worst="${4:-}" cpu="${5:-}" shown="$2"
+  [ "$t" = ">" ] && { t="$3"; m="$4"; worst=""; cpu=""; shown="> $t"; }
   # time's resolution is 10 ms: a faster run counts as 10 ms.
   rates=$(awk -v p="$packets" -v b="$bytes" -v t="$t" 'BEGIN{if (t < 0.01) t = 0.01; printf "%8.2fM pkt/s %7.0f MB/s", p/t/1e6, b/1e6/t}')
   printf '  %-46s %8s s %s  peak RSS %6s MiB' "$label" "$shown" "$rates" "$((m / 1024))"
+  [ -n "$cpu" ] && printf '  CPU %6s s' "$cpu"
   # The slowest of the runs, when there were several: the spread says how far to trust the best.
   [ "$runs" -gt 1 ] && [ -n "$worst" ] && printf '  (slowest %s s)' "$worst"
   printf '\n'
