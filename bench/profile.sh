@@ -29,16 +29,15 @@ command -v perf >/dev/null || { echo "needs perf (apt-get install linux-perf)" >
 
 "$root/pcapinsight" --help >/dev/null   # builds the CLI in Release on first use
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
+# The run's symbol maps go at the end, whatever happens: perf reads them when it reports, so not before.
 maps_before=$(ls /tmp/perf-*.map /tmp/perfinfo-*.map 2>/dev/null || true)
+remove_maps() { for f in $(ls /tmp/perf-*.map /tmp/perfinfo-*.map 2>/dev/null); do grep -qxF "$f" <<<"$maps_before" || rm -f "$f"; done; }
+trap 'remove_maps; rm -rf "$work"' EXIT
+
 status=0
 DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 \
   perf record -q -F "$hz" -o "$work/perf.data" -- dotnet "$root/.build/cli/pcapinsight.dll" "$@" >"$work/stdout" 2>"$work/stderr" \
   || status=$?
-# The run's symbol maps go once read (perf reads them at report time, so after the report).
-remove_maps() { for f in $(ls /tmp/perf-*.map /tmp/perfinfo-*.map 2>/dev/null); do grep -qxF "$f" <<<"$maps_before" || rm -f "$f"; done; }
-trap 'remove_maps; rm -rf "$work"' EXIT
 [ "$status" -eq 0 ] || { echo "the run failed (exit code $status):" >&2; cat "$work/stderr" >&2; exit 1; }
 
 report() { perf report -i "$work/perf.data" --stdio --no-children "$@" 2>/dev/null | grep -E '^ +[0-9.]+%' || true; }

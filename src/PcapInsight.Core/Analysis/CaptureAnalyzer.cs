@@ -473,28 +473,32 @@ public sealed partial class CaptureAnalyzer
     /// </summary>
     public AnalysisResult Snapshot(IReadOnlyList<CaptureFileStats> files) => Result(files, Listing.Listed.Concat(_flows.Active));
 
-    private AnalysisResult Result(IReadOnlyList<CaptureFileStats> files, IEnumerable<Flow> flows) => new()
+    private AnalysisResult Result(IReadOnlyList<CaptureFileStats> files, IEnumerable<Flow> flows)
     {
-        Files = files,
-        Packets = _counters,
-        IpSizes = _sizes,
-        FirstTimeNs = _counters.Frames == 0 ? 0 : _firstTimeNs,
-        LastTimeNs = _counters.Frames == 0 ? 0 : _lastTimeNs,
-        LinkTypes = _linkTypes,
-        Flows = flows.OrderBy(f => f.Id).ToList(),
-        ReleasedFlows = _spool?.ReadSorted() ?? [],
-        ReleasedBest = _spool?.Best ?? [],
-        Spools = _spool is null ? [] : [_spool],
-        FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted) { Released = Listing.Released, ClosedAfterLinger = _flows.ClosedAfterLinger },
-        Events = _events,
-        Datagrams = _datagrams,
-        KernelCounterDeltas = _options.KernelCounterDeltas,
-        DatagramsNotListed = _datagramsNotListed,
-        DelayedAckProfiles = _timing.Profiles.OrderBy(h => h.Host.ToString(), StringComparer.Ordinal).ToList(),
-        DelayedAckHostsNotProfiled = _timing.NotProfiledAtEnd().Count,
-        DelayedAckHostsNotProfiledAtLeast = _timing.NotProfiledAtEnd().Saturated,
-        SeriesFlowsRefused = _admissions.Policy.SeriesRefused,
-    };
+        HostsNotProfiled notProfiled = _timing.NotProfiledAtEnd();
+        return new AnalysisResult
+        {
+            Files = files,
+            Packets = _counters,
+            IpSizes = _sizes,
+            FirstTimeNs = _counters.Frames == 0 ? 0 : _firstTimeNs,
+            LastTimeNs = _counters.Frames == 0 ? 0 : _lastTimeNs,
+            LinkTypes = _linkTypes,
+            Flows = flows.OrderBy(f => f.Id).ToList(),
+            ReleasedFlows = _spool?.ReadSorted() ?? [],
+            ReleasedBest = _spool?.Best ?? [],
+            Spools = _spool is null ? [] : [_spool],
+            FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted) { Released = Listing.Released, ClosedAfterLinger = _flows.ClosedAfterLinger },
+            Events = _events,
+            Datagrams = _datagrams,
+            KernelCounterDeltas = _options.KernelCounterDeltas,
+            DatagramsNotListed = _datagramsNotListed,
+            DelayedAckProfiles = _timing.Profiles.OrderBy(h => h.Host.ToString(), StringComparer.Ordinal).ToList(),
+            DelayedAckHostsNotProfiled = notProfiled.Count,
+            DelayedAckHostsNotProfiledAtLeast = notProfiled.Saturated,
+            SeriesFlowsRefused = _admissions.Policy.SeriesRefused,
+        };
+    }
 
     /// <summary>Reads every frame of <paramref name="source"/> through the analyzer and finishes.</summary>
     /// <param name="source">The frames.</param>
