@@ -30,33 +30,22 @@ public static class Utf8Cells
 
     public static int Number(Span<byte> destination, long? value) => value is { } v ? Number(destination, v) : 0;
 
-    public static int Time(Span<byte> destination, long timestampNs, int digits)
-    {
-        Span<char> text = stackalloc char[CaptureTime.MaxChars];
-        return Narrow(text[..CaptureTime.FormatIso(text, timestampNs, digits)], destination);
-    }
+    // Times, durations and addresses are formatted as UTF-8 straight into the row's buffer. Through a UTF-16 text and
+    // Ascii.FromUtf16, flows.csv of a million flows spent nearly a third of its formatting threads' CPU in the
+    // narrowing and the profile counters of its instrumented tier (bench/RESULTS.md, 2026-11-27).
 
-    public static int Milliseconds(Span<byte> destination, long? durationNs)
-    {
-        if (durationNs is not { } ns)
-        {
-            return 0;
-        }
-        Span<char> text = stackalloc char[CaptureTime.MaxChars];
-        return Narrow(text[..CaptureTime.FormatMilliseconds(text, ns)], destination);
-    }
+    public static int Time(Span<byte> destination, long timestampNs, int digits) =>
+        CaptureTime.FormatIso(destination, timestampNs, digits);
 
-    public static int Seconds(Span<byte> destination, long durationNs)
-    {
-        Span<char> text = stackalloc char[CaptureTime.MaxChars];
-        return Narrow(text[..CaptureTime.FormatSeconds(text, durationNs)], destination);
-    }
+    public static int Milliseconds(Span<byte> destination, long? durationNs) =>
+        durationNs is { } ns ? CaptureTime.FormatMilliseconds(destination, ns) : 0;
+
+    public static int Seconds(Span<byte> destination, long durationNs) => CaptureTime.FormatSeconds(destination, durationNs);
 
     public static int Address(Span<byte> destination, IpAddr address)
     {
-        Span<char> text = stackalloc char[IpAddr.MaxChars];
-        address.TryFormat(text, out int written);
-        return Narrow(text[..written], destination);
+        address.TryFormat(destination, out int written);
+        return written;
     }
 
     /// <summary><c>1</c>, <c>0</c>, or empty.</summary>

@@ -85,7 +85,7 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>
     /// <summary>Ordering.</summary>
     public static bool operator >=(IpAddr a, IpAddr b) => a.CompareTo(b) >= 0;
 
-    /// <summary>The most characters <see cref="TryFormat"/> writes (an IPv6 address with an IPv4 tail).</summary>
+    /// <summary>The most characters <see cref="TryFormat(Span{char}, out int)"/> writes (an IPv6 address with an IPv4 tail).</summary>
     public const int MaxChars = 45;
 
     /// <summary>The usual text form; allocates, so only for reports.</summary>
@@ -101,6 +101,23 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>
     /// report of a million flows writes two a row); IPv6 word by word, as <see cref="IPAddress"/> writes it (RFC 5952).
     /// </summary>
     public bool TryFormat(Span<char> destination, out int written)
+    {
+        Span<byte> ascii = stackalloc byte[MaxChars];
+        if (!TryFormat(ascii[..Math.Min(MaxChars, destination.Length)], out written))
+        {
+            return false;
+        }
+        System.Text.Ascii.ToUtf16(ascii[..written], destination, out _);
+        return true;
+    }
+
+    /// <summary>
+    /// As <see cref="TryFormat(Span{char}, out int)"/>, as UTF-8 (the text is ASCII): what the CSV and Parquet writers
+    /// put in their buffers. The text is made as bytes and the UTF-16 form widened from them: flows.csv writes two
+    /// addresses a row, and narrowing a UTF-16 text for each was part of what its formatting threads spent in
+    /// Ascii.FromUtf16 (bench/RESULTS.md).
+    /// </summary>
+    public bool TryFormat(Span<byte> destination, out int written)
     {
         written = 0;
         if (Version == 0)
@@ -124,7 +141,7 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>
     /// runs) as "::", and the last 32 bits as a dotted IPv4 address for ::a.b.c.d, ::ffff:a.b.c.d, ::ffff:0:a.b.c.d
     /// (the first six words otherwise zero and the seventh not) and ISATAP's ...:0:5efe:a.b.c.d.
     /// </summary>
-    private bool TryFormatIpv6(Span<char> destination, out int written)
+    private bool TryFormatIpv6(Span<byte> destination, out int written)
     {
         written = 0;
         if (destination.Length < MaxChars)
@@ -167,14 +184,14 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>
         {
             if (i == runStart)
             {
-                destination[n++] = ':';
-                destination[n++] = ':';
+                destination[n++] = (byte)':';
+                destination[n++] = (byte)':';
                 i += runLength - 1;
                 continue;
             }
             if (i > 0 && i != runStart + runLength)
             {
-                destination[n++] = ':';
+                destination[n++] = (byte)':';
             }
             ushort word = words[i];
             bool started = false;
@@ -183,7 +200,7 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>
                 int digit = (word >> shift) & 0xF;
                 if (digit != 0 || started || shift == 0)
                 {
-                    destination[n++] = (char)(digit < 10 ? '0' + digit : 'a' + digit - 10);
+                    destination[n++] = (byte)(digit < 10 ? '0' + digit : 'a' + digit - 10);
                     started = true;
                 }
             }
@@ -192,7 +209,7 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>
         {
             if (runStart + runLength != hexWords)
             {
-                destination[n++] = ':';
+                destination[n++] = (byte)':';
             }
             TryFormatIpv4((uint)Lo, destination[n..], out int tail);
             n += tail;
@@ -201,7 +218,7 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>
         return true;
     }
 
-    private static bool TryFormatIpv4(uint v4, Span<char> destination, out int written)
+    private static bool TryFormatIpv4(uint v4, Span<byte> destination, out int written)
     {
         int n = 0;
         for (int shift = 24; shift >= 0; shift -= 8)
@@ -209,16 +226,16 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>
             uint octet = (v4 >> shift) & 0xFF;
             if (octet >= 100)
             {
-                destination[n++] = (char)('0' + octet / 100);
+                destination[n++] = (byte)('0' + octet / 100);
             }
             if (octet >= 10)
             {
-                destination[n++] = (char)('0' + octet / 10 % 10);
+                destination[n++] = (byte)('0' + octet / 10 % 10);
             }
-            destination[n++] = (char)('0' + octet % 10);
+            destination[n++] = (byte)('0' + octet % 10);
             if (shift > 0)
             {
-                destination[n++] = '.';
+                destination[n++] = (byte)'.';
             }
         }
         written = n;

@@ -6,7 +6,8 @@ namespace PcapInsight.Core.Tests.Analysis;
 
 /// <summary>
 /// The fast formatters of capture times and durations give, character for character, what the .NET formats they
-/// replaced give (the references below): every CSV cell written before them stays the same.
+/// replaced give (the references below): every CSV cell written before them stays the same. The UTF-8 overloads,
+/// which write the CSV and Parquet cells, give the same text as bytes.
 /// </summary>
 public class CaptureTimeEquivalenceTests
 {
@@ -28,6 +29,12 @@ public class CaptureTimeEquivalenceTests
     private static string ReferenceMilliseconds(long ns) => (ns / 1e6).ToString("0.###", CultureInfo.InvariantCulture);
 
     private static string ReferenceSeconds(long ns) => (ns / 1e9).ToString("0.000000", CultureInfo.InvariantCulture);
+
+    private static string Utf8(Func<byte[], int> format)
+    {
+        byte[] utf8 = new byte[CaptureTime.MaxChars];
+        return System.Text.Encoding.ASCII.GetString(utf8, 0, format(utf8));
+    }
 
     private static IEnumerable<long> Values(int seed)
     {
@@ -57,7 +64,10 @@ public class CaptureTimeEquivalenceTests
     {
         foreach (long ns in Values(seed: 1))
         {
-            Assert.True(ReferenceMilliseconds(ns) == CaptureTime.Milliseconds(ns), $"{ns} ns: {ReferenceMilliseconds(ns)} against {CaptureTime.Milliseconds(ns)}");
+            string reference = ReferenceMilliseconds(ns);
+            Assert.True(reference == CaptureTime.Milliseconds(ns), $"{ns} ns: {reference} against {CaptureTime.Milliseconds(ns)}");
+            string utf8 = Utf8(b => CaptureTime.FormatMilliseconds(b, ns));
+            Assert.True(reference == utf8, $"{ns} ns: {reference} against UTF-8 {utf8}");
         }
     }
 
@@ -66,7 +76,10 @@ public class CaptureTimeEquivalenceTests
     {
         foreach (long ns in Values(seed: 2))
         {
-            Assert.True(ReferenceSeconds(ns) == CaptureTime.Seconds(ns), $"{ns} ns: {ReferenceSeconds(ns)} against {CaptureTime.Seconds(ns)}");
+            string reference = ReferenceSeconds(ns);
+            Assert.True(reference == CaptureTime.Seconds(ns), $"{ns} ns: {reference} against {CaptureTime.Seconds(ns)}");
+            string utf8 = Utf8(b => CaptureTime.FormatSeconds(b, ns));
+            Assert.True(reference == utf8, $"{ns} ns: {reference} against UTF-8 {utf8}");
         }
     }
 
@@ -77,7 +90,10 @@ public class CaptureTimeEquivalenceTests
     {
         foreach (long ns in Values(seed: digits))
         {
-            Assert.True(ReferenceIso(ns, digits) == CaptureTime.ToIso(ns, digits), $"{ns} ns: {ReferenceIso(ns, digits)} against {CaptureTime.ToIso(ns, digits)}");
+            string reference = ReferenceIso(ns, digits);
+            Assert.True(reference == CaptureTime.ToIso(ns, digits), $"{ns} ns: {reference} against {CaptureTime.ToIso(ns, digits)}");
+            string utf8 = Utf8(b => CaptureTime.FormatIso(b, ns, digits));
+            Assert.True(reference == utf8, $"{ns} ns: {reference} against UTF-8 {utf8}");
         }
     }
 }

@@ -5,9 +5,10 @@ using Xunit;
 namespace PcapInsight.Core.Tests.Decoding;
 
 /// <summary>
-/// <see cref="IpAddr.TryFormat"/> writes IPv4 digit by digit and IPv6 word by word (flows.csv writes two addresses a
+/// <see cref="IpAddr.TryFormat(Span{char}, out int)"/> writes IPv4 digit by digit and IPv6 word by word (flows.csv writes two addresses a
 /// row, and IPAddress allocated for each IPv6 one): it must give, character for character, what
-/// <see cref="IPAddress"/> writes, which it replaced.
+/// <see cref="IPAddress"/> writes, which it replaced. The UTF-8 overload (CSV and Parquet cells) writes the same
+/// text as bytes.
 /// </summary>
 public class IpAddrFormatTests
 {
@@ -25,6 +26,15 @@ public class IpAddrFormatTests
     {
         IpAddr address = IpAddr.Parse(text);
         Assert.Equal(IPAddress.Parse(text).ToString(), address.ToString());
+        Assert.Equal(IPAddress.Parse(text).ToString(), Utf8Text(address));
+    }
+
+    /// <summary>The address as the UTF-8 overload writes it, read back as text.</summary>
+    private static string Utf8Text(IpAddr address)
+    {
+        Span<byte> utf8 = stackalloc byte[IpAddr.MaxChars];
+        Assert.True(address.TryFormat(utf8, out int written));
+        return System.Text.Encoding.ASCII.GetString(utf8[..written]);
     }
 
     [Fact]
@@ -39,7 +49,9 @@ public class IpAddrFormatTests
             random.NextBytes(bytes);
             IpAddr address = v6 ? IpAddr.FromIpv6(bytes) : IpAddr.FromIpv4(bytes);
             Assert.True(address.TryFormat(text, out int written));
-            Assert.Equal(new IPAddress(v6 ? bytes : bytes[..4]).ToString(), text[..written].ToString());
+            string expected = new IPAddress(v6 ? bytes : bytes[..4]).ToString();
+            Assert.Equal(expected, text[..written].ToString());
+            Assert.Equal(expected, Utf8Text(address));
         }
     }
 
@@ -61,7 +73,9 @@ public class IpAddrFormatTests
             }
             IpAddr address = IpAddr.FromIpv6(bytes);
             Assert.True(address.TryFormat(text, out int written));
-            Assert.Equal(new IPAddress(bytes).ToString(), text[..written].ToString());
+            string expected = new IPAddress(bytes).ToString();
+            Assert.Equal(expected, text[..written].ToString());
+            Assert.Equal(expected, Utf8Text(address));
         }
     }
 
@@ -69,7 +83,11 @@ public class IpAddrFormatTests
     public void TryFormat_NoAddress_IsEmpty_AndTooShortADestinationFails()
     {
         Assert.Equal("", default(IpAddr).ToString());
+        Assert.Equal("", Utf8Text(default));
         Span<char> small = stackalloc char[6];
         Assert.False(IpAddr.Parse("192.0.2.1").TryFormat(small, out _));
+        Span<byte> smallUtf8 = stackalloc byte[6];
+        Assert.False(IpAddr.Parse("192.0.2.1").TryFormat(smallUtf8, out _));
+        Assert.False(IpAddr.Parse("2001:db8::1").TryFormat(smallUtf8, out _));
     }
 }
