@@ -38,6 +38,7 @@ public abstract class CaptureFileReader : IPacketSource, ILastFrame
     public abstract bool TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data);
 
     /// <summary>Counts a frame about to be handed out whose bytes start at <paramref name="bufferIndex"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private protected void CountFrame(int bufferIndex, int capturedLength)
     {
         _lastFrameIndex = bufferIndex;

@@ -57,7 +57,7 @@ public sealed class PcapNgFileReader : CaptureFileReader
                     Done = true;
                     return false;
                 }
-                return Stop(CaptureWarningKind.Truncated, $"the file ends inside a block header ({Window.Available} of 8 bytes present): analysed up to the cut");
+                return StopCutInBlockHeader();
             }
             ReadOnlySpan<byte> head = Window.Peek(8);
             uint type = ReadUInt32(head);
@@ -66,15 +66,14 @@ public sealed class PcapNgFileReader : CaptureFileReader
                 string? error = ReadSectionHeader();
                 if (error is not null)
                 {
-                    return Stop(error.StartsWith("pcapng version", StringComparison.Ordinal) ? CaptureWarningKind.UnsupportedSection : CaptureWarningKind.Damaged,
-                        "a later section cannot be read: " + error + "; analysed up to it");
+                    return StopAtSection(error);
                 }
                 continue;
             }
             uint length = ReadUInt32(head[4..]);
             if (length < 12 || (length & 3) != 0 || length > (uint)_options.MaxBlockBytes)
             {
-                return Stop(CaptureWarningKind.Damaged, $"block of type 0x{type:x} at offset {Window.Position} has an impossible length {length}: the file is damaged from here");
+                return StopOnImpossibleLength(type, length);
             }
             int blockBytes = (int)length;
             bool wanted = type is BlockEnhancedPacket or BlockSimplePacket or BlockPacketObsolete or BlockInterfaceDescription or BlockInterfaceStatistics;
@@ -82,19 +81,18 @@ public sealed class PcapNgFileReader : CaptureFileReader
             {
                 if (!Window.Skip(blockBytes))
                 {
-                    return Stop(CaptureWarningKind.Truncated, $"the file ends inside a block of type 0x{type:x}: analysed up to the cut");
+                    return StopCutInSkippedBlock(type);
                 }
                 continue;
             }
             if (!Window.Ensure(blockBytes))
             {
-                return Stop(CaptureWarningKind.Truncated,
-                    $"the file ends inside block {BlockName(type)} after frame {Stats.Frames} ({Window.Available} of {blockBytes} bytes present): analysed up to the cut");
+                return StopCutInBlock(type, blockBytes);
             }
             ReadOnlySpan<byte> block = Window.Peek(blockBytes);
             if (ReadUInt32(block[(blockBytes - 4)..]) != length)
             {
-                return Stop(CaptureWarningKind.Damaged, $"block {BlockName(type)} at offset {Window.Position}: trailing length differs from the leading one: the file is damaged from here");
+                return StopOnTrailingLength(type);
             }
             switch (type)
             {
@@ -146,7 +144,7 @@ public sealed class PcapNgFileReader : CaptureFileReader
             case BlockEnhancedPacket:
                 if (block.Length < 32)
                 {
-                    return Stop(CaptureWarningKind.Damaged, $"Enhanced Packet Block at offset {Window.Position} is too short ({block.Length} bytes)");
+                    return StopOnShortBlock("Enhanced Packet Block", block.Length);
                 }
                 interfaceId = ReadUInt32(block[8..]);
                 rawTime = ((ulong)ReadUInt32(block[12..]) << 32) | ReadUInt32(block[16..]);
@@ -157,7 +155,7 @@ public sealed class PcapNgFileReader : CaptureFileReader
             case BlockPacketObsolete:
                 if (block.Length < 32)
                 {
-                    return Stop(CaptureWarningKind.Damaged, $"Packet Block at offset {Window.Position} is too short ({block.Length} bytes)");
+                    return StopOnShortBlock("Packet Block", block.Length);
                 }
                 interfaceId = ReadUInt16(block[8..]);
                 rawTime = ((ulong)ReadUInt32(block[12..]) << 32) | ReadUInt32(block[16..]);
@@ -168,7 +166,7 @@ public sealed class PcapNgFileReader : CaptureFileReader
             default: // Simple Packet Block: no timestamp, interface 0, captured length implied by the block length.
                 if (block.Length < 16)
                 {
-                    return Stop(CaptureWarningKind.Damaged, $"Simple Packet Block at offset {Window.Position} is too short ({block.Length} bytes)");
+                    return StopOnShortBlock("Simple Packet Block", block.Length);
                 }
                 interfaceId = 0;
                 original = ReadUInt32(block[8..]);
@@ -186,13 +184,11 @@ public sealed class PcapNgFileReader : CaptureFileReader
         }
         if (interfaceId >= (uint)sectionInterfaces)
         {
-            return Stop(CaptureWarningKind.UnknownInterface,
-                $"packet {Stats.Frames + 1} names interface {interfaceId}, but its section describes {sectionInterfaces}: the file is damaged from here");
+            return StopOnUnknownInterface(interfaceId, sectionInterfaces);
         }
         if (captured > (uint)(block.Length - dataOffset - 4) || captured > (uint)_options.MaxFrameBytes)
         {
-            return Stop(CaptureWarningKind.Damaged,
-                $"packet {Stats.Frames + 1} claims {captured} captured bytes in a block of {block.Length}: the file is damaged from here");
+            return StopOnOversizedPacket(captured, block.Length);
         }
         int globalInterface = _sectionFirstInterface + (int)interfaceId;
         long timestampNs = _scales[globalInterface].ToNanoseconds(rawTime);
@@ -201,6 +197,47 @@ public sealed class PcapNgFileReader : CaptureFileReader
             Stats.Interfaces[globalInterface].LinkType, FileIndex);
         return true;
     }
+
+    // The messages of damaged or cut blocks, built out of line: inside the AggressiveOptimization methods above, their
+    // string formatting took the JIT's inlining budget and stack of every block read (the pcap reader's TryRead had
+    // the same, and reading 10 million records took a third less time without it; bench/RESULTS.md).
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool StopCutInBlockHeader() => Stop(CaptureWarningKind.Truncated,
+        $"the file ends inside a block header ({Window.Available} of 8 bytes present): analysed up to the cut");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool StopAtSection(string error) => Stop(
+        error.StartsWith("pcapng version", StringComparison.Ordinal) ? CaptureWarningKind.UnsupportedSection : CaptureWarningKind.Damaged,
+        "a later section cannot be read: " + error + "; analysed up to it");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool StopOnImpossibleLength(uint type, uint length) => Stop(CaptureWarningKind.Damaged,
+        $"block of type 0x{type:x} at offset {Window.Position} has an impossible length {length}: the file is damaged from here");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool StopCutInSkippedBlock(uint type) => Stop(CaptureWarningKind.Truncated,
+        $"the file ends inside a block of type 0x{type:x}: analysed up to the cut");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool StopCutInBlock(uint type, int blockBytes) => Stop(CaptureWarningKind.Truncated,
+        $"the file ends inside block {BlockName(type)} after frame {Stats.Frames} ({Window.Available} of {blockBytes} bytes present): analysed up to the cut");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool StopOnTrailingLength(uint type) => Stop(CaptureWarningKind.Damaged,
+        $"block {BlockName(type)} at offset {Window.Position}: trailing length differs from the leading one: the file is damaged from here");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool StopOnShortBlock(string block, int length) => Stop(CaptureWarningKind.Damaged,
+        $"{block} at offset {Window.Position} is too short ({length} bytes)");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool StopOnUnknownInterface(uint interfaceId, int sectionInterfaces) => Stop(CaptureWarningKind.UnknownInterface,
+        $"packet {Stats.Frames + 1} names interface {interfaceId}, but its section describes {sectionInterfaces}: the file is damaged from here");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool StopOnOversizedPacket(uint captured, int blockLength) => Stop(CaptureWarningKind.Damaged,
+        $"packet {Stats.Frames + 1} claims {captured} captured bytes in a block of {blockLength}: the file is damaged from here");
 
     private bool TryInterface(ReadOnlySpan<byte> block)
     {

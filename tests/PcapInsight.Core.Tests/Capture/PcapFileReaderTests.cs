@@ -84,6 +84,50 @@ public class PcapFileReaderTests
         Assert.Equal(CaptureWarningKind.Damaged, Assert.Single(stats.Warnings).Kind);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TryRead_FramesLongerThanTheSnaplen_AreReadWithOneWarning(bool bigEndian)
+    {
+        // Given a file whose header says snaplen 40 and whose frames are longer (a writer that ignored it)
+        var stream = new MemoryStream();
+        using (var w = new PcapWriter(stream, LinkType.Ethernet, bigEndian: bigEndian, snaplen: 40))
+        {
+            w.Write(1_000_000_000, FrameA);
+            w.Write(2_000_000_000, FrameB);
+        }
+
+        // When it is read
+        var (frames, stats) = Captures.ReadAll(Captures.Open(stream.ToArray()));
+
+        // Then both frames come back whole, and the first one over the snaplen is named once
+        Assert.Equal([FrameA, FrameB], frames.Select(f => f.Data));
+        Assert.False(stats.StoppedEarly);
+        CaptureWarning warning = Assert.Single(stats.Warnings);
+        Assert.Equal(CaptureWarningKind.CapturedLengthOverSnaplen, warning.Kind);
+        Assert.Equal($"frame 1 has {FrameA.Length} captured bytes, more than the file's snaplen 40; read anyway", warning.Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TryRead_RecordOverTheFrameLimit_NamesTheRecordAndTheLimit(bool bigEndian)
+    {
+        var stream = new MemoryStream();
+        using (var w = new PcapWriter(stream, LinkType.Ethernet, bigEndian: bigEndian))
+        {
+            w.Write(1_000_000_000, FrameA);
+            w.Write(2_000_000_000, FrameB, capturedLengthOverride: 300_000);
+        }
+
+        var (frames, stats) = Captures.ReadAll(CaptureFile.Open(new MemoryStream(stream.ToArray()), "test.pcap", 0, new CaptureReaderOptions { MaxFrameBytes = 262_144 }));
+
+        Assert.Single(frames);
+        CaptureWarning warning = Assert.Single(stats.Warnings);
+        Assert.Equal(CaptureWarningKind.Damaged, warning.Kind);
+        Assert.Equal("record 2 claims 300000 captured bytes, more than the limit of 262144 (--max-frame-bytes): the file is damaged from here", warning.Message);
+    }
+
     [Fact]
     public void Open_ModifiedKuznetzovFormat_ReadsItsLongerRecordHeaders()
     {
