@@ -33,7 +33,8 @@ public static class CaptureTime
     /// <remarks>
     /// Each text of this class is made as ASCII bytes, what the CSV and Parquet writers put in their buffers, and its
     /// UTF-16 form (events, report.html, summary.json) widened from them: flows.csv has nine such cells a row, and
-    /// narrowing a UTF-16 text for each cost its formatting threads a third of their time (bench/RESULTS.md).
+    /// narrowing a UTF-16 text for each, with the profile counters of that code's instrumented tier, took nearly a
+    /// third of its formatting threads' CPU (bench/RESULTS.md).
     /// </remarks>
     public static int FormatIso(Span<byte> into, long timestampNs, int digits)
     {
