@@ -2,7 +2,12 @@
 # Where one run's CPU time went, as the kernel's sampling saw it: by thread, by module, and the busiest methods of
 # each thread, the JIT-compiled ones by name (the runtime writes its perf map for it).
 #
-#   bench/profile.sh [--hz N] [--top N] -- analyze FILE -o DIR -q      (any pcapinsight arguments after --)
+#   bench/profile.sh [--hz N] [--top N] [--phase NAME] -- analyze FILE -o DIR -q   (pcapinsight's arguments after --)
+#
+# --phase NAME profiles one phase of the run only: the time between the PCAPINSIGHT_TIMING mark before NAME and the
+# mark NAME ("analysis done", "csv written", "charts drawn", "report.html written", ...). The marks count from the
+# process's start, which the kernel keeps to 10 ms, and the window starts at the run's first sample: read a phase of
+# 100 ms or more.
 #
 # Why perf and not dotnet-trace's sampled thread time: that one counts a thread as running whenever it is not in
 # a wait, also when it is runnable but another process has its core. On this shared two-core machine it put 109 ms
@@ -16,15 +21,17 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 hz=2000
 top=15
+phase=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --hz) hz="$2"; shift 2 ;;
     --top) top="$2"; shift 2 ;;
+    --phase) phase="$2"; shift 2 ;;
     --) shift; break ;;
     *) echo "unknown option $1 (pcapinsight's arguments go after --)" >&2; exit 2 ;;
   esac
 done
-[ $# -gt 0 ] || { echo "usage: bench/profile.sh [--hz N] [--top N] -- PCAPINSIGHT-ARGS..." >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: bench/profile.sh [--hz N] [--top N] [--phase NAME] -- PCAPINSIGHT-ARGS..." >&2; exit 2; }
 command -v perf >/dev/null || { echo "needs perf (apt-get install linux-perf)" >&2; exit 2; }
 
 "$root/pcapinsight" --help >/dev/null   # builds the CLI in Release on first use
@@ -35,14 +42,30 @@ remove_maps() { for f in $(ls /tmp/perf-*.map /tmp/perfinfo-*.map 2>/dev/null); 
 trap 'remove_maps; rm -rf "$work"' EXIT
 
 status=0
-DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 \
+DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 PCAPINSIGHT_TIMING=1 \
   perf record -q -F "$hz" -o "$work/perf.data" -- dotnet "$root/.build/cli/pcapinsight.dll" "$@" >"$work/stdout" 2>"$work/stderr" \
   || status=$?
 [ "$status" -eq 0 ] || { echo "the run failed (exit code $status):" >&2; cat "$work/stderr" >&2; exit 1; }
 
-report() { perf report -i "$work/perf.data" --stdio --no-children "$@" 2>/dev/null | grep -E '^ +[0-9.]+%' || true; }
+window=()
+if [ -n "$phase" ]; then
+  # The phase runs from the mark before it to its own; perf's clock is placed by the run's first sample.
+  marks=$(sed -nE 's/^timing: (.*) at ([0-9]+) ms .*/\2 \1/p' "$work/stderr")
+  line=$(awk -v p="$phase" '{ at = $1; $1 = ""; sub(/^ /, ""); if ($0 == p || index($0, p ": ") == 1) { print prev, at; exit } prev = at }
+    BEGIN { prev = 0 }' <<<"$marks")
+  if [ -z "$line" ]; then
+    echo "no phase \"$phase\" in this run; its marks:" >&2
+    sed -E 's/^[0-9]+ /  /; s/: .*//' <<<"$marks" >&2
+    exit 2
+  fi
+  read -r from to <<<"$line"
+  first=$(set +o pipefail; perf script -i "$work/perf.data" -F time 2>/dev/null | head -n 1 | tr -d ' :')   # perf stops on the pipe
+  window=(--time "$(awk -v t="$first" -v ms="$from" 'BEGIN { printf "%.3f", t + ms / 1000 }'),$(awk -v t="$first" -v ms="$to" 'BEGIN { printf "%.3f", t + ms / 1000 }')")
+fi
+report() { perf report -i "$work/perf.data" --stdio --no-children "${window[@]}" "$@" 2>/dev/null | grep -E '^ +[0-9.]+%' || true; }
 
 echo "pcapinsight $*"
+[ -z "$phase" ] || echo "phase \"$phase\": from $from ms to $to ms of the run"
 echo
 echo "== by thread (CPU seconds: samples / $hz Hz)"
 report --sort comm -n | awk -v hz="$hz" '{ share = $1; n = $2; $1 = ""; $2 = ""; sub(/^ +/, ""); printf "%8.3f s %8s  %s\n", n / hz, share, $0 }'

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using PcapInsight.TestKit;
 using Xunit;
 
@@ -39,6 +40,45 @@ public class ProfileScriptTests
         Assert.Contains("== top 5 in \"dotnet\"", run.Stdout);
         Assert.True(File.Exists(dir.File("report/report.html")), "the profiled run wrote its report");
         Assert.Equal(mapsBefore, PerfMaps());   // the run's symbol maps are removed once read
+    }
+
+    [PerfFact]
+    public void Profile_OfOnePhase_ReadsOnlyThatPhasesWindow()
+    {
+        using TempDir dir = CliRunner.TempDir();
+        string[] analyze = ["analyze", RepoPaths.Sample("bulk-window-scaling.client.pcap"), "-o", dir.File("report"), "-q", "--no-progress"];
+
+        CliRun whole = CliRunner.RunProcess("bash", [Script, "--hz", "1000", "--top", "3", "--", .. analyze], timeout: TimeSpan.FromMinutes(5));
+        CliRun charts = CliRunner.RunProcess("bash", [Script, "--hz", "1000", "--top", "3", "--phase", "charts drawn", "--", .. analyze],
+            timeout: TimeSpan.FromMinutes(5));
+
+        Assert.True(whole.ExitCode == 0, whole.Stderr);
+        Assert.True(charts.ExitCode == 0, charts.Stderr);
+        Match window = Regex.Match(charts.Stdout, @"phase ""charts drawn"": from (\d+) ms to (\d+) ms of the run");
+        Assert.True(window.Success, charts.Stdout);
+        Assert.True(int.Parse(window.Groups[2].Value) > int.Parse(window.Groups[1].Value), window.Value);
+        Assert.Contains("libSkiaSharp.so", charts.Stdout);   // the window holds the drawing
+        Assert.True(CpuSeconds(charts.Stdout) < CpuSeconds(whole.Stdout) / 2,
+            $"the phase's CPU seconds are a part of the run's:\n{charts.Stdout}\n---\n{whole.Stdout}");
+    }
+
+    /// <summary>The sum of the "by thread" section's seconds.</summary>
+    private static double CpuSeconds(string profile) =>
+        Regex.Matches(profile, @"(?m)^ +(\d+\.\d{3}) s +\d+\.\d+%  ").Sum(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+
+    [PerfFact]
+    public void Profile_OfAPhaseTheRunDidNotMark_ListsTheMarksItDid()
+    {
+        using TempDir dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.RunProcess("bash", [Script, "--phase", "coffee brewed", "--",
+            "analyze", RepoPaths.Sample("tcp-basic.pcap"), "-o", dir.File("report"), "-q", "--no-progress"],
+            timeout: TimeSpan.FromMinutes(2));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("no phase \"coffee brewed\" in this run", run.Stderr);
+        Assert.Contains("  analysis done", run.Stderr);
+        Assert.Contains("  report written", run.Stderr);
     }
 
     [PerfFact]
