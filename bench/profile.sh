@@ -42,7 +42,9 @@ remove_maps() { for f in $(ls /tmp/perf-*.map /tmp/perfinfo-*.map 2>/dev/null); 
 trap 'remove_maps; rm -rf "$work"' EXIT
 
 status=0
-DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 PCAPINSIGHT_TIMING=1 \
+timing=0
+[ -z "$phase" ] || timing=1   # the phase marks, on the run's stderr
+DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 PCAPINSIGHT_TIMING=$timing \
   perf record -q -F "$hz" -o "$work/perf.data" -- dotnet "$root/.build/cli/pcapinsight.dll" "$@" >"$work/stdout" 2>"$work/stderr" \
   || status=$?
 [ "$status" -eq 0 ] || { echo "the run failed (exit code $status):" >&2; cat "$work/stderr" >&2; exit 1; }
