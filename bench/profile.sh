@@ -5,9 +5,9 @@
 #   bench/profile.sh [--hz N] [--top N] [--phase NAME] -- analyze FILE -o DIR -q   (pcapinsight's arguments after --)
 #
 # --phase NAME profiles one phase of the run only: the time between the PCAPINSIGHT_TIMING mark before NAME and the
-# mark NAME ("analysis done", "csv written", "charts drawn", "report.html written", ...). The marks count from the
-# process's start, which the kernel keeps to 10 ms, and the window starts at the run's first sample: read a phase of
-# 100 ms or more.
+# mark NAME ("analysis done", "csv written", "charts drawn", "report.html written", ...; the first phase, "main
+# entered", starts at the run's first sample). Each mark carries the monotonic clock, and perf stamps its samples
+# with the same clock (-k CLOCK_MONOTONIC), so the window is exact.
 #
 # Why perf and not dotnet-trace's sampled thread time: that one counts a thread as running whenever it is not in
 # a wait, also when it is runnable but another process has its core. On this shared two-core machine it put 109 ms
@@ -45,24 +45,26 @@ status=0
 timing=0
 [ -z "$phase" ] || timing=1   # the phase marks, on the run's stderr
 DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 PCAPINSIGHT_TIMING=$timing \
-  perf record -q -F "$hz" -o "$work/perf.data" -- dotnet "$root/.build/cli/pcapinsight.dll" "$@" >"$work/stdout" 2>"$work/stderr" \
+  perf record -q -k CLOCK_MONOTONIC -F "$hz" -o "$work/perf.data" -- dotnet "$root/.build/cli/pcapinsight.dll" "$@" >"$work/stdout" 2>"$work/stderr" \
   || status=$?
 [ "$status" -eq 0 ] || { echo "the run failed (exit code $status):" >&2; cat "$work/stderr" >&2; exit 1; }
 
 window=()
 if [ -n "$phase" ]; then
-  # The phase runs from the mark before it to its own; perf's clock is placed by the run's first sample.
-  marks=$(sed -nE 's/^timing: (.*) at ([0-9]+) ms .*/\2 \1/p' "$work/stderr")
-  line=$(awk -v p="$phase" '{ at = $1; $1 = ""; sub(/^ /, ""); if ($0 == p || index($0, p ": ") == 1) { print prev, at; exit } prev = at }
-    BEGIN { prev = 0 }' <<<"$marks")
+  # The phase runs from the mark before it to its own: "MS CLOCK NAME" a mark, the first from the run's first sample.
+  marks=$(sed -nE 's/^timing: (.*) at ([0-9]+) ms \(.*; clock ([0-9.]+) s\)$/\2 \3 \1/p' "$work/stderr")
+  first=$(set +o pipefail; perf script -i "$work/perf.data" -F time 2>/dev/null | head -n 1 | tr -d ' :')   # perf stops on the pipe
+  line=$(awk -v p="$phase" -v first="$first" 'BEGIN { ms = 0; clock = first }
+    { name = $0; sub(/^[^ ]+ [^ ]+ /, "", name)
+      if (name == p || index(name, p ": ") == 1) { print ms, clock, $1, $2; exit }
+      ms = $1; clock = $2 }' <<<"$marks")
   if [ -z "$line" ]; then
     echo "no phase \"$phase\" in this run; its marks:" >&2
-    sed -E 's/^[0-9]+ /  /; s/: .*//' <<<"$marks" >&2
+    sed -E 's/^[^ ]+ [^ ]+ /  /; s/: .*//' <<<"$marks" >&2
     exit 2
   fi
-  read -r from to <<<"$line"
-  first=$(set +o pipefail; perf script -i "$work/perf.data" -F time 2>/dev/null | head -n 1 | tr -d ' :')   # perf stops on the pipe
-  window=(--time "$(awk -v t="$first" -v ms="$from" 'BEGIN { printf "%.3f", t + ms / 1000 }'),$(awk -v t="$first" -v ms="$to" 'BEGIN { printf "%.3f", t + ms / 1000 }')")
+  read -r from from_clock to to_clock <<<"$line"
+  window=(--time "$from_clock,$to_clock")
 fi
 report() { perf report -i "$work/perf.data" --stdio --no-children "${window[@]}" "$@" 2>/dev/null | grep -E '^ +[0-9.]+%' || true; }
 

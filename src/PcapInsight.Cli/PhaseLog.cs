@@ -1,11 +1,15 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace PcapInsight.Cli;
 
 /// <summary>
 /// With PCAPINSIGHT_TIMING=1, prints to stderr how long each phase took since the process started (startup,
 /// opening, analysis, report), the garbage collector's pauses so far and the methods compiled at run time so far:
-/// the breakdown behind bench/compare.sh's whole-process figures.
+/// the breakdown behind bench/compare.sh's whole-process figures. Each line ends with the monotonic clock (Linux's
+/// CLOCK_MONOTONIC, which <c>perf record -k CLOCK_MONOTONIC</c> stamps its samples with), so that bench/profile.sh
+/// can cut one phase out of a profile; the milliseconds since the start are only as exact as the kernel's record of
+/// the process's start (10 ms).
 /// </summary>
 /// <remarks>
 /// The JIT's share is the fixed cost of a run: the assemblies are precompiled (ReadyToRun), but not the framework's
@@ -21,11 +25,13 @@ internal static class PhaseLog
     {
         if (Enabled)
         {
+            long clock = Stopwatch.GetTimestamp();   // the same instant as the milliseconds, before the figures are gathered
             TimeSpan sinceStart = DateTime.Now - Process.GetCurrentProcess().StartTime;
             // The collector's share: on captures of many flows the pauses are a large part of the analysis.
             Console.Error.WriteLine($"timing: {phase} at {sinceStart.TotalMilliseconds:0} ms (GC paused {GC.GetTotalPauseDuration().TotalMilliseconds:0} ms; " +
                 $"collections gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}; {GC.GetTotalAllocatedBytes() >> 20} MiB allocated; " +
-                $"JIT {System.Runtime.JitInfo.GetCompiledMethodCount()} methods, {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:0} ms)");
+                $"JIT {System.Runtime.JitInfo.GetCompiledMethodCount()} methods, {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:0} ms; " +
+                $"clock {(clock / (double)Stopwatch.Frequency).ToString("0.000000", CultureInfo.InvariantCulture)} s)");
         }
     }
 }

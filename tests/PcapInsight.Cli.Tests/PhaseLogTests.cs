@@ -7,13 +7,13 @@ namespace PcapInsight.Cli.Tests;
 /// <summary>
 /// PCAPINSIGHT_TIMING=1: the phase lines bench/compare.sh keeps for every run (timing-FILE.log), where a slow run is
 /// read phase by phase. Each line says when the phase ended, the collector's pauses and collections, the bytes
-/// allocated and the methods compiled at run time so far; all of them only grow.
+/// allocated, the methods compiled at run time so far and the monotonic clock; all of them only grow.
 /// </summary>
 public class PhaseLogTests
 {
     private static readonly Regex Line = new(
         @"^timing: (?<phase>.+) at (?<ms>\d+) ms \(GC paused (?<pause>\d+) ms; collections gen0 \d+, gen1 \d+, gen2 \d+; " +
-        @"(?<mib>\d+) MiB allocated; JIT (?<methods>\d+) methods, (?<jitMs>\d+) ms\)$");
+        @"(?<mib>\d+) MiB allocated; JIT (?<methods>\d+) methods, (?<jitMs>\d+) ms; clock (?<clock>\d+\.\d{6}) s\)$");
 
     [Fact]
     public void Timing_MarksEveryPhaseOfAFullReport_InOrder()
@@ -37,6 +37,13 @@ public class PhaseLogTests
         }
         // The report's code is compiled as it first runs (what ReadyToRun could not precompile).
         Assert.True(long.Parse(marks[^1].Groups["methods"].Value) > long.Parse(marks[0].Groups["methods"].Value));
+        // The monotonic clock (bench/profile.sh cuts a phase out of a perf profile with it) moves with the milliseconds
+        // since the start, to within the kernel's 10 ms record of the process's start.
+        double[] clock = marks.Select(m => double.Parse(m.Groups["clock"].Value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.True(clock.Zip(clock.Skip(1)).All(p => p.First <= p.Second), $"the clock went back: {string.Join(", ", clock)}");
+        double clockMs = (clock[^1] - clock[0]) * 1000;
+        long sinceStartMs = long.Parse(marks[^1].Groups["ms"].Value) - long.Parse(marks[0].Groups["ms"].Value);
+        Assert.True(Math.Abs(clockMs - sinceStartMs) <= 5, $"clock {clockMs:0.0} ms against {sinceStartMs} ms between the first and last marks");
     }
 
     [Fact]
