@@ -6,7 +6,7 @@ namespace PcapInsight.Core.Analysis;
 /// <summary>Formats capture timestamps as CONTRACT.md says: UTC ISO 8601, microseconds, or nanoseconds where the capture has them.</summary>
 public static class CaptureTime
 {
-    /// <summary>The most characters <see cref="FormatIso(Span{char}, long, int)"/>, <see cref="FormatMilliseconds(Span{char}, long)"/> or <see cref="FormatSeconds(Span{char}, long)"/> writes.</summary>
+    /// <summary>The most characters (bytes) <see cref="FormatIso"/>, <see cref="FormatMilliseconds"/> or <see cref="FormatSeconds"/> writes.</summary>
     public const int MaxChars = 32;
 
     /// <summary><c>2026-11-25T16:23:34.123456Z</c> (6 digits) or <c>...34.123456789Z</c> (9 digits).</summary>
@@ -16,23 +16,17 @@ public static class CaptureTime
     /// </remarks>
     public static string ToIso(long timestampNs, int digits)
     {
-        Span<char> text = stackalloc char[MaxChars];
-        return new string(text[..FormatIso(text, timestampNs, digits)]);
-    }
-
-    /// <summary><see cref="ToIso"/> into <paramref name="into"/> (at least <see cref="MaxChars"/> long); returns the length.</summary>
-    public static int FormatIso(Span<char> into, long timestampNs, int digits)
-    {
-        Span<byte> ascii = stackalloc byte[MaxChars];
-        return Widened(ascii[..FormatIso(ascii, timestampNs, digits)], into);
+        Span<byte> text = stackalloc byte[MaxChars];
+        return Encoding.ASCII.GetString(text[..FormatIso(text, timestampNs, digits)]);
     }
 
     /// <summary>
-    /// <see cref="FormatIso(Span{char}, long, int)"/> as UTF-8 (ASCII), for a CSV or Parquet writer's buffer.
+    /// <see cref="ToIso"/> as UTF-8 (ASCII) into <paramref name="into"/> (at least <see cref="MaxChars"/> long), for a CSV
+    /// or Parquet writer's buffer; returns the length.
     /// </summary>
     /// <remarks>
     /// Each text of this class is made as ASCII bytes, what the CSV and Parquet writers put in their buffers, and its
-    /// UTF-16 form (events, report.html, summary.json) widened from them: flows.csv has nine such cells a row, and
+    /// string (events, report.html, summary.json) decoded from them: flows.csv has nine such cells a row, and
     /// narrowing a UTF-16 text for each, with the profile counters of that code's instrumented tier, took nearly a
     /// third of its formatting threads' CPU (bench/RESULTS.md).
     /// </remarks>
@@ -75,18 +69,11 @@ public static class CaptureTime
     /// </remarks>
     public static string Milliseconds(long durationNs)
     {
-        Span<char> text = stackalloc char[MaxChars];
-        return new string(text[..FormatMilliseconds(text, durationNs)]);
+        Span<byte> text = stackalloc byte[MaxChars];
+        return Encoding.ASCII.GetString(text[..FormatMilliseconds(text, durationNs)]);
     }
 
-    /// <summary><see cref="Milliseconds"/> into <paramref name="into"/> (at least <see cref="MaxChars"/> long); returns the length.</summary>
-    public static int FormatMilliseconds(Span<char> into, long durationNs)
-    {
-        Span<byte> ascii = stackalloc byte[MaxChars];
-        return Widened(ascii[..FormatMilliseconds(ascii, durationNs)], into);
-    }
-
-    /// <summary><see cref="FormatMilliseconds(Span{char}, long)"/> as UTF-8 (ASCII).</summary>
+    /// <summary><see cref="Milliseconds"/> as UTF-8 (ASCII) into <paramref name="into"/> (at least <see cref="MaxChars"/> long); returns the length.</summary>
     public static int FormatMilliseconds(Span<byte> into, long durationNs)
     {
         if (durationNs is <= -100_000_000_000_000 or >= 100_000_000_000_000)
@@ -111,18 +98,11 @@ public static class CaptureTime
     /// <remarks>The same text as <c>(ns / 1e9).ToString("0.000000")</c>, made from the integer below 10^14 ns, as <see cref="Milliseconds"/>.</remarks>
     public static string Seconds(long durationNs)
     {
-        Span<char> text = stackalloc char[MaxChars];
-        return new string(text[..FormatSeconds(text, durationNs)]);
+        Span<byte> text = stackalloc byte[MaxChars];
+        return Encoding.ASCII.GetString(text[..FormatSeconds(text, durationNs)]);
     }
 
-    /// <summary><see cref="Seconds"/> into <paramref name="into"/> (at least <see cref="MaxChars"/> long); returns the length.</summary>
-    public static int FormatSeconds(Span<char> into, long durationNs)
-    {
-        Span<byte> ascii = stackalloc byte[MaxChars];
-        return Widened(ascii[..FormatSeconds(ascii, durationNs)], into);
-    }
-
-    /// <summary><see cref="FormatSeconds(Span{char}, long)"/> as UTF-8 (ASCII).</summary>
+    /// <summary><see cref="Seconds"/> as UTF-8 (ASCII) into <paramref name="into"/> (at least <see cref="MaxChars"/> long); returns the length.</summary>
     public static int FormatSeconds(Span<byte> into, long durationNs)
     {
         if (durationNs is <= -100_000_000_000_000 or >= 100_000_000_000_000)
@@ -134,12 +114,6 @@ public static class CaptureTime
         into[n++] = (byte)'.';
         Digits(into.Slice(n, 6), micro % 1_000_000);
         return n + 6;
-    }
-
-    private static int Widened(ReadOnlySpan<byte> ascii, Span<char> into)
-    {
-        Ascii.ToUtf16(ascii, into, out int written);
-        return written;
     }
 
     private static int Whole(Span<byte> into, bool negative, long value)

@@ -91,9 +91,9 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>
     /// <summary>The usual text form; allocates, so only for reports.</summary>
     public override string ToString()
     {
-        Span<char> text = stackalloc char[MaxChars];
+        Span<byte> text = stackalloc byte[MaxChars];
         TryFormat(text, out int written);
-        return new string(text[..written]);
+        return System.Text.Encoding.ASCII.GetString(text[..written]);
     }
 
     /// <summary>
