@@ -1,5 +1,6 @@
 using CsvHelper;
 using PcapInsight.Core.Analysis;
+using PcapInsight.Core.Flows;
 
 namespace PcapInsight.Reporting;
 
@@ -10,8 +11,11 @@ public static class CsvReportWriter
     private static readonly CsvWriterOptions Options = new() { Injection = CsvInjection.Escape };
 
     /// <summary>Writes flows.csv into <paramref name="directory"/>.</summary>
-    public static void WriteFlows(AnalysisResult result, string directory) =>
-        Write(Path.Combine(directory, "flows.csv"), CsvColumns.Flows, ReportRows.Flows(result));
+    public static void WriteFlows(AnalysisResult result, string directory)
+    {
+        var reuse = new FlowSummaryPool();
+        Write(Path.Combine(directory, "flows.csv"), CsvColumns.Flows, ReportRows.Flows(result, reuse), row => reuse.Return(row.Flow));
+    }
 
     /// <summary>Writes events.csv into <paramref name="directory"/>.</summary>
     public static void WriteEvents(AnalysisResult result, string directory) =>
@@ -36,12 +40,15 @@ public static class CsvReportWriter
         return true;
     }
 
-    /// <summary>Writes a table to <paramref name="path"/> atomically.</summary>
-    public static void Write<TRow>(string path, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows)
+    /// <summary>
+    /// Writes a table to <paramref name="path"/> atomically; <paramref name="written"/>, when given, is told of each row
+    /// once its cells are formatted and no longer read.
+    /// </summary>
+    public static void Write<TRow>(string path, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows, Action<TRow>? written = null)
     {
         if (Utf8CsvTable.Applies(columns))
         {
-            AtomicFile.Write(path, stream => Utf8CsvTable.Write(stream, columns, rows));
+            AtomicFile.Write(path, stream => Utf8CsvTable.Write(stream, columns, rows, written));
             return;
         }
         AtomicFile.Write(path, stream =>
@@ -55,6 +62,7 @@ public static class CsvReportWriter
                     column.Write(csv, row);
                 }
                 csv.EndRecord();
+                written?.Invoke(row);
             }
             csv.Flush();
         });

@@ -11,6 +11,13 @@ public static class ReportRows
     public static IEnumerable<FlowRow> Flows(AnalysisResult result) =>
         Flows(result, MergeById(result.Flows.Select(FlowSummary.Of), result.ReleasedFlows, f => f.Id));
 
+    /// <summary>
+    /// As <see cref="Flows(AnalysisResult)"/>, every row's summary one of <paramref name="reuse"/>: the caller gives each
+    /// back once its row is written.
+    /// </summary>
+    public static IEnumerable<FlowRow> Flows(AnalysisResult result, FlowSummaryPool reuse) =>
+        Flows(result, MergeById(result.Flows.Select(reuse.Of), result.ReadReleasedFlows(reuse), f => f.Id));
+
     /// <summary>The flows.csv rows of <paramref name="flows"/>, in their order.</summary>
     public static IEnumerable<FlowRow> Flows(AnalysisResult result, IEnumerable<FlowSummary> flows)
     {

@@ -30,12 +30,36 @@ public sealed record UdpRow
     /// The UDP flows, by id: the listed ones and those released to the spool, each row from the flow's summary (a
     /// released flow's row is the row it had while listed, sequence figures included).
     /// </summary>
-    public static IEnumerable<UdpRow> All(AnalysisResult result) =>
-        ReportRows.MergeById(result.Flows.Where(f => f.Protocol == 17).Select(FlowSummary.Of), ReleasedUdp(result), f => f.Id).Select(Of);
+    public static IEnumerable<UdpRow> All(AnalysisResult result)
+    {
+        // A row keeps nothing of its summary, so each summary goes back to be decoded into again at once.
+        var reuse = new FlowSummaryPool();
+        foreach (FlowSummary f in ReportRows.MergeById(result.Flows.Where(f => f.Protocol == 17).Select(reuse.Of), ReleasedUdp(result, reuse), f => f.Id))
+        {
+            UdpRow row = Of(f);
+            reuse.Return(f);
+            yield return row;
+        }
+    }
 
-    // A spool of a million TCP flows is not read through for the UDP ones it does not have.
-    private static IEnumerable<FlowSummary> ReleasedUdp(AnalysisResult result) =>
-        result.Spools.Any(s => s.MayHold(17)) ? result.ReleasedFlows.Where(f => f.Protocol == 17) : [];
+    private static IEnumerable<FlowSummary> ReleasedUdp(AnalysisResult result, FlowSummaryPool reuse)
+    {
+        if (!result.Spools.Any(s => s.MayHold(17)))
+        {
+            yield break;   // a spool of a million TCP flows is not read through for the UDP ones it does not have
+        }
+        foreach (FlowSummary f in result.ReadReleasedFlows(reuse))
+        {
+            if (f.Protocol == 17)
+            {
+                yield return f;
+            }
+            else
+            {
+                reuse.Return(f);
+            }
+        }
+    }
 
     /// <summary>The row of one UDP flow's summary.</summary>
     public static UdpRow Of(FlowSummary f)

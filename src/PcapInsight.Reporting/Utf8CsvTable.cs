@@ -23,11 +23,16 @@ internal static class Utf8CsvTable
     public static bool Applies<TRow>(IReadOnlyList<CsvColumn<TRow>> columns) =>
         columns.Count > 0 && columns.All(c => c.Utf8 is not null && Utf8Cells.IsPlain(c.Name));
 
-    public static void Write<TRow>(Stream stream, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows) =>
-        Write(stream, columns, rows, Environment.ProcessorCount + 1);
+    /// <summary>
+    /// Writes the table; <paramref name="written"/>, when given, is told of each row on the calling thread once its
+    /// batch is written (its cells no longer read), in the rows' order.
+    /// </summary>
+    public static void Write<TRow>(Stream stream, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows, Action<TRow>? written = null) =>
+        Write(stream, columns, rows, Environment.ProcessorCount + 1, written);
 
-    /// <summary>As <see cref="Write{TRow}(Stream, IReadOnlyList{CsvColumn{TRow}}, IEnumerable{TRow})"/>, with at most <paramref name="batchesInFlight"/> batches formatting at once (1: all on the calling thread).</summary>
-    internal static void Write<TRow>(Stream stream, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows, int batchesInFlight)
+    /// <summary>As <see cref="Write{TRow}(Stream, IReadOnlyList{CsvColumn{TRow}}, IEnumerable{TRow}, Action{TRow})"/>, with at most <paramref name="batchesInFlight"/> batches formatting at once (1: all on the calling thread).</summary>
+    internal static void Write<TRow>(Stream stream, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows, int batchesInFlight,
+        Action<TRow>? written = null)
     {
         Utf8CellFormatter<TRow>[] cells = columns.Select(c => c.Utf8!).ToArray();
         int rowBytes = RowBytes(cells.Length);
@@ -47,22 +52,22 @@ internal static class Utf8CsvTable
             if (batchesInFlight <= 1)
             {
                 batch.Format(cells);
-                batch.WriteTo(stream);
+                batch.WriteTo(stream, written);
                 continue;
             }
             formatting.Enqueue(FormatElsewhere(batch, cells));
             if (formatting.Count >= batchesInFlight)
             {
-                free.Push(WriteOldest(formatting, stream));
+                free.Push(WriteOldest(formatting, stream, written));
             }
             batch = free.Count > 0 ? free.Pop() : new Batch<TRow>(batchRows, rowBytes);
         }
         while (formatting.Count > 0)
         {
-            WriteOldest(formatting, stream);
+            WriteOldest(formatting, stream, written);
         }
         batch.Format(cells);   // the rows after the last full batch, and the whole of a short table
-        batch.WriteTo(stream);
+        batch.WriteTo(stream, written);
     }
 
     /// <summary>The most a row of <paramref name="columns"/> cells takes.</summary>
@@ -75,10 +80,10 @@ internal static class Utf8CsvTable
     private static Task<Batch<TRow>> FormatElsewhere<TRow>(Batch<TRow> batch, Utf8CellFormatter<TRow>[] cells) =>
         Task.Run(() => batch.Format(cells));
 
-    private static Batch<TRow> WriteOldest<TRow>(Queue<Task<Batch<TRow>>> formatting, Stream stream)
+    private static Batch<TRow> WriteOldest<TRow>(Queue<Task<Batch<TRow>>> formatting, Stream stream, Action<TRow>? written)
     {
         Batch<TRow> done = formatting.Dequeue().GetAwaiter().GetResult();
-        done.WriteTo(stream);
+        done.WriteTo(stream, written);
         return done;
     }
 
@@ -116,9 +121,16 @@ internal static class Utf8CsvTable
             return this;
         }
 
-        public void WriteTo(Stream stream)
+        public void WriteTo(Stream stream, Action<TRow>? written)
         {
             stream.Write(_bytes, 0, _length);
+            if (written is not null)
+            {
+                for (int r = 0; r < Count; r++)
+                {
+                    written(Rows[r]);
+                }
+            }
             Array.Clear(Rows, 0, Count);   // the rows' objects (flow summaries) are not kept alive by a reused batch
             Count = 0;
             _length = 0;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using CsvHelper;
 using PcapInsight.Core.Analysis;
+using PcapInsight.Core.Capture;
 using PcapInsight.Core.Decoding;
 using PcapInsight.Core.Flows;
 using PcapInsight.Reporting;
@@ -89,6 +90,64 @@ public class PlainCsvTests
             Utf8CsvTable.Write(stream, CsvColumns.Flows, rows, batchesInFlight);
             return stream.ToArray();
         }
+    }
+
+    /// <summary>
+    /// flows.csv's writer tells of each row once its batch's bytes are out (so its summary can go back to the pool):
+    /// every row once, in order, never before its line is in the stream, on one thread and on several.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void FlowsCsv_TellsOfEachRow_OnlyOnceItsLineIsWritten(int batchesInFlight)
+    {
+        var random = new Random(23);
+        FlowRow[] rows = Enumerable.Range(0, 3 * Utf8CsvTable.BatchRows(CsvColumns.Flows.Count) + 5)
+            .Select(i => new FlowRow(RandomFlow(random, i), 6)).ToArray();
+        using var stream = new MemoryStream();
+        var told = new List<(int Id, long Written)>();
+
+        Utf8CsvTable.Write(stream, CsvColumns.Flows, rows, batchesInFlight, row => told.Add((row.FlowId, stream.Length)));
+
+        Assert.Equal(rows.Select(r => r.FlowId), told.Select(t => t.Id));
+        byte[] bytes = stream.ToArray();
+        int[] lineEnds = Enumerable.Range(0, bytes.Length).Where(i => bytes[i] == (byte)'\n').ToArray();   // the header's first
+        for (int i = 0; i < rows.Length; i++)
+        {
+            Assert.True(told[i].Written > lineEnds[i + 1], $"row {i} told of at {told[i].Written} bytes, its line ends at {lineEnds[i + 1]}");
+        }
+    }
+
+    /// <summary>
+    /// The flows released to the spool, decoded into summaries that each written row gives back (as flows.csv and
+    /// flows.parquet do), make the bytes of new summaries: one thread, and shards whose spools are merged.
+    /// </summary>
+    [Theory]
+    [InlineData("tcp-basic.pcap", 1)]
+    [InlineData("tcp-basic.pcap", 3)]
+    [InlineData("dns-unanswered.pcap", 1)]   // UDP flows: udp.csv's rows come from the spool too
+    [InlineData("dns-unanswered.pcap", 2)]
+    public void FlowsCsv_FromPooledSummaries_IsTheBytesOfNewOnes(string sample, int threads)
+    {
+        using var dir = new TempDir();
+        var options = new AnalysisOptions { Flows = new FlowTableOptions { MaxListedFlows = 2 }, SpoolDirectory = dir.Path };
+        using IPacketSource source = CaptureFile.Open(RepoPaths.Sample(sample), 0);
+        AnalysisResult result = ShardedAnalysis.Run(source, [source.Stats], options, threads);
+        using IDisposable spools = result.SpoolFiles();
+        Assert.True(result.SpooledFlows > 0, "the sample's flows reach the spool");
+
+        using var fresh = new MemoryStream();
+        Utf8CsvTable.Write(fresh, CsvColumns.Flows, ReportRows.Flows(result));
+        var reuse = new FlowSummaryPool();
+        using var pooled = new MemoryStream();
+        Utf8CsvTable.Write(pooled, CsvColumns.Flows, ReportRows.Flows(result, reuse), row => reuse.Return(row.Flow));
+
+        Assert.Equal(Encoding.ASCII.GetString(fresh.ToArray()), Encoding.ASCII.GetString(pooled.ToArray()));
+        Assert.InRange(reuse.Count, 1, 3 * Utf8CsvTable.BatchRows(CsvColumns.Flows.Count));
+        // udp.csv reads the spool through a pool too, giving back every summary at once.
+        var udpFromNew = ReportRows.MergeById(result.Flows.Where(f => f.Protocol == 17).Select(FlowSummary.Of),
+            result.ReleasedFlows.Where(f => f.Protocol == 17), f => f.Id).Select(UdpRow.Of).ToList();
+        Assert.Equal(udpFromNew, UdpRow.All(result).ToList());
     }
 
     [Fact]

@@ -38,6 +38,16 @@ public sealed class AnalysisResult
     public IEnumerable<FlowSummary> ReleasedFlows { get; init; } = [];
 
     /// <summary>
+    /// <see cref="ReleasedFlows"/>, decoded into summaries <paramref name="reuse"/> hands out: for a writer that is
+    /// done with each summary once its row is written and gives it back (<see cref="FlowSummaryPool.Return"/>), so a
+    /// million spooled flows cost a few batches of summaries instead of a million.
+    /// </summary>
+    public IEnumerable<FlowSummary> ReadReleasedFlows(FlowSummaryPool reuse) => ReleasedReader is { } read ? read(reuse) : ReleasedFlows;
+
+    /// <summary>What <see cref="ReadReleasedFlows"/> reads; null when <see cref="ReleasedFlows"/> is all there is to read.</summary>
+    internal Func<FlowSummaryPool, IEnumerable<FlowSummary>>? ReleasedReader { get; init; }
+
+    /// <summary>
     /// The best of <see cref="ReleasedFlows"/> by <see cref="BestFlows.Compare"/> (at most <see cref="BestFlows.Capacity"/> a
     /// spool): with the listed flows, every candidate for report.html's table of flows. Kept in memory by the spools;
     /// under a selection, chosen from the selected released flows when enumerated (the spool is read then).
@@ -81,9 +91,11 @@ public sealed class AnalysisResult
             (long rt, long ru, long ro) = FlowTable.Released;
             return (tcp + rt, udp + ru, other + ro);
         }
-        foreach (FlowSummary f in ReleasedFlows)
+        var reuse = new FlowSummaryPool();
+        foreach (FlowSummary f in ReadReleasedFlows(reuse))
         {
             _ = f.Protocol switch { 6 => tcp++, 17 => udp++, _ => other++ };
+            reuse.Return(f);
         }
         return (tcp, udp, other);
     }

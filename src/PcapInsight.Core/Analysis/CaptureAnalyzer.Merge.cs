@@ -88,6 +88,7 @@ public sealed partial class CaptureAnalyzer
             LinkTypes = reader._linkTypes,
             Flows = flows,
             ReleasedFlows = MergeReleased(spools, shards, globalIds),
+            ReleasedReader = reuse => MergeReleased(spools, shards, globalIds, reuse),
             // Each shard's best, renumbered: ids keep their order within a shard, so the union holds the best of all.
             ReleasedBest = shards.SelectMany((s, i) => s._spool is { } spool ? spool.Best.Select(f => f with { Id = globalIds[i][f.Id] }) : []).ToList(),
             Spools = spools,
@@ -157,7 +158,8 @@ public sealed partial class CaptureAnalyzer
     }
 
     /// <summary>The shards' spooled flows, each renumbered, in report id order (read lazily, as flows.csv is written).</summary>
-    private static IEnumerable<FlowSummary> MergeReleased(List<FlowSpool> spools, IReadOnlyList<CaptureAnalyzer> shards, int[][] globalIds)
+    private static IEnumerable<FlowSummary> MergeReleased(List<FlowSpool> spools, IReadOnlyList<CaptureAnalyzer> shards, int[][] globalIds,
+        FlowSummaryPool? reuse = null)
     {
         var sources = new List<IEnumerator<FlowSummary>>();
         try
@@ -169,7 +171,7 @@ public sealed partial class CaptureAnalyzer
                 {
                     continue;
                 }
-                IEnumerator<FlowSummary> e = spool.ReadSorted().GetEnumerator();
+                IEnumerator<FlowSummary> e = spool.ReadSorted(reuse).GetEnumerator();
                 sources.Add(e);
                 if (e.MoveNext())
                 {
@@ -178,7 +180,10 @@ public sealed partial class CaptureAnalyzer
             }
             while (queue.TryDequeue(out var head, out int id))
             {
-                yield return head.Source.Current with { Id = id };
+                // Renumbered in place: the spool decoded it for this enumeration alone (a new summary, or the pool's).
+                FlowSummary summary = head.Source.Current;
+                summary.Id = id;
+                yield return summary;
                 if (head.Source.MoveNext())
                 {
                     queue.Enqueue(head, globalIds[head.Shard][head.Source.Current.Id]);

@@ -486,6 +486,7 @@ public sealed partial class CaptureAnalyzer
             LinkTypes = _linkTypes,
             Flows = flows.OrderBy(f => f.Id).ToList(),
             ReleasedFlows = _spool?.ReadSorted() ?? [],
+            ReleasedReader = _spool is { } spool ? reuse => spool.ReadSorted(reuse) : null,
             ReleasedBest = _spool?.Best ?? [],
             Spools = _spool is null ? [] : [_spool],
             FlowTable = new FlowTableFigures(_flows.Created, _flows.PeakActive, _flows.Expired, _flows.Evicted) { Released = Listing.Released, ClosedAfterLinger = _flows.ClosedAfterLinger },

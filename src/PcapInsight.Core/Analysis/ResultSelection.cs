@@ -116,7 +116,16 @@ public sealed record ResultSelection
         }
         var flows = r.Flows.Where(Matches).ToList();
         IEnumerable<FlowSummary> released = r.ReleasedFlows.Where(Matches);
-        var ids = flows.Select(f => f.Id).Concat(released.Select(f => f.Id)).ToHashSet();
+        var ids = flows.Select(f => f.Id).ToHashSet();
+        var reuse = new FlowSummaryPool();
+        foreach (FlowSummary f in r.ReadReleasedFlows(reuse))
+        {
+            if (Matches(f))
+            {
+                ids.Add(f.Id);
+            }
+            reuse.Return(f);
+        }
         var rows = new List<AnalysisEvent>();
         foreach (AnalysisEvent e in r.Events.Rows)
         {
@@ -136,6 +145,7 @@ public sealed record ResultSelection
             LinkTypes = r.LinkTypes,
             Flows = flows,
             ReleasedFlows = released,
+            ReleasedReader = r.ReleasedReader is { } read ? reuse => read(reuse).Where(Matches) : null,
             ReleasedBest = BestFlows.Of(released),
             Spools = r.Spools,
             FlowTable = r.FlowTable,

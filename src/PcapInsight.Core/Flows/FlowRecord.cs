@@ -75,41 +75,37 @@ internal static class FlowRecord
     }
 
     /// <summary>Reads the record at the start of <paramref name="bytes"/>; <paramref name="length"/> is how many bytes it took.</summary>
-    public static FlowSummary Read(ReadOnlySpan<byte> bytes, out int length)
+    public static FlowSummary Read(ReadOnlySpan<byte> bytes, out int length) => ReadInto(bytes, new FlowSummary(), out length);
+
+    /// <summary>
+    /// As <see cref="Read"/>, into <paramref name="s"/>: every property is set (and its TCP part reused), so a summary
+    /// that held another flow keeps nothing of it. For summaries a <see cref="FlowSummaryPool"/> hands back.
+    /// </summary>
+    internal static FlowSummary ReadInto(ReadOnlySpan<byte> bytes, FlowSummary s, out int length)
     {
         var r = new ByteCursor(bytes);
-        int id = r.VarInt32();
-        byte protocol = r.Byte();
-        IpAddr client = ReadAddress(ref r);
-        ushort clientPort = (ushort)r.VarUInt64();
-        IpAddr server = ReadAddress(ref r);
-        ushort serverPort = (ushort)r.VarUInt64();
-        ushort vlan = (ushort)r.VarUInt64();
+        s.Id = r.VarInt32();
+        s.Protocol = r.Byte();
+        s.Client = ReadAddress(ref r);
+        s.ClientPort = (ushort)r.VarUInt64();
+        s.Server = ReadAddress(ref r);
+        s.ServerPort = (ushort)r.VarUInt64();
+        s.Vlan = (ushort)r.VarUInt64();
         long first = r.VarInt64();
-        var s = new FlowSummary
-        {
-            Id = id,
-            Protocol = protocol,
-            Client = client,
-            ClientPort = clientPort,
-            Server = server,
-            ServerPort = serverPort,
-            Vlan = vlan,
-            FirstTimeNs = first,
-            LastTimeNs = unchecked(first + r.VarInt64()),
-            FirstFrame = r.VarInt64(),
-            PacketsC2S = r.VarInt64(),
-            PacketsS2C = r.VarInt64(),
-            BytesC2S = r.VarInt64(),
-            BytesS2C = r.VarInt64(),
-            PayloadBytesC2S = r.VarInt64(),
-            PayloadBytesS2C = r.VarInt64(),
-            PmtuMessages = r.VarInt32(),
-            LowestPmtu = r.VarInt32(),
-            Close = (FlowCloseReason)r.Byte(),
-            Udp = r.Bool() ? new UdpSummary(r.VarInt32(), r.VarInt64(), r.VarInt64()) { C2S = ReadUdpStream(ref r), S2C = ReadUdpStream(ref r) } : null,
-            Tcp = r.Bool() ? ReadTcp(ref r) : null,
-        };
+        s.FirstTimeNs = first;
+        s.LastTimeNs = unchecked(first + r.VarInt64());
+        s.FirstFrame = r.VarInt64();
+        s.PacketsC2S = r.VarInt64();
+        s.PacketsS2C = r.VarInt64();
+        s.BytesC2S = r.VarInt64();
+        s.BytesS2C = r.VarInt64();
+        s.PayloadBytesC2S = r.VarInt64();
+        s.PayloadBytesS2C = r.VarInt64();
+        s.PmtuMessages = r.VarInt32();
+        s.LowestPmtu = r.VarInt32();
+        s.Close = (FlowCloseReason)r.Byte();
+        s.Udp = r.Bool() ? new UdpSummary(r.VarInt32(), r.VarInt64(), r.VarInt64()) { C2S = ReadUdpStream(ref r), S2C = ReadUdpStream(ref r) } : null;
+        s.Tcp = r.Bool() ? ReadTcp(ref r, s.Tcp ?? new TcpSummary()) : null;
         length = r.Position;
         return s;
     }
@@ -185,25 +181,23 @@ internal static class FlowRecord
         WriteDirection(ref w, s2c);
     }
 
-    private static TcpSummary ReadTcp(ref ByteCursor r)
+    private static TcpSummary ReadTcp(ref ByteCursor r, TcpSummary t)
     {
         byte flags = r.Byte();
-        return new TcpSummary
-        {
-            SawSyn = (flags & 1) != 0,
-            SawSynAck = (flags & 2) != 0,
-            SackPermittedC2S = (flags & 4) != 0,
-            SackPermittedS2C = (flags & 8) != 0,
-            TimestampsC2S = (flags & 16) != 0,
-            TimestampsS2C = (flags & 32) != 0,
-            MssC2S = r.VarInt32(),
-            MssS2C = r.VarInt32(),
-            WindowScaleC2S = r.VarInt32(),
-            WindowScaleS2C = r.VarInt32(),
-            InitialRttNs = r.VarInt64(),
-            C2S = ReadDirection(ref r),
-            S2C = ReadDirection(ref r),
-        };
+        t.SawSyn = (flags & 1) != 0;
+        t.SawSynAck = (flags & 2) != 0;
+        t.SackPermittedC2S = (flags & 4) != 0;
+        t.SackPermittedS2C = (flags & 8) != 0;
+        t.TimestampsC2S = (flags & 16) != 0;
+        t.TimestampsS2C = (flags & 32) != 0;
+        t.MssC2S = r.VarInt32();
+        t.MssS2C = r.VarInt32();
+        t.WindowScaleC2S = r.VarInt32();
+        t.WindowScaleS2C = r.VarInt32();
+        t.InitialRttNs = r.VarInt64();
+        t.C2S = ReadDirection(ref r);
+        t.S2C = ReadDirection(ref r);
+        return t;
     }
 
     private static void WriteDirection(ref ByteWriter w, TcpDirectionSummary d)

@@ -130,15 +130,18 @@ public sealed class FlowSpool : IDisposable
         }
     }
 
-    /// <summary>Every spooled summary, in id order. Each enumeration reads the file anew; do not add meanwhile.</summary>
-    public IEnumerable<FlowSummary> ReadSorted()
+    /// <summary>
+    /// Every spooled summary, in id order. Each enumeration reads the file anew; do not add meanwhile. With
+    /// <paramref name="reuse"/>, each is decoded into a summary it hands out (see <see cref="FlowSummaryPool.Return"/>).
+    /// </summary>
+    public IEnumerable<FlowSummary> ReadSorted(FlowSummaryPool? reuse = null)
     {
         SortEntries();
         if (_runs.Count == 0)
         {
             for (int i = 0; i < _entryCount; i++)
             {
-                yield return Buffered(i);
+                yield return Buffered(i, reuse);
             }
             yield break;
         }
@@ -150,7 +153,7 @@ public sealed class FlowSpool : IDisposable
         }
         for (int i = 0; i < readers.Count; i++)
         {
-            Enqueue(queue, readers, i);
+            Enqueue(queue, readers, i, reuse);
         }
         int next = 0;
         while (queue.Count > 0 || next < _entryCount)
@@ -158,11 +161,11 @@ public sealed class FlowSpool : IDisposable
             bool fromBuffer = next < _entryCount && (queue.Count == 0 || _entries[next].Id < queue.Peek().Summary.Id);
             if (fromBuffer)
             {
-                yield return Buffered(next++);
+                yield return Buffered(next++, reuse);
                 continue;
             }
             (FlowSummary summary, int source) = queue.Dequeue();
-            Enqueue(queue, readers, source);
+            Enqueue(queue, readers, source, reuse);
             yield return summary;
         }
     }
@@ -196,9 +199,9 @@ public sealed class FlowSpool : IDisposable
         }
     }
 
-    private static void Enqueue(PriorityQueue<(FlowSummary, int), int> queue, List<RunReader> readers, int i)
+    private static void Enqueue(PriorityQueue<(FlowSummary, int), int> queue, List<RunReader> readers, int i, FlowSummaryPool? reuse)
     {
-        if (readers[i].Next() is { } s)
+        if (readers[i].Next(reuse) is { } s)
         {
             queue.Enqueue((s, i), s.Id);
         }
@@ -217,7 +220,7 @@ public sealed class FlowSpool : IDisposable
         private int _start, _end;
         private int _left = count;
 
-        public FlowSummary? Next()
+        public FlowSummary? Next(FlowSummaryPool? reuse)
         {
             if (_left == 0)
             {
@@ -227,7 +230,7 @@ public sealed class FlowSpool : IDisposable
             {
                 Refill();
             }
-            FlowSummary s = FlowRecord.Read(_block.AsSpan(_start, _end - _start), out int length);
+            FlowSummary s = FlowRecord.ReadInto(_block.AsSpan(_start, _end - _start), reuse?.Rent() ?? new FlowSummary(), out int length);
             _start += length;
             _left--;
             return s;
@@ -278,10 +281,10 @@ public sealed class FlowSpool : IDisposable
         _bufferBytes += length;
     }
 
-    private FlowSummary Buffered(int entry)
+    private FlowSummary Buffered(int entry, FlowSummaryPool? reuse)
     {
         (_, int offset, int length) = _entries[entry];
-        return FlowRecord.Read(_buffer.AsSpan(offset, length), out _);
+        return FlowRecord.ReadInto(_buffer.AsSpan(offset, length), reuse?.Rent() ?? new FlowSummary(), out _);
     }
 
     private void SortEntries() => _entries.AsSpan(0, _entryCount).Sort(static (a, b) => a.Id.CompareTo(b.Id));

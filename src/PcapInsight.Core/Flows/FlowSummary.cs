@@ -7,84 +7,94 @@ namespace PcapInsight.Core.Flows;
 /// What flows.csv says of one ended flow, as plain numbers: no analysis state, no references. A flow released from
 /// memory leaves this behind (in a <see cref="FlowSpool"/>), so that the report still lists every flow.
 /// </summary>
+/// <remarks>
+/// Read-only outside this assembly; inside it, a summary a <see cref="FlowSummaryPool"/> got back is decoded or
+/// summarised into again (<see cref="FlowRecord.ReadInto"/>, <see cref="Fill"/>), every property set each time.
+/// </remarks>
 public sealed record FlowSummary
 {
-    public int Id { get; init; }
-    public byte Protocol { get; init; }
-    public IpAddr Client { get; init; }
-    public ushort ClientPort { get; init; }
-    public IpAddr Server { get; init; }
-    public ushort ServerPort { get; init; }
-    public ushort Vlan { get; init; }
-    public long FirstTimeNs { get; init; }
-    public long LastTimeNs { get; init; }
-    public long FirstFrame { get; init; }
-    public long PacketsC2S { get; init; }
-    public long PacketsS2C { get; init; }
-    public long BytesC2S { get; init; }
-    public long BytesS2C { get; init; }
-    public long PayloadBytesC2S { get; init; }
-    public long PayloadBytesS2C { get; init; }
-    public int PmtuMessages { get; init; }
-    public int LowestPmtu { get; init; }
-    public FlowCloseReason Close { get; init; }
+    public int Id { get; internal set; }
+    public byte Protocol { get; internal set; }
+    public IpAddr Client { get; internal set; }
+    public ushort ClientPort { get; internal set; }
+    public IpAddr Server { get; internal set; }
+    public ushort ServerPort { get; internal set; }
+    public ushort Vlan { get; internal set; }
+    public long FirstTimeNs { get; internal set; }
+    public long LastTimeNs { get; internal set; }
+    public long FirstFrame { get; internal set; }
+    public long PacketsC2S { get; internal set; }
+    public long PacketsS2C { get; internal set; }
+    public long BytesC2S { get; internal set; }
+    public long BytesS2C { get; internal set; }
+    public long PayloadBytesC2S { get; internal set; }
+    public long PayloadBytesS2C { get; internal set; }
+    public int PmtuMessages { get; internal set; }
+    public int LowestPmtu { get; internal set; }
+    public FlowCloseReason Close { get; internal set; }
 
     /// <summary>The TCP figures; null for other protocols.</summary>
-    public TcpSummary? Tcp { get; init; }
+    public TcpSummary? Tcp { get; internal set; }
 
     /// <summary>The UDP sizes, fragment and sequence figures; null for other protocols.</summary>
-    public UdpSummary? Udp { get; init; }
+    public UdpSummary? Udp { get; internal set; }
 
     /// <summary>Retransmissions, zero-window episodes or Nagle stalls: the flows report.html's table shows first.</summary>
     public bool HasTrouble => Tcp is { } t && TcpDirectionSummary.Trouble(t.C2S, t.S2C);
 
     /// <summary>The summary of <paramref name="flow"/> as it stands.</summary>
-    public static FlowSummary Of(Flow flow)
+    public static FlowSummary Of(Flow flow) => Fill(new FlowSummary(), flow);
+
+    /// <summary>
+    /// <paramref name="s"/> made the summary of <paramref name="flow"/>: every property set (its TCP part reused), so a
+    /// summary that held another flow keeps nothing of it.
+    /// </summary>
+    internal static FlowSummary Fill(FlowSummary s, Flow flow)
     {
-        TcpFlowFacts? t = flow.Tcp;
-        return new FlowSummary
+        s.Id = flow.Id;
+        s.Protocol = flow.Protocol;
+        s.Client = flow.Client;
+        s.ClientPort = flow.ClientPort;
+        s.Server = flow.Server;
+        s.ServerPort = flow.ServerPort;
+        s.Vlan = flow.Key.Vlan;
+        s.FirstTimeNs = flow.FirstTimeNs;
+        s.LastTimeNs = flow.LastTimeNs;
+        s.FirstFrame = flow.FirstFrame;
+        s.PacketsC2S = flow.PacketsC2S;
+        s.PacketsS2C = flow.PacketsS2C;
+        s.BytesC2S = flow.BytesC2S;
+        s.BytesS2C = flow.BytesS2C;
+        s.PayloadBytesC2S = flow.PayloadBytesC2S;
+        s.PayloadBytesS2C = flow.PayloadBytesS2C;
+        s.PmtuMessages = flow.PmtuMessages;
+        s.LowestPmtu = flow.LowestPmtu;
+        s.Close = flow.Close;
+        s.Udp = flow.Udp is { } u ? new UdpSummary(u.MaxDatagram, u.FragmentedDatagrams, u.LostWithFragment)
         {
-            Id = flow.Id,
-            Protocol = flow.Protocol,
-            Client = flow.Client,
-            ClientPort = flow.ClientPort,
-            Server = flow.Server,
-            ServerPort = flow.ServerPort,
-            Vlan = flow.Key.Vlan,
-            FirstTimeNs = flow.FirstTimeNs,
-            LastTimeNs = flow.LastTimeNs,
-            FirstFrame = flow.FirstFrame,
-            PacketsC2S = flow.PacketsC2S,
-            PacketsS2C = flow.PacketsS2C,
-            BytesC2S = flow.BytesC2S,
-            BytesS2C = flow.BytesS2C,
-            PayloadBytesC2S = flow.PayloadBytesC2S,
-            PayloadBytesS2C = flow.PayloadBytesS2C,
-            PmtuMessages = flow.PmtuMessages,
-            LowestPmtu = flow.LowestPmtu,
-            Close = flow.Close,
-            Udp = flow.Udp is { } u ? new UdpSummary(u.MaxDatagram, u.FragmentedDatagrams, u.LostWithFragment)
-            {
-                C2S = UdpStreamSummary.Of(u.C2S),
-                S2C = UdpStreamSummary.Of(u.S2C),
-            } : null,
-            Tcp = t is null ? null : new TcpSummary
-            {
-                SawSyn = t.SawSyn,
-                SawSynAck = t.SawSynAck,
-                MssC2S = t.MssC2S,
-                MssS2C = t.MssS2C,
-                WindowScaleC2S = t.WindowScaleC2S,
-                WindowScaleS2C = t.WindowScaleS2C,
-                SackPermittedC2S = t.SackPermittedC2S,
-                SackPermittedS2C = t.SackPermittedS2C,
-                TimestampsC2S = t.TimestampsC2S,
-                TimestampsS2C = t.TimestampsS2C,
-                InitialRttNs = t.InitialRttNs,
-                C2S = TcpDirectionSummary.Of(t.C2S),
-                S2C = TcpDirectionSummary.Of(t.S2C),
-            },
-        };
+            C2S = UdpStreamSummary.Of(u.C2S),
+            S2C = UdpStreamSummary.Of(u.S2C),
+        } : null;
+        s.Tcp = flow.Tcp is { } t ? FillTcp(s.Tcp ?? new TcpSummary(), t) : null;
+        return s;
+    }
+
+    private static TcpSummary FillTcp(TcpSummary s, TcpFlowFacts t)
+    {
+        s.SawSyn = t.SawSyn;
+        s.SawSynAck = t.SawSynAck;
+        s.MssC2S = t.MssC2S;
+        s.MssS2C = t.MssS2C;
+        s.WindowScaleC2S = t.WindowScaleC2S;
+        s.WindowScaleS2C = t.WindowScaleS2C;
+        s.SackPermittedC2S = t.SackPermittedC2S;
+        s.SackPermittedS2C = t.SackPermittedS2C;
+        s.TimestampsC2S = t.TimestampsC2S;
+        s.TimestampsS2C = t.TimestampsS2C;
+        s.InitialRttNs = t.InitialRttNs;
+        s.C2S = TcpDirectionSummary.Of(t.C2S);
+        s.S2C = TcpDirectionSummary.Of(t.S2C);
+        return s;
     }
 }
 
@@ -123,19 +133,19 @@ public readonly record struct UdpStreamSummary(bool Rtp, long Lost, long Duplica
 /// <summary>The handshake facts of a TCP flow and the figures of its two directions.</summary>
 public sealed record TcpSummary
 {
-    public bool SawSyn { get; init; }
-    public bool SawSynAck { get; init; }
-    public int MssC2S { get; init; }
-    public int MssS2C { get; init; }
-    public int WindowScaleC2S { get; init; }
-    public int WindowScaleS2C { get; init; }
-    public bool SackPermittedC2S { get; init; }
-    public bool SackPermittedS2C { get; init; }
-    public bool TimestampsC2S { get; init; }
-    public bool TimestampsS2C { get; init; }
-    public long InitialRttNs { get; init; }
-    public TcpDirectionSummary C2S { get; init; }
-    public TcpDirectionSummary S2C { get; init; }
+    public bool SawSyn { get; internal set; }
+    public bool SawSynAck { get; internal set; }
+    public int MssC2S { get; internal set; }
+    public int MssS2C { get; internal set; }
+    public int WindowScaleC2S { get; internal set; }
+    public int WindowScaleS2C { get; internal set; }
+    public bool SackPermittedC2S { get; internal set; }
+    public bool SackPermittedS2C { get; internal set; }
+    public bool TimestampsC2S { get; internal set; }
+    public bool TimestampsS2C { get; internal set; }
+    public long InitialRttNs { get; internal set; }
+    public TcpDirectionSummary C2S { get; internal set; }
+    public TcpDirectionSummary S2C { get; internal set; }
 }
 
 /// <summary>One direction's counters from <see cref="TcpDirection"/>.</summary>
