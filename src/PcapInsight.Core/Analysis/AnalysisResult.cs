@@ -40,9 +40,11 @@ public sealed class AnalysisResult
     /// <summary>
     /// <see cref="ReleasedFlows"/>, decoded into summaries <paramref name="reuse"/> hands out: for a writer that is
     /// done with each summary once its row is written and gives it back (<see cref="FlowSummaryPool.Return"/>), so a
-    /// million spooled flows cost a few batches of summaries instead of a million.
+    /// million spooled flows cost a few batches of summaries instead of a million. Without a spool to read (a result
+    /// made by hand), copies of <see cref="ReleasedFlows"/>: the pool never overwrites a summary someone else holds.
     /// </summary>
-    public IEnumerable<FlowSummary> ReadReleasedFlows(FlowSummaryPool reuse) => ReleasedReader is { } read ? read(reuse) : ReleasedFlows;
+    public IEnumerable<FlowSummary> ReadReleasedFlows(FlowSummaryPool reuse) =>
+        ReleasedReader is { } read ? read(reuse) : ReleasedFlows.Select(f => f with { });
 
     /// <summary>What <see cref="ReadReleasedFlows"/> reads; null when <see cref="ReleasedFlows"/> is all there is to read.</summary>
     internal Func<FlowSummaryPool, IEnumerable<FlowSummary>>? ReleasedReader { get; init; }

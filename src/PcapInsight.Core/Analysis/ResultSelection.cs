@@ -107,6 +107,22 @@ public sealed record ResultSelection
         return string.Join(", ", parts);
     }
 
+    /// <summary>The summaries of <paramref name="all"/> the selection matches; the others go back to <paramref name="reuse"/> at once.</summary>
+    private IEnumerable<FlowSummary> Selected(IEnumerable<FlowSummary> all, FlowSummaryPool reuse)
+    {
+        foreach (FlowSummary f in all)
+        {
+            if (Matches(f))
+            {
+                yield return f;
+            }
+            else
+            {
+                reuse.Return(f);
+            }
+        }
+    }
+
     /// <summary>The result narrowed to the selection (the same object when nothing narrows it).</summary>
     public AnalysisResult Apply(AnalysisResult r)
     {
@@ -145,7 +161,7 @@ public sealed record ResultSelection
             LinkTypes = r.LinkTypes,
             Flows = flows,
             ReleasedFlows = released,
-            ReleasedReader = r.ReleasedReader is { } read ? reuse => read(reuse).Where(Matches) : null,
+            ReleasedReader = r.ReleasedReader is { } read ? reuse => Selected(read(reuse), reuse) : null,
             ReleasedBest = BestFlows.Of(released),
             Spools = r.Spools,
             FlowTable = r.FlowTable,

@@ -2,6 +2,7 @@ using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Capture;
 using PcapInsight.Core.Decoding;
 using PcapInsight.Core.Events;
+using PcapInsight.Core.Flows;
 using PcapInsight.TestKit;
 using Xunit;
 using static PcapInsight.TestKit.FrameBuilder;
@@ -12,6 +13,25 @@ public class CaptureAnalyzerTests
 {
     // Not to port 53: a datagram there would be taken for a DNS query and reported unanswered.
     private static readonly byte[] Udp1 = Ethernet(0x0800, Ipv4("192.0.2.1", "192.0.2.2", 17, Udp(1000, 5000, 20)));
+
+    [Fact]
+    public void ReadReleasedFlows_OfAResultWithoutASpool_HandsOutCopies()
+    {
+        // A writer gives every summary back to its pool, which decodes later flows into it: a summary the caller's
+        // own result holds must never be one of them.
+        AnalysisResult analysed = Captures.Analyze(RepoPaths.Sample("tcp-basic.pcap"));
+        FlowSummary[] own = analysed.Flows.Select(FlowSummary.Of).ToArray();
+        var byHand = new AnalysisResult
+        {
+            Files = analysed.Files, Packets = analysed.Packets, LinkTypes = analysed.LinkTypes, Flows = [],
+            FlowTable = analysed.FlowTable, Events = analysed.Events, ReleasedFlows = own,
+        };
+
+        FlowSummary[] handedOut = byHand.ReadReleasedFlows(new FlowSummaryPool()).ToArray();
+
+        Assert.Equal(own, handedOut);
+        Assert.All(handedOut.Zip(own), pair => Assert.NotSame(pair.Second, pair.First));
+    }
 
     [Fact]
     public void Run_TimeGoesBackwards_ReportsEachStepBack()
