@@ -5,6 +5,7 @@ using PcapInsight.TestKit;
 // Jobs of one program:
 //   make-small FILE [--packets N] [--flows N]   writes a synthetic header-only capture for bench/compare.sh
 //   make-flows FILE [--flows N]                 writes N short TCP connections (8 frames each) for bench/compare.sh
+//   make-udp-flows FILE [--flows N]             writes N UDP request/answer exchanges (2 frames each)
 //   memory FILE                                 heap a finished analysis holds, per flow
 //   phases FILE                                 times reading, + decoding, + flow table, whole analysis (in process)
 //   anything else                               runs the BenchmarkDotNet micro-benchmarks (e.g. --filter '*')
@@ -21,6 +22,13 @@ if (args.Length >= 2 && args[0] == "make-flows")
     int flows = (int)Argument(args, "--flows", 1_000_000);
     ShortConnections.Write(args[1], flows);
     Console.WriteLine($"wrote {args[1]}: {flows} short TCP connections, {8L * flows} packets");
+    return 0;
+}
+if (args.Length >= 2 && args[0] == "make-udp-flows")
+{
+    int flows = (int)Argument(args, "--flows", 1_000_000);
+    ShortConnections.WriteUdp(args[1], flows);
+    Console.WriteLine($"wrote {args[1]}: {flows} UDP exchanges, {2L * flows} packets");
     return 0;
 }
 if (args.Length >= 2 && args[0] == "memory")

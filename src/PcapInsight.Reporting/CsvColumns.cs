@@ -144,26 +144,28 @@ public static class CsvColumns
         new("file", (w, r) => w.WriteField(r.File)),
     ];
 
-    /// <summary>udp.csv: CONTRACT.md's columns, then ours.</summary>
+    /// <summary>udp.csv: CONTRACT.md's columns, then ours. Every cell is plain, so the table is written straight as UTF-8.</summary>
     public static IReadOnlyList<CsvColumn<UdpRow>> Udp { get; } =
     [
-        new("flow_id", (w, r) => w.WriteField(r.FlowId, default)),
-        new("src", (w, r) => w.WriteField(r.Src)),
-        new("src_port", (w, r) => w.WriteField(r.SrcPort, default)),
-        new("dst", (w, r) => w.WriteField(r.Dst)),
-        new("dst_port", (w, r) => w.WriteField(r.DstPort, default)),
-        new("datagrams", (w, r) => w.WriteField(r.Datagrams, default)),
-        new("bytes", (w, r) => w.WriteField(r.Bytes, default)),
-        new("max_datagram", (w, r) => w.WriteField(r.MaxDatagram, default)),
-        new("fragmented_datagrams", (w, r) => w.WriteField(r.FragmentedDatagrams, default)),
-        new("lost_with_fragment", (w, r) => w.WriteField(r.LostWithFragment, default)),
-        new("seq_kind", (w, r) => w.WriteField(r.SeqKind)),
-        new("seq_lost", (w, r) => w.WriteField(r.SeqLost, default)),
-        new("seq_duplicates", (w, r) => w.WriteField(r.SeqDuplicates, default)),
-        new("seq_reordered", (w, r) => w.WriteField(r.SeqReordered, default)),
-        new("jitter_ms", (w, r) => w.WriteField(r.JitterMs)),
-        new("seq_direction", (w, r) => w.WriteField(r.SeqDirection)),
-        new("rtp_ssrc", (w, r) => w.WriteField(r.Ssrc)),
-        new("rtp_payload_type", (w, r) => w.WriteField(r.PayloadType, default)),
+        UdpCell("flow_id", (d, r) => Utf8Cells.Number(d, r.FlowId)),
+        UdpCell("src", (d, r) => Utf8Cells.Address(d, r.Src)),
+        UdpCell("src_port", (d, r) => Utf8Cells.Number(d, r.SrcPort)),
+        UdpCell("dst", (d, r) => Utf8Cells.Address(d, r.Dst)),
+        UdpCell("dst_port", (d, r) => Utf8Cells.Number(d, r.DstPort)),
+        UdpCell("datagrams", (d, r) => Utf8Cells.Number(d, r.Datagrams)),
+        UdpCell("bytes", (d, r) => Utf8Cells.Number(d, r.Bytes)),
+        UdpCell("max_datagram", (d, r) => Utf8Cells.Number(d, r.MaxDatagram)),
+        UdpCell("fragmented_datagrams", (d, r) => Utf8Cells.Number(d, r.FragmentedDatagrams)),
+        UdpCell("lost_with_fragment", (d, r) => Utf8Cells.Number(d, r.LostWithFragment)),
+        UdpCell("seq_kind", (d, r) => Utf8Cells.Text(d, r.SeqKind)),
+        UdpCell("seq_lost", (d, r) => Utf8Cells.Number(d, r.SeqLost)),
+        UdpCell("seq_duplicates", (d, r) => Utf8Cells.Number(d, r.SeqDuplicates)),
+        UdpCell("seq_reordered", (d, r) => Utf8Cells.Number(d, r.SeqReordered)),
+        UdpCell("jitter_ms", (d, r) => Utf8Cells.ThreeDecimals(d, r.JitterMs)),
+        UdpCell("seq_direction", (d, r) => Utf8Cells.Text(d, r.SeqDirection)),
+        UdpCell("rtp_ssrc", (d, r) => Utf8Cells.Text(d, r.Ssrc)),
+        UdpCell("rtp_payload_type", (d, r) => Utf8Cells.Number(d, r.PayloadType)),
     ];
+
+    private static CsvColumn<UdpRow> UdpCell(string name, Utf8CellFormatter<UdpRow> format) => CsvColumn<UdpRow>.Plain(name, format);
 }

@@ -22,8 +22,11 @@ public static class CsvReportWriter
         Write(Path.Combine(directory, "events.csv"), CsvColumns.Events, ReportRows.Events(result));
 
     /// <summary>Writes udp.csv into <paramref name="directory"/>.</summary>
-    public static void WriteUdp(AnalysisResult result, string directory) =>
-        Write(Path.Combine(directory, "udp.csv"), CsvColumns.Udp, UdpRow.All(result));
+    public static void WriteUdp(AnalysisResult result, string directory)
+    {
+        var reuse = new FlowSummaryPool();
+        Write(Path.Combine(directory, "udp.csv"), CsvColumns.Udp, UdpRow.All(result, reuse), row => reuse.Return(row.Flow));
+    }
 
     /// <summary>Writes fragments.csv into <paramref name="directory"/> (a header alone when nothing was fragmented).</summary>
     public static void WriteFragments(AnalysisResult result, string directory) =>

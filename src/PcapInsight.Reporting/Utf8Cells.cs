@@ -12,9 +12,9 @@ namespace PcapInsight.Reporting;
 public delegate int Utf8CellFormatter<TRow>(Span<byte> destination, TRow row);
 
 /// <summary>
-/// Cells that are numbers, capture times, durations, addresses or one of our own fixed names: their text is ASCII
-/// digits, letters, '.', ':', '-' and '_', led by a letter, a digit, ':' (an IPv6 address) or the '-' of a negative
-/// number, so RFC 4180 never quotes it and a spreadsheet cannot take it for a formula. Such a column is written
+/// Cells that are numbers, capture times, durations, addresses or one of our own fixed texts: their text is ASCII
+/// digits, letters, '.', ':', '-' and '_' (and inside our texts '+' and ';'), led by a letter, a digit, ':' (an IPv6
+/// address) or the '-' of a negative number, so RFC 4180 never quotes it and a spreadsheet cannot take it for a formula. Such a column is written
 /// straight into a buffer of rows (<see cref="Utf8CsvTable"/>), not through a general CSV writer's escaping.
 /// </summary>
 public static class Utf8Cells
@@ -61,6 +61,24 @@ public static class Utf8Cells
 
     /// <summary>One of our fixed names (a protocol, a close reason): ASCII letters, digits and '_'.</summary>
     public static int Name(Span<byte> destination, string name) => Narrow(name, destination);
+
+    /// <summary>
+    /// One of our own texts or empty: udp.csv's <c>rtp+custom</c> and <c>0x1a2b3c4d;0x5e6f7a8b</c> besides plain names.
+    /// A '+' or ';' inside a cell needs no quoting (RFC 4180 quotes only commas, quotes and line breaks), and the
+    /// text starts with a letter or a digit, so a spreadsheet does not take it for a formula.
+    /// </summary>
+    public static int Text(Span<byte> destination, string? text) => text is null ? 0 : Narrow(text, destination);
+
+    /// <summary>A number with three decimals (<c>0.000</c>, invariant), or empty.</summary>
+    public static int ThreeDecimals(Span<byte> destination, double? value)
+    {
+        if (value is not { } v)
+        {
+            return 0;
+        }
+        v.TryFormat(destination, out int written, "0.000", CultureInfo.InvariantCulture);
+        return written;
+    }
 
     /// <summary>Whether <paramref name="text"/> is a cell these formatters may write: nothing to quote, nothing a spreadsheet would run.</summary>
     public static bool IsPlain(string text) =>

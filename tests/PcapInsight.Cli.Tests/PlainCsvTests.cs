@@ -144,10 +144,13 @@ public class PlainCsvTests
 
         Assert.Equal(Encoding.ASCII.GetString(fresh.ToArray()), Encoding.ASCII.GetString(pooled.ToArray()));
         Assert.InRange(reuse.Count, 1, 3 * Utf8CsvTable.BatchRows(CsvColumns.Flows.Count));
-        // udp.csv reads the spool through a pool too, giving back every summary at once.
-        var udpFromNew = ReportRows.MergeById(result.Flows.Where(f => f.Protocol == 17).Select(FlowSummary.Of),
-            result.ReleasedFlows.Where(f => f.Protocol == 17), f => f.Id).Select(UdpRow.Of).ToList();
-        Assert.Equal(udpFromNew, UdpRow.All(result).ToList());
+        // udp.csv reads the spool through a pool too.
+        using var freshUdp = new MemoryStream();
+        Utf8CsvTable.Write(freshUdp, CsvColumns.Udp, UdpRow.All(result));
+        var udpReuse = new FlowSummaryPool();
+        using var pooledUdp = new MemoryStream();
+        Utf8CsvTable.Write(pooledUdp, CsvColumns.Udp, UdpRow.All(result, udpReuse), row => udpReuse.Return(row.Flow));
+        Assert.Equal(Encoding.ASCII.GetString(freshUdp.ToArray()), Encoding.ASCII.GetString(pooledUdp.ToArray()));
     }
 
     /// <summary>
@@ -185,6 +188,43 @@ public class PlainCsvTests
                 row => { count++; reuse.Return(row.Flow); });
             return count;
         }
+    }
+
+    /// <summary>
+    /// udp.csv's sequence cells from its two directions (written straight as UTF-8 since udp.csv became a view over
+    /// the summary; the texts are those the row's strings had): kinds joined when they differ, counts added, the
+    /// worse jitter, the RTP directions' SSRCs, the first RTP direction's payload type.
+    /// </summary>
+    [Theory]
+    [InlineData("none", "none", ",,,,,,,")]
+    [InlineData("rtp", "none", "rtp,5,1,2,2.009,c2s,0x11223344,0")]
+    [InlineData("none", "rtp", "rtp,5,1,2,2.009,s2c,0x11223344,0")]
+    [InlineData("rtp", "rtp2", "rtp,15,2,4,7.500,both,0x11223344;0x000000aa,0")]   // the client's payload type
+    [InlineData("custom", "rtp", "custom+rtp,15,2,4,2.009,both,0x11223344,0")]
+    [InlineData("rtp", "custom", "rtp+custom,15,2,4,2.009,both,0x11223344,0")]
+    [InlineData("custom", "custom", "custom,20,2,4,,both,,")]
+    public void UdpCsv_SequenceCells_FromBothDirections(string c2s, string s2c, string expected)
+    {
+        var flow = new FlowSummary
+        {
+            Id = 7, Protocol = 17, Client = IpAddr.Parse("192.0.2.1"), ClientPort = 5004, Server = IpAddr.Parse("2001:db8::2"),
+            ServerPort = 5006, PacketsC2S = 3, PacketsS2C = 4, PayloadBytesC2S = 100, PayloadBytesS2C = 200,
+            Udp = new UdpSummary(1200, 1, 0) { C2S = Stream(c2s), S2C = Stream(s2c) },
+        };
+        using var stream = new MemoryStream();
+
+        Utf8CsvTable.Write(stream, CsvColumns.Udp, [new UdpRow(flow)]);
+
+        string row = Encoding.ASCII.GetString(stream.ToArray()).Split("\r\n")[1];
+        Assert.Equal("7,192.0.2.1,5004,2001:db8::2,5006,7,300,1200,1,0," + expected, row);
+
+        static UdpStreamSummary? Stream(string kind) => kind switch
+        {
+            "rtp" => new UdpStreamSummary(true, 5, 1, 2, 2.0091, 0x11223344, 0),
+            "rtp2" => new UdpStreamSummary(true, 10, 1, 2, 7.4996, 0xaa, 8),
+            "custom" => new UdpStreamSummary(false, 10, 1, 2, double.NaN, 0, -1),
+            _ => null,
+        };
     }
 
     [Fact]

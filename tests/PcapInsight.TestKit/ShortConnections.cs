@@ -3,7 +3,7 @@ using PcapInsight.Core.Decoding;
 
 namespace PcapInsight.TestKit;
 
-/// <summary>Captures of many short TCP connections: the million-flow benchmark, the flow spool and close-linger tests.</summary>
+/// <summary>Captures of many short TCP connections (the million-flow benchmark, the flow spool and close-linger tests) or UDP exchanges.</summary>
 public static class ShortConnections
 {
     /// <summary>
@@ -28,6 +28,32 @@ public static class ShortConnections
                     byte[] frame = ShortFlowFrame(f, step);
                     writer.Write(t, frame.AsSpan(0, Math.Min(96, frame.Length)), originalLength: frame.Length);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="flows"/> UDP exchanges, a 40-byte request and a 120-byte answer each (to port 7000, not
+    /// DNS's), one frame a microsecond, as a busy resolver's or RPC server's capture looks: each a flow of its own,
+    /// which udp.csv lists as well as flows.csv.
+    /// </summary>
+    public static void WriteUdp(string path, int flows)
+    {
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        using var writer = new PcapWriter(file, LinkType.Ethernet, snaplen: 96);
+        long t = 1_700_000_000_000_000_000;
+        for (int f = 0; f < flows; f++)
+        {
+            string client = $"192.0.2.{1 + f / 60_000 % 250}";
+            ushort port = (ushort)(1024 + f % 60_000);
+            const string server = "198.51.100.1";
+            for (int step = 0; step < 2; step++)
+            {
+                t += 1_000;
+                byte[] frame = step == 0
+                    ? FrameBuilder.Ethernet(0x0800, FrameBuilder.Ipv4(client, server, 17, FrameBuilder.Udp(port, 7000, 40)))
+                    : FrameBuilder.Ethernet(0x0800, FrameBuilder.Ipv4(server, client, 17, FrameBuilder.Udp(7000, port, 120)));
+                writer.Write(t, frame.AsSpan(0, Math.Min(96, frame.Length)), originalLength: frame.Length);
             }
         }
     }

@@ -78,7 +78,7 @@ internal static class FlowRecord
     public static FlowSummary Read(ReadOnlySpan<byte> bytes, out int length) => ReadInto(bytes, new FlowSummary(), out length);
 
     /// <summary>
-    /// As <see cref="Read"/>, into <paramref name="s"/>: every property is set (and its TCP part reused), so a summary
+    /// As <see cref="Read"/>, into <paramref name="s"/>: every property is set (its TCP or UDP part reused), so a summary
     /// that held another flow keeps nothing of it. For summaries a <see cref="FlowSummaryPool"/> hands back.
     /// </summary>
     internal static FlowSummary ReadInto(ReadOnlySpan<byte> bytes, FlowSummary s, out int length)
@@ -104,7 +104,7 @@ internal static class FlowRecord
         s.PmtuMessages = r.VarInt32();
         s.LowestPmtu = r.VarInt32();
         s.Close = (FlowCloseReason)r.Byte();
-        s.Udp = r.Bool() ? new UdpSummary(r.VarInt32(), r.VarInt64(), r.VarInt64()) { C2S = ReadUdpStream(ref r), S2C = ReadUdpStream(ref r) } : null;
+        s.Udp = r.Bool() ? ReadUdp(ref r, s.Udp ?? new UdpSummary(0, 0, 0)) : null;
         s.Tcp = r.Bool() ? ReadTcp(ref r, s.Tcp ?? new TcpSummary()) : null;
         length = r.Position;
         return s;
@@ -159,6 +159,16 @@ internal static class FlowRecord
         w.Write(BitConverter.DoubleToInt64Bits(s.JitterMs));
         w.Write(unchecked((int)s.Ssrc));
         w.WriteVar(s.PayloadType);
+    }
+
+    private static UdpSummary ReadUdp(ref ByteCursor r, UdpSummary u)
+    {
+        u.MaxDatagram = r.VarInt32();
+        u.FragmentedDatagrams = r.VarInt64();
+        u.LostWithFragment = r.VarInt64();
+        u.C2S = ReadUdpStream(ref r);
+        u.S2C = ReadUdpStream(ref r);
+        return u;
     }
 
     private static UdpStreamSummary? ReadUdpStream(ref ByteCursor r) => r.Bool()

@@ -9,7 +9,7 @@ namespace PcapInsight.Core.Flows;
 /// </summary>
 /// <remarks>
 /// Read-only outside this assembly; inside it, a summary a <see cref="FlowSummaryPool"/> got back is decoded or
-/// summarised into again (<see cref="FlowRecord.ReadInto"/>, <see cref="Fill"/>), every property set each time.
+/// summarised into again (<see cref="FlowRecord.ReadInto"/>, <see cref="Fill"/>), every property set each time, its TCP or UDP part reused.
 /// </remarks>
 public sealed record FlowSummary
 {
@@ -70,12 +70,18 @@ public sealed record FlowSummary
         s.PmtuMessages = flow.PmtuMessages;
         s.LowestPmtu = flow.LowestPmtu;
         s.Close = flow.Close;
-        s.Udp = flow.Udp is { } u ? new UdpSummary(u.MaxDatagram, u.FragmentedDatagrams, u.LostWithFragment)
-        {
-            C2S = UdpStreamSummary.Of(u.C2S),
-            S2C = UdpStreamSummary.Of(u.S2C),
-        } : null;
+        s.Udp = flow.Udp is { } u ? FillUdp(s.Udp ?? new UdpSummary(0, 0, 0), u) : null;
         s.Tcp = flow.Tcp is { } t ? FillTcp(s.Tcp ?? new TcpSummary(), t) : null;
+        return s;
+    }
+
+    private static UdpSummary FillUdp(UdpSummary s, UdpAnalysis.UdpFlowStats u)
+    {
+        s.MaxDatagram = u.MaxDatagram;
+        s.FragmentedDatagrams = u.FragmentedDatagrams;
+        s.LostWithFragment = u.LostWithFragment;
+        s.C2S = UdpStreamSummary.Of(u.C2S);
+        s.S2C = UdpStreamSummary.Of(u.S2C);
         return s;
     }
 
@@ -101,11 +107,22 @@ public sealed record FlowSummary
 /// <summary>A UDP flow's largest datagram and what arrived in fragments.</summary>
 public sealed record UdpSummary(int MaxDatagram, long FragmentedDatagrams, long LostWithFragment)
 {
+    // Settable inside this assembly, as FlowSummary's: a summary given back keeps its UDP part for the next UDP flow.
+
+    /// <summary>The largest datagram, bytes.</summary>
+    public int MaxDatagram { get; internal set; } = MaxDatagram;
+
+    /// <summary>Datagrams that arrived in fragments.</summary>
+    public long FragmentedDatagrams { get; internal set; } = FragmentedDatagrams;
+
+    /// <summary>Datagrams lost with a fragment.</summary>
+    public long LostWithFragment { get; internal set; } = LostWithFragment;
+
     /// <summary>The client-to-server sequence figures; null when its sequence numbers were not followed.</summary>
-    public UdpStreamSummary? C2S { get; init; }
+    public UdpStreamSummary? C2S { get; internal set; }
 
     /// <summary>The server-to-client sequence figures; null when its sequence numbers were not followed.</summary>
-    public UdpStreamSummary? S2C { get; init; }
+    public UdpStreamSummary? S2C { get; internal set; }
 }
 
 /// <summary>

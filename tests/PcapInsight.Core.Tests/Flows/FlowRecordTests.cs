@@ -78,8 +78,9 @@ public class FlowRecordTests
         static FlowSummary Junk()
         {
             var tcp = new TcpSummary();
-            var summary = new FlowSummary { Tcp = tcp, Udp = new UdpSummary(-7, -7, -7) };
-            foreach (object target in new object[] { summary, tcp })
+            var udp = new UdpSummary(0, 0, 0);
+            var summary = new FlowSummary { Tcp = tcp, Udp = udp };
+            foreach (object target in new object[] { summary, tcp, udp })
             {
                 foreach (System.Reflection.PropertyInfo p in target.GetType().GetProperties().Where(p => p.SetMethod is not null && p.Name != "EqualityContract"))
                 {
@@ -93,6 +94,7 @@ public class FlowRecordTests
                         Type t when t == typeof(IpAddr) => IpAddr.Parse("203.0.113.77"),
                         Type t when t == typeof(FlowCloseReason) => (FlowCloseReason)77,
                         Type t when t == typeof(TcpDirectionSummary) => new TcpDirectionSummary(-7, -7, -7, -7, -7, -7, -7, -7, -7, -7, -7, -7),
+                        Type t when t == typeof(UdpStreamSummary?) => new UdpStreamSummary(true, -7, -7, -7, -7, 7, -7),
                         _ => p.GetValue(target),   // the TCP and UDP parts, set above
                     };
                     if (p.PropertyType != typeof(TcpSummary) && p.PropertyType != typeof(UdpSummary))
