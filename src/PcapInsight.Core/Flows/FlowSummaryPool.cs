@@ -16,7 +16,7 @@ public sealed class FlowSummaryPool
 
     /// <summary>
     /// Gives <paramref name="summary"/> back: a later flow is decoded into it, so the caller must hold no reference
-    /// to it (or to its <see cref="FlowSummary.Tcp"/>), and return it only once.
+    /// to it (or to its <see cref="FlowSummary.Tcp"/> or <see cref="FlowSummary.Udp"/>), and return it only once.
     /// </summary>
     public void Return(FlowSummary summary) => _free.Push(summary);
 
