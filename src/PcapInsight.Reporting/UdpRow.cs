@@ -78,29 +78,27 @@ public readonly record struct UdpRow(FlowSummary Flow)
     public int? PayloadType => C2S is { Rtp: true } c ? c.PayloadType : S2C is { Rtp: true } s ? s.PayloadType : null;
 
     /// <summary>The UDP flows, by id: the listed ones and those released to the spool (a released flow's row is the row it had while listed).</summary>
-    public static IEnumerable<UdpRow> All(AnalysisResult result) => All(result, new FlowSummaryPool(), givenBack: false);
+    /// <remarks>
+    /// Each row's summary stays the caller's: the pool here only takes back the TCP summaries the spool's reading
+    /// skips, which no row holds.
+    /// </remarks>
+    public static IEnumerable<UdpRow> All(AnalysisResult result) => All(result, new FlowSummaryPool());
 
     /// <summary>
     /// As <see cref="All(AnalysisResult)"/>, every row's summary one of <paramref name="reuse"/>: the caller gives each
     /// back once its row is written (as <see cref="ReportRows.Flows(AnalysisResult, FlowSummaryPool)"/>).
     /// </summary>
-    public static IEnumerable<UdpRow> All(AnalysisResult result, FlowSummaryPool reuse) => All(result, reuse, givenBack: true);
+    public static IEnumerable<UdpRow> All(AnalysisResult result, FlowSummaryPool reuse) =>
+        ReportRows.MergeById(result.Flows.Where(f => f.Protocol == 17).Select(reuse.Of), ReleasedUdp(result, reuse), f => f.Id)
+            .Select(f => new UdpRow(f));
 
-    private static IEnumerable<UdpRow> All(AnalysisResult result, FlowSummaryPool reuse, bool givenBack)
-    {
-        IEnumerable<FlowSummary> listed = result.Flows.Where(f => f.Protocol == 17).Select(f => givenBack ? reuse.Of(f) : FlowSummary.Of(f));
-        return ReportRows.MergeById(listed, ReleasedUdp(result, reuse, givenBack), f => f.Id).Select(f => new UdpRow(f));
-    }
-
-    private static IEnumerable<FlowSummary> ReleasedUdp(AnalysisResult result, FlowSummaryPool reuse, bool givenBack)
+    private static IEnumerable<FlowSummary> ReleasedUdp(AnalysisResult result, FlowSummaryPool reuse)
     {
         if (!result.Spools.Any(s => s.MayHold(17)))
         {
             yield break;   // a spool of a million TCP flows is not read through for the UDP ones it does not have
         }
-        // The rows' summaries stay the caller's unless it gives them back; the TCP ones skipped go back at once.
-        var skipped = givenBack ? reuse : new FlowSummaryPool();
-        foreach (FlowSummary f in result.ReadReleasedFlows(skipped))
+        foreach (FlowSummary f in result.ReadReleasedFlows(reuse))
         {
             if (f.Protocol == 17)
             {
@@ -108,7 +106,7 @@ public readonly record struct UdpRow(FlowSummary Flow)
             }
             else
             {
-                skipped.Return(f);
+                reuse.Return(f);   // skipped: the next record is decoded into it
             }
         }
     }

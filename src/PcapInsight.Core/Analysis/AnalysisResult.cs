@@ -44,7 +44,10 @@ public sealed class AnalysisResult
     /// made by hand), copies of <see cref="ReleasedFlows"/>: the pool never overwrites a summary someone else holds.
     /// </summary>
     public IEnumerable<FlowSummary> ReadReleasedFlows(FlowSummaryPool reuse) =>
-        ReleasedReader is { } read ? read(reuse) : ReleasedFlows.Select(f => f with { });
+        ReleasedReader is { } read ? read(reuse) : ReleasedFlows.Select(CopyOf);
+
+    // Its TCP and UDP parts copied too: a summary filled again reuses them.
+    private static FlowSummary CopyOf(FlowSummary f) => f with { Tcp = f.Tcp is { } t ? t with { } : null, Udp = f.Udp is { } u ? u with { } : null };
 
     /// <summary>What <see cref="ReadReleasedFlows"/> reads; null when <see cref="ReleasedFlows"/> is all there is to read.</summary>
     internal Func<FlowSummaryPool, IEnumerable<FlowSummary>>? ReleasedReader { get; init; }

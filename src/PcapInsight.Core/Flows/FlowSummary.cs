@@ -46,7 +46,7 @@ public sealed record FlowSummary
     public static FlowSummary Of(Flow flow) => Fill(new FlowSummary(), flow);
 
     /// <summary>
-    /// <paramref name="s"/> made the summary of <paramref name="flow"/>: every property set (its TCP part reused), so a
+    /// <paramref name="s"/> made the summary of <paramref name="flow"/>: every property set (its TCP or UDP part reused), so a
     /// summary that held another flow keeps nothing of it.
     /// </summary>
     internal static FlowSummary Fill(FlowSummary s, Flow flow)

@@ -31,6 +31,11 @@ public class CaptureAnalyzerTests
 
         Assert.Equal(own, handedOut);
         Assert.All(handedOut.Zip(own), pair => Assert.NotSame(pair.Second, pair.First));
+        // Nor a TCP or UDP part: a handed-out summary filled again with another flow writes into its own.
+        Assert.All(handedOut.Zip(own).Where(p => p.Second.Tcp is not null), pair => Assert.NotSame(pair.Second.Tcp, pair.First.Tcp));
+        Assert.All(handedOut.Zip(own).Where(p => p.Second.Udp is not null), pair => Assert.NotSame(pair.Second.Udp, pair.First.Udp));
+        Assert.Contains(own, f => f.Tcp is not null);
+        Assert.Contains(own, f => f.Udp is not null);
     }
 
     [Fact]
