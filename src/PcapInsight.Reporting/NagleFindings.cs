@@ -39,7 +39,7 @@ public static class NagleFindings
         }
     }
 
-    private static string Explain(AnalysisResult result, Flow flow, bool clientWrites, TcpDirection writer)
+    private static string Explain(AnalysisResult result, Flow flow, bool clientWrites, in TcpDirection writer)
     {
         string side = clientWrites ? "client" : "server";
         string peerSide = clientWrites ? "server" : "client";

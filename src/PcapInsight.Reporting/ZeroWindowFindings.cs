@@ -38,7 +38,7 @@ public static class ZeroWindowFindings
         }
     }
 
-    private static string Explain(Flow flow, bool clientReads, TcpDirection reader, TcpDirection sender)
+    private static string Explain(Flow flow, bool clientReads, in TcpDirection reader, in TcpDirection sender)
     {
         string side = clientReads ? "client" : "server";
         string who = FlowText.Endpoint(flow, clientReads);
@@ -61,7 +61,7 @@ public static class ZeroWindowFindings
         return text;
     }
 
-    private static string Advise(Flow flow, bool clientReads, TcpDirection reader)
+    private static string Advise(Flow flow, bool clientReads, in TcpDirection reader)
     {
         string advice = $"Fix the reading side ({FlowText.Endpoint(flow, clientReads)}): its application's read loop is the cause. Read as soon as data arrives "
             + "and in larger pieces (one recv of the whole buffer, not many small ones), and move slow work (parsing, disk, locks) off the thread that reads. "

@@ -101,8 +101,7 @@ public sealed partial class CaptureAnalyzer
             _timing.OnFlowClosed(flow, _events);
             _series?.Release(flow, WorthDrawing(flow));
             OnUdpFlowClosed(flow);
-            flow.Tcp?.C2S.ReleaseRarePathState();
-            flow.Tcp?.S2C.ReleaseRarePathState();
+            flow.Tcp?.ReleaseRarePathState();
         };
         _spool = _options.SpoolDirectory is { } spoolDirectory ? new FlowSpool(spoolDirectory) : null;
         // Which ended flows the report lists is the run's policy's to decide (a shard's flows with every shard's).

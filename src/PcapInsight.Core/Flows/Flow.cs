@@ -141,11 +141,18 @@ public sealed class Flow
 /// <summary>What the handshake and the flags tell about a TCP connection.</summary>
 public sealed class TcpFlowFacts
 {
-    /// <summary>Sequence analysis of the client-to-server direction.</summary>
-    public TcpAnalysis.TcpDirection C2S { get; } = new();
+    // The two directions are values inside the facts: one object a connection's TCP state instead of three.
+    private TcpAnalysis.TcpDirection _c2s;
+    private TcpAnalysis.TcpDirection _s2c;
+
+    /// <summary>Sequence analysis of the client-to-server direction (a read-only reference into these facts).</summary>
+    public ref readonly TcpAnalysis.TcpDirection C2S => ref _c2s;
 
     /// <summary>Sequence analysis of the server-to-client direction.</summary>
-    public TcpAnalysis.TcpDirection S2C { get; } = new();
+    public ref readonly TcpAnalysis.TcpDirection S2C => ref _s2c;
+
+    /// <summary>The direction a segment of the client (<paramref name="fromClient"/>) or of the server belongs to, to update in place.</summary>
+    internal ref TcpAnalysis.TcpDirection Direction(bool fromClient) => ref fromClient ? ref _c2s : ref _s2c;
 
     /// <summary>MSS the client announced in its SYN; 0 when unknown.</summary>
     public int MssC2S { get; internal set; }
@@ -229,11 +236,18 @@ public sealed class TcpFlowFacts
     /// </summary>
     internal bool SeriesOff { get; set; }
 
+    /// <summary>Both directions drop their rare-path state where they counted nothing (<see cref="TcpAnalysis.TcpDirection.ReleaseRarePathState"/>).</summary>
+    internal void ReleaseRarePathState()
+    {
+        _c2s.ReleaseRarePathState();
+        _s2c.ReleaseRarePathState();
+    }
+
     /// <summary>Every field as new facts have them (both directions reset); see <see cref="Flow.ResetForReuse"/>.</summary>
     internal void ResetForReuse()
     {
-        C2S.ResetForReuse();
-        S2C.ResetForReuse();
+        _c2s.ResetForReuse();
+        _s2c.ResetForReuse();
         MssC2S = 0;
         MssS2C = 0;
         WindowScaleC2S = -1;

@@ -171,7 +171,7 @@ public readonly record struct TcpDirectionSummary(
     long NagleStalls, long NagleStallNs, long MaxBytesInFlight, long RttSamples, long RttMinNs, long RttSumNs, long RttMaxNs)
 {
     /// <summary>The counters of <paramref name="d"/>.</summary>
-    public static TcpDirectionSummary Of(TcpDirection d) => new(d.Retransmissions, d.ZeroWindowEpisodes, d.ZeroWindowNs,
+    public static TcpDirectionSummary Of(in TcpDirection d) => new(d.Retransmissions, d.ZeroWindowEpisodes, d.ZeroWindowNs,
         d.ZeroWindowProbes, d.WindowFull, d.NagleStalls, d.NagleStallNs, d.MaxBytesInFlight, d.RttSamples, d.RttMinNs,
         d.RttSumNs, d.RttMaxNs);
 

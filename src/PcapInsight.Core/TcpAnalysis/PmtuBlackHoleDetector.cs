@@ -33,13 +33,13 @@ internal static class PmtuBlackHoleDetector
     }
 
     /// <summary>After the sequence analysis of a segment from <paramref name="sender"/>.</summary>
-    public static void OnSegment(Flow flow, bool fromClient, TcpDirection sender, TcpDirection receiver, in DecodedPacket p, in CaptureInfo info, EventCollector events)
+    public static void OnSegment(Flow flow, bool fromClient, ref TcpDirection sender, ref TcpDirection receiver, in DecodedPacket p, in CaptureInfo info, EventCollector events)
     {
         // The receiver's ACK: does it cover a smaller copy of the stuck bytes?
         if (receiver.BlackHole is { Reported: false, SmallerSent: true } watched && (p.Flags & TcpFlags.Ack) != 0
             && new SeqNum(p.Ack) >= watched.SmallerEnd && watched.Sends >= StuckSends)
         {
-            Report(flow, !fromClient, receiver, info, events, smallerPassed: true);
+            Report(flow, !fromClient, ref receiver, info, events, smallerPassed: true);
         }
         if (p.PayloadLength == 0)
         {
@@ -67,7 +67,7 @@ internal static class PmtuBlackHoleDetector
             stuck.Sends++;
             if (stuck.Sends >= StuckSends && flow.PmtuMessages > 0)
             {
-                Report(flow, fromClient, sender, info, events, smallerPassed: false);
+                Report(flow, fromClient, ref sender, info, events, smallerPassed: false);
             }
         }
         else if (stuck is { Reported: false } && stuck.Sends >= StuckSends && seq == stuck.Seq)
@@ -77,7 +77,7 @@ internal static class PmtuBlackHoleDetector
         }
     }
 
-    private static void Report(Flow flow, bool senderIsClient, TcpDirection sender, in CaptureInfo info, EventCollector events, bool smallerPassed)
+    private static void Report(Flow flow, bool senderIsClient, ref TcpDirection sender, in CaptureInfo info, EventCollector events, bool smallerPassed)
     {
         State s = sender.BlackHole!;
         s.Reported = true;

@@ -2,9 +2,13 @@ namespace PcapInsight.Core.TcpAnalysis;
 
 /// <summary>
 /// One direction of a TCP connection as the capture saw it: how far its sender has sent, what it acknowledged of
-/// the other direction, and the counts of what went wrong. Allocated once per flow and direction.
+/// the other direction, and the counts of what went wrong. A value inside its connection's <see cref="Flows.TcpFlowFacts"/>
+/// (not an object of its own): on a capture of a million connections, alive together, two objects fewer a connection
+/// for the collector to allocate, mark and copy (bench/RESULTS.md), and one pointer fewer between a packet and its state.
+/// The analyzers update it in place, by reference (<see cref="Flows.TcpFlowFacts.Direction"/>); the public
+/// <see cref="Flows.TcpFlowFacts.C2S"/> and <see cref="Flows.TcpFlowFacts.S2C"/> are read-only references.
 /// </summary>
-public sealed class TcpDirection
+public struct TcpDirection
 {
     // Layout: the runtime places 8-byte fields first, then smaller ones, then value-type fields, each group in
     // declaration order. The fields every packet touches are declared first and the counters and large inline
@@ -109,25 +113,25 @@ public sealed class TcpDirection
     // ---- Counters and large inline buffers, out of line: touched only when something happens ----
 
     /// <summary>Segments resending bytes already seen (fast retransmissions included).</summary>
-    public long Retransmissions { get => _cold?.Retransmissions ?? 0; internal set => Cold.Retransmissions = value; }
+    public long Retransmissions { readonly get => _cold?.Retransmissions ?? 0; internal set => Cold.Retransmissions = value; }
 
     /// <summary>Retransmissions that followed at least two duplicate ACKs for their sequence number.</summary>
-    public long FastRetransmissions { get => _cold?.FastRetransmissions ?? 0; internal set => Cold.FastRetransmissions = value; }
+    public long FastRetransmissions { readonly get => _cold?.FastRetransmissions ?? 0; internal set => Cold.FastRetransmissions = value; }
 
     /// <summary>Retransmissions of bytes the other side had already acknowledged (counted in <see cref="Retransmissions"/> too).</summary>
-    public long SpuriousRetransmissions { get => _cold?.SpuriousRetransmissions ?? 0; internal set => Cold.SpuriousRetransmissions = value; }
+    public long SpuriousRetransmissions { readonly get => _cold?.SpuriousRetransmissions ?? 0; internal set => Cold.SpuriousRetransmissions = value; }
 
     /// <summary>ACKs sent by the other direction for bytes of this one the capture never saw (Wireshark's "ACKed unseen segment").</summary>
-    public long AckedUnseen { get => _cold?.AckedUnseen ?? 0; internal set => Cold.AckedUnseen = value; }
+    public long AckedUnseen { readonly get => _cold?.AckedUnseen ?? 0; internal set => Cold.AckedUnseen = value; }
 
     /// <summary>Segments that filled a gap within the out-of-order threshold (reordering before the capture point).</summary>
-    public long OutOfOrder { get => _cold?.OutOfOrder ?? 0; internal set => Cold.OutOfOrder = value; }
+    public long OutOfOrder { readonly get => _cold?.OutOfOrder ?? 0; internal set => Cold.OutOfOrder = value; }
 
     /// <summary>Gaps: a segment started past <see cref="NextSeq"/>, so earlier bytes were not captured.</summary>
-    public long LostSegments { get => _cold?.LostSegments ?? 0; internal set => Cold.LostSegments = value; }
+    public long LostSegments { readonly get => _cold?.LostSegments ?? 0; internal set => Cold.LostSegments = value; }
 
     /// <summary>Duplicate ACKs sent by this direction.</summary>
-    public long DupAcks { get => _cold?.DupAcks ?? 0; internal set => Cold.DupAcks = value; }
+    public long DupAcks { readonly get => _cold?.DupAcks ?? 0; internal set => Cold.DupAcks = value; }
 
     /// <summary>Smallest RTT sample, ns; 0 without samples.</summary>
     public long RttMinNs { get; internal set; }
@@ -139,55 +143,55 @@ public sealed class TcpDirection
     public long RttSumNs { get; internal set; }
 
     /// <summary>Keep-alive probes sent by this direction.</summary>
-    public long KeepAlives { get => _cold?.KeepAlives ?? 0; internal set => Cold.KeepAlives = value; }
+    public long KeepAlives { readonly get => _cold?.KeepAlives ?? 0; internal set => Cold.KeepAlives = value; }
 
     /// <summary>Segments of this direction that advertised a zero window (tshark's per-packet count).</summary>
-    public long ZeroWindowAdverts { get => _cold?.ZeroWindowAdverts ?? 0; internal set => Cold.ZeroWindowAdverts = value; }
+    public long ZeroWindowAdverts { readonly get => _cold?.ZeroWindowAdverts ?? 0; internal set => Cold.ZeroWindowAdverts = value; }
 
     /// <summary>Zero-window episodes of this direction's window: each a closing of the window and its reopening.</summary>
-    public long ZeroWindowEpisodes { get => _cold?.ZeroWindowEpisodes ?? 0; internal set => Cold.ZeroWindowEpisodes = value; }
+    public long ZeroWindowEpisodes { readonly get => _cold?.ZeroWindowEpisodes ?? 0; internal set => Cold.ZeroWindowEpisodes = value; }
 
     /// <summary>Total time this direction's window stayed at zero, ns.</summary>
-    public long ZeroWindowNs { get => _cold?.ZeroWindowNs ?? 0; internal set => Cold.ZeroWindowNs = value; }
+    public long ZeroWindowNs { readonly get => _cold?.ZeroWindowNs ?? 0; internal set => Cold.ZeroWindowNs = value; }
 
     /// <summary>The longest single zero-window episode, ns.</summary>
-    public long LongestZeroWindowNs { get => _cold?.LongestZeroWindowNs ?? 0; internal set => Cold.LongestZeroWindowNs = value; }
+    public long LongestZeroWindowNs { readonly get => _cold?.LongestZeroWindowNs ?? 0; internal set => Cold.LongestZeroWindowNs = value; }
 
     /// <summary>
     /// Episodes after which the sender filled the whole reopened window at once: it had more data queued, so its
     /// send buffer was full too and its writes waited on this direction's reader.
     /// </summary>
-    public long ZeroWindowsSenderFilled { get => _cold?.ZeroWindowsSenderFilled ?? 0; internal set => Cold.ZeroWindowsSenderFilled = value; }
+    public long ZeroWindowsSenderFilled { readonly get => _cold?.ZeroWindowsSenderFilled ?? 0; internal set => Cold.ZeroWindowsSenderFilled = value; }
 
     /// <summary>Window updates this direction sent (a pure ACK whose only news is a new window).</summary>
-    public long WindowUpdates { get => _cold?.WindowUpdates ?? 0; internal set => Cold.WindowUpdates = value; }
+    public long WindowUpdates { readonly get => _cold?.WindowUpdates ?? 0; internal set => Cold.WindowUpdates = value; }
 
     /// <summary>Times this direction moved its window's right edge to the left.</summary>
-    public long WindowShrinks { get => _cold?.WindowShrinks ?? 0; internal set => Cold.WindowShrinks = value; }
+    public long WindowShrinks { readonly get => _cold?.WindowShrinks ?? 0; internal set => Cold.WindowShrinks = value; }
 
     /// <summary>Zero-window probes this direction sent (both forms).</summary>
-    public long ZeroWindowProbes { get => _cold?.ZeroWindowProbes ?? 0; internal set => Cold.ZeroWindowProbes = value; }
+    public long ZeroWindowProbes { readonly get => _cold?.ZeroWindowProbes ?? 0; internal set => Cold.ZeroWindowProbes = value; }
 
     /// <summary>Of <see cref="ZeroWindowProbes"/>, those of the Linux form (no data, one below the next byte).</summary>
-    public long ZeroWindowProbesWithoutData { get => _cold?.ZeroWindowProbesWithoutData ?? 0; internal set => Cold.ZeroWindowProbesWithoutData = value; }
+    public long ZeroWindowProbesWithoutData { readonly get => _cold?.ZeroWindowProbesWithoutData ?? 0; internal set => Cold.ZeroWindowProbesWithoutData = value; }
 
     /// <summary>Segments of this direction that reached the right edge of the other side's window.</summary>
-    public long WindowFull { get => _cold?.WindowFull ?? 0; internal set => Cold.WindowFull = value; }
+    public long WindowFull { readonly get => _cold?.WindowFull ?? 0; internal set => Cold.WindowFull = value; }
 
     /// <summary>PMTU black holes this direction's large segments fell into.</summary>
-    public long PmtuBlackHoles { get => _cold?.PmtuBlackHoles ?? 0; internal set => Cold.PmtuBlackHoles = value; }
+    public long PmtuBlackHoles { readonly get => _cold?.PmtuBlackHoles ?? 0; internal set => Cold.PmtuBlackHoles = value; }
 
     /// <summary>Nagle stalls of this direction's writes.</summary>
-    public long NagleStalls { get => _cold?.NagleStalls ?? 0; internal set => Cold.NagleStalls = value; }
+    public long NagleStalls { readonly get => _cold?.NagleStalls ?? 0; internal set => Cold.NagleStalls = value; }
 
     /// <summary>Total time lost to them, ns.</summary>
-    public long NagleStallNs { get => _cold?.NagleStallNs ?? 0; internal set => Cold.NagleStallNs = value; }
+    public long NagleStallNs { readonly get => _cold?.NagleStallNs ?? 0; internal set => Cold.NagleStallNs = value; }
 
     /// <summary>Of <see cref="NagleStalls"/>, those of the write-write-read pattern (the peer answered at once).</summary>
-    public long NagleWriteWriteRead { get => _cold?.NagleWriteWriteRead ?? 0; internal set => Cold.NagleWriteWriteRead = value; }
+    public long NagleWriteWriteRead { readonly get => _cold?.NagleWriteWriteRead ?? 0; internal set => Cold.NagleWriteWriteRead = value; }
 
     /// <summary>Pure ACKs this direction sent that a delayed-ACK timer held back (past the minimum hold).</summary>
-    public long DelayedAcks { get => _cold?.DelayedAcks ?? 0; internal set => Cold.DelayedAcks = value; }
+    public long DelayedAcks { readonly get => _cold?.DelayedAcks ?? 0; internal set => Cold.DelayedAcks = value; }
 
 
 
@@ -212,51 +216,14 @@ public sealed class TcpDirection
     private ColdState Cold => _cold ??= new ColdState();
 
     /// <summary>True while the direction holds rare-path state: after <see cref="ReleaseRarePathState"/>, when it counted something.</summary>
-    internal bool HasRarePathState => _cold is not null;
+    internal readonly bool HasRarePathState => _cold is not null;
 
     /// <summary>
     /// Every field as a new direction has it, for a direction reused by a later flow (<see cref="Flows.FlowTable"/>
-    /// recycles released flows). A test compares every field of a reset direction with a new one, so a field added
-    /// here and forgotten below fails it.
+    /// recycles released flows): a new direction is the default value (no field has an initializer; a test holds
+    /// that), so nothing added later can be forgotten here.
     /// </summary>
-    internal void ResetForReuse()
-    {
-        HasSeq = false;
-        NextSeq = default;
-        NextSeqTimeNs = 0;
-        HasAck = false;
-        LastAck = default;
-        LastWindow = 0;
-        LastSentProbe = false;
-        LastDupAckTimeNs = 0;
-        DupAcksInARow = 0;
-        MaxSeqToBeAcked = default;
-        HasMaxSeqToBeAcked = false;
-        AckUnseenQuiet = false;
-        Timing = false;
-        TimedEnd = default;
-        TimedSentNs = 0;
-        RttSamples = 0;
-        LastRttSampleNs = 0;
-        HasWindow = false;
-        ScaledWindow = 0;
-        HighestAck = default;
-        Episode = null;
-        LastInFlight = 0;
-        MaxBytesInFlight = 0;
-        LastNewBytes = 0;
-        LastResent = false;
-        NagleStage = 0;
-        FirstUnackedNs = 0;
-        BlackHole = null;
-        AckProfile = null;
-        RttMinNs = 0;
-        RttMaxNs = 0;
-        RttSumNs = 0;
-        SackBlockCount = 0;
-        Nagle = default;
-        _cold = null;
-    }
+    internal void ResetForReuse() => this = default;
 
     /// <summary>
     /// Called when the flow has closed and every analysis has written what it held back: the rare paths' buffers

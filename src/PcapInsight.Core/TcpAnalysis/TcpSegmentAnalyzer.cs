@@ -31,8 +31,8 @@ internal static class TcpSegmentAnalyzer
     public static void OnSegment(Flow flow, bool fromClient, in DecodedPacket p, in CaptureInfo info, EventCollector events)
     {
         TcpFlowFacts facts = flow.Tcp!;
-        TcpDirection sender = fromClient ? facts.C2S : facts.S2C;
-        TcpDirection receiver = fromClient ? facts.S2C : facts.C2S;
+        ref TcpDirection sender = ref facts.Direction(fromClient);
+        ref TcpDirection receiver = ref facts.Direction(!fromClient);
         TcpFlags flags = p.Flags;
         long t = info.TimestampNs;
         sender.LastNewBytes = 0;
@@ -86,7 +86,7 @@ internal static class TcpSegmentAnalyzer
             // A probe into a zero window (Windows sends the next byte, Linux one below it): it neither advances the
             // stream nor resends it. The window analysis names it; here it only must not count as anything else.
             sender.LastSentProbe = true;
-            TcpWindowAnalyzer.OnProbe(flow, sender, receiver, p, info, events);
+            TcpWindowAnalyzer.OnProbe(flow, ref sender, ref receiver, p, info, events);
             return;
         }
         var end = seq + segmentLength;
@@ -111,7 +111,7 @@ internal static class TcpSegmentAnalyzer
                 sender.NextSeq = end;
                 sender.NextSeqTimeNs = t;
             }
-            else if (IsKeepAlive(p, sender, receiver))
+            else if (IsKeepAlive(p, ref sender, ref receiver))
             {
                 sender.KeepAlives++;
                 sender.LastSentProbe = true;
@@ -136,7 +136,7 @@ internal static class TcpSegmentAnalyzer
                     // Karn's rule: once anything is resent, an ACK no longer says which copy it answers.
                     sender.Timing = false;
                     sender.LastResent = true;
-                    ClassifyResend(flow, sender, receiver, facts, p, info, seq, end, events);
+                    ClassifyResend(flow, ref sender, ref receiver, facts, p, info, seq, end, events);
                     if (end > sender.NextSeq)
                     {
                         sender.NextSeq = end;
@@ -154,9 +154,9 @@ internal static class TcpSegmentAnalyzer
             sender.MaxSeqToBeAcked = sender.NextSeq;
         }
         sender.LastNewBytes = hadSeq ? Math.Max(0, nextBefore.DistanceTo(sender.NextSeq)) : p.PayloadLength;
-        TcpWindowAnalyzer.OnSegment(flow, fromClient, sender, receiver, p, info, sender.LastNewBytes, events);
-        PmtuBlackHoleDetector.OnSegment(flow, fromClient, sender, receiver, p, info, events);
-        AnalyzeAck(flow, sender, receiver, p, info, segmentLength, events);
+        TcpWindowAnalyzer.OnSegment(flow, fromClient, ref sender, ref receiver, p, info, sender.LastNewBytes, events);
+        PmtuBlackHoleDetector.OnSegment(flow, fromClient, ref sender, ref receiver, p, info, events);
+        AnalyzeAck(flow, ref sender, ref receiver, p, info, segmentLength, events);
     }
 
     /// <summary>
@@ -164,12 +164,12 @@ internal static class TcpSegmentAnalyzer
     /// receiver's window is open. The same segment sent into a zero window is a zero-window probe (Linux probes
     /// exactly like this), which the window analysis reports instead, so it is not called a keep-alive here.
     /// </summary>
-    private static bool IsKeepAlive(in DecodedPacket p, TcpDirection sender, TcpDirection receiver) =>
+    private static bool IsKeepAlive(in DecodedPacket p, ref TcpDirection sender, ref TcpDirection receiver) =>
         p.PayloadLength <= 1 && (p.Flags & (TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst)) == 0
         && sender.HasSeq && new SeqNum(p.Seq) + 1 == sender.NextSeq
         && !(receiver.HasAck && receiver.LastWindow == 0);
 
-    private static void ClassifyResend(Flow flow, TcpDirection sender, TcpDirection receiver, TcpFlowFacts facts, in DecodedPacket p,
+    private static void ClassifyResend(Flow flow, ref TcpDirection sender, ref TcpDirection receiver, TcpFlowFacts facts, in DecodedPacket p,
         in CaptureInfo info, SeqNum seq, SeqNum end, EventCollector events)
     {
         // Bytes the receiver has acknowledged reached it already: a copy of them is a resend even when it fills a hole
@@ -210,7 +210,7 @@ internal static class TcpSegmentAnalyzer
     /// of its direction, the same acknowledgment number as before, and the sender's own sequence number where it
     /// left off (so a data segment or a window update is never one).
     /// </summary>
-    private static void AnalyzeAck(Flow flow, TcpDirection sender, TcpDirection receiver, in DecodedPacket p, in CaptureInfo info,
+    private static void AnalyzeAck(Flow flow, ref TcpDirection sender, ref TcpDirection receiver, in DecodedPacket p, in CaptureInfo info,
         int segmentLength, EventCollector events)
     {
         if ((p.Flags & TcpFlags.Ack) == 0)

@@ -65,8 +65,8 @@ internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog adm
             facts.SeriesTicket = null;
             return;
         }
-        TcpDirection sender = fromClient ? facts.C2S : facts.S2C;
-        TcpDirection receiver = fromClient ? facts.S2C : facts.C2S;
+        ref TcpDirection sender = ref facts.Direction(fromClient);
+        ref TcpDirection receiver = ref facts.Direction(!fromClient);
         long t = info.TimestampNs;
 
         ref bool ownHasBase = ref fromClient ? ref ticket.HasBaseC2S : ref ticket.HasBaseS2C;

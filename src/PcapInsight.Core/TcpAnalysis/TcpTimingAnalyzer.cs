@@ -75,25 +75,25 @@ internal sealed class TcpTimingAnalyzer
     public void OnSegment(Flow flow, bool fromClient, in DecodedPacket p, in CaptureInfo info, EventCollector events)
     {
         TcpFlowFacts facts = flow.Tcp!;
-        TcpDirection self = fromClient ? facts.C2S : facts.S2C;
-        TcpDirection peer = fromClient ? facts.S2C : facts.C2S;
+        ref TcpDirection self = ref facts.Direction(fromClient);
+        ref TcpDirection peer = ref facts.Direction(!fromClient);
         if ((p.Flags & TcpFlags.Syn) != 0)
         {
             return;
         }
         if ((p.Flags & TcpFlags.Rst) != 0)
         {
-            Abandon(flow, fromClient, self, events);
-            Abandon(flow, !fromClient, peer, events);
+            Abandon(flow, fromClient, ref self, events);
+            Abandon(flow, !fromClient, ref peer, events);
             return;
         }
         if ((p.Flags & TcpFlags.Ack) != 0)
         {
-            OnAck(flow, fromClient, self, peer, p, info, events);
+            OnAck(flow, fromClient, ref self, ref peer, p, info, events);
         }
         if (p.PayloadLength > 0 || self.LastResent)
         {
-            OnData(flow, fromClient, self, peer, p, info, events);
+            OnData(flow, fromClient, ref self, ref peer, p, info, events);
         }
     }
 
@@ -102,13 +102,13 @@ internal sealed class TcpTimingAnalyzer
     {
         if (flow.Tcp is { } facts)
         {
-            Abandon(flow, true, facts.C2S, events);
-            Abandon(flow, false, facts.S2C, events);
+            Abandon(flow, true, ref facts.Direction(true), events);
+            Abandon(flow, false, ref facts.Direction(false), events);
         }
     }
 
     /// <summary><paramref name="acker"/>'s segment, as an acknowledgment of <paramref name="sender"/>'s data.</summary>
-    private void OnAck(Flow flow, bool ackerIsClient, TcpDirection acker, TcpDirection sender, in DecodedPacket p, in CaptureInfo info,
+    private void OnAck(Flow flow, bool ackerIsClient, ref TcpDirection acker, ref TcpDirection sender, in DecodedPacket p, in CaptureInfo info,
         EventCollector events)
     {
         long t = info.TimestampNs;
@@ -129,7 +129,7 @@ internal sealed class TcpTimingAnalyzer
                 // The event and the flow's count do not depend on the host's profile: the limit on profiled hosts
                 // bounds the histograms only.
                 bool delayed = hold >= _minHoldNs;
-                Profile(acker, ackerIsClient ? flow.Client : flow.Server)?.Add(hold, delayed);
+                Profile(ref acker, ackerIsClient ? flow.Client : flow.Server)?.Add(hold, delayed);
                 if (delayed)
                 {
                     acker.DelayedAcks++;
@@ -172,18 +172,18 @@ internal sealed class TcpTimingAnalyzer
                 break;
             case NagleWatch.AwaitingAnswer when p.PayloadLength > 0:
                 bool answered = !acker.LastResent && t - watch.ReleaseNs - toAcker <= _answerNs;
-                WriteStall(flow, !ackerIsClient, sender, answered, events);
+                WriteStall(flow, !ackerIsClient, ref sender, answered, events);
                 break;
         }
     }
 
     /// <summary><paramref name="sender"/>'s segment, as data.</summary>
-    private void OnData(Flow flow, bool senderIsClient, TcpDirection sender, TcpDirection receiver, in DecodedPacket p, in CaptureInfo info,
+    private void OnData(Flow flow, bool senderIsClient, ref TcpDirection sender, ref TcpDirection receiver, in DecodedPacket p, in CaptureInfo info,
         EventCollector events)
     {
         if (sender.NagleStage == NagleWatch.AwaitingAnswer)
         {
-            WriteStall(flow, senderIsClient, sender, false, events);   // it wrote again before any answer
+            WriteStall(flow, senderIsClient, ref sender, false, events);   // it wrote again before any answer
         }
         if (sender.LastResent)
         {
@@ -233,16 +233,16 @@ internal sealed class TcpTimingAnalyzer
     private bool ReleasedByAck(long sinceAckNs, long toSender) =>
         sinceAckNs - toSender <= _releaseNs + (long)(_options.ReleaseRttFraction * toSender);
 
-    private void Abandon(Flow flow, bool senderIsClient, TcpDirection sender, EventCollector events)
+    private void Abandon(Flow flow, bool senderIsClient, ref TcpDirection sender, EventCollector events)
     {
         if (sender.NagleStage == NagleWatch.AwaitingAnswer)
         {
-            WriteStall(flow, senderIsClient, sender, false, events);
+            WriteStall(flow, senderIsClient, ref sender, false, events);
         }
         sender.NagleStage = NagleWatch.None;
     }
 
-    private static void WriteStall(Flow flow, bool senderIsClient, TcpDirection sender, bool answered, EventCollector events)
+    private static void WriteStall(Flow flow, bool senderIsClient, ref TcpDirection sender, bool answered, EventCollector events)
     {
         ref NagleWatch watch = ref sender.Nagle;
         sender.NagleStage = NagleWatch.None;
@@ -267,7 +267,7 @@ internal sealed class TcpTimingAnalyzer
     /// The host's profile, claimed with its first timed ACK while profile slots are free (<see cref="Admissions"/>);
     /// null past the limit. In a shard, a host's claim is answered later: its profile gathers meanwhile.
     /// </summary>
-    private DelayedAckProfile? Profile(TcpDirection acker, IpAddr host)
+    private DelayedAckProfile? Profile(ref TcpDirection acker, IpAddr host)
     {
         if (acker.AckProfile is { } known)
         {
@@ -339,7 +339,7 @@ internal sealed class TcpTimingAnalyzer
             long toServer = Math.Max(0, facts.SynAckTimeNs - facts.SynTimeNs);
             return toClient ? Math.Max(0, facts.InitialRttNs - toServer) : toServer;
         }
-        TcpDirection towards = toClient ? facts.S2C : facts.C2S;
+        ref TcpDirection towards = ref facts.Direction(!toClient);
         return towards.RttSamples > 0 ? towards.RttMinNs : 0;
     }
 

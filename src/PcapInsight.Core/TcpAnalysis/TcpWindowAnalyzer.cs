@@ -57,7 +57,7 @@ internal static class TcpWindowAnalyzer
     /// window, then its own window advertisement. <paramref name="newBytes"/> is how far it advanced the stream.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void OnSegment(Flow flow, bool fromClient, TcpDirection sender, TcpDirection receiver, in DecodedPacket p,
+    public static void OnSegment(Flow flow, bool fromClient, ref TcpDirection sender, ref TcpDirection receiver, in DecodedPacket p,
         in CaptureInfo info, long newBytes, EventCollector events)
     {
         TcpFlowFacts facts = flow.Tcp!;
@@ -70,7 +70,7 @@ internal static class TcpWindowAnalyzer
 
         if (receiver.HasWindow && p.PayloadLength > 0)
         {
-            long inFlight = InFlight(sender, receiver);
+            long inFlight = InFlight(ref sender, ref receiver);
             sender.LastInFlight = inFlight;
             if (inFlight > sender.MaxBytesInFlight)
             {
@@ -88,11 +88,11 @@ internal static class TcpWindowAnalyzer
         {
             return;
         }
-        AdvertisedWindow(flow, fromClient, sender, p, info, events);
+        AdvertisedWindow(flow, fromClient, ref sender, p, info, events);
     }
 
     /// <summary>The window <paramref name="advertiser"/> announces in this segment.</summary>
-    private static void AdvertisedWindow(Flow flow, bool fromClient, TcpDirection advertiser, in DecodedPacket p, in CaptureInfo info, EventCollector events)
+    private static void AdvertisedWindow(Flow flow, bool fromClient, ref TcpDirection advertiser, in DecodedPacket p, in CaptureInfo info, EventCollector events)
     {
         TcpFlags flags = p.Flags;
         long t = info.TimestampNs;
@@ -109,7 +109,7 @@ internal static class TcpWindowAnalyzer
         }
         if (episode is { Reporting: true } && (zero || ack > episode.ReopenAck || t - episode.EndNs > FirstFlightLimitNs))
         {
-            WriteEpisode(flow, fromClient, advertiser, events);
+            WriteEpisode(flow, fromClient, ref advertiser, events);
         }
         if (zero && episode is not { Open: true })
         {
@@ -120,7 +120,7 @@ internal static class TcpWindowAnalyzer
         {
             ZeroWindowEnd end = p.PayloadLength > 0 ? ZeroWindowEnd.Data
                 : advertiser.HasAck && ack == advertiser.LastAck ? ZeroWindowEnd.WindowUpdate : ZeroWindowEnd.Ack;
-            EndEpisode(advertiser, t, end, ack, window);
+            EndEpisode(ref advertiser, t, end, ack, window);
         }
 
         // Wireshark's window update: a pure ACK that repeats the acknowledgment and changes only the window.
@@ -160,7 +160,7 @@ internal static class TcpWindowAnalyzer
     }
 
     /// <summary>A zero-window probe from <paramref name="prober"/> into <paramref name="advertiser"/>'s closed window.</summary>
-    public static void OnProbe(Flow flow, TcpDirection prober, TcpDirection advertiser, in DecodedPacket p, in CaptureInfo info, EventCollector events)
+    public static void OnProbe(Flow flow, ref TcpDirection prober, ref TcpDirection advertiser, in DecodedPacket p, in CaptureInfo info, EventCollector events)
     {
         prober.ZeroWindowProbes++;
         if (p.PayloadLength == 0)
@@ -185,8 +185,8 @@ internal static class TcpWindowAnalyzer
     public static void OnReset(Flow flow, in CaptureInfo info, EventCollector events)
     {
         TcpFlowFacts facts = flow.Tcp!;
-        CloseEpisode(flow, true, facts.C2S, info.TimestampNs, ZeroWindowEnd.Reset, events);
-        CloseEpisode(flow, false, facts.S2C, info.TimestampNs, ZeroWindowEnd.Reset, events);
+        CloseEpisode(flow, true, ref facts.Direction(true), info.TimestampNs, ZeroWindowEnd.Reset, events);
+        CloseEpisode(flow, false, ref facts.Direction(false), info.TimestampNs, ZeroWindowEnd.Reset, events);
     }
 
     /// <summary>The flow leaves the table (end of capture, timeout, eviction): what is pending is written.</summary>
@@ -196,24 +196,24 @@ internal static class TcpWindowAnalyzer
         {
             return;
         }
-        CloseEpisode(flow, true, facts.C2S, flow.LastTimeNs, ZeroWindowEnd.StillClosed, events);
-        CloseEpisode(flow, false, facts.S2C, flow.LastTimeNs, ZeroWindowEnd.StillClosed, events);
+        CloseEpisode(flow, true, ref facts.Direction(true), flow.LastTimeNs, ZeroWindowEnd.StillClosed, events);
+        CloseEpisode(flow, false, ref facts.Direction(false), flow.LastTimeNs, ZeroWindowEnd.StillClosed, events);
     }
 
-    private static void CloseEpisode(Flow flow, bool advertiserIsClient, TcpDirection advertiser, long t, ZeroWindowEnd end, EventCollector events)
+    private static void CloseEpisode(Flow flow, bool advertiserIsClient, ref TcpDirection advertiser, long t, ZeroWindowEnd end, EventCollector events)
     {
         if (advertiser.Episode is { Reporting: true })
         {
-            WriteEpisode(flow, advertiserIsClient, advertiser, events);
+            WriteEpisode(flow, advertiserIsClient, ref advertiser, events);
         }
         if (advertiser.Episode is { Open: true })
         {
-            EndEpisode(advertiser, t, end, advertiser.HighestAck, 0);
-            WriteEpisode(flow, advertiserIsClient, advertiser, events);
+            EndEpisode(ref advertiser, t, end, advertiser.HighestAck, 0);
+            WriteEpisode(flow, advertiserIsClient, ref advertiser, events);
         }
     }
 
-    private static void EndEpisode(TcpDirection advertiser, long t, ZeroWindowEnd end, SeqNum ack, long window)
+    private static void EndEpisode(ref TcpDirection advertiser, long t, ZeroWindowEnd end, SeqNum ack, long window)
     {
         ZeroWindowEpisode episode = advertiser.Episode!;
         episode.Open = false;
@@ -228,7 +228,7 @@ internal static class TcpWindowAnalyzer
         advertiser.LongestZeroWindowNs = Math.Max(advertiser.LongestZeroWindowNs, duration);
     }
 
-    private static void WriteEpisode(Flow flow, bool advertiserIsClient, TcpDirection advertiser, EventCollector events)
+    private static void WriteEpisode(Flow flow, bool advertiserIsClient, ref TcpDirection advertiser, EventCollector events)
     {
         ZeroWindowEpisode episode = advertiser.Episode!;
         episode.Reporting = false;
@@ -284,7 +284,7 @@ internal static class TcpWindowAnalyzer
     }
 
     /// <summary>Bytes <paramref name="sender"/> has sent that <paramref name="receiver"/> has neither acknowledged nor SACKed.</summary>
-    private static long InFlight(TcpDirection sender, TcpDirection receiver)
+    private static long InFlight(ref TcpDirection sender, ref TcpDirection receiver)
     {
         SeqNum una = receiver.HighestAck;
         SeqNum next = sender.NextSeq;
