@@ -125,7 +125,7 @@ public sealed partial class CaptureAnalyzer
     /// A reader that is busy for the whole burst loses what does not fit; one that keeps up loses nothing, so the
     /// confidence is low unless the burst is many times the buffer.
     /// </summary>
-    private void ReportBurstModel(Flow flow, bool toServer, UdpStream stream)
+    private void ReportBurstModel(Flow flow, bool toServer, in UdpStream stream)
     {
         long capacity = 2 * _options.ReceiveBuffer;
         var burst = stream.WorstBurst;

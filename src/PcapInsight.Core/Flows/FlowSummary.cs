@@ -142,7 +142,7 @@ public readonly record struct UdpStreamSummary(bool Rtp, long Lost, long Duplica
     public string Kind => Rtp ? "rtp" : "custom";
 
     /// <summary>The figures of <paramref name="stream"/>; null when its sequence numbers were not followed.</summary>
-    public static UdpStreamSummary? Of(UdpAnalysis.UdpStream stream) => stream.Sequence is { } q
+    public static UdpStreamSummary? Of(in UdpAnalysis.UdpStream stream) => stream.Sequence is { } q
         ? new UdpStreamSummary(stream.SeqKind == "rtp", q.Lost, q.Duplicates, q.Reordered, stream.JitterMs ?? double.NaN, stream.Ssrc, stream.PayloadType)
         : null;
 }

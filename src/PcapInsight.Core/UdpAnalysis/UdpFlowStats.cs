@@ -4,10 +4,14 @@ namespace PcapInsight.Core.UdpAnalysis;
 
 /// <summary>
 /// What one direction of a UDP flow's sequence numbers prove: for RTP (found heuristically) or a user-named
-/// counter, loss, duplicates, reordering and RFC 3550 jitter.
+/// counter, loss, duplicates, reordering and RFC 3550 jitter. A value inside its flow's <see cref="UdpFlowStats"/>, not
+/// an object of its own (two objects fewer a UDP flow for the collector); read through read-only references.
 /// </summary>
-public sealed class UdpStream
+public struct UdpStream
 {
+    /// <summary>A direction that has seen nothing (the RTP candidate and the payload type unknown: -1).</summary>
+    public UdpStream() { }
+
     private const int RtpConfirmations = 4;
 
     // RTP detection: a candidate SSRC and payload type that must repeat with close sequence numbers
@@ -37,7 +41,7 @@ public sealed class UdpStream
     public int ClockRate { get; private set; }
 
     /// <summary>RFC 3550 interarrival jitter at the end of the flow, ms; null when not RTP or the clock is unknown.</summary>
-    public double? JitterMs => SeqKind == "rtp" && ClockRate > 0 ? _jitter / ClockRate * 1000 : null;
+    public readonly double? JitterMs => SeqKind == "rtp" && ClockRate > 0 ? _jitter / ClockRate * 1000 : null;
 
     /// <summary>
     /// What one datagram costs in a Linux receive buffer: its payload plus the socket buffer's overhead (sk_buff and
@@ -196,11 +200,15 @@ public sealed class UdpFlowStats
     /// <summary>Datagrams of this flow lost with a fragment (their first fragment came; the datagram never completed).</summary>
     public long LostWithFragment { get; internal set; }
 
-    /// <summary>Client to server.</summary>
-    public UdpStream C2S { get; } = new();
+    // The two directions are values inside the stats: one object a UDP flow's figures instead of three.
+    private UdpStream _c2s = new();
+    private UdpStream _s2c = new();
+
+    /// <summary>Client to server (a read-only reference into these figures).</summary>
+    public ref readonly UdpStream C2S => ref _c2s;
 
     /// <summary>Server to client.</summary>
-    public UdpStream S2C { get; } = new();
+    public ref readonly UdpStream S2C => ref _s2c;
 
     /// <summary>The directions whose sequence numbers are followed.</summary>
     public IEnumerable<(bool FromClient, UdpStream Stream)> Streams()
@@ -221,7 +229,7 @@ public sealed class UdpFlowStats
     internal void OnDatagram(ReadOnlySpan<byte> payload, bool fromClient, long timeNs, UdpSequenceSpec? custom, ushort srcPort, ushort dstPort)
     {
         MaxDatagram = Math.Max(MaxDatagram, payload.Length);
-        (fromClient ? C2S : S2C).OnDatagram(payload, timeNs, custom, srcPort, dstPort);
+        (fromClient ? ref _c2s : ref _s2c).OnDatagram(payload, timeNs, custom, srcPort, dstPort);
     }
 }
 
