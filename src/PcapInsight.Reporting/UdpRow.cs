@@ -92,24 +92,9 @@ public readonly record struct UdpRow(FlowSummary Flow)
         ReportRows.MergeById(result.Flows.Where(f => f.Protocol == 17).Select(reuse.Of), ReleasedUdp(result, reuse), f => f.Id)
             .Select(f => new UdpRow(f));
 
-    private static IEnumerable<FlowSummary> ReleasedUdp(AnalysisResult result, FlowSummaryPool reuse)
-    {
-        if (!result.Spools.Any(s => s.MayHold(17)))
-        {
-            yield break;   // a spool of a million TCP flows is not read through for the UDP ones it does not have
-        }
-        foreach (FlowSummary f in result.ReadReleasedFlows(reuse))
-        {
-            if (f.Protocol == 17)
-            {
-                yield return f;
-            }
-            else
-            {
-                reuse.Return(f);   // skipped: the next record is decoded into it
-            }
-        }
-    }
+    // A spool of a million TCP flows is not read through for the UDP ones it does not have.
+    private static IEnumerable<FlowSummary> ReleasedUdp(AnalysisResult result, FlowSummaryPool reuse) =>
+        result.Spools.Any(s => s.MayHold(17)) ? reuse.Keeping(result.ReadReleasedFlows(reuse), f => f.Protocol == 17) : [];
 
     private static string Hex(uint ssrc) => "0x" + ssrc.ToString("x8", CultureInfo.InvariantCulture);
 }

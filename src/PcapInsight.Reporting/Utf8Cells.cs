@@ -14,8 +14,9 @@ public delegate int Utf8CellFormatter<TRow>(Span<byte> destination, TRow row);
 /// <summary>
 /// Cells that are numbers, capture times, durations, addresses or one of our own fixed texts: their text is ASCII
 /// digits, letters, '.', ':', '-' and '_' (and inside our texts '+' and ';'), led by a letter, a digit, ':' (an IPv6
-/// address) or the '-' of a negative number, so RFC 4180 never quotes it and a spreadsheet cannot take it for a formula. Such a column is written
-/// straight into a buffer of rows (<see cref="Utf8CsvTable"/>), not through a general CSV writer's escaping.
+/// address) or the '-' of a negative number, so RFC 4180 never quotes it and a spreadsheet cannot take it for a
+/// formula. Such a column is written straight into a buffer of rows (<see cref="Utf8CsvTable"/>), not through a
+/// general CSV writer's escaping.
 /// </summary>
 public static class Utf8Cells
 {

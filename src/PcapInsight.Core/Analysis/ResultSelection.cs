@@ -107,22 +107,6 @@ public sealed record ResultSelection
         return string.Join(", ", parts);
     }
 
-    /// <summary>The summaries of <paramref name="all"/> the selection matches; the others go back to <paramref name="reuse"/> at once.</summary>
-    private IEnumerable<FlowSummary> Selected(IEnumerable<FlowSummary> all, FlowSummaryPool reuse)
-    {
-        foreach (FlowSummary f in all)
-        {
-            if (Matches(f))
-            {
-                yield return f;
-            }
-            else
-            {
-                reuse.Return(f);
-            }
-        }
-    }
-
     /// <summary>The result narrowed to the selection (the same object when nothing narrows it).</summary>
     public AnalysisResult Apply(AnalysisResult r)
     {
@@ -134,12 +118,9 @@ public sealed record ResultSelection
         IEnumerable<FlowSummary> released = r.ReleasedFlows.Where(Matches);
         var ids = flows.Select(f => f.Id).ToHashSet();
         var reuse = new FlowSummaryPool();
-        foreach (FlowSummary f in r.ReadReleasedFlows(reuse))
+        foreach (FlowSummary f in reuse.Keeping(r.ReadReleasedFlows(reuse), Matches))
         {
-            if (Matches(f))
-            {
-                ids.Add(f.Id);
-            }
+            ids.Add(f.Id);
             reuse.Return(f);
         }
         var rows = new List<AnalysisEvent>();
@@ -161,7 +142,7 @@ public sealed record ResultSelection
             LinkTypes = r.LinkTypes,
             Flows = flows,
             ReleasedFlows = released,
-            ReleasedReader = r.ReleasedReader is { } read ? reuse => Selected(read(reuse), reuse) : null,
+            ReleasedReader = r.ReleasedReader is { } read ? reuse => reuse.Keeping(read(reuse), Matches) : null,
             ReleasedBest = BestFlows.Of(released),
             Spools = r.Spools,
             FlowTable = r.FlowTable,

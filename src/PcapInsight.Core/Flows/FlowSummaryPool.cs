@@ -23,6 +23,25 @@ public sealed class FlowSummaryPool
     /// <summary>The summary of <paramref name="flow"/> as it stands (<see cref="FlowSummary.Of"/>), in a summary given back.</summary>
     public FlowSummary Of(Flow flow) => FlowSummary.Fill(Rent(), flow);
 
+    /// <summary>
+    /// The summaries of <paramref name="summaries"/> that <paramref name="keep"/> accepts; each other one is given back
+    /// at once, so the next one read is decoded into it (a selection, a table of one protocol).
+    /// </summary>
+    public IEnumerable<FlowSummary> Keeping(IEnumerable<FlowSummary> summaries, Func<FlowSummary, bool> keep)
+    {
+        foreach (FlowSummary s in summaries)
+        {
+            if (keep(s))
+            {
+                yield return s;
+            }
+            else
+            {
+                Return(s);
+            }
+        }
+    }
+
     /// <summary>A summary to decode into: one given back, or a new one.</summary>
     internal FlowSummary Rent() => _free.TryPop(out FlowSummary? s) ? s : new FlowSummary();
 }

@@ -118,6 +118,27 @@ public sealed class FlowSpoolTests : IDisposable
     }
 
     [Fact]
+    public void Keeping_YieldsTheAccepted_AndGivesTheOthersBackAtOnce()
+    {
+        using var spool = new FlowSpool(_dir, runLength: 4);
+        for (int id = 1; id <= 10; id++)
+        {
+            spool.Add(Summary(id, tcp: id % 3 != 0));
+        }
+        var reuse = new FlowSummaryPool();
+        var kept = new List<int>();
+
+        foreach (FlowSummary s in reuse.Keeping(spool.ReadSorted(reuse), f => f.Tcp is null))
+        {
+            kept.Add(s.Id);
+            Assert.Null(s.Tcp);
+            Assert.True(reuse.Count <= 1, "a rejected summary is given back before the next one is read into it");
+        }
+
+        Assert.Equal([3, 6, 9], kept);
+    }
+
+    [Fact]
     public void MayHold_SaysWhichProtocolsWereAdded()
     {
         using var spool = new FlowSpool(_dir, runLength: 2);
