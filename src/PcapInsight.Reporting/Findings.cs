@@ -1,3 +1,4 @@
+using PcapInsight.Core.Capture;
 using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Events;
 
@@ -26,52 +27,67 @@ public static class Findings
 {
     /// <summary>
     /// Kinds explained one finding per flow, sender or stream (who caused it, how much it cost, what to change)
-    /// instead of a count. Fragmentation is explained once: by its losses when there were any.
+    /// instead of a count; null for the others. Fragmentation is explained once: by its losses when there were any.
+    /// (A switch rather than a table keyed by kind: no generic dictionary over the enum to compile at run time.)
     /// </summary>
-    private static readonly Dictionary<EventKind, Func<AnalysisResult, IEnumerable<Finding>>> Explainers = new()
+    private static Func<AnalysisResult, IEnumerable<Finding>>? ExplainerOf(EventKind kind) => kind switch
     {
-        [EventKind.TcpZeroWindow] = ZeroWindowFindings.For,
-        [EventKind.TcpNagleStall] = NagleFindings.For,
-        [EventKind.IpFragIncomplete] = r => FragmentFindings.For(r, EventKind.IpFragIncomplete),
-        [EventKind.IpFragmented] = r => r.Events.Count(EventKind.IpFragIncomplete) == 0 ? FragmentFindings.For(r, EventKind.IpFragmented) : [],
-        [EventKind.UdpSeqGap] = UdpFindings.For,
+        EventKind.TcpZeroWindow => ZeroWindowFindings.For,
+        EventKind.TcpNagleStall => NagleFindings.For,
+        EventKind.IpFragIncomplete => r => FragmentFindings.For(r, EventKind.IpFragIncomplete),
+        EventKind.IpFragmented => r => r.Events.Count(EventKind.IpFragIncomplete) == 0 ? FragmentFindings.For(r, EventKind.IpFragmented) : [],
+        EventKind.UdpSeqGap => UdpFindings.For,
+        _ => null,
     };
 
     /// <summary>Kinds that frames missing from the capture can produce by themselves.</summary>
-    private static readonly HashSet<EventKind> DropSensitive =
-    [
-        EventKind.TcpRetransmission, EventKind.TcpFastRetransmission, EventKind.TcpSpuriousRetransmission, EventKind.TcpOutOfOrder,
-        EventKind.TcpLostSegment, EventKind.TcpAckUnseenSegment, EventKind.TcpDupAck, EventKind.IpFragIncomplete, EventKind.UdpSeqGap,
-        EventKind.UdpFragmentLoss, EventKind.DnsUnanswered, EventKind.TcpZeroWindow, EventKind.TcpNagleStall, EventKind.TcpDelayedAck,
-    ];
+    private static bool IsDropSensitive(EventKind kind) => kind is
+        EventKind.TcpRetransmission or EventKind.TcpFastRetransmission or EventKind.TcpSpuriousRetransmission or EventKind.TcpOutOfOrder
+        or EventKind.TcpLostSegment or EventKind.TcpAckUnseenSegment or EventKind.TcpDupAck or EventKind.IpFragIncomplete or EventKind.UdpSeqGap
+        or EventKind.UdpFragmentLoss or EventKind.DnsUnanswered or EventKind.TcpZeroWindow or EventKind.TcpNagleStall or EventKind.TcpDelayedAck;
 
     /// <summary>At most <paramref name="max"/> findings, most important first.</summary>
     public static IReadOnlyList<Finding> Top(AnalysisResult result, int max)
     {
-        var first = new Dictionary<EventKind, AnalysisEvent>();
-        foreach (AnalysisEvent e in result.Events.Rows)
+        // Each kind's first row, by its place among the rows (-1: none kept).
+        IReadOnlyList<AnalysisEvent> rows = result.Events.Rows;
+        int[] first = new int[EventCatalog.KindSlots];
+        Array.Fill(first, -1);
+        for (int i = 0; i < rows.Count; i++)
         {
-            first.TryAdd(e.Kind, e);
+            ref int place = ref first[(int)rows[i].Kind];
+            if (place < 0)
+            {
+                place = i;
+            }
         }
         var list = new List<Finding>();
         foreach ((EventInfo info, long count) in result.Events.Counts())
         {
-            if (Explainers.TryGetValue(info.Kind, out var explain))
+            if (ExplainerOf(info.Kind) is { } explain)
             {
                 list.AddRange(explain(result));
                 continue;
             }
-            AnalysisEvent? row = first.TryGetValue(info.Kind, out AnalysisEvent e) ? e : null;
-            string where = row is { } f && !string.IsNullOrEmpty(f.Detail) ? $" First: {f.Detail}." : "";
+            int at = first[(int)info.Kind];
+            string detail = at < 0 ? "" : rows[at].Detail;
+            string where = !string.IsNullOrEmpty(detail) ? $" First: {detail}." : "";
             string times = count == 1 ? "once" : $"{count} times";
-            list.Add(new Finding(info, count, row?.FlowId ?? 0, $"{info.Summary} Seen {times}.{where}"));
+            list.Add(new Finding(info, count, at < 0 ? 0 : rows[at].FlowId, $"{info.Summary} Seen {times}.{where}"));
         }
-        long drops = result.Files.SelectMany(f => f.Interfaces).Sum(i => i.TotalDrops);
+        long drops = 0;
+        foreach (CaptureFileStats file in result.Files)
+        {
+            foreach (CaptureInterface nic in file.Interfaces)
+            {
+                drops += nic.TotalDrops;
+            }
+        }
         if (drops > 0)
         {
             for (int i = 0; i < list.Count; i++)
             {
-                if (DropSensitive.Contains(list[i].Info.Kind))
+                if (IsDropSensitive(list[i].Info.Kind))
                 {
                     list[i] = list[i] with
                     {
@@ -83,8 +99,15 @@ public static class Findings
         }
         // Within a severity, findings explained for one flow (a stall, who caused it, what to change) come before
         // plain counts: they are what the reader came for.
-        return list.OrderByDescending(f => f.Info.Severity).ThenByDescending(f => f.SpecificAdvice is not null)
-            .ThenByDescending(f => f.Count).Take(max).ToList();
+        ReportOrder.StableSort(list, static (a, b) =>
+            b.Info.Severity != a.Info.Severity ? ((int)b.Info.Severity).CompareTo((int)a.Info.Severity)
+            : (b.SpecificAdvice is not null) != (a.SpecificAdvice is not null) ? (b.SpecificAdvice is not null).CompareTo(a.SpecificAdvice is not null)
+            : b.Count.CompareTo(a.Count));
+        if (list.Count > max)
+        {
+            list.RemoveRange(max, list.Count - max);
+        }
+        return list;
     }
 
     /// <summary>

@@ -186,15 +186,23 @@ public static class HtmlReportWriter
     private static void EventCountsSection(StringBuilder h, AnalysisResult r)
     {
         h.Append("<section id=\"events\"><h2>Events</h2>");
-        var counts = r.Events.Counts().OrderByDescending(c => c.Info.Severity).ThenByDescending(c => c.Count).ToList();
+        // The most severe first, the most frequent first within a severity (catalogue order on ties).
+        var counts = new List<EventInfo>();
+        foreach ((EventInfo info, long _) in r.Events.Counts())
+        {
+            counts.Add(info);
+        }
+        ReportOrder.StableSort(counts, (a, b) => a.Severity != b.Severity ? ((int)b.Severity).CompareTo((int)a.Severity)
+            : r.Events.Count(b.Kind).CompareTo(r.Events.Count(a.Kind)));
         if (counts.Count == 0)
         {
             h.Append("<p>No events.</p></section>\n");
             return;
         }
         h.Append("<div class=\"scroll\"><table class=\"sortable\" id=\"event-counts\"><thead><tr><th>event</th><th>severity</th><th>count</th><th>what it means</th></tr></thead><tbody>");
-        foreach ((EventInfo info, long count) in counts)
+        foreach (EventInfo info in counts)
         {
+            long count = r.Events.Count(info.Kind);
             h.Append("<tr><td>").Append(E(info.Name)).Append("</td><td data-v=\"").Append((int)info.Severity).Append("\">").Append(ReportRows.SeverityName(info.Severity))
                 .Append("</td><td class=\"n\">").Append(count.ToString(CultureInfo.InvariantCulture)).Append("</td><td>").Append(E(info.Summary)).Append("</td></tr>");
         }
@@ -275,15 +283,27 @@ public static class HtmlReportWriter
     /// of them, <see cref="AnalysisResult.ReleasedBest"/>), so that the table does not depend on which flows memory
     /// kept (--max-listed-flows). Only the shown ones become rows.
     /// </summary>
-    private static List<FlowRow> ShownFlows(AnalysisResult r)
+    private static FlowRow[] ShownFlows(AnalysisResult r)
     {
         var best = new BestFlows();
         foreach (FlowSummary f in r.Flows.Select(FlowSummary.Of).Concat(r.ReleasedBest))
         {
             best.Offer(f);
         }
-        return ReportRows.Flows(r, best.Items.OrderByDescending(f => f, Comparer<FlowSummary>.Create(BestFlows.Compare)).Take(MaxTableRows)
-            .OrderBy(f => f.Id)).ToList();
+        var chosen = new List<FlowSummary>(best.Items);
+        ReportOrder.StableSort(chosen, static (a, b) => BestFlows.Compare(b, a));   // the best first
+        if (chosen.Count > MaxTableRows)
+        {
+            chosen.RemoveRange(MaxTableRows, chosen.Count - MaxTableRows);
+        }
+        ReportOrder.StableSort(chosen, static (a, b) => a.Id.CompareTo(b.Id));
+        var rows = new FlowRow[chosen.Count];
+        int digits = r.TimestampDigits;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            rows[i] = new FlowRow(chosen[i], digits);
+        }
+        return rows;
     }
 
     // Does not compile (a negative constant is no uint) if the table outgrows the flows a spool keeps for it.
@@ -292,12 +312,12 @@ public static class HtmlReportWriter
     private static void FlowsSection(StringBuilder h, AnalysisResult r, HashSet<int> charted)
     {
         h.Append("<section id=\"flows\"><h2>Flows</h2>");
-        List<FlowRow> shown = ShownFlows(r);
+        FlowRow[] shown = ShownFlows(r);
         (long tcp, long udp, long other) = r.FlowsByProtocol();
         long all = tcp + udp + other;
-        if (all > shown.Count)
+        if (all > shown.Length)
         {
-            h.Append("<p class=\"meta\">").Append(shown.Count.ToString(CultureInfo.InvariantCulture)).Append(" of ").Append(all.ToString(CultureInfo.InvariantCulture))
+            h.Append("<p class=\"meta\">").Append(shown.Length.ToString(CultureInfo.InvariantCulture)).Append(" of ").Append(all.ToString(CultureInfo.InvariantCulture))
                 .Append(" flows shown (those with retransmissions, zero-window episodes or Nagle stalls first, then the largest); flows.csv lists all.</p>");
         }
         h.Append("<div class=\"scroll\"><table class=\"sortable\" id=\"flow-table\"><thead><tr>");
@@ -341,15 +361,33 @@ public static class HtmlReportWriter
         h.Append("<section id=\"event-rows\"><h2>Event rows</h2>");
         // Warnings and errors first (they are what the reader looks for), then in time order.
         // Chosen from the events in time order (as events.csv lists them), and only the shown ones formatted.
-        List<AnalysisEvent> shownEvents = r.Events.Rows.OrderBy(e => e.TimestampNs).Select((e, i) => (e, i))
-            .OrderByDescending(x => EventCatalog.Get(x.e.Kind).Severity != Severity.Info).ThenBy(x => x.i).Take(MaxTableRows)
-            .OrderBy(x => x.i).Select(x => x.e).ToList();
-        var shown = ReportRows.Events(r, shownEvents).Zip(shownEvents).ToList();
+        AnalysisEvent[] inTime = ReportOrder.InTimeOrder(r.Events.Rows);
+        var picked = new bool[inTime.Length];
+        int budget = MaxTableRows;
+        for (int pass = 0; pass < 2; pass++)
+        {
+            for (int i = 0; i < inTime.Length && budget > 0; i++)
+            {
+                if (!picked[i] && (pass == 1 || EventCatalog.Get(inTime[i].Kind).Severity != Severity.Info))
+                {
+                    picked[i] = true;
+                    budget--;
+                }
+            }
+        }
+        var shownEvents = new AnalysisEvent[MaxTableRows - budget];
+        for (int i = 0, n = 0; i < inTime.Length; i++)
+        {
+            if (picked[i])
+            {
+                shownEvents[n++] = inTime[i];
+            }
+        }
         int total = r.Events.Rows.Count;
         h.Append("<p class=\"meta\">");
-        if (total > shown.Count)
+        if (total > shownEvents.Length)
         {
-            h.Append(shown.Count.ToString(CultureInfo.InvariantCulture)).Append(" of ").Append(total.ToString(CultureInfo.InvariantCulture))
+            h.Append(shownEvents.Length.ToString(CultureInfo.InvariantCulture)).Append(" of ").Append(total.ToString(CultureInfo.InvariantCulture))
                 .Append(" rows shown (warnings and errors first); events.csv lists all. ");
         }
         h.Append("Frame numbers are those of Wireshark (frame.number); click a heading to sort.</p>");
@@ -359,8 +397,10 @@ public static class HtmlReportWriter
             h.Append("<th>").Append(E(col)).Append("</th>");
         }
         h.Append("</tr></thead><tbody>");
-        foreach ((EventRow e, AnalysisEvent raw) in shown)
+        int k = 0;
+        foreach (EventRow e in ReportRows.Events(r, shownEvents))
         {
+            AnalysisEvent raw = shownEvents[k++];
             h.Append("<tr>");
             Text(h, e.Time);
             Num(h, e.FlowId);

@@ -49,14 +49,15 @@ public static class ReportRows
     /// <summary>The events.csv rows, in time order.</summary>
     public static IEnumerable<EventRow> Events(AnalysisResult result) =>
         // In time order: an episode's row (a zero window) is written when it ends but is dated when it began.
-        Events(result, result.Events.Rows.OrderBy(e => e.TimestampNs));
+        Events(result, ReportOrder.InTimeOrder(result.Events.Rows));
 
     /// <summary>The events.csv rows of <paramref name="events"/> (some of <paramref name="result"/>'s), in their order.</summary>
-    public static IEnumerable<EventRow> Events(AnalysisResult result, IEnumerable<AnalysisEvent> events)
+    public static IEnumerable<EventRow> Events(AnalysisResult result, AnalysisEvent[] events)
     {
         int digits = result.TimestampDigits;
-        foreach (AnalysisEvent e in events)
+        for (int i = 0; i < events.Length; i++)
         {
+            AnalysisEvent e = events[i];
             EventInfo info = EventCatalog.Get(e.Kind);
             yield return new EventRow
             {

@@ -14,6 +14,9 @@ public static class EventCatalog
     /// <summary>The row for <paramref name="kind"/>.</summary>
     public static EventInfo Get(EventKind kind) => ByKind[(int)kind];
 
+    /// <summary>The length of an array indexed by <c>(int)</c><see cref="EventKind"/>.</summary>
+    public static int KindSlots => ByKind.Length;
+
     /// <summary>The row named <paramref name="name"/>, or null.</summary>
     public static EventInfo? Find(string name) => All.FirstOrDefault(e => e.Name == name);
 
