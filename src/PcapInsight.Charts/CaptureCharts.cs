@@ -22,20 +22,36 @@ internal static class CaptureCharts
                 "Every event of the capture by type and time (all of them, also those events.csv leaves out by sampling): a dot's size grows with " +
                 "the number of events in its interval, its colour says the severity.", 0, Timeline(r, options));
         }
-        var hosts = r.DelayedAckProfiles.Where(h => h.Delayed > 0).OrderByDescending(h => h.Delayed).Take(MaxHosts).ToList();
+        var hosts = new List<DelayedAckProfile>();
+        foreach (DelayedAckProfile h in r.DelayedAckProfiles)
+        {
+            if (h.Delayed > 0)
+            {
+                hosts.Add(h);
+            }
+        }
+        ReportOrder.StableSort(hosts, static (a, b) => b.Delayed.CompareTo(a.Delayed));
+        if (hosts.Count > MaxHosts)
+        {
+            hosts.RemoveRange(MaxHosts, hosts.Count - MaxHosts);
+        }
         if (hosts.Count > 0)
         {
             yield return new Chart("ack-delay-histogram.png", "How long each host held its ACKs",
                 "Delayed ACKs by how long the host held them, per host. Peaks at the dashed lines are delayed-ACK timers: 40 ms is Linux's " +
                 "minimum, 200 ms Windows' default (and older stacks'). A write that waits on such a peak is a Nagle × delayed-ACK stall.", 0, AckDelays(hosts, options));
         }
-        if (r.IpSizes.Whole.Any(n => n > 0) || r.IpSizes.Fragments.Any(n => n > 0))
+        if (AnyCounted(r.IpSizes.Whole) || AnyCounted(r.IpSizes.Fragments))
         {
             yield return new Chart("ip-sizes.png", "IP packet and fragment sizes against the MTU",
                 "How many IP packets had each size (16-byte bins), whole packets and fragments apart. Fragments pile up just under the MTU of the " +
                 "link where they were split; datagrams above the MTU line were fragmented (or sent as offload super-segments).", 0, Sizes(r, options));
         }
-        var lossy = UdpStreamsWithLoss(r).Take(MaxUdpStreams).ToList();
+        List<(Flow Flow, bool FromClient, UdpStream Stream)> lossy = UdpStreamsWithLoss(r);
+        if (lossy.Count > MaxUdpStreams)
+        {
+            lossy.RemoveRange(MaxUdpStreams, lossy.Count - MaxUdpStreams);
+        }
         if (lossy.Count > 0)
         {
             yield return new Chart("udp-loss.png", "UDP datagrams lost over time",
@@ -47,14 +63,27 @@ internal static class CaptureCharts
     private static byte[] Timeline(AnalysisResult r, ChartOptions options)
     {
         EventTimeline tl = r.Events.Timeline;
-        var kinds = tl.Kinds().OrderByDescending(k => EventCatalog.Get(k.Kind).Severity).ThenBy(k => EventCatalog.Get(k.Kind).Name, StringComparer.Ordinal).ToList();
-        long peak = Math.Max(1, kinds.SelectMany(k => k.Counts).Max());
+        // The most severe kinds on top, by name within a severity.
+        var kinds = new List<EventInfo>();
+        var countsOf = new long[EventCatalog.KindSlots][];
+        long peak = 1;
+        foreach ((EventKind kind, long[] counts) in tl.Kinds())
+        {
+            kinds.Add(EventCatalog.Get(kind));
+            countsOf[(int)kind] = counts;
+            foreach (long n in counts)
+            {
+                peak = Math.Max(peak, n);
+            }
+        }
+        ReportOrder.StableSort(kinds, static (a, b) => a.Severity != b.Severity ? ((int)b.Severity).CompareTo((int)a.Severity)
+            : string.CompareOrdinal(a.Name, b.Name));
         Plot plot = ChartStyle.NewPlot("Events over time", ChartStyle.TimeAxis, "");
         var ticks = new ScottPlot.TickGenerators.NumericManual();
-        var legendDone = new HashSet<Severity>();
+        var legendDone = new bool[(int)Severity.Error + 1];
         for (int row = 0; row < kinds.Count; row++)
         {
-            EventInfo info = EventCatalog.Get(kinds[row].Kind);
+            EventInfo info = kinds[row];
             ticks.AddMajor(row, $"{info.Name} ({r.Events.Count(info.Kind):N0})");
             Color color = info.Severity switch
             {
@@ -62,7 +91,7 @@ internal static class CaptureCharts
                 Severity.Warning => ChartStyle.WindowColor,
                 _ => ChartStyle.DataColor,
             };
-            long[] counts = kinds[row].Counts;
+            long[] counts = countsOf[(int)info.Kind];
             for (int i = 0; i < counts.Length; i++)
             {
                 if (counts[i] == 0)
@@ -72,8 +101,9 @@ internal static class CaptureCharts
                 double x = (tl.OriginNs - r.FirstTimeNs + (i + 0.5) * tl.WidthNs) / 1e9;
                 float size = (float)(4 + 10 * Math.Log(1 + counts[i]) / Math.Log(1 + peak));
                 var marker = plot.Add.Marker(x, row, MarkerShape.FilledCircle, size, color);
-                if (legendDone.Add(info.Severity))
+                if (!legendDone[(int)info.Severity])
                 {
+                    legendDone[(int)info.Severity] = true;
                     marker.LegendText = info.Severity.ToString().ToLowerInvariant();
                 }
             }
@@ -122,8 +152,19 @@ internal static class CaptureCharts
         {
             rebuilt[Math.Min(rebuilt.Length - 1, (d.Bytes + (d.IpVersion == 6 ? 40 : 20)) / IpSizeHistogram.BinBytes)]++;
         }
-        int mtu = r.Datagrams.Select(d => d.LargestFragment).DefaultIfEmpty(0).Max();
-        int pmtu = r.Flows.Where(f => f.LowestPmtu > 0).Select(f => f.LowestPmtu).DefaultIfEmpty(0).Min();
+        int mtu = 0;
+        for (int i = 0; i < r.Datagrams.Count; i++)
+        {
+            mtu = i == 0 ? r.Datagrams[i].LargestFragment : Math.Max(mtu, r.Datagrams[i].LargestFragment);
+        }
+        int pmtu = 0;
+        foreach (Flow f in r.Flows)
+        {
+            if (f.LowestPmtu > 0)
+            {
+                pmtu = pmtu == 0 ? f.LowestPmtu : Math.Min(pmtu, f.LowestPmtu);
+            }
+        }
         int top = Math.Max(Math.Max(LastNonZero(h.Whole), LastNonZero(h.Fragments)), LastNonZero(rebuilt)) + 2;
         Plot plot = ChartStyle.NewPlot("IP packet and fragment sizes against the MTU", "IP packet size (bytes, header included)", "packets");
         ChartStyle.Line(plot, Bins(h.Whole, top), ChartStyle.DataColor, "whole packets", steps: true);
@@ -162,12 +203,43 @@ internal static class CaptureCharts
         return ChartStyle.Png(plot, options);
     }
 
-    /// <summary>UDP streams with sequence-number loss, most lost first.</summary>
-    internal static IEnumerable<(Flow Flow, bool FromClient, UdpStream Stream)> UdpStreamsWithLoss(AnalysisResult r) =>
-        r.Flows.Where(f => f.Udp is not null)
-            .SelectMany(f => f.Udp!.Streams().Select(s => (Flow: f, s.FromClient, s.Stream)))
-            .Where(x => x.Stream.Sequence is { Lost: > 0 })
-            .OrderByDescending(x => x.Stream.Sequence!.Lost).ThenBy(x => x.Flow.Id);
+    /// <summary>UDP streams with sequence-number loss, most lost first (then by flow id, the client's first).</summary>
+    internal static List<(Flow Flow, bool FromClient, UdpStream Stream)> UdpStreamsWithLoss(AnalysisResult r)
+    {
+        var lossy = new List<(Flow Flow, bool FromClient, UdpStream Stream)>();
+        foreach (Flow f in r.Flows)
+        {
+            if (f.Udp is not { } udp)
+            {
+                continue;
+            }
+            foreach ((bool fromClient, UdpStream stream) in udp.Streams())
+            {
+                if (stream.Sequence is { Lost: > 0 })
+                {
+                    lossy.Add((f, fromClient, stream));
+                }
+            }
+        }
+        if (lossy.Count > 1)
+        {
+            lossy.Sort(static (a, b) => a.Stream.Sequence!.Lost != b.Stream.Sequence!.Lost ? b.Stream.Sequence.Lost.CompareTo(a.Stream.Sequence.Lost)
+                : a.Flow.Id != b.Flow.Id ? a.Flow.Id.CompareTo(b.Flow.Id) : b.FromClient.CompareTo(a.FromClient));
+        }
+        return lossy;
+    }
+
+    private static bool AnyCounted(long[] bins)
+    {
+        foreach (long n in bins)
+        {
+            if (n > 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private static int LastNonZero(long[] bins)
     {
@@ -181,6 +253,13 @@ internal static class CaptureCharts
         return 0;
     }
 
-    private static List<(double, double)> Bins(long[] bins, int count) =>
-        Enumerable.Range(0, Math.Min(count, bins.Length)).Select(i => ((double)i * IpSizeHistogram.BinBytes, (double)bins[i])).ToList();
+    private static List<(double, double)> Bins(long[] bins, int count)
+    {
+        var points = new List<(double, double)>(Math.Min(count, bins.Length));
+        for (int i = 0; i < Math.Min(count, bins.Length); i++)
+        {
+            points.Add(((double)i * IpSizeHistogram.BinBytes, bins[i]));
+        }
+        return points;
+    }
 }

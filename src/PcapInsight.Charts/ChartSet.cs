@@ -58,14 +58,44 @@ public static class ChartSet
     public static FlowChartData? DataOf(AnalysisResult result, Flow flow) =>
         FlowChartData.From(result, flow, EventsByFlow(result).GetValueOrDefault(flow.Id) ?? []);
 
-    private static IReadOnlyList<Flow> ChooseFlows(AnalysisResult result, Dictionary<int, List<AnalysisEvent>> byFlow, int max) =>
-        result.Flows.Where(f => f.Tcp?.Series is not null)
-            .OrderByDescending(f => byFlow.TryGetValue(f.Id, out var rows) ? rows.Count(e => EventCatalog.Get(e.Kind).Severity >= Severity.Warning) : 0)
-            .ThenByDescending(f => f.BytesC2S + f.BytesS2C)
-            .ThenBy(f => f.Id)
-            .Take(max)
-            .OrderBy(f => f.Id)
-            .ToList();
+    private static IReadOnlyList<Flow> ChooseFlows(AnalysisResult result, Dictionary<int, List<AnalysisEvent>> byFlow, int max)
+    {
+        var drawable = new List<Flow>();
+        foreach (Flow f in result.Flows)
+        {
+            if (f.Tcp?.Series is not null)
+            {
+                drawable.Add(f);
+            }
+        }
+        if (drawable.Count == 0)
+        {
+            return drawable;
+        }
+        var warnings = new Dictionary<int, int>(drawable.Count);
+        foreach (Flow f in drawable)
+        {
+            int n = 0;
+            if (byFlow.TryGetValue(f.Id, out List<AnalysisEvent>? rows))
+            {
+                foreach (AnalysisEvent e in rows)
+                {
+                    n += EventCatalog.Get(e.Kind).Severity >= Severity.Warning ? 1 : 0;
+                }
+            }
+            warnings[f.Id] = n;
+        }
+        ReportOrder.StableSort(drawable, (a, b) =>
+            warnings[a.Id] != warnings[b.Id] ? warnings[b.Id].CompareTo(warnings[a.Id])
+            : a.BytesC2S + a.BytesS2C != b.BytesC2S + b.BytesS2C ? (b.BytesC2S + b.BytesS2C).CompareTo(a.BytesC2S + a.BytesS2C)
+            : a.Id.CompareTo(b.Id));
+        if (drawable.Count > max)
+        {
+            drawable.RemoveRange(max, drawable.Count - max);
+        }
+        ReportOrder.StableSort(drawable, static (a, b) => a.Id.CompareTo(b.Id));
+        return drawable;
+    }
 
     private static Dictionary<int, List<AnalysisEvent>> EventsByFlow(AnalysisResult result)
     {

@@ -54,7 +54,8 @@ internal static class ChartStyle
         {
             return;
         }
-        var line = plot.Add.ScatterLine(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray(), color);
+        (double[] xs, double[] ys) = Split(points);
+        var line = plot.Add.ScatterLine(xs, ys, color);
         line.LineWidth = width;
         line.MarkerSize = 0;
         line.LegendText = legend;
@@ -71,8 +72,38 @@ internal static class ChartStyle
         {
             return;
         }
-        var markers = plot.Add.Markers(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray(), shape, size, color);
+        (double[] xs, double[] ys) = Split(points);
+        var markers = plot.Add.Markers(xs, ys, shape, size, color);
         markers.LegendText = legend;
+    }
+
+    // The chart code keeps to loops over its points: LINQ over tuples of doubles is framework generic code that
+    // ReadyToRun cannot compile ahead, compiled at run time in every report (see ReportOrder).
+    private static (double[] Xs, double[] Ys) Split(IReadOnlyList<(double X, double Y)> points)
+    {
+        var xs = new double[points.Count];
+        var ys = new double[points.Count];
+        for (int i = 0; i < xs.Length; i++)
+        {
+            (xs[i], ys[i]) = points[i];
+        }
+        return (xs, ys);
+    }
+
+    /// <summary>The largest of the second values of <paramref name="lists"/>' points; 0 when they are all empty.</summary>
+    public static double MaxValue(params ReadOnlySpan<List<(double T, double V)>> lists)
+    {
+        double max = 0;
+        bool any = false;
+        foreach (List<(double T, double V)> list in lists)
+        {
+            foreach ((double _, double v) in list)
+            {
+                max = any ? Math.Max(max, v) : v;
+                any = true;
+            }
+        }
+        return max;
     }
 
     /// <summary>Shows the legend (when anything has a legend text) and renders the PNG.</summary>

@@ -28,7 +28,7 @@ internal static class FlowCharts
 
     private static byte[] TimeSequence(FlowChartData d, ChartOptions options)
     {
-        double max = Math.Max(1, d.Data.Concat(d.Resent).Concat(d.WindowEdge).Select(p => p.Seq).DefaultIfEmpty(0).Max());
+        double max = Math.Max(1, ChartStyle.MaxValue(d.Data, d.Resent, d.WindowEdge));
         (double div, string unit) = ChartStyle.ByteUnit(max);
         Plot plot = ChartStyle.NewPlot($"Time-sequence: flow {d.Flow.Id}, {d.DirectionLabel}", ChartStyle.TimeAxis, $"relative sequence number ({unit})");
         ChartStyle.ShadeStalls(plot, d);
@@ -38,7 +38,7 @@ internal static class FlowCharts
         ChartStyle.Dots(plot, Scale(d.Resent, div), ChartStyle.ResentColor, "resent", MarkerShape.Eks, 7);
         // A window far larger than what was sent would flatten the segments into a line: show the data, and the
         // window edge only where it comes near (where it limits the sender, which is what the chart is for).
-        double sent = Math.Max(1, d.Data.Concat(d.Resent).Concat(d.Acks).Select(p => p.Seq).DefaultIfEmpty(0).Max());
+        double sent = Math.Max(1, ChartStyle.MaxValue(d.Data, d.Resent, d.Acks));
         if (max > 2 * sent)
         {
             plot.Axes.SetLimitsY(-0.03 * sent / div, 1.25 * sent / div);
@@ -48,7 +48,7 @@ internal static class FlowCharts
 
     private static byte[] Window(FlowChartData d, ChartOptions options)
     {
-        double max = Math.Max(1, d.Window.Concat(d.InFlight).Select(p => p.Bytes).DefaultIfEmpty(0).Max());
+        double max = Math.Max(1, ChartStyle.MaxValue(d.Window, d.InFlight));
         (double div, string unit) = ChartStyle.ByteUnit(max);
         Plot plot = ChartStyle.NewPlot($"Receiver window and bytes in flight: flow {d.Flow.Id}", ChartStyle.TimeAxis, unit);
         ChartStyle.ShadeStalls(plot, d);
@@ -59,7 +59,7 @@ internal static class FlowCharts
 
     private static byte[] Throughput(FlowChartData d, ChartOptions options)
     {
-        double max = Math.Max(1, d.Throughput.Select(p => p.BitsPerSecond).DefaultIfEmpty(0).Max());
+        double max = Math.Max(1, ChartStyle.MaxValue(d.Throughput));
         (double div, string unit) = ChartStyle.RateUnit(max);
         Plot plot = ChartStyle.NewPlot($"Throughput: flow {d.Flow.Id}, {d.DirectionLabel}", ChartStyle.TimeAxis, $"acknowledged ({unit})");
         ChartStyle.ShadeStalls(plot, d);
@@ -80,5 +80,13 @@ internal static class FlowCharts
         return ChartStyle.Png(plot, options);
     }
 
-    private static List<(double, double)> Scale(List<(double T, double V)> points, double div) => points.Select(p => (p.T, p.V / div)).ToList();
+    private static List<(double, double)> Scale(List<(double T, double V)> points, double div)
+    {
+        var scaled = new List<(double, double)>(points.Count);
+        foreach ((double t, double v) in points)
+        {
+            scaled.Add((t, v / div));
+        }
+        return scaled;
+    }
 }
