@@ -30,11 +30,7 @@ internal static class CaptureCharts
                 hosts.Add(h);
             }
         }
-        ReportOrder.StableSort(hosts, static (a, b) => b.Delayed.CompareTo(a.Delayed));
-        if (hosts.Count > MaxHosts)
-        {
-            hosts.RemoveRange(MaxHosts, hosts.Count - MaxHosts);
-        }
+        ReportOrder.KeepFirst(hosts, static (a, b) => b.Delayed.CompareTo(a.Delayed), MaxHosts);
         if (hosts.Count > 0)
         {
             yield return new Chart("ack-delay-histogram.png", "How long each host held its ACKs",

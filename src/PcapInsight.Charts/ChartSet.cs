@@ -85,14 +85,11 @@ public static class ChartSet
             }
             warnings[f.Id] = n;
         }
-        ReportOrder.StableSort(drawable, (a, b) =>
+        // Those with the most warnings or errors first, then the largest.
+        ReportOrder.KeepFirst(drawable, (a, b) =>
             warnings[a.Id] != warnings[b.Id] ? warnings[b.Id].CompareTo(warnings[a.Id])
             : a.BytesC2S + a.BytesS2C != b.BytesC2S + b.BytesS2C ? (b.BytesC2S + b.BytesS2C).CompareTo(a.BytesC2S + a.BytesS2C)
-            : a.Id.CompareTo(b.Id));
-        if (drawable.Count > max)
-        {
-            drawable.RemoveRange(max, drawable.Count - max);
-        }
+            : a.Id.CompareTo(b.Id), max);
         ReportOrder.StableSort(drawable, static (a, b) => a.Id.CompareTo(b.Id));
         return drawable;
     }

@@ -291,11 +291,7 @@ public static class HtmlReportWriter
             best.Offer(f);
         }
         var chosen = new List<FlowSummary>(best.Items);
-        ReportOrder.StableSort(chosen, static (a, b) => BestFlows.Compare(b, a));   // the best first
-        if (chosen.Count > MaxTableRows)
-        {
-            chosen.RemoveRange(MaxTableRows, chosen.Count - MaxTableRows);
-        }
+        ReportOrder.KeepFirst(chosen, static (a, b) => BestFlows.Compare(b, a), MaxTableRows);   // the best first
         ReportOrder.StableSort(chosen, static (a, b) => a.Id.CompareTo(b.Id));
         var rows = new FlowRow[chosen.Count];
         int digits = r.TimestampDigits;
@@ -364,7 +360,7 @@ public static class HtmlReportWriter
         AnalysisEvent[] inTime = ReportOrder.InTimeOrder(r.Events.Rows);
         var picked = new bool[inTime.Length];
         int budget = MaxTableRows;
-        for (int pass = 0; pass < 2; pass++)
+        for (int pass = 0; pass < 2; pass++)   // the warnings and errors first, then info rows while room is left
         {
             for (int i = 0; i < inTime.Length && budget > 0; i++)
             {

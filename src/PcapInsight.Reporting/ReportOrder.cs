@@ -36,6 +36,19 @@ internal static class ReportOrder
     }
 
     /// <summary>
+    /// Keeps the first <paramref name="max"/> items of <paramref name="list"/> by <paramref name="comparison"/> (stable),
+    /// in that order: LINQ's <c>OrderBy(...).Take(max)</c>.
+    /// </summary>
+    public static void KeepFirst<T>(List<T> list, Comparison<T> comparison, int max) where T : class
+    {
+        StableSort(list, comparison);
+        if (list.Count > max)
+        {
+            list.RemoveRange(max, list.Count - max);
+        }
+    }
+
+    /// <summary>
     /// <paramref name="items"/> sorted, in it or in a new array: a bottom-up merge sort (runs of 1, 2, 4, ... merged,
     /// the left run's item first when they compare equal).
     /// </summary>

@@ -61,4 +61,20 @@ public class ReportOrderTests
             Assert.Equal(expected, items);
         }
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(500)]
+    public void KeepFirst_IsLinqsOrderByThenTake(int max)
+    {
+        var random = new Random(13 + max);
+        List<string> items = Enumerable.Range(0, 120).Select(i => $"{random.Next(0, 5)}:{i}").ToList();
+        List<string> expected = items.OrderBy(s => s[0]).Take(max).ToList();
+
+        ReportOrder.KeepFirst(items, (a, b) => a[0].CompareTo(b[0]), max);
+
+        Assert.Equal(expected, items);
+    }
 }
