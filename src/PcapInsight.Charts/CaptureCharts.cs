@@ -72,7 +72,7 @@ internal static class CaptureCharts
                 peak = Math.Max(peak, n);
             }
         }
-        ReportOrder.StableSort(kinds, static (a, b) => a.Severity != b.Severity ? ((int)b.Severity).CompareTo((int)a.Severity)
+        ReportOrder.StableSort(kinds, static (a, b) => a.Severity != b.Severity ? ReportOrder.MoreSevereFirst(a.Severity, b.Severity)
             : string.CompareOrdinal(a.Name, b.Name));
         Plot plot = ChartStyle.NewPlot("Events over time", ChartStyle.TimeAxis, "");
         var ticks = new ScottPlot.TickGenerators.NumericManual();

@@ -68,10 +68,6 @@ public static class ChartSet
                 drawable.Add(f);
             }
         }
-        if (drawable.Count == 0)
-        {
-            return drawable;
-        }
         var warnings = new Dictionary<int, int>(drawable.Count);
         foreach (Flow f in drawable)
         {

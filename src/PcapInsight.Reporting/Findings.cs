@@ -100,7 +100,7 @@ public static class Findings
         // Within a severity, findings explained for one flow (a stall, who caused it, what to change) come before
         // plain counts: they are what the reader came for.
         ReportOrder.KeepFirst(list, static (a, b) =>
-            b.Info.Severity != a.Info.Severity ? ((int)b.Info.Severity).CompareTo((int)a.Info.Severity)
+            a.Info.Severity != b.Info.Severity ? ReportOrder.MoreSevereFirst(a.Info.Severity, b.Info.Severity)
             : (b.SpecificAdvice is not null) != (a.SpecificAdvice is not null) ? (b.SpecificAdvice is not null).CompareTo(a.SpecificAdvice is not null)
             : b.Count.CompareTo(a.Count), max);
         return list;

@@ -192,7 +192,7 @@ public static class HtmlReportWriter
         {
             counts.Add(info);
         }
-        ReportOrder.StableSort(counts, (a, b) => a.Severity != b.Severity ? ((int)b.Severity).CompareTo((int)a.Severity)
+        ReportOrder.StableSort(counts, (a, b) => a.Severity != b.Severity ? ReportOrder.MoreSevereFirst(a.Severity, b.Severity)
             : r.Events.Count(b.Kind).CompareTo(r.Events.Count(a.Kind)));
         if (counts.Count == 0)
         {

@@ -6,8 +6,9 @@ namespace PcapInsight.Reporting;
 /// The report's orderings written out rather than through LINQ. LINQ's sorts over the report's values (an event, a
 /// tuple of an event and its place, a flow's row) are generic code of the framework instantiated over our types,
 /// which ReadyToRun cannot compile ahead of time: every report compiled a few hundred such methods at run time before
-/// it could write report.html and summary.json (bench/RESULTS.md). These are compiled with the rest of the report.
-/// Both sorts are stable, as LINQ's OrderBy is: equal items keep their order.
+/// it could write report.html and summary.json (bench/RESULTS.md). These are compiled with the rest of the report
+/// (but for the one merge sort of events, instantiated over an event and compiled when rows come out of time order).
+/// The sorts are stable, as LINQ's OrderBy is: equal items keep their order.
 /// </summary>
 internal static class ReportOrder
 {
@@ -34,6 +35,9 @@ internal static class ReportOrder
             list[i] = sorted[i];
         }
     }
+
+    /// <summary>The order of "the most severe first": a comparison's first key in the report's tables and charts.</summary>
+    public static int MoreSevereFirst(Severity a, Severity b) => ((int)b).CompareTo((int)a);
 
     /// <summary>
     /// Keeps the first <paramref name="max"/> items of <paramref name="list"/> by <paramref name="comparison"/> (stable),

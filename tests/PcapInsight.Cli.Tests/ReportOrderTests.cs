@@ -63,6 +63,14 @@ public class ReportOrderTests
     }
 
     [Theory]
+    [InlineData(Severity.Error, Severity.Warning, -1)]
+    [InlineData(Severity.Warning, Severity.Info, -1)]
+    [InlineData(Severity.Info, Severity.Error, 1)]
+    [InlineData(Severity.Warning, Severity.Warning, 0)]
+    public void MoreSevereFirst_OrdersErrorsThenWarningsThenInfo(Severity a, Severity b, int sign) =>
+        Assert.Equal(sign, Math.Sign(ReportOrder.MoreSevereFirst(a, b)));
+
+    [Theory]
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(7)]
