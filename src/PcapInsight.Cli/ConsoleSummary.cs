@@ -36,7 +36,7 @@ internal static class ConsoleSummary
             int digits = r.TimestampDigits;
             o.WriteLine($"  time        {CaptureTime.ToIso(r.FirstTimeNs, digits)} .. {CaptureTime.ToIso(r.LastTimeNs, digits)} ({(r.LastTimeNs - r.FirstTimeNs) / 1e9:0.###} s)");
         }
-        o.WriteLine($"  link types  {string.Join(", ", r.LinkTypes.Select(LinkTypeNames.NumberAndName))}");
+        o.WriteLine($"  link types  {LinkTypeNames.NumbersAndNames(r.LinkTypes)}");
         o.WriteLine($"  packets     IPv4 {N(p.Ipv4)}, IPv6 {N(p.Ipv6)}, TCP {N(p.Tcp)}, UDP {N(p.Udp)}, ICMP {N(p.Icmp)}, other IP {N(p.OtherIp)}, fragments {N(p.Fragments)}, not IP {N(p.NotIp)}");
         if (p.Truncated + p.Malformed + p.UnsupportedLinkType > 0)
         {

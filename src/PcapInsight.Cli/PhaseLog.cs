@@ -5,7 +5,8 @@ namespace PcapInsight.Cli;
 
 /// <summary>
 /// With PCAPINSIGHT_TIMING=1, prints to stderr how long each phase took since the process started (startup,
-/// opening, analysis, report), the garbage collector's pauses so far and the methods compiled at run time so far:
+/// opening, analysis, report), the garbage collector's pauses so far and the methods compiled at run time so far (on
+/// every thread, and on the main thread: the share that delays the run):
 /// the breakdown behind bench/compare.sh's whole-process figures. Each line ends with the monotonic clock (Linux's
 /// CLOCK_MONOTONIC, which <c>perf record -k CLOCK_MONOTONIC</c> stamps its samples with), so that bench/profile.sh
 /// can cut one phase out of a profile; the milliseconds since the start are only as exact as the kernel's record of
@@ -30,7 +31,8 @@ internal static class PhaseLog
             // The collector's share: on captures of many flows the pauses are a large part of the analysis.
             Console.Error.WriteLine($"timing: {phase} at {sinceStart.TotalMilliseconds:0} ms (GC paused {GC.GetTotalPauseDuration().TotalMilliseconds:0} ms; " +
                 $"collections gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}; {GC.GetTotalAllocatedBytes() >> 20} MiB allocated; " +
-                $"JIT {System.Runtime.JitInfo.GetCompiledMethodCount()} methods, {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:0} ms; " +
+                $"JIT {System.Runtime.JitInfo.GetCompiledMethodCount()} methods, {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:0} ms, " +
+                $"this thread {System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true)} methods, {System.Runtime.JitInfo.GetCompilationTime(currentThread: true).TotalMilliseconds:0} ms; " +
                 $"clock {(clock / (double)Stopwatch.Frequency).ToString("0.000000", CultureInfo.InvariantCulture)} s)");
         }
     }

@@ -22,9 +22,25 @@ internal sealed class ProgressBar : IDisposable
     {
         _files = files;
         _out = output;
-        _totalBytes = files.All(f => f.FileBytes > 0) ? files.Sum(f => f.FileBytes) : -1;
+        _totalBytes = TotalBytes(files);
         // Small files finish before a bar would help; only draw when there is something to wait for.
         _enabled = enabled && (_totalBytes < 0 || _totalBytes > 64L << 20);
+    }
+
+    // The files' bytes, or -1 when one's size is unknown (a pipe). Loops rather than LINQ's Sum: generic math code of the
+    // framework, compiled at run time every run.
+    private static long TotalBytes(IReadOnlyList<CaptureFileStats> files)
+    {
+        long total = 0;
+        for (int i = 0; i < files.Count; i++)
+        {
+            if (files[i].FileBytes <= 0)
+            {
+                return -1;
+            }
+            total += files[i].FileBytes;
+        }
+        return total;
     }
 
     public void Update()
@@ -39,8 +55,12 @@ internal sealed class ProgressBar : IDisposable
             return;
         }
         _lastDrawMs = now;
-        long done = _files.Sum(f => f.BytesConsumed);
-        long frames = _files.Sum(f => f.Frames);
+        long done = 0, frames = 0;
+        for (int i = 0; i < _files.Count; i++)
+        {
+            done += _files[i].BytesConsumed;
+            frames += _files[i].Frames;
+        }
         double seconds = Math.Max(0.001, now / 1000.0);
         string rate = $"{done / seconds / 1e6:0} MB/s, {frames / seconds / 1e6:0.0} Mpkt/s";
         string line;

@@ -145,7 +145,7 @@ public static class HtmlReportWriter
         {
             Fact(h, "time", $"{CaptureTime.ToIso(r.FirstTimeNs, digits)} .. {CaptureTime.ToIso(r.LastTimeNs, digits)} ({(r.LastTimeNs - r.FirstTimeNs) / 1e9:0.###} s)");
         }
-        Fact(h, "link types", string.Join(", ", r.LinkTypes.Select(LinkTypeNames.NumberAndName)));
+        Fact(h, "link types", LinkTypeNames.NumbersAndNames(r.LinkTypes));
         Fact(h, "packets", $"IPv4 {p.Ipv4:N0}, IPv6 {p.Ipv6:N0}, TCP {p.Tcp:N0}, UDP {p.Udp:N0}, ICMP {p.Icmp:N0}, other IP {p.OtherIp:N0}, fragments {p.Fragments:N0}, not IP {p.NotIp:N0}");
         int tcp = r.Flows.Count(f => f.Protocol == 6), udp = r.Flows.Count(f => f.Protocol == 17);
         Fact(h, "flows", $"{r.Flows.Count:N0} (TCP {tcp:N0}, UDP {udp:N0}, other {r.Flows.Count - tcp - udp:N0})");

@@ -89,8 +89,17 @@ public readonly record struct UdpRow(FlowSummary Flow)
     /// back once its row is written (as <see cref="ReportRows.Flows(AnalysisResult, FlowSummaryPool)"/>).
     /// </summary>
     public static IEnumerable<UdpRow> All(AnalysisResult result, FlowSummaryPool reuse) =>
-        ReportRows.MergeById(result.Flows.Where(f => f.Protocol == 17).Select(reuse.Of), ReleasedUdp(result, reuse), f => f.Id)
-            .Select(f => new UdpRow(f));
+        Rows(ReportRows.MergeById(result.Flows.Where(f => f.Protocol == 17).Select(reuse.Of), ReleasedUdp(result, reuse), f => f.Id));
+
+    // An iterator of ours, not LINQ's Select: a Select to a row (a struct) is framework code over our type, compiled at
+    // run time every run.
+    private static IEnumerable<UdpRow> Rows(IEnumerable<FlowSummary> flows)
+    {
+        foreach (FlowSummary f in flows)
+        {
+            yield return new UdpRow(f);
+        }
+    }
 
     // A spool of a million TCP flows is not read through for the UDP ones it does not have.
     private static IEnumerable<FlowSummary> ReleasedUdp(AnalysisResult result, FlowSummaryPool reuse) =>

@@ -1,3 +1,5 @@
+using PcapInsight.Core.Collections;
+
 namespace PcapInsight.Core.Analysis;
 
 /// <summary>
@@ -18,8 +20,8 @@ internal sealed class AdmissionLog
     // A shard's entries: added under the lock by the shard, taken under it by the reading thread, which replays them
     // from its own list. (ConcurrentQueue.TryPeek freezes the queue's segment when the items hold references, and
     // every later enqueue then allocates a new segment.)
-    private List<Entry>? _queue;
-    private List<Entry> _taken = new();
+    private ValueList<Entry>? _queue;
+    private ValueList<Entry> _taken = new();
     private readonly object _lock = new();
     private int _next;        // the reading thread's: entries of _taken already replayed
     private long _complete;   // every entry placed before this is queued
@@ -39,7 +41,7 @@ internal sealed class AdmissionLog
     {
         Policy = policy;
         Shard = shard;
-        _queue = new List<Entry>();
+        _queue = new ValueList<Entry>();
         _releaseLock = new object();
         _released = new List<Flows.Flow>();
         _releasing = new List<Flows.Flow>();
@@ -150,7 +152,7 @@ internal sealed class AdmissionLog
         for (int i = 0; i < logs.Count; i++)
         {
             AdmissionLog log = logs[i];
-            log._taken.RemoveRange(0, log._next);   // what waits stays in order
+            log._taken.RemoveFirst(log._next);   // what waits stays in order
             log._next = 0;
         }
     }

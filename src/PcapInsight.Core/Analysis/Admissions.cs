@@ -1,3 +1,4 @@
+using PcapInsight.Core.Collections;
 using PcapInsight.Core.Decoding;
 using PcapInsight.Core.Flows;
 using PcapInsight.Core.TcpAnalysis;
@@ -27,8 +28,8 @@ internal sealed class Admissions
     private readonly PriorityQueue<SeriesTicket, long> _evictable = new();
     private int _evictableLive;   // of them, those still evictable (the queue skips the others lazily)
     private readonly int _maxHosts;
-    private readonly HashSet<IpAddr> _hosts = new();
-    private HashSet<IpAddr>? _closedHosts;
+    private readonly ValueSet<IpAddr> _hosts = new();
+    private ValueSet<IpAddr>? _closedHosts;
 
     private readonly FlowListing _listing;
 
@@ -59,7 +60,7 @@ internal sealed class Admissions
     /// The profiled hosts once every profile slot is taken (the set is final from then on; read from any thread),
     /// else null: a host not in it will never be profiled.
     /// </summary>
-    public HashSet<IpAddr>? ClosedHosts => Volatile.Read(ref _closedHosts);
+    public ValueSet<IpAddr>? ClosedHosts => Volatile.Read(ref _closedHosts);
 
     /// <summary>Flows refused a series slot.</summary>
     public long SeriesRefused { get; private set; }

@@ -66,11 +66,35 @@ public sealed class AnalysisResult
     public IDisposable SpoolFiles() => new SpoolFileSet(Spools);
 
     /// <summary>Flows the spools hold (listed in flows.csv although released).</summary>
-    public long SpooledFlows => Spools.Sum(s => s.Count);
+    public long SpooledFlows
+    {
+        get
+        {
+            // Loops rather than LINQ's Sum and Max here and below: those are generic math code of the framework, compiled at run time every run.
+            long flows = 0;
+            for (int i = 0; i < Spools.Count; i++)
+            {
+                flows += Spools[i].Count;
+            }
+            return flows;
+        }
+    }
 
     /// <summary>Why a spool could not be written, and how many flows it lost; null when none failed.</summary>
-    public (string Failure, long Lost)? SpoolFailure =>
-        Spools.FirstOrDefault(s => s.Failure is not null) is { Failure: { } failure } ? (failure, Spools.Sum(s => s.Lost)) : null;
+    public (string Failure, long Lost)? SpoolFailure
+    {
+        get
+        {
+            string? failure = null;
+            long lost = 0;
+            for (int i = 0; i < Spools.Count; i++)
+            {
+                failure ??= Spools[i].Failure;
+                lost += Spools[i].Lost;
+            }
+            return failure is null ? null : (failure, lost);
+        }
+    }
 
     private sealed class SpoolFileSet(IReadOnlyList<FlowSpool> spools) : IDisposable
     {
@@ -139,7 +163,18 @@ public sealed class AnalysisResult
     public bool DelayedAckHostsNotProfiledAtLeast { get; init; }
 
     /// <summary>Timestamp precision of the capture in decimal digits (6 or 9), for formatting times.</summary>
-    public int TimestampDigits => Files.Count == 0 ? 6 : Files.Max(f => f.TimestampDigits);
+    public int TimestampDigits
+    {
+        get
+        {
+            int digits = Files.Count == 0 ? 6 : 0;
+            for (int i = 0; i < Files.Count; i++)
+            {
+                digits = Math.Max(digits, Files[i].TimestampDigits);
+            }
+            return digits;
+        }
+    }
 
     /// <summary>True when any file stopped before its end.</summary>
     public bool Truncated => Files.Any(f => f.StoppedEarly);

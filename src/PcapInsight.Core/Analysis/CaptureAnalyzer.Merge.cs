@@ -1,4 +1,5 @@
 using PcapInsight.Core.Capture;
+using PcapInsight.Core.Collections;
 using PcapInsight.Core.Decoding;
 using PcapInsight.Core.Events;
 using PcapInsight.Core.Flows;
@@ -53,7 +54,7 @@ public sealed partial class CaptureAnalyzer
         ReportEventsLimited(events, options, reader._lastTimeNs);
 
 
-        var profiles = new Dictionary<IpAddr, DelayedAckProfile>();
+        var profiles = new ValueMap<IpAddr, DelayedAckProfile>();
         foreach (CaptureAnalyzer s in shards)
         {
             foreach (DelayedAckProfile p in s._timing.Profiles)
@@ -68,7 +69,7 @@ public sealed partial class CaptureAnalyzer
                 }
                 else
                 {
-                    profiles.Add(p.Host, p);
+                    profiles.TryAdd(p.Host, p);
                 }
             }
         }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Globalization;
 using PcapInsight.Core.Capture;
+using PcapInsight.Core.Collections;
 using PcapInsight.Core.Decoding;
 using PcapInsight.Core.Events;
 using PcapInsight.Core.Flows;
@@ -49,11 +50,11 @@ public sealed partial class CaptureAnalyzer
         && (t.HasTrouble || t.C2S.WindowFull + t.S2C.WindowFull > 0 || flow.PayloadBytesC2S + flow.PayloadBytesS2C >= 1 << 20);
     private readonly PacketCounters _counters = new();
     private readonly IpSizeHistogram _sizes = new();
-    private readonly List<LinkType> _linkTypes = new();
-    private readonly HashSet<(int File, LinkType Link)> _unsupportedReported = new();
-    private readonly Dictionary<int, (long Frames, long FirstFrame, long FirstTimeNs)> _snaplenCutByFile = new();
+    private readonly ValueList<LinkType> _linkTypes = new();
+    private HashSet<(int File, LinkType Link)>? _unsupportedReported;   // made when met: most captures have none
+    private SnaplenCutCount[] _snaplenCutByFile = new SnaplenCutCount[1];   // by file index
     private int _snaplenCutFile = -1;   // the file whose cut frames _snaplenCut counts now (see CountSnaplenCut)
-    private (long Frames, long FirstFrame, long FirstTimeNs) _snaplenCut;
+    private SnaplenCutCount _snaplenCut;
     private DecodedPacket _packet;
     // Flows are ordered by creation as frame index × phases + phase: a frame can make a flow first by completing a
     // fragmented datagram, then by its own packet.
@@ -534,15 +535,41 @@ public sealed partial class CaptureAnalyzer
     private void NoteLinkType(in CaptureInfo info)
     {
         _lastLinkType = info.LinkType;
-        if (!_linkTypes.Contains(info.LinkType))
+        if (!IsListed(info.LinkType))
         {
             _linkTypes.Add(info.LinkType);
         }
-        if (!FrameDecoder.Supports(info.LinkType) && _unsupportedReported.Add((info.FileIndex, info.LinkType)))
+        if (!FrameDecoder.Supports(info.LinkType) && (_unsupportedReported ??= new()).Add((info.FileIndex, info.LinkType)))
         {
             _events.Report(new AnalysisEvent(EventKind.CaptureUnsupportedLinkType, info.TimestampNs, info.FrameNumber, info.FileIndex, 0,
                 default, 0, default, 0, -1, "linktype=" + LinkTypeNames.NumberAndName(info.LinkType)));
         }
+    }
+
+    private bool IsListed(LinkType linkType)
+    {
+        for (int i = 0; i < _linkTypes.Count; i++)
+        {
+            if (_linkTypes[i] == linkType)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // A file's frames cut short by the snapshot length: how many, and the first (Kept: a count was kept for the file).
+    // Kept by file index in an array: a Dictionary over a tuple or a struct of ours is compiled at run time (ValueList).
+    private struct SnaplenCutCount
+    {
+        public bool Kept;
+        public long Frames, FirstFrame, FirstTimeNs;
+    }
+
+    private bool TryGetSnaplenCut(int fileIndex, out SnaplenCutCount count)
+    {
+        count = fileIndex < _snaplenCutByFile.Length ? _snaplenCutByFile[fileIndex] : default;
+        return count.Kept;
     }
 
     private void CountSnaplenCut(in CaptureInfo info)
@@ -560,13 +587,21 @@ public sealed partial class CaptureAnalyzer
     {
         KeepSnaplenCutCount();
         _snaplenCutFile = info.FileIndex;
-        _snaplenCut = _snaplenCutByFile.TryGetValue(info.FileIndex, out var counted) ? counted : (0, info.FrameNumber, info.TimestampNs);
+        _snaplenCut = TryGetSnaplenCut(info.FileIndex, out SnaplenCutCount counted)
+            ? counted
+            : new SnaplenCutCount { Kept = true, FirstFrame = info.FrameNumber, FirstTimeNs = info.TimestampNs };
     }
 
     private void KeepSnaplenCutCount()
     {
         if (_snaplenCutFile >= 0)
         {
+            if (_snaplenCutFile >= _snaplenCutByFile.Length)
+            {
+                var grown = new SnaplenCutCount[Math.Max(_snaplenCutFile + 1, 2 * _snaplenCutByFile.Length)];
+                Array.Copy(_snaplenCutByFile, grown, _snaplenCutByFile.Length);
+                _snaplenCutByFile = grown;
+            }
             _snaplenCutByFile[_snaplenCutFile] = _snaplenCut;
         }
     }
@@ -648,7 +683,7 @@ public sealed partial class CaptureAnalyzer
             }
         }
         KeepSnaplenCutCount();
-        if (_snaplenCutByFile.TryGetValue(fileIndex, out var cut))
+        if (TryGetSnaplenCut(fileIndex, out SnaplenCutCount cut))
         {
             int snaplen = file.Interfaces.Count > 0 ? file.Interfaces[0].Snaplen : 0;
             _events.Report(new AnalysisEvent(EventKind.CaptureSnaplenCut, cut.FirstTimeNs, cut.FirstFrame, fileIndex, 0, default, 0, default, 0, -1,

@@ -68,5 +68,17 @@ public sealed class CaptureFileStats
     public long FileBytes { get; set; } = -1;
 
     /// <summary>Highest timestamp precision in decimal digits among the interfaces (6 or 9 in practice).</summary>
-    public int TimestampDigits => Interfaces.Count == 0 ? 6 : Interfaces.Max(i => i.TimestampDigits);
+    public int TimestampDigits
+    {
+        get
+        {
+            // A loop rather than LINQ's Max: that is generic math code of the framework, compiled at run time every run.
+            int digits = Interfaces.Count == 0 ? 6 : 0;
+            for (int i = 0; i < Interfaces.Count; i++)
+            {
+                digits = Math.Max(digits, Interfaces[i].TimestampDigits);
+            }
+            return digits;
+        }
+    }
 }

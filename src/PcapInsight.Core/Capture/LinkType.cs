@@ -72,4 +72,16 @@ public static class LinkTypeNames
     /// <summary>"1:ETHERNET" form, as the corpus manifest writes it.</summary>
     public static string NumberAndName(LinkType link) =>
         ((ushort)link).ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + Name(link);
+
+    /// <summary>Each link type in <see cref="NumberAndName"/> form, separated by ", ".</summary>
+    public static string NumbersAndNames(IReadOnlyList<LinkType> links)
+    {
+        // A loop, not LINQ's Select over the list: that is framework code over an enum of ours, compiled at run time.
+        var names = new string[links.Count];
+        for (int i = 0; i < names.Length; i++)
+        {
+            names[i] = NumberAndName(links[i]);
+        }
+        return string.Join(", ", names);
+    }
 }

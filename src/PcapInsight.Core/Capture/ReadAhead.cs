@@ -1,3 +1,5 @@
+using PcapInsight.Core.Collections;
+
 namespace PcapInsight.Core.Capture;
 
 /// <summary>
@@ -22,7 +24,7 @@ internal sealed class ReadAhead : IDisposable
     // blocking take, and the per-packet path must not allocate.
     private readonly object _gate = new();
     private readonly Queue<byte[]> _free = new(BufferCount);
-    private readonly Queue<Chunk> _filled = new(BufferCount);
+    private readonly ValueQueue<Chunk> _filled = new(BufferCount);   // not Queue<Chunk>: compiled at run time (ValueList says why)
     private readonly Thread _thread;
     private bool _stopping;
 

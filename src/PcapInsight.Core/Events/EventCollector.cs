@@ -1,3 +1,5 @@
+using PcapInsight.Core.Collections;
+
 namespace PcapInsight.Core.Events;
 
 /// <summary>
@@ -20,10 +22,10 @@ public sealed class EventCollector
 
     private readonly long[] _counts = new long[KindCount];
     private readonly SampledRows?[] _sampled = new SampledRows?[KindCount];
-    private readonly List<EventOrder.Entry> _logAll = new();
+    private readonly ValueList<EventOrder.Entry> _logAll = new();
     private readonly int _maxRows;
     private long _seq;
-    private List<AnalysisEvent>? _rows;   // the kept rows, made on demand; null after a change
+    private ValueList<AnalysisEvent>? _rows;   // the kept rows, made on demand; null after a change
     private long _dropped;
 
     /// <summary>
@@ -121,7 +123,7 @@ public sealed class EventCollector
             {
                 // Only the first rows by rank can survive the limit: drop the rest now, so memory stays bounded.
                 _logAll.Sort(EventOrder.Compare);
-                _logAll.RemoveRange(_maxRows, _logAll.Count - _maxRows);
+                _logAll.Truncate(_maxRows);
             }
             return;
         }
@@ -244,7 +246,7 @@ public sealed class EventCollector
         }
         if (first is { } kept)
         {
-            _logAll.RemoveAll(e => e.Event.Kind == kind && e.Seq != kept.Seq);
+            _logAll.RemoveWhere(e => e.Event.Kind == kind && e.Seq != kept.Seq);
         }
         _rows = null;
         if (_onceKindNs != long.MaxValue)
@@ -276,9 +278,9 @@ public sealed class EventCollector
         }
     }
 
-    private List<AnalysisEvent> Select(out long dropped)
+    private ValueList<AnalysisEvent> Select(out long dropped)
     {
-        var kept = new List<EventOrder.Entry>(_logAll);
+        var kept = new ValueList<EventOrder.Entry>(_logAll);
         long policyRows = 0;
         for (int k = 0; k < KindCount; k++)
         {
@@ -298,12 +300,9 @@ public sealed class EventCollector
             policyRows += kept.Count - before;
         }
         kept.Sort(EventOrder.Compare);
-        if (kept.Count > _maxRows)
-        {
-            kept.RemoveRange(_maxRows, kept.Count - _maxRows);
-        }
+        kept.Truncate(_maxRows);
         dropped = Math.Max(0, policyRows - kept.Count);
-        var rows = new List<AnalysisEvent>(kept.Count);
+        var rows = new ValueList<AnalysisEvent>(kept.Count);
         foreach (EventOrder.Entry e in kept)
         {
             rows.Add(e.Event);
@@ -337,7 +336,7 @@ public sealed class EventCollector
     /// </summary>
     private sealed class SampledRows
     {
-        private readonly List<EventOrder.Entry> _first = new();
+        private readonly ValueList<EventOrder.Entry> _first = new();
         private readonly EventOrder.Entry?[] _bins = new EventOrder.Entry?[EventTimeline.Bins];
         private long _thresholdNs = long.MaxValue;   // the timestamp of the 100th row once trimmed: later ones cannot make the first 100
 
@@ -352,8 +351,8 @@ public sealed class EventCollector
                 if (_first.Count >= 2 * SampledFullRows)
                 {
                     _first.Sort(EventOrder.Compare);
-                    _first.RemoveRange(SampledFullRows, _first.Count - SampledFullRows);
-                    _thresholdNs = _first[^1].Event.TimestampNs;
+                    _first.Truncate(SampledFullRows);
+                    _thresholdNs = _first[_first.Count - 1].Event.TimestampNs;
                 }
             }
             if (_bins[bin] is not { } held || EventOrder.Compare(e, held) < 0)
@@ -399,7 +398,7 @@ public sealed class EventCollector
         }
 
         /// <summary>Adds the kept rows to <paramref name="rows"/>: the first 100 by rank, and each interval's first not among them.</summary>
-        public void Kept(List<EventOrder.Entry> rows)
+        public void Kept(ValueList<EventOrder.Entry> rows)
         {
             _first.Sort(EventOrder.Compare);
             int n = Math.Min(SampledFullRows, _first.Count);

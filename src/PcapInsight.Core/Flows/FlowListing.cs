@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using PcapInsight.Core.Collections;
 
 namespace PcapInsight.Core.Flows;
 
@@ -20,7 +20,7 @@ internal sealed class FlowListing(int maxListed)
 {
     private readonly ListedGroup _plain = new();
     private readonly ListedGroup _notable = new();
-    private readonly List<Entry> _ending = new();   // the flows of the place not over yet
+    private readonly ValueList<Entry> _ending = new();   // the flows of the place not over yet
     private readonly List<object?> _owners = new(); // the owners given to Add, by index (one a shard)
     private long _endingPlace;
     private long _releasedTcp, _releasedUdp, _releasedOther;
@@ -81,20 +81,15 @@ internal sealed class FlowListing(int maxListed)
         {
             return;
         }
-        Span<Entry> ending = CollectionsMarshal.AsSpan(_ending);
-        if (ending.Length == 1)
+        if (_ending.Count == 1)
         {
-            List(ending[0]);
+            List(_ending[0]);
         }
         else
         {
-            ListInCreationOrder(ending);
+            ListInCreationOrder(_ending);
         }
-        _ending.Clear();
-        if (_ending.Capacity > KeptRoom)
-        {
-            _ending.Capacity = KeptRoom;   // the end of a capture of a million flows does not keep its list
-        }
+        _ending.Clear(keepAtMost: KeptRoom);   // the end of a capture of a million flows does not keep its list
     }
 
     /// <summary>
@@ -103,17 +98,17 @@ internal sealed class FlowListing(int maxListed)
     /// 200,000 flows; the keys, each with its entry's index in the low bits, sort as plain numbers (CoreLib's
     /// precompiled sort) in a few milliseconds.
     /// </summary>
-    private void ListInCreationOrder(Span<Entry> ending)
+    private void ListInCreationOrder(ValueList<Entry> ending)
     {
         // An expiry check ends a few flows (thousands a second on a capture of short connections): keys in an array
         // kept for them; the end of the capture many: an array it drops.
-        Span<long> keys = ending.Length <= KeptRoom ? (_keys ??= new long[KeptRoom]).AsSpan(0, ending.Length) : new long[ending.Length];
+        Span<long> keys = ending.Count <= KeptRoom ? (_keys ??= new long[KeptRoom]).AsSpan(0, ending.Count) : new long[ending.Count];
         if (!TryPackKeys(ending, keys, out int notables))
         {
-            ending.Sort();   // past 16 M flows at once, or 2^38 frames: the entries themselves
-            foreach (Entry e in ending)
+            ending.Sort(static (a, b) => a.Key.CompareTo(b.Key));   // past 16 M flows at once, or 2^38 frames: the entries themselves
+            for (int i = 0; i < ending.Count; i++)
             {
-                List(e);
+                List(ending[i]);
             }
             return;
         }
@@ -126,7 +121,7 @@ internal sealed class FlowListing(int maxListed)
         // push out go as they are listed). Which flows go is all that matters; the order of releases is nobody's.
         int keptNotable = Math.Min(notables, maxListed);
         int listedNotable = Math.Min(maxListed, _notable.Count + notables);
-        int plains = ending.Length - notables;
+        int plains = ending.Count - notables;
         int keptPlain = Math.Min(plains, Math.Min(maxListed - listedNotable, _plain.Count + plains));
         if (keptNotable < notables || keptPlain < plains)
         {
@@ -159,14 +154,14 @@ internal sealed class FlowListing(int maxListed)
     /// Each entry's creation order with its index in the low bits, and the notable bit at the bottom (an entry's key
     /// orders as its creation order, as indexes are unique). False past what 64 bits hold.
     /// </summary>
-    private static bool TryPackKeys(Span<Entry> ending, Span<long> keys, out int notables)
+    private static bool TryPackKeys(ValueList<Entry> ending, Span<long> keys, out int notables)
     {
         notables = 0;
-        if (ending.Length > 1 << IndexBits)
+        if (ending.Count > 1 << IndexBits)
         {
             return false;
         }
-        for (int i = 0; i < ending.Length; i++)
+        for (int i = 0; i < ending.Count; i++)
         {
             long order = ending[i].CreationOrder;
             if (order < 0 || order >= 1L << (62 - IndexBits))
@@ -233,12 +228,40 @@ internal sealed class FlowListing(int maxListed)
     }
 
     /// <summary>The listed flows (those of a place not over yet included): notable ones first, each group in the order they ended.</summary>
-    public IEnumerable<Flow> Listed => ListedWithOwners.Select(e => e.Flow);
+    public IEnumerable<Flow> Listed
+    {
+        get
+        {
+            foreach (ListedFlow e in ListedWithOwners)
+            {
+                yield return e.Flow;
+            }
+        }
+    }
 
     /// <summary>The listed flows with their owners, as <see cref="Listed"/>.</summary>
-    public IEnumerable<(Flow Flow, object? Owner)> ListedWithOwners =>
-        _notable.Items.Concat(_plain.Items).Concat(_ending.Select(e => (e.Flow, e.Owner)))
-            .Select(e => (e.Item1, _owners[e.Item2]));
+    /// <remarks>Iterators rather than LINQ over (flow, owner) tuples: that LINQ was generic code of the framework compiled at run time, every run.</remarks>
+    public IEnumerable<ListedFlow> ListedWithOwners
+    {
+        get
+        {
+            foreach (ListedFlow e in _notable.Items(_owners))
+            {
+                yield return e;
+            }
+            foreach (ListedFlow e in _plain.Items(_owners))
+            {
+                yield return e;
+            }
+            for (int i = 0; i < _ending.Count; i++)
+            {
+                yield return new ListedFlow(_ending[i].Flow, _owners[_ending[i].Owner]);
+            }
+        }
+    }
+
+    /// <summary>A listed flow and the owner given to <see cref="Add"/>.</summary>
+    public readonly record struct ListedFlow(Flow Flow, object? Owner);
 
     /// <summary>How many flows <see cref="Listed"/> holds.</summary>
     public int Count => _plain.Count + _notable.Count + _ending.Count;
@@ -301,25 +324,29 @@ internal sealed class FlowListing(int maxListed)
             }
         }
 
-        /// <summary>Every flow in the order it was listed.</summary>
-        public IEnumerable<(Flow, int)> Items
+        /// <summary>Every flow in the order it was listed, with its owner (<paramref name="owners"/> by index).</summary>
+        public IEnumerable<ListedFlow> Items(List<object?> owners)
         {
-            get
+            if (_owners is null)
             {
-                if (_owners is null)
+                if (_byOwner.Count > 0)
                 {
-                    foreach (Flow flow in _byOwner.Count == 0 ? [] : _byOwner[0])
+                    foreach (Flow flow in _byOwner[0])
                     {
-                        yield return (flow, 0);
+                        yield return new ListedFlow(flow, owners[0]);
                     }
-                    yield break;
                 }
-                var next = _byOwner.Select(q => q.GetEnumerator()).ToArray();
-                foreach (ushort owner in _owners)
-                {
-                    next[owner].MoveNext();
-                    yield return (next[owner].Current, owner);
-                }
+                yield break;
+            }
+            var next = new Queue<Flow>.Enumerator[_byOwner.Count];
+            for (int i = 0; i < next.Length; i++)
+            {
+                next[i] = _byOwner[i].GetEnumerator();
+            }
+            foreach (ushort owner in _owners)
+            {
+                next[owner].MoveNext();
+                yield return new ListedFlow(next[owner].Current, owners[owner]);
             }
         }
     }

@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using PcapInsight.Core.Collections;
 
 namespace PcapInsight.Core.Flows;
 
@@ -24,9 +25,9 @@ public sealed class FlowSpool : IDisposable
     // The run being gathered: encoded records one after another, and where each is, to sort them by id.
     private byte[] _buffer = [];
     private int _bufferBytes;
-    private (int Id, int Offset, int Length)[] _entries = [];
+    private Entry[] _entries = new Entry[0];
     private int _entryCount;
-    private readonly List<(long Offset, int Count, long Bytes)> _runs = new();
+    private readonly ValueList<Run> _runs = new();
     private readonly bool[] _protocolsAdded = new bool[256];
     private readonly BestFlows _best = new();
     private FileStream? _file;
@@ -147,9 +148,9 @@ public sealed class FlowSpool : IDisposable
         }
         var readers = new List<RunReader>(_runs.Count);
         var queue = new PriorityQueue<(FlowSummary Summary, int Source), int>();
-        foreach ((long offset, int count, long bytes) in _runs)
+        for (int i = 0; i < _runs.Count; i++)
         {
-            readers.Add(new RunReader(_file!.SafeFileHandle, offset, bytes, count));
+            readers.Add(new RunReader(_file!.SafeFileHandle, _runs[i].Offset, _runs[i].Bytes, _runs[i].Count));
         }
         for (int i = 0; i < readers.Count; i++)
         {
@@ -190,7 +191,7 @@ public sealed class FlowSpool : IDisposable
             }
             else
             {
-                _file?.SetLength(_runs[^1].Offset + _runs[^1].Bytes);
+                _file?.SetLength(_runs[_runs.Count - 1].Offset + _runs[_runs.Count - 1].Bytes);
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -269,7 +270,9 @@ public sealed class FlowSpool : IDisposable
         }
         if (_entryCount == _entries.Length)
         {
-            Array.Resize(ref _entries, Math.Min(Math.Max(16, 2 * _entries.Length), RunLength));
+            var grown = new Entry[Math.Min(Math.Max(16, 2 * _entries.Length), RunLength)];
+            Array.Copy(_entries, grown, _entryCount);
+            _entries = grown;
         }
         return _buffer.AsSpan(_bufferBytes);
     }
@@ -277,17 +280,29 @@ public sealed class FlowSpool : IDisposable
     /// <summary>Notes the record just written at the free end of the buffer.</summary>
     private void Added(int id, int length)
     {
-        _entries[_entryCount++] = (id, _bufferBytes, length);
+        _entries[_entryCount++] = new Entry(id, _bufferBytes, length);
         _bufferBytes += length;
     }
 
     private FlowSummary Buffered(int entry, FlowSummaryPool? reuse)
     {
-        (_, int offset, int length) = _entries[entry];
-        return FlowRecord.ReadInto(_buffer.AsSpan(offset, length), reuse?.Rent() ?? new FlowSummary(), out _);
+        Entry e = _entries[entry];
+        return FlowRecord.ReadInto(_buffer.AsSpan(e.Offset, e.Length), reuse?.Rent() ?? new FlowSummary(), out _);
     }
 
-    private void SortEntries() => _entries.AsSpan(0, _entryCount).Sort(static (a, b) => a.Id.CompareTo(b.Id));
+    private void SortEntries() => StableSort.Sort(_entries, 0, _entryCount, new ById());
+
+    // A record of the run being gathered. Structs of this class's own and its own sort, not value tuples and
+    // Span.Sort: those are the framework's generic code over our types, compiled at run time (ValueList says why).
+    private readonly record struct Entry(int Id, int Offset, int Length);
+
+    private readonly struct ById : IOrder<Entry>
+    {
+        public bool Before(in Entry a, in Entry b) => a.Id < b.Id;
+    }
+
+    // A run written to the file: where it starts, its records, its bytes.
+    private readonly record struct Run(long Offset, int Count, long Bytes);
 
     /// <summary>
     /// Deletes the spool files in <paramref name="directory"/> of processes no longer running (killed outright, so
@@ -340,11 +355,10 @@ public sealed class FlowSpool : IDisposable
         long offset = _file.Length;
         for (int i = 0; i < _entryCount; i++)
         {
-            (_, int at, int length) = _entries[i];
-            _writer!.Write(_buffer, at, length);
+            _writer!.Write(_buffer, _entries[i].Offset, _entries[i].Length);
         }
         _writer!.Flush();
-        _runs.Add((offset, _entryCount, _file.Length - offset));
+        _runs.Add(new Run(offset, _entryCount, _file.Length - offset));
         _entryCount = 0;
         _bufferBytes = 0;
     }

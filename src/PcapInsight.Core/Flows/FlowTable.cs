@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using PcapInsight.Core.Capture;
+using PcapInsight.Core.Collections;
 using PcapInsight.Core.Decoding;
 
 namespace PcapInsight.Core.Flows;
@@ -32,8 +33,8 @@ public sealed class FlowTable
     // timeout, each when its own linger is over whatever the others did (which lets a sharded analysis close it at the
     // same tick as one table would). They close in clock order, so a FIFO holds them in order; one that had packets
     // since waits again in a priority queue, by its new time.
-    private readonly Queue<(Flow Flow, long QueuedAt)> _closed = new();
-    private readonly PriorityQueue<Flow, long> _closedAgain = new();
+    private readonly ValueQueue<ClosedEntry> _closed = new(64);
+    private PriorityQueue<Flow, long>? _closedAgain;   // made when first needed: most captures never do
     // Released flows' objects, reset, for the next flows to reuse (see RecycleReleased).
     private readonly Stack<Flow> _recycled = new();
     // Enough for the flows one expiry check releases at 300,000 new connections a second (about 900 bytes each).
@@ -238,7 +239,7 @@ public sealed class FlowTable
             {
                 flow.CloseQueuedAtNs = clock;
                 flow.InCloseQueue = true;
-                _closed.Enqueue((flow, clock));
+                _closed.Enqueue(new ClosedEntry(flow, clock));
             }
         }
         return flow;
@@ -283,7 +284,7 @@ public sealed class FlowTable
             {
                 flow.CloseQueuedAtNs = flow.ActiveAtNs;
                 flow.InCloseQueue = true;
-                _closedAgain.Enqueue(flow, flow.ActiveAtNs);   // due now too if that is past the cutoff: met again in this loop
+                (_closedAgain ??= new()).Enqueue(flow, flow.ActiveAtNs);   // due now too if that is past the cutoff: met again in this loop
                 continue;
             }
             ClosedAfterLinger++;
@@ -291,11 +292,16 @@ public sealed class FlowTable
         }
     }
 
+    // A connection in the close queue, with the time it was queued at (its flow object may be reused meanwhile).
+    private readonly record struct ClosedEntry(Flow Flow, long QueuedAt);
+
     /// <summary>Takes the closed connection queued earliest, if it was queued at or before <paramref name="cutoff"/>.</summary>
     private bool TryTakeClosed(long cutoff, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Flow? flow, out long queuedAt)
     {
-        bool first = _closed.TryPeek(out var head);
-        bool again = _closedAgain.TryPeek(out Flow? waiting, out long waitingAt);
+        bool first = _closed.TryPeek(out ClosedEntry head);
+        Flow? waiting = null;
+        long waitingAt = 0;
+        bool again = _closedAgain is not null && _closedAgain.TryPeek(out waiting, out waitingAt);
         if (first && head.QueuedAt <= cutoff && (!again || head.QueuedAt <= waitingAt))
         {
             _closed.Dequeue();
@@ -305,7 +311,7 @@ public sealed class FlowTable
         }
         if (again && waitingAt <= cutoff)
         {
-            _closedAgain.Dequeue();
+            _closedAgain!.Dequeue();
             (flow, queuedAt) = (waiting!, waitingAt);
             flow.InCloseQueue = false;
             return true;

@@ -6,4 +6,15 @@ namespace PcapInsight.Core.Fragments;
 /// What identifies one datagram's fragments: source, destination, identification and, for IPv4, the protocol
 /// (RFC 791); for IPv6 source, destination and identification (RFC 8200).
 /// </summary>
-public readonly record struct FragmentKey(byte IpVersion, IpAddr Src, IpAddr Dst, uint Id, byte Protocol);
+public readonly record struct FragmentKey(byte IpVersion, IpAddr Src, IpAddr Dst, uint Id, byte Protocol)
+{
+    // Written out rather than the record's: those compare each field through EqualityComparer<T>.Default, framework
+    // code over our types that is compiled at run time.
+
+    /// <inheritdoc />
+    public bool Equals(FragmentKey other) =>
+        Id == other.Id && Src == other.Src && Dst == other.Dst && IpVersion == other.IpVersion && Protocol == other.Protocol;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => (Src.GetHashCode() * 31 + Dst.GetHashCode()) * 31 + (int)Id ^ (Protocol << 24) ^ (IpVersion << 16);
+}

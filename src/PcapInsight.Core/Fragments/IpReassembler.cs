@@ -1,4 +1,5 @@
 using PcapInsight.Core.Capture;
+using PcapInsight.Core.Collections;
 using PcapInsight.Core.Decoding;
 
 namespace PcapInsight.Core.Fragments;
@@ -14,7 +15,7 @@ public sealed class IpReassembler
     private readonly FragmentOptions _options;
     private readonly long _v4TimeoutNs;
     private readonly long _v6TimeoutNs;
-    private readonly Dictionary<FragmentKey, FragmentedDatagram> _open = new();
+    private readonly ValueMap<FragmentKey, FragmentedDatagram> _open = new();
     private readonly LinkedList<FragmentedDatagram> _byAge = new();   // oldest first
     private readonly Dictionary<FragmentedDatagram, LinkedListNode<FragmentedDatagram>> _nodes = new();
     private readonly Stack<FragmentedDatagram> _pool = new();
@@ -61,7 +62,7 @@ public sealed class IpReassembler
             }
             datagram = _pool.Count > 0 ? _pool.Pop() : new FragmentedDatagram();
             datagram.Begin(key, t, info.FrameNumber, info.FileIndex);
-            _open.Add(key, datagram);
+            _open.TryAdd(key, datagram);
             _nodes.Add(datagram, _byAge.AddLast(datagram));
         }
         datagram.VlanId = p.VlanId;

@@ -1,3 +1,4 @@
+using PcapInsight.Core.Collections;
 using PcapInsight.Core.Decoding;
 
 namespace PcapInsight.Core.TcpAnalysis;
@@ -15,7 +16,7 @@ namespace PcapInsight.Core.TcpAnalysis;
 /// </remarks>
 internal sealed class HostsNotProfiled
 {
-    private readonly HashSet<IpAddr> _hosts = new();
+    private readonly ValueSet<IpAddr> _hosts = new();
 
     /// <summary>Counts up to <paramref name="bound"/> hosts.</summary>
     public HostsNotProfiled(int bound) => Bound = Math.Max(1, bound);
@@ -47,9 +48,9 @@ internal sealed class HostsNotProfiled
         var all = new HostsNotProfiled(bound);
         foreach (HostsNotProfiled part in parts)
         {
-            foreach (IpAddr host in part._hosts)
+            for (int i = 0; i < part._hosts.Count; i++)
             {
-                all.Add(host);
+                all.Add(part._hosts[i]);
             }
         }
         return all;

@@ -1,5 +1,6 @@
 using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Capture;
+using PcapInsight.Core.Collections;
 using PcapInsight.Core.Decoding;
 using PcapInsight.Core.Flows;
 
@@ -25,7 +26,7 @@ internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog adm
     // one the shard settles after): up to 3 × 4,096 packets of three points each. Room for that from the start (1.8 MB
     // a shard, while series are recorded), so the list does not grow, and allocate, at a different moment in every run.
     private const int WaitingRoom = 3 * 4096 * 3;
-    private readonly List<WaitingPoint> _waiting = new(admissions.Deferred ? WaitingRoom : 0);
+    private readonly ValueList<WaitingPoint> _waiting = new(admissions.Deferred ? WaitingRoom : 0);
     private int _pass;
 
     /// <summary>After the analyses of a segment: its points, on the flow's series (claiming a slot with its first).</summary>
@@ -154,10 +155,10 @@ internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog adm
                     break;
             }
         }
-        _waiting.RemoveRange(kept, _waiting.Count - kept);
+        _waiting.Truncate(kept);
         if (_waiting.Count == 0 && _waiting.Capacity > WaitingRoom)
         {
-            _waiting.Capacity = WaitingRoom;   // a burst of new flows does not keep its memory
+            _waiting.Clear(keepAtMost: WaitingRoom);   // a burst of new flows does not keep its memory
         }
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Capture;
+using PcapInsight.Core.Collections;
 using PcapInsight.Core.Decoding;
 using PcapInsight.Core.Events;
 using PcapInsight.Core.Flows;
@@ -36,7 +37,7 @@ internal sealed class TcpTimingAnalyzer
     private readonly long _minHoldNs;
     private readonly long _releaseNs;
     private readonly long _answerNs;
-    private readonly Dictionary<IpAddr, DelayedAckProfile> _profiles = new();
+    private readonly ValueMap<IpAddr, DelayedAckProfile> _profiles = new();
     private readonly AdmissionLog _admissions;
     private bool _prunedToClosed;
     private readonly HostsNotProfiled _notProfiled;
@@ -52,7 +53,7 @@ internal sealed class TcpTimingAnalyzer
     }
 
     /// <summary>The hosts profiled, in no order (in a shard, also hosts the reading thread has refused since).</summary>
-    public IReadOnlyCollection<DelayedAckProfile> Profiles => _profiles.Values;
+    public IEnumerable<DelayedAckProfile> Profiles => _profiles.Values;
 
     /// <summary>
     /// The hosts that came past the profile limit, once the analysis is over: those refused before a profile was
@@ -61,8 +62,9 @@ internal sealed class TcpTimingAnalyzer
     /// </summary>
     public HostsNotProfiled NotProfiledAtEnd()
     {
-        foreach (DelayedAckProfile profile in _profiles.Values)
+        for (int i = 0; i < _profiles.Count; i++)
         {
+            DelayedAckProfile profile = _profiles.ValueAt(i);
             if (profile.Refused)
             {
                 _notProfiled.Add(profile.Host);
@@ -287,7 +289,7 @@ internal sealed class TcpTimingAnalyzer
                 }
             }
             profile = new DelayedAckProfile(host);
-            _profiles.Add(host, profile);
+            _profiles.TryAdd(host, profile);
             _admissions.Add(AdmissionKind.HostClaim, profile);
             if (profile.Refused)
             {
@@ -313,18 +315,22 @@ internal sealed class TcpTimingAnalyzer
     }
 
     /// <summary>Once the profiled hosts are final, a shard lets go of the profiles it gathered for others.</summary>
-    private void PruneToClosed(HashSet<IpAddr> closed)
+    private void PruneToClosed(ValueSet<IpAddr> closed)
     {
         if (_prunedToClosed)
         {
             return;
         }
         _prunedToClosed = true;
-        foreach (IpAddr host in _profiles.Keys.Where(h => !closed.Contains(h)).ToList())
+        _profiles.RemoveWhere((host, _) =>
         {
-            _profiles.Remove(host);
+            if (closed.Contains(host))
+            {
+                return false;
+            }
             _notProfiled.Add(host);   // refused by the reading thread after this shard began its profile
-        }
+            return true;
+        });
     }
 
     /// <summary>

@@ -1,0 +1,229 @@
+using PcapInsight.Core.Collections;
+using PcapInsight.Core.Decoding;
+using Xunit;
+
+namespace PcapInsight.Core.Tests.Collections;
+
+/// <summary>
+/// The analysis' own collections (written so that ReadyToRun compiles them ahead, where the framework's over our value
+/// types are compiled at run time) behave as the framework's they replace: each is driven by the same random
+/// operations as its framework model, and compared after every step.
+/// </summary>
+public class ValueCollectionsTests
+{
+    // An item that sorts by Key alone and remembers where it came from, to see that equal keys keep their order.
+    private readonly record struct Item(int Key, int Place);
+
+    public static TheoryData<int[]> Keys() => new()
+    {
+        Array.Empty<int>(),
+        new[] { 5 },
+        new[] { 1, 2, 3, 4 },
+        new[] { 4, 3, 2, 1 },
+        new[] { 3, 1, 3, 1, 3, 1, 2 },        // ties keep their order
+        new[] { 7, 7, 7, 7, 7 },
+        new[] { 9, 1, 8, 2, 7, 3, 6, 4, 5, 5, 5, 0, 10, 1, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Keys))]
+    public void ValueList_Sort_IsLinqsStableOrderBy(int[] keys)
+    {
+        var list = new ValueList<Item>();
+        for (int i = 0; i < keys.Length; i++)
+        {
+            list.Add(new Item(keys[i], i));
+        }
+
+        list.Sort((a, b) => a.Key.CompareTo(b.Key));
+
+        Assert.Equal(keys.Select((k, i) => new Item(k, i)).OrderBy(x => x.Key), list.ToArray());
+    }
+
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(0, 1)]
+    [InlineData(3, 1)]
+    [InlineData(3, 17)]
+    [InlineData(5, 1000)]
+    public void StableSort_SortsOnlyItsRange(int start, int count)
+    {
+        var random = new Random(start * 1000 + count);
+        Item[] items = Enumerable.Range(0, start + count + 4).Select(i => new Item(random.Next(8), i)).ToArray();
+        Item[] expected = items.Take(start).Concat(items.Skip(start).Take(count).OrderBy(x => x.Key)).Concat(items.Skip(start + count)).ToArray();
+
+        StableSort.Sort(items, start, count, (a, b) => a.Key.CompareTo(b.Key));
+
+        Assert.Equal(expected, items);
+    }
+
+    [Fact]
+    public void ValueList_FollowsList_UnderRandomOperations()
+    {
+        var random = new Random(5);
+        var list = new ValueList<Item>();
+        var model = new List<Item>();
+        for (int step = 0; step < 5_000; step++)
+        {
+            switch (random.Next(9))
+            {
+                case < 4:
+                    var item = new Item(random.Next(50), step);
+                    list.Add(item);
+                    model.Add(item);
+                    break;
+                case 4:
+                    int keep = random.Next(model.Count + 2);
+                    list.Truncate(keep);
+                    model.RemoveRange(Math.Min(keep, model.Count), model.Count - Math.Min(keep, model.Count));
+                    break;
+                case 5:
+                    int key = random.Next(50);
+                    list.RemoveWhere(x => x.Key == key);
+                    model.RemoveAll(x => x.Key == key);
+                    break;
+                case 6:
+                    int first = random.Next(model.Count + 2);
+                    list.RemoveFirst(first);
+                    model.RemoveRange(0, Math.Min(first, model.Count));
+                    break;
+                case 7:
+                    var other = new ValueList<Item>();
+                    for (int i = random.Next(4); i > 0; i--)
+                    {
+                        other.Add(new Item(random.Next(50), -i));
+                        model.Add(new Item(other[other.Count - 1].Key, -i));
+                    }
+                    list.AddRange(other);
+                    break;
+                default:
+                    if (random.Next(20) == 0)
+                    {
+                        list.Clear(keepAtMost: 8);
+                        model.Clear();
+                    }
+                    else
+                    {
+                        list.Sort((a, b) => a.Key.CompareTo(b.Key));
+                        model = model.OrderBy(x => x.Key).ToList();
+                    }
+                    break;
+            }
+            Assert.Equal(model.Count, list.Count);
+            Assert.Equal(model, list.ToArray());
+        }
+        Assert.Equal(model, list);   // through IEnumerable<T>
+        Assert.Equal(model, new ValueList<Item>(list).ToArray());
+    }
+
+    [Fact]
+    public void ValueList_Indexer_ChecksTheCount()
+    {
+        var list = new ValueList<int>(8) { 1 };
+        Assert.Throws<ArgumentOutOfRangeException>(() => list[1]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => list[-1]);
+        list[0] = 2;   // by reference
+        Assert.Equal(2, ((IReadOnlyList<int>)list)[0]);
+    }
+
+    [Fact]
+    public void ValueMap_FollowsDictionary_UnderRandomOperations()
+    {
+        var random = new Random(7);
+        var map = new ValueMap<IpAddr, string>();
+        var model = new Dictionary<IpAddr, string>();
+        for (int step = 0; step < 20_000; step++)
+        {
+            // Few distinct keys, so that adds meet held keys and removals meet chains of several entries.
+            IpAddr key = random.Next(2) == 0 ? IpAddr.Parse($"192.0.2.{random.Next(200)}") : IpAddr.Parse($"2001:db8::{random.Next(200):x}");
+            switch (random.Next(6))
+            {
+                case < 3:
+                    Assert.Equal(model.TryAdd(key, "v" + step), map.TryAdd(key, "v" + step));
+                    break;
+                case 3:
+                    Assert.Equal(model.Remove(key), map.Remove(key));
+                    break;
+                case 4:
+                    if (random.Next(100) == 0)
+                    {
+                        int bit = random.Next(2);
+                        map.RemoveWhere((k, _) => (k.Lo & 1) == (ulong)bit);
+                        foreach (IpAddr k in model.Keys.Where(k => (k.Lo & 1) == (ulong)bit).ToList())
+                        {
+                            model.Remove(k);
+                        }
+                    }
+                    break;
+                default:
+                    Assert.Equal(model.TryGetValue(key, out string? expected), map.TryGetValue(key, out string? actual));
+                    Assert.Equal(expected, actual);
+                    Assert.Equal(model.ContainsKey(key), map.ContainsKey(key));
+                    break;
+            }
+            Assert.Equal(model.Count, map.Count);
+        }
+        var entries = Enumerable.Range(0, map.Count).Select(i => (map.KeyAt(i), map.ValueAt(i))).ToList();
+        Assert.Equal(model.OrderBy(e => e.Value).Select(e => (e.Key, e.Value)), entries.OrderBy(e => e.Item2));
+        Assert.Equal(entries.Select(e => e.Item2), map.Values);
+    }
+
+    [Fact]
+    public void ValueMap_KeepsTheOrderAdded_WithoutRemovals_AndThroughRemoveWhere()
+    {
+        var map = new ValueMap<IpAddr, int>();
+        for (int i = 0; i < 100; i++)
+        {
+            map.TryAdd(IpAddr.Parse($"198.51.100.{(i * 37) % 256}"), i);
+        }
+        Assert.Equal(Enumerable.Range(0, 100), map.Values);
+
+        map.RemoveWhere((_, v) => v % 3 == 0);
+
+        Assert.Equal(Enumerable.Range(0, 100).Where(v => v % 3 != 0), map.Values);
+        Assert.True(map.TryGetValue(IpAddr.Parse($"198.51.100.{37 % 256}"), out int one));
+        Assert.Equal(1, one);
+        Assert.False(map.ContainsKey(IpAddr.Parse("198.51.100.0")));
+    }
+
+    [Fact]
+    public void ValueSet_CountsEachOnce()
+    {
+        var set = new ValueSet<IpAddr>();
+        Assert.True(set.Add(IpAddr.Parse("203.0.113.1")));
+        Assert.False(set.Add(IpAddr.Parse("203.0.113.1")));
+        Assert.True(set.Add(IpAddr.Parse("2001:db8::1")));
+        Assert.Equal(2, set.Count);
+        Assert.True(set.Contains(IpAddr.Parse("2001:db8::1")));
+        Assert.False(set.Contains(IpAddr.Parse("203.0.113.2")));
+        Assert.Equal(IpAddr.Parse("2001:db8::1"), set[1]);
+    }
+
+    [Fact]
+    public void ValueQueue_FollowsQueue_AcrossWrapsAndGrowth()
+    {
+        var random = new Random(3);
+        var queue = new ValueQueue<Item>(2);
+        var model = new Queue<Item>();
+        for (int step = 0; step < 10_000; step++)
+        {
+            if (random.Next(3) > 0 || model.Count == 0)
+            {
+                queue.Enqueue(new Item(step, 0));
+                model.Enqueue(new Item(step, 0));
+            }
+            else
+            {
+                Assert.Equal(model.Dequeue(), queue.Dequeue());
+            }
+            Assert.Equal(model.TryPeek(out Item expected), queue.TryPeek(out Item actual));
+            Assert.Equal(expected, actual);
+            Assert.Equal(model.Count, queue.Count);
+        }
+        while (model.Count > 0)
+        {
+            Assert.Equal(model.Dequeue(), queue.Dequeue());
+        }
+        Assert.Throws<InvalidOperationException>(() => queue.Dequeue());
+    }
+}
