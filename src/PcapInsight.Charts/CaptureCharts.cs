@@ -43,7 +43,7 @@ internal static class CaptureCharts
                 "How many IP packets had each size (16-byte bins), whole packets and fragments apart. Fragments pile up just under the MTU of the " +
                 "link where they were split; datagrams above the MTU line were fragmented (or sent as offload super-segments).", 0, Sizes(r, options));
         }
-        List<(Flow Flow, bool FromClient, UdpStream Stream)> lossy = UdpStreamsWithLoss(r);
+        List<LossyUdpStream> lossy = LossyUdpStreams.MostLostFirst(r);
         if (lossy.Count > MaxUdpStreams)
         {
             lossy.RemoveRange(MaxUdpStreams, lossy.Count - MaxUdpStreams);
@@ -180,17 +180,17 @@ internal static class CaptureCharts
         return ChartStyle.Png(plot, options);
     }
 
-    private static byte[] UdpLoss(AnalysisResult r, List<(Flow Flow, bool FromClient, UdpStream Stream)> streams, ChartOptions options)
+    private static byte[] UdpLoss(AnalysisResult r, List<LossyUdpStream> streams, ChartOptions options)
     {
         Plot plot = ChartStyle.NewPlot("UDP datagrams lost over time", ChartStyle.TimeAxis, "datagrams lost (cumulative)");
         foreach ((Flow flow, bool fromClient, UdpStream stream) in streams)
         {
             var points = new List<(double, double)> { ((flow.FirstTimeNs - r.FirstTimeNs) / 1e9, 0) };
             long lost = 0;
-            foreach ((long first, long last, long detected) in stream.Sequence!.Missing.OrderBy(m => m.DetectedNs))
+            foreach (SequenceGap gap in InDetectionOrder(stream.Sequence!.Missing))
             {
-                lost += last - first + 1;
-                points.Add(((detected - r.FirstTimeNs) / 1e9, lost));
+                lost += gap.Last - gap.First + 1;
+                points.Add(((gap.DetectedNs - r.FirstTimeNs) / 1e9, lost));
             }
             points.Add(((flow.LastTimeNs - r.FirstTimeNs) / 1e9, lost));
             string dir = fromClient ? $"{flow.Client.ToString(flow.ClientPort)} → {flow.Server.ToString(flow.ServerPort)}" : $"{flow.Server.ToString(flow.ServerPort)} → {flow.Client.ToString(flow.ClientPort)}";
@@ -199,30 +199,31 @@ internal static class CaptureCharts
         return ChartStyle.Png(plot, options);
     }
 
-    /// <summary>UDP streams with sequence-number loss, most lost first (then by flow id, the client's first).</summary>
-    internal static List<(Flow Flow, bool FromClient, UdpStream Stream)> UdpStreamsWithLoss(AnalysisResult r)
+    // The gaps by the time each showed (stable: LINQ's OrderBy over a gap was compiled at run time).
+    private static SequenceGap[] InDetectionOrder(IReadOnlyList<SequenceGap> missing)
     {
-        var lossy = new List<(Flow Flow, bool FromClient, UdpStream Stream)>();
-        foreach (Flow f in r.Flows)
+        var gaps = new SequenceGap[missing.Count];
+        bool inOrder = true;
+        for (int i = 0; i < gaps.Length; i++)
         {
-            if (f.Udp is not { } udp)
+            gaps[i] = missing[i];
+            inOrder &= i == 0 || gaps[i].DetectedNs >= gaps[i - 1].DetectedNs;
+        }
+        if (!inOrder)
+        {
+            // Insertion sort: a stream keeps at most 1,024 gaps (SequenceTracker), nearly in order already.
+            for (int i = 1; i < gaps.Length; i++)
             {
-                continue;
-            }
-            foreach ((bool fromClient, UdpStream stream) in udp.Streams())
-            {
-                if (stream.Sequence is { Lost: > 0 })
+                SequenceGap g = gaps[i];
+                int j = i - 1;
+                for (; j >= 0 && gaps[j].DetectedNs > g.DetectedNs; j--)
                 {
-                    lossy.Add((f, fromClient, stream));
+                    gaps[j + 1] = gaps[j];
                 }
+                gaps[j + 1] = g;
             }
         }
-        if (lossy.Count > 1)
-        {
-            lossy.Sort(static (a, b) => a.Stream.Sequence!.Lost != b.Stream.Sequence!.Lost ? b.Stream.Sequence.Lost.CompareTo(a.Stream.Sequence.Lost)
-                : a.Flow.Id != b.Flow.Id ? a.Flow.Id.CompareTo(b.Flow.Id) : b.FromClient.CompareTo(a.FromClient));
-        }
-        return lossy;
+        return gaps;
     }
 
     private static bool AnyCounted(long[] bins)

@@ -15,22 +15,28 @@ public static class FragmentFindings
     public static IEnumerable<Finding> For(AnalysisResult result, EventKind kind)
     {
         EventInfo info = EventCatalog.Get(kind);
-        var groups = result.Datagrams.GroupBy(d => (Src: d.Src.ToString(), d.Protocol, d.IpVersion))
-            .Select(g => (g.Key.Src, g.Key.Protocol, g.Key.IpVersion, All: g.ToList(), Incomplete: g.Count(d => d.Status == FragmentStatus.Incomplete)))
-            .Where(g => kind == EventKind.IpFragIncomplete ? g.Incomplete > 0 : true)
-            .OrderByDescending(g => g.Incomplete).ThenByDescending(g => g.All.Count);
-        foreach (var (src, protocol, version, all, incomplete) in groups)
+        foreach (Sender sender in Senders(result, kind))
         {
+            string src = sender.Src;
+            byte protocol = sender.Protocol, version = sender.IpVersion;
+            List<DatagramRecord> all = sender.All;
+            int incomplete = sender.Incomplete;
             string what = protocol switch { 17 => "UDP datagrams", 6 => "TCP segments", 1 or 58 => "ICMP messages", _ => $"protocol {protocol} datagrams" };
-            int largest = all.Max(d => d.Bytes);
-            int mtu = all.Max(d => d.LargestFragment);
+            int largest = 0, mtu = 0;
+            double fragments = 0;
+            foreach (DatagramRecord d in all)
+            {
+                largest = Math.Max(largest, d.Bytes);
+                mtu = Math.Max(mtu, d.LargestFragment);
+                fragments += d.Fragments;
+            }
             string text = $"{src} sent {all.Count} {what} that were fragmented (up to {largest} bytes of IP payload each; its largest fragments, "
                 + $"{mtu} bytes, show the MTU where they were split{(version == 6 ? " to within the 8-byte fragment alignment" : "")}).";
             if (incomplete > 0)
             {
                 double share = 100.0 * incomplete / all.Count;
                 text += $" {incomplete} ({share.ToString("0.#", CultureInfo.InvariantCulture)} %) never completed (evidence: fragments, certain): one lost fragment loses the whole datagram, "
-                    + $"so each loss threw away the other fragments too ({all.Average(d => d.Fragments).ToString("0.#", CultureInfo.InvariantCulture)} fragments per datagram here).";
+                    + $"so each loss threw away the other fragments too ({(fragments / all.Count).ToString("0.#", CultureInfo.InvariantCulture)} fragments per datagram here).";
             }
             string advice = protocol == 6
                 ? "TCP should never be fragmented: clamp the MSS at the router of the smaller link (iptables TCPMSS --clamp-mss-to-pmtu), let ICMP fragmentation-needed / packet-too-big through so path MTU discovery works, or lower the sender's interface MTU."
@@ -40,5 +46,43 @@ public static class FragmentFindings
                   + "IP_MTU_DISCOVER / IPV6_DONTFRAG make the socket refuse to fragment, so oversized sends fail visibly (EMSGSIZE) instead.";
             yield return new Finding(info, kind == EventKind.IpFragIncomplete ? incomplete : all.Count, 0, text, advice);
         }
+    }
+
+    // A sending host's fragmented datagrams of one protocol and IP version.
+    private sealed record Sender(string Src, byte Protocol, byte IpVersion)
+    {
+        public List<DatagramRecord> All { get; } = [];
+
+        public int Incomplete { get; set; }
+    }
+
+    /// <summary>
+    /// The senders in the order they first appear, most incomplete datagrams first, then most datagrams (stable); for
+    /// <see cref="EventKind.IpFragIncomplete"/> only those with incomplete ones. Grouped by a dictionary of strings
+    /// rather than LINQ's GroupBy over a tuple, which is framework code compiled at run time (ReportOrder says why).
+    /// </summary>
+    private static List<Sender> Senders(AnalysisResult result, EventKind kind)
+    {
+        var byKey = new Dictionary<string, Sender>(StringComparer.Ordinal);
+        var senders = new List<Sender>();
+        foreach (DatagramRecord d in result.Datagrams)
+        {
+            string src = d.Src.ToString();
+            string key = src + "|" + d.Protocol + "|" + d.IpVersion;
+            if (!byKey.TryGetValue(key, out Sender? sender))
+            {
+                sender = new Sender(src, d.Protocol, d.IpVersion);
+                byKey.Add(key, sender);
+                senders.Add(sender);
+            }
+            sender.All.Add(d);
+            sender.Incomplete += d.Status == FragmentStatus.Incomplete ? 1 : 0;
+        }
+        if (kind == EventKind.IpFragIncomplete)
+        {
+            senders.RemoveAll(g => g.Incomplete == 0);
+        }
+        ReportOrder.StableSort(senders, static (a, b) => a.Incomplete != b.Incomplete ? b.Incomplete.CompareTo(a.Incomplete) : b.All.Count.CompareTo(a.All.Count));
+        return senders;
     }
 }

@@ -16,11 +16,7 @@ public static class UdpFindings
     public static IEnumerable<Finding> For(AnalysisResult result)
     {
         EventInfo info = EventCatalog.Get(EventKind.UdpSeqGap);
-        var lossy = result.Flows.Where(f => f.Udp is not null)
-            .SelectMany(f => f.Udp!.Streams().Select(s => (Flow: f, s.FromClient, s.Stream)))
-            .Where(x => x.Stream.Sequence!.Lost > 0)
-            .OrderByDescending(x => x.Stream.Sequence!.Lost);
-        foreach ((Flow flow, bool fromClient, UdpStream stream) in lossy)
+        foreach ((Flow flow, bool fromClient, UdpStream stream) in LossyUdpStreams.MostLostFirst(result))
         {
             SequenceTracker seq = stream.Sequence!;
             long expected = seq.Received - seq.Duplicates + seq.Lost;

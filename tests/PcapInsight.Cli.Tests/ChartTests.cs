@@ -75,7 +75,7 @@ public class ChartTests
     {
         SampleTruth truth = SampleTruth.ForScenario("rtp-gaps-jitter");
         AnalysisResult r = Captures.Analyze(RepoPaths.Sample("rtp-gaps-jitter.pcap"));
-        (Flow flow, _, var stream) = Assert.Single(CaptureCharts.UdpStreamsWithLoss(r));
+        (Flow flow, _, var stream) = Assert.Single(LossyUdpStreams.MostLostFirst(r));
         int first = truth.Root.GetProperty("first_seq").GetInt32();
         int[] lost = truth.Root.GetProperty("lost_seq").EnumerateArray().Select(e => e.GetInt32()).ToArray();
 

@@ -63,6 +63,34 @@ internal sealed class ValueList<T> : IReadOnlyList<T>
         _items[Count++] = item;
     }
 
+    /// <summary>Inserts <paramref name="item"/> at <paramref name="index"/> (0 to <see cref="Count"/>), moving the later items up.</summary>
+    public void Insert(int index, T item)
+    {
+        if ((uint)index > (uint)Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index));
+        }
+        if (Count == _items.Length)
+        {
+            Grow(Count + 1);
+        }
+        Array.Copy(_items, index, _items, index + 1, Count - index);
+        _items[index] = item;
+        Count++;
+    }
+
+    /// <summary>Removes the item at <paramref name="index"/>, moving the later items down.</summary>
+    public void RemoveAt(int index)
+    {
+        if ((uint)index >= (uint)Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index));
+        }
+        Count--;
+        Array.Copy(_items, index + 1, _items, index, Count - index);
+        _items[Count] = default!;
+    }
+
     /// <summary>Adds the items of <paramref name="other"/>, in order.</summary>
     public void AddRange(ValueList<T> other)
     {

@@ -25,7 +25,11 @@ public enum FragmentPolicy : byte
 public static class FragmentPolicies
 {
     /// <summary>Every policy, in a stable order.</summary>
-    public static IReadOnlyList<FragmentPolicy> All { get; } = Enum.GetValues<FragmentPolicy>();
+    public static IReadOnlyList<FragmentPolicy> All => Every;
+
+    // The array itself, for loops that index it: through IReadOnlyList an enum array's indexer is framework code
+    // compiled at run time.
+    internal static readonly FragmentPolicy[] Every = Enum.GetValues<FragmentPolicy>();
 
     /// <summary>The option spelling of <paramref name="policy"/>.</summary>
     public static string Name(FragmentPolicy policy) => policy.ToString().ToLowerInvariant();

@@ -1,4 +1,5 @@
 using System.Buffers;
+using PcapInsight.Core.Collections;
 using PcapInsight.Core.Decoding;
 
 namespace PcapInsight.Core.Fragments;
@@ -25,8 +26,10 @@ public sealed class FragmentedDatagram
     private byte[] _buffer = [];
     private byte[] _log = [];                                             // every fragment's captured bytes, in arrival order
     private int _logUsed;
-    private readonly List<(int Offset, int Length, int LogStart, int Captured)> _pieces = new();
-    private readonly List<(int Start, int End)> _ranges = new();   // received byte ranges of the IP payload, sorted, merged
+    // Lists of structs of this class's own, not of tuples: the framework's generic code over a tuple is compiled at run
+    // time (ValueList says why).
+    private readonly ValueList<Piece> _pieces = new();
+    private readonly ValueList<ByteRange> _ranges = new();   // received byte ranges of the IP payload, sorted, merged
 
     /// <summary>Its key.</summary>
     public FragmentKey Key { get; private set; }
@@ -259,7 +262,7 @@ public sealed class FragmentedDatagram
             end = Math.Max(end, _ranges[i].End);
             _ranges.RemoveAt(i);
         }
-        _ranges.Insert(i, (start, end));
+        _ranges.Insert(i, new ByteRange(start, end));
     }
 
     private int EnsureCapacity(int size)
@@ -295,7 +298,7 @@ public sealed class FragmentedDatagram
             _log = bigger;
         }
         captured.CopyTo(_log.AsSpan(_logUsed));
-        _pieces.Add((offset, length, _logUsed, captured.Length));
+        _pieces.Add(new Piece(offset, length, _logUsed, captured.Length));
         _logUsed += captured.Length;
         return grown;
     }
@@ -311,11 +314,11 @@ public sealed class FragmentedDatagram
             return;
         }
         int total = TotalLength;
-        var results = new List<(FragmentPolicy Policy, byte[] Bytes)>();
+        var results = new List<Rebuilt>();
         int[] owner = ArrayPool<int>.Shared.Rent(total);
         try
         {
-            foreach (FragmentPolicy policy in FragmentPolicies.All)
+            foreach (FragmentPolicy policy in FragmentPolicies.Every)
             {
                 owner.AsSpan(0, total).Fill(-1);
                 for (int i = 0; i < _pieces.Count; i++)
@@ -336,17 +339,17 @@ public sealed class FragmentedDatagram
                     (int offset, _, int logStart, int captured) = _pieces[owner[b]];
                     bytes[b] = b - offset < captured ? _log[logStart + b - offset] : (byte)0;
                 }
-                results.Add((policy, bytes));
+                results.Add(new Rebuilt(policy, bytes));
             }
         }
         finally
         {
             ArrayPool<int>.Shared.Return(owner);
         }
-        var groups = new List<List<(FragmentPolicy Policy, byte[] Bytes)>>();
-        foreach (var result in results)
+        var groups = new List<List<Rebuilt>>();
+        foreach (Rebuilt result in results)
         {
-            List<(FragmentPolicy Policy, byte[] Bytes)>? same = groups.FirstOrDefault(g => g[0].Bytes.AsSpan().SequenceEqual(result.Bytes));
+            List<Rebuilt>? same = groups.FirstOrDefault(g => g[0].Bytes.AsSpan().SequenceEqual(result.Bytes));
             if (same is null)
             {
                 groups.Add([result]);
@@ -359,6 +362,15 @@ public sealed class FragmentedDatagram
         PolicyGroups = string.Join('/', groups.Select(g => string.Join('+', g.Select(r => FragmentPolicies.Name(r.Policy)))));
         results.First(r => r.Policy == chosen).Bytes.CopyTo(_buffer, 0);
     }
+
+    // A fragment's bytes: where in the datagram, and where its captured bytes are in the log.
+    private readonly record struct Piece(int Offset, int Length, int LogStart, int Captured);
+
+    // Received bytes [Start, End) of the IP payload.
+    private readonly record struct ByteRange(int Start, int End);
+
+    // The datagram as one policy rebuilds it.
+    private sealed record Rebuilt(FragmentPolicy Policy, byte[] Bytes);
 
     /// <summary>Gives the buffers back to the pool; returns the bytes released.</summary>
     internal int Release()

@@ -1,4 +1,9 @@
+using PcapInsight.Core.Collections;
+
 namespace PcapInsight.Core.UdpAnalysis;
+
+/// <summary>A range of sequence numbers never received (inclusive, extended), and the capture time of the datagram that revealed it.</summary>
+public readonly record struct SequenceGap(long First, long Last, long DetectedNs);
 
 /// <summary>
 /// Follows an application sequence number (RTP's 16 bits, or a counter the user names) across a flow: datagrams
@@ -12,7 +17,7 @@ public sealed class SequenceTracker
     private const int MaxRanges = 1024;
     private readonly int _bits;
     private readonly ulong[] _seen = new ulong[Window / 64];   // bitmap of recently received numbers, by extended number modulo Window
-    private readonly List<(long First, long Last, long DetectedNs)> _missing = new();
+    private readonly ValueList<SequenceGap> _missing = new();   // not a List of tuples: compiled at run time (ValueList says why)
     private bool _started;
     private long _highest;    // highest extended number received
 
@@ -38,7 +43,7 @@ public sealed class SequenceTracker
     /// The missing ranges (inclusive, extended numbers), oldest first, each with the capture time of the datagram
     /// that revealed it (the loss happened just before); at most 1,024.
     /// </summary>
-    public IReadOnlyList<(long First, long Last, long DetectedNs)> Missing => _missing;
+    public IReadOnlyList<SequenceGap> Missing => _missing;
 
     /// <summary>Missing ranges not kept because the list was full.</summary>
     public long MissingRangesDropped { get; private set; }
@@ -119,7 +124,7 @@ public sealed class SequenceTracker
             MissingRangesDropped++;
             return;
         }
-        _missing.Add((first, last, timeNs));
+        _missing.Add(new SequenceGap(first, last, timeNs));
     }
 
     private void FillMissing(long n)
@@ -134,11 +139,11 @@ public sealed class SequenceTracker
             _missing.RemoveAt(i);
             if (n < last)
             {
-                _missing.Insert(i, (n + 1, last, detected));
+                _missing.Insert(i, new SequenceGap(n + 1, last, detected));
             }
             if (n > first)
             {
-                _missing.Insert(i, (first, n - 1, detected));
+                _missing.Insert(i, new SequenceGap(first, n - 1, detected));
             }
             return;
         }

@@ -65,8 +65,21 @@ public class ValueCollectionsTests
         var model = new List<Item>();
         for (int step = 0; step < 5_000; step++)
         {
-            switch (random.Next(9))
+            switch (random.Next(11))
             {
+                case 9:
+                    int at = random.Next(model.Count + 1);
+                    list.Insert(at, new Item(random.Next(50), step));
+                    model.Insert(at, new Item(list[at].Key, step));
+                    break;
+                case 10:
+                    if (model.Count > 0)
+                    {
+                        int gone = random.Next(model.Count);
+                        list.RemoveAt(gone);
+                        model.RemoveAt(gone);
+                    }
+                    break;
                 case < 4:
                     var item = new Item(random.Next(50), step);
                     list.Add(item);
@@ -122,6 +135,8 @@ public class ValueCollectionsTests
         var list = new ValueList<int>(8) { 1 };
         Assert.Throws<ArgumentOutOfRangeException>(() => list[1]);
         Assert.Throws<ArgumentOutOfRangeException>(() => list[-1]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => list.Insert(2, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => list.RemoveAt(1));
         list[0] = 2;   // by reference
         Assert.Equal(2, ((IReadOnlyList<int>)list)[0]);
     }
