@@ -91,6 +91,19 @@ internal sealed class FlowIndex
         return true;
     }
 
+    /// <summary>The longest run of occupied slots (a lookup of a key not held walks at most that far); for tests.</summary>
+    internal int LongestRun()
+    {
+        int longest = 0, run = 0;
+        // Twice round, so that a run wrapping past the end is counted whole.
+        for (int i = 0; i < 2 * _slots.Length; i++)
+        {
+            run = _slots[i & _mask].Flow is null ? 0 : run + 1;
+            longest = Math.Max(longest, Math.Min(run, _slots.Length));
+        }
+        return longest;
+    }
+
     /// <summary>Every indexed flow, in slot order.</summary>
     public IEnumerable<Flow> Values
     {

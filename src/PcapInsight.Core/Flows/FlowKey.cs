@@ -1,3 +1,4 @@
+using PcapInsight.Core.Collections;
 using PcapInsight.Core.Decoding;
 
 namespace PcapInsight.Core.Flows;
@@ -51,10 +52,27 @@ public readonly struct FlowKey : IEquatable<FlowKey>
     /// <inheritdoc />
     public override bool Equals(object? obj) => obj is FlowKey other && Equals(other);
 
-    /// <inheritdoc />
+    /// <summary>
+    /// The hash the flow index probes by: keyed per process (<see cref="SeededHash"/>), so that a crafted capture
+    /// cannot pile its flows into one run of the index. It differs from run to run; what must not
+    /// (the partition a flow belongs to, and so the evictions past <c>--max-flows</c>) uses <see cref="PartitionHash"/>.
+    /// </summary>
     public override int GetHashCode()
     {
-        // Cheap mixing of the fields that vary most; Dictionary spreads the rest.
+        ulong rest = (ulong)PortA << 48 | (ulong)PortB << 32 | (ulong)Protocol << 24 | (ulong)A.Version << 16 | Vlan;
+        ulong h = SeededHash.Mum(A.Lo ^ SeededHash.Seed0, B.Lo ^ SeededHash.Seed1) ^ SeededHash.Mum(A.Hi ^ SeededHash.Seed2, B.Hi ^ SeededHash.Seed3);
+        h = SeededHash.Mum(h ^ rest, SeededHash.Seed4);
+        return (int)(h ^ (h >> 32));
+    }
+
+    /// <summary>
+    /// The same in every run: which partition of the flow table (and so which shard) a flow belongs to. A capture can
+    /// choose keys that share a partition, which only makes that partition evict sooner (a fixed cost a flow); the
+    /// index within it probes by the seeded <see cref="GetHashCode"/>.
+    /// </summary>
+    public int PartitionHash()
+    {
+        // Cheap mixing of the fields that vary most.
         ulong h = A.Lo * 0x9E3779B97F4A7C15UL ^ B.Lo * 0xC2B2AE3D27D4EB4FUL ^ A.Hi ^ (B.Hi << 1);
         h ^= ((ulong)PortA << 32) | ((ulong)PortB << 16) | ((ulong)Protocol << 8) ^ ((ulong)Vlan << 48);
         h *= 0x165667B19E3779F9UL;

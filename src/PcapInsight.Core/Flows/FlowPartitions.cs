@@ -38,14 +38,13 @@ internal readonly struct FlowPartitions
         new(maxFlows, Math.Clamp(maxFlows / MinFlowsPerPartition, 1, MaxCount));
 
     /// <summary>
-    /// The partition of a flow whose key hashes to <paramref name="hash"/>: from the hash's high bits (by a
-    /// multiplication, as .NET's FastRange), where the flow index probes by its low bits; a partition's flows then
-    /// spread over the whole index.
+    /// The partition of a flow whose key hashes to <paramref name="hash"/> (<see cref="FlowKey.PartitionHash"/>, the same
+    /// in every run): from the hash's high bits, by a multiplication, as .NET's FastRange.
     /// </summary>
     public int Of(int hash) => (int)(((ulong)(uint)hash * (uint)Count) >> 32);
 
     /// <summary>The partition of the flow of <paramref name="key"/>.</summary>
-    public int Of(in FlowKey key) => Of(key.GetHashCode());
+    public int Of(in FlowKey key) => Of(key.PartitionHash());
 
     /// <summary>Flows <paramref name="partition"/> holds at most: the limit divided, the first ones taking the remainder.</summary>
     public int CapacityOf(int partition) => _maxFlows / Count + (partition < _maxFlows % Count ? 1 : 0);

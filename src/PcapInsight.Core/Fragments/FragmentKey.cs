@@ -1,3 +1,4 @@
+using PcapInsight.Core.Collections;
 using PcapInsight.Core.Decoding;
 
 namespace PcapInsight.Core.Fragments;
@@ -16,5 +17,8 @@ public readonly record struct FragmentKey(byte IpVersion, IpAddr Src, IpAddr Dst
         Id == other.Id && Src == other.Src && Dst == other.Dst && IpVersion == other.IpVersion && Protocol == other.Protocol;
 
     /// <inheritdoc />
-    public override int GetHashCode() => (Src.GetHashCode() * 31 + Dst.GetHashCode()) * 31 + (int)Id ^ (Protocol << 24) ^ (IpVersion << 16);
+    /// <remarks>Keyed per process (<see cref="SeededHash"/>): a capture chooses the identifications, and a sum of them
+    /// with the addresses' hashes would let it choose identifications that share a chain of the open datagrams.</remarks>
+    public override int GetHashCode() =>
+        SeededHash.Of((ulong)Id << 32 | (uint)Protocol << 8 | IpVersion, (ulong)(uint)Src.GetHashCode() << 32 | (uint)Dst.GetHashCode());
 }
