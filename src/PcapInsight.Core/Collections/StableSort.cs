@@ -13,12 +13,6 @@ internal readonly struct ComparisonOrder<T>(Comparison<T> comparison) : IOrder<T
     public bool Before(in T a, in T b) => comparison(a, b) < 0;
 }
 
-/// <summary>Ascending order of 64-bit keys.</summary>
-internal readonly struct Ascending : IOrder<long>
-{
-    public bool Before(in long a, in long b) => a < b;
-}
-
 /// <summary>
 /// A stable sort (equal items keep their order) compiled ahead with this assembly: the framework's
 /// <c>Span&lt;T&gt;.Sort</c> and <c>List&lt;T&gt;.Sort</c> over our values are compiled at run time, every run

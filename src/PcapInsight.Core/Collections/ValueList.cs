@@ -27,10 +27,10 @@ internal sealed class ValueList<T> : IReadOnlyList<T>
 
     public ValueList(int capacity) => _items = capacity == 0 ? Empty : new T[capacity];
 
-    /// <summary>A list holding the items of <paramref name="other"/>, with room for <paramref name="extra"/> more.</summary>
-    public ValueList(ValueList<T> other, int extra = 0)
+    /// <summary>A list holding the items of <paramref name="other"/>.</summary>
+    public ValueList(ValueList<T> other)
     {
-        _items = new T[other.Count + extra];
+        _items = other.Count == 0 ? Empty : new T[other.Count];
         Array.Copy(other._items, _items, other.Count);
         Count = other.Count;
     }

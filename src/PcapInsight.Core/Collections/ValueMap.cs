@@ -6,8 +6,9 @@ namespace PcapInsight.Core.Collections;
 /// A hash map from a value key (an address) to a value: the part of <see cref="Dictionary{TKey,TValue}"/> the analysis
 /// uses, compiled ahead with this assembly for the reason <see cref="ValueList{T}"/> gives. Entries are kept in the
 /// order they were added (as <see cref="Dictionary{TKey,TValue}"/> enumerates when nothing was removed), chained per
-/// bucket. The keys' own hash is used as it is: <see cref="Decoding.IpAddr"/>'s is seeded per process, so a capture
-/// cannot choose addresses that collide. Not thread-safe for writes; reads from several threads are safe once writes
+/// bucket. The keys' own hash is used as it is, so it must be seeded per process (<see cref="Decoding.IpAddr"/>'s is,
+/// <see cref="Fragments.FragmentKey"/>'s by <see cref="SeededHash"/>): a capture then cannot choose keys that share a
+/// chain. Not thread-safe for writes; reads from several threads are safe once writes
 /// have stopped.
 /// </summary>
 internal sealed class ValueMap<TKey, TValue> where TKey : struct, IEquatable<TKey>
