@@ -1,4 +1,5 @@
 using PcapInsight.Core.Capture;
+using PcapInsight.Core.Collections;
 using PcapInsight.Core.Decoding;
 
 namespace PcapInsight.Core.TwoPoint;
@@ -55,7 +56,7 @@ public static class TwoPointDiff
         List<(ulong Key, PointPacket Packet)> a = Read(first, maxPackets), b = Read(second, maxPackets);
 
         // Occurrences at the second point, by key, in its order.
-        var atSecond = new Dictionary<ulong, Queue<int>>();
+        var atSecond = new Dictionary<ulong, Queue<int>>(SeededKeyComparer.Instance);   // keys from the capture's bytes
         for (int i = 0; i < b.Count; i++)
         {
             (atSecond.TryGetValue(b[i].Key, out Queue<int>? q) ? q : atSecond[b[i].Key] = new Queue<int>()).Enqueue(i);
@@ -141,7 +142,7 @@ public static class TwoPointDiff
             highestSent = Math.Max(highestSent, sent);
         }
         // Reverse direction: packets of the receiver's side the second point saw and the first never did.
-        var seenFirst = new HashSet<ulong>(a.Select(x => x.Key));
+        var seenFirst = new HashSet<ulong>(a.Select(x => x.Key), SeededKeyComparer.Instance);
         foreach ((ulong key, PointPacket packet) in b)
         {
             if (!seenFirst.Contains(key) && Forward(packet.Src, packet.Dst) == false)

@@ -75,6 +75,23 @@ public class HashFloodTests
     }
 
     [Fact]
+    public void TwoPointKeys_WhoseHalvesCancel_SpreadOverTheChains()
+    {
+        // The two-point diff keys its dictionaries by a 64-bit hash of each packet; ulong's own hash folds the halves
+        // with an exclusive-or, so keys with equal halves all hash to 0.
+        var ownHashes = new HashSet<int>();
+        var seeded = new HashSet<int>();
+        for (ulong k = 1; k <= 20_000; k++)
+        {
+            ulong key = k << 32 | k;
+            ownHashes.Add(key.GetHashCode());
+            seeded.Add(PcapInsight.Core.Collections.SeededKeyComparer.Instance.GetHashCode(key));
+        }
+        Assert.Single(ownHashes);
+        Assert.True(seeded.Count > 19_800, $"{seeded.Count} distinct hashes of 20,000");
+    }
+
+    [Fact]
     public void FragmentKeys_ChosenIdentifications_SpreadOverTheChains()
     {
         // Identifications that differ only in their high bits (or by any fixed step) share no chain.
