@@ -187,7 +187,7 @@ internal static class CaptureCharts
         {
             var points = new List<(double, double)> { ((flow.FirstTimeNs - r.FirstTimeNs) / 1e9, 0) };
             long lost = 0;
-            foreach (SequenceGap gap in InDetectionOrder(stream.Sequence!.Missing))
+            foreach (SequenceGap gap in ReportOrder.InDetectionOrder(stream.Sequence!.Missing))
             {
                 lost += gap.Last - gap.First + 1;
                 points.Add(((gap.DetectedNs - r.FirstTimeNs) / 1e9, lost));
@@ -197,33 +197,6 @@ internal static class CaptureCharts
             ChartStyle.Line(plot, points, plot.Add.GetNextColor(), $"flow {flow.Id} {dir} ({stream.SeqKind}, {stream.Sequence.Lost:N0} lost)", steps: true);
         }
         return ChartStyle.Png(plot, options);
-    }
-
-    // The gaps by the time each showed (stable: LINQ's OrderBy over a gap was compiled at run time).
-    private static SequenceGap[] InDetectionOrder(IReadOnlyList<SequenceGap> missing)
-    {
-        var gaps = new SequenceGap[missing.Count];
-        bool inOrder = true;
-        for (int i = 0; i < gaps.Length; i++)
-        {
-            gaps[i] = missing[i];
-            inOrder &= i == 0 || gaps[i].DetectedNs >= gaps[i - 1].DetectedNs;
-        }
-        if (!inOrder)
-        {
-            // Insertion sort: a stream keeps at most 1,024 gaps (SequenceTracker), nearly in order already.
-            for (int i = 1; i < gaps.Length; i++)
-            {
-                SequenceGap g = gaps[i];
-                int j = i - 1;
-                for (; j >= 0 && gaps[j].DetectedNs > g.DetectedNs; j--)
-                {
-                    gaps[j + 1] = gaps[j];
-                }
-                gaps[j + 1] = g;
-            }
-        }
-        return gaps;
     }
 
     private static bool AnyCounted(long[] bins)

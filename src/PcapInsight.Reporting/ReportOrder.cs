@@ -1,4 +1,5 @@
 using PcapInsight.Core.Events;
+using PcapInsight.Core.UdpAnalysis;
 
 namespace PcapInsight.Reporting;
 
@@ -7,8 +8,9 @@ namespace PcapInsight.Reporting;
 /// tuple of an event and its place, a flow's row) are generic code of the framework instantiated over our types,
 /// which ReadyToRun cannot compile ahead of time: every report compiled a few hundred such methods at run time before
 /// it could write report.html and summary.json (bench/RESULTS.md). These are compiled with the rest of the report
-/// (but for the one merge sort of events, instantiated over an event and compiled when rows come out of time order).
-/// The sorts are stable, as LINQ's OrderBy is: equal items keep their order.
+/// (but for the merge sort of events or of sequence gaps, instantiated over a struct of Core and compiled when they
+/// come out of time order). The sorts are Core's stable merge sort, as LINQ's OrderBy is stable: equal items keep
+/// their order.
 /// </summary>
 internal static class ReportOrder
 {
@@ -23,13 +25,36 @@ internal static class ReportOrder
             inOrder &= i == 0 || items[i].TimestampNs >= items[i - 1].TimestampNs;
         }
         // Usually they are: rows are kept as they were reported, mostly in capture order.
-        return inOrder ? items : Sorted(items, static (a, b) => a.TimestampNs.CompareTo(b.TimestampNs));
+        if (!inOrder)
+        {
+            Core.Collections.StableSort.Sort(items, 0, items.Length, static (a, b) => a.TimestampNs.CompareTo(b.TimestampNs));
+        }
+        return items;
+    }
+
+    /// <summary>A UDP stream's sequence gaps in the order they showed; gaps of the same time keep their order.</summary>
+    public static SequenceGap[] InDetectionOrder(IReadOnlyList<SequenceGap> gaps)
+    {
+        var items = new SequenceGap[gaps.Count];
+        bool inOrder = true;
+        for (int i = 0; i < items.Length; i++)
+        {
+            items[i] = gaps[i];
+            inOrder &= i == 0 || items[i].DetectedNs >= items[i - 1].DetectedNs;
+        }
+        // Usually they are: a gap is recorded when it shows, and a filled one is split in place.
+        if (!inOrder)
+        {
+            Core.Collections.StableSort.Sort(items, 0, items.Length, static (a, b) => a.DetectedNs.CompareTo(b.DetectedNs));
+        }
+        return items;
     }
 
     /// <summary>Sorts <paramref name="list"/> by <paramref name="comparison"/>; equal items keep their order.</summary>
     public static void StableSort<T>(List<T> list, Comparison<T> comparison) where T : class
     {
-        T[] sorted = Sorted(list.ToArray(), comparison);
+        T[] sorted = list.ToArray();
+        Core.Collections.StableSort.Sort(sorted, 0, sorted.Length, comparison);
         for (int i = 0; i < sorted.Length; i++)
         {
             list[i] = sorted[i];
@@ -50,36 +75,5 @@ internal static class ReportOrder
         {
             list.RemoveRange(max, list.Count - max);
         }
-    }
-
-    /// <summary>
-    /// <paramref name="items"/> sorted, in it or in a new array: a bottom-up merge sort (runs of 1, 2, 4, ... merged,
-    /// the left run's item first when they compare equal).
-    /// </summary>
-    private static T[] Sorted<T>(T[] items, Comparison<T> comparison)
-    {
-        T[] from = items, to = new T[items.Length];
-        for (int width = 1; width < items.Length; width *= 2)
-        {
-            for (int start = 0; start < items.Length; start += 2 * width)
-            {
-                int middle = Math.Min(start + width, items.Length), end = Math.Min(start + 2 * width, items.Length);
-                int left = start, right = middle, k = start;
-                while (left < middle && right < end)
-                {
-                    to[k++] = comparison(from[right], from[left]) < 0 ? from[right++] : from[left++];
-                }
-                while (left < middle)
-                {
-                    to[k++] = from[left++];
-                }
-                while (right < end)
-                {
-                    to[k++] = from[right++];
-                }
-            }
-            (from, to) = (to, from);
-        }
-        return from;
     }
 }

@@ -1,4 +1,5 @@
 using PcapInsight.Core.Events;
+using PcapInsight.Core.UdpAnalysis;
 using PcapInsight.Reporting;
 using Xunit;
 
@@ -32,6 +33,18 @@ public class ReportOrderTests
         AnalysisEvent[] sorted = ReportOrder.InTimeOrder(rows);
 
         Assert.Equal(rows.OrderBy(e => e.TimestampNs).Select(e => e.Frame), sorted.Select(e => e.Frame));
+    }
+
+    [Theory]
+    [MemberData(nameof(Times))]
+    public void InDetectionOrder_IsLinqsStableOrderBy(long[] times)
+    {
+        // Each gap's First is its place, to tell equal times apart.
+        SequenceGap[] gaps = times.Select((t, i) => new SequenceGap(i, i, t)).ToArray();
+
+        SequenceGap[] sorted = ReportOrder.InDetectionOrder(gaps);
+
+        Assert.Equal(gaps.OrderBy(g => g.DetectedNs), sorted);
     }
 
     [Fact]
