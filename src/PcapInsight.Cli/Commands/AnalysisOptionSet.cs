@@ -182,7 +182,7 @@ internal sealed class AnalysisOptionSet
         var maxFragBytes = new Option<long>("--max-frag-bytes")
         {
             HelpName = "BYTES",
-            Description = "Bytes held for datagrams being reassembled; past it the oldest are given up. Example: --max-frag-bytes 268435456",
+            Description = "Bytes held for datagrams being reassembled; past it the oldest are given up, and so is a datagram holding more than it and 1 MiB by itself (copies of its fragments sent over and over). Example: --max-frag-bytes 268435456",
             DefaultValueFactory = _ => new FragmentOptions().MaxBytes,
         };
         var fragTiny = new Option<int>("--frag-tiny-bytes")

@@ -100,14 +100,20 @@ internal sealed class ValueList<T> : IReadOnlyList<T>
     }
 
     /// <summary>Removes the first <paramref name="count"/> items; the others move to the front, in order.</summary>
-    public void RemoveFirst(int count)
+    public void RemoveFirst(int count) => RemoveRange(0, Math.Min(Math.Max(count, 0), Count));
+
+    /// <summary>Removes <paramref name="count"/> items from <paramref name="index"/> on, moving the later items down in one copy.</summary>
+    public void RemoveRange(int index, int count)
     {
-        if (count <= 0)
+        if (index < 0 || count < 0 || index > Count - count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index));
+        }
+        if (count == 0)
         {
             return;
         }
-        count = Math.Min(count, Count);
-        Array.Copy(_items, count, _items, 0, Count - count);
+        Array.Copy(_items, index + count, _items, index, Count - index - count);
         Array.Clear(_items, Count - count, count);
         Count -= count;
     }

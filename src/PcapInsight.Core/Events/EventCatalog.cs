@@ -165,7 +165,7 @@ public static class EventCatalog
                 "TCP should never be fragmented: clamp the MSS on the router of the smaller link (iptables TCPMSS --clamp-mss-to-pmtu), let ICMP fragmentation-needed through, or lower the interface MTU.",
                 EventPolicy.LogAll),
             new(EventKind.CaptureFragTableFull, "capture.frag_table_full", Severity.Warning,
-                "More fragmented datagrams were open at once than --max-frag-datagrams / --max-frag-bytes allow; the oldest were given up as incomplete.",
+                "More fragmented datagrams were open at once than --max-frag-datagrams / --max-frag-bytes allow, or one held more bytes than both the byte limit and 1 MiB (copies of its fragments sent over and over); the oldest, or that one, were given up as incomplete.",
                 "A flood of never-completed fragments (an attack) or a very large capture of fragmented traffic. Raise the limits if memory allows.",
                 EventPolicy.LogAll),
             new(EventKind.IpPmtuIcmp, "ip.pmtu_icmp", Severity.Info,

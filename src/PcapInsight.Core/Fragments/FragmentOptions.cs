@@ -12,7 +12,11 @@ public sealed record FragmentOptions
     /// <summary>Datagrams being reassembled at once; past it the oldest is given up. Default 65,536.</summary>
     public int MaxDatagrams { get; init; } = 65_536;
 
-    /// <summary>Bytes held for datagrams being reassembled; past it the oldest are given up. Default 64 MiB (Linux allows 4 MiB per namespace).</summary>
+    /// <summary>
+    /// Bytes held for datagrams being reassembled; past it the oldest are given up, and so is a datagram that holds more
+    /// than this and 1 MiB by itself (copies of its fragments sent over and over). Default 64 MiB (Linux allows 4 MiB
+    /// per namespace).
+    /// </summary>
     public long MaxBytes { get; init; } = 64L << 20;
 
     /// <summary>

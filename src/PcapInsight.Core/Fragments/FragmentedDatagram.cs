@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using PcapInsight.Core.Collections;
 using PcapInsight.Core.Decoding;
 
@@ -30,6 +31,10 @@ public sealed class FragmentedDatagram
     // time (ValueList says why).
     private readonly ValueList<Piece> _pieces = new();
     private readonly ValueList<ByteRange> _ranges = new();   // received byte ranges of the IP payload, sorted, merged
+    private long _held;   // bytes this datagram holds (buffers and lists), as last told to the reassembler
+
+    // Lists longer than this are given back when the datagram is reused: only a flood of fragments grows them so.
+    private const int ListsKeptOnReuse = 64;
 
     /// <summary>Its key.</summary>
     public FragmentKey Key { get; private set; }
@@ -131,6 +136,9 @@ public sealed class FragmentedDatagram
         return string.Join(' ', missing);
     }
 
+    /// <summary>Bytes this datagram holds: its buffers and the lists of its fragments and received ranges.</summary>
+    internal long HeldBytes => _held;
+
     internal void Begin(in FragmentKey key, long timeNs, long frame, int file)
     {
         Key = key;
@@ -149,7 +157,11 @@ public sealed class FragmentedDatagram
         _logUsed = 0;
     }
 
-    /// <summary>Adds one fragment's payload at <paramref name="offset"/>; returns the change in buffered bytes.</summary>
+    /// <summary>
+    /// Adds one fragment's payload at <paramref name="offset"/>; returns the change in <see cref="HeldBytes"/>. Costs
+    /// the fragment's bytes plus a binary search and the ranges it touches, not a walk of every range received: a
+    /// datagram split into thousands of disjoint pieces (an attack) must not make each fragment cost thousands.
+    /// </summary>
     internal int Add(long timeNs, byte protocol, int offset, ReadOnlySpan<byte> captured, int length, bool last, int ipPacketSize, bool dontFragment, int tinyBytes)
     {
         Protocol = protocol;
@@ -177,17 +189,20 @@ public sealed class FragmentedDatagram
         {
             TotalLength = TotalLength < 0 ? end : Math.Min(TotalLength, end);
         }
-        int grown = EnsureCapacity(end) + Log(offset, length, captured);
+        EnsureCapacity(end);
+        Log(offset, length, captured);
         // Bytes already received: compared with the first copy, which stays in the buffer; the policy chosen for the
         // analysis is applied when the datagram completes (ApplyPolicies).
-        foreach ((int start, int stop) in _ranges)
+        int overlap = 0;
+        for (int r = FirstEndingAfter(offset); r < _ranges.Count && _ranges[r].Start < end; r++)
         {
+            (int start, int stop) = _ranges[r];
             int from = Math.Max(start, offset), to = Math.Min(stop, end);
             if (from >= to)
             {
                 continue;
             }
-            OverlapBytes += to - from;
+            overlap += to - from;
             for (int i = from; i < to && i - offset < captured.Length; i++)
             {
                 if (_buffer[i] != captured[i - offset])
@@ -196,10 +211,35 @@ public sealed class FragmentedDatagram
                 }
             }
         }
+        OverlapBytes += overlap;
         CopyIntoGaps(offset, captured);
         Merge(offset, end);
-        ReceivedBytes = Covered();
+        // The ranges are disjoint, so what was new is the fragment less the bytes it overlapped.
+        ReceivedBytes += Math.Max(0, end - offset) - overlap;
+        long held = (long)_buffer.Length + _log.Length
+            + (long)_pieces.Capacity * Unsafe.SizeOf<Piece>() + (long)_ranges.Capacity * Unsafe.SizeOf<ByteRange>();
+        int grown = (int)(held - _held);
+        _held = held;
         return grown;
+    }
+
+    /// <summary>The index of the first received range that ends after <paramref name="position"/> (the ranges before it lie wholly before it).</summary>
+    private int FirstEndingAfter(int position)
+    {
+        int low = 0, high = _ranges.Count;
+        while (low < high)
+        {
+            int middle = (low + high) >>> 1;
+            if (_ranges[middle].End <= position)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+        return low;
     }
 
     /// <summary>
@@ -209,12 +249,9 @@ public sealed class FragmentedDatagram
     private void CopyIntoGaps(int offset, ReadOnlySpan<byte> captured)
     {
         int at = offset, capturedEnd = offset + captured.Length;
-        foreach ((int start, int stop) in _ranges)
+        for (int r = FirstEndingAfter(offset); r < _ranges.Count; r++)
         {
-            if (stop <= at)
-            {
-                continue;
-            }
+            (int start, int stop) = _ranges[r];
             if (start >= capturedEnd)
             {
                 break;
@@ -235,62 +272,50 @@ public sealed class FragmentedDatagram
         }
     }
 
-    private int Covered()
-    {
-        int total = 0;
-        foreach ((int start, int end) in _ranges)
-        {
-            total += end - start;
-        }
-        return total;
-    }
-
+    /// <summary>Adds [start, end) to the received ranges, merging the ranges it overlaps or touches into one.</summary>
     private void Merge(int start, int end)
     {
         if (start >= end)
         {
             return;
         }
-        int i = 0;
-        while (i < _ranges.Count && _ranges[i].End < start)
+        int first = FirstEndingAfter(start - 1);   // the first range that ends at or after start
+        int past = first;
+        while (past < _ranges.Count && _ranges[past].Start <= end)
         {
-            i++;
+            past++;
         }
-        while (i < _ranges.Count && _ranges[i].Start <= end)
+        if (past == first)
         {
-            start = Math.Min(start, _ranges[i].Start);
-            end = Math.Max(end, _ranges[i].End);
-            _ranges.RemoveAt(i);
+            _ranges.Insert(first, new ByteRange(start, end));
+            return;
         }
-        _ranges.Insert(i, new ByteRange(start, end));
+        _ranges[first] = new ByteRange(Math.Min(start, _ranges[first].Start), Math.Max(end, _ranges[past - 1].End));
+        _ranges.RemoveRange(first + 1, past - first - 1);
     }
 
-    private int EnsureCapacity(int size)
+    private void EnsureCapacity(int size)
     {
         if (_buffer.Length >= size)
         {
-            return 0;
+            return;
         }
         byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Max(size, 2048));
         _buffer.AsSpan().CopyTo(bigger);
-        int grown = bigger.Length - _buffer.Length;
         if (_buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(_buffer);
         }
         _buffer = bigger;
-        return grown;
     }
 
-    /// <summary>Keeps a copy of every fragment, so any policy can be replayed; returns the change in buffered bytes.</summary>
-    private int Log(int offset, int length, ReadOnlySpan<byte> captured)
+    /// <summary>Keeps a copy of every fragment, so any policy can be replayed.</summary>
+    private void Log(int offset, int length, ReadOnlySpan<byte> captured)
     {
-        int grown = 0;
         if (_log.Length < _logUsed + captured.Length)
         {
             byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_logUsed + captured.Length, 4096));
             _log.AsSpan(0, _logUsed).CopyTo(bigger);
-            grown = bigger.Length - _log.Length;
             if (_log.Length > 0)
             {
                 ArrayPool<byte>.Shared.Return(_log);
@@ -300,7 +325,6 @@ public sealed class FragmentedDatagram
         captured.CopyTo(_log.AsSpan(_logUsed));
         _pieces.Add(new Piece(offset, length, _logUsed, captured.Length));
         _logUsed += captured.Length;
-        return grown;
     }
 
     /// <summary>
@@ -372,10 +396,13 @@ public sealed class FragmentedDatagram
     // The datagram as one policy rebuilds it.
     private sealed record Rebuilt(FragmentPolicy Policy, byte[] Bytes);
 
-    /// <summary>Gives the buffers back to the pool; returns the bytes released.</summary>
-    internal int Release()
+    /// <summary>Gives the buffers back to the pool and long lists back to the runtime; returns <see cref="HeldBytes"/>, which is then 0.</summary>
+    internal long Release()
     {
-        int released = _buffer.Length + _log.Length;
+        long released = _held;
+        _held = 0;
+        _pieces.Clear(ListsKeptOnReuse);
+        _ranges.Clear(ListsKeptOnReuse);
         if (_buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(_buffer);

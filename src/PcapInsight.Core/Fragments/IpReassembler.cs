@@ -21,6 +21,10 @@ public sealed class IpReassembler
     private readonly Stack<FragmentedDatagram> _pool = new();
     private long _bytes;
 
+    // What a datagram can hold without a flood: 64 KiB of payload, the log of its fragments as much again with some
+    // copies, the lists of a few thousand fragments. Only past this is a datagram given up for the byte limit alone.
+    private const long MostAnHonestDatagramHolds = 1L << 20;
+
     public IpReassembler(FragmentOptions options)
     {
         _options = options;
@@ -83,6 +87,13 @@ public sealed class IpReassembler
             datagram.ApplyPolicies(_options.Policy);
             Give(datagram, "complete", keepBytes: true);
             return datagram;
+        }
+        if (_bytes > _options.MaxBytes && datagram.HeldBytes > MostAnHonestDatagramHolds)
+        {
+            // Alone past the limit: the same fragments sent over and over (each copy is logged to replay the
+            // policies). Given up like the oldest, or one datagram would grow without bound.
+            Give(datagram, "evicted");
+            Evicted++;
         }
         return null;
     }

@@ -65,8 +65,13 @@ public class ValueCollectionsTests
         var model = new List<Item>();
         for (int step = 0; step < 5_000; step++)
         {
-            switch (random.Next(11))
+            switch (random.Next(12))
             {
+                case 11:
+                    int from = random.Next(model.Count + 1), count = random.Next(model.Count - from + 1);
+                    list.RemoveRange(from, count);
+                    model.RemoveRange(from, count);
+                    break;
                 case 9:
                     int at = random.Next(model.Count + 1);
                     list.Insert(at, new Item(random.Next(50), step));

@@ -113,6 +113,51 @@ public class IpReassemblerTests
     }
 
     [Fact]
+    public void OneDatagramSentOverAndOver_IsGivenUp_SoItsMemoryStaysBounded()
+    {
+        // Every copy of a fragment is logged (to replay the overlap policies), so copies of one datagram's fragment
+        // without end would hold memory without end: past the byte limit and past what an honest datagram holds
+        // (1 MiB), that datagram is given up too, and the next copy begins another.
+        var options = new FragmentOptions { MaxBytes = 65_535 };
+        (IpReassembler reassembler, var finished) = Make(options);
+
+        for (int i = 0; i < 3_000; i++)
+        {
+            Feed(reassembler, Fragment4(Udp3000, 0, 1480), timeNs: i);
+            Assert.True(reassembler.BytesHeld <= 1 << 20, $"{reassembler.BytesHeld} bytes held after {i + 1} copies");
+        }
+        reassembler.FinishAll();
+
+        Assert.True(reassembler.Evicted >= 3, $"{reassembler.Evicted} given up");
+        Assert.Equal(reassembler.Evicted + 1, finished.Count);
+        Assert.All(finished, f => Assert.Equal(FragmentStatus.Incomplete, f.Status));
+        Assert.Equal(0, reassembler.BytesHeld);
+    }
+
+    [Fact]
+    public void TheLargestDatagram_CompletesUnderTheSmallestByteLimit()
+    {
+        byte[] largest = Udp(5000, 6000, 65_507);   // 65,515 bytes of IP payload: the most IPv4 carries
+        (IpReassembler reassembler, var finished) = Make(new FragmentOptions { MaxBytes = 65_535 });
+
+        // In 1480-byte pieces, each sent twice: the log holds every copy, past the limit, and yet it completes.
+        for (int offset = 0; offset < largest.Length; offset += 1480)
+        {
+            int length = Math.Min(1480, largest.Length - offset);
+            Feed(reassembler, Fragment4(largest, offset, length));
+            if (offset + length < largest.Length)
+            {
+                Feed(reassembler, Fragment4(largest, offset, length));
+            }
+        }
+
+        (FragmentStatus status, string ended, byte[] bytes) = Assert.Single(finished);
+        Assert.Equal((FragmentStatus.Overlap, "complete"), (status, ended));
+        Assert.Equal(largest, bytes);
+        Assert.Equal(0, reassembler.Evicted);
+    }
+
+    [Fact]
     public void Analyzer_ReportsTheFloodOnce_AndEveryDatagramAsIncomplete()
     {
         var frames = Enumerable.Range(0, 300).Select(i => (i * 0.001, Fragment4(Udp3000, 1480, 1480, id: (ushort)i))).ToArray();
