@@ -40,7 +40,7 @@ public static class FollowCommand
         };
         var maxHeld = new Option<long>("--max-held-bytes")
         {
-            Description = "Out-of-order bytes held in memory while waiting for a gap to fill; past it they are reported as a gap. Example: --max-held-bytes 268435456",
+            Description = "Out-of-order bytes held in memory while waiting for a gap to fill, each segment counted with 64 bytes of bookkeeping; past it they are reported as a gap. Example: --max-held-bytes 268435456",
             DefaultValueFactory = _ => 64L << 20,
             HelpName = "BYTES",
         };

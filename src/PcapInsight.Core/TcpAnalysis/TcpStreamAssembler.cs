@@ -32,12 +32,17 @@ public sealed class TcpStreamAssembler
     private bool _started;
     private SeqNum _origin;       // sequence number of stream offset 0
     private long _written;        // stream offset of the next byte to write
-    private long _heldBytes;
+    private long _heldBytes;      // the held pieces' bytes, each with PieceCost's bookkeeping
+
+    // What one held piece costs beyond its bytes: its node in the sorted tree and its rented buffer's header. Counted
+    // against the limit, or a flood of one-byte pieces beyond a hole would hold fifty times the limit in bookkeeping.
+    private const int PieceCost = 64;
     private readonly byte[] _recent;   // the last bytes written, by stream offset modulo its length
     private long _contiguousFrom;      // stream offset after the last gap: bytes from here on are all in the stream
 
     /// <summary>
-    /// Writes into <paramref name="output"/>; at most <paramref name="maxHeldBytes"/> wait out of order; the last
+    /// Writes into <paramref name="output"/>; at most <paramref name="maxHeldBytes"/> wait out of order (each piece
+    /// counted with 64 bytes of bookkeeping); the last
     /// <paramref name="recentBytes"/> written are kept to compare resent copies with.
     /// </summary>
     public TcpStreamAssembler(Stream output, long maxHeldBytes = 64L << 20, int recentBytes = 1 << 20)
@@ -150,13 +155,13 @@ public sealed class TcpStreamAssembler
             _heldBytes += bytes.Length - existing.Length;
             return;
         }
-        if (_heldBytes + bytes.Length > _maxHeldBytes)
+        if (_heldBytes + PieceCost + bytes.Length > _maxHeldBytes)
         {
             OverflowBytes += bytes.Length;   // never written: a later segment past it turns the stretch into a gap
             return;
         }
         _held[offset] = Rent(bytes);
-        _heldBytes += bytes.Length;
+        _heldBytes += PieceCost + bytes.Length;
     }
 
     private static Held Rent(ReadOnlySpan<byte> bytes)
@@ -176,7 +181,7 @@ public sealed class TcpStreamAssembler
                 return;
             }
             _held.Remove(offset);
-            _heldBytes -= held.Length;
+            _heldBytes -= PieceCost + held.Length;
             if (offset + held.Length > _written)
             {
                 Write(held.Bytes[(int)(_written - offset)..]);

@@ -59,11 +59,33 @@ public class TcpStreamAssemblerTests
     [Fact]
     public void MoreOutOfOrderThanTheLimit_IsCountedAndBecomesAGap()
     {
-        var (bytes, assembler, _) = Assemble(1, maxHeld: 150, (0, 100, 100), (200, 100, 100), (300, 100, 100), (100, 100, 100));
+        // Each piece counts its bytes and 64 of bookkeeping: one held piece (164) fits in 300, a second does not.
+        var (bytes, assembler, _) = Assemble(1, maxHeld: 300, (0, 100, 100), (200, 100, 100), (300, 100, 100), (100, 100, 100));
 
         Assert.Equal(100, assembler.OverflowBytes);            // 300-400 did not fit
         Assert.Equal([.. Data[..300]], bytes);
         Assert.Equal(300, assembler.Length);
+    }
+
+    [Fact]
+    public void AFloodOfOneBytePiecesBeyondAHole_IsHeldWithinTheLimit_BookkeepingIncluded()
+    {
+        // 100,000 one-byte segments, each a byte apart, after a hole never filled: counted by their bytes alone they
+        // would all fit in 64 KiB and hold some 8 MB of tree nodes and buffers.
+        var output = new MemoryStream();
+        var assembler = new TcpStreamAssembler(output, maxHeldBytes: 64 << 10);
+        assembler.Add(1, syn: true, [], 0);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100_000; i++)
+        {
+            assembler.Add((uint)(2 + 10 + 2 * i), syn: false, Data.AsSpan(i % 1000, 1), 1);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        assembler.Finish();
+
+        int held = (64 << 10) / 65;   // what fits: a byte and 64 of bookkeeping each
+        Assert.Equal(100_000 - held, assembler.OverflowBytes);
+        Assert.True(allocated < 2 << 20, $"{allocated} bytes allocated");
     }
 
     [Fact]
