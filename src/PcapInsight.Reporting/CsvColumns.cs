@@ -28,6 +28,18 @@ public sealed record CsvColumn<TRow>(string Name, Action<CsvWriter, TRow> Write)
     {
         Utf8 = format,
     };
+
+    /// <summary>
+    /// The cell as text of any length that may need quoting or escaping (a detail, a file name): a table of plain and
+    /// such columns is still written straight as UTF-8, each text cell with the bytes CsvHelper gives it (<see cref="CsvText"/>).
+    /// </summary>
+    public Func<TRow, string?>? Text { get; init; }
+
+    /// <summary>A column of text cells (<see cref="Text"/>); null is an empty cell.</summary>
+    public static CsvColumn<TRow> OfText(string name, Func<TRow, string?> text) => new(name, (w, row) => w.WriteField(text(row) ?? ""))
+    {
+        Text = text,
+    };
 }
 
 /// <summary>
@@ -92,20 +104,22 @@ public static class CsvColumns
     /// <summary>events.csv; <c>file</c> names the input a frame number refers to.</summary>
     public static IReadOnlyList<CsvColumn<EventRow>> Events { get; } =
     [
-        new("time", (w, r) => w.WriteField(r.Time)),
-        new("flow_id", (w, r) => w.WriteField(r.FlowId, default)),
-        new("event", (w, r) => w.WriteField(r.Event)),
-        new("severity", (w, r) => w.WriteField(r.Severity)),
-        new("frame", (w, r) => w.WriteField(r.Frame, default)),
-        new("src", (w, r) => w.WriteField(r.Src)),
-        new("src_port", (w, r) => w.WriteField(r.SrcPort, default)),
-        new("dst", (w, r) => w.WriteField(r.Dst)),
-        new("dst_port", (w, r) => w.WriteField(r.DstPort, default)),
-        new("duration_ms", (w, r) => w.WriteField(r.DurationMs)),
-        new("detail", (w, r) => w.WriteField(r.Detail)),
-        new("advice", (w, r) => w.WriteField(r.Advice)),
-        new("file", (w, r) => w.WriteField(r.File)),
+        CsvColumn<EventRow>.OfText("time", r => r.Time),
+        EventCell("flow_id", (d, r) => Utf8Cells.Number(d, r.FlowId)),
+        CsvColumn<EventRow>.OfText("event", r => r.Event),
+        CsvColumn<EventRow>.OfText("severity", r => r.Severity),
+        EventCell("frame", (d, r) => Utf8Cells.Number(d, r.Frame)),
+        CsvColumn<EventRow>.OfText("src", r => r.Src),
+        EventCell("src_port", (d, r) => Utf8Cells.Number(d, r.SrcPort)),
+        CsvColumn<EventRow>.OfText("dst", r => r.Dst),
+        EventCell("dst_port", (d, r) => Utf8Cells.Number(d, r.DstPort)),
+        CsvColumn<EventRow>.OfText("duration_ms", r => r.DurationMs),
+        CsvColumn<EventRow>.OfText("detail", r => r.Detail),
+        CsvColumn<EventRow>.OfText("advice", r => r.Advice),
+        CsvColumn<EventRow>.OfText("file", r => r.File),
     ];
+
+    private static CsvColumn<EventRow> EventCell(string name, Utf8CellFormatter<EventRow> format) => CsvColumn<EventRow>.Plain(name, format);
 
     /// <summary>tcp_series.csv: the recorded time series, one row per point.</summary>
     public static IReadOnlyList<CsvColumn<SeriesRow>> Series { get; } =
@@ -121,28 +135,30 @@ public static class CsvColumns
         new("rtt_ms", (w, r) => w.WriteField(r.RttMs)),
     ];
 
-    /// <summary>fragments.csv: CONTRACT.md's columns, then ours.</summary>
+    /// <summary>fragments.csv: CONTRACT.md's columns, then ours. Plain cells but for the missing ranges, the policies and the file name.</summary>
     public static IReadOnlyList<CsvColumn<FragmentRow>> Fragments { get; } =
     [
-        new("first_time", (w, r) => w.WriteField(r.FirstTime)),
-        new("last_time", (w, r) => w.WriteField(r.LastTime)),
-        new("ip_version", (w, r) => w.WriteField(r.IpVersion, default)),
-        new("src", (w, r) => w.WriteField(r.Src)),
-        new("dst", (w, r) => w.WriteField(r.Dst)),
-        new("ip_id", (w, r) => w.WriteField(r.IpId, default)),
-        new("protocol", (w, r) => w.WriteField(r.Protocol, default)),
-        new("fragments", (w, r) => w.WriteField(r.Fragments, default)),
-        new("bytes", (w, r) => w.WriteField(r.Bytes, default)),
-        new("status", (w, r) => w.WriteField(r.Status)),
-        new("missing", (w, r) => w.WriteField(r.Missing)),
-        new("overlap_bytes", (w, r) => w.WriteField(r.OverlapBytes, default)),
-        new("conflict_bytes", (w, r) => w.WriteField(r.ConflictBytes, default)),
-        new("largest_fragment", (w, r) => w.WriteField(r.LargestFragment, default)),
-        new("first_frame", (w, r) => w.WriteField(r.FirstFrame, default)),
-        new("ended", (w, r) => w.WriteField(r.Ended)),
-        new("policies", (w, r) => w.WriteField(r.Policies)),
-        new("file", (w, r) => w.WriteField(r.File)),
+        FragmentCell("first_time", (d, r) => Utf8Cells.Time(d, r.FirstTimeNs, r.TimestampDigits)),
+        FragmentCell("last_time", (d, r) => Utf8Cells.Time(d, r.LastTimeNs, r.TimestampDigits)),
+        FragmentCell("ip_version", (d, r) => Utf8Cells.Number(d, r.IpVersion)),
+        FragmentCell("src", (d, r) => Utf8Cells.Address(d, r.Src)),
+        FragmentCell("dst", (d, r) => Utf8Cells.Address(d, r.Dst)),
+        FragmentCell("ip_id", (d, r) => Utf8Cells.Number(d, r.IpId)),
+        FragmentCell("protocol", (d, r) => Utf8Cells.Number(d, r.Protocol)),
+        FragmentCell("fragments", (d, r) => Utf8Cells.Number(d, r.Fragments)),
+        FragmentCell("bytes", (d, r) => Utf8Cells.Number(d, r.Bytes)),
+        FragmentCell("status", (d, r) => Utf8Cells.Name(d, r.Status)),
+        CsvColumn<FragmentRow>.OfText("missing", r => r.Missing),
+        FragmentCell("overlap_bytes", (d, r) => Utf8Cells.Number(d, r.OverlapBytes)),
+        FragmentCell("conflict_bytes", (d, r) => Utf8Cells.Number(d, r.ConflictBytes)),
+        FragmentCell("largest_fragment", (d, r) => Utf8Cells.Number(d, r.LargestFragment)),
+        FragmentCell("first_frame", (d, r) => Utf8Cells.Number(d, r.FirstFrame)),
+        FragmentCell("ended", (d, r) => Utf8Cells.Name(d, r.Ended)),
+        CsvColumn<FragmentRow>.OfText("policies", r => r.Policies),
+        CsvColumn<FragmentRow>.OfText("file", r => r.File),
     ];
+
+    private static CsvColumn<FragmentRow> FragmentCell(string name, Utf8CellFormatter<FragmentRow> format) => CsvColumn<FragmentRow>.Plain(name, format);
 
     /// <summary>udp.csv: CONTRACT.md's columns, then ours. Every cell is plain, so the table is written straight as UTF-8.</summary>
     public static IReadOnlyList<CsvColumn<UdpRow>> Udp { get; } =

@@ -8,7 +8,7 @@ namespace PcapInsight.Reporting;
 public static class CsvReportWriter
 {
     // Text cells can carry names from the capture (interface names, file names): never let a spreadsheet run them.
-    private static readonly CsvWriterOptions Options = new() { Injection = CsvInjection.Escape };
+    internal static readonly CsvWriterOptions Options = new() { Injection = CsvInjection.Escape };
 
     /// <summary>Writes flows.csv into <paramref name="directory"/>.</summary>
     public static void WriteFlows(AnalysisResult result, string directory)

@@ -1,57 +1,63 @@
 using PcapInsight.Core.Analysis;
+using PcapInsight.Core.Decoding;
 using PcapInsight.Core.Fragments;
 
 namespace PcapInsight.Reporting;
 
-/// <summary>One row of fragments.csv.</summary>
-public sealed record FragmentRow
+/// <summary>
+/// One row of fragments.csv: the values of its cells, typed, as a view over the datagram's record (nothing is
+/// formatted until a writer asks). Column order and text are <see cref="CsvColumns.Fragments"/>'s.
+/// </summary>
+/// <remarks>
+/// A view and not a record of strings, as <see cref="UdpRow"/>: a capture of half a million fragmented datagrams
+/// spent 1.7 s writing fragments.csv through CsvHelper from a row of eight strings each; its cells now go straight
+/// into the row's bytes (<see cref="Utf8CsvTable"/>).
+/// </remarks>
+/// <param name="Datagram">The datagram.</param>
+/// <param name="TimestampDigits">Fractional digits of the capture's times.</param>
+/// <param name="File">The name of the file its first fragment came from (one string a file).</param>
+public readonly record struct FragmentRow(DatagramRecord Datagram, int TimestampDigits, string File)
 {
-    public string FirstTime { get; init; } = "";
-    public string LastTime { get; init; } = "";
-    public int IpVersion { get; init; }
-    public string Src { get; init; } = "";
-    public string Dst { get; init; } = "";
-    public uint IpId { get; init; }
-    public int Protocol { get; init; }
-    public int Fragments { get; init; }
-    public int Bytes { get; init; }
-    public string Status { get; init; } = "";
-    public string Missing { get; init; } = "";
-    public int OverlapBytes { get; init; }
-    public int ConflictBytes { get; init; }
-    public int LargestFragment { get; init; }
-    public long FirstFrame { get; init; }
-    public string Ended { get; init; } = "";
-    public string Policies { get; init; } = "";
-    public string File { get; init; } = "";
+    public long FirstTimeNs => Datagram.FirstTimeNs;
+    public long LastTimeNs => Datagram.LastTimeNs;
+    public int IpVersion => Datagram.IpVersion;
+    public IpAddr Src => Datagram.Src;
+    public IpAddr Dst => Datagram.Dst;
+    public uint IpId => Datagram.IpId;
+    public int Protocol => Datagram.Protocol;
+    public int Fragments => Datagram.Fragments;
+    public int Bytes => Datagram.Bytes;
 
-    /// <summary>The rows, in order of first fragment.</summary>
+    /// <summary><c>complete</c>, <c>overlap</c>, <c>conflict</c> or <c>incomplete</c>.</summary>
+    public string Status => Datagram.Status switch
+    {
+        FragmentStatus.Complete => "complete",
+        FragmentStatus.Overlap => "overlap",
+        FragmentStatus.Conflict => "conflict",
+        _ => "incomplete",
+    };
+
+    /// <summary>The byte ranges never received, as "start-end" pairs separated by spaces; empty when complete.</summary>
+    public string Missing => Datagram.Missing;
+    public int OverlapBytes => Datagram.OverlapBytes;
+    public int ConflictBytes => Datagram.ConflictBytes;
+    public int LargestFragment => Datagram.LargestFragment;
+    public long FirstFrame => Datagram.FirstFrame;
+
+    /// <summary>How it left the reassembler: <c>complete</c>, <c>timeout</c>, <c>evicted</c> or <c>capture_end</c>.</summary>
+    public string Ended => Datagram.Ended;
+
+    /// <summary>Which overlap policies rebuild which bytes (<see cref="FragmentedDatagram.PolicyGroups"/>); empty without overlaps.</summary>
+    public string Policies => Datagram.PolicyGroups;
+
+    /// <summary>The rows, in order of first fragment (datagrams of the same time in the order they ended).</summary>
     public static IEnumerable<FragmentRow> All(AnalysisResult result)
     {
         int digits = result.TimestampDigits;
+        string[] files = result.Files.Select(f => Path.GetFileName(f.Path)).ToArray();
         foreach (DatagramRecord d in result.Datagrams.OrderBy(d => d.FirstTimeNs))
         {
-            yield return new FragmentRow
-            {
-                FirstTime = CaptureTime.ToIso(d.FirstTimeNs, digits),
-                LastTime = CaptureTime.ToIso(d.LastTimeNs, digits),
-                IpVersion = d.IpVersion,
-                Src = d.Src.ToString(),
-                Dst = d.Dst.ToString(),
-                IpId = d.IpId,
-                Protocol = d.Protocol,
-                Fragments = d.Fragments,
-                Bytes = d.Bytes,
-                Status = d.Status.ToString().ToLowerInvariant(),
-                Missing = d.Missing,
-                OverlapBytes = d.OverlapBytes,
-                ConflictBytes = d.ConflictBytes,
-                LargestFragment = d.LargestFragment,
-                FirstFrame = d.FirstFrame,
-                Ended = d.Ended,
-                Policies = d.PolicyGroups,
-                File = result.Files.Count > d.FirstFile ? Path.GetFileName(result.Files[d.FirstFile].Path) : "",
-            };
+            yield return new FragmentRow(d, digits, files.Length > d.FirstFile ? files[d.FirstFile] : "");
         }
     }
 }

@@ -39,7 +39,7 @@ public static class ParquetReportWriter
     public static void Write<TRow>(string path, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows, int rowGroupRows = RowGroupRows,
         Action<TRow>? written = null)
     {
-        if (Utf8CsvTable.Applies(columns))
+        if (Utf8CsvTable.AllPlain(columns))
         {
             WritePlain(path, columns, rows, rowGroupRows, written);
             return;

@@ -61,6 +61,7 @@ public static class ReportRows
     public static IEnumerable<EventRow> Events(AnalysisResult result, AnalysisEvent[] events)
     {
         int digits = result.TimestampDigits;
+        string[] files = result.Files.Select(f => Path.GetFileName(f.Path)).ToArray();   // one string a file: CsvText escapes each once
         for (int i = 0; i < events.Length; i++)
         {
             AnalysisEvent e = events[i];
@@ -79,7 +80,7 @@ public static class ReportRows
                 DurationMs = e.DurationNs < 0 ? null : CaptureTime.Milliseconds(e.DurationNs),
                 Detail = e.Detail,
                 Advice = info.Advice,
-                File = result.Files.Count > e.FileIndex ? Path.GetFileName(result.Files[e.FileIndex].Path) : "",
+                File = files.Length > e.FileIndex ? files[e.FileIndex] : "",
             };
         }
     }

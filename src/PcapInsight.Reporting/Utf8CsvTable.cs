@@ -3,12 +3,13 @@ using System.Text;
 namespace PcapInsight.Reporting;
 
 /// <summary>
-/// Writes a table whose every column has a <see cref="CsvColumn{TRow}.Utf8"/> formatter: the header, then each row's
-/// cells formatted into one buffer, comma-separated, CRLF-terminated: RFC 4180 as <see cref="CsvHelper.CsvWriter"/>
-/// writes it (plain cells need no quotes; tests read the file back with CsvHelper's reader, and the bytes matched
-/// the CsvHelper-written flows.csv of every sample and corpus capture when this replaced it). flows.csv of a million
-/// flows is 45 million cells: the general writer's per-cell work (transcoding, quoting and formula checks) took
-/// about 2.5 s of it, this about 1 s.
+/// Writes a table whose every column has a <see cref="CsvColumn{TRow}.Utf8"/> formatter or is text
+/// (<see cref="CsvColumn{TRow}.Text"/>): the header, then each row's cells formatted into one buffer, comma-separated,
+/// CRLF-terminated: RFC 4180 as <see cref="CsvHelper.CsvWriter"/> writes it (plain cells need no quotes, text cells
+/// get CsvHelper's own bytes where they need any, <see cref="CsvText"/>; tests read the file back with CsvHelper's
+/// reader, and the bytes matched the CsvHelper-written tables of every sample and corpus capture when this replaced
+/// it). flows.csv of a million flows is 45 million cells: the general writer's per-cell work (transcoding, quoting
+/// and formula checks) took about 2.5 s of it, this about 1 s.
 /// </summary>
 /// <remarks>
 /// A long table is formatted on every core: the rows are taken in batches on the calling thread (which reads them
@@ -21,7 +22,10 @@ internal static class Utf8CsvTable
     private const int BatchBytes = 1 << 19;
 
     public static bool Applies<TRow>(IReadOnlyList<CsvColumn<TRow>> columns) =>
-        columns.Count > 0 && columns.All(c => c.Utf8 is not null && Utf8Cells.IsPlain(c.Name));
+        columns.Count > 0 && columns.All(c => (c.Utf8 is not null || c.Text is not null) && Utf8Cells.IsPlain(c.Name));
+
+    /// <summary>Every column is plain (no text cells): the table's cells are numbers, times, addresses and names only.</summary>
+    public static bool AllPlain<TRow>(IReadOnlyList<CsvColumn<TRow>> columns) => Applies(columns) && columns.All(c => c.Utf8 is not null);
 
     /// <summary>
     /// Writes the table; <paramref name="written"/>, when given, is told of each row on the calling thread once its
@@ -34,7 +38,7 @@ internal static class Utf8CsvTable
     internal static void Write<TRow>(Stream stream, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows, int batchesInFlight,
         Action<TRow>? written = null)
     {
-        Utf8CellFormatter<TRow>[] cells = columns.Select(c => c.Utf8!).ToArray();
+        Cell<TRow>[] cells = columns.Select(c => new Cell<TRow>(c.Utf8, c.Text)).ToArray();
         int rowBytes = RowBytes(cells.Length);
         int batchRows = BatchRows(cells.Length);
         stream.Write(Encoding.ASCII.GetBytes(string.Join(',', columns.Select(c => c.Name)) + "\r\n"));
@@ -70,14 +74,17 @@ internal static class Utf8CsvTable
         batch.WriteTo(stream, written);
     }
 
-    /// <summary>The most a row of <paramref name="columns"/> cells takes.</summary>
+    /// <summary>One column's way to its cell: a plain formatter, or a text.</summary>
+    private readonly record struct Cell<TRow>(Utf8CellFormatter<TRow>? Plain, Func<TRow, string?>? Text);
+
+    /// <summary>The most a row of <paramref name="columns"/> plain cells takes (text cells make room as they need it).</summary>
     private static int RowBytes(int columns) => columns * (Utf8Cells.MaxBytes + 1) + 2;
 
     /// <summary>The rows of a table of <paramref name="columns"/> columns formatted in one batch.</summary>
     internal static int BatchRows(int columns) => Math.Max(1, BatchBytes / RowBytes(columns));
 
     // Its own method: a lambda in the loop would capture the loop's scope, one closure object a row.
-    private static Task<Batch<TRow>> FormatElsewhere<TRow>(Batch<TRow> batch, Utf8CellFormatter<TRow>[] cells) =>
+    private static Task<Batch<TRow>> FormatElsewhere<TRow>(Batch<TRow> batch, Cell<TRow>[] cells) =>
         Task.Run(() => batch.Format(cells));
 
     private static Batch<TRow> WriteOldest<TRow>(Queue<Task<Batch<TRow>>> formatting, Stream stream, Action<TRow>? written)
@@ -95,7 +102,7 @@ internal static class Utf8CsvTable
         private byte[] _bytes = [];
         private int _length;
 
-        public Batch<TRow> Format(Utf8CellFormatter<TRow>[] cells)
+        public Batch<TRow> Format(Cell<TRow>[] cells)
         {
             if (_bytes.Length < Count * rowBytes)
             {
@@ -108,11 +115,21 @@ internal static class Utf8CsvTable
                 TRow row = Rows[r];
                 for (int c = 0; c < cells.Length; c++)
                 {
+                    // Room for the separator, the cell and the line's end.
+                    (Utf8CellFormatter<TRow>? plain, Func<TRow, string?>? text) = cells[c];
+                    string? value = plain is null ? text!(row) : null;
+                    byte[]? escaped = null;
+                    int room = 1 + (plain is not null ? Utf8Cells.MaxBytes : CsvText.Measure(value, out escaped)) + 2;
+                    if (buffer.Length - at < room)
+                    {
+                        Array.Resize(ref _bytes, Math.Max(2 * buffer.Length, at + room));   // long texts: past a row's usual room
+                        buffer = _bytes;
+                    }
                     if (c > 0)
                     {
                         buffer[at++] = (byte)',';
                     }
-                    at += cells[c](buffer.AsSpan(at, Utf8Cells.MaxBytes), row);
+                    at += plain is not null ? plain(buffer.AsSpan(at, Utf8Cells.MaxBytes), row) : CsvText.Write(buffer.AsSpan(at), value, escaped);
                 }
                 buffer[at++] = (byte)'\r';
                 buffer[at++] = (byte)'\n';
