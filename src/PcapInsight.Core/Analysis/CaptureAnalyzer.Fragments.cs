@@ -73,8 +73,10 @@ public sealed partial class CaptureAnalyzer
         _timing.OnSegment(flow, fromClient, whole, info, _events);
         _series?.OnSegment(flow, fromClient, whole, info, _flows.CreationOrder);
         OnTcpSegment?.Invoke(flow, fromClient, whole, payload);
-        Report(EventKind.IpTcpFragmented, done, flow.Id, "fragments=" + done.Fragments + " segment_bytes=" + whole.PayloadLength
-            + " largest_fragment=" + done.LargestFragment);
+        if (Keeps(EventKind.IpTcpFragmented, done))
+        {
+            Row(EventKind.IpTcpFragmented, done, flow.Id, $"fragments={done.Fragments} segment_bytes={whole.PayloadLength} largest_fragment={done.LargestFragment}");
+        }
     }
 
     /// <summary>A UDP datagram whose first fragment named the flow and that never completed: the flow lost it with a fragment.</summary>
@@ -127,32 +129,40 @@ public sealed partial class CaptureAnalyzer
             FragmentStatus.Conflict => "conflict",
             _ => "incomplete",
         };
-        Report(EventKind.IpFragmented, facts, 0, $"fragments={d.Fragments} bytes={(d.TotalLength >= 0 ? d.TotalLength : d.ReceivedBytes)} largest_fragment={d.LargestFragment} status={name}");
-        if (status == FragmentStatus.Incomplete)
+        // Each row's detail is made only when the row is kept: ip.fragmented is sampled, and a capture of a million
+        // fragmented datagrams made a million details for a few hundred rows.
+        if (Keeps(EventKind.IpFragmented, facts))
         {
-            Report(EventKind.IpFragIncomplete, facts, 0,
+            Row(EventKind.IpFragmented, facts, 0, $"fragments={d.Fragments} bytes={(d.TotalLength >= 0 ? d.TotalLength : d.ReceivedBytes)} largest_fragment={d.LargestFragment} status={name}");
+        }
+        if (status == FragmentStatus.Incomplete && Keeps(EventKind.IpFragIncomplete, facts))
+        {
+            Row(EventKind.IpFragIncomplete, facts, 0,
                 $"missing={missing.Replace(' ', ';')} fragments_held={d.Fragments} age_ms={CaptureTime.Milliseconds(d.LastTimeNs - d.FirstTimeNs)} reason={ended}");
         }
         if (d.ConflictBytes > 0)
         {
-            Report(EventKind.IpFragOverlapConflict, facts, 0, $"conflict_bytes={d.ConflictBytes} overlap_bytes={d.OverlapBytes} kept={FragmentPolicies.Name(_options.Fragments.Policy)}"
-                + (d.PolicyGroups.Length > 0 ? $" policies={d.PolicyGroups}" : ""));
+            if (Keeps(EventKind.IpFragOverlapConflict, facts))
+            {
+                Row(EventKind.IpFragOverlapConflict, facts, 0, $"conflict_bytes={d.ConflictBytes} overlap_bytes={d.OverlapBytes} kept={FragmentPolicies.Name(_options.Fragments.Policy)}"
+                    + (d.PolicyGroups.Length > 0 ? $" policies={d.PolicyGroups}" : ""));
+            }
         }
-        else if (d.OverlapBytes > 0)
+        else if (d.OverlapBytes > 0 && Keeps(EventKind.IpFragOverlap, facts))
         {
-            Report(EventKind.IpFragOverlap, facts, 0, $"overlap_bytes={d.OverlapBytes}");
+            Row(EventKind.IpFragOverlap, facts, 0, $"overlap_bytes={d.OverlapBytes}");
         }
-        if (d.TinySeen)
+        if (d.TinySeen && Keeps(EventKind.IpFragTiny, facts))
         {
-            Report(EventKind.IpFragTiny, facts, 0, $"tiny_below={_options.Fragments.TinyBytes}");
+            Row(EventKind.IpFragTiny, facts, 0, $"tiny_below={_options.Fragments.TinyBytes}");
         }
-        if (d.Oversize)
+        if (d.Oversize && Keeps(EventKind.IpFragOversize, facts))
         {
-            Report(EventKind.IpFragOversize, facts, 0, "past=65535");
+            Row(EventKind.IpFragOversize, facts, 0, "past=65535");
         }
-        if (d.DontFragmentSeen)
+        if (d.DontFragmentSeen && Keeps(EventKind.IpFragDf, facts))
         {
-            Report(EventKind.IpFragDf, facts, 0, "df=1");
+            Row(EventKind.IpFragDf, facts, 0, "df=1");
         }
         if (ended == "evicted" && !_fragTableFullReported)
         {
@@ -162,15 +172,12 @@ public sealed partial class CaptureAnalyzer
         }
     }
 
-    private void Report(EventKind kind, in DatagramFacts d, int flowId, string detail)
-    {
-        if (!_events.BuildRow(kind, d.FirstTimeNs))
-        {
-            return;
-        }
+    /// <summary>True when the row of <paramref name="kind"/> for datagram <paramref name="d"/> is to be made (<see cref="Row"/>); otherwise it has been counted.</summary>
+    private bool Keeps(EventKind kind, in DatagramFacts d) => _events.BuildRow(kind, d.FirstTimeNs);
+
+    private void Row(EventKind kind, in DatagramFacts d, int flowId, string detail) =>
         _events.Report(new AnalysisEvent(kind, d.FirstTimeNs, d.FirstFrame, d.FirstFile, flowId, d.Src, 0, d.Dst, 0,
             d.LastTimeNs - d.FirstTimeNs, $"ip_id={d.IpId} " + detail));
-    }
 
     /// <summary>A UDP datagram of <paramref name="flow"/> that arrived in fragments; the first one is reported as oversized.</summary>
     private void CountFragmentedDatagram(Flow flow, in DatagramFacts d)

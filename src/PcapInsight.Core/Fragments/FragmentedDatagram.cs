@@ -136,6 +136,12 @@ public sealed class FragmentedDatagram
         return string.Join(' ', missing);
     }
 
+    /// <summary>The reassembler's neighbours of this open datagram in order of first fragment.</summary>
+    internal FragmentedDatagram? Older { get; set; }
+
+    /// <inheritdoc cref="Older"/>
+    internal FragmentedDatagram? Newer { get; set; }
+
     /// <summary>Bytes this datagram holds: its buffers and the lists of its fragments and received ranges.</summary>
     internal long HeldBytes => _held;
 

@@ -16,8 +16,9 @@ public sealed class IpReassembler
     private readonly long _v4TimeoutNs;
     private readonly long _v6TimeoutNs;
     private readonly ValueMap<FragmentKey, FragmentedDatagram> _open = new();
-    private readonly LinkedList<FragmentedDatagram> _byAge = new();   // oldest first
-    private readonly Dictionary<FragmentedDatagram, LinkedListNode<FragmentedDatagram>> _nodes = new();
+    // Open datagrams by age, oldest first, linked through the datagrams themselves: no node a datagram.
+    private FragmentedDatagram? _oldest;
+    private FragmentedDatagram? _newest;
     private readonly Stack<FragmentedDatagram> _pool = new();
     private long _bytes;
 
@@ -61,13 +62,13 @@ public sealed class IpReassembler
         {
             while (_open.Count >= _options.MaxDatagrams)
             {
-                Give(_byAge.First!.Value, "evicted");
+                Give(_oldest!, "evicted");
                 Evicted++;
             }
             datagram = _pool.Count > 0 ? _pool.Pop() : new FragmentedDatagram();
             datagram.Begin(key, t, info.FrameNumber, info.FileIndex);
             _open.TryAdd(key, datagram);
-            _nodes.Add(datagram, _byAge.AddLast(datagram));
+            AppendNewest(datagram);
         }
         datagram.VlanId = p.VlanId;
         if (p.FragmentOffset == 0 && p.HasPorts)
@@ -77,9 +78,9 @@ public sealed class IpReassembler
             datagram.DstPort = p.DstPort;
         }
         _bytes += datagram.Add(t, p.Protocol, p.FragmentOffset, captured, length, !p.MoreFragments, p.IpTotalLength, p.IpVersion == 4 && p.DontFragment, _options.TinyBytes);
-        while (_bytes > _options.MaxBytes && _byAge.First is { } oldest && !ReferenceEquals(oldest.Value, datagram))
+        while (_bytes > _options.MaxBytes && _oldest is { } oldest && !ReferenceEquals(oldest, datagram))
         {
-            Give(oldest.Value, "evicted");
+            Give(oldest, "evicted");
             Evicted++;
         }
         if (datagram.IsComplete)
@@ -101,9 +102,8 @@ public sealed class IpReassembler
     /// <summary>Gives up the datagrams whose timeout has passed at capture time <paramref name="nowNs"/>.</summary>
     public void Expire(long nowNs)
     {
-        while (_byAge.First is { } oldest)
+        while (_oldest is { } d)
         {
-            FragmentedDatagram d = oldest.Value;
             long timeout = d.Key.IpVersion == 4 ? _v4TimeoutNs : _v6TimeoutNs;
             if (nowNs - d.FirstTimeNs <= timeout)
             {
@@ -116,9 +116,9 @@ public sealed class IpReassembler
     /// <summary>The capture ended: every datagram still open is given up.</summary>
     public void FinishAll()
     {
-        while (_byAge.First is { } oldest)
+        while (_oldest is { } oldest)
         {
-            Give(oldest.Value, "capture_end");
+            Give(oldest, "capture_end");
         }
         ReleasePending();
     }
@@ -129,8 +129,7 @@ public sealed class IpReassembler
     {
         ReleasePending();
         _open.Remove(d.Key);
-        _byAge.Remove(_nodes[d]);
-        _nodes.Remove(d);
+        Unlink(d);
         Finished?.Invoke(d, reason);
         if (keepBytes)
         {
@@ -139,6 +138,39 @@ public sealed class IpReassembler
         }
         _bytes -= d.Release();
         _pool.Push(d);
+    }
+
+    private void AppendNewest(FragmentedDatagram d)
+    {
+        d.Older = _newest;
+        d.Newer = null;
+        if (_newest is not null)
+        {
+            _newest.Newer = d;
+        }
+        _newest = d;
+        _oldest ??= d;
+    }
+
+    private void Unlink(FragmentedDatagram d)
+    {
+        if (d.Older is not null)
+        {
+            d.Older.Newer = d.Newer;
+        }
+        else
+        {
+            _oldest = d.Newer;
+        }
+        if (d.Newer is not null)
+        {
+            d.Newer.Older = d.Older;
+        }
+        else
+        {
+            _newest = d.Older;
+        }
+        d.Older = d.Newer = null;
     }
 
     private void ReleasePending()
