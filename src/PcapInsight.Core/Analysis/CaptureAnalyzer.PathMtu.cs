@@ -14,11 +14,10 @@ public sealed partial class CaptureAnalyzer
         int quotedAt = p.TransportOffset + 8;
         ReadOnlySpan<byte> quoted = quotedAt < frame.Length ? frame[quotedAt..] : [];
         Flow? flow = null;
-        string what = "unreadable";
-        if (TryReadQuoted(quoted, p, out DecodedPacket q))
+        bool readable = TryReadQuoted(quoted, p, out DecodedPacket q);
+        if (readable)
         {
             flow = _flows.Find(q, out _);
-            what = $"{ProtocolName(q.Protocol)} {q.Src.ToString(q.SrcPort)}>{q.Dst.ToString(q.DstPort)}";
             if (flow is not null)
             {
                 flow.PmtuMessages++;
@@ -27,8 +26,9 @@ public sealed partial class CaptureAnalyzer
         }
         if (!_events.BuildRow(EventKind.IpPmtuIcmp, info.TimestampNs))
         {
-            return;
+            return;   // sampled: a flood of these makes no text for rows not kept
         }
+        string what = readable ? $"{ProtocolName(q.Protocol)} {q.Src.ToString(q.SrcPort)}>{q.Dst.ToString(q.DstPort)}" : "unreadable";
         _events.Report(new AnalysisEvent(EventKind.IpPmtuIcmp, info.TimestampNs, info.FrameNumber, info.FileIndex, flow?.Id ?? 0,
             p.Src, 0, p.Dst, 0, -1, $"mtu={p.IcmpMtu} quoted={what}{(flow is null ? " flow=not_seen" : "")}"));
     }
