@@ -6,6 +6,8 @@ using PcapInsight.TestKit;
 //   make-small FILE [--packets N] [--flows N]   writes a synthetic header-only capture for bench/compare.sh
 //   make-flows FILE [--flows N]                 writes N short TCP connections (8 frames each) for bench/compare.sh
 //   make-udp-flows FILE [--flows N]             writes N UDP request/answer exchanges (2 frames each)
+//   make-fragments FILE SHAPE [--count N]       writes N fragments: pairs, disjoint, disjoint-descending or copies
+//   make-holes FILE [--segments N]              writes a TCP connection of N one-byte segments after a hole (for follow)
 //   memory FILE                                 heap a finished analysis holds, per flow
 //   phases FILE                                 times reading, + decoding, + flow table, whole analysis (in process)
 //   anything else                               runs the BenchmarkDotNet micro-benchmarks (e.g. --filter '*')
@@ -29,6 +31,20 @@ if (args.Length >= 2 && args[0] == "make-udp-flows")
     int flows = (int)Argument(args, "--flows", 1_000_000);
     ShortConnections.WriteUdp(args[1], flows);
     Console.WriteLine($"wrote {args[1]}: {flows} UDP exchanges, {2L * flows} packets");
+    return 0;
+}
+if (args.Length >= 3 && args[0] == "make-fragments")
+{
+    int count = (int)Argument(args, "--count", 1_000_000);
+    FloodCaptures.WriteFragments(args[1], count, args[2]);
+    Console.WriteLine($"wrote {args[1]}: {count} fragments ({args[2]})");
+    return 0;
+}
+if (args.Length >= 2 && args[0] == "make-holes")
+{
+    int segments = (int)Argument(args, "--segments", 6_000_000);
+    FloodCaptures.WriteHoles(args[1], segments);
+    Console.WriteLine($"wrote {args[1]}: a connection of {segments} one-byte segments after a hole");
     return 0;
 }
 if (args.Length >= 2 && args[0] == "memory")

@@ -45,14 +45,23 @@ internal static class Utf8CsvTable
 
         var formatting = new Queue<Task<Batch<TRow>>>();
         var free = new Stack<Batch<TRow>>();
+        Func<TRow, string?>[] texts = cells.Where(c => c.Text is not null).Select(c => c.Text!).ToArray();
         Batch<TRow> batch = new(batchRows, rowBytes);
+        long textBytes = 0;
         foreach (TRow row in rows)
         {
             batch.Rows[batch.Count++] = row;
-            if (batch.Count < batchRows)
+            // A batch ends at its rows' count or at its texts' length, whichever comes first: a table of long texts
+            // (details listing thousands of missing ranges) must not make each batch's buffer tens of megabytes.
+            foreach (Func<TRow, string?> text in texts)
+            {
+                textBytes += text(row)?.Length ?? 0;
+            }
+            if (batch.Count < batchRows && textBytes < BatchBytes)
             {
                 continue;
             }
+            textBytes = 0;
             if (batchesInFlight <= 1)
             {
                 batch.Format(cells);
