@@ -38,14 +38,14 @@ internal static class Utf8CsvTable
     internal static void Write<TRow>(Stream stream, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows, int batchesInFlight,
         Action<TRow>? written = null)
     {
-        Cell<TRow>[] cells = columns.Select(c => new Cell<TRow>(c.Utf8, c.Text)).ToArray();
-        int rowBytes = RowBytes(cells.Length);
-        int batchRows = BatchRows(cells.Length);
+        var cells = new Cells<TRow>(columns);
+        int rowBytes = RowBytes(columns.Count);
+        int batchRows = BatchRows(columns.Count);
         stream.Write(Encoding.ASCII.GetBytes(string.Join(',', columns.Select(c => c.Name)) + "\r\n"));
 
         var formatting = new Queue<Task<Batch<TRow>>>();
         var free = new Stack<Batch<TRow>>();
-        Func<TRow, string?>[] texts = cells.Where(c => c.Text is not null).Select(c => c.Text!).ToArray();
+        Func<TRow, string?>[] texts = columns.Where(c => c.Text is not null).Select(c => c.Text!).ToArray();
         Batch<TRow> batch = new(batchRows, rowBytes);
         long textBytes = 0;
         foreach (TRow row in rows)
@@ -83,8 +83,13 @@ internal static class Utf8CsvTable
         batch.WriteTo(stream, written);
     }
 
-    /// <summary>One column's way to its cell: a plain formatter, or a text.</summary>
-    private readonly record struct Cell<TRow>(Utf8CellFormatter<TRow>? Plain, Func<TRow, string?>? Text);
+    /// <summary>The columns' ways to their cells: each a plain formatter or a text; all plain, the formatters alone.</summary>
+    private sealed class Cells<TRow>(IReadOnlyList<CsvColumn<TRow>> columns)
+    {
+        public readonly Utf8CellFormatter<TRow>?[] Plain = columns.Select(c => c.Utf8).ToArray();
+        public readonly Func<TRow, string?>?[] Text = columns.Select(c => c.Utf8 is null ? c.Text : null).ToArray();
+        public readonly bool AllPlain = columns.All(c => c.Utf8 is not null);
+    }
 
     /// <summary>The most a row of <paramref name="columns"/> plain cells takes (text cells make room as they need it).</summary>
     private static int RowBytes(int columns) => columns * (Utf8Cells.MaxBytes + 1) + 2;
@@ -93,7 +98,7 @@ internal static class Utf8CsvTable
     internal static int BatchRows(int columns) => Math.Max(1, BatchBytes / RowBytes(columns));
 
     // Its own method: a lambda in the loop would capture the loop's scope, one closure object a row.
-    private static Task<Batch<TRow>> FormatElsewhere<TRow>(Batch<TRow> batch, Cell<TRow>[] cells) =>
+    private static Task<Batch<TRow>> FormatElsewhere<TRow>(Batch<TRow> batch, Cells<TRow> cells) =>
         Task.Run(() => batch.Format(cells));
 
     private static Batch<TRow> WriteOldest<TRow>(Queue<Task<Batch<TRow>>> formatting, Stream stream, Action<TRow>? written)
@@ -111,12 +116,19 @@ internal static class Utf8CsvTable
         private byte[] _bytes = [];
         private int _length;
 
-        public Batch<TRow> Format(Cell<TRow>[] cells)
+        public Batch<TRow> Format(Cells<TRow> cells)
         {
             if (_bytes.Length < Count * rowBytes)
             {
                 _bytes = new byte[Count * rowBytes];   // a full batch's room once; a short table's, its own rows
             }
+            _length = cells.AllPlain ? FormatPlain(cells.Plain!) : FormatMixed(cells);
+            return this;
+        }
+
+        // Every cell plain (flows.csv, udp.csv): a row's room is known, no check a cell.
+        private int FormatPlain(Utf8CellFormatter<TRow>?[] cells)
+        {
             byte[] buffer = _bytes;
             int at = 0;
             for (int r = 0; r < Count; r++)
@@ -124,9 +136,31 @@ internal static class Utf8CsvTable
                 TRow row = Rows[r];
                 for (int c = 0; c < cells.Length; c++)
                 {
+                    if (c > 0)
+                    {
+                        buffer[at++] = (byte)',';
+                    }
+                    at += cells[c]!(buffer.AsSpan(at, Utf8Cells.MaxBytes), row);
+                }
+                buffer[at++] = (byte)'\r';
+                buffer[at++] = (byte)'\n';
+            }
+            return at;
+        }
+
+        // Text cells too (events.csv, fragments.csv): the buffer grows where a text needs more than a row's room.
+        private int FormatMixed(Cells<TRow> cells)
+        {
+            byte[] buffer = _bytes;
+            int at = 0;
+            for (int r = 0; r < Count; r++)
+            {
+                TRow row = Rows[r];
+                for (int c = 0; c < cells.Plain.Length; c++)
+                {
                     // Room for the separator, the cell and the line's end.
-                    (Utf8CellFormatter<TRow>? plain, Func<TRow, string?>? text) = cells[c];
-                    string? value = plain is null ? text!(row) : null;
+                    Utf8CellFormatter<TRow>? plain = cells.Plain[c];
+                    string? value = plain is null ? cells.Text[c]!(row) : null;
                     byte[]? escaped = null;
                     int room = 1 + (plain is not null ? Utf8Cells.MaxBytes : CsvText.Measure(value, out escaped)) + 2;
                     if (buffer.Length - at < room)
@@ -143,8 +177,7 @@ internal static class Utf8CsvTable
                 buffer[at++] = (byte)'\r';
                 buffer[at++] = (byte)'\n';
             }
-            _length = at;
-            return this;
+            return at;
         }
 
         public void WriteTo(Stream stream, Action<TRow>? written)

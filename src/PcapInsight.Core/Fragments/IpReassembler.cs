@@ -26,6 +26,9 @@ public sealed class IpReassembler
     // copies, the lists of a few thousand fragments. Only past this is a datagram given up for the byte limit alone.
     private const long MostAnHonestDatagramHolds = 1L << 20;
 
+    // Whatever --max-frag-bytes allows: a datagram's log is one array with 32-bit offsets.
+    private const long MostOneDatagramMayHold = 1L << 30;
+
     public IpReassembler(FragmentOptions options)
     {
         _options = options;
@@ -89,7 +92,7 @@ public sealed class IpReassembler
             Give(datagram, "complete", keepBytes: true);
             return datagram;
         }
-        if (_bytes > _options.MaxBytes && datagram.HeldBytes > MostAnHonestDatagramHolds)
+        if (datagram.HeldBytes > MostAnHonestDatagramHolds && (_bytes > _options.MaxBytes || datagram.HeldBytes > MostOneDatagramMayHold))
         {
             // Alone past the limit: the same fragments sent over and over (each copy is logged to replay the
             // policies). Given up like the oldest, or one datagram would grow without bound.
