@@ -121,19 +121,21 @@ public static class CsvColumns
 
     private static CsvColumn<EventRow> EventCell(string name, Utf8CellFormatter<EventRow> format) => CsvColumn<EventRow>.Plain(name, format);
 
-    /// <summary>tcp_series.csv: the recorded time series, one row per point.</summary>
+    /// <summary>tcp_series.csv: the recorded time series, one row per point. Every cell is plain.</summary>
     public static IReadOnlyList<CsvColumn<SeriesRow>> Series { get; } =
     [
-        new("flow_id", (w, r) => w.WriteField(r.FlowId, default)),
-        new("direction", (w, r) => w.WriteField(r.Direction)),
-        new("time", (w, r) => w.WriteField(r.Time)),
-        new("kind", (w, r) => w.WriteField(r.Kind)),
-        new("seq", (w, r) => w.WriteField(r.Seq, default)),
-        new("length", (w, r) => w.WriteField(r.Length, default)),
-        new("in_flight_bytes", (w, r) => w.WriteField(r.InFlight, default)),
-        new("window_bytes", (w, r) => w.WriteField(r.Window, default)),
-        new("rtt_ms", (w, r) => w.WriteField(r.RttMs)),
+        SeriesCell("flow_id", (d, r) => Utf8Cells.Number(d, r.FlowId)),
+        SeriesCell("direction", (d, r) => Utf8Cells.Name(d, r.Direction)),
+        SeriesCell("time", (d, r) => Utf8Cells.Time(d, r.TimeNs, r.TimestampDigits)),
+        SeriesCell("kind", (d, r) => Utf8Cells.Name(d, r.Kind)),
+        SeriesCell("seq", (d, r) => Utf8Cells.Number(d, r.Seq)),
+        SeriesCell("length", (d, r) => Utf8Cells.Number(d, r.Length)),
+        SeriesCell("in_flight_bytes", (d, r) => Utf8Cells.Number(d, r.InFlight)),
+        SeriesCell("window_bytes", (d, r) => Utf8Cells.Number(d, r.Window)),
+        SeriesCell("rtt_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttNs)),
     ];
+
+    private static CsvColumn<SeriesRow> SeriesCell(string name, Utf8CellFormatter<SeriesRow> format) => CsvColumn<SeriesRow>.Plain(name, format);
 
     /// <summary>fragments.csv: CONTRACT.md's columns, then ours. Plain cells but for the missing ranges, the policies and the file name.</summary>
     public static IReadOnlyList<CsvColumn<FragmentRow>> Fragments { get; } =
