@@ -59,6 +59,33 @@ public static class FloodCaptures
         }
     }
 
+    /// <summary>
+    /// <paramref name="count"/> DNS exchanges, each a flow of its own (a query from a new client port to port 53 and its
+    /// answer): a resolver's traffic, whose flows each hold a pending query for a moment.
+    /// </summary>
+    public static void WriteDnsExchanges(string path, int count)
+    {
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        using var writer = new PcapWriter(file, LinkType.Ethernet);
+        long t = 1_700_000_000_000_000_000;
+        for (int i = 0; i < count; i++)
+        {
+            string client = $"192.0.2.{1 + i / 60_000 % 250}";
+            ushort port = (ushort)(1024 + i % 60_000);
+            writer.Write(t += 1_000, Dns(client, "198.51.100.53", port, 53, (ushort)i, response: false));
+            writer.Write(t += 1_000, Dns("198.51.100.53", client, 53, port, (ushort)i, response: true));
+        }
+    }
+
+    // A DNS header (id, flags with QR for a response) and 28 bytes of question.
+    private static byte[] Dns(string src, string dst, ushort srcPort, ushort dstPort, ushort id, bool response)
+    {
+        byte[] udp = FrameBuilder.Udp(srcPort, dstPort, 40);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(8), id);
+        udp[10] = response ? (byte)0x81 : (byte)0x01;
+        return FrameBuilder.Ethernet(0x0800, FrameBuilder.Ipv4(src, dst, 17, udp));
+    }
+
     private static byte[] Segment(string src, string dst, ushort srcPort, ushort dstPort, uint seq, uint ack, TcpFlags flags, int length) =>
         FrameBuilder.Ethernet(0x0800, FrameBuilder.Ipv4(src, dst, 6, FrameBuilder.Tcp(srcPort, dstPort, seq, ack, flags, payloadLength: length)));
 }

@@ -8,6 +8,7 @@ using PcapInsight.TestKit;
 //   make-udp-flows FILE [--flows N]             writes N UDP request/answer exchanges (2 frames each)
 //   make-fragments FILE SHAPE [--count N]       writes N fragments: pairs, disjoint, disjoint-descending or copies
 //   make-holes FILE [--segments N]              writes a TCP connection of N one-byte segments after a hole (for follow)
+//   make-dns FILE [--exchanges N]               writes N DNS query/answer exchanges, each its own flow
 //   memory FILE                                 heap a finished analysis holds, per flow
 //   phases FILE                                 times reading, + decoding, + flow table, whole analysis (in process)
 //   anything else                               runs the BenchmarkDotNet micro-benchmarks (e.g. --filter '*')
@@ -45,6 +46,13 @@ if (args.Length >= 2 && args[0] == "make-holes")
     int segments = (int)Argument(args, "--segments", 6_000_000);
     FloodCaptures.WriteHoles(args[1], segments);
     Console.WriteLine($"wrote {args[1]}: a connection of {segments} one-byte segments after a hole");
+    return 0;
+}
+if (args.Length >= 2 && args[0] == "make-dns")
+{
+    int exchanges = (int)Argument(args, "--exchanges", 1_000_000);
+    FloodCaptures.WriteDnsExchanges(args[1], exchanges);
+    Console.WriteLine($"wrote {args[1]}: {exchanges} DNS exchanges, {2L * exchanges} packets");
     return 0;
 }
 if (args.Length >= 2 && args[0] == "memory")
