@@ -77,14 +77,8 @@ public static class FloodCaptures
         }
     }
 
-    // A DNS header (id, flags with QR for a response) and 28 bytes of question.
-    private static byte[] Dns(string src, string dst, ushort srcPort, ushort dstPort, ushort id, bool response)
-    {
-        byte[] udp = FrameBuilder.Udp(srcPort, dstPort, 40);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(8), id);
-        udp[10] = response ? (byte)0x81 : (byte)0x01;
-        return FrameBuilder.Ethernet(0x0800, FrameBuilder.Ipv4(src, dst, 17, udp));
-    }
+    private static byte[] Dns(string src, string dst, ushort srcPort, ushort dstPort, ushort id, bool response) =>
+        FrameBuilder.Ethernet(0x0800, FrameBuilder.Ipv4(src, dst, 17, FrameBuilder.Dns(srcPort, dstPort, id, response)));
 
     private static byte[] Segment(string src, string dst, ushort srcPort, ushort dstPort, uint seq, uint ack, TcpFlags flags, int length) =>
         FrameBuilder.Ethernet(0x0800, FrameBuilder.Ipv4(src, dst, 6, FrameBuilder.Tcp(srcPort, dstPort, seq, ack, flags, payloadLength: length)));

@@ -114,6 +114,15 @@ public static class FrameBuilder
         return udp;
     }
 
+    /// <summary>A UDP datagram carrying a DNS header: <paramref name="id"/>, the QR bit set for a response, and 28 more bytes.</summary>
+    public static byte[] Dns(ushort srcPort, ushort dstPort, ushort id, bool response)
+    {
+        byte[] udp = Udp(srcPort, dstPort, 40);
+        BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(8), id);
+        udp[10] = response ? (byte)0x81 : (byte)0x01;
+        return udp;
+    }
+
     /// <summary>An ICMP or ICMPv6 message: type, code, 4 bytes of rest-of-header, payload.</summary>
     public static byte[] Icmp(byte type, byte code, uint restOfHeader = 0, int payloadLength = 0)
     {

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Capture;
 using PcapInsight.Core.Events;
@@ -15,13 +14,8 @@ namespace PcapInsight.Core.Tests.UdpAnalysis;
 /// </summary>
 public class PendingDnsTests
 {
-    private static byte[] Dns(string src, string dst, ushort srcPort, ushort dstPort, ushort id, bool response)
-    {
-        byte[] udp = Udp(srcPort, dstPort, 12);
-        BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(8), id);
-        udp[10] = response ? (byte)0x81 : (byte)0x01;
-        return Ethernet(0x0800, Ipv4(src, dst, 17, udp));
-    }
+    private static byte[] Dns(string src, string dst, ushort srcPort, ushort dstPort, ushort id, bool response) =>
+        Ethernet(0x0800, Ipv4(src, dst, 17, FrameBuilder.Dns(srcPort, dstPort, id, response)));
 
     [Fact]
     public void AnsweredFlows_HoldNoTable_AndTheUnansweredAreStillReported()
