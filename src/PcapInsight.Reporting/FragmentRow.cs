@@ -29,13 +29,7 @@ public readonly record struct FragmentRow(DatagramRecord Datagram, int Timestamp
     public int Bytes => Datagram.Bytes;
 
     /// <summary><c>complete</c>, <c>overlap</c>, <c>conflict</c> or <c>incomplete</c>.</summary>
-    public string Status => Datagram.Status switch
-    {
-        FragmentStatus.Complete => "complete",
-        FragmentStatus.Overlap => "overlap",
-        FragmentStatus.Conflict => "conflict",
-        _ => "incomplete",
-    };
+    public string Status => FragmentStatuses.Name(Datagram.Status);
 
     /// <summary>The byte ranges never received, as "start-end" pairs separated by spaces; empty when complete.</summary>
     public string Missing => Datagram.Missing;

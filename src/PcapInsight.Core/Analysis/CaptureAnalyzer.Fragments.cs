@@ -122,18 +122,11 @@ public sealed partial class CaptureAnalyzer
         {
             _datagramsNotListed++;
         }
-        string name = status switch
-        {
-            FragmentStatus.Complete => "complete",
-            FragmentStatus.Overlap => "overlap",
-            FragmentStatus.Conflict => "conflict",
-            _ => "incomplete",
-        };
         // Each row's detail is made only when the row is kept: ip.fragmented is sampled, and a capture of a million
         // fragmented datagrams made a million details for a few hundred rows.
         if (Keeps(EventKind.IpFragmented, facts))
         {
-            Row(EventKind.IpFragmented, facts, 0, $"fragments={d.Fragments} bytes={(d.TotalLength >= 0 ? d.TotalLength : d.ReceivedBytes)} largest_fragment={d.LargestFragment} status={name}");
+            Row(EventKind.IpFragmented, facts, 0, $"fragments={d.Fragments} bytes={(d.TotalLength >= 0 ? d.TotalLength : d.ReceivedBytes)} largest_fragment={d.LargestFragment} status={FragmentStatuses.Name(status)}");
         }
         if (status == FragmentStatus.Incomplete && Keeps(EventKind.IpFragIncomplete, facts))
         {

@@ -18,6 +18,19 @@ public enum FragmentStatus : byte
     Incomplete,
 }
 
+/// <summary>The names of <see cref="FragmentStatus"/> as fragments.csv and the events' details write them.</summary>
+public static class FragmentStatuses
+{
+    /// <summary><c>complete</c>, <c>overlap</c>, <c>conflict</c> or <c>incomplete</c>.</summary>
+    public static string Name(FragmentStatus status) => status switch
+    {
+        FragmentStatus.Complete => "complete",
+        FragmentStatus.Overlap => "overlap",
+        FragmentStatus.Conflict => "conflict",
+        _ => "incomplete",
+    };
+}
+
 /// <summary>
 /// One datagram that arrived in fragments: what arrived, what is missing, and (while it is being reassembled) its
 /// bytes in a pooled buffer. Reused for the next datagram once reported.
