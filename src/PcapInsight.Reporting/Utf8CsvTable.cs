@@ -45,7 +45,6 @@ internal static class Utf8CsvTable
 
         var formatting = new Queue<Task<Batch<TRow>>>();
         var free = new Stack<Batch<TRow>>();
-        Func<TRow, string?>[] texts = columns.Where(c => c.Text is not null).Select(c => c.Text!).ToArray();
         Batch<TRow> batch = new(batchRows, rowBytes);
         long textBytes = 0;
         foreach (TRow row in rows)
@@ -53,7 +52,7 @@ internal static class Utf8CsvTable
             batch.Rows[batch.Count++] = row;
             // A batch ends at its rows' count or at its texts' length, whichever comes first: a table of long texts
             // (details listing thousands of missing ranges) must not make each batch's buffer tens of megabytes.
-            foreach (Func<TRow, string?> text in texts)
+            foreach (Func<TRow, string?> text in cells.Texts)
             {
                 textBytes += text(row)?.Length ?? 0;
             }
@@ -89,6 +88,9 @@ internal static class Utf8CsvTable
         public readonly Utf8CellFormatter<TRow>?[] Plain = columns.Select(c => c.Utf8).ToArray();
         public readonly Func<TRow, string?>?[] Text = columns.Select(c => c.Utf8 is null ? c.Text : null).ToArray();
         public readonly bool AllPlain = columns.All(c => c.Utf8 is not null);
+
+        /// <summary>The text columns' texts alone, to measure a batch by.</summary>
+        public readonly Func<TRow, string?>[] Texts = columns.Where(c => c.Utf8 is null).Select(c => c.Text!).ToArray();
     }
 
     /// <summary>The most a row of <paramref name="columns"/> plain cells takes (text cells make room as they need it).</summary>
