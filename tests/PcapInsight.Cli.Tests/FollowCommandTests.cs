@@ -33,6 +33,69 @@ public class FollowCommandTests
         Assert.Contains("0 gaps", run.Stderr);
     }
 
+    /// <summary>
+    /// The lossy sample re-cut at a snaplen, as <c>tcpdump -s</c> would have written it: at 66 bytes (Ethernet, IP and
+    /// TCP with timestamps: no payload at all) the stream is one gap as long as what the client sent, reordered and
+    /// resent segments included; at 200 the bytes written are the uncut stream's with the gaps taken out, and the
+    /// gaps past --max-listed-gaps are counted in one line.
+    /// </summary>
+    [Theory]
+    [InlineData(66, 0)]
+    [InlineData(200, 3)]
+    [InlineData(200, 100000)]
+    public void Follow_ACaptureCutByTheSnaplen_ReportsTheUncapturedBytesAsGaps(int snaplen, int maxListed)
+    {
+        using var dir = CliRunner.TempDir();
+        string sample = RepoPaths.Sample("bulk-loss-reorder.server.pcap");
+        string cut = dir.File("cut.pcap");
+        var (frames, _) = Captures.ReadAll(Core.Capture.CaptureFile.Open(sample, 0));
+        using (var file = File.Create(cut))
+        using (var writer = new PcapWriter(file, frames[0].Info.LinkType, snaplen: snaplen))
+        {
+            foreach ((Core.Capture.CaptureInfo info, byte[] data) in frames)
+            {
+                writer.Write(info.TimestampNs, data.AsSpan(0, Math.Min(snaplen, data.Length)), info.OriginalLength);
+            }
+        }
+        Assert.True(CliRunner.Run(["follow", sample, "--flow", "1", "-w", dir.File("whole.bin")]).ExitCode == 0);
+
+        CliRun run = CliRunner.Run(["follow", cut, "--flow", "1", "-w", dir.File("cut.bin"), "--max-listed-gaps", maxListed.ToString()]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        byte[] whole = File.ReadAllBytes(dir.File("whole.bin"));
+        Assert.Equal(500_000, whole.Length);   // what the client program sent (truth.json)
+        var gaps = System.Text.RegularExpressions.Regex.Matches(run.Stderr, @"gap: (\d+) bytes at stream offset (\d+)")
+            .Select(m => (Length: int.Parse(m.Groups[1].Value), Offset: int.Parse(m.Groups[2].Value))).ToList();
+        var summary = System.Text.RegularExpressions.Regex.Match(run.Stderr, @": (\d+) bytes, (\d+) gaps, sha256");
+        long written = long.Parse(summary.Groups[1].Value), gapCount = long.Parse(summary.Groups[2].Value);
+        Assert.Equal(written, new FileInfo(dir.File("cut.bin")).Length);
+        if (snaplen == 66)
+        {
+            Assert.Equal(0, written);
+            Assert.Equal(1, gapCount);
+            Assert.Contains("1 more gaps (500000 bytes) not listed (--max-listed-gaps 0)", run.Stderr);
+            return;
+        }
+        Assert.Equal(Math.Min(gapCount, maxListed), gaps.Count);
+        Assert.True(gapCount > 300, $"{gapCount} gaps: about one a full segment");
+        if (gapCount > maxListed)
+        {
+            long listed = gaps.Sum(g => (long)g.Length);
+            Assert.Contains($"{gapCount - maxListed} more gaps ({500_000 - written - listed} bytes) not listed", run.Stderr);
+            return;
+        }
+        // Every gap listed: the uncut stream with them taken out is the cut one, byte for byte.
+        var expected = new List<byte>();
+        int at = 0;
+        foreach ((int length, int offset) in gaps)
+        {
+            expected.AddRange(whole[at..offset]);
+            at = offset + length;
+        }
+        expected.AddRange(whole[at..]);
+        Assert.Equal(expected.ToArray(), File.ReadAllBytes(dir.File("cut.bin")));
+    }
+
     [Fact]
     public void Follow_ToStandardOutput_WritesTheBytes()
     {

@@ -44,6 +44,12 @@ public static class FollowCommand
             DefaultValueFactory = _ => 64L << 20,
             HelpName = "BYTES",
         };
+        var maxListedGaps = new Option<int>("--max-listed-gaps")
+        {
+            Description = "Gaps listed one a line on stderr (adjacent ones as one); past it they are counted in a last line. Example: --max-listed-gaps 100000",
+            DefaultValueFactory = _ => 1000,
+            HelpName = "COUNT",
+        };
         Option<string?> filter = FilterOption.Create("Follow the flow in");
         var command = new Command("follow",
             "Write the reassembled byte stream of one TCP flow direction: retransmitted bytes once, out-of-order bytes in place, " +
@@ -52,15 +58,15 @@ public static class FollowCommand
             "  pcapinsight follow capture.pcap --flow 3 -w upload.bin\n" +
             "  pcapinsight follow capture.pcap --flow 3 --direction s2c | sha256sum")
         {
-            file, flow, direction, output, flowTimeout, maxHeld, filter,
+            file, flow, direction, output, flowTimeout, maxHeld, maxListedGaps, filter,
         };
         command.SetAction(parse => Execute(parse.GetValue(file)!, parse.GetValue(flow), parse.GetValue(direction)!, parse.GetValue(output),
-            parse.GetValue(flowTimeout), parse.GetValue(maxHeld), parse.GetValue(filter), stdout, stderr));
+            parse.GetValue(flowTimeout), parse.GetValue(maxHeld), parse.GetValue(maxListedGaps), parse.GetValue(filter), stdout, stderr));
         return command;
     }
 
     private static int Execute(string path, int flowId, string direction, string? output, double flowTimeoutSeconds, long maxHeld,
-        string? filterExpression, TextWriter stdout, TextWriter stderr)
+        int maxListedGaps, string? filterExpression, TextWriter stdout, TextWriter stderr)
     {
         if (!FilterOption.TryCompile(filterExpression, stderr, out var bpf, out int filterError))
         {
@@ -70,6 +76,11 @@ public static class FollowCommand
         if (maxHeld < 0)
         {
             stderr.WriteLine("pcapinsight: --max-held-bytes must not be negative");
+            return ExitCodes.Usage;
+        }
+        if (maxListedGaps < 0)
+        {
+            stderr.WriteLine("pcapinsight: --max-listed-gaps must not be negative");
             return ExitCodes.Usage;
         }
         var options = new AnalysisOptions { Flows = new FlowTableOptions { IdleTimeout = TimeSpan.FromSeconds(flowTimeoutSeconds) } };
@@ -96,7 +107,7 @@ public static class FollowCommand
         bool clientToServer = direction == "c2s";
         string? temporary = output is null ? null : output + ".partial";
         Stream sink = temporary is null ? Console.OpenStandardOutput() : new FileStream(temporary, FileMode.Create, FileAccess.Write);
-        var assembler = new TcpStreamAssembler(sink, maxHeld);
+        var assembler = new TcpStreamAssembler(sink, maxHeld, maxListedGaps: maxListedGaps);
         AnalysisResult result;
         string sha256;
         try
@@ -143,10 +154,15 @@ public static class FollowCommand
         }
         string from = clientToServer ? $"{flow!.Client}:{flow.ClientPort}" : $"{flow!.Server}:{flow.ServerPort}";
         string to = clientToServer ? $"{flow.Server}:{flow.ServerPort}" : $"{flow.Client}:{flow.ClientPort}";
-        stderr.WriteLine($"flow {flowId} {direction} ({from} -> {to}): {assembler.BytesWritten} bytes, {assembler.Gaps.Count} gaps, sha256 {sha256}");
+        stderr.WriteLine($"flow {flowId} {direction} ({from} -> {to}): {assembler.BytesWritten} bytes, {assembler.GapCount} gaps, sha256 {sha256}");
         foreach (StreamGap gap in assembler.Gaps)
         {
             stderr.WriteLine($"  gap: {gap.Length} bytes at stream offset {gap.Offset} not captured");
+        }
+        if (assembler.GapCount > assembler.Gaps.Count)
+        {
+            long listedBytes = assembler.Gaps.Sum(g => g.Length);
+            stderr.WriteLine($"  {assembler.GapCount - assembler.Gaps.Count} more gaps ({assembler.GapBytes - listedBytes} bytes) not listed (--max-listed-gaps {maxListedGaps})");
         }
         if (assembler.ConflictingBytes > 0)
         {

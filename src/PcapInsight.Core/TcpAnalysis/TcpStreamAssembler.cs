@@ -14,7 +14,8 @@ public readonly record struct StreamGap(long Offset, long Length);
 /// first, whether it is still waiting out of order or among the last <c>recentBytes</c> written, and differing bytes
 /// are counted in <see cref="ConflictingBytes"/>: Suricata's "overlap with different data");
 /// out-of-order segments wait in pooled buffers up to a limit; bytes never captured are recorded as <see cref="Gaps"/> and
-/// skipped, never filled.
+/// skipped, never filled. Adjacent gaps are one (a header-only capture is one gap, not one a segment), and only the
+/// first gaps are listed: the others are counted, so that a long lossy stream cannot grow the list without bound.
 /// </summary>
 public sealed class TcpStreamAssembler
 {
@@ -22,12 +23,17 @@ public sealed class TcpStreamAssembler
     private readonly long _maxHeldBytes;
     private readonly SortedDictionary<long, Held> _held = new();   // stream offset -> bytes, waiting for a gap to fill
 
-    /// <summary>Out-of-order bytes in a buffer rented from the shared pool (returned when written or dropped).</summary>
-    private readonly record struct Held(byte[] Buffer, int Length)
+    /// <summary>
+    /// Out-of-order bytes in a buffer rented from the shared pool (returned when written or dropped), and the length
+    /// the segment's headers stated (more than <c>Length</c> when the snaplen cut it).
+    /// </summary>
+    private readonly record struct Held(byte[] Buffer, int Length, int StatedLength)
     {
         public ReadOnlySpan<byte> Bytes => Buffer.AsSpan(0, Length);
     }
     private readonly List<StreamGap> _gaps = new();
+    private readonly int _maxListedGaps;
+    private long _lastGapEnd = -1;     // stream offset just past the last gap, to join the next one when adjacent
     private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private bool _started;
     private SeqNum _origin;       // sequence number of stream offset 0
@@ -43,23 +49,32 @@ public sealed class TcpStreamAssembler
     /// <summary>
     /// Writes into <paramref name="output"/>; at most <paramref name="maxHeldBytes"/> wait out of order (each piece
     /// counted with 64 bytes of bookkeeping); the last
-    /// <paramref name="recentBytes"/> written are kept to compare resent copies with.
+    /// <paramref name="recentBytes"/> written are kept to compare resent copies with; the first
+    /// <paramref name="maxListedGaps"/> gaps are listed in <see cref="Gaps"/>, all of them counted.
     /// </summary>
-    public TcpStreamAssembler(Stream output, long maxHeldBytes = 64L << 20, int recentBytes = 1 << 20)
+    public TcpStreamAssembler(Stream output, long maxHeldBytes = 64L << 20, int recentBytes = 1 << 20, int maxListedGaps = 1000)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxListedGaps);
         _output = output;
         _maxHeldBytes = maxHeldBytes;
+        _maxListedGaps = maxListedGaps;
         _recent = new byte[Math.Max(1, recentBytes)];
     }
 
     /// <summary>Bytes written so far.</summary>
-    public long BytesWritten => _written - _gaps.Sum(g => g.Length);
+    public long BytesWritten => _written - GapBytes;
 
     /// <summary>Stream offset just past the last byte written or skipped as a gap.</summary>
     public long Length => _written;
 
-    /// <summary>Stretches never captured, in stream order.</summary>
+    /// <summary>The first stretches never captured (at most the limit given), in stream order.</summary>
     public IReadOnlyList<StreamGap> Gaps => _gaps;
+
+    /// <summary>Stretches never captured, listed or not (adjacent ones counted as one).</summary>
+    public long GapCount { get; private set; }
+
+    /// <summary>Bytes of all the stretches never captured, listed or not.</summary>
+    public long GapBytes { get; private set; }
 
     /// <summary>Bytes resent with a content different from the first copy.</summary>
     public long ConflictingBytes { get; private set; }
@@ -81,33 +96,41 @@ public sealed class TcpStreamAssembler
         }
         var start = new SeqNum(seq) + (syn ? 1 : 0);
         long offset = _written + new SeqNum(unchecked(_origin.Value + (uint)_written)).DistanceTo(start);
-        int missing = statedLength - data.Length;   // cut by the snaplen
-        if (offset < _written)
+        if (offset <= _written)
         {
-            int resent = (int)Math.Min(data.Length, _written - offset);
-            CompareWithWritten(offset, data[..resent]);
-            if (resent == data.Length)
+            long before = _written;
+            Advance(offset, data, statedLength);
+            if (_written != before)
             {
-                return; // entirely a resend of written bytes
+                Drain();
             }
-            data = data[resent..];
-            offset = _written;
         }
-        if (offset == _written)
+        else if (statedLength > 0)
         {
-            Write(data);
-            if (missing > 0)
-            {
-                // The rest of this segment existed but was not captured: a gap, stepped over.
-                _gaps.Add(new StreamGap(_written, missing));
-                _written += missing;
-                _contiguousFrom = _written;
-            }
-            Drain();
+            // Held even when the snaplen left none of its bytes: its stated length is what lets the stream step over
+            // it as a gap once the hole before it is filled (a header-only capture is then one gap, not a stop).
+            Hold(offset, data, statedLength);
         }
-        else if (!data.IsEmpty)
+    }
+
+    /// <summary>
+    /// Takes a segment that starts at or before the next byte to write: bytes already written are compared with it,
+    /// the new captured bytes written, and what its headers state beyond the captured bytes (cut by the snaplen)
+    /// stepped over as a gap.
+    /// </summary>
+    private void Advance(long offset, ReadOnlySpan<byte> captured, long statedLength)
+    {
+        long end = offset + Math.Max(statedLength, captured.Length);
+        long old = Math.Min(_written - offset, captured.Length);
+        CompareWithWritten(offset, captured[..(int)old]);
+        if (end <= _written)
         {
-            Hold(offset, data);
+            return;   // entirely a resend of what is written or stepped over
+        }
+        Write(captured[(int)old..]);
+        if (end > _written)
+        {
+            StepOverGap(end - _written);   // existed but was not captured: a gap, stepped over
         }
     }
 
@@ -118,24 +141,45 @@ public sealed class TcpStreamAssembler
         {
             if (offset > _written)
             {
-                _gaps.Add(new StreamGap(_written, offset - _written));
-                _written = offset;
-                _contiguousFrom = _written;
+                StepOverGap(offset - _written);
             }
             _held.Remove(offset);
-            if (offset + held.Length > _written)
-            {
-                Write(held.Bytes[(int)(_written - offset)..]);
-            }
-            ArrayPool<byte>.Shared.Return(held.Buffer);
+            Advance(offset, held.Bytes, held.StatedLength);
+            Release(held);
         }
         _heldBytes = 0;
         _output.Flush();
         return Convert.ToHexString(_sha256.GetHashAndReset()).ToLowerInvariant();
     }
 
-    private void Hold(long offset, ReadOnlySpan<byte> bytes)
+    /// <summary>Skips <paramref name="length"/> bytes the capture does not hold, joining a gap that ends here.</summary>
+    private void StepOverGap(long length)
     {
+        GapBytes += length;
+        if (_lastGapEnd == _written)
+        {
+            if (_gaps.Count == GapCount)   // the gap it joins is listed: it grows there too
+            {
+                StreamGap last = _gaps[^1];
+                _gaps[^1] = last with { Length = last.Length + length };
+            }
+        }
+        else
+        {
+            GapCount++;
+            if (_gaps.Count < _maxListedGaps)
+            {
+                _gaps.Add(new StreamGap(_written, length));
+            }
+        }
+        _written += length;
+        _lastGapEnd = _written;
+        _contiguousFrom = _written;
+    }
+
+    private void Hold(long offset, ReadOnlySpan<byte> bytes, int statedLength)
+    {
+        statedLength = Math.Max(statedLength, bytes.Length);
         if (_held.TryGetValue(offset, out Held existing))
         {
             int overlap = Math.Min(existing.Length, bytes.Length);
@@ -148,10 +192,14 @@ public sealed class TcpStreamAssembler
             }
             if (bytes.Length <= existing.Length)
             {
+                if (statedLength > existing.StatedLength)
+                {
+                    _held[offset] = existing with { StatedLength = statedLength };
+                }
                 return;
             }
-            _held[offset] = Rent(bytes);
-            ArrayPool<byte>.Shared.Return(existing.Buffer);
+            _held[offset] = Rent(bytes, Math.Max(statedLength, existing.StatedLength));
+            Release(existing);
             _heldBytes += bytes.Length - existing.Length;
             return;
         }
@@ -160,15 +208,23 @@ public sealed class TcpStreamAssembler
             OverflowBytes += bytes.Length;   // never written: a later segment past it turns the stretch into a gap
             return;
         }
-        _held[offset] = Rent(bytes);
+        _held[offset] = Rent(bytes, statedLength);
         _heldBytes += PieceCost + bytes.Length;
     }
 
-    private static Held Rent(ReadOnlySpan<byte> bytes)
+    private static Held Rent(ReadOnlySpan<byte> bytes, int statedLength)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(bytes.Length);
+        byte[] buffer = bytes.IsEmpty ? [] : ArrayPool<byte>.Shared.Rent(bytes.Length);
         bytes.CopyTo(buffer);
-        return new Held(buffer, bytes.Length);
+        return new Held(buffer, bytes.Length, statedLength);
+    }
+
+    private static void Release(Held held)
+    {
+        if (held.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(held.Buffer);
+        }
     }
 
     private void Drain()
@@ -182,11 +238,8 @@ public sealed class TcpStreamAssembler
             }
             _held.Remove(offset);
             _heldBytes -= PieceCost + held.Length;
-            if (offset + held.Length > _written)
-            {
-                Write(held.Bytes[(int)(_written - offset)..]);
-            }
-            ArrayPool<byte>.Shared.Return(held.Buffer);
+            Advance(offset, held.Bytes, held.StatedLength);
+            Release(held);
         }
     }
 

@@ -56,6 +56,79 @@ public class TcpStreamAssemblerTests
         Assert.Equal([new StreamGap(40, 460)], assembler.Gaps);
     }
 
+    /// <summary>
+    /// Segments cut by the snaplen, in and out of order: what each states beyond its captured bytes is a gap, held
+    /// pieces included (a header-only piece waiting beyond a hole once stopped the stream there), and adjacent gaps
+    /// are one. Segments are (offset, captured, stated).
+    /// </summary>
+    public static TheoryData<string, (int, int, int)[], (long, long)[], long> CutSegments => new()
+    {
+        { "header-only, in order: one gap", [(0, 0, 100), (100, 0, 100), (200, 0, 800)], [(0, 1000)], 0 },
+        { "header-only, reordered", [(100, 0, 100), (300, 0, 700), (0, 0, 100), (200, 0, 100)], [(0, 1000)], 0 },
+        { "header-only, the first segment never seen", [(100, 0, 100), (300, 0, 700), (200, 0, 100)], [(0, 1000)], 0 },
+        { "header-only, resent", [(0, 0, 500), (0, 0, 500), (500, 0, 500), (200, 0, 300)], [(0, 1000)], 0 },
+        { "cut to 40 bytes, reordered", [(0, 40, 100), (200, 40, 100), (100, 40, 100), (300, 40, 700)],
+            [(40, 60), (140, 60), (240, 60), (340, 660)], 160 },
+        { "cut, its captured part resent but not the rest", [(0, 100, 100), (50, 50, 300)], [(100, 250)], 100 },
+        { "cut after a full segment", [(0, 100, 100), (100, 0, 200), (300, 700, 700)], [(100, 200)], 800 },
+    };
+
+    [Theory]
+    [MemberData(nameof(CutSegments))]
+    public void SegmentsCutByTheSnaplen_TheirUncapturedRestIsAGap_InOrderOrNot(string shape, (int, int, int)[] segments,
+        (long, long)[] gaps, long written)
+    {
+        var (bytes, assembler, _) = Assemble(77, 1 << 20, segments);
+
+        Assert.True(gaps.Select(g => new StreamGap(g.Item1, g.Item2)).SequenceEqual(assembler.Gaps),
+            $"{shape}: {string.Join(" ", assembler.Gaps)}");
+        Assert.Equal(gaps.Length, assembler.GapCount);
+        Assert.Equal(gaps.Sum(g => g.Item2), assembler.GapBytes);
+        Assert.Equal(written, assembler.BytesWritten);
+        Assert.Equal(written, bytes.Length);
+        Assert.Equal(segments.Max(s => s.Item1 + s.Item3), assembler.Length);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(10)]
+    [InlineData(1000)]
+    public void Gaps_PastTheListingLimit_AreCountedNotListed(int limit)
+    {
+        // Ten holes of 10 bytes, each followed by 90 bytes captured.
+        var output = new MemoryStream();
+        var assembler = new TcpStreamAssembler(output, maxListedGaps: limit);
+        assembler.Add(1, syn: true, [], 0);
+        for (int i = 0; i < 10; i++)
+        {
+            assembler.Add((uint)(2 + 100 * i + 10), syn: false, Data.AsSpan(100 * i + 10, 90), 90);
+        }
+        assembler.Finish();
+
+        Assert.Equal(Enumerable.Range(0, Math.Min(limit, 10)).Select(i => new StreamGap(100 * i, 10)), assembler.Gaps);
+        Assert.Equal(10, assembler.GapCount);
+        Assert.Equal(100, assembler.GapBytes);
+        Assert.Equal(900, assembler.BytesWritten);
+    }
+
+    [Fact]
+    public void AGapJoinedPastTheListingLimit_LeavesTheListedOnesAsTheyWere()
+    {
+        // Two gaps listed at most; the third grows by the adjacent cut segment after it without touching the second.
+        var assembler = new TcpStreamAssembler(new MemoryStream(), maxListedGaps: 2);
+        assembler.Add(1, syn: true, [], 0);
+        foreach ((int offset, int captured, int stated) in new[] { (10, 10, 10), (30, 10, 10), (50, 0, 10), (60, 0, 10) })
+        {
+            assembler.Add((uint)(2 + offset), syn: false, Data.AsSpan(offset, captured), stated);
+        }
+        assembler.Finish();
+
+        Assert.Equal([new StreamGap(0, 10), new StreamGap(20, 10)], assembler.Gaps);
+        Assert.Equal(3, assembler.GapCount);      // 0-10, 20-30, 40-70 (the two header-only segments join the hole before them)
+        Assert.Equal(50, assembler.GapBytes);
+    }
+
     [Fact]
     public void MoreOutOfOrderThanTheLimit_IsCountedAndBecomesAGap()
     {
