@@ -97,6 +97,22 @@ public class FollowCommandTests
     }
 
     [Fact]
+    public void Follow_ATruncatedFile_IsFollowedUpToTheCut_WithAWarning()
+    {
+        using var dir = CliRunner.TempDir();
+        byte[] whole = File.ReadAllBytes(RepoPaths.Sample("bulk-loss-reorder.server.pcap"));
+        string truncated = dir.File("cut.pcap");
+        File.WriteAllBytes(truncated, whole[..(whole.Length / 2 + 7)]);
+
+        CliRun run = CliRunner.Run(["follow", truncated, "--flow", "1", "-w", dir.File("out.bin")]);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains($"pcapinsight: warning: {truncated}: the file ends inside record", run.Stderr);
+        long written = new FileInfo(dir.File("out.bin")).Length;
+        Assert.InRange(written, 100_000, 499_999);   // part of the 500,000 bytes the client sent
+    }
+
+    [Fact]
     public void Follow_ToStandardOutput_WritesTheBytes()
     {
         CliRun run = CliRunner.Run(["follow", RepoPaths.Sample("tcp-basic.pcap"), "--flow", "1", "--direction", "s2c"]);

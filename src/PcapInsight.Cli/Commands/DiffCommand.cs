@@ -22,7 +22,7 @@ public static class DiffCommand
         };
         var maxPackets = new Option<long>("--max-packets")
         {
-            Description = "Packets kept per capture for matching (about 60 bytes each). Example: --max-packets 50000000",
+            Description = "Packets kept per capture for matching (about 100 bytes each); past it the capture's rest is not compared, and stderr says so. Example: --max-packets 50000000",
             DefaultValueFactory = _ => 20_000_000,
             HelpName = "N",
         };
@@ -70,6 +70,22 @@ public static class DiffCommand
                 return ExitCodes.InputUnreadable;
             }
             TwoPointResult r = TwoPointDiff.Compare(first, second, maxPackets);
+            // A damaged or truncated file was compared up to where reading stopped: say where, as analyze does.
+            foreach ((IPacketSource source, string path) in new[] { (first, senderPath), (second, receiverPath) })
+            {
+                foreach (CaptureWarning warning in source.Stats.Warnings)
+                {
+                    stderr.WriteLine($"pcapinsight: warning: {path}: {warning.Message}");
+                }
+            }
+            foreach ((bool cut, string path) in new[] { (r.FirstCut, senderPath), (r.SecondCut, receiverPath) })
+            {
+                if (cut)
+                {
+                    stderr.WriteLine($"pcapinsight: warning: {path}: more than --max-packets {maxPackets} packets: only the first {maxPackets} were compared, " +
+                        "so packets of the other capture after them may be listed as lost or duplicated");
+                }
+            }
             try
             {
                 Directory.CreateDirectory(outputDirectory);

@@ -152,6 +152,11 @@ public static class FollowCommand
         {
             File.Move(temporary, output!, overwrite: true);
         }
+        foreach (CaptureWarning warning in result.Files.SelectMany(f => f.Warnings))
+        {
+            // A damaged or truncated file is followed up to where reading stopped: say where, as analyze does.
+            stderr.WriteLine($"pcapinsight: warning: {path}: {warning.Message}");
+        }
         string from = clientToServer ? $"{flow!.Client}:{flow.ClientPort}" : $"{flow!.Server}:{flow.ServerPort}";
         string to = clientToServer ? $"{flow.Server}:{flow.ServerPort}" : $"{flow.Client}:{flow.ClientPort}";
         stderr.WriteLine($"flow {flowId} {direction} ({from} -> {to}): {assembler.BytesWritten} bytes, {assembler.GapCount} gaps, sha256 {sha256}");

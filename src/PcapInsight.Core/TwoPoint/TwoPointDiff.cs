@@ -4,15 +4,63 @@ using PcapInsight.Core.Decoding;
 
 namespace PcapInsight.Core.TwoPoint;
 
-/// <summary>One packet of a capture, as the comparison knows it.</summary>
+/// <summary>
+/// One packet of a capture, as the comparison knows it: the fields that identify it in the report, kept as numbers
+/// (<see cref="Describe"/> writes them out only for the packets listed).
+/// </summary>
 /// <param name="Frame">1-based frame number in its file.</param>
 /// <param name="TimeNs">Capture time.</param>
 /// <param name="Ttl">TTL / hop limit: it drops by one per router between the points.</param>
 /// <param name="Src">Source address.</param>
 /// <param name="Dst">Destination address.</param>
 /// <param name="Protocol">IP protocol.</param>
-/// <param name="Describe">What the packet is, for the report (ports, seq, length, IP id, fragment offset).</param>
-public readonly record struct PointPacket(long Frame, long TimeNs, byte Ttl, IpAddr Src, IpAddr Dst, byte Protocol, string Describe);
+public readonly record struct PointPacket(long Frame, long TimeNs, byte Ttl, IpAddr Src, IpAddr Dst, byte Protocol)
+{
+    /// <summary>Source port (TCP and UDP).</summary>
+    public ushort SrcPort { get; init; }
+
+    /// <summary>Destination port (TCP and UDP).</summary>
+    public ushort DstPort { get; init; }
+
+    /// <summary>TCP sequence number.</summary>
+    public uint Seq { get; init; }
+
+    /// <summary>Transport payload length its headers state.</summary>
+    public int PayloadLength { get; init; }
+
+    /// <summary>IP identification (fragments).</summary>
+    public uint IpId { get; init; }
+
+    /// <summary>Fragment offset in bytes.</summary>
+    public int FragmentOffset { get; init; }
+
+    /// <summary>More-fragments flag.</summary>
+    public bool MoreFragments { get; init; }
+
+    /// <summary>A fragment of a larger datagram.</summary>
+    public bool IsFragment { get; init; }
+
+    /// <summary>The TCP header was decoded (seq and ports known).</summary>
+    public bool HasTransport { get; init; }
+
+    /// <summary>The ports were decoded.</summary>
+    public bool HasPorts { get; init; }
+
+    /// <summary>What the packet is, for the report (ports, seq, length, IP id, fragment offset).</summary>
+    public string Describe
+    {
+        get
+        {
+            string fragment = IsFragment ? $" ip_id={IpId} frag_offset={FragmentOffset}{(MoreFragments ? " mf=1" : "")}" : "";
+            return Protocol switch
+            {
+                6 when HasTransport => $"tcp {SrcPort}>{DstPort} seq={Seq} len={PayloadLength}{fragment}",
+                17 when HasPorts => $"udp {SrcPort}>{DstPort} len={PayloadLength}{fragment}",
+                _ => $"proto={Protocol}{fragment}",
+            };
+        }
+    }
+}
 
 /// <summary>A packet of one capture missing from the other, or seen twice there.</summary>
 public readonly record struct DiffItem(PointPacket Packet, bool Forward);
@@ -37,6 +85,15 @@ public sealed class TwoPointResult
 
     /// <summary>Packets whose direction could not be told (no TTL change, never seen at both points).</summary>
     public long UnknownDirection { get; init; }
+
+    /// <summary>
+    /// The first capture held more packets than the limit: only its first ones were compared (the other capture's
+    /// packets after them may be listed as lost or duplicated).
+    /// </summary>
+    public bool FirstCut { get; init; }
+
+    /// <summary>The same for the second capture.</summary>
+    public bool SecondCut { get; init; }
 }
 
 /// <summary>
@@ -50,54 +107,37 @@ public sealed class TwoPointResult
 /// </summary>
 public static class TwoPointDiff
 {
-    /// <summary>Reads both captures and compares them. <paramref name="maxPackets"/> bounds the packets kept per capture.</summary>
+    /// <summary>
+    /// Reads both captures and compares them. <paramref name="maxPackets"/> bounds the packets kept per capture (about
+    /// 100 bytes each with the matching's tables).
+    /// </summary>
     public static TwoPointResult Compare(IPacketSource first, IPacketSource second, long maxPackets = 20_000_000)
     {
-        List<(ulong Key, PointPacket Packet)> a = Read(first, maxPackets), b = Read(second, maxPackets);
+        var pairs = new AddressPairs();
+        SeenPackets a = SeenPackets.Read(first, maxPackets, pairs);
+        SeenPackets b = SeenPackets.Read(second, maxPackets, pairs);
+        var keys = new SecondPointKeys(b);
 
-        // Occurrences at the second point, by key, in its order.
-        var atSecond = new Dictionary<ulong, Queue<int>>(SeededKeyComparer.Instance);   // keys from the capture's bytes
-        for (int i = 0; i < b.Count; i++)
-        {
-            (atSecond.TryGetValue(b[i].Key, out Queue<int>? q) ? q : atSecond[b[i].Key] = new Queue<int>()).Enqueue(i);
-        }
-        // Direction per source address: the TTL drops from the first point to the second for the sender's side.
-        var ttlDrop = new Dictionary<IpAddr, int>();
-        var timeGaps = new Dictionary<(IpAddr, IpAddr), List<long>>();
+        // Per source address (through its pairs), the TTL's drop from the first point to the second for the sender's
+        // side; per pair, second-point time less first-point time of each matched packet.
+        var ttlDropOfPair = new long[pairs.Count];
+        var timeGaps = new List<long>?[pairs.Count];
         var matchedAt = new int[a.Count];
         long matched = 0;
         for (int i = 0; i < a.Count; i++)
         {
-            matchedAt[i] = -1;
-            if (atSecond.TryGetValue(a[i].Key, out Queue<int>? q) && q.Count > 0)
+            ref SeenPacket sent = ref a[i];
+            int j = matchedAt[i] = keys.Match(sent.Key);
+            if (j < 0)
             {
-                int j = q.Dequeue();
-                matchedAt[i] = j;
-                matched++;
-                int drop = a[i].Packet.Ttl - b[j].Packet.Ttl;
-                ttlDrop[a[i].Packet.Src] = ttlDrop.GetValueOrDefault(a[i].Packet.Src) + Math.Sign(drop);
-                var pair = (a[i].Packet.Src, a[i].Packet.Dst);
-                (timeGaps.TryGetValue(pair, out List<long>? gaps) ? gaps : timeGaps[pair] = new List<long>()).Add(b[j].Packet.TimeNs - a[i].Packet.TimeNs);
+                continue;
             }
+            matched++;
+            ref SeenPacket arrived = ref b[j];
+            ttlDropOfPair[sent.Pair] += Math.Sign(sent.Ttl - arrived.Ttl);
+            (timeGaps[sent.Pair] ??= new List<long>()).Add(arrived.TimeNs - sent.TimeNs);
         }
-        // Without a router between the points (a bridge, a tap) the TTL says nothing; then time does: second-point
-        // time less first-point time is the clock offset plus the delay one way, and the offset less the delay the
-        // other way, so of a conversation's two directions the one with the larger median goes from the first
-        // point to the second. A direction whose reverse never appears is taken to go that way (the user named the
-        // first capture the sender's).
-        var medians = timeGaps.ToDictionary(g => g.Key, g => { g.Value.Sort(); return g.Value[g.Value.Count / 2]; });
-        bool? Forward(IpAddr src, IpAddr dst)
-        {
-            if (ttlDrop.TryGetValue(src, out int v) && v != 0)
-            {
-                return v > 0;
-            }
-            if (!medians.TryGetValue((src, dst), out long there))
-            {
-                return medians.TryGetValue((dst, src), out _) ? false : null;
-            }
-            return !medians.TryGetValue((dst, src), out long back) || there > back;
-        }
+        bool?[] forwardOfPair = Directions(pairs, ttlDropOfPair, timeGaps);
 
         var lost = new List<DiffItem>();
         var delays = new List<long>();
@@ -106,12 +146,12 @@ public static class TwoPointDiff
         Array.Fill(sentIndexAt, -1);
         for (int i = 0; i < a.Count; i++)
         {
-            bool? forward = Forward(a[i].Packet.Src, a[i].Packet.Dst);
+            bool? forward = forwardOfPair[a[i].Pair];
             if (matchedAt[i] < 0)
             {
                 if (forward == true)
                 {
-                    lost.Add(new DiffItem(a[i].Packet, true));
+                    lost.Add(new DiffItem(a[i].ToPointPacket(pairs), true));
                 }
                 else if (forward is null)
                 {
@@ -124,7 +164,7 @@ public static class TwoPointDiff
                 continue;
             }
             int j = matchedAt[i];
-            delays.Add(b[j].Packet.TimeNs - a[i].Packet.TimeNs);
+            delays.Add(b[j].TimeNs - a[i].TimeNs);
             sentIndexAt[j] = i;
         }
         // In the second point's order, a packet sent before one that already arrived came late: reordered.
@@ -142,27 +182,20 @@ public static class TwoPointDiff
             highestSent = Math.Max(highestSent, sent);
         }
         // Reverse direction: packets of the receiver's side the second point saw and the first never did.
-        var seenFirst = new HashSet<ulong>(a.Select(x => x.Key), SeededKeyComparer.Instance);
-        foreach ((ulong key, PointPacket packet) in b)
+        for (int j = 0; j < b.Count; j++)
         {
-            if (!seenFirst.Contains(key) && Forward(packet.Src, packet.Dst) == false)
+            if (forwardOfPair[b[j].Pair] == false && !keys.AtFirst(j))
             {
-                lost.Add(new DiffItem(packet, false));
+                lost.Add(new DiffItem(b[j].ToPointPacket(pairs), false));
             }
         }
         // Duplicates: forward packets left over at the second point after every first-point copy was matched.
         var duplicated = new List<DiffItem>();
-        foreach ((ulong key, Queue<int> left) in atSecond)
+        foreach (int j in keys.LeftOverOfKeysAtFirst())
         {
-            if (left.Count > 0 && seenFirst.Contains(key))
+            if (forwardOfPair[b[j].Pair] == true)
             {
-                foreach (int j in left)
-                {
-                    if (Forward(b[j].Packet.Src, b[j].Packet.Dst) == true)
-                    {
-                        duplicated.Add(new DiffItem(b[j].Packet, true));
-                    }
-                }
+                duplicated.Add(new DiffItem(b[j].ToPointPacket(pairs), true));
             }
         }
         delays.Sort();
@@ -174,88 +207,50 @@ public static class TwoPointDiff
             Reordered = reordered,
             Delay = delays.Count == 0 ? (0, 0, 0) : (delays[0], delays[delays.Count / 2], delays[^1]),
             UnknownDirection = unknown,
+            FirstCut = a.Cut,
+            SecondCut = b.Cut,
         };
     }
 
-    private static List<(ulong, PointPacket)> Read(IPacketSource source, long maxPackets)
+    /// <summary>
+    /// Each address pair's direction: from the first point to the second (true), back (false), or unknown (null).
+    /// The TTL decides where it changed (summed over every pair of the source address); without a router between the
+    /// points (a bridge, a tap) the TTL says nothing, and time does: second-point time less first-point time is the
+    /// clock offset plus the delay one way, and the offset less the delay the other way, so of a conversation's two
+    /// directions the one with the larger median goes from the first point to the second. A direction whose reverse
+    /// never appears is taken to go that way (the user named the first capture the sender's).
+    /// </summary>
+    private static bool?[] Directions(AddressPairs pairs, long[] ttlDropOfPair, List<long>?[] timeGaps)
     {
-        var packets = new List<(ulong, PointPacket)>();
-        var p = new DecodedPacket();
-        while (packets.Count < maxPackets && source.TryRead(out CaptureInfo info, out ReadOnlySpan<byte> frame))
+        var ttlDrop = new Dictionary<IpAddr, long>();
+        for (int pair = 0; pair < pairs.Count; pair++)
         {
-            p = default;
-            FrameDecoder.Decode(frame, info.LinkType, ref p, Math.Max(0, info.OriginalLength - info.CapturedLength));
-            if (p.Status != DecodeStatus.Ok || p.IpVersion == 0)
+            if (timeGaps[pair] is not null)
             {
+                ttlDrop[pairs.Source(pair)] = ttlDrop.GetValueOrDefault(pairs.Source(pair)) + ttlDropOfPair[pair];
+            }
+        }
+        var medians = new long?[pairs.Count];
+        for (int pair = 0; pair < pairs.Count; pair++)
+        {
+            if (timeGaps[pair] is { } gaps)
+            {
+                gaps.Sort();
+                medians[pair] = gaps[gaps.Count / 2];
+            }
+        }
+        var forward = new bool?[pairs.Count];
+        for (int pair = 0; pair < pairs.Count; pair++)
+        {
+            if (ttlDrop.TryGetValue(pairs.Source(pair), out long drop) && drop != 0)
+            {
+                forward[pair] = drop > 0;
                 continue;
             }
-            packets.Add((Key(frame, p), new PointPacket(info.FrameNumber, info.TimestampNs, p.Ttl, p.Src, p.Dst, p.Protocol, Describe(p))));
+            int reverse = pairs.Reverse(pair);
+            long? back = reverse < 0 ? null : medians[reverse];
+            forward[pair] = medians[pair] is not { } there ? (back is not null ? false : null) : back is null || there > back;
         }
-        return packets;
-    }
-
-    /// <summary>The fields a router leaves alone, hashed: addresses, protocol, IP id and fragment fields, and the IP payload less checksums.</summary>
-    private static ulong Key(ReadOnlySpan<byte> frame, in DecodedPacket p)
-    {
-        ulong h = Fnv.Offset;
-        h = Fnv.Mix(h, p.Src.Hi);
-        h = Fnv.Mix(h, p.Src.Lo);
-        h = Fnv.Mix(h, p.Dst.Hi);
-        h = Fnv.Mix(h, p.Dst.Lo);
-        h = Fnv.Mix(h, ((ulong)p.Protocol << 56) | ((ulong)p.IpId << 16) | ((ulong)(uint)p.FragmentOffset << 1) | (p.MoreFragments ? 1UL : 0));
-        int start = p.NetworkOffset + p.IpHeaderLength;
-        int end = Math.Min(frame.Length, p.NetworkOffset + p.IpTotalLength);
-        if (start < end)
-        {
-            ReadOnlySpan<byte> payload = frame[start..end];
-            int checksumAt = p.FragmentOffset != 0 ? -1 : p.Protocol switch { 6 => 16, 17 => 6, 1 or 58 => 2, _ => -1 };
-            if (checksumAt >= 0 && payload.Length >= checksumAt + 2)
-            {
-                // Checksums differ between the points when one host computes them in the NIC (offload).
-                h = Fnv.Bytes(h, payload[..checksumAt]);
-                h = Fnv.Bytes(h, payload[(checksumAt + 2)..]);
-            }
-            else
-            {
-                h = Fnv.Bytes(h, payload);
-            }
-        }
-        return h;
-    }
-
-    /// <summary>FNV-1a, 64 bits: enough to tell tens of millions of packets apart, and no package needed.</summary>
-    private static class Fnv
-    {
-        public const ulong Offset = 14695981039346656037UL;
-        private const ulong Prime = 1099511628211UL;
-
-        public static ulong Mix(ulong h, ulong value)
-        {
-            for (int i = 0; i < 8; i++)
-            {
-                h = (h ^ (byte)(value >> (8 * i))) * Prime;
-            }
-            return h;
-        }
-
-        public static ulong Bytes(ulong h, ReadOnlySpan<byte> bytes)
-        {
-            foreach (byte b in bytes)
-            {
-                h = (h ^ b) * Prime;
-            }
-            return h;
-        }
-    }
-
-    private static string Describe(in DecodedPacket p)
-    {
-        string fragment = p.IsFragment ? $" ip_id={p.IpId} frag_offset={p.FragmentOffset}{(p.MoreFragments ? " mf=1" : "")}" : "";
-        return p.Protocol switch
-        {
-            6 when p.HasTransport => $"tcp {p.SrcPort}>{p.DstPort} seq={p.Seq} len={p.PayloadLength}{fragment}",
-            17 when p.HasPorts => $"udp {p.SrcPort}>{p.DstPort} len={p.PayloadLength}{fragment}",
-            _ => $"proto={p.Protocol}{fragment}",
-        };
+        return forward;
     }
 }
