@@ -7,6 +7,10 @@ public static class Program
     public static int Main(string[] args)
     {
         PhaseLog.Mark("main entered");
+        if (args.Length > 0 && args[0] is "analyze" or "follow" or "live" or "diff" or "info")
+        {
+            Core.Analysis.HotPathWarmUp.Start(typeof(Core.Analysis.CaptureAnalyzer).Assembly, typeof(Reporting.CsvReportWriter).Assembly);
+        }
         return CliApp.Run(args, Console.Out, Console.Error);
     }
 }

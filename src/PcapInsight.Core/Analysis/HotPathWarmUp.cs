@@ -1,0 +1,45 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+
+namespace PcapInsight.Core.Analysis;
+
+/// <summary>
+/// Compiles the per-packet methods on another core while the command line is read and the files opened. They are
+/// marked <c>[AggressiveOptimization]</c> (fully optimised at once: the large captures' speed, bench/RESULTS.md), which
+/// also means they have no precompiled code: on their first call the reading thread waited for the JIT, 25-45 ms of a
+/// small capture's run. A method the reading thread reaches while it is being compiled here waits for that one
+/// compilation, as it would have compiled it itself; none is compiled twice.
+/// </summary>
+public static class HotPathWarmUp
+{
+    /// <summary>Starts compiling the marked methods of the given assemblies on the thread pool; returns at once.</summary>
+    public static void Start(params Assembly[] assemblies) =>
+        ThreadPool.UnsafeQueueUserWorkItem(_ => Compile(assemblies), null);
+
+    /// <summary>Compiles the marked methods now; returns those compiled.</summary>
+    internal static List<MethodInfo> Compile(Assembly[] assemblies)
+    {
+        var compiled = new List<MethodInfo>();
+        foreach (MethodInfo method in MarkedMethods(assemblies))
+        {
+            try
+            {
+                RuntimeHelpers.PrepareMethod(method.MethodHandle);
+                compiled.Add(method);
+            }
+            catch (Exception ex) when (ex is ArgumentException or BadImageFormatException or TypeLoadException)
+            {
+                // Nothing lost: the method compiles at its first call as before.
+            }
+        }
+        return compiled;
+    }
+
+    /// <summary>The methods marked <c>[AggressiveOptimization]</c>, outside generic types and generic methods.</summary>
+    internal static IEnumerable<MethodInfo> MarkedMethods(Assembly[] assemblies)
+    {
+        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        return assemblies.SelectMany(a => a.GetTypes()).Where(t => !t.ContainsGenericParameters).SelectMany(t => t.GetMethods(all))
+            .Where(m => (m.MethodImplementationFlags & MethodImplAttributes.AggressiveOptimization) != 0 && !m.ContainsGenericParameters);
+    }
+}
