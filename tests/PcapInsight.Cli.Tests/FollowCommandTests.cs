@@ -112,6 +112,31 @@ public class FollowCommandTests
         Assert.InRange(written, 100_000, 499_999);   // part of the 500,000 bytes the client sent
     }
 
+    /// <summary>
+    /// Past --max-listed-flows (100,000) flows leave memory for the spool, and flows.csv still lists them with their
+    /// ids: follow finds such a flow too (it once said "there is no flow" and counted only the listed ones).
+    /// </summary>
+    [Fact]
+    public void Follow_AFlowPastTheListedOnes_IsFollowed_AsFlowsCsvNumbersIt()
+    {
+        using var dir = CliRunner.TempDir();
+        string capture = dir.File("short.pcap");
+        ShortConnections.Write(capture, 100_050);   // header-only frames (snaplen 96)
+        CliRun analyze = CliRunner.Run(["analyze", capture, "-o", dir.File("report"), "--format", "csv", "-q"]);
+        Assert.True(analyze.ExitCode == 0, analyze.Stderr);
+        string row = File.ReadLines(dir.File("report/flows.csv")).Single(l => l.StartsWith("100040,", StringComparison.Ordinal));
+        string[] cells = row.Split(',');
+
+        CliRun run = CliRunner.Run(["follow", capture, "--flow", "100040", "-w", dir.File("out.bin")]);
+        CliRun beyond = CliRunner.Run(["follow", capture, "--flow", "100051"]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        // The client's 100-byte request, cut to 42 bytes by the snaplen: the rest a gap.
+        Assert.Contains($"flow 100040 c2s ({cells[2]}:{cells[3]} -> {cells[4]}:{cells[5]}): 42 bytes, 1 gaps", run.Stderr);
+        Assert.Equal(2, beyond.ExitCode);
+        Assert.Contains("there is no flow 100051 (the capture has 100050 flows", beyond.Stderr);
+    }
+
     [Fact]
     public void Follow_ToStandardOutput_WritesTheBytes()
     {

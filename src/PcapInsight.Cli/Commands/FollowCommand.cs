@@ -108,6 +108,9 @@ public static class FollowCommand
         string? temporary = output is null ? null : output + ".partial";
         Stream sink = temporary is null ? Console.OpenStandardOutput() : new FileStream(temporary, FileMode.Create, FileAccess.Write);
         var assembler = new TcpStreamAssembler(sink, maxHeld, maxListedGaps: maxListedGaps);
+        // The flow's ends, taken from its first segment: a flow past --max-listed-flows (a capture of more than 100,000)
+        // is not among the result's listed flows, though flows.csv lists it with its id.
+        (IpAddr Client, ushort ClientPort, IpAddr Server, ushort ServerPort)? ends = null;
         AnalysisResult result;
         string sha256;
         try
@@ -118,7 +121,12 @@ public static class FollowCommand
                 {
                     OnTcpSegment = (Flow f, bool fromClient, in DecodedPacket p, ReadOnlySpan<byte> frame) =>
                     {
-                        if (f.Id == flowId && fromClient == clientToServer)
+                        if (f.Id != flowId)
+                        {
+                            return;
+                        }
+                        ends ??= (f.Client, f.ClientPort, f.Server, f.ServerPort);
+                        if (fromClient == clientToServer)
                         {
                             assembler.Add(p.Seq, (p.Flags & TcpFlags.Syn) != 0, frame.Slice(p.PayloadOffset, p.CapturedPayloadLength), p.PayloadLength);
                         }
@@ -136,9 +144,16 @@ public static class FollowCommand
             }
         }
 
-        Flow? flow = result.Flows.FirstOrDefault(f => f.Id == flowId);
-        string? problem = flow is null ? $"there is no flow {flowId} (the capture has {result.Flows.Count} flows; see flows.csv)"
-            : flow.Protocol != 6 ? $"flow {flowId} is {ProtocolNames.Name(flow.Protocol)}, not TCP" : null;
+        Flow? listed = result.Flows.FirstOrDefault(f => f.Id == flowId);
+        if (ends is null && listed is { Protocol: 6 })
+        {
+            ends = (listed.Client, listed.ClientPort, listed.Server, listed.ServerPort);
+        }
+        int flows = result.FlowTable.Created;   // ids run from 1, listed or released
+        string? problem = ends is not null ? null
+            : listed is not null ? $"flow {flowId} is {ProtocolNames.Name(listed.Protocol)}, not TCP"
+            : flowId >= 1 && flowId <= flows ? $"flow {flowId} is not TCP (see flows.csv)"
+            : $"there is no flow {flowId} (the capture has {flows} flows; see flows.csv)";
         if (problem is not null)
         {
             if (temporary is not null)
@@ -157,8 +172,9 @@ public static class FollowCommand
             // A damaged or truncated file is followed up to where reading stopped: say where, as analyze does.
             stderr.WriteLine($"pcapinsight: warning: {path}: {warning.Message}");
         }
-        string from = clientToServer ? $"{flow!.Client}:{flow.ClientPort}" : $"{flow!.Server}:{flow.ServerPort}";
-        string to = clientToServer ? $"{flow.Server}:{flow.ServerPort}" : $"{flow.Client}:{flow.ClientPort}";
+        var (client, clientPort, server, serverPort) = ends!.Value;
+        string from = clientToServer ? $"{client}:{clientPort}" : $"{server}:{serverPort}";
+        string to = clientToServer ? $"{server}:{serverPort}" : $"{client}:{clientPort}";
         stderr.WriteLine($"flow {flowId} {direction} ({from} -> {to}): {assembler.BytesWritten} bytes, {assembler.GapCount} gaps, sha256 {sha256}");
         foreach (StreamGap gap in assembler.Gaps)
         {
