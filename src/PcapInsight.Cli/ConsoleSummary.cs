@@ -52,8 +52,9 @@ internal static class ConsoleSummary
         o.WriteLine($"Flows: {N(all)} (TCP {N(tcp)}, UDP {N(udp)}, other {N(other)})");
         if (r.Flows.Count > 0)
         {
+            // Those with trouble first, then the largest, among every flow (released ones too), as report.html's table.
             o.WriteLine($"  {"id",5}  {"proto",-6} {"client",-40} {"server",-40} {"packets",9} {"bytes",10}  close");
-            foreach (Flow f in r.Flows.OrderByDescending(f => f.BytesC2S + f.BytesS2C).ThenBy(f => f.Id).Take(TopFlows))
+            foreach (FlowSummary f in BestFlows.Top(r.Flows, r.ReleasedBest, TopFlows))
             {
                 o.WriteLine($"  {f.Id,5}  {ProtocolNames.Name(f.Protocol),-6} {f.Client.ToString(f.ClientPort),-40} {f.Server.ToString(f.ServerPort),-40} {N(f.PacketsC2S + f.PacketsS2C),9} {Bytes(f.BytesC2S + f.BytesS2C),10}  {ReportRows.CloseName(f.Close)}");
             }
@@ -64,7 +65,7 @@ internal static class ConsoleSummary
             if (released > 0)
             {
                 o.WriteLine(notListed == 0
-                    ? $"  ({N(released)} ended flows were released from memory past --max-listed-flows, those with something to report last: still in flows.csv and udp.csv, not drawn or in report.html)"
+                    ? $"  ({N(released)} ended flows were released from memory past --max-listed-flows, those with something to report last: still in flows.csv, udp.csv and the flows chosen above and in report.html, not drawn)"
                     : $"  ({N(released)} ended flows were released from memory past --max-listed-flows; {N(notListed)} of them are counted in summary.json but not listed in flows.csv)");
             }
             if (r.SeriesFlowsRefused > 0)

@@ -183,7 +183,12 @@ public class ListedFlowsTests
             summary.GetProperty("flows").GetProperty("other").GetInt32()));
         Assert.Equal(4, summary.GetProperty("flow_table").GetProperty("released").GetInt32());
         Assert.Contains("Flows: 6 (TCP 4, UDP 1, other 1)", run.Stdout);
-        Assert.Contains("(4 ended flows were released from memory past --max-listed-flows, those with something to report last: still in flows.csv and udp.csv", run.Stdout);
+        Assert.Contains("(4 ended flows were released from memory past --max-listed-flows, those with something to report last: still in flows.csv, udp.csv and the flows chosen above", run.Stdout);
+        // The console's flows are chosen among every flow, released ones too: the same as with every flow in memory.
+        CliRun whole = CliRunner.Run(["analyze", RepoPaths.Sample("tcp-basic.pcap"), "-o", dir.File("whole"), "--format", "csv", "--threads", "1"]);
+        static string[] FlowLines(string stdout) => stdout.Split('\n').Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^ +[0-9]+  [a-z]")).ToArray();
+        Assert.Equal(6, FlowLines(whole.Stdout).Length);
+        Assert.Equal(FlowLines(whole.Stdout), FlowLines(run.Stdout));
         Assert.True(Directory.EnumerateFiles(dir.File("charts"), "flow-*").Count() <= 2);   // released flows are not drawn
     }
 }

@@ -44,6 +44,26 @@ public sealed class BestFlows
         }
     }
 
+    /// <summary>
+    /// The <paramref name="count"/> best of the flows in memory and of those released (best first): every flow's
+    /// candidates, since the released ones' best are what <paramref name="releasedBest"/> keeps.
+    /// </summary>
+    public static IReadOnlyList<FlowSummary> Top(IEnumerable<Flow> listed, IEnumerable<FlowSummary> releasedBest, int count)
+    {
+        var best = new BestFlows(count);
+        foreach (Flow f in listed)
+        {
+            best.Offer(f);
+        }
+        foreach (FlowSummary f in releasedBest)
+        {
+            best.Offer(f);
+        }
+        List<FlowSummary> top = best.Items.ToList();
+        top.Sort((a, b) => Compare(b, a));
+        return top;
+    }
+
     /// <summary>Keeps <paramref name="flow"/> if it is among the best so far.</summary>
     public void Offer(FlowSummary flow)
     {
