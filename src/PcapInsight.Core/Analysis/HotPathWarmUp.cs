@@ -14,7 +14,18 @@ public static class HotPathWarmUp
 {
     /// <summary>Starts compiling the marked methods of the given assemblies on the thread pool; returns at once.</summary>
     public static void Start(params Assembly[] assemblies) =>
-        ThreadPool.UnsafeQueueUserWorkItem(_ => Compile(assemblies), null);
+        ThreadPool.UnsafeQueueUserWorkItem(_ =>
+        {
+            try
+            {
+                Compile(assemblies);
+            }
+            catch (Exception)
+            {
+                // Never the run's failure: an exception on a pool thread would end the process (a type that cannot be
+                // loaded, say); the methods then compile at their first call, as without the warm-up.
+            }
+        }, null);
 
     /// <summary>Compiles the marked methods now; returns those compiled.</summary>
     internal static List<MethodInfo> Compile(Assembly[] assemblies)
@@ -35,11 +46,24 @@ public static class HotPathWarmUp
         return compiled;
     }
 
+    /// <summary>The assembly's types that load (a type whose dependency is missing is left out, not the rest).</summary>
+    private static IEnumerable<Type> TypesOf(Assembly assembly)
+    {
+        try
+        {
+            return assembly.GetTypes();
+        }
+        catch (ReflectionTypeLoadException ex)
+        {
+            return ex.Types.OfType<Type>();
+        }
+    }
+
     /// <summary>The methods marked <c>[AggressiveOptimization]</c>, outside generic types and generic methods.</summary>
     internal static IEnumerable<MethodInfo> MarkedMethods(Assembly[] assemblies)
     {
         const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-        return assemblies.SelectMany(a => a.GetTypes()).Where(t => !t.ContainsGenericParameters).SelectMany(t => t.GetMethods(all))
+        return assemblies.SelectMany(TypesOf).Where(t => !t.ContainsGenericParameters).SelectMany(t => t.GetMethods(all))
             .Where(m => (m.MethodImplementationFlags & MethodImplAttributes.AggressiveOptimization) != 0 && !m.ContainsGenericParameters);
     }
 }
