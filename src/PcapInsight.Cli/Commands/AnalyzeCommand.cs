@@ -135,12 +135,9 @@ public static class AnalyzeCommand
                 stderr.WriteLine($"pcapinsight: warning: the filter does not apply to link type {LinkTypeNames.NumberAndName(link)} ({why}): its frames were left out");
             }
         }
-        foreach (CaptureWarning warning in result.Warnings)
+        if (!s.Quiet)
         {
-            if (!s.Quiet)
-            {
-                stderr.WriteLine($"pcapinsight: warning: {result.Files[warning.FileIndex].Path}: {warning.Message}");
-            }
+            CaptureWarnings.Print(stderr, result.Files, result.Warnings);
         }
 
         result = Select(result, s);

@@ -71,18 +71,15 @@ public static class DiffCommand
             }
             TwoPointResult r = TwoPointDiff.Compare(first, second, maxPackets);
             // A damaged or truncated file was compared up to where reading stopped: say where, as analyze does.
-            foreach ((IPacketSource source, string path) in new[] { (first, senderPath), (second, receiverPath) })
+            foreach ((IPacketSource source, string path, bool cut) in new[] { (first, senderPath, r.FirstCut), (second, receiverPath, r.SecondCut) })
             {
                 foreach (CaptureWarning warning in source.Stats.Warnings)
                 {
-                    stderr.WriteLine($"pcapinsight: warning: {path}: {warning.Message}");
+                    CaptureWarnings.Print(stderr, path, warning.Message);
                 }
-            }
-            foreach ((bool cut, string path) in new[] { (r.FirstCut, senderPath), (r.SecondCut, receiverPath) })
-            {
                 if (cut)
                 {
-                    stderr.WriteLine($"pcapinsight: warning: {path}: more than --max-packets {maxPackets} packets: only the first {maxPackets} were compared, " +
+                    CaptureWarnings.Print(stderr, path, $"more than --max-packets {maxPackets} packets: only the first {maxPackets} were compared, " +
                         "so packets of the other capture after them may be listed as lost or duplicated");
                 }
             }

@@ -167,11 +167,8 @@ public static class FollowCommand
         {
             File.Move(temporary, output!, overwrite: true);
         }
-        foreach (CaptureWarning warning in result.Files.SelectMany(f => f.Warnings))
-        {
-            // A damaged or truncated file is followed up to where reading stopped: say where, as analyze does.
-            stderr.WriteLine($"pcapinsight: warning: {path}: {warning.Message}");
-        }
+        // A damaged or truncated file is followed up to where reading stopped: say where, as analyze does.
+        CaptureWarnings.Print(stderr, result.Files, result.Warnings);
         var (client, clientPort, server, serverPort) = ends!.Value;
         string from = clientToServer ? $"{client}:{clientPort}" : $"{server}:{serverPort}";
         string to = clientToServer ? $"{server}:{serverPort}" : $"{client}:{clientPort}";

@@ -72,17 +72,3 @@ internal static class SeededHash
         }
     }
 }
-
-/// <summary>
-/// Equality of 64-bit keys computed from a capture's bytes (the two-point diff's packet hashes), hashed with the seeds:
-/// <see cref="ulong.GetHashCode"/> folds the halves with a fixed exclusive-or, so a capture could carry packets whose
-/// keys share one chain of a dictionary.
-/// </summary>
-internal sealed class SeededKeyComparer : IEqualityComparer<ulong>
-{
-    public static readonly SeededKeyComparer Instance = new();
-
-    public bool Equals(ulong x, ulong y) => x == y;
-
-    public int GetHashCode(ulong key) => SeededHash.Of(key, 0);
-}

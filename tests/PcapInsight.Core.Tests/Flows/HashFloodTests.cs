@@ -75,20 +75,25 @@ public class HashFloodTests
     }
 
     [Fact]
-    public void TwoPointKeys_WhoseHalvesCancel_SpreadOverTheChains()
+    public void TwoPointKeys_WhoseHalvesCancel_SpreadOverTheTable()
     {
-        // The two-point diff keys its dictionaries by a 64-bit hash of each packet; ulong's own hash folds the halves
-        // with an exclusive-or, so keys with equal halves all hash to 0.
+        // The two-point diff indexes its table of the second capture's packet keys (64-bit hashes) by the key hashed
+        // again with the seeds: ulong's own hash folds the halves with an exclusive-or, so keys with equal halves
+        // would all share one slot and its run, and building the table would take the square of their number.
         var ownHashes = new HashSet<int>();
-        var seeded = new HashSet<int>();
+        var packets = new PcapInsight.Core.TwoPoint.SeenPackets();
         for (ulong k = 1; k <= 20_000; k++)
         {
             ulong key = k << 32 | k;
             ownHashes.Add(key.GetHashCode());
-            seeded.Add(PcapInsight.Core.Collections.SeededKeyComparer.Instance.GetHashCode(key));
+            packets.Add().Key = key;
         }
+
+        var table = new PcapInsight.Core.TwoPoint.SecondPointKeys(packets);
+
         Assert.Single(ownHashes);
-        Assert.True(seeded.Count > 19_800, $"{seeded.Count} distinct hashes of 20,000");
+        Assert.True(table.LongestRun() < 200, $"longest probe run {table.LongestRun()}");
+        Assert.Equal(19_998, table.Match(19_999UL << 32 | 19_999));   // key k is packet k - 1
     }
 
     [Fact]
