@@ -60,14 +60,7 @@ public static class ChartSet
 
     private static IReadOnlyList<Flow> ChooseFlows(AnalysisResult result, Dictionary<int, List<AnalysisEvent>> byFlow, int max)
     {
-        var drawable = new List<Flow>();
-        foreach (Flow f in result.Flows)
-        {
-            if (f.Tcp?.Series is not null)
-            {
-                drawable.Add(f);
-            }
-        }
+        var drawable = new List<Flow>(result.FlowsWithSeries());
         var warnings = new Dictionary<int, int>(drawable.Count);
         foreach (Flow f in drawable)
         {

@@ -50,11 +50,13 @@ internal static class ConsoleSummary
         long notListed = r.Selection is null ? released - r.SpooledFlows : 0;
         o.WriteLine();
         o.WriteLine($"Flows: {N(all)} (TCP {N(tcp)}, UDP {N(udp)}, other {N(other)})");
-        if (r.Flows.Count > 0)
+        // Those with trouble first, then the largest, among every flow (released ones too), as report.html's table. A
+        // selection may hold released flows only (--flow N past --max-listed-flows): they are listed too.
+        IReadOnlyList<FlowSummary> top = BestFlows.Top(r.Flows, r.ReleasedBest, TopFlows);
+        if (top.Count > 0)
         {
-            // Those with trouble first, then the largest, among every flow (released ones too), as report.html's table.
             o.WriteLine($"  {"id",5}  {"proto",-6} {"client",-40} {"server",-40} {"packets",9} {"bytes",10}  close");
-            foreach (FlowSummary f in BestFlows.Top(r.Flows, r.ReleasedBest, TopFlows))
+            foreach (FlowSummary f in top)
             {
                 o.WriteLine($"  {f.Id,5}  {ProtocolNames.Name(f.Protocol),-6} {f.Client.ToString(f.ClientPort),-40} {f.Server.ToString(f.ServerPort),-40} {N(f.PacketsC2S + f.PacketsS2C),9} {Bytes(f.BytesC2S + f.BytesS2C),10}  {ReportRows.CloseName(f.Close)}");
             }
@@ -65,10 +67,14 @@ internal static class ConsoleSummary
             if (released > 0)
             {
                 o.WriteLine(notListed == 0
-                    ? $"  ({N(released)} ended flows were released from memory past --max-listed-flows, those with something to report last: still in flows.csv, udp.csv and the flows chosen above and in report.html, not drawn)"
+                    ? $"  ({N(released)} ended flows were released from memory past --max-listed-flows, those with something to report last: still in flows.csv, udp.csv and the flows chosen above and in report.html, not drawn unless chosen with --flow ID)"
                     : $"  ({N(released)} ended flows were released from memory past --max-listed-flows; {N(notListed)} of them are counted in summary.json but not listed in flows.csv)");
             }
-            if (r.SeriesFlowsRefused > 0)
+            foreach (Flow f in r.Replayed)
+            {
+                o.WriteLine($"  (flow {f.Id} had no time-series slot in the analysis (--series-flows): its series was recorded by a second read of the capture)");
+            }
+            if (r.SeriesFlowsRefused > 0 && r.Replayed.Count == 0)
             {
                 o.WriteLine($"  ({N(r.SeriesFlowsRefused)} TCP flows began while every time-series slot was taken (--series-flows): no charts or tcp_series.csv rows for them)");
             }
@@ -145,7 +151,7 @@ internal static class ConsoleSummary
             written.Add("events.csv");
             written.Add("fragments.csv");
             written.Add("udp.csv");
-            if (series && r.Flows.Any(f => f.Tcp?.Series is not null))
+            if (series && r.FlowsWithSeries().Any())
             {
                 written.Add("tcp_series.csv");
             }

@@ -35,7 +35,7 @@ public static class CsvReportWriter
     /// <summary>Writes tcp_series.csv into <paramref name="directory"/> when any flow has series; returns whether it did.</summary>
     public static bool WriteSeries(AnalysisResult result, string directory)
     {
-        if (!result.Flows.Any(f => f.Tcp?.Series is not null))
+        if (!result.FlowsWithSeries().Any())
         {
             return false;
         }

@@ -217,7 +217,7 @@ public static class HtmlReportWriter
         {
             h.Append("<p>No charts were drawn (nothing to chart, or they were not asked for).</p>");
         }
-        if (r.SeriesFlowsRefused > 0)
+        if (r.SeriesFlowsRefused > 0 && r.Replayed.Count == 0)
         {
             // Which flows can be drawn is decided as they begin (their time series is recorded from the first segment).
             h.Append("<p class=\"meta\">").Append(r.SeriesFlowsRefused.ToString("N0", CultureInfo.InvariantCulture))

@@ -41,7 +41,7 @@ public readonly record struct SeriesRow(int FlowId, string Direction, TcpSeriesP
     public static IEnumerable<SeriesRow> All(AnalysisResult result)
     {
         int digits = result.TimestampDigits;
-        foreach (Flow flow in result.Flows)
+        foreach (Flow flow in result.FlowsWithSeries())
         {
             if (flow.Tcp?.Series is not { } series)
             {

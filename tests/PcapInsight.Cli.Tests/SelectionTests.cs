@@ -84,4 +84,61 @@ public class SelectionTests
         Assert.Equal(2, run.ExitCode);
         Assert.Contains(option, run.Stderr);
     }
+    /// <summary>
+    /// --flow N draws flow N although it had no time-series slot (--series-flows: first come; it once drew nothing):
+    /// its series is recorded by a second read of the capture, with the rows a run that gave it a slot writes, whether
+    /// the flow was kept in memory, released to the spool, or analysed on two threads.
+    /// </summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("--max-listed-flows 100")]
+    [InlineData("--threads 2")]
+    public void FlowWithoutASeriesSlot_IsDrawn_FromASecondRead(string options)
+    {
+        string[] extra = options.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        using var dir = CliRunner.TempDir();
+        string capture = dir.File("short.pcap");
+        ShortConnections.Write(capture, 2_000);
+        CliRun slotted = CliRunner.Run(["analyze", capture, "-o", dir.File("slotted"), "--flow", "1500", "--series-flows", "100000", "--format", "csv", "-q"]);
+        Assert.True(slotted.ExitCode == 0, slotted.Stderr);
+
+        CliRun run = CliRunner.Run(["analyze", capture, "-o", dir.File("replayed"), "--flow", "1500", "--series-flows", "5", "--format", "all", .. extra]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("flow 1500 had no time-series slot in the analysis (--series-flows): its series was recorded by a second read of the capture", run.Stdout);
+        Assert.DoesNotContain("TCP flows began while every time-series slot was taken", run.Stdout);
+        // The console lists the flow, kept in memory or released (a selection of released flows only once listed none).
+        Assert.Matches(@"\n +1500  tcp ", run.Stdout);
+        Assert.Equal(extra.Contains("--max-listed-flows"), run.Stdout.Contains("(1 ended flows were released from memory past --max-listed-flows", StringComparison.Ordinal));
+        string[] rows = File.ReadAllLines(dir.File("replayed/tcp_series.csv"));
+        Assert.True(rows.Length > 8, $"{rows.Length} rows");
+        Assert.Equal(File.ReadAllLines(dir.File("slotted/tcp_series.csv")), rows);
+        Assert.Equal(File.ReadAllLines(dir.File("slotted/flows.csv")), File.ReadAllLines(dir.File("replayed/flows.csv")));
+        foreach (string chart in new[] { "time-sequence", "window", "rtt", "throughput" })
+        {
+            Assert.True(new FileInfo(dir.File($"replayed/charts/flow-1500-{chart}.png")).Length > 1000, chart);
+        }
+        string html = File.ReadAllText(dir.File("replayed/report.html"));
+        Assert.Contains("flow-1500-time-sequence.png", html);
+        Assert.DoesNotContain("they could not be drawn", html);
+        // summary.json keeps the analysis' own count: the charts' 40 slots (--charts 10, four each) went to flows 1-40.
+        System.Text.Json.JsonElement table = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.File("replayed/summary.json"))).RootElement.GetProperty("flow_table");
+        Assert.Equal(1_960, table.GetProperty("series_refused").GetInt64());
+    }
+
+    [Fact]
+    public void FlowWithoutASeriesSlot_FromStandardInput_SaysWhyItIsNotDrawn()
+    {
+        using var dir = CliRunner.TempDir();
+        string capture = dir.File("short.pcap");
+        ShortConnections.Write(capture, 500);
+
+        CliRun run = CliRunner.Run(["analyze", "-", "-o", dir.File("report"), "--flow", "400", "--series-flows", "5", "--format", "csv,png", "-q"],
+            stdin: File.ReadAllBytes(capture));
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("flow 400 had no time-series slot (--series-flows), and a pipe cannot be read a second time to record it", run.Stderr);
+        Assert.False(File.Exists(dir.File("report/tcp_series.csv")));
+        Assert.Empty(Directory.GetFiles(dir.File("report/charts"), "flow-*"));
+    }
 }

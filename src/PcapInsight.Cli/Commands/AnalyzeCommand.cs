@@ -141,6 +141,7 @@ public static class AnalyzeCommand
         }
 
         result = Select(result, s);
+        result = SelectedFlowSeries.AddIfMissing(result, s, formats, options, opened, bpf, stderr, cancellation);
         int written = WriteReport(result, s, formats, stdout, stderr, printSummary: true);
         if (written != ExitCodes.Success)
         {

@@ -150,6 +150,63 @@ public sealed class AnalysisResult
     /// </summary>
     public long SeriesFlowsRefused { get; init; }
 
+    /// <summary>
+    /// Flows analysed again, alone, for their time series (<see cref="FlowReplay"/>): <c>analyze --flow N</c> when flow N
+    /// had no series slot in the analysis. The charts and tcp_series.csv take a replayed flow in place of the one of the
+    /// same id; the tables and counts keep the analysis' own figures. Empty otherwise.
+    /// </summary>
+    public IReadOnlyList<Flow> Replayed => _replayed;
+
+    private IReadOnlyList<Flow> _replayed = [];
+
+    /// <summary>
+    /// The flows whose time series was recorded, in id order: the listed ones, and a replayed one (<see cref="Replayed"/>)
+    /// in its id's place. The charts and tcp_series.csv read these.
+    /// </summary>
+    public IEnumerable<Flow> FlowsWithSeries()
+    {
+        int next = 0;
+        foreach (Flow f in Flows)
+        {
+            for (; next < Replayed.Count && Replayed[next].Id <= f.Id; next++)
+            {
+                yield return Replayed[next];
+            }
+            if (f.Tcp?.Series is not null && !IsReplayed(f.Id))
+            {
+                yield return f;
+            }
+        }
+        for (; next < Replayed.Count; next++)
+        {
+            yield return Replayed[next];
+        }
+    }
+
+    private bool IsReplayed(int id)
+    {
+        foreach (Flow r in Replayed)
+        {
+            if (r.Id == id)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>This result with <paramref name="flow"/> among its <see cref="Replayed"/> flows (a shallow copy; this one is unchanged).</summary>
+    public AnalysisResult WithReplayed(Flow flow)
+    {
+        var copy = (AnalysisResult)MemberwiseClone();
+        var replayed = new List<Flow>(Replayed.Count + 1);
+        replayed.AddRange(Replayed.Where(f => f.Id != flow.Id));
+        replayed.Add(flow);
+        replayed.Sort((a, b) => a.Id.CompareTo(b.Id));
+        copy._replayed = replayed;
+        return copy;
+    }
+
     /// <summary>Each host's delayed-ACK profile (the hosts that sent pure ACKs for everything outstanding).</summary>
     public IReadOnlyList<TcpAnalysis.DelayedAckProfile> DelayedAckProfiles { get; init; } = [];
 

@@ -20,7 +20,10 @@ namespace PcapInsight.Core.TcpAnalysis;
 /// allocated speculatively for every new flow would sit between the flows' own objects, and on small.pcap that
 /// scattering of the flows' state cost 2.5 s of 4.
 /// </remarks>
-internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog admissions)
+/// <param name="pointsPerDirection">Points kept per direction.</param>
+/// <param name="admissions">Who decides the slots.</param>
+/// <param name="onlyFlowStartingAt">When set, the one flow that may claim a slot (<see cref="AnalysisOptions.SeriesOnlyFlowStartingAt"/>).</param>
+internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog admissions, (long Frame, long TimeNs)? onlyFlowStartingAt = null)
 {
     // A shard's points wait about three batches at most (the claim's, the one the reading thread answers after, the
     // one the shard settles after): up to 3 × 4,096 packets of three points each. Room for that from the start (1.8 MB
@@ -39,6 +42,11 @@ internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog adm
         }
         if (facts.SeriesTicket is not { } ticket)
         {
+            if (onlyFlowStartingAt is { } only && (flow.FirstFrame != only.Frame || flow.FirstTimeNs != only.TimeNs))
+            {
+                facts.SeriesOff = true;   // not the flow being replayed: no claim, and no refusal to count
+                return;
+            }
             if (!admissions.Deferred && !admissions.Policy.SeriesSlotFree)
             {
                 admissions.Policy.NoteSeriesRefused();

@@ -1,0 +1,166 @@
+using PcapInsight.Core.Analysis;
+using PcapInsight.Core.Capture;
+using PcapInsight.Core.Decoding;
+using PcapInsight.Core.Flows;
+using PcapInsight.Core.TcpAnalysis;
+using PcapInsight.TestKit;
+using Xunit;
+using static PcapInsight.TestKit.FrameBuilder;
+
+namespace PcapInsight.Core.Tests.Analysis;
+
+/// <summary>
+/// A flow's time series recorded by a second read of the capture (<c>analyze --flow N</c> when N had no series slot)
+/// holds the points the analysis records for it when it has one: on every sample capture, the public corpus, and
+/// crafted captures where the flow's ports were used before, its segment came in fragments, or other flows between
+/// the same hosts come in between.
+/// </summary>
+public class FlowReplayTests
+{
+    private static readonly AnalysisOptions EverySeries = new() { SeriesFlows = 100_000 };
+
+    public static IEnumerable<object[]> SampleCaptures() =>
+        Directory.EnumerateFiles(RepoPaths.SampleCaptures, "*.pcap").Order(StringComparer.Ordinal).Select(p => new object[] { Path.GetFileName(p) });
+
+    [Theory]
+    [MemberData(nameof(SampleCaptures))]
+    public void SampleCapture_EveryTcpFlowReplayed_HasTheSeriesTheAnalysisRecorded(string file)
+    {
+        int replayed = AssertEveryFlowReplaysAlike(RepoPaths.Sample(file), maxFlows: int.MaxValue);
+
+        Assert.True(replayed > 0 || !HasTcp(RepoPaths.Sample(file)), $"{file}: no TCP flow was replayed");
+    }
+
+    [CorpusTheory]
+    [MemberData(nameof(CorpusManifest.FileNames), MemberType = typeof(CorpusManifest))]
+    public void CorpusFile_TcpFlowsReplayed_HaveTheSeriesTheAnalysisRecorded(string file)
+    {
+        CorpusEntry entry = CorpusManifest.Get(file);
+        if (entry.AnalyzeOrNull() is null)
+        {
+            return;   // not a capture we read (the corpus' packet-count test holds the reason)
+        }
+        // Up to 12 flows a file, spread over its ids: a file of thousands of connections would read itself thousands of times.
+        AssertEveryFlowReplaysAlike(entry.Path, maxFlows: 12);
+    }
+
+    [Fact]
+    public void PortsUsedBefore_FragmentedSegment_OtherFlowsBetween_OnlyTheFlowsOwnPointsAreReplayed()
+    {
+        // Two connections on the same ports (the first closed and gone past the linger before the second), another
+        // connection between the same hosts in between, and one data segment of the second connection in two fragments.
+        var frames = new List<(double, byte[])>();
+        void Tcp(double t, bool fromClient, uint seq, uint ack, TcpFlags flags, int len = 0, ushort clientPort = 40000) =>
+            frames.Add((t, Ethernet(0x0800, fromClient
+                ? Ipv4("192.0.2.1", "198.51.100.1", 6, FrameBuilder.Tcp(clientPort, 80, seq, ack, flags, payloadLength: len))
+                : Ipv4("198.51.100.1", "192.0.2.1", 6, FrameBuilder.Tcp(80, clientPort, seq, ack, flags, payloadLength: len)))));
+        void Connection(double t0, uint isn, ushort clientPort = 40000)
+        {
+            Tcp(t0, true, isn, 0, TcpFlags.Syn, clientPort: clientPort);
+            Tcp(t0 + 0.01, false, 5000, isn + 1, TcpFlags.Syn | TcpFlags.Ack, clientPort: clientPort);
+            Tcp(t0 + 0.02, true, isn + 1, 5001, TcpFlags.Ack, clientPort: clientPort);
+            Tcp(t0 + 0.03, true, isn + 1, 5001, TcpFlags.Ack | TcpFlags.Psh, 100, clientPort);
+            Tcp(t0 + 0.04, false, 5001, isn + 101, TcpFlags.Ack, clientPort: clientPort);
+        }
+        Connection(0, 1000);
+        Tcp(0.05, true, 1101, 5001, TcpFlags.Fin | TcpFlags.Ack);
+        Tcp(0.06, false, 5001, 1102, TcpFlags.Fin | TcpFlags.Ack);
+        Tcp(0.07, true, 1102, 5002, TcpFlags.Ack);
+        Connection(100, 7000);
+        Connection(100.005, 9000, clientPort: 40001);
+        // The second connection's next 400 bytes in two fragments (a 24-byte first: TCP header and 4 data bytes).
+        byte[] segment = FrameBuilder.Tcp(40000, 80, 7101, 5001, TcpFlags.Ack | TcpFlags.Psh, payloadLength: 400);
+        frames.Add((100.05, Ethernet(0x0800, Ipv4("192.0.2.1", "198.51.100.1", 6, segment[..24], id: 77, moreFragments: true))));
+        frames.Add((100.051, Ethernet(0x0800, Ipv4("192.0.2.1", "198.51.100.1", 6, segment[24..], id: 77, fragmentOffsetBytes: 24))));
+        Tcp(100.06, false, 5001, 7501, TcpFlags.Ack);
+        frames.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        byte[] pcap = Captures.Pcap(LinkType.Ethernet, frames.ToArray());
+
+        AnalysisResult full = Captures.Analyze(pcap, EverySeries);
+        Flow second = Assert.Single(full.Flows, f => f.ClientPort == 40000 && f.FirstTimeNs > 50_000_000_000);
+        Assert.Equal(3, full.Flows.Count);
+        using IPacketSource source = Captures.Open(pcap);
+        Flow? replayed = FlowReplay.Record(source, [source.Stats], FlowSummary.Of(second), new AnalysisOptions());
+
+        Assert.NotNull(replayed);
+        Assert.Equal(second.Id, replayed.Id);
+        AssertSameSeries(second, replayed, "crafted");
+        Assert.Contains(replayed.Tcp!.Series!.Value.C2S.Points.ToArray(), p => p.Kind == TcpSeriesKind.Data && p.Length == 400);
+    }
+
+    [Fact]
+    public void NotTcp_OrFirstFrameGone_Null()
+    {
+        string path = RepoPaths.Sample("dns-unanswered.pcap");
+        AnalysisResult full = Captures.Analyze(path);
+        Flow udp = full.Flows.First(f => f.Protocol == 17);
+        using (IPacketSource source = CaptureFile.Open(path, 0))
+        {
+            Assert.Null(FlowReplay.Record(source, [source.Stats], FlowSummary.Of(udp), new AnalysisOptions()));
+        }
+
+        string tcpPath = RepoPaths.Sample("tcp-basic.pcap");
+        Flow tcp = Captures.Analyze(tcpPath).Flows.First(f => f.Protocol == 6);
+        FlowSummary elsewhere = FlowSummary.Of(tcp) with { FirstFrame = tcp.FirstFrame + 1_000_000 };
+        using (IPacketSource source = CaptureFile.Open(tcpPath, 0))
+        {
+            Assert.Null(FlowReplay.Record(source, [source.Stats], elsewhere, new AnalysisOptions()));
+        }
+    }
+
+    [Fact]
+    public void WithReplayed_TakesTheFlowsPlaceInTheSeries_NotInTheTables()
+    {
+        string path = RepoPaths.Sample("tcp-basic.pcap");
+        AnalysisResult noSeries = Captures.Analyze(path);
+        AnalysisResult withSeries = Captures.Analyze(path, EverySeries);
+        Flow target = withSeries.Flows.Last(f => f.Protocol == 6);
+        using IPacketSource source = CaptureFile.Open(path, 0);
+        Flow replayed = FlowReplay.Record(source, [source.Stats], FlowSummary.Of(target), new AnalysisOptions())!;
+
+        AnalysisResult result = noSeries.WithReplayed(replayed);
+
+        Assert.Empty(noSeries.FlowsWithSeries());
+        Assert.Empty(noSeries.Replayed);
+        Assert.Same(replayed, Assert.Single(result.FlowsWithSeries()));
+        Assert.Same(noSeries.Flows, result.Flows);
+        // Among recorded flows, in id order, in place of the analysis' own flow of that id.
+        AnalysisResult both = withSeries.WithReplayed(replayed);
+        Assert.Equal(withSeries.Flows.Where(f => f.Tcp?.Series is not null).Select(f => f.Id), both.FlowsWithSeries().Select(f => f.Id));
+        Assert.Contains(replayed, both.FlowsWithSeries());
+        Assert.DoesNotContain(target, both.FlowsWithSeries());
+    }
+
+    private static bool HasTcp(string path) => Captures.Analyze(path).Flows.Any(f => f.Protocol == 6);
+
+    /// <summary>Replays up to <paramref name="maxFlows"/> TCP flows of the capture and compares each with the analysis' series; returns how many.</summary>
+    private static int AssertEveryFlowReplaysAlike(string path, int maxFlows)
+    {
+        AnalysisResult full = Captures.Analyze(path, EverySeries);
+        List<Flow> recorded = full.Flows.Where(f => f.Tcp?.Series is not null).ToList();
+        int step = Math.Max(1, (recorded.Count + maxFlows - 1) / maxFlows);
+        int replayed = 0;
+        for (int i = 0; i < recorded.Count; i += step)
+        {
+            Flow flow = recorded[i];
+            using IPacketSource source = CaptureFile.Open(path, 0);
+            Flow? again = FlowReplay.Record(source, [source.Stats], FlowSummary.Of(flow), new AnalysisOptions());
+            Assert.True(again is not null, $"{Path.GetFileName(path)}: flow {flow.Id} was not found again");
+            Assert.Equal(flow.Id, again.Id);
+            AssertSameSeries(flow, again, $"{Path.GetFileName(path)} flow {flow.Id}");
+            replayed++;
+        }
+        return replayed;
+    }
+
+    private static void AssertSameSeries(Flow expected, Flow actual, string what)
+    {
+        (TcpSeries c2s, TcpSeries s2c) = expected.Tcp!.Series!.Value;
+        (TcpSeries c2sAgain, TcpSeries s2cAgain) = actual.Tcp!.Series!.Value;
+        Assert.True(c2s.Points.SequenceEqual(c2sAgain.Points), $"{what}: c2s points differ ({c2s.Points.Length} against {c2sAgain.Points.Length})");
+        Assert.True(s2c.Points.SequenceEqual(s2cAgain.Points), $"{what}: s2c points differ ({s2c.Points.Length} against {s2cAgain.Points.Length})");
+        Assert.Equal((c2s.Stride, s2c.Stride, c2s.BaseSeq, s2c.BaseSeq), (c2sAgain.Stride, s2cAgain.Stride, c2sAgain.BaseSeq, s2cAgain.BaseSeq));
+        Assert.Equal((expected.PacketsC2S, expected.PacketsS2C, expected.BytesC2S, expected.BytesS2C),
+            (actual.PacketsC2S, actual.PacketsS2C, actual.BytesC2S, actual.BytesS2C));
+    }
+}
