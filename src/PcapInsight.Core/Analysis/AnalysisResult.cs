@@ -110,9 +110,15 @@ public sealed class AnalysisResult
     /// <summary>
     /// Every flow of the report by protocol: the listed ones and the released ones. Without a selection the released
     /// ones are the table's counts (which also hold any a failed spool lost); with one, those of the spool the
-    /// selection keeps (read back from it). summary.json, the console and report.html all count with this.
+    /// selection keeps (read back from it). summary.json, the console and report.html all count with this: counted
+    /// once a result, so that under a selection the spool of a million flows is read once, not by each of them.
     /// </summary>
-    public (long Tcp, long Udp, long Other) FlowsByProtocol()
+    public (long Tcp, long Udp, long Other) FlowsByProtocol() => (_byProtocol ??= new(CountByProtocol())).Value;
+
+    // A box, not a nullable tuple: published by one reference write, so a reader on another thread never sees half of it.
+    private System.Runtime.CompilerServices.StrongBox<(long Tcp, long Udp, long Other)>? _byProtocol;
+
+    private (long Tcp, long Udp, long Other) CountByProtocol()
     {
         long tcp = Flows.Count(f => f.Protocol == 6), udp = Flows.Count(f => f.Protocol == 17), other = Flows.Count - tcp - udp;
         if (Selection is null)
