@@ -97,6 +97,7 @@ public static class CsvColumns
         Cell("timestamps", (d, r) => Utf8Cells.Flag(d, r.Timestamps)),
         Cell("pmtu_messages", (d, r) => Utf8Cells.Number(d, r.PmtuMessages)),
         Cell("lowest_pmtu", (d, r) => Utf8Cells.Number(d, r.LowestPmtu)),
+        CsvColumn<FlowRow>.OfText("file", r => r.File),
     ];
 
     private static CsvColumn<FlowRow> Cell(string name, Utf8CellFormatter<FlowRow> format) => CsvColumn<FlowRow>.Plain(name, format);

@@ -12,7 +12,10 @@ namespace PcapInsight.Reporting;
 /// A view and not a record of strings: flows.csv of a million flows wrote 45 million cells, and a string for each
 /// cost more than the analysis of the flows. The CSV columns format straight into the writer's buffer.
 /// </remarks>
-public readonly record struct FlowRow(FlowSummary Flow, int TimestampDigits)
+/// <param name="Flow">The flow's summary.</param>
+/// <param name="TimestampDigits">Fraction digits of the times.</param>
+/// <param name="File">The name of the input file <see cref="FirstFrame"/> counts in (one string a file).</param>
+public readonly record struct FlowRow(FlowSummary Flow, int TimestampDigits, string File = "")
 {
     private TcpSummary? Tcp => Flow.Tcp;
 

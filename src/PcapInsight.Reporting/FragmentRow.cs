@@ -48,7 +48,7 @@ public readonly record struct FragmentRow(DatagramRecord Datagram, int Timestamp
     public static IEnumerable<FragmentRow> All(AnalysisResult result)
     {
         int digits = result.TimestampDigits;
-        string[] files = result.Files.Select(f => Path.GetFileName(f.Path)).ToArray();
+        string[] files = ReportRows.FileNames(result);
         foreach (DatagramRecord d in result.Datagrams.OrderBy(d => d.FirstTimeNs))
         {
             yield return new FragmentRow(d, digits, files.Length > d.FirstFile ? files[d.FirstFile] : "");

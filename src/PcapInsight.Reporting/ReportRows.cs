@@ -19,15 +19,18 @@ public static class ReportRows
         Flows(result, MergeById(result.Flows.Select(reuse.Of), result.ReadReleasedFlows(reuse), f => f.Id));
 
     /// <summary>The flows.csv rows of <paramref name="flows"/>, in their order.</summary>
-    public static IEnumerable<FlowRow> Flows(AnalysisResult result, IEnumerable<FlowSummary> flows) => Rows(flows, result.TimestampDigits);
+    public static IEnumerable<FlowRow> Flows(AnalysisResult result, IEnumerable<FlowSummary> flows) => Rows(flows, result.TimestampDigits, FileNames(result));
+
+    /// <summary>Each input file's name, one string a file (the CSV writer escapes each once), in file index order.</summary>
+    internal static string[] FileNames(AnalysisResult result) => result.Files.Select(f => Path.GetFileName(f.Path)).ToArray();
 
     // An iterator of ours, not LINQ's Select: a Select to a row (a struct) is framework code over our type, compiled at
     // run time every run.
-    private static IEnumerable<FlowRow> Rows(IEnumerable<FlowSummary> flows, int digits)
+    private static IEnumerable<FlowRow> Rows(IEnumerable<FlowSummary> flows, int digits, string[] files)
     {
         foreach (FlowSummary f in flows)
         {
-            yield return new FlowRow(f, digits);
+            yield return new FlowRow(f, digits, (uint)f.FirstFileIndex < (uint)files.Length ? files[f.FirstFileIndex] : "");
         }
     }
 
@@ -61,7 +64,7 @@ public static class ReportRows
     public static IEnumerable<EventRow> Events(AnalysisResult result, AnalysisEvent[] events)
     {
         int digits = result.TimestampDigits;
-        string[] files = result.Files.Select(f => Path.GetFileName(f.Path)).ToArray();   // one string a file: CsvText escapes each once
+        string[] files = FileNames(result);
         for (int i = 0; i < events.Length; i++)
         {
             AnalysisEvent e = events[i];

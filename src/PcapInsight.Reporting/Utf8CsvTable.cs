@@ -91,6 +91,12 @@ internal static class Utf8CsvTable
 
         /// <summary>The text columns' texts alone, to measure a batch by.</summary>
         public readonly Func<TRow, string?>[] Texts = columns.Where(c => c.Utf8 is null).Select(c => c.Text!).ToArray();
+
+        /// <summary>Where the text columns are.</summary>
+        public readonly int[] TextColumns = Enumerable.Range(0, columns.Count).Where(i => columns[i].Utf8 is null).ToArray();
+
+        /// <summary>The most a row's plain cells take with every separator and the line's end (its texts come on top).</summary>
+        public readonly int PlainRowBytes = columns.Count(c => c.Utf8 is not null) * Utf8Cells.MaxBytes + columns.Count + 2;
     }
 
     /// <summary>The most a row of <paramref name="columns"/> plain cells takes (text cells make room as they need it).</summary>
@@ -117,6 +123,8 @@ internal static class Utf8CsvTable
         public int Count;
         private byte[] _bytes = [];
         private int _length;
+        private string?[]? _values;      // a row's text cells, by column (FormatMixed)
+        private byte[]?[]? _escaped;     // their escaped bytes where they need any
 
         public Batch<TRow> Format(Cells<TRow> cells)
         {
@@ -150,35 +158,44 @@ internal static class Utf8CsvTable
             return at;
         }
 
-        // Text cells too (events.csv, fragments.csv): the buffer grows where a text needs more than a row's room.
+        // Text cells too (events.csv, fragments.csv, flows.csv's file): a row's texts are measured first, so its room is
+        // known and checked once, and its cells are then written as the plain loop writes them (a check a cell cost
+        // flows.csv of a million rows, one text among 44 cells, 0.3 s against the plain loop).
         private int FormatMixed(Cells<TRow> cells)
         {
             byte[] buffer = _bytes;
             int at = 0;
+            Utf8CellFormatter<TRow>?[] plain = cells.Plain;
+            int[] textColumns = cells.TextColumns;
+            string?[] values = _values ??= new string?[plain.Length];
+            byte[]?[] escaped = _escaped ??= new byte[]?[plain.Length];
             for (int r = 0; r < Count; r++)
             {
                 TRow row = Rows[r];
-                for (int c = 0; c < cells.Plain.Length; c++)
+                int room = cells.PlainRowBytes;
+                foreach (int c in textColumns)
                 {
-                    // Room for the separator, the cell and the line's end.
-                    Utf8CellFormatter<TRow>? plain = cells.Plain[c];
-                    string? value = plain is null ? cells.Text[c]!(row) : null;
-                    byte[]? escaped = null;
-                    int room = 1 + (plain is not null ? Utf8Cells.MaxBytes : CsvText.Measure(value, out escaped)) + 2;
-                    if (buffer.Length - at < room)
-                    {
-                        Array.Resize(ref _bytes, Math.Max(2 * buffer.Length, at + room));   // long texts: past a row's usual room
-                        buffer = _bytes;
-                    }
+                    values[c] = cells.Text[c]!(row);
+                    room += 1 + CsvText.Measure(values[c], out escaped[c]);
+                }
+                if (buffer.Length - at < room)
+                {
+                    Array.Resize(ref _bytes, Math.Max(2 * buffer.Length, at + room));   // long texts: past a row's usual room
+                    buffer = _bytes;
+                }
+                for (int c = 0; c < plain.Length; c++)
+                {
                     if (c > 0)
                     {
                         buffer[at++] = (byte)',';
                     }
-                    at += plain is not null ? plain(buffer.AsSpan(at, Utf8Cells.MaxBytes), row) : CsvText.Write(buffer.AsSpan(at), value, escaped);
+                    at += plain[c] is { } cell ? cell(buffer.AsSpan(at, Utf8Cells.MaxBytes), row) : CsvText.Write(buffer.AsSpan(at), values[c], escaped[c]);
                 }
                 buffer[at++] = (byte)'\r';
                 buffer[at++] = (byte)'\n';
             }
+            Array.Clear(values);   // the texts are not kept alive by a reused batch
+            Array.Clear(escaped);
             return at;
         }
 

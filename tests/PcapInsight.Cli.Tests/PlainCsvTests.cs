@@ -41,7 +41,9 @@ public class PlainCsvTests
     public void RandomFlows_WithExtremeValues_ReadBackAsTheValues()
     {
         var random = new Random(11);
-        AssertReadsBack(Enumerable.Range(0, 20_000).Select(i => new FlowRow(RandomFlow(random, i), random.Next(0, 10))).ToArray());
+        // The file column is text: names with a comma, quotes and non-ASCII letters are quoted and escaped.
+        string[] files = ["", "part_00001_20261125120000.pcap", "capture, \"east\".pcapng", "überwachung.pcap"];
+        AssertReadsBack(Enumerable.Range(0, 20_000).Select(i => new FlowRow(RandomFlow(random, i), random.Next(0, 10), files[random.Next(files.Length)])).ToArray());
     }
 
     /// <summary>
@@ -52,7 +54,7 @@ public class PlainCsvTests
     public void FlowsCsv_AllocatesNothingPerRow()
     {
         var random = new Random(5);
-        FlowRow[] rows = Enumerable.Range(0, 20_000).Select(i => new FlowRow(RandomFlow(random, i), 6)).ToArray();
+        FlowRow[] rows = Enumerable.Range(0, 20_000).Select(i => new FlowRow(RandomFlow(random, i), 6, i % 2 == 0 ? "part_1.pcap" : "a, \"b\".pcap")).ToArray();
         Utf8CsvTable.Write(Stream.Null, CsvColumns.Flows, rows.Take(2000), batchesInFlight: 1);   // JIT and statics first
         long before = GC.GetAllocatedBytesForCurrentThread();
         Utf8CsvTable.Write(Stream.Null, CsvColumns.Flows, rows, batchesInFlight: 1);
@@ -238,7 +240,9 @@ public class PlainCsvTests
         {
             Assert.True(Utf8Cells.IsPlain(ReportRows.CloseName(reason)), reason.ToString());
         }
-        Assert.All(CsvColumns.Flows, c => Assert.NotNull(c.Utf8));
+        // Every column plain but the input file's name, which may need quoting (a comma in it) and is text.
+        Assert.All(CsvColumns.Flows.Where(c => c.Name != "file"), c => Assert.NotNull(c.Utf8));
+        Assert.NotNull(Assert.Single(CsvColumns.Flows, c => c.Utf8 is null).Text);
     }
 
     [Theory]
@@ -278,6 +282,7 @@ public class PlainCsvTests
         ["max_in_flight_c2s"] = r => r.MaxInFlightC2S, ["max_in_flight_s2c"] = r => r.MaxInFlightS2C,
         ["window_full_c2s"] = r => r.WindowFullC2S, ["window_full_s2c"] = r => r.WindowFullS2C, ["zero_window_probes"] = r => r.ZeroWindowProbes,
         ["sack"] = r => Flag(r.Sack), ["timestamps"] = r => Flag(r.Timestamps), ["pmtu_messages"] = r => r.PmtuMessages, ["lowest_pmtu"] = r => r.LowestPmtu,
+        ["file"] = r => r.File,
     };
 
     private static string? Ms(long? ns) => ns is { } v ? CaptureTime.Milliseconds(v) : null;

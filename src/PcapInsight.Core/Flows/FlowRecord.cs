@@ -23,7 +23,7 @@ internal static class FlowRecord
     /// </summary>
     public const int MaxEncodedBytes =
         5 + 1 + 2 * AddressBytes + 3 * 3    // id, protocol, client, server, their ports, VLAN
-        + 2 * 10 + 7 * 10 + 2 * 5 + 1       // times, first frame and six counters, PMTU messages and lowest PMTU, close
+        + 2 * 10 + 7 * 10 + 5 + 2 * 5 + 1   // times, first frame and six counters, first file, PMTU messages and lowest PMTU, close
         + 1 + 5 + 2 * 10 + 2 * UdpStreamBytes   // UDP: present, largest datagram, fragmented, lost; each direction
         + 1 + 1 + 4 * 5 + 10 + 2 * TcpDirectionBytes;   // TCP: present, flags, MSS and scales, initial RTT; directions
 
@@ -36,7 +36,7 @@ internal static class FlowRecord
     {
         var w = new ByteWriter(into);
         WriteHead(ref w, flow.Id, flow.Protocol, flow.Client, flow.ClientPort, flow.Server, flow.ServerPort, flow.Key.Vlan,
-            flow.FirstTimeNs, flow.LastTimeNs, flow.FirstFrame, flow.PacketsC2S, flow.PacketsS2C, flow.BytesC2S,
+            flow.FirstTimeNs, flow.LastTimeNs, flow.FirstFrame, flow.FirstFileIndex, flow.PacketsC2S, flow.PacketsS2C, flow.BytesC2S,
             flow.BytesS2C, flow.PayloadBytesC2S, flow.PayloadBytesS2C, flow.PmtuMessages, flow.LowestPmtu, flow.Close);
         w.Write(flow.Udp is not null);
         if (flow.Udp is { } u)
@@ -58,7 +58,7 @@ internal static class FlowRecord
     {
         var w = new ByteWriter(into);
         WriteHead(ref w, s.Id, s.Protocol, s.Client, s.ClientPort, s.Server, s.ServerPort, s.Vlan, s.FirstTimeNs, s.LastTimeNs,
-            s.FirstFrame, s.PacketsC2S, s.PacketsS2C, s.BytesC2S, s.BytesS2C, s.PayloadBytesC2S, s.PayloadBytesS2C,
+            s.FirstFrame, s.FirstFileIndex, s.PacketsC2S, s.PacketsS2C, s.BytesC2S, s.BytesS2C, s.PayloadBytesC2S, s.PayloadBytesS2C,
             s.PmtuMessages, s.LowestPmtu, s.Close);
         w.Write(s.Udp is not null);
         if (s.Udp is { } u)
@@ -95,6 +95,7 @@ internal static class FlowRecord
         s.FirstTimeNs = first;
         s.LastTimeNs = unchecked(first + r.VarInt64());
         s.FirstFrame = r.VarInt64();
+        s.FirstFileIndex = r.VarInt32();
         s.PacketsC2S = r.VarInt64();
         s.PacketsS2C = r.VarInt64();
         s.BytesC2S = r.VarInt64();
@@ -111,7 +112,7 @@ internal static class FlowRecord
     }
 
     private static void WriteHead(ref ByteWriter w, int id, byte protocol, IpAddr client, ushort clientPort, IpAddr server,
-        ushort serverPort, ushort vlan, long firstTimeNs, long lastTimeNs, long firstFrame, long packetsC2S, long packetsS2C,
+        ushort serverPort, ushort vlan, long firstTimeNs, long lastTimeNs, long firstFrame, int firstFileIndex, long packetsC2S, long packetsS2C,
         long bytesC2S, long bytesS2C, long payloadC2S, long payloadS2C, int pmtuMessages, int lowestPmtu, FlowCloseReason close)
     {
         w.WriteVar(id);
@@ -124,6 +125,7 @@ internal static class FlowRecord
         w.WriteVar(firstTimeNs);
         w.WriteVar(unchecked(lastTimeNs - firstTimeNs));
         w.WriteVar(firstFrame);
+        w.WriteVar(firstFileIndex);
         w.WriteVar(packetsC2S);
         w.WriteVar(packetsS2C);
         w.WriteVar(bytesC2S);

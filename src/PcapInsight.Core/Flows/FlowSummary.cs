@@ -23,6 +23,9 @@ public sealed record FlowSummary
     public long FirstTimeNs { get; internal set; }
     public long LastTimeNs { get; internal set; }
     public long FirstFrame { get; internal set; }
+
+    /// <summary>The input file (its index among those analysed together) that <see cref="FirstFrame"/> counts in.</summary>
+    public int FirstFileIndex { get; internal set; }
     public long PacketsC2S { get; internal set; }
     public long PacketsS2C { get; internal set; }
     public long BytesC2S { get; internal set; }
@@ -61,6 +64,7 @@ public sealed record FlowSummary
         s.FirstTimeNs = flow.FirstTimeNs;
         s.LastTimeNs = flow.LastTimeNs;
         s.FirstFrame = flow.FirstFrame;
+        s.FirstFileIndex = flow.FirstFileIndex;
         s.PacketsC2S = flow.PacketsC2S;
         s.PacketsS2C = flow.PacketsS2C;
         s.BytesC2S = flow.BytesC2S;

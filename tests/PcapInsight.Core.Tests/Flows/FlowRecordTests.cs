@@ -135,7 +135,7 @@ public class FlowRecordTests
         {
             Id = int.MinValue, Protocol = 255, Client = widest, ClientPort = ushort.MaxValue, Server = widest,
             ServerPort = ushort.MaxValue, Vlan = ushort.MaxValue, FirstTimeNs = long.MinValue, LastTimeNs = 0,   // 0 - min: min again
-            FirstFrame = long.MinValue, PacketsC2S = long.MinValue, PacketsS2C = long.MinValue, BytesC2S = long.MinValue,
+            FirstFrame = long.MinValue, FirstFileIndex = int.MinValue, PacketsC2S = long.MinValue, PacketsS2C = long.MinValue, BytesC2S = long.MinValue,
             BytesS2C = long.MinValue, PayloadBytesC2S = long.MinValue, PayloadBytesS2C = long.MinValue,
             PmtuMessages = int.MinValue, LowestPmtu = int.MinValue, Close = FlowCloseReason.Reset,
             Udp = new UdpSummary(int.MinValue, long.MinValue, long.MinValue) { C2S = stream, S2C = stream },
