@@ -11,8 +11,8 @@ namespace PcapInsight.Core.Analysis;
 /// in the analysis itself; a flow released past <c>--max-listed-flows</c> is no longer in memory either.
 /// </summary>
 /// <remarks>
-/// The second read passes an analyzer only the flow's own packets, from its first frame to its last packet's time,
-/// and the IP fragments between its two hosts (a datagram of the flow may arrive in them); every other frame is
+/// The second read passes an analyzer only the flow's own packets, from its first frame until as many as the flow had
+/// are passed and the flow's last time is past, and the IP fragments between its two hosts (a datagram of the flow may arrive in them); every other frame is
 /// decoded once and dropped. So it costs about a read and decode of the file (<c>info</c>), and memory for one flow.
 /// A series depends only on the flow's own packets, so the points are those the analysis would have recorded;
 /// the flow's figures in the tables stay the analysis' (a host's delayed-ACK profile, say, is built from all its
@@ -58,15 +58,21 @@ public static class FlowReplay
         private DecodedPacket _packet;
         private bool _started;
 
+        // The flow's packets with its ports not yet passed on. Once all are, and a frame is stamped after the flow's last
+        // packet, the rest of the file is not read: the count first, since a capture whose clock stepped back has
+        // frames stamped later between the flow's packets; the time too, since a datagram of the flow that came in
+        // fragments is not among the packets counted.
+        private long _toPass = flow.PacketsC2S + flow.PacketsS2C;
+
         public CaptureFileStats Stats => inner.Stats;
 
         public bool TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data)
         {
             while (inner.TryRead(out info, out data))
             {
-                if (info.TimestampNs > flow.LastTimeNs && _started)
+                if (_started && _toPass <= 0 && info.TimestampNs > flow.LastTimeNs)
                 {
-                    return false;   // past the flow's last packet: the rest of the file is not read
+                    break;
                 }
                 // The flow's own packets from its first frame on (that frame may complete a datagram from fragments):
                 // an earlier flow of the same ports is left out.
@@ -90,9 +96,12 @@ public static class FlowReplay
                 }
                 if (_started)
                 {
+                    _toPass--;
                     return true;
                 }
             }
+            info = default;
+            data = default;
             return false;
         }
 

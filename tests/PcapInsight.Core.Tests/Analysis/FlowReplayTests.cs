@@ -89,6 +89,57 @@ public class FlowReplayTests
     }
 
     [Fact]
+    public void ClockSteppedBack_TheFlowsLaterPacketsStillReplayed_AndReadingStopsAfterItsLast()
+    {
+        // Another connection's frame stamped 10 s later sits between the flow's packets (the clock stepped back after
+        // it): the flow's packets after it are still its own. After the flow's last packet, 1,000 frames of other
+        // traffic are not read.
+        var frames = new List<(double, byte[])>();
+        void Tcp(double t, bool fromClient, uint seq, uint ack, TcpFlags flags, int len = 0, ushort clientPort = 40000) =>
+            frames.Add((t, Ethernet(0x0800, fromClient
+                ? Ipv4("192.0.2.1", "198.51.100.1", 6, FrameBuilder.Tcp(clientPort, 80, seq, ack, flags, payloadLength: len))
+                : Ipv4("198.51.100.1", "192.0.2.1", 6, FrameBuilder.Tcp(80, clientPort, seq, ack, flags, payloadLength: len)))));
+        Tcp(1.00, true, 1000, 0, TcpFlags.Syn);
+        Tcp(1.01, false, 5000, 1001, TcpFlags.Syn | TcpFlags.Ack);
+        Tcp(11.0, true, 300, 0, TcpFlags.Syn, clientPort: 40001);
+        Tcp(1.02, true, 1001, 5001, TcpFlags.Ack);
+        Tcp(1.03, true, 1001, 5001, TcpFlags.Ack | TcpFlags.Psh, 100);
+        Tcp(1.04, false, 5001, 1101, TcpFlags.Ack);
+        for (int i = 0; i < 1000; i++)
+        {
+            Tcp(12 + i * 0.001, true, 301, 0, TcpFlags.Ack, clientPort: 40001);
+        }
+        byte[] pcap = Captures.Pcap(LinkType.Ethernet, frames.ToArray());   // in this order: the capture's clock stepped back
+        AnalysisResult full = Captures.Analyze(pcap, EverySeries);
+        Flow flow = Assert.Single(full.Flows, f => f.ClientPort == 40000);
+        Assert.Equal(5, flow.PacketsC2S + flow.PacketsS2C);
+
+        using var source = new CountingSource(Captures.Open(pcap));
+        Flow? replayed = FlowReplay.Record(source, [source.Stats], FlowSummary.Of(flow), new AnalysisOptions());
+
+        Assert.NotNull(replayed);
+        AssertSameSeries(flow, replayed, "stepped clock");
+        Assert.Equal(7, source.Frames);   // the flow's six frames and the other's between them, and the next, stamped after its last
+    }
+
+    /// <summary>A source that counts the frames read from it.</summary>
+    private sealed class CountingSource(IPacketSource inner) : IPacketSource
+    {
+        public int Frames { get; private set; }
+
+        public CaptureFileStats Stats => inner.Stats;
+
+        public bool TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data)
+        {
+            bool read = inner.TryRead(out info, out data);
+            Frames += read ? 1 : 0;
+            return read;
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
+
+    [Fact]
     public void NotTcp_OrFirstFrameGone_Null()
     {
         string path = RepoPaths.Sample("dns-unanswered.pcap");
