@@ -35,11 +35,28 @@ public sealed record CsvColumn<TRow>(string Name, Action<CsvWriter, TRow> Write)
     /// </summary>
     public Func<TRow, string?>? Text { get; init; }
 
+    /// <summary>
+    /// What the cells are, for a typed format (flows.parquet, events.parquet): the type is the column's, not its
+    /// values', so every report has the same schema and an engine can read thousands of them as one table.
+    /// </summary>
+    public CellKind Kind { get; init; }
+
     /// <summary>A column of text cells (<see cref="Text"/>); null is an empty cell.</summary>
     public static CsvColumn<TRow> OfText(string name, Func<TRow, string?> text) => new(name, (w, row) => w.WriteField(text(row) ?? ""))
     {
         Text = text,
     };
+}
+
+/// <summary>What a column's cells are: text, whole numbers or decimal numbers (Parquet's STRING, INT64 and DOUBLE).</summary>
+public enum CellKind
+{
+    /// <summary>Text: times, addresses, names (the default).</summary>
+    Text,
+    /// <summary>Whole numbers: ids, counts, ports, bytes, flags as 0 or 1.</summary>
+    Integer,
+    /// <summary>Decimal numbers: milliseconds, seconds.</summary>
+    Number,
 }
 
 /// <summary>
@@ -54,73 +71,73 @@ public static class CsvColumns
     /// </summary>
     public static IReadOnlyList<CsvColumn<FlowRow>> Flows { get; } =
     [
-        Cell("flow_id", (d, r) => Utf8Cells.Number(d, r.FlowId)),
-        Cell("proto", (d, r) => Utf8Cells.Name(d, r.Proto)),
-        Cell("client", (d, r) => Utf8Cells.Address(d, r.Client)),
-        Cell("client_port", (d, r) => Utf8Cells.Number(d, r.ClientPort)),
-        Cell("server", (d, r) => Utf8Cells.Address(d, r.Server)),
-        Cell("server_port", (d, r) => Utf8Cells.Number(d, r.ServerPort)),
-        Cell("first_time", (d, r) => Utf8Cells.Time(d, r.FirstTimeNs, r.TimestampDigits)),
-        Cell("last_time", (d, r) => Utf8Cells.Time(d, r.LastTimeNs, r.TimestampDigits)),
-        Cell("packets_c2s", (d, r) => Utf8Cells.Number(d, r.PacketsC2S)),
-        Cell("packets_s2c", (d, r) => Utf8Cells.Number(d, r.PacketsS2C)),
-        Cell("bytes_c2s", (d, r) => Utf8Cells.Number(d, r.BytesC2S)),
-        Cell("bytes_s2c", (d, r) => Utf8Cells.Number(d, r.BytesS2C)),
-        Cell("mss_c2s", (d, r) => Utf8Cells.Number(d, r.MssC2S)),
-        Cell("mss_s2c", (d, r) => Utf8Cells.Number(d, r.MssS2C)),
-        Cell("wscale_c2s", (d, r) => Utf8Cells.Number(d, r.WscaleC2S)),
-        Cell("wscale_s2c", (d, r) => Utf8Cells.Number(d, r.WscaleS2C)),
-        Cell("irtt_ms", (d, r) => Utf8Cells.Milliseconds(d, r.IrttNs)),
-        Cell("retransmissions", (d, r) => Utf8Cells.Number(d, r.Retransmissions)),
-        Cell("zero_window_episodes", (d, r) => Utf8Cells.Number(d, r.ZeroWindowEpisodes)),
-        Cell("zero_window_ms", (d, r) => Utf8Cells.Milliseconds(d, r.ZeroWindowNs)),
-        Cell("nagle_stalls", (d, r) => Utf8Cells.Number(d, r.NagleStalls)),
-        Cell("nagle_stall_ms", (d, r) => Utf8Cells.Milliseconds(d, r.NagleStallNs)),
-        Cell("close", (d, r) => Utf8Cells.Name(d, r.Close)),
-        Cell("vlan", (d, r) => Utf8Cells.Number(d, r.Vlan)),
-        Cell("payload_bytes_c2s", (d, r) => Utf8Cells.Number(d, r.PayloadBytesC2S)),
-        Cell("payload_bytes_s2c", (d, r) => Utf8Cells.Number(d, r.PayloadBytesS2C)),
-        Cell("duration_s", (d, r) => Utf8Cells.Seconds(d, r.DurationNs)),
-        Cell("first_frame", (d, r) => Utf8Cells.Number(d, r.FirstFrame)),
-        Cell("rtt_c2s_min_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttC2SMinNs)),
-        Cell("rtt_c2s_avg_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttC2SAvgNs)),
-        Cell("rtt_c2s_max_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttC2SMaxNs)),
-        Cell("rtt_s2c_min_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttS2CMinNs)),
-        Cell("rtt_s2c_avg_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttS2CAvgNs)),
-        Cell("rtt_s2c_max_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttS2CMaxNs)),
-        Cell("max_in_flight_c2s", (d, r) => Utf8Cells.Number(d, r.MaxInFlightC2S)),
-        Cell("max_in_flight_s2c", (d, r) => Utf8Cells.Number(d, r.MaxInFlightS2C)),
-        Cell("window_full_c2s", (d, r) => Utf8Cells.Number(d, r.WindowFullC2S)),
-        Cell("window_full_s2c", (d, r) => Utf8Cells.Number(d, r.WindowFullS2C)),
-        Cell("zero_window_probes", (d, r) => Utf8Cells.Number(d, r.ZeroWindowProbes)),
-        Cell("sack", (d, r) => Utf8Cells.Flag(d, r.Sack)),
-        Cell("timestamps", (d, r) => Utf8Cells.Flag(d, r.Timestamps)),
-        Cell("pmtu_messages", (d, r) => Utf8Cells.Number(d, r.PmtuMessages)),
-        Cell("lowest_pmtu", (d, r) => Utf8Cells.Number(d, r.LowestPmtu)),
+        Cell("flow_id", (d, r) => Utf8Cells.Number(d, r.FlowId), CellKind.Integer),
+        Cell("proto", (d, r) => Utf8Cells.Name(d, r.Proto), CellKind.Text),
+        Cell("client", (d, r) => Utf8Cells.Address(d, r.Client), CellKind.Text),
+        Cell("client_port", (d, r) => Utf8Cells.Number(d, r.ClientPort), CellKind.Integer),
+        Cell("server", (d, r) => Utf8Cells.Address(d, r.Server), CellKind.Text),
+        Cell("server_port", (d, r) => Utf8Cells.Number(d, r.ServerPort), CellKind.Integer),
+        Cell("first_time", (d, r) => Utf8Cells.Time(d, r.FirstTimeNs, r.TimestampDigits), CellKind.Text),
+        Cell("last_time", (d, r) => Utf8Cells.Time(d, r.LastTimeNs, r.TimestampDigits), CellKind.Text),
+        Cell("packets_c2s", (d, r) => Utf8Cells.Number(d, r.PacketsC2S), CellKind.Integer),
+        Cell("packets_s2c", (d, r) => Utf8Cells.Number(d, r.PacketsS2C), CellKind.Integer),
+        Cell("bytes_c2s", (d, r) => Utf8Cells.Number(d, r.BytesC2S), CellKind.Integer),
+        Cell("bytes_s2c", (d, r) => Utf8Cells.Number(d, r.BytesS2C), CellKind.Integer),
+        Cell("mss_c2s", (d, r) => Utf8Cells.Number(d, r.MssC2S), CellKind.Integer),
+        Cell("mss_s2c", (d, r) => Utf8Cells.Number(d, r.MssS2C), CellKind.Integer),
+        Cell("wscale_c2s", (d, r) => Utf8Cells.Number(d, r.WscaleC2S), CellKind.Integer),
+        Cell("wscale_s2c", (d, r) => Utf8Cells.Number(d, r.WscaleS2C), CellKind.Integer),
+        Cell("irtt_ms", (d, r) => Utf8Cells.Milliseconds(d, r.IrttNs), CellKind.Number),
+        Cell("retransmissions", (d, r) => Utf8Cells.Number(d, r.Retransmissions), CellKind.Integer),
+        Cell("zero_window_episodes", (d, r) => Utf8Cells.Number(d, r.ZeroWindowEpisodes), CellKind.Integer),
+        Cell("zero_window_ms", (d, r) => Utf8Cells.Milliseconds(d, r.ZeroWindowNs), CellKind.Number),
+        Cell("nagle_stalls", (d, r) => Utf8Cells.Number(d, r.NagleStalls), CellKind.Integer),
+        Cell("nagle_stall_ms", (d, r) => Utf8Cells.Milliseconds(d, r.NagleStallNs), CellKind.Number),
+        Cell("close", (d, r) => Utf8Cells.Name(d, r.Close), CellKind.Text),
+        Cell("vlan", (d, r) => Utf8Cells.Number(d, r.Vlan), CellKind.Integer),
+        Cell("payload_bytes_c2s", (d, r) => Utf8Cells.Number(d, r.PayloadBytesC2S), CellKind.Integer),
+        Cell("payload_bytes_s2c", (d, r) => Utf8Cells.Number(d, r.PayloadBytesS2C), CellKind.Integer),
+        Cell("duration_s", (d, r) => Utf8Cells.Seconds(d, r.DurationNs), CellKind.Number),
+        Cell("first_frame", (d, r) => Utf8Cells.Number(d, r.FirstFrame), CellKind.Integer),
+        Cell("rtt_c2s_min_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttC2SMinNs), CellKind.Number),
+        Cell("rtt_c2s_avg_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttC2SAvgNs), CellKind.Number),
+        Cell("rtt_c2s_max_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttC2SMaxNs), CellKind.Number),
+        Cell("rtt_s2c_min_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttS2CMinNs), CellKind.Number),
+        Cell("rtt_s2c_avg_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttS2CAvgNs), CellKind.Number),
+        Cell("rtt_s2c_max_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttS2CMaxNs), CellKind.Number),
+        Cell("max_in_flight_c2s", (d, r) => Utf8Cells.Number(d, r.MaxInFlightC2S), CellKind.Integer),
+        Cell("max_in_flight_s2c", (d, r) => Utf8Cells.Number(d, r.MaxInFlightS2C), CellKind.Integer),
+        Cell("window_full_c2s", (d, r) => Utf8Cells.Number(d, r.WindowFullC2S), CellKind.Integer),
+        Cell("window_full_s2c", (d, r) => Utf8Cells.Number(d, r.WindowFullS2C), CellKind.Integer),
+        Cell("zero_window_probes", (d, r) => Utf8Cells.Number(d, r.ZeroWindowProbes), CellKind.Integer),
+        Cell("sack", (d, r) => Utf8Cells.Flag(d, r.Sack), CellKind.Integer),
+        Cell("timestamps", (d, r) => Utf8Cells.Flag(d, r.Timestamps), CellKind.Integer),
+        Cell("pmtu_messages", (d, r) => Utf8Cells.Number(d, r.PmtuMessages), CellKind.Integer),
+        Cell("lowest_pmtu", (d, r) => Utf8Cells.Number(d, r.LowestPmtu), CellKind.Integer),
         CsvColumn<FlowRow>.OfText("file", r => r.File),
     ];
 
-    private static CsvColumn<FlowRow> Cell(string name, Utf8CellFormatter<FlowRow> format) => CsvColumn<FlowRow>.Plain(name, format);
+    private static CsvColumn<FlowRow> Cell(string name, Utf8CellFormatter<FlowRow> format, CellKind kind) => CsvColumn<FlowRow>.Plain(name, format) with { Kind = kind };
 
     /// <summary>events.csv; <c>file</c> names the input a frame number refers to.</summary>
     public static IReadOnlyList<CsvColumn<EventRow>> Events { get; } =
     [
         CsvColumn<EventRow>.OfText("time", r => r.Time),
-        EventCell("flow_id", (d, r) => Utf8Cells.Number(d, r.FlowId)),
+        EventCell("flow_id", (d, r) => Utf8Cells.Number(d, r.FlowId), CellKind.Integer),
         CsvColumn<EventRow>.OfText("event", r => r.Event),
         CsvColumn<EventRow>.OfText("severity", r => r.Severity),
-        EventCell("frame", (d, r) => Utf8Cells.Number(d, r.Frame)),
+        EventCell("frame", (d, r) => Utf8Cells.Number(d, r.Frame), CellKind.Integer),
         CsvColumn<EventRow>.OfText("src", r => r.Src),
-        EventCell("src_port", (d, r) => Utf8Cells.Number(d, r.SrcPort)),
+        EventCell("src_port", (d, r) => Utf8Cells.Number(d, r.SrcPort), CellKind.Integer),
         CsvColumn<EventRow>.OfText("dst", r => r.Dst),
-        EventCell("dst_port", (d, r) => Utf8Cells.Number(d, r.DstPort)),
-        CsvColumn<EventRow>.OfText("duration_ms", r => r.DurationMs),
+        EventCell("dst_port", (d, r) => Utf8Cells.Number(d, r.DstPort), CellKind.Integer),
+        CsvColumn<EventRow>.OfText("duration_ms", r => r.DurationMs) with { Kind = CellKind.Number },
         CsvColumn<EventRow>.OfText("detail", r => r.Detail),
         CsvColumn<EventRow>.OfText("advice", r => r.Advice),
         CsvColumn<EventRow>.OfText("file", r => r.File),
     ];
 
-    private static CsvColumn<EventRow> EventCell(string name, Utf8CellFormatter<EventRow> format) => CsvColumn<EventRow>.Plain(name, format);
+    private static CsvColumn<EventRow> EventCell(string name, Utf8CellFormatter<EventRow> format, CellKind kind) => CsvColumn<EventRow>.Plain(name, format) with { Kind = kind };
 
     /// <summary>tcp_series.csv: the recorded time series, one row per point. Every cell is plain.</summary>
     public static IReadOnlyList<CsvColumn<SeriesRow>> Series { get; } =

@@ -10,9 +10,10 @@ namespace PcapInsight.Reporting;
 /// <summary>
 /// flows.parquet and events.parquet: the same columns, in the same order, with the same values as the CSV files, as
 /// Apache Parquet, so that DuckDB, Spark or Trino can query the reports of thousands of captures at once
-/// (<c>select * from 'reports/*/events.parquet'</c>). Each column is typed from its values: INT64 when every cell is
-/// an integer, DOUBLE when every cell is a number, else STRING; an empty cell is NULL. The cells are those the CSV
-/// columns write, so the two formats cannot drift apart.
+/// (<c>select * from 'reports/*/events.parquet'</c>). Each column has its own type (<see cref="CsvColumn{TRow}.Kind"/>:
+/// INT64, DOUBLE or STRING), the same in every report whatever its values, so the files of thousands of captures are
+/// one table to an engine; an empty cell is NULL. The cells are those the CSV columns write, so the two formats cannot
+/// drift apart.
 /// </summary>
 public static class ParquetReportWriter
 {
@@ -31,31 +32,19 @@ public static class ParquetReportWriter
     public const int RowGroupRows = 65_536;
 
     /// <summary>
-    /// Writes a table atomically, in row groups of <paramref name="rowGroupRows"/>. Two passes over the rows (the
-    /// flows come back from the spool each time): the first types each column from all its cells, the second writes
-    /// the groups; memory holds one group's cells, whatever the table's length. <paramref name="written"/>, when given,
-    /// is told of each row once its cells are no longer read, in each pass.
+    /// Writes a table atomically, in row groups of <paramref name="rowGroupRows"/>, in one pass over the rows (the flows
+    /// come back from the spool once); memory holds one group's cells, whatever the table's length.
+    /// <paramref name="written"/>, when given, is told of each row once its cells are no longer read.
     /// </summary>
     public static void Write<TRow>(string path, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows, int rowGroupRows = RowGroupRows,
         Action<TRow>? written = null)
     {
-        if (Utf8CsvTable.AllPlain(columns))
+        if (Utf8CsvTable.Applies(columns))
         {
             WritePlain(path, columns, rows, rowGroupRows, written);
             return;
         }
-        var integer = Enumerable.Repeat(true, columns.Count).ToArray();
-        var number = Enumerable.Repeat(true, columns.Count).ToArray();
-        foreach (TRow[] chunk in rows.Chunk(rowGroupRows))
-        {
-            List<string?>[] cells = Cells(columns, chunk);
-            for (int c = 0; c < columns.Count; c++)
-            {
-                Narrow(cells[c], ref integer[c], ref number[c]);
-            }
-            Done(chunk, written);
-        }
-        ParquetSchema schema = Schema(columns, integer, number, out ColumnKind[] kinds);
+        ParquetSchema schema = Schema(columns, out CellKind[] kinds);
         AtomicFile.Write(path, stream =>
         {
             ParquetWriter writer = ParquetWriter.CreateAsync(schema, stream).GetAwaiter().GetResult();
@@ -83,41 +72,22 @@ public static class ParquetReportWriter
     }
 
     /// <summary>
-    /// <see cref="Write{TRow}"/> for a table of plain columns (flows.parquet): the same types and values, but each cell
-    /// is formatted into a stack buffer and parsed from its bytes, and only text cells become strings, so a million
-    /// flows (45 million cells) no longer make 90 million strings (flows.pcap: 31 s and 5.5 GB allocated before).
+    /// <see cref="Write{TRow}"/> for a table of plain and text columns (flows.parquet, events.parquet): the same types
+    /// and values, but each plain cell is formatted into a stack buffer and parsed from its bytes, and a text cell is
+    /// its column's string as it is (what the general path reads back from CsvHelper), so a million flows (45 million
+    /// cells) no longer make 90 million strings (flows.pcap: 31 s and 5.5 GB allocated before).
     /// </summary>
     private static void WritePlain<TRow>(string path, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows, int rowGroupRows,
         Action<TRow>? written)
     {
-        Utf8CellFormatter<TRow>[] formats = columns.Select(c => c.Utf8!).ToArray();
-        var integer = Enumerable.Repeat(true, columns.Count).ToArray();
-        var number = Enumerable.Repeat(true, columns.Count).ToArray();
-        Span<byte> cell = stackalloc byte[Utf8Cells.MaxBytes];
-        foreach (TRow row in rows)
-        {
-            for (int c = 0; c < formats.Length; c++)
-            {
-                if (!integer[c] && !number[c])
-                {
-                    continue;
-                }
-                int length = formats[c](cell, row);
-                if (length > 0)
-                {
-                    // An integer is a number too: the double parse only for cells that are not integers.
-                    bool isInteger = integer[c] && long.TryParse(cell[..length], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
-                    integer[c] = isInteger;
-                    number[c] &= isInteger || double.TryParse(cell[..length], NumberStyles.Float, CultureInfo.InvariantCulture, out _);
-                }
-            }
-            written?.Invoke(row);
-        }
-        ParquetSchema schema = Schema(columns, integer, number, out ColumnKind[] kinds);
+        Utf8CellFormatter<TRow>?[] formats = columns.Select(c => c.Utf8).ToArray();
+        Func<TRow, string?>?[] texts = columns.Select(c => c.Utf8 is null ? c.Text : null).ToArray();
+        ParquetSchema schema = Schema(columns, out CellKind[] kinds);
         // One row group's cells, column by column, reused for every group.
-        var integers = kinds.Select(k => k == ColumnKind.Integer ? new long?[rowGroupRows] : null).ToArray();
-        var numbers = kinds.Select(k => k == ColumnKind.Number ? new double?[rowGroupRows] : null).ToArray();
-        var texts = kinds.Select(k => k == ColumnKind.Text ? new string?[rowGroupRows] : null).ToArray();
+        var integers = kinds.Select(k => k == CellKind.Integer ? new long?[rowGroupRows] : null).ToArray();
+        var numbers = kinds.Select(k => k == CellKind.Number ? new double?[rowGroupRows] : null).ToArray();
+        var strings = kinds.Select(k => k == CellKind.Text ? new string?[rowGroupRows] : null).ToArray();
+        var group = new TRow[rowGroupRows];
         AtomicFile.Write(path, stream =>
         {
             ParquetWriter writer = ParquetWriter.CreateAsync(schema, stream).GetAwaiter().GetResult();
@@ -125,37 +95,22 @@ public static class ParquetReportWriter
             {
                 int count = 0;
                 bool any = false;
-                Span<byte> bytes = stackalloc byte[Utf8Cells.MaxBytes];
                 foreach (TRow row in rows)
                 {
-                    for (int c = 0; c < formats.Length; c++)
+                    group[count++] = row;
+                    if (count == rowGroupRows)
                     {
-                        int length = formats[c](bytes, row);
-                        ReadOnlySpan<byte> text = bytes[..length];
-                        switch (kinds[c])
-                        {
-                            case ColumnKind.Integer:
-                                integers[c]![count] = length == 0 ? null : long.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-                                break;
-                            case ColumnKind.Number:
-                                numbers[c]![count] = length == 0 ? null : double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
-                                break;
-                            default:
-                                texts[c]![count] = length == 0 ? null : System.Text.Encoding.ASCII.GetString(text);
-                                break;
-                        }
-                    }
-                    written?.Invoke(row);
-                    if (++count == rowGroupRows)
-                    {
-                        WriteGroup(writer, schema, kinds, integers, numbers, texts, count);
+                        Fill(group, count, formats, texts, kinds, integers, numbers, strings, written);
+                        WriteGroup(writer, schema, kinds, integers, numbers, strings, count);
                         any = true;
                         count = 0;
                     }
                 }
                 if (count > 0 || !any)
                 {
-                    WriteGroup(writer, schema, kinds, integers, numbers, texts, count);   // the rest, or an empty table's one empty group
+                    // The rest, or an empty table's one empty group.
+                    Fill(group, count, formats, texts, kinds, integers, numbers, strings, written);
+                    WriteGroup(writer, schema, kinds, integers, numbers, strings, count);
                 }
             }
             finally
@@ -164,6 +119,80 @@ public static class ParquetReportWriter
             }
         });
     }
+
+    // Rows a pool thread fills at a time: enough that its start is worth it.
+    private const int FillChunkRows = 4096;
+
+    /// <summary>
+    /// A row group's cells from its rows, column by column: on every core (formatting and parsing the cells was most of
+    /// flows.parquet's time; each row's cells go to its own index, and the cells only read their rows), then each row
+    /// told to <paramref name="written"/> in order on this thread.
+    /// </summary>
+    private static void Fill<TRow>(TRow[] rows, int count, Utf8CellFormatter<TRow>?[] formats, Func<TRow, string?>?[] texts, CellKind[] kinds,
+        long?[]?[] integers, double?[]?[] numbers, string?[]?[] strings, Action<TRow>? written)
+    {
+        int chunks = (count + FillChunkRows - 1) / FillChunkRows;
+        if (chunks <= 1)
+        {
+            FillRows(rows, 0, count, formats, texts, kinds, integers, numbers, strings);
+        }
+        else
+        {
+            Parallel.For(0, chunks, i => FillRows(rows, i * FillChunkRows, Math.Min(count, (i + 1) * FillChunkRows), formats, texts, kinds, integers, numbers, strings));
+        }
+        for (int r = 0; r < count; r++)
+        {
+            written?.Invoke(rows[r]);
+            rows[r] = default!;   // the rows' objects (flow summaries) are not kept alive by the next group's array
+        }
+    }
+
+    private static void FillRows<TRow>(TRow[] rows, int from, int to, Utf8CellFormatter<TRow>?[] formats, Func<TRow, string?>?[] texts, CellKind[] kinds,
+        long?[]?[] integers, double?[]?[] numbers, string?[]?[] strings)
+    {
+        Span<byte> bytes = stackalloc byte[Utf8Cells.MaxBytes];
+        for (int r = from; r < to; r++)
+        {
+            TRow row = rows[r];
+            for (int c = 0; c < formats.Length; c++)
+            {
+                if (formats[c] is null)
+                {
+                    string? v = TextCell(texts[c]!(row));
+                    switch (kinds[c])
+                    {
+                        case CellKind.Integer:
+                            integers[c]![r] = v is null ? null : long.Parse(v, CultureInfo.InvariantCulture);
+                            break;
+                        case CellKind.Number:
+                            numbers[c]![r] = v is null ? null : double.Parse(v, CultureInfo.InvariantCulture);
+                            break;
+                        default:
+                            strings[c]![r] = v;
+                            break;
+                    }
+                    continue;
+                }
+                int length = formats[c]!(bytes, row);
+                ReadOnlySpan<byte> text = bytes[..length];
+                switch (kinds[c])
+                {
+                    case CellKind.Integer:
+                        integers[c]![r] = length == 0 ? null : long.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+                        break;
+                    case CellKind.Number:
+                        numbers[c]![r] = length == 0 ? null : double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+                        break;
+                    default:
+                        strings[c]![r] = length == 0 ? null : System.Text.Encoding.ASCII.GetString(text);
+                        break;
+                }
+            }
+        }
+    }
+
+    /// <summary>A text cell's value as the general path reads it back from CsvHelper: an empty cell is null.</summary>
+    private static string? TextCell(string? text) => string.IsNullOrEmpty(text) ? null : text;
 
     private static void Done<TRow>(TRow[] rows, Action<TRow>? written)
     {
@@ -176,7 +205,7 @@ public static class ParquetReportWriter
         }
     }
 
-    private static void WriteGroup(ParquetWriter writer, ParquetSchema schema, ColumnKind[] kinds, long?[]?[] integers, double?[]?[] numbers,
+    private static void WriteGroup(ParquetWriter writer, ParquetSchema schema, CellKind[] kinds, long?[]?[] integers, double?[]?[] numbers,
         string?[]?[] texts, int count)
     {
         using ParquetRowGroupWriter group = writer.CreateRowGroup();
@@ -185,10 +214,10 @@ public static class ParquetReportWriter
             DataField field = schema.DataFields[c];
             switch (kinds[c])
             {
-                case ColumnKind.Integer:
+                case CellKind.Integer:
                     group.WriteAsync<long>(field, integers[c].AsMemory(0, count)).GetAwaiter().GetResult();
                     break;
-                case ColumnKind.Number:
+                case CellKind.Number:
                     group.WriteAsync<double>(field, numbers[c].AsMemory(0, count)).GetAwaiter().GetResult();
                     break;
                 default:
@@ -198,7 +227,7 @@ public static class ParquetReportWriter
         }
     }
 
-    private static void WriteColumns(ParquetRowGroupWriter group, ParquetSchema schema, ColumnKind[] kinds, List<string?>[] cells)
+    private static void WriteColumns(ParquetRowGroupWriter group, ParquetSchema schema, CellKind[] kinds, List<string?>[] cells)
     {
         for (int c = 0; c < kinds.Length; c++)
         {
@@ -206,11 +235,11 @@ public static class ParquetReportWriter
             List<string?> column = cells[c];
             switch (kinds[c])
             {
-                case ColumnKind.Integer:
+                case CellKind.Integer:
                     group.WriteAsync<long>(field, column.Select(v => v is null ? (long?)null : long.Parse(v, CultureInfo.InvariantCulture)).ToArray().AsMemory())
                         .GetAwaiter().GetResult();
                     break;
-                case ColumnKind.Number:
+                case CellKind.Number:
                     group.WriteAsync<double>(field, column.Select(v => v is null ? (double?)null : double.Parse(v, CultureInfo.InvariantCulture)).ToArray().AsMemory())
                         .GetAwaiter().GetResult();
                     break;
@@ -221,38 +250,22 @@ public static class ParquetReportWriter
         }
     }
 
-    private enum ColumnKind { Integer, Number, Text }
-
-    /// <summary>Each column's type from what its cells all are: INT64 when integers, DOUBLE when numbers, else STRING.</summary>
-    private static ParquetSchema Schema<TRow>(IReadOnlyList<CsvColumn<TRow>> columns, bool[] integer, bool[] number, out ColumnKind[] kinds)
+    /// <summary>Each column's type, from its kind: INT64, DOUBLE or STRING.</summary>
+    private static ParquetSchema Schema<TRow>(IReadOnlyList<CsvColumn<TRow>> columns, out CellKind[] kinds)
     {
-        kinds = new ColumnKind[columns.Count];
+        kinds = new CellKind[columns.Count];
         var fields = new List<DataField>();
         for (int c = 0; c < columns.Count; c++)
         {
-            kinds[c] = integer[c] ? ColumnKind.Integer : number[c] ? ColumnKind.Number : ColumnKind.Text;
+            kinds[c] = columns[c].Kind;
             fields.Add(kinds[c] switch
             {
-                ColumnKind.Integer => new DataField<long?>(columns[c].Name),
-                ColumnKind.Number => new DataField<double?>(columns[c].Name),
+                CellKind.Integer => new DataField<long?>(columns[c].Name),
+                CellKind.Number => new DataField<double?>(columns[c].Name),
                 _ => new DataField<string>(columns[c].Name),
             });
         }
         return new ParquetSchema(fields);
-    }
-
-    /// <summary>Clears <paramref name="integer"/> and <paramref name="number"/> when a cell of <paramref name="column"/> is not one.</summary>
-    private static void Narrow(List<string?> column, ref bool integer, ref bool number)
-    {
-        foreach (string? v in column)
-        {
-            if (v is null || (!integer && !number))
-            {
-                continue;
-            }
-            integer &= long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
-            number &= double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
-        }
     }
 
     /// <summary>The cells each CSV column writes, read back column by column (empty = null).</summary>

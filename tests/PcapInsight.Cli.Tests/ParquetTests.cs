@@ -97,6 +97,37 @@ public class ParquetTests
         Assert.Equal(csvBytes, Convert.ToInt64(sums[0], CultureInfo.InvariantCulture));
     }
 
+    /// <summary>
+    /// Each column has one type in every report, whatever its values (they once decided it: irtt_ms was DOUBLE where a
+    /// handshake was captured and INT64 where every cell was empty), so the reports of many captures are one table.
+    /// </summary>
+    [Fact]
+    public void EveryReport_HasTheSameSchema_AndDuckDbReadsThemAllAsOneTable()
+    {
+        using var dir = CliRunner.TempDir();
+        string[] samples = Directory.GetFiles(RepoPaths.SampleCaptures, "*.pcap").Order(StringComparer.Ordinal).ToArray();
+        foreach (string sample in samples)
+        {
+            CliRun run = CliRunner.Run(["analyze", sample, "-o", dir.File(Path.GetFileNameWithoutExtension(sample)), "-q", "--format", "csv,parquet"]);
+            Assert.True(run.ExitCode == 0, run.Stderr);
+        }
+
+        foreach (string table in (string[])["flows", "events"])
+        {
+            var schemas = samples.Select(sample => string.Join(", ", Query(
+                    $"select name, type from parquet_schema('{dir.File(Path.GetFileNameWithoutExtension(sample) + "/" + table + ".parquet")}') where name <> 'schema'", out _)
+                .Select(r => $"{r[0]} {r[1]}"))).Distinct().ToList();
+            Assert.Single(schemas);
+            Assert.Contains(table == "flows" ? "irtt_ms DOUBLE" : "duration_ms DOUBLE", schemas[0]);
+            Assert.Contains("file BYTE_ARRAY", schemas[0]);
+            long csvRows = samples.Sum(sample => File.ReadLines(dir.File(Path.GetFileNameWithoutExtension(sample) + "/" + table + ".csv")).Count() - 1);
+            object?[] all = Query($"select count(*), count(distinct file) from '{dir.Path}/*/{table}.parquet'", out _).Single();
+            Assert.Equal(csvRows, Convert.ToInt64(all[0], CultureInfo.InvariantCulture));
+        }
+        object?[] sum = Query($"select sum(irtt_ms), count(irtt_ms) from '{dir.Path}/*/flows.parquet'", out _).Single();
+        Assert.True(Convert.ToDouble(sum[0], CultureInfo.InvariantCulture) > 0 && Convert.ToInt64(sum[1], CultureInfo.InvariantCulture) > 0);
+    }
+
     [Fact]
     public void All_LeavesParquetOut_ItIsWrittenWhenNamed()
     {
@@ -111,8 +142,8 @@ public class ParquetTests
         new(Directory.GetFiles(RepoPaths.SampleCaptures, "*.pcap").Select(Path.GetFileName).Order(StringComparer.Ordinal)!);
 
     /// <summary>
-    /// flows.parquet is written from the plain cells' bytes (no strings but the text columns'); the general path
-    /// (every cell through CsvHelper and back as a string) writes the same file, byte for byte.
+    /// flows.parquet and events.parquet are written from the plain cells' bytes and the text columns' strings; the
+    /// general path (every cell through CsvHelper and back as a string) writes the same files, byte for byte.
     /// </summary>
     [Theory]
     [MemberData(nameof(SampleFiles))]
@@ -127,13 +158,22 @@ public class ParquetTests
             ShortConnections.Write(capture, 5_000);
         }
         Core.Analysis.AnalysisResult result = Captures.Analyze(capture);
-        Reporting.FlowRow[] rows = Reporting.ReportRows.Flows(result).ToArray();
-        var general = Reporting.CsvColumns.Flows.Select(c => c with { Utf8 = null }).ToArray();
+        // Every third row's file named as a file can be (a comma, quotes, a formula's sign, a letter outside ASCII).
+        Reporting.FlowRow[] rows = Reporting.ReportRows.Flows(result).Select((r, i) => i % 3 == 1 ? r with { File = "=odd, \"name\" é.pcap" } : r).ToArray();
+        // The general path: every cell through CsvHelper and back as a string, the text column too.
+        var general = Reporting.CsvColumns.Flows.Select(c => c with { Utf8 = null, Text = null }).ToArray();
 
         Reporting.ParquetReportWriter.Write(dir.File("plain.parquet"), Reporting.CsvColumns.Flows, rows, rowGroupRows: 1_000);
         Reporting.ParquetReportWriter.Write(dir.File("general.parquet"), general, rows, rowGroupRows: 1_000);
 
         Assert.Equal(File.ReadAllBytes(dir.File("general.parquet")), File.ReadAllBytes(dir.File("plain.parquet")));
+
+        // events.parquet the same way: its text columns (the event's name, the detail, the advice, the file) as strings.
+        Reporting.EventRow[] events = Reporting.ReportRows.Events(result).ToArray();
+        var generalEvents = Reporting.CsvColumns.Events.Select(c => c with { Utf8 = null, Text = null }).ToArray();
+        Reporting.ParquetReportWriter.Write(dir.File("plain-events.parquet"), Reporting.CsvColumns.Events, events, rowGroupRows: 1_000);
+        Reporting.ParquetReportWriter.Write(dir.File("general-events.parquet"), generalEvents, events, rowGroupRows: 1_000);
+        Assert.Equal(File.ReadAllBytes(dir.File("general-events.parquet")), File.ReadAllBytes(dir.File("plain-events.parquet")));
     }
 
     [Fact]
