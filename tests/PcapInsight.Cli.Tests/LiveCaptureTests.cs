@@ -35,7 +35,10 @@ public class LiveCaptureTests
     {
         CliRun analyze = CliRunner.Run(["analyze", pcapng, "-o", analyzeDir, "-q", "--format", "csv,json", .. extra]);
         Assert.Equal(0, analyze.ExitCode);
-        Assert.Equal(File.ReadAllLines(Path.Combine(liveDir, "flows.csv")), File.ReadAllLines(Path.Combine(analyzeDir, "flows.csv")));
+        Assert.Equal(RowsLessFile(liveDir, "flows.csv"), RowsLessFile(analyzeDir, "flows.csv"));
+        // A live flow's first frame counts in the interface's capture ("live:lo"), a saved one's in the pcapng.
+        Assert.All(File.ReadAllLines(Path.Combine(liveDir, "flows.csv")).Skip(1), l => Assert.StartsWith("live:", l[(l.LastIndexOf(',') + 1)..]));
+        Assert.All(File.ReadAllLines(Path.Combine(analyzeDir, "flows.csv")).Skip(1), l => Assert.EndsWith("," + Path.GetFileName(pcapng), l));
         Assert.Equal(RowsLessFile(liveDir, "events.csv"), RowsLessFile(analyzeDir, "events.csv"));
         Assert.Equal(EventCounts(liveDir), EventCounts(analyzeDir));
         Assert.Equal(RowsLessFile(liveDir, "fragments.csv"), RowsLessFile(analyzeDir, "fragments.csv"));
