@@ -64,23 +64,45 @@ public static class ChartSet
         var warnings = new Dictionary<int, int>(drawable.Count);
         foreach (Flow f in drawable)
         {
-            int n = 0;
-            if (byFlow.TryGetValue(f.Id, out List<AnalysisEvent>? rows))
-            {
-                foreach (AnalysisEvent e in rows)
-                {
-                    n += EventCatalog.Get(e.Kind).Severity >= Severity.Warning ? 1 : 0;
-                }
-            }
-            warnings[f.Id] = n;
+            warnings[f.Id] = byFlow.TryGetValue(f.Id, out List<AnalysisEvent>? rows) ? WarningsIn(rows) : 0;
         }
-        // Those with the most warnings or errors first, then the largest.
         ReportOrder.KeepFirst(drawable, (a, b) =>
-            warnings[a.Id] != warnings[b.Id] ? warnings[b.Id].CompareTo(warnings[a.Id])
-            : a.BytesC2S + a.BytesS2C != b.BytesC2S + b.BytesS2C ? (b.BytesC2S + b.BytesS2C).CompareTo(a.BytesC2S + a.BytesS2C)
-            : a.Id.CompareTo(b.Id), max);
+            ChartOrder((warnings[a.Id], a.BytesC2S + a.BytesS2C, a.Id), (warnings[b.Id], b.BytesC2S + b.BytesS2C, b.Id)), max);
         ReportOrder.StableSort(drawable, static (a, b) => a.Id.CompareTo(b.Id));
         return drawable;
+    }
+
+    /// <summary>
+    /// The order in which flows are chosen for their own charts: those with the most warnings and errors first, then
+    /// the largest (bytes both ways), then the lowest id.
+    /// </summary>
+    public static int ChartOrder((int Warnings, long Bytes, int Id) a, (int Warnings, long Bytes, int Id) b) =>
+        a.Warnings != b.Warnings ? b.Warnings.CompareTo(a.Warnings)
+        : a.Bytes != b.Bytes ? b.Bytes.CompareTo(a.Bytes)
+        : a.Id.CompareTo(b.Id);
+
+    /// <summary>Each flow's events of warning or error severity among the result's event rows, by flow id.</summary>
+    public static Dictionary<int, int> WarningsByFlow(AnalysisResult result)
+    {
+        var warnings = new Dictionary<int, int>();
+        foreach (AnalysisEvent e in result.Events.Rows)
+        {
+            if (e.FlowId != 0 && EventCatalog.Get(e.Kind).Severity >= Severity.Warning)
+            {
+                warnings[e.FlowId] = warnings.GetValueOrDefault(e.FlowId) + 1;
+            }
+        }
+        return warnings;
+    }
+
+    private static int WarningsIn(List<AnalysisEvent> rows)
+    {
+        int n = 0;
+        foreach (AnalysisEvent e in rows)
+        {
+            n += EventCatalog.Get(e.Kind).Severity >= Severity.Warning ? 1 : 0;
+        }
+        return n;
     }
 
     private static Dictionary<int, List<AnalysisEvent>> EventsByFlow(AnalysisResult result)

@@ -70,9 +70,13 @@ internal static class ConsoleSummary
                     ? $"  ({N(released)} ended flows were released from memory past --max-listed-flows, those with something to report last: still in flows.csv, udp.csv and the flows chosen above and in report.html, not drawn unless chosen with --flow ID)"
                     : $"  ({N(released)} ended flows were released from memory past --max-listed-flows; {N(notListed)} of them are counted in summary.json but not listed in flows.csv)");
             }
-            foreach (Flow f in r.Replayed)
+            if (r.Replayed.Count == 1)
             {
-                o.WriteLine($"  (flow {f.Id} had no time-series slot in the analysis (--series-flows): its series was recorded by a second read of the capture)");
+                o.WriteLine($"  (flow {r.Replayed[0].Id} had no time-series slot in the analysis (--series-flows): its series was recorded by a second read of the capture)");
+            }
+            else if (r.Replayed.Count > 1)
+            {
+                o.WriteLine($"  (flows {string.Join(", ", r.Replayed.Select(f => f.Id))} had no time-series slot in the analysis (--series-flows): their series were recorded by a second read of the capture)");
             }
             if (r.SeriesFlowsRefused > 0 && r.Replayed.Count == 0)
             {

@@ -126,6 +126,34 @@ public class SelectionTests
         Assert.Equal(1_960, table.GetProperty("series_refused").GetInt64());
     }
 
+    /// <summary>
+    /// Any selection draws the flows it would choose if every flow had a series (the most warnings, then the largest,
+    /// then the lowest id: here the ten first of the window, all alike), recorded by a second read where they had no
+    /// slot, with the rows a run that gave them slots writes.
+    /// </summary>
+    [Fact]
+    public void TimeWindow_ItsChosenFlowsWithoutSlots_AreDrawn_FromOneSecondRead()
+    {
+        using var dir = CliRunner.TempDir();
+        string capture = dir.File("short.pcap");
+        ShortConnections.Write(capture, 2_000);
+        string[] window = ["--from", "0.0118"];
+        CliRun slotted = CliRunner.Run(["analyze", capture, "-o", dir.File("slotted"), .. window, "--series-flows", "100000", "--format", "csv", "-q"]);
+        Assert.True(slotted.ExitCode == 0, slotted.Stderr);
+        string[] ids = File.ReadAllLines(dir.File("slotted/flows.csv")).Skip(1).Select(l => l[..l.IndexOf(',')]).Take(10).ToArray();
+        Assert.Equal("1473", ids[0]);   // the window begins with the 24th batch of 64 connections
+
+        CliRun run = CliRunner.Run(["analyze", capture, "-o", dir.File("replayed"), .. window, "--series-flows", "5", "--format", "csv,png"]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains($"(flows {string.Join(", ", ids)} had no time-series slot in the analysis (--series-flows): their series were recorded by a second read of the capture)", run.Stdout);
+        Assert.Equal(ids.Order(StringComparer.Ordinal), Directory.GetFiles(dir.File("replayed/charts"), "flow-*-time-sequence.png")
+            .Select(p => Path.GetFileName(p).Split('-')[1]).Order(StringComparer.Ordinal));
+        string[] Rows(string report) => File.ReadAllLines(dir.File(report + "/tcp_series.csv")).Skip(1).Where(l => ids.Contains(l[..l.IndexOf(',')])).ToArray();
+        Assert.Equal(Rows("slotted"), Rows("replayed"));
+        Assert.Equal(ids.Length, Rows("replayed").Select(l => l[..l.IndexOf(',')]).Distinct().Count());
+    }
+
     [Fact]
     public void FlowWithoutASeriesSlot_FromStandardInput_SaysWhyItIsNotDrawn()
     {

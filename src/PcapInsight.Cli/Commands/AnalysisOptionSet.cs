@@ -85,7 +85,7 @@ internal sealed class AnalysisOptionSet
         var selectFlow = new Option<int?>("--flow")
         {
             HelpName = "ID",
-            Description = "Report only this flow (its id from flows.csv): its rows, events and charts. The analysis still reads everything; a TCP flow that had no time-series slot (--series-flows) is drawn from a second read of the file. Example: --flow 12",
+            Description = "Report only this flow (its id from flows.csv): its rows, events and charts. The analysis still reads everything; the flows a selection draws that had no time-series slot (--series-flows) are recorded by a second read of the file. Example: --flow 12",
         };
         var selectHost = new Option<string?>("--host")
         {

@@ -1,3 +1,4 @@
+using PcapInsight.Charts;
 using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Capture;
 using PcapInsight.Core.Flows;
@@ -6,30 +7,42 @@ using PcapInsight.Live;
 namespace PcapInsight.Cli.Commands;
 
 /// <summary>
-/// <c>analyze --flow N</c> draws flow N, whether or not it had one of the time-series slots (<c>--series-flows</c>,
-/// given first come as flows begin: on a capture of 200,000 connections, flow 150,000 had none). Without one, its
-/// series is recorded by a second read of the capture (<see cref="FlowReplay"/>), which costs about what
-/// <c>info</c> does; the tables keep the analysis' figures.
+/// A narrowed report (<c>--flow N</c>, <c>--host</c>, <c>--port</c>, <c>--from</c>/<c>--to</c>) draws the flows it
+/// would choose if every flow had a time series: the selection's TCP flows with the most warnings and errors, then the
+/// largest (<c>--charts</c> of them), whether or not they had one of the series slots (<c>--series-flows</c>, given
+/// first come as flows begin: on a capture of 200,000 connections, flow 150,000 had none). Those without are recorded
+/// by a second read of the capture (<see cref="FlowReplay"/>), which costs at most what <c>info</c> does; the tables
+/// keep the analysis' figures. A report of the whole capture draws the flows that had slots, as before: a second read
+/// of every capture would cost every report.
 /// </summary>
 internal static class SelectedFlowSeries
 {
     /// <summary>
-    /// <paramref name="selected"/> (narrowed to <c>--flow N</c>) with flow N's series recorded again when the report
-    /// draws charts or writes tcp_series.csv and the analysis had none for it; otherwise <paramref name="selected"/>.
-    /// Says on <paramref name="stderr"/> when the series cannot be had (standard input or a pipe cannot be read twice).
+    /// <paramref name="selected"/> with the series of the flows it draws recorded again where the analysis had none
+    /// (or tcp_series.csv's row of <c>--flow N</c>); otherwise <paramref name="selected"/>. Says on
+    /// <paramref name="stderr"/> when they cannot be had (standard input or a pipe cannot be read twice).
     /// </summary>
     internal static AnalysisResult AddIfMissing(AnalysisResult selected, AnalyzeSettings s, HashSet<string> formats, AnalysisOptions options,
         IReadOnlyList<string> paths, BpfFrameFilter? bpf, TextWriter stderr, CancellationToken cancellation)
     {
-        bool drawn = formats.Contains("png") || formats.Contains("html");
-        bool seriesFile = formats.Contains("csv") && s.SeriesFlows > 0;
-        if (s.SelectFlow is not { } id || !(drawn || seriesFile) || Missing(selected, id) is not { } flow)
+        if (selected.Selection is null)
         {
             return selected;
         }
+        int wanted = formats.Contains("png") || formats.Contains("html") ? s.Charts.MaxChartedFlows : 0;
+        if (s.SelectFlow is not null && formats.Contains("csv") && s.SeriesFlows > 0)
+        {
+            wanted = Math.Max(wanted, 1);   // tcp_series.csv's rows of the flow asked for
+        }
+        List<FlowSummary> missing = wanted > 0 ? Missing(selected, wanted) : [];
+        if (missing.Count == 0)
+        {
+            return selected;
+        }
+        string which = missing.Count == 1 ? $"flow {missing[0].Id} had" : $"flows {string.Join(", ", missing.Select(f => f.Id))} had";
         if (paths.Any(p => p == "-" || new FileInfo(p) is not { Exists: true, Length: > 0 }))
         {
-            stderr.WriteLine($"pcapinsight: flow {id} had no time-series slot (--series-flows), and a pipe cannot be read a second time to record it: no charts for it (analyse a saved file, or give --series-flows more slots)");
+            stderr.WriteLine($"pcapinsight: {which} no time-series slot (--series-flows), and a pipe cannot be read a second time to record {(missing.Count == 1 ? "it" : "them")}: not drawn (analyse a saved file, or give --series-flows more slots)");
             return selected;
         }
         var sources = new List<IPacketSource>();
@@ -40,12 +53,12 @@ internal static class SelectedFlowSeries
                 sources.Add(FilterOption.Apply(CaptureFile.Open(paths[i], i, options.Reader), bpf));
             }
             using IPacketSource source = sources.Count == 1 ? sources[0] : new MergedPacketSource(sources);
-            Flow? replayed = FlowReplay.Record(source, sources.Select(x => x.Stats).ToList(), flow, options, cancellation);
-            PhaseLog.Mark("selected flow read again");
-            if (replayed is null)
+            IReadOnlyList<Flow> replayed = FlowReplay.Record(source, sources.Select(x => x.Stats).ToList(), missing, options, cancellation);
+            PhaseLog.Mark("selected flows read again");
+            var lost = missing.Where(m => !replayed.Any(r => r.Id == m.Id)).Select(m => m.Id).ToList();
+            if (lost.Count > 0)
             {
-                stderr.WriteLine($"pcapinsight: flow {id} had no time-series slot (--series-flows), and a second read of the capture did not find its first frame: no charts for it");
-                return selected;
+                stderr.WriteLine($"pcapinsight: {(lost.Count == 1 ? "flow" : "flows")} {string.Join(", ", lost)} had no time-series slot (--series-flows), and a second read of the capture did not find {(lost.Count == 1 ? "its" : "their")} first frame: not drawn");
             }
             return selected.WithReplayed(replayed);
         }
@@ -55,22 +68,54 @@ internal static class SelectedFlowSeries
             {
                 opened.Dispose();
             }
-            stderr.WriteLine($"pcapinsight: flow {id} had no time-series slot (--series-flows), and the capture could not be read a second time ({ex.Message}): no charts for it");
+            stderr.WriteLine($"pcapinsight: {which} no time-series slot (--series-flows), and the capture could not be read a second time ({ex.Message}): not drawn");
             return selected;
         }
     }
 
-    /// <summary>Flow <paramref name="id"/>'s summary when it is a TCP flow of the selection without a series; else null.</summary>
-    private static FlowSummary? Missing(AnalysisResult selected, int id)
+    /// <summary>
+    /// The TCP flows of the selection the charts would choose (<see cref="ChartSet.ChartOrder"/>, at most
+    /// <paramref name="wanted"/>) that have no series, in id order: listed ones without a slot, and released ones.
+    /// </summary>
+    private static List<FlowSummary> Missing(AnalysisResult selected, int wanted)
     {
-        foreach (Flow f in selected.Flows)
+        Dictionary<int, int> warnings = ChartSet.WarningsByFlow(selected);
+        var best = new List<((int Warnings, long Bytes, int Id) Rank, FlowSummary? Missing)>(wanted + 1);
+        void Offer((int, long, int) rank, Func<FlowSummary>? missing)
         {
-            if (f.Id == id)
+            if (best.Count == wanted && ChartSet.ChartOrder(rank, best[^1].Rank) >= 0)
             {
-                return f.Protocol == 6 && f.Tcp?.Series is null ? FlowSummary.Of(f) : null;
+                return;
+            }
+            int lo = 0, hi = best.Count;   // the first place whose rank comes after this one (the list is in chart order)
+            while (lo < hi)
+            {
+                int mid = (lo + hi) / 2;
+                (lo, hi) = ChartSet.ChartOrder(rank, best[mid].Rank) < 0 ? (lo, mid) : (mid + 1, hi);
+            }
+            best.Insert(lo, (rank, missing?.Invoke()));
+            if (best.Count > wanted)
+            {
+                best.RemoveAt(best.Count - 1);
             }
         }
-        // Released past --max-listed-flows: only its summary is left, in the spool.
-        return selected.ReadReleasedFlows(new FlowSummaryPool()).FirstOrDefault(f => f.Id == id && f.Protocol == 6);
+        foreach (Flow f in selected.Flows)
+        {
+            if (f.Protocol == 6)
+            {
+                Offer((warnings.GetValueOrDefault(f.Id), f.BytesC2S + f.BytesS2C, f.Id), f.Tcp?.Series is null ? () => FlowSummary.Of(f) : null);
+            }
+        }
+        // Released past --max-listed-flows: only their summaries are left, in the spool (read back into reused ones).
+        var reuse = new FlowSummaryPool();
+        foreach (FlowSummary f in selected.ReadReleasedFlows(reuse))
+        {
+            if (f.Protocol == 6)
+            {
+                Offer((warnings.GetValueOrDefault(f.Id), f.BytesC2S + f.BytesS2C, f.Id), f.Copy);
+            }
+            reuse.Return(f);
+        }
+        return best.Where(b => b.Missing is not null).Select(b => b.Missing!).OrderBy(f => f.Id).ToList();
     }
 }

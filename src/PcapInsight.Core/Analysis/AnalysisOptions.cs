@@ -47,11 +47,11 @@ public sealed record AnalysisOptions
     public int SeriesFlows { get; init; }
 
     /// <summary>
-    /// When set, only the TCP flow whose first packet is this frame at this time may claim a series slot: a
-    /// <see cref="FlowReplay"/> records the series of one flow, and other flows of the same endpoints (fragments'
-    /// datagrams, the same ports reused) must not take its slot.
+    /// When set, only the TCP flows whose first packet is one of these frames at its time may claim a series slot: a
+    /// <see cref="FlowReplay"/> records the series of chosen flows, and other flows of the same endpoints (fragments'
+    /// datagrams, the same ports reused) must not take their slots.
     /// </summary>
-    internal (long Frame, long TimeNs)? SeriesOnlyFlowStartingAt { get; init; }
+    internal IReadOnlySet<(long Frame, long TimeNs)>? SeriesOnlyFlowsStartingAt { get; init; }
 
     /// <summary>Points kept per flow direction (thinned evenly past it). Default 4,096 (128 KiB).</summary>
     public int SeriesPoints { get; init; } = 4096;

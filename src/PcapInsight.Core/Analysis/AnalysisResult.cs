@@ -44,10 +44,7 @@ public sealed class AnalysisResult
     /// made by hand), copies of <see cref="ReleasedFlows"/>: the pool never overwrites a summary someone else holds.
     /// </summary>
     public IEnumerable<FlowSummary> ReadReleasedFlows(FlowSummaryPool reuse) =>
-        ReleasedReader is { } read ? read(reuse) : ReleasedFlows.Select(CopyOf);
-
-    // Its TCP and UDP parts copied too: a summary filled again reuses them.
-    private static FlowSummary CopyOf(FlowSummary f) => f with { Tcp = f.Tcp is { } t ? t with { } : null, Udp = f.Udp is { } u ? u with { } : null };
+        ReleasedReader is { } read ? read(reuse) : ReleasedFlows.Select(f => f.Copy());
 
     /// <summary>What <see cref="ReadReleasedFlows"/> reads; null when <see cref="ReleasedFlows"/> is all there is to read.</summary>
     internal Func<FlowSummaryPool, IEnumerable<FlowSummary>>? ReleasedReader { get; init; }
@@ -201,13 +198,12 @@ public sealed class AnalysisResult
         return false;
     }
 
-    /// <summary>This result with <paramref name="flow"/> among its <see cref="Replayed"/> flows (a shallow copy; this one is unchanged).</summary>
-    public AnalysisResult WithReplayed(Flow flow)
+    /// <summary>This result with <paramref name="flows"/> among its <see cref="Replayed"/> flows (a shallow copy; this one is unchanged).</summary>
+    public AnalysisResult WithReplayed(IEnumerable<Flow> flows)
     {
         var copy = (AnalysisResult)MemberwiseClone();
-        var replayed = new List<Flow>(Replayed.Count + 1);
-        replayed.AddRange(Replayed.Where(f => f.Id != flow.Id));
-        replayed.Add(flow);
+        var replayed = new List<Flow>(flows);
+        replayed.AddRange(Replayed.Where(f => !replayed.Any(r => r.Id == f.Id)));
         replayed.Sort((a, b) => a.Id.CompareTo(b.Id));
         copy._replayed = replayed;
         return copy;

@@ -95,7 +95,7 @@ public sealed partial class CaptureAnalyzer
         _timing = new TcpTimingAnalyzer(_options.Nagle, _admissions);
         _fragments = new IpReassembler(_options.Fragments) { Finished = OnDatagramFinished };
         _dnsTimeoutNs = (long)(_options.DnsTimeout.TotalMilliseconds * 1_000_000);
-        _series = _options.SeriesFlows > 0 ? new TcpSeriesRecorder(_options.SeriesPoints, _admissions, _options.SeriesOnlyFlowStartingAt) : null;
+        _series = _options.SeriesFlows > 0 ? new TcpSeriesRecorder(_options.SeriesPoints, _admissions, _options.SeriesOnlyFlowsStartingAt) : null;
         _flows.Closing = flow =>
         {
             TcpWindowAnalyzer.OnFlowClosed(flow, _events);

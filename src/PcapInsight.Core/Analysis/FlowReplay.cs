@@ -5,78 +5,105 @@ using PcapInsight.Core.Flows;
 namespace PcapInsight.Core.Analysis;
 
 /// <summary>
-/// Records the time series of one TCP flow by reading the capture again: <c>analyze --flow N</c> asks for flow N's
-/// charts, and the analysis may have had no series slot for it. Slots are given as flows begin, first come, and
-/// a flow's id is known only at the end (shards number their flows at the merge), so a slot cannot be kept for N
-/// in the analysis itself; a flow released past <c>--max-listed-flows</c> is no longer in memory either.
+/// Records the time series of chosen TCP flows by reading the capture again: a report narrowed to some flows
+/// (<c>analyze --flow N</c>, <c>--host</c>, <c>--port</c>, a time window) draws the flows it chose, and the analysis may
+/// have had no series slot for them. Slots are given as flows begin, first come, and a flow's id and rank are known
+/// only at the end (shards number their flows at the merge), so a slot cannot be kept for a flow in the analysis
+/// itself; a flow released past <c>--max-listed-flows</c> is no longer in memory either.
 /// </summary>
 /// <remarks>
-/// The second read passes an analyzer only the flow's own packets, from its first frame until as many as the flow had
-/// are passed and the flow's last time is past, and the IP fragments between its two hosts (a datagram of the flow may arrive in them); every other frame is
-/// decoded once and dropped. So it costs about a read and decode of the file (<c>info</c>), and memory for one flow.
-/// A series depends only on the flow's own packets, so the points are those the analysis would have recorded;
-/// the flow's figures in the tables stay the analysis' (a host's delayed-ACK profile, say, is built from all its
-/// flows).
+/// The second read passes an analyzer only the chosen flows' own packets, each from its first frame until as many as
+/// the flow had are passed and its last time is past, and the IP fragments between their hosts (a datagram of a flow
+/// may arrive in them); every other frame is decoded once and dropped, and reading stops once every chosen flow is
+/// done. So it costs at most a read and decode of the file (<c>info</c>), and memory for the chosen flows. A series
+/// depends only on the flow's own packets, so the points are those the analysis would have recorded; the flows'
+/// figures in the tables stay the analysis' (a host's delayed-ACK profile, say, is built from all its flows).
 /// </remarks>
 public static class FlowReplay
 {
     /// <summary>
-    /// The flow <paramref name="flow"/> (a TCP flow of an analysis of the same capture) analysed again alone, with its
-    /// time series and <paramref name="flow"/>'s id; null when it is not TCP or the capture no longer holds its first
-    /// frame. <paramref name="source"/> is read to its end (or to the flow's end) and not disposed.
+    /// The TCP flows of <paramref name="flows"/> (of an analysis of the same capture) analysed again with their time
+    /// series, each with its summary's id, in the order given; a flow that is not TCP, or whose first frame the capture
+    /// no longer holds, is left out. <paramref name="source"/> is read to its end or until every flow is done, and not
+    /// disposed.
     /// </summary>
-    public static Flow? Record(IPacketSource source, IReadOnlyList<CaptureFileStats> files, FlowSummary flow, AnalysisOptions options,
-        CancellationToken cancellation = default)
+    public static IReadOnlyList<Flow> Record(IPacketSource source, IReadOnlyList<CaptureFileStats> files, IReadOnlyList<FlowSummary> flows,
+        AnalysisOptions options, CancellationToken cancellation = default)
     {
-        if (flow.Protocol != 6)
+        List<FlowSummary> tcp = flows.Where(f => f.Protocol == 6).ToList();
+        if (tcp.Count == 0)
         {
-            return null;
+            return [];
         }
         var replay = options with
         {
-            SeriesFlows = 1,
-            SeriesOnlyFlowStartingAt = (flow.FirstFrame, flow.FirstTimeNs),
+            SeriesFlows = Math.Min(tcp.Count, 100_000),
+            SeriesOnlyFlowsStartingAt = tcp.Select(f => (f.FirstFrame, f.FirstTimeNs)).ToHashSet(),
             SpoolDirectory = null,
         };
-        var frames = new OneFlowFrames(source, flow);
+        var frames = new ChosenFlowFrames(source, tcp);
         AnalysisResult result = new CaptureAnalyzer(replay).RunAll(frames, files, cancellation: cancellation);
-        foreach (Flow f in result.Flows)
+        var found = new List<Flow>();
+        foreach (FlowSummary wanted in tcp)
         {
-            if (f.FirstFrame == flow.FirstFrame && f.FirstTimeNs == flow.FirstTimeNs && f.Protocol == 6 && f.Tcp?.Series is not null)
+            if (result.Flows.FirstOrDefault(f => f.FirstFrame == wanted.FirstFrame && f.FirstTimeNs == wanted.FirstTimeNs
+                    && f.Protocol == 6 && f.Key.Equals(ChosenFlowFrames.KeyOf(wanted)) && f.Tcp?.Series is not null) is { } f)
             {
-                f.Id = flow.Id;
-                return f;
+                f.Id = wanted.Id;
+                found.Add(f);
             }
         }
-        return null;
+        return found;
     }
 
-    /// <summary>The frames of one flow (and the fragments between its hosts), read from a whole capture.</summary>
-    internal sealed class OneFlowFrames(IPacketSource inner, FlowSummary flow) : IPacketSource
+    /// <summary>The frames of the chosen flows (and the fragments between their hosts), read from a whole capture.</summary>
+    internal sealed class ChosenFlowFrames : IPacketSource
     {
-        private readonly FlowKey _key = KeyOf(flow);
+        private readonly IPacketSource _inner;
+        private readonly Target[] _targets;
+        private readonly Dictionary<FlowKey, int[]> _byKey;
+        private readonly Dictionary<long, int[]> _byFirstFrame;
+        private readonly HashSet<(IpAddr, IpAddr, ushort)> _hostPairs = new();
+        private readonly List<Target> _finishing = new();   // started, every packet passed: done at a frame stamped past its last
         private DecodedPacket _packet;
-        private bool _started;
+        private int _done;
 
-        // The flow's packets with its ports not yet passed on. Once all are, and a frame is stamped after the flow's last
-        // packet, the rest of the file is not read: the count first, since a capture whose clock stepped back has
-        // frames stamped later between the flow's packets; the time too, since a datagram of the flow that came in
-        // fragments is not among the packets counted.
-        private long _toPass = flow.PacketsC2S + flow.PacketsS2C;
+        public ChosenFlowFrames(IPacketSource inner, IReadOnlyList<FlowSummary> flows)
+        {
+            _inner = inner;
+            _targets = flows.Select(f => new Target(f)).ToArray();
+            _byKey = Enumerable.Range(0, _targets.Length).GroupBy(i => _targets[i].Key).ToDictionary(g => g.Key, g => g.ToArray());
+            _byFirstFrame = Enumerable.Range(0, _targets.Length).GroupBy(i => flows[i].FirstFrame).ToDictionary(g => g.Key, g => g.ToArray());
+            foreach (FlowSummary f in flows)
+            {
+                _hostPairs.Add(HostPair(f.Client, f.Server, f.Vlan));
+            }
+        }
 
-        public CaptureFileStats Stats => inner.Stats;
+        public CaptureFileStats Stats => _inner.Stats;
 
         public bool TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data)
         {
-            while (inner.TryRead(out info, out data))
+            while (_done < _targets.Length && _inner.TryRead(out info, out data))
             {
-                if (_started && _toPass <= 0 && info.TimestampNs > flow.LastTimeNs)
+                for (int i = _finishing.Count - 1; i >= 0; i--)
                 {
-                    break;
+                    if (info.TimestampNs > _finishing[i].LastTimeNs)
+                    {
+                        _finishing[i].Done = true;
+                        _finishing.RemoveAt(i);
+                        _done++;
+                    }
                 }
-                // The flow's own packets from its first frame on (that frame may complete a datagram from fragments):
-                // an earlier flow of the same ports is left out.
-                _started |= info.FrameNumber == flow.FirstFrame && info.TimestampNs == flow.FirstTimeNs;
+                if (_byFirstFrame.TryGetValue(info.FrameNumber, out int[]? starting))
+                {
+                    // A flow starts at its first frame, whatever that frame decodes to (it may complete a datagram
+                    // from fragments): an earlier flow of the same ports is left out.
+                    foreach (int i in starting)
+                    {
+                        _targets[i].StartAt(in info, _finishing);
+                    }
+                }
                 FrameDecoder.Decode(data, info.LinkType, ref _packet, Math.Max(0, info.OriginalLength - info.CapturedLength));
                 if (_packet.Status != DecodeStatus.Ok)
                 {
@@ -84,20 +111,21 @@ public static class FlowReplay
                 }
                 if (_packet.IsFragment)
                 {
-                    if (BetweenTheHosts(in _packet))
+                    if (_packet.Protocol == 6 && _hostPairs.Contains(HostPair(_packet.Src, _packet.Dst, _packet.VlanId)))
                     {
                         return true;
                     }
                     continue;
                 }
-                if (!_packet.HasPorts || !FlowKey.From(in _packet, out _).Equals(_key))
+                if (_packet.HasPorts && _byKey.TryGetValue(FlowKey.From(in _packet, out _), out int[]? chosen))
                 {
-                    continue;
-                }
-                if (_started)
-                {
-                    _toPass--;
-                    return true;
+                    foreach (int i in chosen)
+                    {
+                        if (_targets[i].TakePacket(_finishing))
+                        {
+                            return true;
+                        }
+                    }
                 }
             }
             info = default;
@@ -105,16 +133,55 @@ public static class FlowReplay
             return false;
         }
 
-        public void Dispose() => inner.Dispose();
+        public void Dispose() => _inner.Dispose();
 
-        private bool BetweenTheHosts(in DecodedPacket p) =>
-            p.Protocol == flow.Protocol && p.VlanId == flow.Vlan
-            && ((p.Src.Equals(flow.Client) && p.Dst.Equals(flow.Server)) || (p.Src.Equals(flow.Server) && p.Dst.Equals(flow.Client)));
-
-        private static FlowKey KeyOf(FlowSummary f)
+        internal static FlowKey KeyOf(FlowSummary f)
         {
             var p = new DecodedPacket { Src = f.Client, SrcPort = f.ClientPort, Dst = f.Server, DstPort = f.ServerPort, Protocol = f.Protocol, VlanId = f.Vlan };
             return FlowKey.From(in p, out _);
+        }
+
+        private static (IpAddr, IpAddr, ushort) HostPair(IpAddr a, IpAddr b, ushort vlan) => a.CompareTo(b) <= 0 ? (a, b, vlan) : (b, a, vlan);
+
+        /// <summary>One chosen flow: where it starts, how many of its packets are still to come, whether it is done.</summary>
+        private sealed class Target(FlowSummary flow)
+        {
+            public readonly FlowKey Key = KeyOf(flow);
+            public readonly long LastTimeNs = flow.LastTimeNs;
+            public bool Done;
+            private bool _started;
+
+            // Its packets with its ports not yet passed on. Once all are, and a frame is stamped after its last packet,
+            // it is done: the count first, since a capture whose clock stepped back has frames stamped later between the
+            // flow's packets; the time too, since a datagram of the flow that came in fragments is not among the packets.
+            private long _toPass = flow.PacketsC2S + flow.PacketsS2C;
+
+            public void StartAt(in CaptureInfo info, List<Target> finishing)
+            {
+                if (_started || info.TimestampNs != flow.FirstTimeNs)
+                {
+                    return;
+                }
+                _started = true;
+                if (_toPass <= 0)
+                {
+                    finishing.Add(this);   // every packet of it came in fragments
+                }
+            }
+
+            /// <summary>A frame with the flow's ports: true when it is one of the flow's own.</summary>
+            public bool TakePacket(List<Target> finishing)
+            {
+                if (!_started || Done)
+                {
+                    return false;
+                }
+                if (--_toPass == 0)
+                {
+                    finishing.Add(this);
+                }
+                return true;
+            }
         }
     }
 }

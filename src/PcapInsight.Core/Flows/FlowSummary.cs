@@ -45,6 +45,12 @@ public sealed record FlowSummary
     /// <summary>Retransmissions, zero-window episodes or Nagle stalls: the flows report.html's table shows first.</summary>
     public bool HasTrouble => Tcp is { } t && TcpDirectionSummary.Trouble(t.C2S, t.S2C);
 
+    /// <summary>
+    /// A copy that owns its TCP and UDP parts: a summary a <see cref="FlowSummaryPool"/> handed out is filled again,
+    /// those parts too, once given back; the copy keeps what it said.
+    /// </summary>
+    public FlowSummary Copy() => this with { Tcp = Tcp is { } t ? t with { } : null, Udp = Udp is { } u ? u with { } : null };
+
     /// <summary>The summary of <paramref name="flow"/> as it stands.</summary>
     public static FlowSummary Of(Flow flow) => Fill(new FlowSummary(), flow);
 

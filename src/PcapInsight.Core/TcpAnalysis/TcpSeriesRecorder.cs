@@ -22,8 +22,8 @@ namespace PcapInsight.Core.TcpAnalysis;
 /// </remarks>
 /// <param name="pointsPerDirection">Points kept per direction.</param>
 /// <param name="admissions">Who decides the slots.</param>
-/// <param name="onlyFlowStartingAt">When set, the one flow that may claim a slot (<see cref="AnalysisOptions.SeriesOnlyFlowStartingAt"/>).</param>
-internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog admissions, (long Frame, long TimeNs)? onlyFlowStartingAt = null)
+/// <param name="onlyFlowsStartingAt">When set, the flows that may claim a slot (<see cref="AnalysisOptions.SeriesOnlyFlowsStartingAt"/>).</param>
+internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog admissions, IReadOnlySet<(long Frame, long TimeNs)>? onlyFlowsStartingAt = null)
 {
     // A shard's points wait about three batches at most (the claim's, the one the reading thread answers after, the
     // one the shard settles after): up to 3 × 4,096 packets of three points each. Room for that from the start (1.8 MB
@@ -42,9 +42,9 @@ internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog adm
         }
         if (facts.SeriesTicket is not { } ticket)
         {
-            if (onlyFlowStartingAt is { } only && (flow.FirstFrame != only.Frame || flow.FirstTimeNs != only.TimeNs))
+            if (onlyFlowsStartingAt is { } only && !only.Contains((flow.FirstFrame, flow.FirstTimeNs)))
             {
-                facts.SeriesOff = true;   // not the flow being replayed: no claim, and no refusal to count
+                facts.SeriesOff = true;   // not a flow being replayed: no claim, and no refusal to count
                 return;
             }
             if (!admissions.Deferred && !admissions.Policy.SeriesSlotFree)

@@ -27,8 +27,10 @@ public class FlowReplayTests
     public void SampleCapture_EveryTcpFlowReplayed_HasTheSeriesTheAnalysisRecorded(string file)
     {
         int replayed = AssertEveryFlowReplaysAlike(RepoPaths.Sample(file), maxFlows: int.MaxValue);
+        int together = AssertFlowsReplayedTogetherAlike(RepoPaths.Sample(file), maxFlows: int.MaxValue);
 
         Assert.True(replayed > 0 || !HasTcp(RepoPaths.Sample(file)), $"{file}: no TCP flow was replayed");
+        Assert.Equal(replayed, together);
     }
 
     [CorpusTheory]
@@ -40,8 +42,10 @@ public class FlowReplayTests
         {
             return;   // not a capture we read (the corpus' packet-count test holds the reason)
         }
-        // Up to 12 flows a file, spread over its ids: a file of thousands of connections would read itself thousands of times.
+        // One at a time, up to 12 flows a file spread over its ids (a file of thousands of connections would read itself
+        // thousands of times); together, in one read, up to 200.
         AssertEveryFlowReplaysAlike(entry.Path, maxFlows: 12);
+        AssertFlowsReplayedTogetherAlike(entry.Path, maxFlows: 200);
     }
 
     [Fact]
@@ -80,7 +84,7 @@ public class FlowReplayTests
         Flow second = Assert.Single(full.Flows, f => f.ClientPort == 40000 && f.FirstTimeNs > 50_000_000_000);
         Assert.Equal(3, full.Flows.Count);
         using IPacketSource source = Captures.Open(pcap);
-        Flow? replayed = FlowReplay.Record(source, [source.Stats], FlowSummary.Of(second), new AnalysisOptions());
+        Flow? replayed = FlowReplay.Record(source, [source.Stats], [FlowSummary.Of(second)], new AnalysisOptions()).SingleOrDefault();
 
         Assert.NotNull(replayed);
         Assert.Equal(second.Id, replayed.Id);
@@ -115,7 +119,7 @@ public class FlowReplayTests
         Assert.Equal(5, flow.PacketsC2S + flow.PacketsS2C);
 
         using var source = new CountingSource(Captures.Open(pcap));
-        Flow? replayed = FlowReplay.Record(source, [source.Stats], FlowSummary.Of(flow), new AnalysisOptions());
+        Flow? replayed = FlowReplay.Record(source, [source.Stats], [FlowSummary.Of(flow)], new AnalysisOptions()).SingleOrDefault();
 
         Assert.NotNull(replayed);
         AssertSameSeries(flow, replayed, "stepped clock");
@@ -147,7 +151,7 @@ public class FlowReplayTests
         Flow udp = full.Flows.First(f => f.Protocol == 17);
         using (IPacketSource source = CaptureFile.Open(path, 0))
         {
-            Assert.Null(FlowReplay.Record(source, [source.Stats], FlowSummary.Of(udp), new AnalysisOptions()));
+            Assert.Null(FlowReplay.Record(source, [source.Stats], [FlowSummary.Of(udp)], new AnalysisOptions()).SingleOrDefault());
         }
 
         string tcpPath = RepoPaths.Sample("tcp-basic.pcap");
@@ -155,7 +159,7 @@ public class FlowReplayTests
         FlowSummary elsewhere = FlowSummary.Of(tcp) with { FirstFrame = tcp.FirstFrame + 1_000_000 };
         using (IPacketSource source = CaptureFile.Open(tcpPath, 0))
         {
-            Assert.Null(FlowReplay.Record(source, [source.Stats], elsewhere, new AnalysisOptions()));
+            Assert.Null(FlowReplay.Record(source, [source.Stats], [elsewhere], new AnalysisOptions()).SingleOrDefault());
         }
     }
 
@@ -167,16 +171,16 @@ public class FlowReplayTests
         AnalysisResult withSeries = Captures.Analyze(path, EverySeries);
         Flow target = withSeries.Flows.Last(f => f.Protocol == 6);
         using IPacketSource source = CaptureFile.Open(path, 0);
-        Flow replayed = FlowReplay.Record(source, [source.Stats], FlowSummary.Of(target), new AnalysisOptions())!;
+        Flow replayed = FlowReplay.Record(source, [source.Stats], [FlowSummary.Of(target)], new AnalysisOptions()).SingleOrDefault()!;
 
-        AnalysisResult result = noSeries.WithReplayed(replayed);
+        AnalysisResult result = noSeries.WithReplayed([replayed]);
 
         Assert.Empty(noSeries.FlowsWithSeries());
         Assert.Empty(noSeries.Replayed);
         Assert.Same(replayed, Assert.Single(result.FlowsWithSeries()));
         Assert.Same(noSeries.Flows, result.Flows);
         // Among recorded flows, in id order, in place of the analysis' own flow of that id.
-        AnalysisResult both = withSeries.WithReplayed(replayed);
+        AnalysisResult both = withSeries.WithReplayed([replayed]);
         Assert.Equal(withSeries.Flows.Where(f => f.Tcp?.Series is not null).Select(f => f.Id), both.FlowsWithSeries().Select(f => f.Id));
         Assert.Contains(replayed, both.FlowsWithSeries());
         Assert.DoesNotContain(target, both.FlowsWithSeries());
@@ -195,13 +199,30 @@ public class FlowReplayTests
         {
             Flow flow = recorded[i];
             using IPacketSource source = CaptureFile.Open(path, 0);
-            Flow? again = FlowReplay.Record(source, [source.Stats], FlowSummary.Of(flow), new AnalysisOptions());
+            Flow? again = FlowReplay.Record(source, [source.Stats], [FlowSummary.Of(flow)], new AnalysisOptions()).SingleOrDefault();
             Assert.True(again is not null, $"{Path.GetFileName(path)}: flow {flow.Id} was not found again");
             Assert.Equal(flow.Id, again.Id);
             AssertSameSeries(flow, again, $"{Path.GetFileName(path)} flow {flow.Id}");
             replayed++;
         }
         return replayed;
+    }
+
+    /// <summary>Replays up to <paramref name="maxFlows"/> TCP flows in one read and compares each with the analysis' series; returns how many.</summary>
+    private static int AssertFlowsReplayedTogetherAlike(string path, int maxFlows)
+    {
+        AnalysisResult full = Captures.Analyze(path, EverySeries);
+        List<Flow> recorded = full.Flows.Where(f => f.Tcp?.Series is not null).ToList();
+        int step = Math.Max(1, (recorded.Count + maxFlows - 1) / maxFlows);
+        List<Flow> chosen = recorded.Where((_, i) => i % step == 0).ToList();
+        using IPacketSource source = CaptureFile.Open(path, 0);
+        IReadOnlyList<Flow> again = FlowReplay.Record(source, [source.Stats], chosen.Select(FlowSummary.Of).ToList(), new AnalysisOptions());
+        Assert.Equal(chosen.Select(f => f.Id), again.Select(f => f.Id));
+        for (int i = 0; i < chosen.Count; i++)
+        {
+            AssertSameSeries(chosen[i], again[i], $"{Path.GetFileName(path)} flow {chosen[i].Id} (together)");
+        }
+        return chosen.Count;
     }
 
     private static void AssertSameSeries(Flow expected, Flow actual, string what)
