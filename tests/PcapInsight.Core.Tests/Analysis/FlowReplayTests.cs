@@ -55,9 +55,7 @@ public class FlowReplayTests
         // connection between the same hosts in between, and one data segment of the second connection in two fragments.
         var frames = new List<(double, byte[])>();
         void Tcp(double t, bool fromClient, uint seq, uint ack, TcpFlags flags, int len = 0, ushort clientPort = 40000) =>
-            frames.Add((t, Ethernet(0x0800, fromClient
-                ? Ipv4("192.0.2.1", "198.51.100.1", 6, FrameBuilder.Tcp(clientPort, 80, seq, ack, flags, payloadLength: len))
-                : Ipv4("198.51.100.1", "192.0.2.1", 6, FrameBuilder.Tcp(80, clientPort, seq, ack, flags, payloadLength: len)))));
+            frames.Add((t, Segment(fromClient, seq, ack, flags, len, clientPort)));
         void Connection(double t0, uint isn, ushort clientPort = 40000)
         {
             Tcp(t0, true, isn, 0, TcpFlags.Syn, clientPort: clientPort);
@@ -100,9 +98,7 @@ public class FlowReplayTests
         // traffic are not read.
         var frames = new List<(double, byte[])>();
         void Tcp(double t, bool fromClient, uint seq, uint ack, TcpFlags flags, int len = 0, ushort clientPort = 40000) =>
-            frames.Add((t, Ethernet(0x0800, fromClient
-                ? Ipv4("192.0.2.1", "198.51.100.1", 6, FrameBuilder.Tcp(clientPort, 80, seq, ack, flags, payloadLength: len))
-                : Ipv4("198.51.100.1", "192.0.2.1", 6, FrameBuilder.Tcp(80, clientPort, seq, ack, flags, payloadLength: len)))));
+            frames.Add((t, Segment(fromClient, seq, ack, flags, len, clientPort)));
         Tcp(1.00, true, 1000, 0, TcpFlags.Syn);
         Tcp(1.01, false, 5000, 1001, TcpFlags.Syn | TcpFlags.Ack);
         Tcp(11.0, true, 300, 0, TcpFlags.Syn, clientPort: 40001);
@@ -185,6 +181,12 @@ public class FlowReplayTests
         Assert.Contains(replayed, both.FlowsWithSeries());
         Assert.DoesNotContain(target, both.FlowsWithSeries());
     }
+
+    /// <summary>A TCP segment between 192.0.2.1 (the client, on <paramref name="clientPort"/>) and 198.51.100.1:80, as an Ethernet frame.</summary>
+    private static byte[] Segment(bool fromClient, uint seq, uint ack, TcpFlags flags, int len, ushort clientPort) =>
+        Ethernet(0x0800, fromClient
+            ? Ipv4("192.0.2.1", "198.51.100.1", 6, FrameBuilder.Tcp(clientPort, 80, seq, ack, flags, payloadLength: len))
+            : Ipv4("198.51.100.1", "192.0.2.1", 6, FrameBuilder.Tcp(80, clientPort, seq, ack, flags, payloadLength: len)));
 
     private static bool HasTcp(string path) => Captures.Analyze(path).Flows.Any(f => f.Protocol == 6);
 
