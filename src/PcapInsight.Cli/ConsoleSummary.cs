@@ -76,7 +76,7 @@ internal static class ConsoleSummary
             }
             else if (r.Replayed.Count > 1)
             {
-                o.WriteLine($"  (flows {string.Join(", ", r.Replayed.Select(f => f.Id))} had no time-series slot in the analysis (--series-flows): their series were recorded by a second read of the capture)");
+                o.WriteLine($"  (flows {Commands.SelectedFlowSeries.Ids(r.Replayed.Select(f => f.Id).ToList())} had no time-series slot in the analysis (--series-flows): their series were recorded by a second read of the capture)");
             }
             if (r.SeriesFlowsRefused > 0 && r.Replayed.Count == 0)
             {

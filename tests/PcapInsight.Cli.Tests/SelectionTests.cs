@@ -154,6 +154,13 @@ public class SelectionTests
         Assert.Equal(ids.Length, Rows("replayed").Select(l => l[..l.IndexOf(',')]).Distinct().Count());
     }
 
+    [Theory]
+    [InlineData(1, "1")]
+    [InlineData(10, "1, 2, 3, 4, 5, 6, 7, 8, 9, 10")]
+    [InlineData(2500, "1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 2,490 more")]
+    public void ReplayedIds_InAMessage_TheFirstTenAndHowManyMore(int count, string expected) =>
+        Assert.Equal(expected, Commands.SelectedFlowSeries.Ids(Enumerable.Range(1, count).ToList()));
+
     [Fact]
     public void FlowWithoutASeriesSlot_FromStandardInput_SaysWhyItIsNotDrawn()
     {

@@ -39,7 +39,7 @@ internal static class SelectedFlowSeries
         {
             return selected;
         }
-        string which = missing.Count == 1 ? $"flow {missing[0].Id} had" : $"flows {string.Join(", ", missing.Select(f => f.Id))} had";
+        string which = missing.Count == 1 ? $"flow {missing[0].Id} had" : $"flows {Ids(missing.Select(f => f.Id).ToList())} had";
         if (paths.Any(p => p == "-" || new FileInfo(p) is not { Exists: true, Length: > 0 }))
         {
             stderr.WriteLine($"pcapinsight: {which} no time-series slot (--series-flows), and a pipe cannot be read a second time to record {(missing.Count == 1 ? "it" : "them")}: not drawn (analyse a saved file, or give --series-flows more slots)");
@@ -58,7 +58,7 @@ internal static class SelectedFlowSeries
             var lost = missing.Where(m => !replayed.Any(r => r.Id == m.Id)).Select(m => m.Id).ToList();
             if (lost.Count > 0)
             {
-                stderr.WriteLine($"pcapinsight: {(lost.Count == 1 ? "flow" : "flows")} {string.Join(", ", lost)} had no time-series slot (--series-flows), and a second read of the capture did not find {(lost.Count == 1 ? "its" : "their")} first frame: not drawn");
+                stderr.WriteLine($"pcapinsight: {(lost.Count == 1 ? "flow" : "flows")} {Ids(lost)} had no time-series slot (--series-flows), and a second read of the capture did not find {(lost.Count == 1 ? "its" : "their")} first frame: not drawn");
             }
             return selected.WithReplayed(replayed);
         }
@@ -72,6 +72,10 @@ internal static class SelectedFlowSeries
             return selected;
         }
     }
+
+    /// <summary>Flow ids for a message: the first ten, and how many more (--charts may choose thousands).</summary>
+    internal static string Ids(IReadOnlyList<int> ids) =>
+        string.Join(", ", ids.Take(10)) + (ids.Count > 10 ? $" and {ids.Count - 10:N0} more" : "");
 
     /// <summary>
     /// The TCP flows of the selection the charts would choose (<see cref="ChartSet.ChartOrder"/>, at most

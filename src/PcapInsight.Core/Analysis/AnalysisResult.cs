@@ -154,20 +154,22 @@ public sealed class AnalysisResult
     public long SeriesFlowsRefused { get; init; }
 
     /// <summary>
-    /// Flows analysed again, alone, for their time series (<see cref="FlowReplay"/>): <c>analyze --flow N</c> when flow N
-    /// had no series slot in the analysis. The charts and tcp_series.csv take a replayed flow in place of the one of the
-    /// same id; the tables and counts keep the analysis' own figures. Empty otherwise.
+    /// Flows analysed again, on their own, for their time series (<see cref="FlowReplay"/>): the flows a selection draws
+    /// (<c>analyze --flow N</c>, <c>--host</c>, ...) that had no series slot in the analysis. The charts and tcp_series.csv
+    /// take a replayed flow in place of the one of the same id; the tables and counts keep the analysis' own figures.
+    /// Empty otherwise.
     /// </summary>
     public IReadOnlyList<Flow> Replayed => _replayed;
 
     private IReadOnlyList<Flow> _replayed = [];
 
     /// <summary>
-    /// The flows whose time series was recorded, in id order: the listed ones, and a replayed one (<see cref="Replayed"/>)
-    /// in its id's place. The charts and tcp_series.csv read these.
+    /// The flows whose time series was recorded, in id order: the listed ones, and the replayed ones (<see cref="Replayed"/>)
+    /// in their ids' places. The charts and tcp_series.csv read these.
     /// </summary>
     public IEnumerable<Flow> FlowsWithSeries()
     {
+        HashSet<int>? replayedIds = Replayed.Count > 0 ? Replayed.Select(f => f.Id).ToHashSet() : null;
         int next = 0;
         foreach (Flow f in Flows)
         {
@@ -175,7 +177,7 @@ public sealed class AnalysisResult
             {
                 yield return Replayed[next];
             }
-            if (f.Tcp?.Series is not null && !IsReplayed(f.Id))
+            if (f.Tcp?.Series is not null && replayedIds?.Contains(f.Id) != true)
             {
                 yield return f;
             }
@@ -184,18 +186,6 @@ public sealed class AnalysisResult
         {
             yield return Replayed[next];
         }
-    }
-
-    private bool IsReplayed(int id)
-    {
-        foreach (Flow r in Replayed)
-        {
-            if (r.Id == id)
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     /// <summary>This result with <paramref name="flows"/> among its <see cref="Replayed"/> flows (a shallow copy; this one is unchanged).</summary>
