@@ -78,7 +78,7 @@ internal static class ConsoleSummary
             {
                 o.WriteLine($"  (flows {Commands.SelectedFlowSeries.Ids(r.Replayed.Select(f => f.Id).ToList())} had no time-series slot in the analysis (--series-flows): their series were recorded by a second read of the capture)");
             }
-            if (r.SeriesFlowsRefused > 0 && r.Replayed.Count == 0)
+            if (r.SeriesFlowsRefused > 0 && (r.Selection is null || r.Replayed.Count == 0))
             {
                 o.WriteLine($"  ({N(r.SeriesFlowsRefused)} TCP flows began while every time-series slot was taken (--series-flows): no charts or tcp_series.csv rows for them)");
             }

@@ -217,11 +217,12 @@ public static class HtmlReportWriter
         {
             h.Append("<p>No charts were drawn (nothing to chart, or they were not asked for).</p>");
         }
-        if (r.SeriesFlowsRefused > 0 && r.Replayed.Count == 0)
+        if (r.SeriesFlowsRefused > 0 && (r.Selection is null || r.Replayed.Count == 0))
         {
             // Which flows can be drawn is decided as they begin (their time series is recorded from the first segment).
             h.Append("<p class=\"meta\">").Append(r.SeriesFlowsRefused.ToString("N0", CultureInfo.InvariantCulture))
-                .Append(" TCP flows began while every time-series slot was taken (<code>--series-flows</code>): they could not be drawn.</p>");
+                .Append(" TCP flows began while every time-series slot was taken (<code>--series-flows</code>): they could not be drawn")
+                .Append(r.Replayed.Count > 0 ? $", but for {r.Replayed.Count.ToString("N0", CultureInfo.InvariantCulture)} with warnings, recorded by a second read of the capture.</p>" : ".</p>");
         }
         foreach (Chart c in charts.Where(c => c.FlowId == 0))
         {

@@ -154,6 +154,55 @@ public class SelectionTests
         Assert.Equal(ids.Length, Rows("replayed").Select(l => l[..l.IndexOf(',')]).Distinct().Count());
     }
 
+    /// <summary>
+    /// A report of the whole capture draws a flow with warnings that began while every series slot was held (45 open
+    /// connections first, then one with a retransmission), from a second read; a capture without trouble is read once.
+    /// </summary>
+    [Fact]
+    public void WholeCapture_AFlowWithWarningsWithoutASlot_IsDrawn_APlainOneIsNot()
+    {
+        using var dir = CliRunner.TempDir();
+        var frames = new List<(double, byte[])>();
+        double t = 0;
+        void Segment(int connection, bool fromClient, uint seq, uint ack, Core.Decoding.TcpFlags flags, int len = 0)
+        {
+            ushort port = (ushort)(40000 + connection);
+            byte[] tcp = fromClient ? FrameBuilder.Tcp(port, 80, seq, ack, flags, payloadLength: len) : FrameBuilder.Tcp(80, port, seq, ack, flags, payloadLength: len);
+            frames.Add((t += 0.001, FrameBuilder.Ethernet(0x0800, fromClient ? FrameBuilder.Ipv4("192.0.2.1", "198.51.100.1", 6, tcp) : FrameBuilder.Ipv4("198.51.100.1", "192.0.2.1", 6, tcp))));
+        }
+        for (int c = 0; c <= 45; c++)
+        {
+            Segment(c, true, 1000, 0, Core.Decoding.TcpFlags.Syn);
+            Segment(c, false, 5000, 1001, Core.Decoding.TcpFlags.Syn | Core.Decoding.TcpFlags.Ack);
+            Segment(c, true, 1001, 5001, Core.Decoding.TcpFlags.Ack);
+            Segment(c, true, 1001, 5001, Core.Decoding.TcpFlags.Ack | Core.Decoding.TcpFlags.Psh, 100);
+            if (c == 45)
+            {
+                Segment(c, true, 1001, 5001, Core.Decoding.TcpFlags.Ack | Core.Decoding.TcpFlags.Psh, 100);   // resent
+            }
+            Segment(c, false, 5001, 1101, Core.Decoding.TcpFlags.Ack);
+        }
+        File.WriteAllBytes(dir.File("late-trouble.pcap"), Captures.Pcap(Core.Capture.LinkType.Ethernet, frames.ToArray()));
+        ShortConnections.Write(dir.File("plain.pcap"), 2_000);
+        CliRun slotted = CliRunner.Run(["analyze", dir.File("late-trouble.pcap"), "-o", dir.File("slotted"), "--series-flows", "100", "--format", "csv", "-q"]);
+        Assert.True(slotted.ExitCode == 0, slotted.Stderr);
+
+        CliRun run = CliRunner.Run(["analyze", dir.File("late-trouble.pcap"), "-o", dir.File("report"), "--series-flows", "5", "--format", "csv,png,html"]);
+        CliRun plain = CliRunner.Run(["analyze", dir.File("plain.pcap"), "-o", dir.File("plain"), "--format", "csv,png"]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("(flow 46 had no time-series slot in the analysis (--series-flows): its series was recorded by a second read of the capture)", run.Stdout);
+        Assert.Contains("(6 TCP flows began while every time-series slot was taken", run.Stdout);   // the analysis' own count
+        Assert.True(File.Exists(dir.File("report/charts/flow-46-time-sequence.png")));
+        Assert.Contains("but for 1 with warnings, recorded by a second read of the capture", File.ReadAllText(dir.File("report/report.html")));
+        string[] Rows(string report) => File.ReadAllLines(dir.File(report + "/tcp_series.csv")).Where(l => l.StartsWith("46,", StringComparison.Ordinal)).ToArray();
+        Assert.NotEmpty(Rows("report"));
+        Assert.Equal(Rows("slotted"), Rows("report"));
+        Assert.True(plain.ExitCode == 0, plain.Stderr);
+        Assert.DoesNotContain("second read", plain.Stdout);
+        Assert.Contains("TCP flows began while every time-series slot was taken", plain.Stdout);
+    }
+
     [Theory]
     [InlineData(1, "1")]
     [InlineData(10, "1, 2, 3, 4, 5, 6, 7, 8, 9, 10")]

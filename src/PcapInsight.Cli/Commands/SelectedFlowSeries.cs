@@ -12,8 +12,9 @@ namespace PcapInsight.Cli.Commands;
 /// largest (<c>--charts</c> of them), whether or not they had one of the series slots (<c>--series-flows</c>, given
 /// first come as flows begin: on a capture of 200,000 connections, flow 150,000 had none). Those without are recorded
 /// by a second read of the capture (<see cref="FlowReplay"/>), which costs at most what <c>info</c> does; the tables
-/// keep the analysis' figures. A report of the whole capture draws the flows that had slots, as before: a second read
-/// of every capture would cost every report.
+/// keep the analysis' figures. A report of the whole capture does so for the flows with warnings or errors it would
+/// draw (a stalled connection that began while every slot was held by others is the one to see); its plain flows are
+/// drawn among those that had slots, so that a capture without trouble is never read twice.
 /// </summary>
 internal static class SelectedFlowSeries
 {
@@ -25,16 +26,12 @@ internal static class SelectedFlowSeries
     internal static AnalysisResult AddIfMissing(AnalysisResult selected, AnalyzeSettings s, HashSet<string> formats, AnalysisOptions options,
         IReadOnlyList<string> paths, BpfFrameFilter? bpf, TextWriter stderr, CancellationToken cancellation)
     {
-        if (selected.Selection is null)
-        {
-            return selected;
-        }
         int wanted = formats.Contains("png") || formats.Contains("html") ? s.Charts.MaxChartedFlows : 0;
         if (s.SelectFlow is not null && formats.Contains("csv") && s.SeriesFlows > 0)
         {
             wanted = Math.Max(wanted, 1);   // tcp_series.csv's rows of the flow asked for
         }
-        List<FlowSummary> missing = wanted > 0 ? Missing(selected, wanted) : [];
+        List<FlowSummary> missing = wanted > 0 ? Missing(selected, wanted, onlyTroubled: selected.Selection is null) : [];
         if (missing.Count == 0)
         {
             return selected;
@@ -80,10 +77,16 @@ internal static class SelectedFlowSeries
     /// <summary>
     /// The TCP flows of the selection the charts would choose (<see cref="ChartSet.ChartOrder"/>, at most
     /// <paramref name="wanted"/>) that have no series, in id order: listed ones without a slot, and released ones.
+    /// With <paramref name="onlyTroubled"/>, among the flows with warnings or errors only (and the spool is read only
+    /// when such a flow was released).
     /// </summary>
-    private static List<FlowSummary> Missing(AnalysisResult selected, int wanted)
+    private static List<FlowSummary> Missing(AnalysisResult selected, int wanted, bool onlyTroubled)
     {
         Dictionary<int, int> warnings = ChartSet.WarningsByFlow(selected);
+        if (onlyTroubled && warnings.Count == 0)
+        {
+            return [];
+        }
         var best = new List<((int Warnings, long Bytes, int Id) Rank, FlowSummary? Missing)>(wanted + 1);
         void Offer((int, long, int) rank, Func<FlowSummary>? missing)
         {
@@ -103,23 +106,32 @@ internal static class SelectedFlowSeries
                 best.RemoveAt(best.Count - 1);
             }
         }
+        int troubledListed = 0;
         foreach (Flow f in selected.Flows)
         {
-            if (f.Protocol == 6)
+            int warned = warnings.GetValueOrDefault(f.Id);
+            troubledListed += warned > 0 ? 1 : 0;
+            if (f.Protocol == 6 && (warned > 0 || !onlyTroubled))
             {
-                Offer((warnings.GetValueOrDefault(f.Id), f.BytesC2S + f.BytesS2C, f.Id), f.Tcp?.Series is null ? () => FlowSummary.Of(f) : null);
+                Offer((warned, f.BytesC2S + f.BytesS2C, f.Id), f.Tcp?.Series is null ? () => FlowSummary.Of(f) : null);
             }
+        }
+        if (onlyTroubled && troubledListed == warnings.Count)
+        {
+            return Chosen();   // no flow with trouble was released: the spool need not be read
         }
         // Released past --max-listed-flows: only their summaries are left, in the spool (read back into reused ones).
         var reuse = new FlowSummaryPool();
         foreach (FlowSummary f in selected.ReadReleasedFlows(reuse))
         {
-            if (f.Protocol == 6)
+            if (f.Protocol == 6 && (!onlyTroubled || warnings.ContainsKey(f.Id)))
             {
                 Offer((warnings.GetValueOrDefault(f.Id), f.BytesC2S + f.BytesS2C, f.Id), f.Copy);
             }
             reuse.Return(f);
         }
-        return best.Where(b => b.Missing is not null).Select(b => b.Missing!).OrderBy(f => f.Id).ToList();
+        return Chosen();
+
+        List<FlowSummary> Chosen() => best.Where(b => b.Missing is not null).Select(b => b.Missing!).OrderBy(f => f.Id).ToList();
     }
 }
