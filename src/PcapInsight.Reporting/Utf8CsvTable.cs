@@ -24,9 +24,6 @@ internal static class Utf8CsvTable
     public static bool Applies<TRow>(IReadOnlyList<CsvColumn<TRow>> columns) =>
         columns.Count > 0 && columns.All(c => (c.Utf8 is not null || c.Text is not null) && Utf8Cells.IsPlain(c.Name));
 
-    /// <summary>Every column is plain (no text cells): the table's cells are numbers, times, addresses and names only.</summary>
-    public static bool AllPlain<TRow>(IReadOnlyList<CsvColumn<TRow>> columns) => Applies(columns) && columns.All(c => c.Utf8 is not null);
-
     /// <summary>
     /// Writes the table; <paramref name="written"/>, when given, is told of each row on the calling thread once its
     /// batch is written (its cells no longer read), in the rows' order.

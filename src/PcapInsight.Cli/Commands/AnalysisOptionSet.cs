@@ -158,7 +158,7 @@ internal sealed class AnalysisOptionSet
         var seriesFlows = new Option<int>("--series-flows")
         {
             HelpName = "N",
-            Description = "Keep the time series (segments, ACKs, windows, bytes in flight, RTT) of up to N TCP flows at a time and write them to tcp_series.csv; a finished flow without trouble and under 1 MiB gives its slot to the next new flow; flows that begin while every slot is taken have none (summary.json flow_table.series_refused). Default 0 (none). Example: --series-flows 20",
+            Description = "Keep the time series (segments, ACKs, windows, bytes in flight, RTT) of up to N TCP flows at a time and write them to tcp_series.csv; a finished flow without trouble and under 1 MiB gives its slot to the next new flow; flows that begin while every slot is taken have none (summary.json flow_table.series_refused), but for the flows a report draws with warnings, or under --flow/--host/--port/--from/--to, which a second read of the file records. Default 0 (none). Example: --series-flows 20",
             DefaultValueFactory = _ => 0,
         };
         var seriesPoints = new Option<int>("--series-points")
@@ -224,7 +224,7 @@ internal sealed class AnalysisOptionSet
         var charts = new Option<int>("--charts")
         {
             HelpName = "N",
-            Description = "TCP flows that get their own charts (time-sequence, window and bytes in flight, throughput, RTT): those with warnings first, then the largest. 0 draws only the capture-wide charts. Example: --charts 3",
+            Description = "TCP flows that get their own charts (time-sequence, window and bytes in flight, throughput, RTT): those with warnings first, then the largest (among those with a time series, but for flows with warnings or under a selection, recorded by a second read of the file when they had none). 0 draws only the capture-wide charts. Example: --charts 3",
             DefaultValueFactory = _ => new ChartOptions().MaxChartedFlows,
         };
         var color = new Option<string>("--color")
