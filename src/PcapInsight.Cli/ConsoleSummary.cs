@@ -172,6 +172,8 @@ internal static class ConsoleSummary
         {
             written.Add("flows.parquet");
             written.Add("events.parquet");
+            written.Add("fragments.parquet");
+            written.Add("udp.parquet");
         }
         o.WriteLine($"Report: {Path.GetFullPath(outputDirectory)} ({string.Join(", ", written)})");
     }

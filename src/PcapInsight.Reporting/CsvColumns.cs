@@ -32,6 +32,8 @@ public sealed record CsvColumn<TRow>(string Name, Action<CsvWriter, TRow> Write)
     /// <summary>
     /// The cell as text of any length that may need quoting or escaping (a detail, a file name): a table of plain and
     /// such columns is still written straight as UTF-8, each text cell with the bytes CsvHelper gives it (<see cref="CsvText"/>).
+    /// A plain column of text (an address, a name) may have it too, as its typed value: the CSV writers then use
+    /// <see cref="Utf8"/>, the Parquet writer this string (a name's is the one string of the name, not a new one a row).
     /// </summary>
     public Func<TRow, string?>? Text { get; init; }
 
@@ -40,6 +42,15 @@ public sealed record CsvColumn<TRow>(string Name, Action<CsvWriter, TRow> Write)
     /// values', so every report has the same schema and an engine can read thousands of them as one table.
     /// </summary>
     public CellKind Kind { get; init; }
+
+    /// <summary>
+    /// The cell's value as an <see cref="CellKind.Integer"/> column's whole number, for a typed format (Parquet); null
+    /// is an empty cell. Without it, the Parquet writer parses the cell's text (the reference its value must equal: a test).
+    /// </summary>
+    public Func<TRow, long?>? Whole { get; init; }
+
+    /// <summary>The cell's value as a <see cref="CellKind.Number"/> column's decimal number: the number its text says exactly.</summary>
+    public Func<TRow, double?>? Number { get; init; }
 
     /// <summary>A column of text cells (<see cref="Text"/>); null is an empty cell.</summary>
     public static CsvColumn<TRow> OfText(string name, Func<TRow, string?> text) => new(name, (w, row) => w.WriteField(text(row) ?? ""))
@@ -57,6 +68,7 @@ public enum CellKind
     Integer,
     /// <summary>Decimal numbers: milliseconds, seconds.</summary>
     Number,
+
 }
 
 /// <summary>
@@ -71,53 +83,68 @@ public static class CsvColumns
     /// </summary>
     public static IReadOnlyList<CsvColumn<FlowRow>> Flows { get; } =
     [
-        Cell("flow_id", (d, r) => Utf8Cells.Number(d, r.FlowId), CellKind.Integer),
-        Cell("proto", (d, r) => Utf8Cells.Name(d, r.Proto), CellKind.Text),
-        Cell("client", (d, r) => Utf8Cells.Address(d, r.Client), CellKind.Text),
-        Cell("client_port", (d, r) => Utf8Cells.Number(d, r.ClientPort), CellKind.Integer),
-        Cell("server", (d, r) => Utf8Cells.Address(d, r.Server), CellKind.Text),
-        Cell("server_port", (d, r) => Utf8Cells.Number(d, r.ServerPort), CellKind.Integer),
-        Cell("first_time", (d, r) => Utf8Cells.Time(d, r.FirstTimeNs, r.TimestampDigits), CellKind.Text),
-        Cell("last_time", (d, r) => Utf8Cells.Time(d, r.LastTimeNs, r.TimestampDigits), CellKind.Text),
-        Cell("packets_c2s", (d, r) => Utf8Cells.Number(d, r.PacketsC2S), CellKind.Integer),
-        Cell("packets_s2c", (d, r) => Utf8Cells.Number(d, r.PacketsS2C), CellKind.Integer),
-        Cell("bytes_c2s", (d, r) => Utf8Cells.Number(d, r.BytesC2S), CellKind.Integer),
-        Cell("bytes_s2c", (d, r) => Utf8Cells.Number(d, r.BytesS2C), CellKind.Integer),
-        Cell("mss_c2s", (d, r) => Utf8Cells.Number(d, r.MssC2S), CellKind.Integer),
-        Cell("mss_s2c", (d, r) => Utf8Cells.Number(d, r.MssS2C), CellKind.Integer),
-        Cell("wscale_c2s", (d, r) => Utf8Cells.Number(d, r.WscaleC2S), CellKind.Integer),
-        Cell("wscale_s2c", (d, r) => Utf8Cells.Number(d, r.WscaleS2C), CellKind.Integer),
-        Cell("irtt_ms", (d, r) => Utf8Cells.Milliseconds(d, r.IrttNs), CellKind.Number),
-        Cell("retransmissions", (d, r) => Utf8Cells.Number(d, r.Retransmissions), CellKind.Integer),
-        Cell("zero_window_episodes", (d, r) => Utf8Cells.Number(d, r.ZeroWindowEpisodes), CellKind.Integer),
-        Cell("zero_window_ms", (d, r) => Utf8Cells.Milliseconds(d, r.ZeroWindowNs), CellKind.Number),
-        Cell("nagle_stalls", (d, r) => Utf8Cells.Number(d, r.NagleStalls), CellKind.Integer),
-        Cell("nagle_stall_ms", (d, r) => Utf8Cells.Milliseconds(d, r.NagleStallNs), CellKind.Number),
-        Cell("close", (d, r) => Utf8Cells.Name(d, r.Close), CellKind.Text),
-        Cell("vlan", (d, r) => Utf8Cells.Number(d, r.Vlan), CellKind.Integer),
-        Cell("payload_bytes_c2s", (d, r) => Utf8Cells.Number(d, r.PayloadBytesC2S), CellKind.Integer),
-        Cell("payload_bytes_s2c", (d, r) => Utf8Cells.Number(d, r.PayloadBytesS2C), CellKind.Integer),
-        Cell("duration_s", (d, r) => Utf8Cells.Seconds(d, r.DurationNs), CellKind.Number),
-        Cell("first_frame", (d, r) => Utf8Cells.Number(d, r.FirstFrame), CellKind.Integer),
-        Cell("rtt_c2s_min_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttC2SMinNs), CellKind.Number),
-        Cell("rtt_c2s_avg_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttC2SAvgNs), CellKind.Number),
-        Cell("rtt_c2s_max_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttC2SMaxNs), CellKind.Number),
-        Cell("rtt_s2c_min_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttS2CMinNs), CellKind.Number),
-        Cell("rtt_s2c_avg_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttS2CAvgNs), CellKind.Number),
-        Cell("rtt_s2c_max_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttS2CMaxNs), CellKind.Number),
-        Cell("max_in_flight_c2s", (d, r) => Utf8Cells.Number(d, r.MaxInFlightC2S), CellKind.Integer),
-        Cell("max_in_flight_s2c", (d, r) => Utf8Cells.Number(d, r.MaxInFlightS2C), CellKind.Integer),
-        Cell("window_full_c2s", (d, r) => Utf8Cells.Number(d, r.WindowFullC2S), CellKind.Integer),
-        Cell("window_full_s2c", (d, r) => Utf8Cells.Number(d, r.WindowFullS2C), CellKind.Integer),
-        Cell("zero_window_probes", (d, r) => Utf8Cells.Number(d, r.ZeroWindowProbes), CellKind.Integer),
-        Cell("sack", (d, r) => Utf8Cells.Flag(d, r.Sack), CellKind.Integer),
-        Cell("timestamps", (d, r) => Utf8Cells.Flag(d, r.Timestamps), CellKind.Integer),
-        Cell("pmtu_messages", (d, r) => Utf8Cells.Number(d, r.PmtuMessages), CellKind.Integer),
-        Cell("lowest_pmtu", (d, r) => Utf8Cells.Number(d, r.LowestPmtu), CellKind.Integer),
+        WholeCell("flow_id", (d, r) => Utf8Cells.Number(d, r.FlowId), r => r.FlowId),
+        NameCell("proto", (d, r) => Utf8Cells.Name(d, r.Proto), r => r.Proto),
+        NameCell("client", (d, r) => Utf8Cells.Address(d, r.Client), r => r.Client.ToString()),
+        WholeCell("client_port", (d, r) => Utf8Cells.Number(d, r.ClientPort), r => r.ClientPort),
+        NameCell("server", (d, r) => Utf8Cells.Address(d, r.Server), r => r.Server.ToString()),
+        WholeCell("server_port", (d, r) => Utf8Cells.Number(d, r.ServerPort), r => r.ServerPort),
+        TextCell("first_time", (d, r) => Utf8Cells.Time(d, r.FirstTimeNs, r.TimestampDigits)),
+        TextCell("last_time", (d, r) => Utf8Cells.Time(d, r.LastTimeNs, r.TimestampDigits)),
+        WholeCell("packets_c2s", (d, r) => Utf8Cells.Number(d, r.PacketsC2S), r => r.PacketsC2S),
+        WholeCell("packets_s2c", (d, r) => Utf8Cells.Number(d, r.PacketsS2C), r => r.PacketsS2C),
+        WholeCell("bytes_c2s", (d, r) => Utf8Cells.Number(d, r.BytesC2S), r => r.BytesC2S),
+        WholeCell("bytes_s2c", (d, r) => Utf8Cells.Number(d, r.BytesS2C), r => r.BytesS2C),
+        WholeCell("mss_c2s", (d, r) => Utf8Cells.Number(d, r.MssC2S), r => r.MssC2S),
+        WholeCell("mss_s2c", (d, r) => Utf8Cells.Number(d, r.MssS2C), r => r.MssS2C),
+        WholeCell("wscale_c2s", (d, r) => Utf8Cells.Number(d, r.WscaleC2S), r => r.WscaleC2S),
+        WholeCell("wscale_s2c", (d, r) => Utf8Cells.Number(d, r.WscaleS2C), r => r.WscaleS2C),
+        NumberCell("irtt_ms", (d, r) => Utf8Cells.Milliseconds(d, r.IrttNs), r => CellValues.Milliseconds(r.IrttNs)),
+        WholeCell("retransmissions", (d, r) => Utf8Cells.Number(d, r.Retransmissions), r => r.Retransmissions),
+        WholeCell("zero_window_episodes", (d, r) => Utf8Cells.Number(d, r.ZeroWindowEpisodes), r => r.ZeroWindowEpisodes),
+        NumberCell("zero_window_ms", (d, r) => Utf8Cells.Milliseconds(d, r.ZeroWindowNs), r => CellValues.Milliseconds(r.ZeroWindowNs)),
+        WholeCell("nagle_stalls", (d, r) => Utf8Cells.Number(d, r.NagleStalls), r => r.NagleStalls),
+        NumberCell("nagle_stall_ms", (d, r) => Utf8Cells.Milliseconds(d, r.NagleStallNs), r => CellValues.Milliseconds(r.NagleStallNs)),
+        NameCell("close", (d, r) => Utf8Cells.Name(d, r.Close), r => r.Close),
+        WholeCell("vlan", (d, r) => Utf8Cells.Number(d, r.Vlan), r => r.Vlan),
+        WholeCell("payload_bytes_c2s", (d, r) => Utf8Cells.Number(d, r.PayloadBytesC2S), r => r.PayloadBytesC2S),
+        WholeCell("payload_bytes_s2c", (d, r) => Utf8Cells.Number(d, r.PayloadBytesS2C), r => r.PayloadBytesS2C),
+        NumberCell("duration_s", (d, r) => Utf8Cells.Seconds(d, r.DurationNs), r => CellValues.Seconds(r.DurationNs)),
+        WholeCell("first_frame", (d, r) => Utf8Cells.Number(d, r.FirstFrame), r => r.FirstFrame),
+        NumberCell("rtt_c2s_min_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttC2SMinNs), r => CellValues.Milliseconds(r.RttC2SMinNs)),
+        NumberCell("rtt_c2s_avg_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttC2SAvgNs), r => CellValues.Milliseconds(r.RttC2SAvgNs)),
+        NumberCell("rtt_c2s_max_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttC2SMaxNs), r => CellValues.Milliseconds(r.RttC2SMaxNs)),
+        NumberCell("rtt_s2c_min_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttS2CMinNs), r => CellValues.Milliseconds(r.RttS2CMinNs)),
+        NumberCell("rtt_s2c_avg_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttS2CAvgNs), r => CellValues.Milliseconds(r.RttS2CAvgNs)),
+        NumberCell("rtt_s2c_max_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttS2CMaxNs), r => CellValues.Milliseconds(r.RttS2CMaxNs)),
+        WholeCell("max_in_flight_c2s", (d, r) => Utf8Cells.Number(d, r.MaxInFlightC2S), r => r.MaxInFlightC2S),
+        WholeCell("max_in_flight_s2c", (d, r) => Utf8Cells.Number(d, r.MaxInFlightS2C), r => r.MaxInFlightS2C),
+        WholeCell("window_full_c2s", (d, r) => Utf8Cells.Number(d, r.WindowFullC2S), r => r.WindowFullC2S),
+        WholeCell("window_full_s2c", (d, r) => Utf8Cells.Number(d, r.WindowFullS2C), r => r.WindowFullS2C),
+        WholeCell("zero_window_probes", (d, r) => Utf8Cells.Number(d, r.ZeroWindowProbes), r => r.ZeroWindowProbes),
+        WholeCell("sack", (d, r) => Utf8Cells.Flag(d, r.Sack), r => CellValues.Flag(r.Sack)),
+        WholeCell("timestamps", (d, r) => Utf8Cells.Flag(d, r.Timestamps), r => CellValues.Flag(r.Timestamps)),
+        WholeCell("pmtu_messages", (d, r) => Utf8Cells.Number(d, r.PmtuMessages), r => r.PmtuMessages),
+        WholeCell("lowest_pmtu", (d, r) => Utf8Cells.Number(d, r.LowestPmtu), r => r.LowestPmtu),
         CsvColumn<FlowRow>.OfText("file", r => r.File),
     ];
 
-    private static CsvColumn<FlowRow> Cell(string name, Utf8CellFormatter<FlowRow> format, CellKind kind) => CsvColumn<FlowRow>.Plain(name, format) with { Kind = kind };
+    // Each plain column of flows.csv with its formatter (the CSV text) and its value (Parquet's cell), given side by side
+    // and not one made from the other: a formatter calling a value delegate would be two calls a cell on flows.csv's
+    // path. A test holds the two equal on every sample (ParquetTests: the file from the values is the file from the
+    // text read back).
+    private static CsvColumn<FlowRow> WholeCell(string name, Utf8CellFormatter<FlowRow> format, Func<FlowRow, long?> value) =>
+        CsvColumn<FlowRow>.Plain(name, format) with { Kind = CellKind.Integer, Whole = value };
+
+    private static CsvColumn<FlowRow> NumberCell(string name, Utf8CellFormatter<FlowRow> format, Func<FlowRow, double?> value) =>
+        CsvColumn<FlowRow>.Plain(name, format) with { Kind = CellKind.Number, Number = value };
+
+    // Times stay text in Parquet too: Parquet.Net 6.1 writes a TIMESTAMP column's row-group statistics in milliseconds
+    // whatever its unit (aloneguid/parquet-dotnet#769), so an engine's time filter would skip groups that match.
+    private static CsvColumn<FlowRow> TextCell(string name, Utf8CellFormatter<FlowRow> format) => CsvColumn<FlowRow>.Plain(name, format) with { Kind = CellKind.Text };
+
+    private static CsvColumn<FlowRow> NameCell(string name, Utf8CellFormatter<FlowRow> format, Func<FlowRow, string?> text) =>
+        CsvColumn<FlowRow>.Plain(name, format) with { Kind = CellKind.Text, Text = text };
 
     /// <summary>events.csv; <c>file</c> names the input a frame number refers to.</summary>
     public static IReadOnlyList<CsvColumn<EventRow>> Events { get; } =
@@ -158,50 +185,58 @@ public static class CsvColumns
     /// <summary>fragments.csv: CONTRACT.md's columns, then ours. Plain cells but for the missing ranges, the policies and the file name.</summary>
     public static IReadOnlyList<CsvColumn<FragmentRow>> Fragments { get; } =
     [
-        FragmentCell("first_time", (d, r) => Utf8Cells.Time(d, r.FirstTimeNs, r.TimestampDigits)),
-        FragmentCell("last_time", (d, r) => Utf8Cells.Time(d, r.LastTimeNs, r.TimestampDigits)),
-        FragmentCell("ip_version", (d, r) => Utf8Cells.Number(d, r.IpVersion)),
-        FragmentCell("src", (d, r) => Utf8Cells.Address(d, r.Src)),
-        FragmentCell("dst", (d, r) => Utf8Cells.Address(d, r.Dst)),
-        FragmentCell("ip_id", (d, r) => Utf8Cells.Number(d, r.IpId)),
-        FragmentCell("protocol", (d, r) => Utf8Cells.Number(d, r.Protocol)),
-        FragmentCell("fragments", (d, r) => Utf8Cells.Number(d, r.Fragments)),
-        FragmentCell("bytes", (d, r) => Utf8Cells.Number(d, r.Bytes)),
-        FragmentCell("status", (d, r) => Utf8Cells.Name(d, r.Status)),
+        FragmentCell("first_time", (d, r) => Utf8Cells.Time(d, r.FirstTimeNs, r.TimestampDigits), CellKind.Text),
+        FragmentCell("last_time", (d, r) => Utf8Cells.Time(d, r.LastTimeNs, r.TimestampDigits), CellKind.Text),
+        FragmentCell("ip_version", (d, r) => Utf8Cells.Number(d, r.IpVersion), CellKind.Integer),
+        FragmentCell("src", (d, r) => Utf8Cells.Address(d, r.Src), CellKind.Text),
+        FragmentCell("dst", (d, r) => Utf8Cells.Address(d, r.Dst), CellKind.Text),
+        FragmentCell("ip_id", (d, r) => Utf8Cells.Number(d, r.IpId), CellKind.Integer),
+        FragmentCell("protocol", (d, r) => Utf8Cells.Number(d, r.Protocol), CellKind.Integer),
+        FragmentCell("fragments", (d, r) => Utf8Cells.Number(d, r.Fragments), CellKind.Integer),
+        FragmentCell("bytes", (d, r) => Utf8Cells.Number(d, r.Bytes), CellKind.Integer),
+        FragmentCell("status", (d, r) => Utf8Cells.Name(d, r.Status), CellKind.Text),
         CsvColumn<FragmentRow>.OfText("missing", r => r.Missing),
-        FragmentCell("overlap_bytes", (d, r) => Utf8Cells.Number(d, r.OverlapBytes)),
-        FragmentCell("conflict_bytes", (d, r) => Utf8Cells.Number(d, r.ConflictBytes)),
-        FragmentCell("largest_fragment", (d, r) => Utf8Cells.Number(d, r.LargestFragment)),
-        FragmentCell("first_frame", (d, r) => Utf8Cells.Number(d, r.FirstFrame)),
-        FragmentCell("ended", (d, r) => Utf8Cells.Name(d, r.Ended)),
+        FragmentCell("overlap_bytes", (d, r) => Utf8Cells.Number(d, r.OverlapBytes), CellKind.Integer),
+        FragmentCell("conflict_bytes", (d, r) => Utf8Cells.Number(d, r.ConflictBytes), CellKind.Integer),
+        FragmentCell("largest_fragment", (d, r) => Utf8Cells.Number(d, r.LargestFragment), CellKind.Integer),
+        FragmentCell("first_frame", (d, r) => Utf8Cells.Number(d, r.FirstFrame), CellKind.Integer),
+        FragmentCell("ended", (d, r) => Utf8Cells.Name(d, r.Ended), CellKind.Text),
         CsvColumn<FragmentRow>.OfText("policies", r => r.Policies),
         CsvColumn<FragmentRow>.OfText("file", r => r.File),
     ];
 
-    private static CsvColumn<FragmentRow> FragmentCell(string name, Utf8CellFormatter<FragmentRow> format) => CsvColumn<FragmentRow>.Plain(name, format);
+    private static CsvColumn<FragmentRow> FragmentCell(string name, Utf8CellFormatter<FragmentRow> format, CellKind kind) =>
+        CsvColumn<FragmentRow>.Plain(name, format) with { Kind = kind };
 
     /// <summary>udp.csv: CONTRACT.md's columns, then ours. Every cell is plain, so the table is written straight as UTF-8.</summary>
     public static IReadOnlyList<CsvColumn<UdpRow>> Udp { get; } =
     [
-        UdpCell("flow_id", (d, r) => Utf8Cells.Number(d, r.FlowId)),
-        UdpCell("src", (d, r) => Utf8Cells.Address(d, r.Src)),
-        UdpCell("src_port", (d, r) => Utf8Cells.Number(d, r.SrcPort)),
-        UdpCell("dst", (d, r) => Utf8Cells.Address(d, r.Dst)),
-        UdpCell("dst_port", (d, r) => Utf8Cells.Number(d, r.DstPort)),
-        UdpCell("datagrams", (d, r) => Utf8Cells.Number(d, r.Datagrams)),
-        UdpCell("bytes", (d, r) => Utf8Cells.Number(d, r.Bytes)),
-        UdpCell("max_datagram", (d, r) => Utf8Cells.Number(d, r.MaxDatagram)),
-        UdpCell("fragmented_datagrams", (d, r) => Utf8Cells.Number(d, r.FragmentedDatagrams)),
-        UdpCell("lost_with_fragment", (d, r) => Utf8Cells.Number(d, r.LostWithFragment)),
-        UdpCell("seq_kind", (d, r) => Utf8Cells.Text(d, r.SeqKind)),
-        UdpCell("seq_lost", (d, r) => Utf8Cells.Number(d, r.SeqLost)),
-        UdpCell("seq_duplicates", (d, r) => Utf8Cells.Number(d, r.SeqDuplicates)),
-        UdpCell("seq_reordered", (d, r) => Utf8Cells.Number(d, r.SeqReordered)),
-        UdpCell("jitter_ms", (d, r) => Utf8Cells.ThreeDecimals(d, r.JitterMs)),
-        UdpCell("seq_direction", (d, r) => Utf8Cells.Text(d, r.SeqDirection)),
-        UdpCell("rtp_ssrc", (d, r) => Utf8Cells.Text(d, r.Ssrc)),
-        UdpCell("rtp_payload_type", (d, r) => Utf8Cells.Number(d, r.PayloadType)),
+        UdpWhole("flow_id", (d, r) => Utf8Cells.Number(d, r.FlowId), r => r.FlowId),
+        UdpName("src", (d, r) => Utf8Cells.Address(d, r.Src), r => r.Src.ToString()),
+        UdpWhole("src_port", (d, r) => Utf8Cells.Number(d, r.SrcPort), r => r.SrcPort),
+        UdpName("dst", (d, r) => Utf8Cells.Address(d, r.Dst), r => r.Dst.ToString()),
+        UdpWhole("dst_port", (d, r) => Utf8Cells.Number(d, r.DstPort), r => r.DstPort),
+        UdpWhole("datagrams", (d, r) => Utf8Cells.Number(d, r.Datagrams), r => r.Datagrams),
+        UdpWhole("bytes", (d, r) => Utf8Cells.Number(d, r.Bytes), r => r.Bytes),
+        UdpWhole("max_datagram", (d, r) => Utf8Cells.Number(d, r.MaxDatagram), r => r.MaxDatagram),
+        UdpWhole("fragmented_datagrams", (d, r) => Utf8Cells.Number(d, r.FragmentedDatagrams), r => r.FragmentedDatagrams),
+        UdpWhole("lost_with_fragment", (d, r) => Utf8Cells.Number(d, r.LostWithFragment), r => r.LostWithFragment),
+        UdpName("seq_kind", (d, r) => Utf8Cells.Text(d, r.SeqKind), r => r.SeqKind),
+        UdpWhole("seq_lost", (d, r) => Utf8Cells.Number(d, r.SeqLost), r => r.SeqLost),
+        UdpWhole("seq_duplicates", (d, r) => Utf8Cells.Number(d, r.SeqDuplicates), r => r.SeqDuplicates),
+        UdpWhole("seq_reordered", (d, r) => Utf8Cells.Number(d, r.SeqReordered), r => r.SeqReordered),
+        UdpCell("jitter_ms", (d, r) => Utf8Cells.ThreeDecimals(d, r.JitterMs), CellKind.Number),
+        UdpName("seq_direction", (d, r) => Utf8Cells.Text(d, r.SeqDirection), r => r.SeqDirection),
+        UdpName("rtp_ssrc", (d, r) => Utf8Cells.Text(d, r.Ssrc), r => r.Ssrc),
+        UdpWhole("rtp_payload_type", (d, r) => Utf8Cells.Number(d, r.PayloadType), r => r.PayloadType),
     ];
 
-    private static CsvColumn<UdpRow> UdpCell(string name, Utf8CellFormatter<UdpRow> format) => CsvColumn<UdpRow>.Plain(name, format);
+    private static CsvColumn<UdpRow> UdpCell(string name, Utf8CellFormatter<UdpRow> format, CellKind kind) => CsvColumn<UdpRow>.Plain(name, format) with { Kind = kind };
+
+    // As flows.csv's (WholeCell, NameCell): the formatter and the value side by side, a test holding them equal.
+    private static CsvColumn<UdpRow> UdpWhole(string name, Utf8CellFormatter<UdpRow> format, Func<UdpRow, long?> value) =>
+        CsvColumn<UdpRow>.Plain(name, format) with { Kind = CellKind.Integer, Whole = value };
+
+    private static CsvColumn<UdpRow> UdpName(string name, Utf8CellFormatter<UdpRow> format, Func<UdpRow, string?> text) =>
+        CsvColumn<UdpRow>.Plain(name, format) with { Kind = CellKind.Text, Text = text };
 }

@@ -8,12 +8,13 @@ using PcapInsight.Core.Flows;
 namespace PcapInsight.Reporting;
 
 /// <summary>
-/// flows.parquet and events.parquet: the same columns, in the same order, with the same values as the CSV files, as
-/// Apache Parquet, so that DuckDB, Spark or Trino can query the reports of thousands of captures at once
+/// flows.parquet, events.parquet, udp.parquet and fragments.parquet: the same columns, in the same order, with the same
+/// values as the CSV files, as Apache Parquet, so that DuckDB, Spark or Trino can query the reports of thousands of captures at once
 /// (<c>select * from 'reports/*/events.parquet'</c>). Each column has its own type (<see cref="CsvColumn{TRow}.Kind"/>:
 /// INT64, DOUBLE or STRING), the same in every report whatever its values, so the files of thousands of captures are
-/// one table to an engine; an empty cell is NULL. The cells are those the CSV columns write, so the two formats cannot
-/// drift apart.
+/// one table to an engine; an empty cell is NULL. The values are those the CSV cells say: a column's typed value where
+/// it has one (<see cref="CsvColumn{TRow}.Whole"/>, <see cref="CsvColumn{TRow}.Number"/>), else its text parsed, and a
+/// test holds the two equal, so the two formats cannot drift apart.
 /// </summary>
 public static class ParquetReportWriter
 {
@@ -27,6 +28,17 @@ public static class ParquetReportWriter
     /// <summary>Writes events.parquet into <paramref name="directory"/>.</summary>
     public static void WriteEvents(AnalysisResult result, string directory) =>
         Write(Path.Combine(directory, "events.parquet"), CsvColumns.Events, ReportRows.Events(result));
+
+    /// <summary>Writes udp.parquet into <paramref name="directory"/>: udp.csv's rows (loss, duplicates, jitter of each UDP flow).</summary>
+    public static void WriteUdp(AnalysisResult result, string directory)
+    {
+        var reuse = new FlowSummaryPool();
+        Write(Path.Combine(directory, "udp.parquet"), CsvColumns.Udp, UdpRow.All(result, reuse), written: row => reuse.Return(row.Flow));
+    }
+
+    /// <summary>Writes fragments.parquet into <paramref name="directory"/>: fragments.csv's rows (no row when nothing was fragmented).</summary>
+    public static void WriteFragments(AnalysisResult result, string directory) =>
+        Write(Path.Combine(directory, "fragments.parquet"), CsvColumns.Fragments, FragmentRow.All(result));
 
     /// <summary>Rows a row group holds: what the writer keeps in memory at once (a million flows are 15 groups).</summary>
     public const int RowGroupRows = 65_536;
@@ -73,44 +85,41 @@ public static class ParquetReportWriter
 
     /// <summary>
     /// <see cref="Write{TRow}"/> for a table of plain and text columns (flows.parquet, events.parquet): the same types
-    /// and values, but each plain cell is formatted into a stack buffer and parsed from its bytes, and a text cell is
-    /// its column's string as it is (what the general path reads back from CsvHelper), so a million flows (45 million
-    /// cells) no longer make 90 million strings (flows.pcap: 31 s and 5.5 GB allocated before).
+    /// and values, but a cell is its column's typed value where it has one (a number, a name's one string), else
+    /// formatted into a stack buffer and parsed from its bytes, and a text cell is its column's string as it is (what
+    /// the general path reads back from CsvHelper), so a million flows (45 million cells) no longer make 90 million
+    /// strings (flows.pcap: 31 s and 5.5 GB allocated before) nor format and parse their numbers.
     /// </summary>
     private static void WritePlain<TRow>(string path, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows, int rowGroupRows,
         Action<TRow>? written)
     {
         Utf8CellFormatter<TRow>?[] formats = columns.Select(c => c.Utf8).ToArray();
-        Func<TRow, string?>?[] texts = columns.Select(c => c.Utf8 is null ? c.Text : null).ToArray();
+        Func<TRow, string?>?[] texts = columns.Select(c => c.Text).ToArray();
+        Func<TRow, long?>?[] wholes = columns.Select(c => c.Kind is CellKind.Integer ? c.Whole : null).ToArray();
+        Func<TRow, double?>?[] decimals = columns.Select(c => c.Kind is CellKind.Number ? c.Number : null).ToArray();
+        var typed = new TypedCells<TRow>(formats, texts, wholes, decimals);
         ParquetSchema schema = Schema(columns, out CellKind[] kinds);
-        // One row group's cells, column by column, reused for every group.
-        var integers = kinds.Select(k => k == CellKind.Integer ? new long?[rowGroupRows] : null).ToArray();
-        var numbers = kinds.Select(k => k == CellKind.Number ? new double?[rowGroupRows] : null).ToArray();
-        var strings = kinds.Select(k => k == CellKind.Text ? new string?[rowGroupRows] : null).ToArray();
-        var group = new TRow[rowGroupRows];
+        // One row group's rows and cells, reused for every group. (Filling one group on the pool while the one before was
+        // encoded here was tried: no faster, the encoding and the spool's reading on this thread are the longer part.)
+        var buffer = new GroupBuffer<TRow>(kinds, rowGroupRows);
         AtomicFile.Write(path, stream =>
         {
             ParquetWriter writer = ParquetWriter.CreateAsync(schema, stream).GetAwaiter().GetResult();
             try
             {
-                int count = 0;
                 bool any = false;
                 foreach (TRow row in rows)
                 {
-                    group[count++] = row;
-                    if (count == rowGroupRows)
+                    buffer.Rows[buffer.Count++] = row;
+                    if (buffer.Count == rowGroupRows)
                     {
-                        Fill(group, count, formats, texts, kinds, integers, numbers, strings, written);
-                        WriteGroup(writer, schema, kinds, integers, numbers, strings, count);
+                        WriteGroup(writer, schema, buffer, typed, written);
                         any = true;
-                        count = 0;
                     }
                 }
-                if (count > 0 || !any)
+                if (buffer.Count > 0 || !any)
                 {
-                    // The rest, or an empty table's one empty group.
-                    Fill(group, count, formats, texts, kinds, integers, numbers, strings, written);
-                    WriteGroup(writer, schema, kinds, integers, numbers, strings, count);
+                    WriteGroup(writer, schema, buffer, typed, written);   // the rest, or an empty table's one empty group
                 }
             }
             finally
@@ -120,74 +129,124 @@ public static class ParquetReportWriter
         });
     }
 
+    /// <summary>A group's cells filled (on every core), written, and its rows told to <paramref name="written"/> and let go.</summary>
+    private static void WriteGroup<TRow>(ParquetWriter writer, ParquetSchema schema, GroupBuffer<TRow> buffer, TypedCells<TRow> typed, Action<TRow>? written)
+    {
+        Fill(buffer.Rows, buffer.Count, typed, buffer.Cells);
+        WriteGroup(writer, schema, buffer.Cells, buffer.Count);
+        buffer.Release(written);
+    }
+
+    /// <summary>One row group's rows and cells, reused for group after group.</summary>
+    private sealed class GroupBuffer<TRow>(CellKind[] kinds, int rows)
+    {
+        public readonly TRow[] Rows = new TRow[rows];
+        public int Count;
+        public readonly GroupCells Cells = new(kinds,
+            kinds.Select(k => k == CellKind.Integer ? new long?[rows] : null).ToArray(),
+            kinds.Select(k => k == CellKind.Number ? new double?[rows] : null).ToArray(),
+            kinds.Select(k => k == CellKind.Text ? new string?[rows] : null).ToArray());
+
+        /// <summary>Each row told to <paramref name="written"/> in order, and let go (the rows' objects are not kept alive by this buffer).</summary>
+        public void Release(Action<TRow>? written)
+        {
+            for (int r = 0; r < Count; r++)
+            {
+                written?.Invoke(Rows[r]);
+                Rows[r] = default!;
+            }
+            Count = 0;
+        }
+    }
+
     // Rows a pool thread fills at a time: enough that its start is worth it.
     private const int FillChunkRows = 4096;
 
+    /// <summary>How a table's columns give their cells: by column, the formatter, the text, the whole or the decimal value (null where a column has none).</summary>
+    private sealed record TypedCells<TRow>(Utf8CellFormatter<TRow>?[] Formats, Func<TRow, string?>?[] Texts, Func<TRow, long?>?[] Wholes,
+        Func<TRow, double?>?[] Decimals);
+
+    /// <summary>One row group's cells, by column, in the array of the column's kind (null for the other kinds).</summary>
+    private sealed record GroupCells(CellKind[] Kinds, long?[]?[] Integers, double?[]?[] Numbers, string?[]?[] Strings);
+
     /// <summary>
-    /// A row group's cells from its rows, column by column: on every core (formatting and parsing the cells was most of
-    /// flows.parquet's time; each row's cells go to its own index, and the cells only read their rows), then each row
-    /// told to <paramref name="written"/> in order on this thread.
+    /// A row group's cells from its rows, column by column, on every core (formatting and parsing the cells was most of
+    /// flows.parquet's time; each row's cells go to its own index, and the cells only read their rows).
     /// </summary>
-    private static void Fill<TRow>(TRow[] rows, int count, Utf8CellFormatter<TRow>?[] formats, Func<TRow, string?>?[] texts, CellKind[] kinds,
-        long?[]?[] integers, double?[]?[] numbers, string?[]?[] strings, Action<TRow>? written)
+    private static void Fill<TRow>(TRow[] rows, int count, TypedCells<TRow> typed, GroupCells cells)
     {
         int chunks = (count + FillChunkRows - 1) / FillChunkRows;
         if (chunks <= 1)
         {
-            FillRows(rows, 0, count, formats, texts, kinds, integers, numbers, strings);
+            FillRows(rows, 0, count, typed, cells);
         }
         else
         {
-            Parallel.For(0, chunks, i => FillRows(rows, i * FillChunkRows, Math.Min(count, (i + 1) * FillChunkRows), formats, texts, kinds, integers, numbers, strings));
-        }
-        for (int r = 0; r < count; r++)
-        {
-            written?.Invoke(rows[r]);
-            rows[r] = default!;   // the rows' objects (flow summaries) are not kept alive by the next group's array
+            Parallel.For(0, chunks, i => FillRows(rows, i * FillChunkRows, Math.Min(count, (i + 1) * FillChunkRows), typed, cells));
         }
     }
 
-    private static void FillRows<TRow>(TRow[] rows, int from, int to, Utf8CellFormatter<TRow>?[] formats, Func<TRow, string?>?[] texts, CellKind[] kinds,
-        long?[]?[] integers, double?[]?[] numbers, string?[]?[] strings)
+    private static void FillRows<TRow>(TRow[] rows, int from, int to, TypedCells<TRow> typed, GroupCells cells)
     {
         Span<byte> bytes = stackalloc byte[Utf8Cells.MaxBytes];
+        CellKind[] kinds = cells.Kinds;
         for (int r = from; r < to; r++)
         {
             TRow row = rows[r];
-            for (int c = 0; c < formats.Length; c++)
+            for (int c = 0; c < kinds.Length; c++)
             {
-                if (formats[c] is null)
+                switch (kinds[c])
                 {
-                    string? v = TextCell(texts[c]!(row));
+                    case CellKind.Integer when typed.Wholes[c] is { } whole:
+                        cells.Integers[c]![r] = whole(row);
+                        continue;
+                    case CellKind.Number when typed.Decimals[c] is { } number:
+                        cells.Numbers[c]![r] = number(row);
+                        continue;
+                    case CellKind.Text when typed.Texts[c] is { } text:
+                        cells.Strings[c]![r] = TextCell(text(row));
+                        continue;
+                }
+                // No typed value: the cell's text, parsed as the general path parses it.
+                string? v;
+                if (typed.Formats[c] is { } format)
+                {
+                    int length = format(bytes, row);
+                    ReadOnlySpan<byte> text = bytes[..length];
                     switch (kinds[c])
                     {
                         case CellKind.Integer:
-                            integers[c]![r] = v is null ? null : long.Parse(v, CultureInfo.InvariantCulture);
-                            break;
+                            cells.Integers[c]![r] = length == 0 ? null : long.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+                            continue;
                         case CellKind.Number:
-                            numbers[c]![r] = v is null ? null : double.Parse(v, CultureInfo.InvariantCulture);
-                            break;
-                        default:
-                            strings[c]![r] = v;
-                            break;
+                            cells.Numbers[c]![r] = length == 0 ? null : double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+                            continue;
                     }
-                    continue;
+                    v = length == 0 ? null : System.Text.Encoding.ASCII.GetString(text);
                 }
-                int length = formats[c]!(bytes, row);
-                ReadOnlySpan<byte> text = bytes[..length];
-                switch (kinds[c])
+                else
                 {
-                    case CellKind.Integer:
-                        integers[c]![r] = length == 0 ? null : long.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-                        break;
-                    case CellKind.Number:
-                        numbers[c]![r] = length == 0 ? null : double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
-                        break;
-                    default:
-                        strings[c]![r] = length == 0 ? null : System.Text.Encoding.ASCII.GetString(text);
-                        break;
+                    v = TextCell(typed.Texts[c]!(row));
                 }
+                SetParsed(cells, c, r, v);
             }
+        }
+    }
+
+    /// <summary>A cell from its text (null: empty), as the general path reads every cell back.</summary>
+    private static void SetParsed(GroupCells cells, int column, int row, string? v)
+    {
+        switch (cells.Kinds[column])
+        {
+            case CellKind.Integer:
+                cells.Integers[column]![row] = v is null ? null : long.Parse(v, CultureInfo.InvariantCulture);
+                break;
+            case CellKind.Number:
+                cells.Numbers[column]![row] = v is null ? null : double.Parse(v, CultureInfo.InvariantCulture);
+                break;
+            default:
+                cells.Strings[column]![row] = v;
+                break;
         }
     }
 
@@ -205,23 +264,22 @@ public static class ParquetReportWriter
         }
     }
 
-    private static void WriteGroup(ParquetWriter writer, ParquetSchema schema, CellKind[] kinds, long?[]?[] integers, double?[]?[] numbers,
-        string?[]?[] texts, int count)
+    private static void WriteGroup(ParquetWriter writer, ParquetSchema schema, GroupCells cells, int count)
     {
         using ParquetRowGroupWriter group = writer.CreateRowGroup();
-        for (int c = 0; c < kinds.Length; c++)
+        for (int c = 0; c < cells.Kinds.Length; c++)
         {
             DataField field = schema.DataFields[c];
-            switch (kinds[c])
+            switch (cells.Kinds[c])
             {
                 case CellKind.Integer:
-                    group.WriteAsync<long>(field, integers[c].AsMemory(0, count)).GetAwaiter().GetResult();
+                    group.WriteAsync<long>(field, cells.Integers[c].AsMemory(0, count)).GetAwaiter().GetResult();
                     break;
                 case CellKind.Number:
-                    group.WriteAsync<double>(field, numbers[c].AsMemory(0, count)).GetAwaiter().GetResult();
+                    group.WriteAsync<double>(field, cells.Numbers[c].AsMemory(0, count)).GetAwaiter().GetResult();
                     break;
                 default:
-                    group.WriteAsync(field, new ArraySegment<string?>(texts[c]!, 0, count)).GetAwaiter().GetResult();
+                    group.WriteAsync(field, new ArraySegment<string?>(cells.Strings[c]!, 0, count)).GetAwaiter().GetResult();
                     break;
             }
         }

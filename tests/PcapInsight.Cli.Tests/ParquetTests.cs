@@ -7,7 +7,7 @@ using Xunit;
 namespace PcapInsight.Cli.Tests;
 
 /// <summary>
-/// <c>--format parquet</c>: flows.parquet and events.parquet hold the CSV files' columns and values, and DuckDB (the
+/// <c>--format parquet</c>: flows.parquet, events.parquet, udp.parquet and fragments.parquet hold the CSV files' columns and values, and DuckDB (the
 /// engine a user would point at thousands of reports) reads them, typed.
 /// </summary>
 public class ParquetTests
@@ -51,6 +51,25 @@ public class ParquetTests
         return rows;
     }
 
+    /// <summary>An ISO 8601 cell (six or nine digits) as the UTC microsecond it names, read independently of the writer's parser.</summary>
+    private static DateTime Microsecond(string iso)
+    {
+        var seconds = DateTime.ParseExact(iso[..19], "yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+        string fraction = iso[20..^1];
+        return seconds.AddTicks(long.Parse(fraction[..6], CultureInfo.InvariantCulture) * 10);
+    }
+
+    private static readonly string[] Tables = ["flows", "events", "udp", "fragments"];
+
+    /// <summary>A column of each table whose type its values alone would not always give (empty in some reports).</summary>
+    private static readonly Dictionary<string, string> TypedColumn = new()
+    {
+        ["flows"] = "irtt_ms DOUBLE",
+        ["events"] = "duration_ms DOUBLE",
+        ["udp"] = "jitter_ms DOUBLE",
+        ["fragments"] = "overlap_bytes INT64",
+    };
+
     [Theory]
     [InlineData("zero-window.client.pcap")]
     [InlineData("udp-fragment-loss.server.pcap")]
@@ -60,7 +79,7 @@ public class ParquetTests
         using var dir = CliRunner.TempDir();
         Assert.Equal(0, CliRunner.Run(["analyze", RepoPaths.Sample(sample), "-o", dir.Path, "-q", "--format", "csv,parquet"]).ExitCode);
 
-        foreach (string table in (string[])["flows", "events"])
+        foreach (string table in Tables)
         {
             List<string[]> csv = Csv(dir.File(table + ".csv"), out string[] header);
             List<object?[]> parquet = Query($"select * from '{dir.File(table + ".parquet")}'", out string[] names);
@@ -112,20 +131,41 @@ public class ParquetTests
             Assert.True(run.ExitCode == 0, run.Stderr);
         }
 
-        foreach (string table in (string[])["flows", "events"])
+        foreach (string table in Tables)
         {
             var schemas = samples.Select(sample => string.Join(", ", Query(
                     $"select name, type from parquet_schema('{dir.File(Path.GetFileNameWithoutExtension(sample) + "/" + table + ".parquet")}') where name <> 'schema'", out _)
                 .Select(r => $"{r[0]} {r[1]}"))).Distinct().ToList();
             Assert.Single(schemas);
-            Assert.Contains(table == "flows" ? "irtt_ms DOUBLE" : "duration_ms DOUBLE", schemas[0]);
-            Assert.Contains("file BYTE_ARRAY", schemas[0]);
+            Assert.Contains(TypedColumn[table], schemas[0]);
+            Assert.Contains(table == "udp" ? "src BYTE_ARRAY" : "file BYTE_ARRAY", schemas[0]);
             long csvRows = samples.Sum(sample => File.ReadLines(dir.File(Path.GetFileNameWithoutExtension(sample) + "/" + table + ".csv")).Count() - 1);
-            object?[] all = Query($"select count(*), count(distinct file) from '{dir.Path}/*/{table}.parquet'", out _).Single();
+            object?[] all = Query($"select count(*) from '{dir.Path}/*/{table}.parquet'", out _).Single();
             Assert.Equal(csvRows, Convert.ToInt64(all[0], CultureInfo.InvariantCulture));
         }
         object?[] sum = Query($"select sum(irtt_ms), count(irtt_ms) from '{dir.Path}/*/flows.parquet'", out _).Single();
         Assert.True(Convert.ToDouble(sum[0], CultureInfo.InvariantCulture) > 0 && Convert.ToInt64(sum[1], CultureInfo.InvariantCulture) > 0);
+        // The UDP loss of every report at once, as the udp.csv files count it.
+        long csvLost = samples.Sum(sample => Csv(dir.File(Path.GetFileNameWithoutExtension(sample) + "/udp.csv"), out string[] header)
+            .Sum(r => r[Array.IndexOf(header, "seq_lost")] is { Length: > 0 } v ? long.Parse(v, CultureInfo.InvariantCulture) : 0));
+        object?[] lost = Query($"select sum(seq_lost)::BIGINT, count(rtp_ssrc) from '{dir.Path}/*/udp.parquet'", out _).Single();
+        Assert.True(csvLost > 0);
+        Assert.Equal(csvLost, Convert.ToInt64(lost[0], CultureInfo.InvariantCulture));
+
+        // Times are ISO 8601 text, as in the CSV files (Parquet.Net 6.1 writes a TIMESTAMP column's row-group statistics
+        // in milliseconds, aloneguid/parquet-dotnet#769, so an engine's time filter would skip groups that match); an
+        // engine reads them as times with a cast, as the README shows.
+        // The later half of the flows by a time filter (the median first time as the bound), against the CSV files' text.
+        DateTime[] firsts = samples.SelectMany(sample => Csv(dir.File(Path.GetFileNameWithoutExtension(sample) + "/flows.csv"), out _))
+            .Select(r => Microsecond(r[6])).Order().ToArray();
+        DateTime bound = firsts[firsts.Length / 2];
+        long csvLate = firsts.Count(t => t >= bound);
+        string sql = $"select count(*), count(distinct date_trunc('hour', first_time::TIMESTAMPTZ)) from '{dir.Path}/*/flows.parquet' " +
+            $"where first_time::TIMESTAMPTZ >= TIMESTAMPTZ '{bound.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)}Z'";
+        object?[] late = Query(sql, out _).Single();
+        Assert.Equal(csvLate, Convert.ToInt64(late[0], CultureInfo.InvariantCulture));
+        Assert.True(csvLate < firsts.Length, "the bound splits the flows");
+        Assert.True(Convert.ToInt64(late[1], CultureInfo.InvariantCulture) > 0);
     }
 
     [Fact]
@@ -161,7 +201,8 @@ public class ParquetTests
         // Every third row's file named as a file can be (a comma, quotes, a formula's sign, a letter outside ASCII).
         Reporting.FlowRow[] rows = Reporting.ReportRows.Flows(result).Select((r, i) => i % 3 == 1 ? r with { File = "=odd, \"name\" é.pcap" } : r).ToArray();
         // The general path: every cell through CsvHelper and back as a string, the text column too.
-        var general = Reporting.CsvColumns.Flows.Select(c => c with { Utf8 = null, Text = null }).ToArray();
+        // (No typed values either: they must equal the text read back.)
+        var general = Reporting.CsvColumns.Flows.Select(c => c with { Utf8 = null, Text = null, Whole = null, Number = null }).ToArray();
 
         Reporting.ParquetReportWriter.Write(dir.File("plain.parquet"), Reporting.CsvColumns.Flows, rows, rowGroupRows: 1_000);
         Reporting.ParquetReportWriter.Write(dir.File("general.parquet"), general, rows, rowGroupRows: 1_000);
@@ -170,10 +211,23 @@ public class ParquetTests
 
         // events.parquet the same way: its text columns (the event's name, the detail, the advice, the file) as strings.
         Reporting.EventRow[] events = Reporting.ReportRows.Events(result).ToArray();
-        var generalEvents = Reporting.CsvColumns.Events.Select(c => c with { Utf8 = null, Text = null }).ToArray();
+        var generalEvents = Reporting.CsvColumns.Events.Select(c => c with { Utf8 = null, Text = null, Whole = null, Number = null }).ToArray();
         Reporting.ParquetReportWriter.Write(dir.File("plain-events.parquet"), Reporting.CsvColumns.Events, events, rowGroupRows: 1_000);
         Reporting.ParquetReportWriter.Write(dir.File("general-events.parquet"), generalEvents, events, rowGroupRows: 1_000);
         Assert.Equal(File.ReadAllBytes(dir.File("general-events.parquet")), File.ReadAllBytes(dir.File("plain-events.parquet")));
+
+        // udp.parquet and fragments.parquet too (their cells all parsed from their text; the missing ranges, the
+        // policies and the file as strings).
+        SameFile("udp", Reporting.CsvColumns.Udp, Reporting.UdpRow.All(result).ToArray());
+        SameFile("fragments", Reporting.CsvColumns.Fragments, Reporting.FragmentRow.All(result).ToArray());
+
+        void SameFile<TRow>(string name, IReadOnlyList<Reporting.CsvColumn<TRow>> columns, TRow[] tableRows)
+        {
+            var generalColumns = columns.Select(c => c with { Utf8 = null, Text = null, Whole = null, Number = null }).ToArray();
+            Reporting.ParquetReportWriter.Write(dir.File($"plain-{name}.parquet"), columns, tableRows, rowGroupRows: 1_000);
+            Reporting.ParquetReportWriter.Write(dir.File($"general-{name}.parquet"), generalColumns, tableRows, rowGroupRows: 1_000);
+            Assert.Equal(File.ReadAllBytes(dir.File($"general-{name}.parquet")), File.ReadAllBytes(dir.File($"plain-{name}.parquet")));
+        }
     }
 
     [Fact]

@@ -60,7 +60,7 @@ internal sealed class AnalysisOptionSet
         var format = new Option<string>("--format")
         {
             HelpName = "LIST",
-            Description = "Report files to write, comma-separated: csv (flows.csv, events.csv, fragments.csv, udp.csv), json (summary.json), png (charts/*.png), html (report.html, charts embedded), or all (these four); parquet (flows.parquet, events.parquet) only when named. Example: --format all,parquet",
+            Description = "Report files to write, comma-separated: csv (flows.csv, events.csv, fragments.csv, udp.csv), json (summary.json), png (charts/*.png), html (report.html, charts embedded), or all (these four); parquet (flows.parquet, events.parquet, fragments.parquet, udp.parquet: the CSV tables typed, for DuckDB, Spark or Trino) only when named. Example: --format all,parquet",
             DefaultValueFactory = _ => "all",
         };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print nothing but errors." };

@@ -363,6 +363,8 @@ public static class AnalyzeCommand
             {
                 ParquetReportWriter.WriteFlows(result, s.OutputDirectory);
                 ParquetReportWriter.WriteEvents(result, s.OutputDirectory);
+                ParquetReportWriter.WriteUdp(result, s.OutputDirectory);
+                ParquetReportWriter.WriteFragments(result, s.OutputDirectory);
             }
             if (formats.Contains("json"))
             {
