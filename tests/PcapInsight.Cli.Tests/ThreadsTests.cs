@@ -6,8 +6,8 @@ using Xunit;
 namespace PcapInsight.Cli.Tests;
 
 /// <summary>
-/// --threads: the sharded analysis writes the single-threaded report byte for byte (every file: CSV, JSON, Parquet-free
-/// formats, charts, report.html), on every sample capture and every public capture of the corpus.
+/// --threads: the sharded analysis writes the single-threaded report byte for byte (every file: CSV, JSON, charts,
+/// report.html, and Parquet on the samples), on every sample capture and every public capture of the corpus.
 /// </summary>
 public class ThreadsTests
 {
@@ -31,7 +31,7 @@ public class ThreadsTests
     [Theory]
     [MemberData(nameof(SampleCases))]
     public void Sample_AnyThreadCount_WritesTheSingleThreadedReport(string file, string[] options) =>
-        AssertSameReport(RepoPaths.Sample(file), options, "all", [2, 3, 8]);
+        AssertSameReport(RepoPaths.Sample(file), options, "all,parquet", [2, 3, 8]);
 
     /// <summary>
     /// Every public capture, with the capture-wide limits made tight (two series slots, one profiled host, two listed
