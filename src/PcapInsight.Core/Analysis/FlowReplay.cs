@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using PcapInsight.Core.Capture;
 using PcapInsight.Core.Decoding;
 using PcapInsight.Core.Flows;
@@ -14,8 +15,9 @@ namespace PcapInsight.Core.Analysis;
 /// <remarks>
 /// The second read passes an analyzer only the chosen flows' own packets, each from its first frame until as many as
 /// the flow had are passed and its last time is past, and the IP fragments between their hosts (a datagram of a flow
-/// may arrive in them); every other frame is decoded once and dropped, and reading stops once every chosen flow is
-/// done. So it costs at most a read and decode of the file (<c>info</c>), and memory for the chosen flows. A series
+/// may arrive in them); every other frame is dropped (an untagged Ethernet IPv4 frame whose hosts, protocol or ports are
+/// no chosen flow's without being decoded), and reading stops once every chosen flow is done. So it costs at most a
+/// read and decode of the file (<c>info</c>), and memory for the chosen flows. A series
 /// depends only on the flow's own packets, so the points are those the analysis would have recorded; the flows'
 /// figures in the tables stay the analysis' (a host's delayed-ACK profile, say, is built from all its flows).
 /// </remarks>
@@ -65,6 +67,8 @@ public static class FlowReplay
         private readonly Dictionary<long, int[]> _byFirstFrame;
         private readonly HashSet<(IpAddr, IpAddr, ushort)> _hostPairs = new();
         private readonly List<Target> _finishing = new();   // started, every packet passed: done at a frame stamped past its last
+        private readonly HashSet<ulong> _ipv4HostPairs = new();   // the untagged IPv4 flows' hosts, lower address high
+        private readonly HashSet<uint> _portPairs = new();        // every flow's ports, lower port high
         private DecodedPacket _packet;
         private int _done;
 
@@ -77,6 +81,11 @@ public static class FlowReplay
             foreach (FlowSummary f in flows)
             {
                 _hostPairs.Add(HostPair(f.Client, f.Server, f.Vlan));
+                if (f.Client.Version == 4 && f.Server.Version == 4 && f.Vlan == 0)
+                {
+                    _ipv4HostPairs.Add(Pair((uint)f.Client.Lo, (uint)f.Server.Lo));
+                }
+                _portPairs.Add(Pair(f.ClientPort, f.ServerPort));
             }
         }
 
@@ -103,6 +112,10 @@ public static class FlowReplay
                     {
                         _targets[i].StartAt(in info, _finishing);
                     }
+                }
+                if (info.LinkType == LinkType.Ethernet && SurelyNotChosen(data))
+                {
+                    continue;
                 }
                 FrameDecoder.Decode(data, info.LinkType, ref _packet, Math.Max(0, info.OriginalLength - info.CapturedLength));
                 if (_packet.Status != DecodeStatus.Ok)
@@ -134,6 +147,45 @@ public static class FlowReplay
         }
 
         public void Dispose() => _inner.Dispose();
+
+        /// <summary>
+        /// Whether an untagged Ethernet IPv4 frame, read at fixed offsets, cannot be one the decode below passes on: its
+        /// hosts are no chosen flow's (every frame passed has a chosen flow's hosts), it is not TCP (the chosen flows
+        /// are), or it is whole and its ports are no chosen flow's. Anything else (another link, a VLAN tag, IPv6, a
+        /// header cut short or odd) is decoded. On a capture of many flows the replay skipped most frames' decode:
+        /// small.pcap, one flow, 0.94-1.08 s -> 0.41-0.62 s (bench/RESULTS.md); a test holds the frames passed equal with and without it.
+        /// </summary>
+        private bool SurelyNotChosen(ReadOnlySpan<byte> frame)
+        {
+            if (!Precheck || frame.Length < 34 || frame[12] != 0x08 || frame[13] != 0x00 || (frame[14] >> 4) != 4)
+            {
+                return false;
+            }
+            int headerLength = (frame[14] & 0x0F) * 4;
+            if (headerLength < 20)
+            {
+                return false;
+            }
+            if (!_ipv4HostPairs.Contains(Pair(BinaryPrimitives.ReadUInt32BigEndian(frame[26..]), BinaryPrimitives.ReadUInt32BigEndian(frame[30..]))))
+            {
+                return true;
+            }
+            if (frame[23] != 6)
+            {
+                return true;
+            }
+            bool fragment = (BinaryPrimitives.ReadUInt16BigEndian(frame[20..]) & 0x3FFF) != 0;   // more fragments, or an offset
+            int ports = 14 + headerLength;
+            return !fragment && frame.Length >= ports + 4
+                && !_portPairs.Contains(Pair(BinaryPrimitives.ReadUInt16BigEndian(frame[ports..]), BinaryPrimitives.ReadUInt16BigEndian(frame[(ports + 2)..])));
+        }
+
+        /// <summary>False: every frame is decoded (the reference the check is tested against).</summary>
+        internal bool Precheck { get; init; } = true;
+
+        private static ulong Pair(uint a, uint b) => a <= b ? (ulong)a << 32 | b : (ulong)b << 32 | a;
+
+        private static uint Pair(ushort a, ushort b) => a <= b ? (uint)a << 16 | b : (uint)b << 16 | a;
 
         internal static FlowKey KeyOf(FlowSummary f)
         {

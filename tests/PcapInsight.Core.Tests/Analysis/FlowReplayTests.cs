@@ -217,6 +217,11 @@ public class FlowReplayTests
         List<Flow> recorded = full.Flows.Where(f => f.Tcp?.Series is not null).ToList();
         int step = Math.Max(1, (recorded.Count + maxFlows - 1) / maxFlows);
         List<Flow> chosen = recorded.Where((_, i) => i % step == 0).ToList();
+        AssertPrecheckPassesTheSameFrames(path, chosen.Select(FlowSummary.Of).ToList());
+        if (chosen.Count > 0)
+        {
+            AssertPrecheckPassesTheSameFrames(path, [FlowSummary.Of(chosen[^1])]);
+        }
         using IPacketSource source = CaptureFile.Open(path, 0);
         IReadOnlyList<Flow> again = FlowReplay.Record(source, [source.Stats], chosen.Select(FlowSummary.Of).ToList(), new AnalysisOptions());
         Assert.Equal(chosen.Select(f => f.Id), again.Select(f => f.Id));
@@ -225,6 +230,28 @@ public class FlowReplayTests
             AssertSameSeries(chosen[i], again[i], $"{Path.GetFileName(path)} flow {chosen[i].Id} (together)");
         }
         return chosen.Count;
+    }
+
+    /// <summary>
+    /// The replay's check at fixed offsets (hosts, protocol, ports of an untagged Ethernet IPv4 frame) skips only frames
+    /// the decode would not pass on: the frames passed, with it and without, are the same.
+    /// </summary>
+    private static void AssertPrecheckPassesTheSameFrames(string path, List<FlowSummary> chosen)
+    {
+        List<long> Passed(bool precheck)
+        {
+            using IPacketSource source = CaptureFile.Open(path, 0);
+            using var frames = new FlowReplay.ChosenFlowFrames(source, chosen) { Precheck = precheck };
+            var passed = new List<long>();
+            while (frames.TryRead(out CaptureInfo info, out _))
+            {
+                passed.Add(info.FrameNumber);
+            }
+            return passed;
+        }
+        List<long> reference = Passed(precheck: false);
+        Assert.Equal(reference, Passed(precheck: true));
+        Assert.True(chosen.Count == 0 || reference.Count > 0, $"{Path.GetFileName(path)}: no frame passed");
     }
 
     private static void AssertSameSeries(Flow expected, Flow actual, string what)
