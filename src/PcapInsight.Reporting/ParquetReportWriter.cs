@@ -40,6 +40,39 @@ public static class ParquetReportWriter
     public static void WriteFragments(AnalysisResult result, string directory) =>
         Write(Path.Combine(directory, "fragments.parquet"), CsvColumns.Fragments, FragmentRow.All(result));
 
+    /// <summary>
+    /// Writes a small table of the three kinds of columns into memory and throws it away: Parquet.Net's generic code
+    /// over them (its column writers, encoders, statistics, compression and async machinery; 330 methods that
+    /// ReadyToRun cannot compile ahead across its version bubble) is then compiled here, on another core while the
+    /// capture is analysed, and not at the report's end: a small report with Parquet spent about 120 ms more than
+    /// without. Failures are left to the real writing to report.
+    /// </summary>
+    public static void Warm()
+    {
+        try
+        {
+            WriteWarmUpTable();
+        }
+        catch (Exception)
+        {
+            // Nothing to report from a warm-up.
+        }
+    }
+
+    /// <summary>The warm-up's table: two rows of a whole number, a decimal number and a text; its file's bytes.</summary>
+    internal static byte[] WriteWarmUpTable()
+    {
+        CsvColumn<long>[] columns =
+        [
+            CsvColumn<long>.Plain("whole", (d, v) => Utf8Cells.Number(d, v)) with { Kind = CellKind.Integer, Whole = v => v },
+            CsvColumn<long>.Plain("number", (d, v) => Utf8Cells.Milliseconds(d, v)) with { Kind = CellKind.Number, Number = v => CellValues.Milliseconds(v) },
+            CsvColumn<long>.Plain("text", (d, v) => Utf8Cells.Name(d, "x")) with { Kind = CellKind.Text, Text = v => "x" },
+        ];
+        using var memory = new MemoryStream();
+        WritePlain(memory, columns, [0L, 1_500_000L], rowGroupRows: 2, written: null);
+        return memory.ToArray();
+    }
+
     /// <summary>Rows a row group holds: what the writer keeps in memory at once (a million flows are 15 groups).</summary>
     public const int RowGroupRows = 65_536;
 
@@ -91,6 +124,10 @@ public static class ParquetReportWriter
     /// strings (flows.pcap: 31 s and 5.5 GB allocated before) nor format and parse their numbers.
     /// </summary>
     private static void WritePlain<TRow>(string path, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows, int rowGroupRows,
+        Action<TRow>? written) =>
+        AtomicFile.Write(path, stream => WritePlain(stream, columns, rows, rowGroupRows, written));
+
+    private static void WritePlain<TRow>(Stream stream, IReadOnlyList<CsvColumn<TRow>> columns, IEnumerable<TRow> rows, int rowGroupRows,
         Action<TRow>? written)
     {
         Utf8CellFormatter<TRow>?[] formats = columns.Select(c => c.Utf8).ToArray();
@@ -102,31 +139,28 @@ public static class ParquetReportWriter
         // One row group's rows and cells, reused for every group. (Filling one group on the pool while the one before was
         // encoded here was tried: no faster, the encoding and the spool's reading on this thread are the longer part.)
         var buffer = new GroupBuffer<TRow>(kinds, rowGroupRows);
-        AtomicFile.Write(path, stream =>
+        ParquetWriter writer = ParquetWriter.CreateAsync(schema, stream).GetAwaiter().GetResult();
+        try
         {
-            ParquetWriter writer = ParquetWriter.CreateAsync(schema, stream).GetAwaiter().GetResult();
-            try
+            bool any = false;
+            foreach (TRow row in rows)
             {
-                bool any = false;
-                foreach (TRow row in rows)
+                buffer.Rows[buffer.Count++] = row;
+                if (buffer.Count == rowGroupRows)
                 {
-                    buffer.Rows[buffer.Count++] = row;
-                    if (buffer.Count == rowGroupRows)
-                    {
-                        WriteGroup(writer, schema, buffer, typed, written);
-                        any = true;
-                    }
-                }
-                if (buffer.Count > 0 || !any)
-                {
-                    WriteGroup(writer, schema, buffer, typed, written);   // the rest, or an empty table's one empty group
+                    WriteGroup(writer, schema, buffer, typed, written);
+                    any = true;
                 }
             }
-            finally
+            if (buffer.Count > 0 || !any)
             {
-                writer.DisposeAsync().AsTask().GetAwaiter().GetResult();   // writes the footer
+                WriteGroup(writer, schema, buffer, typed, written);   // the rest, or an empty table's one empty group
             }
-        });
+        }
+        finally
+        {
+            writer.DisposeAsync().AsTask().GetAwaiter().GetResult();   // writes the footer
+        }
     }
 
     /// <summary>A group's cells filled (on every core), written, and its rows told to <paramref name="written"/> and let go.</summary>

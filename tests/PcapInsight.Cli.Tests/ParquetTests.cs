@@ -168,6 +168,18 @@ public class ParquetTests
         Assert.True(Convert.ToInt64(late[1], CultureInfo.InvariantCulture) > 0);
     }
 
+    /// <summary>The warm-up (run on another core while a capture is analysed) writes a table DuckDB reads: it fails silently, so a test says it works.</summary>
+    [Fact]
+    public void WarmUpTable_IsAParquetFileOfItsTwoRows()
+    {
+        using var dir = CliRunner.TempDir();
+        File.WriteAllBytes(dir.File("warm.parquet"), Reporting.ParquetReportWriter.WriteWarmUpTable());
+
+        List<object?[]> rows = Query($"select whole, number, text from '{dir.File("warm.parquet")}'", out _);
+
+        Assert.Equal([[0L, 0.0, "x"], [1_500_000L, 1.5, "x"]], rows);
+    }
+
     [Fact]
     public void All_LeavesParquetOut_ItIsWrittenWhenNamed()
     {

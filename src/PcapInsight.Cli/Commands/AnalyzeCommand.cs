@@ -112,6 +112,10 @@ public static class AnalyzeCommand
             // while the capture is analysed, instead of after it.
             _ = Task.Run(ChartSet.Warm);
         }
+        if (formats.Contains("parquet"))
+        {
+            _ = Task.Run(ParquetReportWriter.Warm);   // the same for Parquet.Net's code (about 0.1 s)
+        }
         int threads = s.Threads ?? ChooseThreads(opened, sources, options, bpf);
         AnalysisResult result;
         using (IPacketSource source = sources.Count == 1 ? sources[0] : new MergedPacketSource(sources))
