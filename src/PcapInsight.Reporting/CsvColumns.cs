@@ -68,7 +68,6 @@ public enum CellKind
     Integer,
     /// <summary>Decimal numbers: milliseconds, seconds.</summary>
     Number,
-
 }
 
 /// <summary>

@@ -9,8 +9,8 @@ namespace PcapInsight.Reporting;
 
 /// <summary>
 /// flows.parquet, events.parquet, udp.parquet and fragments.parquet: the same columns, in the same order, with the same
-/// values as the CSV files, as Apache Parquet, so that DuckDB, Spark or Trino can query the reports of thousands of captures at once
-/// (<c>select * from 'reports/*/events.parquet'</c>). Each column has its own type (<see cref="CsvColumn{TRow}.Kind"/>:
+/// values as the CSV files, as Apache Parquet, so that DuckDB, Spark or Trino can query the reports of thousands of
+/// captures at once (<c>select * from 'reports/*/events.parquet'</c>). Each column has its own type (<see cref="CsvColumn{TRow}.Kind"/>:
 /// INT64, DOUBLE or STRING), the same in every report whatever its values, so the files of thousands of captures are
 /// one table to an engine; an empty cell is NULL. The values are those the CSV cells say: a column's typed value where
 /// it has one (<see cref="CsvColumn{TRow}.Whole"/>, <see cref="CsvColumn{TRow}.Number"/>), else its text parsed, and a
