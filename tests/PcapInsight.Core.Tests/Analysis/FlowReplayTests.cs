@@ -90,6 +90,55 @@ public class FlowReplayTests
         Assert.Contains(replayed.Tcp!.Series!.Value.C2S.Points.ToArray(), p => p.Kind == TcpSeriesKind.Data && p.Length == 400);
     }
 
+    /// <summary>
+    /// The check at fixed offsets reads each common link's IPv4 header where it is: another flow's frames (other ports,
+    /// other hosts, UDP between the chosen hosts) are dropped undecoded, the chosen flow's and its fragments pass (a
+    /// header read at the wrong offset would leave every frame to the decode: mutation-checked for SLL and SLL2).
+    /// </summary>
+    [Theory]
+    [InlineData(LinkType.Ethernet)]
+    [InlineData(LinkType.LinuxSll)]
+    [InlineData(LinkType.LinuxSll2)]
+    [InlineData(LinkType.Raw)]
+    [InlineData(LinkType.Ipv4)]
+    public void CommonLinks_OtherFlowsFramesAreDroppedUndecoded(LinkType link)
+    {
+        byte[] Frame(byte[] ip) => link switch
+        {
+            LinkType.Ethernet => Ethernet(0x0800, ip),
+            // SLL: packet type, ARPHRD, address length, address (8), protocol.
+            LinkType.LinuxSll => [0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x08, 0x00, .. ip],
+            // SLL2: protocol, reserved, interface index, ARPHRD, packet type, address length, address (8).
+            LinkType.LinuxSll2 => [0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, .. ip],
+            _ => ip,
+        };
+        var frames = new List<(double, byte[])>();
+        for (int i = 0; i < 10; i++)
+        {
+            frames.Add((i, Frame(Ipv4("192.0.2.1", "198.51.100.1", 6, FrameBuilder.Tcp(40000, 80, (uint)(1000 + i), 1, TcpFlags.Ack)))));   // chosen
+            frames.Add((i + 0.1, Frame(Ipv4("192.0.2.1", "198.51.100.1", 6, FrameBuilder.Tcp(40001, 80, (uint)(1000 + i), 1, TcpFlags.Ack)))));   // other ports
+            frames.Add((i + 0.2, Frame(Ipv4("192.0.2.7", "198.51.100.1", 6, FrameBuilder.Tcp(40000, 80, (uint)(1000 + i), 1, TcpFlags.Ack)))));   // other hosts
+            frames.Add((i + 0.3, Frame(Ipv4("198.51.100.1", "192.0.2.1", 17, FrameBuilder.Udp(53, 40000, 20)))));   // UDP between them
+        }
+        byte[] segment = FrameBuilder.Tcp(40000, 80, 2000, 1, TcpFlags.Ack | TcpFlags.Psh, payloadLength: 100);
+        frames.Add((5.5, Frame(Ipv4("192.0.2.1", "198.51.100.1", 6, segment[..24], id: 9, moreFragments: true))));
+        frames.Add((5.6, Frame(Ipv4("192.0.2.1", "198.51.100.1", 6, segment[24..], id: 9, fragmentOffsetBytes: 24))));
+        frames.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        byte[] pcap = Captures.Pcap(link, frames.ToArray());
+        Flow chosen = Assert.Single(Captures.Analyze(pcap).Flows, f => f.ClientPort == 40000 && f.Client.ToString() == "192.0.2.1" && f.Protocol == 6);
+
+        using IPacketSource source = Captures.Open(pcap);
+        using var read = new FlowReplay.ChosenFlowFrames(source, [FlowSummary.Of(chosen)]);
+        int passed = 0;
+        while (read.TryRead(out _, out _))
+        {
+            passed++;
+        }
+
+        Assert.Equal(10 + 2, passed);   // the flow's frames and the two fragments between its hosts
+        Assert.Equal(30, read.Undecoded);   // the other ports', the other hosts' and the UDP frames, up to the flow's last
+    }
+
     [Fact]
     public void ClockSteppedBack_TheFlowsLaterPacketsStillReplayed_AndReadingStopsAfterItsLast()
     {
