@@ -242,6 +242,27 @@ public class ParquetTests
         }
     }
 
+    /// <summary>udp.parquet of flows released to the spool past --max-listed-flows: every udp.csv row, in row groups.</summary>
+    [Fact]
+    public void AHundredThousandUdpFlows_Spooled_UdpParquetIsUdpCsv()
+    {
+        using var dir = CliRunner.TempDir();
+        string capture = dir.File("udp.pcap");
+        ShortConnections.WriteUdp(capture, 100_000);
+
+        CliRun run = CliRunner.Run(["analyze", capture, "-o", dir.File("r"), "-q", "--format", "csv,parquet", "--max-listed-flows", "1000"]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        List<string[]> csv = Csv(dir.File("r/udp.csv"), out string[] header);
+        object?[] figures = Query($"select count(*), sum(flow_id)::BIGINT, sum(datagrams)::BIGINT, sum(bytes)::BIGINT, count(distinct src_port) from '{dir.File("r/udp.parquet")}'", out _).Single();
+        long Sum(string column) => csv.Sum(r => long.Parse(r[Array.IndexOf(header, column)], CultureInfo.InvariantCulture));
+        Assert.Equal(100_000, csv.Count);
+        Assert.Equal(((long)csv.Count, Sum("flow_id"), Sum("datagrams"), Sum("bytes")),
+            (Convert.ToInt64(figures[0], CultureInfo.InvariantCulture), Convert.ToInt64(figures[1], CultureInfo.InvariantCulture),
+             Convert.ToInt64(figures[2], CultureInfo.InvariantCulture), Convert.ToInt64(figures[3], CultureInfo.InvariantCulture)));
+        Assert.Equal(csv.Select(r => r[Array.IndexOf(header, "src_port")]).Distinct().LongCount(), Convert.ToInt64(figures[4], CultureInfo.InvariantCulture));
+    }
+
     [Fact]
     public void AHundredThousandFlows_SpooledAndWrittenInRowGroups_AreTheCsvRows()
     {
