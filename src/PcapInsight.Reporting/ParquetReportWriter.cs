@@ -90,6 +90,7 @@ public static class ParquetReportWriter
             return;
         }
         ParquetSchema schema = Schema(columns, out CellKind[] kinds);
+        GroupCells cells = new GroupBuffer<TRow>(kinds, rowGroupRows).Cells;
         AtomicFile.Write(path, stream =>
         {
             ParquetWriter writer = ParquetWriter.CreateAsync(schema, stream).GetAwaiter().GetResult();
@@ -99,14 +100,12 @@ public static class ParquetReportWriter
                 foreach (TRow[] chunk in rows.Chunk(rowGroupRows))
                 {
                     any = true;
-                    using ParquetRowGroupWriter group = writer.CreateRowGroup();
-                    WriteColumns(group, schema, kinds, Cells(columns, chunk));
+                    WriteParsed(writer, schema, cells, Cells(columns, chunk), chunk.Length);
                     Done(chunk, written);
                 }
                 if (!any)
                 {
-                    using ParquetRowGroupWriter group = writer.CreateRowGroup();   // an empty table: one empty group
-                    WriteColumns(group, schema, kinds, Cells(columns, Array.Empty<TRow>()));
+                    WriteParsed(writer, schema, cells, Cells(columns, Array.Empty<TRow>()), 0);   // an empty table: one empty group
                 }
             }
             finally
@@ -319,27 +318,17 @@ public static class ParquetReportWriter
         }
     }
 
-    private static void WriteColumns(ParquetRowGroupWriter group, ParquetSchema schema, CellKind[] kinds, List<string?>[] cells)
+    /// <summary>A group from its cells' texts (the general path): each parsed as the fast path parses a cell without a typed value.</summary>
+    private static void WriteParsed(ParquetWriter writer, ParquetSchema schema, GroupCells cells, List<string?>[] texts, int count)
     {
-        for (int c = 0; c < kinds.Length; c++)
+        for (int c = 0; c < texts.Length; c++)
         {
-            DataField field = schema.DataFields[c];
-            List<string?> column = cells[c];
-            switch (kinds[c])
+            for (int r = 0; r < count; r++)
             {
-                case CellKind.Integer:
-                    group.WriteAsync<long>(field, column.Select(v => v is null ? (long?)null : long.Parse(v, CultureInfo.InvariantCulture)).ToArray().AsMemory())
-                        .GetAwaiter().GetResult();
-                    break;
-                case CellKind.Number:
-                    group.WriteAsync<double>(field, column.Select(v => v is null ? (double?)null : double.Parse(v, CultureInfo.InvariantCulture)).ToArray().AsMemory())
-                        .GetAwaiter().GetResult();
-                    break;
-                default:
-                    group.WriteAsync(field, column).GetAwaiter().GetResult();
-                    break;
+                SetParsed(cells, c, r, texts[c][r]);
             }
         }
+        WriteGroup(writer, schema, cells, count);
     }
 
     /// <summary>Each column's type, from its kind: INT64, DOUBLE or STRING.</summary>
