@@ -68,6 +68,131 @@ public class FragmentedDatagramTests
         Assert.NotEqual("in order", shape);   // that one completes
     }
 
+    public static TheoryData<int, string> PolicyCases => new()
+    {
+        { 1, "random" },
+        { 2, "random" },
+        { 3, "random" },
+        { 4, "random" },
+        { 5, "tiny" },
+        { 6, "tiny" },
+        { 7, "copies" },
+        { 8, "copies" },
+        { 9, "nested" },
+        { 10, "nested" },
+        { 11, "one overlap" },
+    };
+
+    /// <summary>
+    /// Every policy's rebuilt bytes and the policy groups against the rule asked byte by byte, in arrival order, of
+    /// whichever fragment owns the byte so far (the replay the reassembler does in runs of bytes).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PolicyCases))]
+    public void Policies_FollowAByteByByteReplay(int seed, string shape)
+    {
+        var random = new Random(seed);
+        int total = 8 * random.Next(40, 500);
+        byte[][] versions = [Pattern(0x11), Pattern(0x11), Pattern(0x5A), Pattern(0x77)];   // some copies agree
+        var pieces = new List<(int Offset, byte[] Bytes)>();
+        int count = shape == "one overlap" ? 2 : random.Next(20, 200);
+        for (int i = 0; i < count; i++)
+        {
+            (int offset, int length) = shape switch
+            {
+                "tiny" => (8 * random.Next(total / 8), 1 + random.Next(16)),
+                "copies" => (8 * random.Next(4), 8 * random.Next(1, 8)),
+                "nested" => (8 * i % total, Math.Max(1, total - 16 * i % total)),   // each inside or around the others
+                "one overlap" => (16 + 8 * i, 40),   // two fragments sharing 32 bytes
+                _ => (8 * random.Next(total / 8), 1 + random.Next(1500)),
+            };
+            length = Math.Min(length, total - offset);
+            byte[] version = versions[random.Next(versions.Length)];
+            pieces.Add((offset, version.AsSpan(offset, length).ToArray()));
+        }
+        // Gaps filled, so that the datagram completes; then all of it in a random order.
+        var covered = new bool[total];
+        foreach ((int offset, byte[] bytes) in pieces)
+        {
+            covered.AsSpan(offset, bytes.Length).Fill(true);
+        }
+        for (int at = 0; at < total;)
+        {
+            int gapEnd = at;
+            while (gapEnd < total && !covered[gapEnd])
+            {
+                gapEnd++;
+            }
+            if (gapEnd > at)
+            {
+                pieces.Add((at, versions[random.Next(versions.Length)].AsSpan(at, gapEnd - at).ToArray()));
+            }
+            at = gapEnd + 1;
+        }
+        pieces = [.. pieces.OrderBy(_ => random.Next())];
+        int lastIndex = pieces.FindIndex(x => x.Offset + x.Bytes.Length == total);
+
+        var rebuilt = new Dictionary<FragmentPolicy, byte[]>();
+        string? groups = null;
+        foreach (FragmentPolicy policy in FragmentPolicies.All)
+        {
+            var datagram = new FragmentedDatagram();
+            datagram.Begin(new FragmentKey(4, IpAddr.Parse("192.0.2.1"), IpAddr.Parse("198.51.100.1"), 7, 17), 0, 1, 0);
+            for (int i = 0; i < pieces.Count; i++)
+            {
+                datagram.Add(i, 17, pieces[i].Offset, pieces[i].Bytes, pieces[i].Bytes.Length, i == lastIndex, 20 + pieces[i].Bytes.Length, false, 256);
+            }
+            Assert.True(datagram.IsComplete);
+            Assert.True(datagram.OverlapBytes > 0);
+            datagram.ApplyPolicies(policy);
+
+            byte[] expected = ReplayByteByByte(pieces, total, policy);
+            Assert.Equal(expected, datagram.Payload.ToArray());
+            rebuilt[policy] = expected;
+            groups ??= datagram.PolicyGroups;
+            Assert.Equal(groups, datagram.PolicyGroups);   // whichever policy was chosen
+        }
+        Assert.Equal(ExpectedGroups(rebuilt), groups);
+    }
+
+    private static byte[] ReplayByteByByte(List<(int Offset, byte[] Bytes)> pieces, int total, FragmentPolicy policy)
+    {
+        var owner = new int[total];
+        Array.Fill(owner, -1);
+        for (int i = 0; i < pieces.Count; i++)
+        {
+            (int offset, byte[] bytes) = pieces[i];
+            for (int b = offset; b < offset + bytes.Length; b++)
+            {
+                int previous = owner[b];
+                if (previous < 0 || FragmentPolicies.NewWins(policy, offset, offset + bytes.Length, pieces[previous].Offset, pieces[previous].Offset + pieces[previous].Bytes.Length))
+                {
+                    owner[b] = i;
+                }
+            }
+        }
+        return [.. Enumerable.Range(0, total).Select(b => pieces[owner[b]].Bytes[b - pieces[owner[b]].Offset])];
+    }
+
+    // Policies with the same bytes in one group ("+"), groups in the order of their first policy ("/").
+    private static string ExpectedGroups(Dictionary<FragmentPolicy, byte[]> rebuilt)
+    {
+        var groups = new List<List<FragmentPolicy>>();
+        foreach (FragmentPolicy policy in FragmentPolicies.All)
+        {
+            List<FragmentPolicy>? same = groups.FirstOrDefault(g => rebuilt[g[0]].SequenceEqual(rebuilt[policy]));
+            if (same is null)
+            {
+                groups.Add([policy]);
+            }
+            else
+            {
+                same.Add(policy);
+            }
+        }
+        return string.Join('/', groups.Select(g => string.Join('+', g.Select(FragmentPolicies.Name))));
+    }
+
     private static byte[] Pattern(byte seed)
     {
         var bytes = new byte[8_000];
