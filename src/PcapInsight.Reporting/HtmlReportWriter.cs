@@ -359,12 +359,12 @@ public static class HtmlReportWriter
         h.Append("<section id=\"event-rows\"><h2>Event rows</h2>");
         // Warnings and errors first (they are what the reader looks for), then in time order.
         // Chosen from the events in time order (as events.csv lists them), and only the shown ones formatted.
-        AnalysisEvent[] inTime = ReportOrder.InTimeOrder(r.Events.Rows);
-        var picked = new bool[inTime.Length];
+        IReadOnlyList<AnalysisEvent> inTime = ReportOrder.InTimeOrder(r.Events.Rows);
+        var picked = new bool[inTime.Count];
         int budget = MaxTableRows;
         for (int pass = 0; pass < 2; pass++)   // the warnings and errors first, then info rows while room is left
         {
-            for (int i = 0; i < inTime.Length && budget > 0; i++)
+            for (int i = 0; i < inTime.Count && budget > 0; i++)
             {
                 if (!picked[i] && (pass == 1 || EventCatalog.Get(inTime[i].Kind).Severity != Severity.Info))
                 {
@@ -374,7 +374,7 @@ public static class HtmlReportWriter
             }
         }
         var shownEvents = new AnalysisEvent[MaxTableRows - budget];
-        for (int i = 0, n = 0; i < inTime.Length; i++)
+        for (int i = 0, n = 0; i < inTime.Count; i++)
         {
             if (picked[i])
             {

@@ -15,21 +15,24 @@ namespace PcapInsight.Reporting;
 internal static class ReportOrder
 {
     /// <summary>The events in time order (as events.csv lists them); events of the same time keep their order.</summary>
-    public static AnalysisEvent[] InTimeOrder(IReadOnlyList<AnalysisEvent> rows)
+    public static IReadOnlyList<AnalysisEvent> InTimeOrder(IReadOnlyList<AnalysisEvent> rows)
     {
-        var items = new AnalysisEvent[rows.Count];
-        bool inOrder = true;
-        for (int i = 0; i < items.Length; i++)
+        // Usually they are (the collector ranks its rows by time first): then the rows themselves, not a copy of a
+        // million of them.
+        for (int i = 1; i < rows.Count; i++)
         {
-            items[i] = rows[i];
-            inOrder &= i == 0 || items[i].TimestampNs >= items[i - 1].TimestampNs;
+            if (rows[i].TimestampNs < rows[i - 1].TimestampNs)
+            {
+                var items = new AnalysisEvent[rows.Count];
+                for (int j = 0; j < items.Length; j++)
+                {
+                    items[j] = rows[j];
+                }
+                Core.Collections.StableSort.Sort(items, 0, items.Length, static (a, b) => a.TimestampNs.CompareTo(b.TimestampNs));
+                return items;
+            }
         }
-        // Usually they are: rows are kept as they were reported, mostly in capture order.
-        if (!inOrder)
-        {
-            Core.Collections.StableSort.Sort(items, 0, items.Length, static (a, b) => a.TimestampNs.CompareTo(b.TimestampNs));
-        }
-        return items;
+        return rows;
     }
 
     /// <summary>A UDP stream's sequence gaps in the order they showed; gaps of the same time keep their order.</summary>

@@ -61,11 +61,11 @@ public static class ReportRows
         Events(result, ReportOrder.InTimeOrder(result.Events.Rows));
 
     /// <summary>The events.csv rows of <paramref name="events"/> (some of <paramref name="result"/>'s), in their order.</summary>
-    public static IEnumerable<EventRow> Events(AnalysisResult result, AnalysisEvent[] events)
+    public static IEnumerable<EventRow> Events(AnalysisResult result, IReadOnlyList<AnalysisEvent> events)
     {
         int digits = result.TimestampDigits;
         string[] files = FileNames(result);
-        for (int i = 0; i < events.Length; i++)
+        for (int i = 0; i < events.Count; i++)
         {
             AnalysisEvent e = events[i];
             EventInfo info = EventCatalog.Get(e.Kind);

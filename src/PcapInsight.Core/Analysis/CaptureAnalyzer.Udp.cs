@@ -91,18 +91,26 @@ public sealed partial class CaptureAnalyzer
             ReportBurstModel(flow, true, udp.C2S);
             ReportBurstModel(flow, false, udp.S2C);
         }
-        foreach ((bool c2s, UdpStream stream) in udp.Streams())
+        // Each direction in turn rather than through udp.Streams(): its iterator was an object for every UDP flow closed.
+        ReportSequenceGaps(flow, true, udp.C2S);
+        ReportSequenceGaps(flow, false, udp.S2C);
+    }
+
+    private void ReportSequenceGaps(Flow flow, bool c2s, in UdpStream stream)
+    {
+        if (stream.Sequence is null)
         {
-            foreach ((long first, long last, long detectedNs) in stream.Sequence!.Missing)
+            return;
+        }
+        foreach ((long first, long last, long detectedNs) in stream.Sequence.Missing)
+        {
+            if (!_events.BuildRow(EventKind.UdpSeqGap, detectedNs > 0 ? detectedNs : flow.LastTimeNs))
             {
-                if (!_events.BuildRow(EventKind.UdpSeqGap, detectedNs > 0 ? detectedNs : flow.LastTimeNs))
-                {
-                    continue;
-                }
-                _events.Report(new AnalysisEvent(EventKind.UdpSeqGap, detectedNs > 0 ? detectedNs : flow.LastTimeNs, 0, flow.FirstFileIndex, flow.Id,
-                    c2s ? flow.Client : flow.Server, c2s ? flow.ClientPort : flow.ServerPort, c2s ? flow.Server : flow.Client, c2s ? flow.ServerPort : flow.ClientPort,
-                    -1, $"missing={first}-{last} count={last - first + 1} kind={stream.SeqKind} evidence=sequence"));
+                continue;
             }
+            _events.Report(new AnalysisEvent(EventKind.UdpSeqGap, detectedNs > 0 ? detectedNs : flow.LastTimeNs, 0, flow.FirstFileIndex, flow.Id,
+                c2s ? flow.Client : flow.Server, c2s ? flow.ClientPort : flow.ServerPort, c2s ? flow.Server : flow.Client, c2s ? flow.ServerPort : flow.ClientPort,
+                -1, $"missing={first}-{last} count={last - first + 1} kind={stream.SeqKind} evidence=sequence"));
         }
     }
 

@@ -280,7 +280,14 @@ public sealed class EventCollector
 
     private ValueList<AnalysisEvent> Select(out long dropped)
     {
-        var kept = new ValueList<EventOrder.Entry>(_logAll);
+        // Sized for every candidate at once: grown by doubling, a million rows' list was copied twice more (130 MB).
+        int sampledBound = 0;
+        foreach (SampledRows? s in _sampled)
+        {
+            sampledBound += s?.KeptBound ?? 0;
+        }
+        var kept = new ValueList<EventOrder.Entry>(_logAll.Count + sampledBound);
+        kept.AddRange(_logAll);
         long policyRows = 0;
         for (int k = 0; k < KindCount; k++)
         {
@@ -396,6 +403,9 @@ public sealed class EventCollector
                 }
             }
         }
+
+        /// <summary>The most rows <see cref="Kept"/> adds.</summary>
+        public int KeptBound => Math.Min(SampledFullRows, _first.Count) + _bins.Length;
 
         /// <summary>Adds the kept rows to <paramref name="rows"/>: the first 100 by rank, and each interval's first not among them.</summary>
         public void Kept(ValueList<EventOrder.Entry> rows)
