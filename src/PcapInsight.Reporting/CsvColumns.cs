@@ -148,16 +148,17 @@ public static class CsvColumns
     /// <summary>events.csv; <c>file</c> names the input a frame number refers to.</summary>
     public static IReadOnlyList<CsvColumn<EventRow>> Events { get; } =
     [
-        CsvColumn<EventRow>.OfText("time", r => r.Time),
+        EventCell("time", (d, r) => r.TimestampNs == 0 ? 0 : Utf8Cells.Time(d, r.TimestampNs, r.TimestampDigits), CellKind.Text),
         EventCell("flow_id", (d, r) => Utf8Cells.Number(d, r.FlowId), CellKind.Integer),
-        CsvColumn<EventRow>.OfText("event", r => r.Event),
-        CsvColumn<EventRow>.OfText("severity", r => r.Severity),
+        EventCell("event", (d, r) => Utf8Cells.Name(d, r.Event), CellKind.Text) with { Text = r => r.Event },
+        EventCell("severity", (d, r) => Utf8Cells.Name(d, r.Severity), CellKind.Text) with { Text = r => r.Severity },
         EventCell("frame", (d, r) => Utf8Cells.Number(d, r.Frame), CellKind.Integer),
-        CsvColumn<EventRow>.OfText("src", r => r.Src),
+        EventCell("src", (d, r) => Utf8Cells.Address(d, r.SrcAddress), CellKind.Text) with { Text = r => r.Src },
         EventCell("src_port", (d, r) => Utf8Cells.Number(d, r.SrcPort), CellKind.Integer),
-        CsvColumn<EventRow>.OfText("dst", r => r.Dst),
+        EventCell("dst", (d, r) => Utf8Cells.Address(d, r.DstAddress), CellKind.Text) with { Text = r => r.Dst },
         EventCell("dst_port", (d, r) => Utf8Cells.Number(d, r.DstPort), CellKind.Integer),
-        CsvColumn<EventRow>.OfText("duration_ms", r => r.DurationMs) with { Kind = CellKind.Number },
+        EventCell("duration_ms", (d, r) => r.DurationNs < 0 ? 0 : Utf8Cells.Milliseconds(d, r.DurationNs), CellKind.Number)
+            with { Number = r => r.DurationNs < 0 ? null : CellValues.Milliseconds(r.DurationNs) },
         CsvColumn<EventRow>.OfText("detail", r => r.Detail),
         CsvColumn<EventRow>.OfText("advice", r => r.Advice),
         CsvColumn<EventRow>.OfText("file", r => r.File),

@@ -71,16 +71,17 @@ public static class ReportRows
             EventInfo info = EventCatalog.Get(e.Kind);
             yield return new EventRow
             {
-                Time = e.TimestampNs == 0 ? "" : CaptureTime.ToIso(e.TimestampNs, digits),
+                TimestampNs = e.TimestampNs,
+                TimestampDigits = digits,
                 FlowId = e.FlowId == 0 ? null : e.FlowId,
                 Event = info.Name,
                 Severity = SeverityName(info.Severity),
                 Frame = e.Frame == 0 ? null : e.Frame,
-                Src = e.Src.ToString(),
+                SrcAddress = e.Src,
                 SrcPort = e.Src.Version == 0 || e.SrcPort == 0 ? null : e.SrcPort,
-                Dst = e.Dst.ToString(),
+                DstAddress = e.Dst,
                 DstPort = e.Dst.Version == 0 || e.DstPort == 0 ? null : e.DstPort,
-                DurationMs = e.DurationNs < 0 ? null : CaptureTime.Milliseconds(e.DurationNs),
+                DurationNs = e.DurationNs < 0 ? -1 : e.DurationNs,
                 Detail = e.Detail,
                 Advice = info.Advice,
                 File = files.Length > e.FileIndex ? files[e.FileIndex] : "",
