@@ -130,10 +130,12 @@ internal static class ConsoleSummary
         {
             o.WriteLine();
             o.WriteLine(paint.Bold("Findings"));
-            foreach (Finding f in explained)
+            long?[] firstTimes = Findings.FirstTimes(r, explained);
+            for (int i = 0; i < explained.Count; i++)
             {
+                Finding f = explained[i];
                 string where = f.FlowId != 0 ? $"flow {f.FlowId}" : "capture";
-                if (Findings.FirstTime(r, f) is long t and > 0)
+                if (firstTimes[i] is long t and > 0)
                 {
                     where += $", first at {(t - r.FirstTimeNs) / 1e9:0.000} s ({CaptureTime.ToIso(t, r.TimestampDigits)})";
                 }

@@ -110,16 +110,37 @@ public static class Findings
     /// When the finding first showed: the earliest kept row of its event (of its flow, when it is tied to one);
     /// null when no row was kept.
     /// </summary>
-    public static long? FirstTime(AnalysisResult result, Finding finding)
+    public static long? FirstTime(AnalysisResult result, Finding finding) => FirstTimes(result, [finding])[0];
+
+    /// <summary>
+    /// <see cref="FirstTime"/> of each of <paramref name="findings"/>, from one pass over the rows: asked finding by
+    /// finding, a report of 600,000 event rows and twenty findings walked the rows twenty times (0.3 s of its
+    /// report.html).
+    /// </summary>
+    public static long?[] FirstTimes(AnalysisResult result, IReadOnlyList<Finding> findings)
     {
-        long? first = null;
-        foreach (AnalysisEvent e in result.Events.Rows)
+        var times = new long?[findings.Count];
+        var ofKind = new List<int>?[EventCatalog.KindSlots];
+        for (int i = 0; i < findings.Count; i++)
         {
-            if (e.Kind == finding.Info.Kind && (finding.FlowId == 0 || e.FlowId == finding.FlowId) && e.TimestampNs > 0 && (first is null || e.TimestampNs < first))
+            (ofKind[(int)findings[i].Info.Kind] ??= []).Add(i);
+        }
+        IReadOnlyList<AnalysisEvent> rows = result.Events.Rows;
+        for (int r = 0; r < rows.Count; r++)
+        {
+            AnalysisEvent e = rows[r];
+            if (ofKind[(int)e.Kind] is not { } those || e.TimestampNs <= 0)
             {
-                first = e.TimestampNs;
+                continue;
+            }
+            foreach (int i in those)
+            {
+                if ((findings[i].FlowId == 0 || e.FlowId == findings[i].FlowId) && (times[i] is not { } t || e.TimestampNs < t))
+                {
+                    times[i] = e.TimestampNs;
+                }
             }
         }
-        return first;
+        return times;
     }
 }

@@ -165,8 +165,10 @@ public static class HtmlReportWriter
         {
             h.Append("<p>Nothing to report: no event of this capture is worth a finding.</p>");
         }
-        foreach (Finding f in findings)
+        long?[] firstTimes = Findings.FirstTimes(r, findings);
+        for (int i = 0; i < findings.Count; i++)
         {
+            Finding f = findings[i];
             string sev = ReportRows.SeverityName(f.Info.Severity);
             h.Append("<div class=\"finding ").Append(sev).Append("\"><div><span class=\"sev ").Append(sev).Append("\">").Append(sev).Append("</span> <b>")
                 .Append(E(f.Info.Name)).Append("</b>");
@@ -175,7 +177,7 @@ public static class HtmlReportWriter
                 h.Append(" · ");
                 FlowLink(h, f.FlowId, charted);
             }
-            if (Findings.FirstTime(r, f) is long t and > 0)
+            if (firstTimes[i] is long t and > 0)
             {
                 h.Append(" · <span class=\"meta\">").Append(E(CaptureTime.ToIso(t, r.TimestampDigits))).Append("</span>");
             }
