@@ -175,7 +175,7 @@ public sealed partial class CaptureAnalyzer
     /// <summary>A UDP datagram of <paramref name="flow"/> that arrived in fragments; the first one is reported as oversized.</summary>
     private void CountFragmentedDatagram(Flow flow, in DatagramFacts d)
     {
-        UdpFlowStats udp = flow.Udp ??= new UdpFlowStats();
+        UdpFlowStats udp = flow.TakeUdp();
         if (udp.FragmentedDatagrams++ > 0)
         {
             return;

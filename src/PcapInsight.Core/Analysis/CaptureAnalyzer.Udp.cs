@@ -14,7 +14,7 @@ public sealed partial class CaptureAnalyzer
 
     private void OnUdpDatagram(Flow flow, bool fromClient, in DecodedPacket p, ReadOnlySpan<byte> payload, in CaptureInfo info)
     {
-        UdpFlowStats udp = flow.Udp ??= new UdpFlowStats();
+        UdpFlowStats udp = flow.TakeUdp();
         udp.OnDatagram(payload, fromClient, info.TimestampNs, _options.UdpSequence, p.SrcPort, p.DstPort);
         if ((p.DstPort == 53 || p.SrcPort == 53) && payload.Length >= 12)
         {

@@ -123,8 +123,28 @@ public sealed class Flow
         PmtuMessages = 0;
         LowestPmtu = 0;
         Close = default;
-        Udp = null;
+        if (Udp is { } udp)
+        {
+            // Kept aside, reset, for the next UDP flow of this object (a resolver's capture is a UDP flow every two frames).
+            udp.ResetForReuse();
+            SpareUdp = udp;
+            Udp = null;
+        }
         Tcp?.ResetForReuse();
+    }
+
+    /// <summary>A released UDP flow's figures, reset, kept for this object's next UDP flow (<see cref="TakeUdp"/>).</summary>
+    internal UdpAnalysis.UdpFlowStats? SpareUdp { get; private set; }
+
+    /// <summary>The flow's UDP figures, made on its first UDP datagram: the spare ones when this object has them.</summary>
+    internal UdpAnalysis.UdpFlowStats TakeUdp()
+    {
+        if (Udp is null)
+        {
+            Udp = SpareUdp ?? new UdpAnalysis.UdpFlowStats();
+            SpareUdp = null;
+        }
+        return Udp;
     }
 
     /// <summary>

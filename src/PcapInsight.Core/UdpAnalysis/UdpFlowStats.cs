@@ -187,7 +187,7 @@ public struct UdpStream
 
 /// <summary>
 /// What a UDP flow carried: datagrams, sizes, fragmentation, and each direction's sequence evidence. One per UDP
-/// flow, allocated with it.
+/// flow, made with it or reused from a released one.
 /// </summary>
 public sealed class UdpFlowStats
 {
@@ -225,6 +225,20 @@ public sealed class UdpFlowStats
 
     /// <summary>Queries to port 53 not answered (yet): DNS id → query time and frame.</summary>
     internal Dictionary<ushort, (long TimeNs, long Frame, int File)>? PendingDns;
+
+    /// <summary>
+    /// Makes these figures as new, for the next UDP flow of a recycled flow object (<see cref="Flows.Flow.ResetForReuse"/>).
+    /// The pending DNS table has been given back by then (the flow's close spares it).
+    /// </summary>
+    internal void ResetForReuse()
+    {
+        MaxDatagram = 0;
+        FragmentedDatagrams = 0;
+        LostWithFragment = 0;
+        _c2s = new();
+        _s2c = new();
+        PendingDns = null;
+    }
 
     internal void OnDatagram(ReadOnlySpan<byte> payload, bool fromClient, long timeNs, UdpSequenceSpec? custom, ushort srcPort, ushort dstPort)
     {
