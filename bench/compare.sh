@@ -13,18 +13,23 @@
 #   bulk.pcap   a multi-gigabyte bulk TCP transfer: iperf3 between two network namespaces, captured with tcpdump
 #               (needs root, iproute2, iperf3, tcpdump)
 #   flows.pcap  a million short TCP connections, 8 frames each (synthetic writer: make-flows)
+#   mixed.pcapng  real traffic of many kinds: the public corpus' readable captures (../shared/corpus/public, or
+#               $PCAPINSIGHT_CORPUS) one after another, that sequence copied --mixed-copies times with its clock moved
+#               on each time (mergecap, editcap; the corpus' fragment floods, lossy streams, tunnels and DNS make an
+#               event or a reassembled datagram of every few frames, which the synthetic files never do)
 # Prints wall time, packets/s, MB/s, peak RSS, CPU time and the ratios the performance issue sets targets for. Files live
 # in $BENCH_DIR (default /tmp/pcapinsight-bench) and are reused between runs; delete them to remake. The slow
 # tools (tshark, tcptrace) run once each and are stopped after --slow-limit seconds (reported as "> N").
 #
-# Usage: bench/compare.sh [--small-packets N] [--bulk-bytes BYTES] [--flows N] [--runs N] [--slow-limit S]
-#                         [--only small|bulk|flows] [--skip-slow]
+# Usage: bench/compare.sh [--small-packets N] [--bulk-bytes BYTES] [--flows N] [--mixed-copies N] [--runs N]
+#                         [--slow-limit S] [--only small|bulk|flows|mixed] [--skip-slow]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${BENCH_DIR:-/tmp/pcapinsight-bench}"
 small_packets=10000000
 bulk_bytes=$((2 * 1024 * 1024 * 1024))
 short_flows=1000000
+mixed_copies=40
 runs=3
 slow_limit=900
 only=""
@@ -34,6 +39,7 @@ while [ $# -gt 0 ]; do
     --small-packets) small_packets="$2"; shift 2 ;;
     --bulk-bytes) bulk_bytes="$2"; shift 2 ;;
     --flows) short_flows="$2"; shift 2 ;;
+    --mixed-copies) mixed_copies="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --slow-limit) slow_limit="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
@@ -98,6 +104,30 @@ make_bulk() {
   fi
 }
 
+make_mixed() {
+  [ -f "$dir/mixed.pcapng" ] && return
+  local corpus="${PCAPINSIGHT_CORPUS:-$root/../shared/corpus/public}" f i work
+  if [ ! -d "$corpus" ] || ! command -v mergecap >/dev/null || ! command -v editcap >/dev/null || ! command -v capinfos >/dev/null; then
+    echo "mixed.pcapng needs the public corpus ($corpus) and mergecap, editcap, capinfos (apt-get install tshark): skipped" >&2
+    return 1
+  fi
+  echo "making mixed.pcapng (the public corpus' readable captures, $mixed_copies copies) ..." >&2
+  work=$(mktemp -d)
+  local readable=()
+  for f in "$corpus"/*.pcap "$corpus"/*.pcapng; do
+    capinfos -c "$f" >/dev/null 2>&1 && readable+=("$f")   # the damaged and unsupported ones would stop mergecap
+  done
+  mergecap -F pcapng -a -w "$work/once.pcapng" "${readable[@]}"
+  local copies=()
+  for i in $(seq 1 "$mixed_copies"); do
+    editcap -t $((i * 100000000)) "$work/once.pcapng" "$work/copy-$i.pcapng"   # about three years apart
+    copies+=("$work/copy-$i.pcapng")
+  done
+  mergecap -F pcapng -a -w "$dir/mixed.pcapng.tmp" "${copies[@]}"
+  rm -rf "$work"
+  mv "$dir/mixed.pcapng.tmp" "$dir/mixed.pcapng"
+}
+
 # best-of-N wall time, the peak RSS of that run, the slowest run and the CPU time (user + system) of the best run:
 # prints "seconds max_rss_kib worst_seconds cpu_seconds" ("> limit max_rss_kib" when stopped). The CPU time says how
 # much of the machine a run took (more than its wall time on several cores), and moves less than the wall time
@@ -144,7 +174,14 @@ report() {
   printf '%s: %.0f MB, %d packets\n' "$name" "$(awk "BEGIN{print $bytes/1e6}")" "$packets"
   limit=$slow_limit
   row "cat > /dev/null" $(measure cat "$file")
-  row "tcpdump -r FILE -w /dev/null" $(measure tcpdump -r "$file" -w /dev/null)
+  # libpcap (tcpdump, tcptrace) reads a pcapng of one link type only; mixed.pcapng's captures have several.
+  local one_link=1
+  [[ "$name" == mixed* ]] && one_link=0
+  if [ "$one_link" = 1 ]; then
+    row "tcpdump -r FILE -w /dev/null" $(measure tcpdump -r "$file" -w /dev/null)
+  else
+    echo "  tcpdump -r FILE -w /dev/null: skipped (libpcap reads a pcapng of one link type only)"
+  fi
   row "pcapinsight info (read + decode)" $(measure dotnet "$pi" info "$file")
   # The default chooses the thread count from the capture's first packets (PCAPINSIGHT_TIMING prints the choice).
   chosen=$(PCAPINSIGHT_TIMING=1 dotnet "$pi" analyze "$file" -o "$dir/report-$name" -q --no-progress --format json 2>&1 >/dev/null \
@@ -164,7 +201,7 @@ report() {
     local saved_runs=$runs; runs=1
     command -v tshark >/dev/null && row "tshark -q -z conv,tcp" $(measure tshark -n -q -z conv,tcp -r "$file")
     command -v tshark >/dev/null && row "tshark -q -z expert" $(measure tshark -n -q -z expert -r "$file")
-    command -v tcptrace >/dev/null && row "tcptrace -n" $(measure tcptrace -n "$file")
+    [ "$one_link" = 1 ] && command -v tcptrace >/dev/null && row "tcptrace -n" $(measure tcptrace -n "$file")
     runs=$saved_runs
   fi
   local full="${seconds["pcapinsight analyze (+ charts, html)"]}" csv="${seconds["pcapinsight analyze --format csv,json"]}"
@@ -180,9 +217,11 @@ report() {
 }
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load $(cut -d' ' -f1-3 /proc/loadavg); best of $runs runs (tshark, tcptrace: 1)"
-for name in small bulk flows; do
+for name in small bulk flows mixed; do
   [ -n "$only" ] && [ "$only" != "$name" ] && continue
-  "make_$name"
-  report "$name.pcap"
-  echo "  every run's stderr and phases (PCAPINSIGHT_TIMING): $dir/timing-$name.pcap.log"
+  file="$name.pcap"
+  [ "$name" = mixed ] && file="$name.pcapng"
+  "make_$name" || continue
+  report "$file"
+  echo "  every run's stderr and phases (PCAPINSIGHT_TIMING): $dir/timing-$file.log"
 done
