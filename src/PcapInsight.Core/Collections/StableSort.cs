@@ -24,20 +24,41 @@ internal static class StableSort
     /// <remarks>Arrays, not spans: <see cref="Span{T}"/>'s constructors over our values are compiled at run time too.</remarks>
     public static void Sort<T, TOrder>(T[] items, int start, int count, TOrder order) where TOrder : struct, IOrder<T>
     {
-        if (count < 2)
+        // A natural merge sort: the runs already in order are where the merging starts, so an input in order costs
+        // one pass of comparisons and no copy, and a nearly ordered one a few merges. A capture's event rows come
+        // mostly in time order: 617,000 of them in 2,966 runs took 0.45 s merged from runs of one item.
+        int end = start + count;
+        int descents = 0;
+        for (int i = start + 1; i < end; i++)
+        {
+            descents += order.Before(items[i], items[i - 1]) ? 1 : 0;
+        }
+        if (descents == 0)
         {
             return;
         }
-        // Bottom-up merge sort: runs of 1, 2, 4, ... merged into the other buffer, the left run's item first when
-        // neither goes before the other; the result copied back if it ends in the scratch buffer.
-        T[] from = items, to = new T[start + count];
-        int end = start + count;
-        for (int width = 1; width < count; width *= 2)
+        // Where each run begins, and the end after the last: merged pairwise, left run first when neither item goes
+        // before the other (so equal items keep their order), into the other buffer and back, until one run is left.
+        int[] runs = new int[descents + 2];
+        int runCount = 0;
+        runs[runCount++] = start;
+        for (int i = start + 1; i < end; i++)
         {
-            for (int left0 = start; left0 < end; left0 += 2 * width)
+            if (order.Before(items[i], items[i - 1]))
             {
-                int middle = Math.Min(left0 + width, end), stop = Math.Min(left0 + 2 * width, end);
-                int left = left0, right = middle, k = left0;
+                runs[runCount++] = i;
+            }
+        }
+        runs[runCount] = end;
+        T[] from = items, to = new T[end];
+        while (runCount > 1)
+        {
+            int merged = 0;
+            for (int r = 0; r < runCount; r += 2)
+            {
+                int left = runs[r], middle = runs[Math.Min(r + 1, runCount)], stop = runs[Math.Min(r + 2, runCount)];
+                int right = middle, k = left;
+                runs[merged++] = left;
                 while (left < middle && right < stop)
                 {
                     to[k++] = order.Before(from[right], from[left]) ? from[right++] : from[left++];
@@ -51,6 +72,8 @@ internal static class StableSort
                     to[k++] = from[right++];
                 }
             }
+            runs[merged] = end;
+            runCount = merged;
             (from, to) = (to, from);
         }
         if (from != items)

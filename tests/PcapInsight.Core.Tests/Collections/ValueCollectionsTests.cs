@@ -57,6 +57,40 @@ public class ValueCollectionsTests
         Assert.Equal(expected, items);
     }
 
+    /// <summary>
+    /// Inputs of the shapes a natural merge sort treats differently: in order (no merge), in runs (a few merges, an odd
+    /// run left over), nearly in order (an event row dated before the one reported ahead of it), reversed (runs of one).
+    /// </summary>
+    [Theory]
+    [InlineData("in order", 0, 1000)]
+    [InlineData("in order", 3, 1000)]
+    [InlineData("runs", 0, 1000)]
+    [InlineData("runs", 5, 999)]
+    [InlineData("nearly", 0, 5000)]
+    [InlineData("nearly", 2, 5000)]
+    [InlineData("reversed", 1, 1000)]
+    [InlineData("two runs", 0, 2)]
+    [InlineData("random", 4, 3000)]
+    public void StableSort_OfEveryShape_IsLinqsStableOrderBy(string shape, int start, int count)
+    {
+        var random = new Random(count + start);
+        int[] keys = shape switch
+        {
+            "in order" => [.. Enumerable.Range(0, count).Select(i => i / 3)],                       // with ties
+            "runs" => [.. Enumerable.Range(0, count).Select(i => (i % 97) / 2)],                   // 11 runs, ties inside
+            "nearly" => [.. Enumerable.Range(0, count).Select(i => random.Next(50) == 0 ? i - random.Next(200) : i)],
+            "reversed" => [.. Enumerable.Range(0, count).Select(i => count - i)],
+            "two runs" => [1, 0],
+            _ => [.. Enumerable.Range(0, count).Select(_ => random.Next(count / 4))],
+        };
+        Item[] items = [.. Enumerable.Repeat(new Item(-1, -1), start), .. keys.Select((k, i) => new Item(k, i)), new Item(-2, -2)];
+        Item[] expected = [.. items.Take(start), .. items.Skip(start).Take(count).OrderBy(x => x.Key), .. items.Skip(start + count)];
+
+        StableSort.Sort(items, start, count, (a, b) => a.Key.CompareTo(b.Key));
+
+        Assert.Equal(expected, items);
+    }
+
     [Fact]
     public void ValueList_FollowsList_UnderRandomOperations()
     {
