@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Collections;
 using PcapInsight.Core.Decoding;
@@ -66,13 +67,32 @@ public static class FragmentFindings
 
     /// <summary>
     /// The senders in the order they first appear, most incomplete datagrams first, then most datagrams (stable); for
-    /// <see cref="EventKind.IpFragIncomplete"/> only those with incomplete ones. Grouped by a dictionary of strings
-    /// rather than LINQ's GroupBy over a tuple, which is framework code compiled at run time (ReportOrder says why).
+    /// <see cref="EventKind.IpFragIncomplete"/> only those with incomplete ones.
     /// </summary>
     private static List<Sender> Senders(AnalysisResult result, EventKind kind)
     {
-        // Keyed by the address as a value, not a text: the datagrams of several senders interleave, and a key text
-        // made at each change of sender was most of the report's end on 350,000 fragmented datagrams.
+        // The grouping is the same for both kinds and for every report of the result (report.html, summary.json and
+        // the console each ask for the findings): made once, each caller filtering and ordering its own copy.
+        var senders = new List<Sender>(Grouped.GetValue(result, Group));
+
+        if (kind == EventKind.IpFragIncomplete)
+        {
+            senders.RemoveAll(g => g.Incomplete == 0);
+        }
+        ReportOrder.StableSort(senders, static (a, b) => a.Incomplete != b.Incomplete ? b.Incomplete.CompareTo(a.Incomplete) : b.All.Count.CompareTo(a.All.Count));
+        return senders;
+    }
+
+    private static readonly ConditionalWeakTable<AnalysisResult, List<Sender>> Grouped = new();
+
+    /// <summary>
+    /// The result's datagrams grouped by sender, protocol and IP version, senders in the order they first appear.
+    /// Keyed by the address as a value, not a text: the datagrams of several senders interleave, and a key text made
+    /// at each change of sender was most of the report's end on 350,000 fragmented datagrams. (A map of our own, not
+    /// LINQ's GroupBy over a tuple, which is framework code compiled at run time: ReportOrder says why.)
+    /// </summary>
+    private static List<Sender> Group(AnalysisResult result)
+    {
         var byKey = new ValueMap<SenderKey, Sender>();
         var senders = new List<Sender>();
         Sender? last = null;
@@ -93,11 +113,6 @@ public static class FragmentFindings
             sender.All.Add(d);
             sender.Incomplete += d.Status == FragmentStatus.Incomplete ? 1 : 0;
         }
-        if (kind == EventKind.IpFragIncomplete)
-        {
-            senders.RemoveAll(g => g.Incomplete == 0);
-        }
-        ReportOrder.StableSort(senders, static (a, b) => a.Incomplete != b.Incomplete ? b.Incomplete.CompareTo(a.Incomplete) : b.All.Count.CompareTo(a.All.Count));
         return senders;
     }
 }
