@@ -280,14 +280,6 @@ public sealed class EventCollector
 
     private ValueList<AnalysisEvent> Select(out long dropped)
     {
-        // Sized for every candidate at once: grown by doubling, a million rows' list was copied twice more (130 MB).
-        int sampledBound = 0;
-        foreach (SampledRows? s in _sampled)
-        {
-            sampledBound += s?.KeptBound ?? 0;
-        }
-        var kept = new ValueList<EventOrder.Entry>(_logAll.Count + sampledBound);
-        kept.AddRange(_logAll);
         long policyRows = 0;
         for (int k = 0; k < KindCount; k++)
         {
@@ -296,23 +288,48 @@ public sealed class EventCollector
                 policyRows += _counts[k];
             }
         }
+        var others = new ValueList<EventOrder.Entry>();
         foreach (SampledRows? s in _sampled)
         {
             if (s is null)
             {
                 continue;
             }
-            int before = kept.Count;
-            s.Kept(kept);
-            policyRows += kept.Count - before;
+            int before = others.Count;
+            s.Kept(others);
+            policyRows += others.Count - before;
         }
-        kept.Sort(EventOrder.Compare);
-        kept.Truncate(_maxRows);
-        dropped = Math.Max(0, policyRows - kept.Count);
-        var rows = new ValueList<AnalysisEvent>(kept.Count);
-        foreach (EventOrder.Entry e in kept)
+        // The logged rows come mostly in rank order (reported as the capture is read; an episode's row is dated when
+        // it began). Those that keep the order stay where they are, the few that break it join the sampled rows, and
+        // the two ordered lists are merged into the rows: no copy of the million rows and no sort of them (617,000
+        // rows with 2,966 out of order: 0.45 s and two 66 MB arrays sorted whole). Ties are identical events or one
+        // flow's rows told apart by their sequence number, so any order of ties gives the same rows.
+        int inOrder = 0;
+        int othersFromLog = others.Count;
+        for (int i = 0; i < _logAll.Count; i++)
         {
-            rows.Add(e.Event);
+            EventOrder.Entry e = _logAll[i];
+            if (inOrder > 0 && EventOrder.Compare(e, _logAll[inOrder - 1]) < 0)
+            {
+                others.Add(e);
+                continue;
+            }
+            _logAll[inOrder++] = e;
+        }
+        // The log keeps every row, those out of order after the others (its order is nobody's: rows are ranked here).
+        for (int i = othersFromLog; i < others.Count; i++)
+        {
+            _logAll[inOrder + i - othersFromLog] = others[i];
+        }
+        others.Sort(EventOrder.Compare);
+        int count = (int)Math.Min(_maxRows, (long)inOrder + others.Count);
+        dropped = Math.Max(0, policyRows - count);
+        var rows = new ValueList<AnalysisEvent>(count);
+        for (int a = 0, b = 0; rows.Count < count;)
+        {
+            // The logged row first on a tie.
+            bool fromLog = b >= others.Count || (a < inOrder && EventOrder.Compare(others[b], _logAll[a]) >= 0);
+            rows.Add(fromLog ? _logAll[a++].Event : others[b++].Event);
         }
         return rows;
     }

@@ -1,0 +1,74 @@
+using PcapInsight.Core.Decoding;
+using PcapInsight.Core.Events;
+using Xunit;
+
+namespace PcapInsight.Core.Tests.Events;
+
+/// <summary>
+/// The kept rows of the kinds logged in full, against their definition: every reported row ranked by time, then
+/// flow, then the order the flow reported them (rows tied to no flow by their content, here their frame), the first
+/// <c>maxRows</c> kept. The collector merges the rows still in order with the few out of order rather than sorting
+/// them all; the shapes here are those that path meets: in order, nearly in order (a row dated back), many dated back,
+/// ties in time, and rows asked for, then more reported, then asked for again.
+/// </summary>
+public class EventCollectorRowsTests
+{
+    private const long T0 = 1_700_000_000_000_000_000, Ms = 1_000_000;
+
+    public static TheoryData<int, string, int, int> Cases => new()
+    {
+        // seed, shape, events, row limit
+        { 1, "in order", 3_000, 1_000_000 },
+        { 2, "nearly", 5_000, 1_000_000 },
+        { 3, "nearly", 5_000, 700 },          // the limit binds: a row dated back can still be among the first
+        { 4, "many back", 4_000, 1_000_000 },
+        { 5, "many back", 4_000, 1_500 },     // the log is sorted and cut at twice the limit while reported, too
+        { 6, "ties", 3_000, 1_000_000 },
+        { 7, "reversed", 2_000, 1_000_000 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Rows_AreTheFirstByRank(int seed, string shape, int events, int maxRows)
+    {
+        var random = new Random(seed);
+        EventKind[] logged = [EventKind.TcpRetransmission, EventKind.TcpReset, EventKind.CaptureTruncated];
+        Assert.All(logged, k => Assert.Equal(EventPolicy.LogAll, EventCatalog.Get(k).Policy));
+        var collector = new EventCollector(maxRows);
+        collector.Timeline.Start(T0);
+        var reported = new List<AnalysisEvent>();
+        long clock = T0;
+        for (int i = 0; i < events; i++)
+        {
+            clock += shape == "ties" ? random.Next(0, 2) * Ms : Ms;
+            long time = shape switch
+            {
+                "nearly" => random.Next(100) == 0 ? clock - random.Next(1, 300) * Ms : clock,
+                "many back" => random.Next(3) == 0 ? clock - random.Next(1, 3000) * Ms : clock,
+                "reversed" => T0 + (events - i) * Ms,
+                _ => clock,
+            };
+            EventKind kind = logged[random.Next(logged.Length)];
+            int flow = kind == EventKind.CaptureTruncated ? 0 : random.Next(1, 40);
+            var e = new AnalysisEvent(kind, time, i + 1, 0, flow, IpAddr.Parse("192.0.2.1"), (ushort)flow, IpAddr.Parse("198.51.100.1"), 80, -1, $"n={i}");
+            collector.ClockNs = clock;
+            collector.Report(e);
+            reported.Add(e);
+            if (i == events / 2)
+            {
+                AssertFirstByRank(reported, collector, maxRows);   // asked halfway: the log must still hold every row after
+            }
+        }
+
+        AssertFirstByRank(reported, collector, maxRows);
+        AssertFirstByRank(reported, collector, maxRows);   // and asked again with nothing new
+    }
+
+    private static void AssertFirstByRank(List<AnalysisEvent> reported, EventCollector collector, int maxRows)
+    {
+        // Frames are numbered in reporting order, so one flow's rows and rows tied to no flow both rank by frame here.
+        AnalysisEvent[] expected = [.. reported.OrderBy(e => e.TimestampNs).ThenBy(e => e.FlowId).ThenBy(e => e.Frame).Take(maxRows)];
+        Assert.Equal(expected, collector.Rows);
+        Assert.Equal(Math.Max(0, reported.Count - maxRows), collector.RowsOverLimit);
+    }
+}
