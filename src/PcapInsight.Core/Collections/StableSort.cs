@@ -25,8 +25,9 @@ internal static class StableSort
     public static void Sort<T, TOrder>(T[] items, int start, int count, TOrder order) where TOrder : struct, IOrder<T>
     {
         // A natural merge sort: the runs already in order are where the merging starts, so an input in order costs
-        // one pass of comparisons and no copy, and a nearly ordered one a few merges. A capture's event rows come
-        // mostly in time order: 617,000 of them in 2,966 runs took 0.45 s merged from runs of one item.
+        // one pass of comparisons and no copy, and a nearly ordered one a few merges. What the analysis sorts mostly
+        // arrives nearly in order (rows in capture order, flows in creation order): a capture's 617,000 event rows,
+        // in 2,966 runs, took 0.45 s merged from runs of one item (they are now merged without a sort: EventCollector).
         int end = start + count;
         int descents = 0;
         for (int i = start + 1; i < end; i++)

@@ -397,7 +397,12 @@ public sealed class FragmentedDatagram
                 signature = signature * every.Length + groupOf[p];
             }
             PolicyGroups = GroupNames.GetOrAdd(signature, NameGroups);
-            rebuilt.AsSpan(Array.IndexOf(every, chosen) * total, total).CopyTo(_buffer);
+            int chosenAt = 0;
+            while (every[chosenAt] != chosen)
+            {
+                chosenAt++;   // a loop, not Array.IndexOf: that generic over our enum would be compiled at run time
+            }
+            rebuilt.AsSpan(chosenAt * total, total).CopyTo(_buffer);
         }
         finally
         {
