@@ -421,9 +421,6 @@ public sealed class EventCollector
             }
         }
 
-        /// <summary>The most rows <see cref="Kept"/> adds.</summary>
-        public int KeptBound => Math.Min(SampledFullRows, _first.Count) + _bins.Length;
-
         /// <summary>Adds the kept rows to <paramref name="rows"/>: the first 100 by rank, and each interval's first not among them.</summary>
         public void Kept(ValueList<EventOrder.Entry> rows)
         {
