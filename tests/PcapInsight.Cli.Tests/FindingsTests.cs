@@ -12,8 +12,7 @@ namespace PcapInsight.Cli.Tests;
 /// </summary>
 public class FindingsTests
 {
-    public static TheoryData<string> SampleFiles() =>
-        new(Directory.GetFiles(RepoPaths.SampleCaptures, "*.pcap").Select(Path.GetFileName).Order(StringComparer.Ordinal)!);
+    public static TheoryData<string> SampleFiles() => RepoPaths.SampleNames();
 
     [Theory]
     [MemberData(nameof(SampleFiles))]

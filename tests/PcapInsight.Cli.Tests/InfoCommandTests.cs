@@ -12,7 +12,7 @@ namespace PcapInsight.Cli.Tests;
 /// </summary>
 public sealed class InfoCommandTests
 {
-    private static string[] SampleFiles() => Directory.GetFiles(RepoPaths.SampleCaptures, "*.pcap").Order(StringComparer.Ordinal).ToArray();
+    private static string[] SampleFiles() => RepoPaths.SampleFiles();
 
     private static Dictionary<string, JsonElement> Info(string[] files)
     {

@@ -124,7 +124,7 @@ public class ParquetTests
     public void EveryReport_HasTheSameSchema_AndDuckDbReadsThemAllAsOneTable()
     {
         using var dir = CliRunner.TempDir();
-        string[] samples = Directory.GetFiles(RepoPaths.SampleCaptures, "*.pcap").Order(StringComparer.Ordinal).ToArray();
+        string[] samples = RepoPaths.SampleFiles();
         foreach (string sample in samples)
         {
             CliRun run = CliRunner.Run(["analyze", sample, "-o", dir.File(Path.GetFileNameWithoutExtension(sample)), "-q", "--format", "csv,parquet"]);
@@ -190,8 +190,7 @@ public class ParquetTests
         Assert.False(File.Exists(dir.File("flows.parquet")));
     }
 
-    public static TheoryData<string> SampleFiles() =>
-        new(Directory.GetFiles(RepoPaths.SampleCaptures, "*.pcap").Select(Path.GetFileName).Order(StringComparer.Ordinal)!);
+    public static TheoryData<string> SampleFiles() => RepoPaths.SampleNames();
 
     /// <summary>
     /// flows.parquet and events.parquet are written from the plain cells' bytes and the text columns' strings; the

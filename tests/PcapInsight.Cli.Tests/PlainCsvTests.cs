@@ -19,8 +19,7 @@ namespace PcapInsight.Cli.Tests;
 /// </summary>
 public class PlainCsvTests
 {
-    public static TheoryData<string> SampleFiles() =>
-        new(Directory.GetFiles(RepoPaths.SampleCaptures, "*.pcap").Select(Path.GetFileName).Order(StringComparer.Ordinal)!);
+    public static TheoryData<string> SampleFiles() => RepoPaths.SampleNames();
 
     [Theory]
     [MemberData(nameof(SampleFiles))]

@@ -28,15 +28,7 @@ public sealed class BrowserFixture : IDisposable
 /// </summary>
 public sealed class ReportBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
 {
-    public static TheoryData<string> SampleCaptures()
-    {
-        var data = new TheoryData<string>();
-        foreach (string path in Directory.EnumerateFiles(RepoPaths.SampleCaptures, "*.pcap").Order(StringComparer.Ordinal))
-        {
-            data.Add(Path.GetFileName(path));
-        }
-        return data;
-    }
+    public static TheoryData<string> SampleCaptures() => RepoPaths.SampleNames();
 
     [BrowserTheory]
     [MemberData(nameof(SampleCaptures))]

@@ -14,7 +14,7 @@ public class ThreadsTests
     public static TheoryData<string, string[]> SampleCases()
     {
         var cases = new TheoryData<string, string[]>();
-        foreach (string f in Directory.GetFiles(RepoPaths.SampleCaptures, "*.pcap").Order(StringComparer.Ordinal))
+        foreach (string f in RepoPaths.SampleFiles())
         {
             cases.Add(Path.GetFileName(f), []);
         }

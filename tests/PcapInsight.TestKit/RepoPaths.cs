@@ -1,3 +1,5 @@
+using Xunit;
+
 namespace PcapInsight.TestKit;
 
 /// <summary>Where the repository, its sample captures and the shared public corpus are.</summary>
@@ -20,6 +22,12 @@ public static class RepoPaths
 
     /// <summary>A sample capture by file name.</summary>
     public static string Sample(string name) => Path.Combine(SampleCaptures, name);
+
+    /// <summary>Every sample capture (sample-captures/*.pcap), full paths in ordinal order: the set the tests over all samples share.</summary>
+    public static string[] SampleFiles() => Directory.GetFiles(SampleCaptures, "*.pcap").Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>The sample captures' file names, in the same order, as theory data: one case each, named by its file.</summary>
+    public static TheoryData<string> SampleNames() => new(SampleFiles().Select(f => Path.GetFileName(f)));
 
     private static string FindRoot()
     {

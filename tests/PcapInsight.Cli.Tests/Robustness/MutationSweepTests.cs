@@ -20,15 +20,7 @@ public class MutationSweepTests
     private static readonly TimeSpan MaxTime = TimeSpan.FromSeconds(20);
     private const long MaxAllocatedBytes = 1L << 30;
 
-    public static TheoryData<string> SampleFiles()
-    {
-        var data = new TheoryData<string>();
-        foreach (string f in Directory.EnumerateFiles(RepoPaths.SampleCaptures, "*.pcap").Order(StringComparer.Ordinal))
-        {
-            data.Add(Path.GetFileName(f));
-        }
-        return data;
-    }
+    public static TheoryData<string> SampleFiles() => RepoPaths.SampleNames();
 
     public static TheoryData<string> CorpusFiles()
     {

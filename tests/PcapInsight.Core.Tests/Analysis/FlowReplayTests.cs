@@ -19,8 +19,7 @@ public class FlowReplayTests
 {
     private static readonly AnalysisOptions EverySeries = new() { SeriesFlows = 100_000 };
 
-    public static IEnumerable<object[]> SampleCaptures() =>
-        Directory.EnumerateFiles(RepoPaths.SampleCaptures, "*.pcap").Order(StringComparer.Ordinal).Select(p => new object[] { Path.GetFileName(p) });
+    public static TheoryData<string> SampleCaptures() => RepoPaths.SampleNames();
 
     [Theory]
     [MemberData(nameof(SampleCaptures))]
