@@ -22,15 +22,25 @@ internal ref struct ByteCursor(ReadOnlySpan<byte> bytes)
     public long Int64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
 
     /// <summary>What <see cref="ByteWriter.WriteVar(ulong)"/> wrote.</summary>
+    /// <remarks>As the writer, with the position in a local and a one-byte value read by one load (see <see cref="ByteWriter.WriteVar(ulong)"/>).</remarks>
     public ulong VarUInt64()
     {
-        ulong value = 0;
-        for (int shift = 0; ; shift += 7)
+        int at = Position;
+        ReadOnlySpan<byte> bytes = _bytes;
+        byte b = bytes[at++];
+        if (b < 0x80)
         {
-            byte b = _bytes[Position++];
+            Position = at;
+            return b;
+        }
+        ulong value = b & 0x7fUL;
+        for (int shift = 7; ; shift += 7)
+        {
+            b = bytes[at++];
             value |= (ulong)(b & 0x7f) << shift;
             if (b < 0x80)
             {
+                Position = at;
                 return value;
             }
         }

@@ -173,4 +173,32 @@ public class FlowRecordTests
         Assert.Equal(w.Position, r.Position);
         Assert.InRange(w.Position, 1, 10);
     }
+
+    /// <summary>LEB128 as the format defines it (the bytes, not only the round trip), each value after a one-byte one, so positions carry over.</summary>
+    [Theory]
+    [InlineData(0UL, "00")]
+    [InlineData(1UL, "01")]
+    [InlineData(127UL, "7F")]
+    [InlineData(128UL, "8001")]
+    [InlineData(300UL, "AC02")]
+    [InlineData(16_383UL, "FF7F")]
+    [InlineData(16_384UL, "808001")]
+    [InlineData(0x8000_0000_0000_0000UL, "80808080808080808001")]
+    [InlineData(ulong.MaxValue, "FFFFFFFFFFFFFFFFFF01")]
+    public void UnsignedNumbers_AreWrittenAsLeb128_AndReadBackInTurn(ulong value, string hex)
+    {
+        var bytes = new byte[1 + 10 + 1];
+        var w = new ByteWriter(bytes);
+        w.WriteVar(5UL);
+        w.WriteVar(value);
+        w.WriteVar(0x42UL);
+
+        Assert.Equal("05" + hex + "42", Convert.ToHexString(bytes, 0, w.Position));
+        var r = new ByteCursor(bytes);
+        Assert.Equal(5UL, r.VarUInt64());
+        Assert.Equal(value, r.VarUInt64());
+        Assert.Equal(1 + hex.Length / 2, r.Position);
+        Assert.Equal(0x42UL, r.VarUInt64());
+        Assert.Equal(w.Position, r.Position);
+    }
 }

@@ -105,6 +105,41 @@ public class FlowTableTests
         Assert.Equal(2, table.FinishedCount);
     }
 
+    /// <summary>
+    /// The end of a capture closes the open flows least recently active first over all partitions, as one list would
+    /// hold them: ties in time go to the lower partition, then to the earlier place in a partition's list.
+    /// </summary>
+    [Fact]
+    public void FinishAll_ClosesTheLeastRecentlyActiveFirst_OverAllPartitions()
+    {
+        var options = new FlowTableOptions();
+        FlowPartitions partitions = FlowPartitions.For(options.MaxFlows);
+        var table = new FlowTable(options);
+        var closed = new List<int>();
+        table.Closing = flow => closed.Add(flow.Id);
+        const int Flows = 600;
+        var listedAt = new double[Flows + 1];
+        var partitionOf = new int[Flows + 1];
+        for (int k = 1; k <= Flows; k++)
+        {
+            byte[] frame = TcpFrame(C, (ushort)(10_000 + k), S, 80, TcpFlags.Ack, payload: 10);
+            listedAt[k] = k / 7 * 0.01;   // seven flows a time: ties within and across partitions
+            Assert.Equal(k, Feed(table, listedAt[k], frame, out _).Id);
+            partitionOf[k] = PartitionOf(frame, partitions);
+        }
+        for (int k = 3; k <= Flows; k += 3)   // a third active again, later, all at one time, in id order
+        {
+            Feed(table, 10, TcpFrame(C, (ushort)(10_000 + k), S, 80, TcpFlags.Ack, payload: 10), out _);
+            listedAt[k] = 10;
+        }
+        Assert.True(partitionOf.Distinct().Count() > 32);
+
+        table.FinishAll();
+
+        int[] expected = Enumerable.Range(1, Flows).OrderBy(k => listedAt[k]).ThenBy(k => partitionOf[k]).ThenBy(k => k).ToArray();
+        Assert.Equal(expected, closed);
+    }
+
     [Fact]
     public void Expire_IdleFlow_ClosesItAndALaterPacketStartsANewOne()
     {
