@@ -17,7 +17,9 @@
 #               $PCAPINSIGHT_CORPUS) one after another, that sequence copied --mixed-copies times with its clock moved
 #               on each time (mergecap, editcap; the corpus' fragment floods, lossy streams, tunnels and DNS make an
 #               event or a reassembled datagram of every few frames, which the synthetic files never do)
-# Prints wall time, packets/s, MB/s, peak RSS, CPU time and the ratios the performance issue sets targets for. Files live
+# Prints wall time, packets/s, MB/s, peak RSS, CPU time and the ratios the performance issue sets targets for, and at
+# the end a table of those targets, met or not on each file in this run (50 x tshark expert, the full analysis within
+# twice `info`, peak RSS under 300 MiB on the small-packet and bulk captures). Files live
 # in $BENCH_DIR (default /tmp/pcapinsight-bench) and are reused between runs; delete them to remake. The slow
 # tools (tshark, tcptrace) run once each and are stopped after --slow-limit seconds (reported as "> N").
 #
@@ -152,7 +154,7 @@ measure() {
 pi="$root/.build/cli/pcapinsight.dll"
 row() {   # label seconds rss_kib [worst_seconds [cpu_seconds]]
   local label="$1" t="$2" m="$3" worst="${4:-}" cpu="${5:-}" shown="$2"
-  [ "$t" = ">" ] && { t="$3"; m="$4"; worst=""; cpu=""; shown="> $t"; }
+  [ "$t" = ">" ] && { t="$3"; m="$4"; worst=""; cpu=""; shown="> $t"; stopped["$label"]=1; }
   # time's resolution is 10 ms: a faster run counts as 10 ms.
   rates=$(awk -v p="$packets" -v b="$bytes" -v t="$t" 'BEGIN{if (t < 0.01) t = 0.01; printf "%8.2fM pkt/s %7.0f MB/s", p/t/1e6, b/1e6/t}')
   printf '  %-46s %8s s %s  peak RSS %6s MiB' "$label" "$shown" "$rates" "$((m / 1024))"
@@ -161,11 +163,12 @@ row() {   # label seconds rss_kib [worst_seconds [cpu_seconds]]
   [ "$runs" -gt 1 ] && [ -n "$worst" ] && printf '  (slowest %s s)' "$worst"
   printf '\n'
   seconds["$label"]="$t"
+  rss_mib["$label"]=$((m / 1024))
 }
 
 report() {
   local name="$1" file="$dir/$1"
-  declare -gA seconds=()
+  declare -gA seconds=() rss_mib=() stopped=()
   timing_log="$dir/timing-$name.log"
   : >"$timing_log"
   bytes=$(stat -c %s "$file")
@@ -214,6 +217,27 @@ report() {
   [ -n "${seconds["tshark -q -z conv,tcp"]:-}" ] && printf '; tshark conv/analyze %.0f' "$(awk "BEGIN{print ${seconds["tshark -q -z conv,tcp"]}/$full}")"
   [ -n "${seconds["tcptrace -n"]:-}" ] && printf '; tcptrace/analyze %.0f' "$(awk "BEGIN{print ${seconds["tcptrace -n"]}/$full}")"
   echo
+  # The performance issue's targets on this file in this run, met or not, for the summary at the end.
+  local expert="${seconds["tshark -q -z expert"]:-}" memory="${rss_mib["pcapinsight analyze (+ charts, html)"]}"
+  local tshark_cell="not run" memory_cell="$memory MiB"
+  # tshark stopped at --slow-limit gives a lower bound: met when it is 50 x already, else unknown.
+  [ -n "$expert" ] && tshark_cell=$(awk -v e="$expert" -v f="$full" -v cut="${stopped["tshark -q -z expert"]:-0}" 'BEGIN{
+    r = e / f; printf "%s%.0f x %s", (cut ? "over " : ""), r, (r >= 50 ? "met" : (cut ? "(tshark stopped)" : "not met"))}')
+  case "$name" in
+    small*|bulk*) memory_cell=$(awk -v m="$memory" 'BEGIN{printf "%d MiB %s", m, (m < 300 ? "met" : "not met")}') ;;
+    flows*) memory_cell="$memory MiB (${rss_mib["pcapinsight analyze --close-linger 1"]} MiB with --close-linger 1)" ;;
+  esac
+  targets+=("$(printf '  %-14s %-26s %-20s %-16s %s' "$name" "$tshark_cell" \
+    "$(awk -v f="$full" -v i="$info" 'BEGIN{r = f / i; printf "%.2f x %s", r, (r <= 2 ? "met" : "not met")}')" \
+    "$(awk -v c="$csv" -v i="$info" 'BEGIN{printf "%.2f x", c / i}')" "$memory_cell")")
+}
+
+targets=()
+print_targets() {
+  [ "${#targets[@]}" -gt 0 ] || return 0
+  echo "targets (the performance issue's, full analyze with charts and report.html, this run):"
+  printf '  %-14s %-26s %-20s %-16s %s\n' "capture" "50 x tshark expert" "within 2 x info" "csv,json / info" "peak RSS (small, bulk: under 300 MiB)"
+  printf '%s\n' "${targets[@]}"
 }
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load $(cut -d' ' -f1-3 /proc/loadavg); best of $runs runs (tshark, tcptrace: 1)"
@@ -225,3 +249,4 @@ for name in small bulk flows mixed; do
   report "$file"
   echo "  every run's stderr and phases (PCAPINSIGHT_TIMING): $dir/timing-$file.log"
 done
+print_targets
