@@ -20,28 +20,41 @@ public struct UdpStream
     private ushort _candidateSeq;
     private int _candidateRun;
 
-    // RFC 3550 jitter, in RTP timestamp units
-    private bool _haveTransit;
-    private double _lastTransit;
-    private double _jitter;
+    // What a direction whose sequence numbers are followed keeps, out of line: made when RTP is confirmed or a
+    // --udp-seq number is read. Most UDP flows (DNS, QUIC, syslog) never have one, and inline these fields were a
+    // sixth of a UDP flow's memory (bench/RESULTS.md: a resolver's capture is a UDP flow every two frames).
+    private Followed? _followed;
+
+    private sealed class Followed(string kind, SequenceTracker tracker)
+    {
+        public readonly string Kind = kind;
+        public readonly SequenceTracker Tracker = tracker;
+        public uint Ssrc;
+        public int PayloadType = -1;
+        public int ClockRate;
+        // RFC 3550 jitter, in RTP timestamp units
+        public bool HaveTransit;
+        public double LastTransit;
+        public double Jitter;
+    }
 
     /// <summary>"rtp", "custom", or null when the flow carries no sequence the analysis can read.</summary>
-    public string? SeqKind { get; private set; }
+    public readonly string? SeqKind => _followed?.Kind;
 
     /// <summary>The sequence tracker, once numbers were found.</summary>
-    public SequenceTracker? Sequence { get; private set; }
+    public readonly SequenceTracker? Sequence => _followed?.Tracker;
 
     /// <summary>RTP: the stream's SSRC and payload type.</summary>
-    public uint Ssrc { get; private set; }
+    public readonly uint Ssrc => _followed?.Ssrc ?? 0;
 
     /// <summary>RTP payload type.</summary>
-    public int PayloadType { get; private set; } = -1;
+    public readonly int PayloadType => _followed?.PayloadType ?? -1;
 
     /// <summary>RTP timestamp clock, Hz (from the payload type; 0 when unknown).</summary>
-    public int ClockRate { get; private set; }
+    public readonly int ClockRate => _followed?.ClockRate ?? 0;
 
     /// <summary>RFC 3550 interarrival jitter at the end of the flow, ms; null when not RTP or the clock is unknown.</summary>
-    public readonly double? JitterMs => SeqKind == "rtp" && ClockRate > 0 ? _jitter / ClockRate * 1000 : null;
+    public readonly double? JitterMs => _followed is { Kind: "rtp", ClockRate: > 0 } f ? f.Jitter / f.ClockRate * 1000 : null;
 
     /// <summary>
     /// What one datagram costs in a Linux receive buffer: its payload plus the socket buffer's overhead (sk_buff and
@@ -79,32 +92,31 @@ public struct UdpStream
     internal void OnDatagram(ReadOnlySpan<byte> payload, long timeNs, UdpSequenceSpec? custom, ushort srcPort, ushort dstPort)
     {
         TrackBurst(payload.Length, timeNs);
-        if (SeqKind == "rtp")
+        if (_followed is { Kind: "rtp" } rtp)
         {
-            if (payload.Length >= 12 && BinaryPrimitives.ReadUInt32BigEndian(payload[8..]) == Ssrc)
+            if (payload.Length >= 12 && BinaryPrimitives.ReadUInt32BigEndian(payload[8..]) == rtp.Ssrc)
             {
                 ushort seq = BinaryPrimitives.ReadUInt16BigEndian(payload[2..]);
-                bool fresh = Sequence!.Add(seq, timeNs);
-                if (fresh && ClockRate > 0)
+                bool fresh = rtp.Tracker.Add(seq, timeNs);
+                if (fresh && rtp.ClockRate > 0)
                 {
-                    Jitter(BinaryPrimitives.ReadUInt32BigEndian(payload[4..]), timeNs);
+                    Jitter(rtp, BinaryPrimitives.ReadUInt32BigEndian(payload[4..]), timeNs);
                 }
             }
             return;
         }
-        if (SeqKind == "custom")
+        if (_followed is { } numbered)
         {
             if (custom!.TryRead(payload, out ulong n))
             {
-                Sequence!.Add(n, timeNs);
+                numbered.Tracker.Add(n, timeNs);
             }
             return;
         }
         if (custom is not null && (custom.Port == 0 || custom.Port == srcPort || custom.Port == dstPort) && custom.TryRead(payload, out ulong first))
         {
-            SeqKind = "custom";
-            Sequence = new SequenceTracker(custom.Bits);
-            Sequence.Add(first, timeNs);
+            _followed = new Followed("custom", new SequenceTracker(custom.Bits));
+            _followed.Tracker.Add(first, timeNs);
             return;
         }
         DetectRtp(payload, timeNs);
@@ -140,36 +152,33 @@ public struct UdpStream
         {
             return;
         }
-        SeqKind = "rtp";
-        Ssrc = ssrc;
-        PayloadType = pt;
-        ClockRate = StaticClockRate(pt);
-        Sequence = new SequenceTracker(16);
+        var rtp = new Followed("rtp", new SequenceTracker(16)) { Ssrc = ssrc, PayloadType = pt, ClockRate = StaticClockRate(pt) };
+        _followed = rtp;
         // The confirming datagrams count: the tracker starts at the first of the run.
         for (int i = RtpConfirmations - 1; i >= 0; i--)
         {
-            Sequence.Add((ushort)(seq - i), timeNs);
+            rtp.Tracker.Add((ushort)(seq - i), timeNs);
         }
-        if (ClockRate > 0)
+        if (rtp.ClockRate > 0)
         {
-            Jitter(BinaryPrimitives.ReadUInt32BigEndian(payload[4..]), timeNs);
+            Jitter(rtp, BinaryPrimitives.ReadUInt32BigEndian(payload[4..]), timeNs);
         }
     }
 
     /// <summary>RFC 3550 6.4.1: J += (|D| - J) / 16, D the difference of transit times, in timestamp units.</summary>
-    private void Jitter(uint rtpTimestamp, long arrivalNs)
+    private static void Jitter(Followed rtp, uint rtpTimestamp, long arrivalNs)
     {
         // In timestamp units, kept fractional: rounding the arrival to whole units would add up to one unit of
         // noise (125 µs at 8 kHz) to every difference.
-        double arrival = arrivalNs / 1e9 * ClockRate;
+        double arrival = arrivalNs / 1e9 * rtp.ClockRate;
         double transit = arrival - rtpTimestamp;
-        if (_haveTransit)
+        if (rtp.HaveTransit)
         {
-            double d = Math.Abs(transit - _lastTransit);
-            _jitter += (d - _jitter) / 16.0;
+            double d = Math.Abs(transit - rtp.LastTransit);
+            rtp.Jitter += (d - rtp.Jitter) / 16.0;
         }
-        _haveTransit = true;
-        _lastTransit = transit;
+        rtp.HaveTransit = true;
+        rtp.LastTransit = transit;
     }
 
     /// <summary>The RTP clock of the static payload types of RFC 3551; 0 for dynamic ones (96-127) and unknown ones.</summary>
