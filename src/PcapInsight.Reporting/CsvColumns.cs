@@ -174,7 +174,6 @@ public static class CsvColumns
         EventColumn.OfText("file", r => r.File),
     ];
 
-
     /// <summary>tcp_series.csv: the recorded time series, one row per point. Every cell is plain.</summary>
     public static IReadOnlyList<CsvColumn<SeriesRow>> Series { get; } =
     [
@@ -188,7 +187,6 @@ public static class CsvColumns
         SeriesColumn.Plain("window_bytes", (d, r) => Utf8Cells.Number(d, r.Window)),
         SeriesColumn.Plain("rtt_ms", (d, r) => Utf8Cells.Milliseconds(d, r.RttNs)),
     ];
-
 
     /// <summary>fragments.csv: CONTRACT.md's columns, then ours. Plain cells but for the missing ranges, the policies and the file name.</summary>
     public static IReadOnlyList<CsvColumn<FragmentRow>> Fragments { get; } =
@@ -213,7 +211,6 @@ public static class CsvColumns
         FragmentColumn.OfText("file", r => r.File),
     ];
 
-
     /// <summary>udp.csv: CONTRACT.md's columns, then ours. Every cell is plain, so the table is written straight as UTF-8.</summary>
     public static IReadOnlyList<CsvColumn<UdpRow>> Udp { get; } =
     [
@@ -236,6 +233,4 @@ public static class CsvColumns
         UdpColumn.NameCell("rtp_ssrc", (d, r) => Utf8Cells.Text(d, r.Ssrc), r => r.Ssrc),
         UdpColumn.IntegerCell("rtp_payload_type", (d, r) => Utf8Cells.Number(d, r.PayloadType), r => r.PayloadType),
     ];
-
-
 }

@@ -29,10 +29,10 @@ public struct UdpStream
     {
         public readonly string Kind = kind;
         public readonly SequenceTracker Tracker = tracker;
-        public uint Ssrc;
-        public int PayloadType = -1;
-        public int ClockRate;
-        // RFC 3550 jitter, in RTP timestamp units
+        public uint Ssrc { get; init; }
+        public int PayloadType { get; init; } = -1;
+        public int ClockRate { get; init; }
+        // RFC 3550 jitter, in RTP timestamp units: what changes as datagrams come
         public bool HaveTransit;
         public double LastTransit;
         public double Jitter;
