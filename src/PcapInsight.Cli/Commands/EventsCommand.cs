@@ -32,10 +32,9 @@ public static class EventsCommand
             }
             if (parse.GetValue(json))
             {
-                stdout.WriteLine(JsonSerializer.Serialize(rows.Select(e => new
-                {
-                    name = e.Name, group = e.Group, severity = ReportRows.SeverityName(e.Severity), sampled = e.Policy == EventPolicy.Sampled, summary = e.Summary, advice = e.Advice,
-                }), new JsonSerializerOptions { WriteIndented = true }));
+                IReadOnlyList<EventJson> list = [.. rows.Select(e => new EventJson(
+                    e.Name, e.Group, ReportRows.SeverityName(e.Severity), e.Policy == EventPolicy.Sampled, e.Summary, e.Advice))];
+                stdout.WriteLine(JsonSerializer.Serialize(list, CliJson.Indented.IReadOnlyListEventJson));
                 return ExitCodes.Success;
             }
             foreach (EventInfo e in rows)

@@ -97,22 +97,20 @@ public static class InfoCommand
         }
     }
 
-    private static string Json(string path, CaptureFileStats stats, CaptureCensus c) => JsonSerializer.Serialize(new
-    {
-        file = path,
-        format = stats.Format,
-        link_types = stats.Interfaces.Select(i => LinkTypeNames.Name(i.LinkType)).Distinct(),
-        snaplen = stats.Interfaces.Select(i => i.Snaplen).Distinct(),
-        packets = c.Frames,
-        captured_bytes = c.CapturedBytes,
-        wire_bytes = c.WireBytes,
-        first_time = c.Frames > 0 ? Time(c.FirstTimeNs, stats) : null,
-        last_time = c.Frames > 0 ? Time(c.LastTimeNs, stats) : null,
-        duration_s = (c.LastTimeNs - c.FirstTimeNs) / 1e9,
-        ipv4 = c.Ipv4, ipv6 = c.Ipv6, tcp = c.Tcp, udp = c.Udp, icmp = c.Icmp, other_ip = c.OtherIp,
-        fragments = c.Fragments, not_ip = c.NotIp, truncated = c.Truncated, malformed = c.Malformed,
-        unsupported_link_type = c.UnsupportedLinkType, out_of_order = c.OutOfOrderTimestamps,
-        drops = stats.Interfaces.Any(i => i.InterfaceDrops >= 0 || i.OsDrops >= 0) ? stats.Interfaces.Sum(i => i.TotalDrops) : (long?)null,
-        warnings = stats.Warnings.Select(w => w.Message),
-    });
+    private static string Json(string path, CaptureFileStats stats, CaptureCensus c) => JsonSerializer.Serialize(new InfoJson(
+        File: path,
+        Format: stats.Format,
+        LinkTypes: [.. stats.Interfaces.Select(i => LinkTypeNames.Name(i.LinkType)).Distinct()],
+        Snaplen: [.. stats.Interfaces.Select(i => i.Snaplen).Distinct()],
+        Packets: c.Frames,
+        CapturedBytes: c.CapturedBytes,
+        WireBytes: c.WireBytes,
+        FirstTime: c.Frames > 0 ? Time(c.FirstTimeNs, stats) : null,
+        LastTime: c.Frames > 0 ? Time(c.LastTimeNs, stats) : null,
+        DurationS: (c.LastTimeNs - c.FirstTimeNs) / 1e9,
+        Ipv4: c.Ipv4, Ipv6: c.Ipv6, Tcp: c.Tcp, Udp: c.Udp, Icmp: c.Icmp, OtherIp: c.OtherIp,
+        Fragments: c.Fragments, NotIp: c.NotIp, Truncated: c.Truncated, Malformed: c.Malformed,
+        UnsupportedLinkType: c.UnsupportedLinkType, OutOfOrder: c.OutOfOrderTimestamps,
+        Drops: stats.Interfaces.Any(i => i.InterfaceDrops >= 0 || i.OsDrops >= 0) ? stats.Interfaces.Sum(i => i.TotalDrops) : null,
+        Warnings: [.. stats.Warnings.Select(w => w.Message)]), CliJson.Default.InfoJson);
 }

@@ -33,10 +33,8 @@ public static class InterfacesCommand
         }
         if (json)
         {
-            stdout.WriteLine(JsonSerializer.Serialize(list.Select(i => new
-            {
-                index = i.Index, name = i.Name, description = i.Description, addresses = i.Addresses, up = i.Up, running = i.Running, loopback = i.Loopback,
-            }), new JsonSerializerOptions { WriteIndented = true }));
+            IReadOnlyList<InterfaceJson> rows = [.. list.Select(i => new InterfaceJson(i.Index, i.Name, i.Description, i.Addresses, i.Up, i.Running, i.Loopback))];
+            stdout.WriteLine(JsonSerializer.Serialize(rows, CliJson.Indented.IReadOnlyListInterfaceJson));
             return ExitCodes.Success;
         }
         stdout.WriteLine($"{"#",3}  {"name",-18} {"state",-17} addresses / description");
