@@ -52,7 +52,7 @@ done
 mkdir -p "$dir"
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
 
-"$root/pcapinsight" --help >/dev/null   # builds the CLI in Release on first use
+source "$root/bench/cli.sh"   # cli=(the command that runs the build ./pcapinsight made)
 bench_project="$root/bench/PcapInsight.Benchmarks"
 
 make_small() {
@@ -151,7 +151,6 @@ measure() {
   echo "$best $rss $worst $cpu"
 }
 
-pi="$root/.build/cli/pcapinsight.dll"
 row() {   # label seconds rss_kib [worst_seconds [cpu_seconds]]
   local label="$1" t="$2" m="$3" worst="${4:-}" cpu="${5:-}" shown="$2"
   [ "$t" = ">" ] && { t="$3"; m="$4"; worst=""; cpu=""; shown="> $t"; stopped["$label"]=1; }
@@ -173,7 +172,7 @@ report() {
   : >"$timing_log"
   bytes=$(stat -c %s "$file")
   cat "$file" >/dev/null; cat "$file" >/dev/null   # warm the page cache
-  packets=$(dotnet "$pi" info --json "$file" | python3 -c 'import json,sys; print(json.load(sys.stdin)["packets"])')
+  packets=$("${cli[@]}" info --json "$file" | python3 -c 'import json,sys; print(json.load(sys.stdin)["packets"])')
   printf '%s: %.0f MB, %d packets\n' "$name" "$(awk "BEGIN{print $bytes/1e6}")" "$packets"
   limit=$slow_limit
   row "cat > /dev/null" $(measure cat "$file")
@@ -185,20 +184,20 @@ report() {
   else
     echo "  tcpdump -r FILE -w /dev/null: skipped (libpcap reads a pcapng of one link type only)"
   fi
-  row "pcapinsight info (read + decode)" $(measure dotnet "$pi" info "$file")
+  row "pcapinsight info (read + decode)" $(measure "${cli[@]}" info "$file")
   # The default chooses the thread count from the capture's first packets (PCAPINSIGHT_TIMING prints the choice).
-  chosen=$(PCAPINSIGHT_TIMING=1 dotnet "$pi" analyze "$file" -o "$dir/report-$name" -q --no-progress --format json 2>&1 >/dev/null \
+  chosen=$(PCAPINSIGHT_TIMING=1 "${cli[@]}" analyze "$file" -o "$dir/report-$name" -q --no-progress --format json 2>&1 >/dev/null \
     | sed -n 's/^timing: threads chosen: threads \([0-9]*\).*/\1/p')
-  row "pcapinsight analyze csv,json (default: ${chosen:-?})" $(measure dotnet "$pi" analyze "$file" -o "$dir/report-$name" -q --no-progress --format csv,json)
+  row "pcapinsight analyze csv,json (default: ${chosen:-?})" $(measure "${cli[@]}" analyze "$file" -o "$dir/report-$name" -q --no-progress --format csv,json)
   seconds["pcapinsight analyze --format csv,json"]="${seconds["pcapinsight analyze csv,json (default: ${chosen:-?})"]}"
   # One thread and every core, whatever the default chose: the multi-core speed-up.
-  row "pcapinsight analyze csv,json --threads 1" $(measure dotnet "$pi" analyze "$file" -o "$dir/report-$name" -q --no-progress --format csv,json --threads 1)
-  row "pcapinsight analyze csv,json --threads $(nproc)" $(measure dotnet "$pi" analyze "$file" -o "$dir/report-$name" -q --no-progress --format csv,json --threads "$(nproc)")
-  row "pcapinsight analyze (+ charts, html)" $(measure dotnet "$pi" analyze "$file" -o "$dir/report-$name" -q --no-progress)
+  row "pcapinsight analyze csv,json --threads 1" $(measure "${cli[@]}" analyze "$file" -o "$dir/report-$name" -q --no-progress --format csv,json --threads 1)
+  row "pcapinsight analyze csv,json --threads $(nproc)" $(measure "${cli[@]}" analyze "$file" -o "$dir/report-$name" -q --no-progress --format csv,json --threads "$(nproc)")
+  row "pcapinsight analyze (+ charts, html)" $(measure "${cli[@]}" analyze "$file" -o "$dir/report-$name" -q --no-progress)
   if [[ "$name" == flows* ]]; then
     # Memory bounded by what is live: closed connections leave the table a second after their last packet instead
     # of the default minute (this capture's million connections span 8 s, so the default holds them all).
-    row "pcapinsight analyze --close-linger 1" $(measure dotnet "$pi" analyze "$file" -o "$dir/report-$name" -q --no-progress --close-linger 1)
+    row "pcapinsight analyze --close-linger 1" $(measure "${cli[@]}" analyze "$file" -o "$dir/report-$name" -q --no-progress --close-linger 1)
   fi
   if [ "$skip_slow" = 0 ]; then
     local saved_runs=$runs; runs=1
@@ -240,7 +239,7 @@ print_targets() {
   printf '%s\n' "${targets[@]}"
 }
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load $(cut -d' ' -f1-3 /proc/loadavg); best of $runs runs (tshark, tcptrace: 1)"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load $(cut -d' ' -f1-3 /proc/loadavg); best of $runs runs (tshark, tcptrace: 1); pcapinsight's build: $(cat "$root/.build/cli/.built-from-sources")"
 for name in small bulk flows mixed; do
   [ -n "$only" ] && [ "$only" != "$name" ] && continue
   file="$name.pcap"

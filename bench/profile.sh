@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Where one run's CPU time went, as the kernel's sampling saw it: by thread, by module, and the busiest methods of
-# each thread, the JIT-compiled ones by name (the runtime writes its perf map for it).
+# each thread, by name: the native build's from its symbols (pcapinsight.dbg beside it), the JIT build's
+# (PCAPINSIGHT_BUILD=jit ./pcapinsight) from the perf map the runtime writes.
 #
 #   bench/profile.sh [--hz N] [--top N] [--phase NAME] -- analyze FILE -o DIR -q   (pcapinsight's arguments after --)
 #
@@ -14,8 +15,8 @@
 # on an Array.Clear that a stopwatch timed at 1 ms, and 100 ms of "lock spinning" on the read-ahead hand-off that
 # two lock-free rewrites did not remove (bench/RESULTS.md). perf samples only what is on a core. JIT-compiled code
 # is named through /tmp/perf-PID.map (DOTNET_PerfMapEnabled; W^X off, or the code sits in an unnamed double
-# mapping); the runtime's own code (libcoreclr.so: type loading, allocation, the collector) has no symbols here and
-# shows as a module only. Needs perf (apt-get install linux-perf) and, as a user, kernel.perf_event_paranoid <= 2.
+# mapping); in the native build every method is named, the runtime's included. In the JIT build the runtime's own
+# code (libcoreclr.so: type loading, allocation, the collector) has no symbols here and shows as a module only. Needs perf (apt-get install linux-perf) and, as a user, kernel.perf_event_paranoid <= 2.
 # No hardware counters in a VM: perf falls back to the CPU clock, which is what this reads.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,7 +35,7 @@ done
 [ $# -gt 0 ] || { echo "usage: bench/profile.sh [--hz N] [--top N] [--phase NAME] -- PCAPINSIGHT-ARGS..." >&2; exit 2; }
 command -v perf >/dev/null || { echo "needs perf (apt-get install linux-perf)" >&2; exit 2; }
 
-"$root/pcapinsight" --help >/dev/null   # builds the CLI in Release on first use
+source "$root/bench/cli.sh"   # cli=(the command that runs the build ./pcapinsight made)
 work=$(mktemp -d)
 # The run's symbol maps go at the end, whatever happens: perf reads them when it reports, so not before.
 maps_before=$(ls /tmp/perf-*.map /tmp/perfinfo-*.map 2>/dev/null || true)
@@ -45,7 +46,7 @@ status=0
 timing=0
 [ -z "$phase" ] || timing=1   # the phase marks, on the run's stderr
 DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 PCAPINSIGHT_TIMING=$timing \
-  perf record -q -k CLOCK_MONOTONIC -F "$hz" -o "$work/perf.data" -- dotnet "$root/.build/cli/pcapinsight.dll" "$@" >"$work/stdout" 2>"$work/stderr" \
+  perf record -q -k CLOCK_MONOTONIC -F "$hz" -o "$work/perf.data" -- "${cli[@]}" "$@" >"$work/stdout" 2>"$work/stderr" \
   || status=$?
 [ "$status" -eq 0 ] || { echo "the run failed (exit code $status):" >&2; cat "$work/stderr" >&2; exit 1; }
 
@@ -76,8 +77,9 @@ report --sort comm -n | awk -v hz="$hz" '{ share = $1; n = $2; $1 = ""; $2 = "";
 echo
 echo "== by thread and module"
 report --sort comm,dso | head -n 25
-# Thread names are perf's (15 characters): the main thread is "dotnet", the read-ahead "pcapinsight rea",
-# pool threads ".NET TP Worker", the collector ".NET Server GC", the JIT's background tiering ".NET Tiered Com".
+# Thread names are perf's (15 characters): the main thread is "pcapinsight" ("dotnet" in the JIT build), the
+# read-ahead "pcapinsight rea", pool threads ".NET TP Worker", the collector ".NET Server GC", the JIT's background
+# tiering ".NET Tiered Com" (JIT build only).
 report --sort comm | sed -E 's/^ +[0-9.]+% +//; s/ +$//' | while IFS= read -r thread; do
   echo
   echo "== top $top in \"$thread\""

@@ -14,7 +14,7 @@ namespace PcapInsight.Cli.Tests;
 [Collection("live")]   // one live capture at a time: they share loopback
 public class LiveCaptureTests
 {
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -23,7 +23,7 @@ public class LiveCaptureTests
 
     private static JsonElement Summary(string dir) => JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json"))).RootElement;
 
-    private static Dictionary<string, long> EventCounts(string dir) =>
+    internal static Dictionary<string, long> EventCounts(string dir) =>
         Summary(dir).GetProperty("events").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
 
     /// <summary>A CSV without its last column (file: "live:lo" against the pcapng's name).</summary>
@@ -31,7 +31,7 @@ public class LiveCaptureTests
         File.ReadAllLines(Path.Combine(dir, csv)).Select(l => l[..l.LastIndexOf(',')]).ToArray();
 
     /// <summary>The live report and analyze's report of the saved pcapng say the same.</summary>
-    private static void AssertSameAsAnalyze(string liveDir, string pcapng, string analyzeDir, params string[] extra)
+    internal static void AssertSameAsAnalyze(string liveDir, string pcapng, string analyzeDir, params string[] extra)
     {
         CliRun analyze = CliRunner.Run(["analyze", pcapng, "-o", analyzeDir, "-q", "--format", "csv,json", .. extra]);
         Assert.Equal(0, analyze.ExitCode);

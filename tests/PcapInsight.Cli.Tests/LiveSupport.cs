@@ -47,10 +47,13 @@ public sealed class LiveProcess : IDisposable
         process.BeginErrorReadLine();
     }
 
-    /// <summary>Starts <c>pcapinsight live ARGS</c> (after <paramref name="prefix"/>, e.g. setpriv) and waits until it captures.</summary>
-    public static LiveProcess Start(string[] args, string[]? prefix = null, bool waitForCapture = true)
+    /// <summary>
+    /// Starts <c>pcapinsight live ARGS</c> (after <paramref name="prefix"/>, e.g. setpriv) and waits until it captures.
+    /// <paramref name="program"/> is the CLI's command (default: the JIT build beside the tests, through dotnet).
+    /// </summary>
+    public static LiveProcess Start(string[] args, string[]? prefix = null, bool waitForCapture = true, string[]? program = null)
     {
-        string[] command = [.. prefix ?? [], "dotnet", Path.Combine(AppContext.BaseDirectory, "pcapinsight.dll"), "live", .. args];
+        string[] command = [.. prefix ?? [], .. program ?? ["dotnet", Path.Combine(AppContext.BaseDirectory, "pcapinsight.dll")], "live", .. args];
         var info = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = RepoPaths.Root };
         foreach (string a in command.Skip(1))
         {

@@ -3,8 +3,9 @@ using Xunit;
 namespace PcapInsight.TestKit;
 
 /// <summary>The reason corpus tests give when they skip.</summary>
-internal static class CorpusSkip
+public static class CorpusSkip
 {
+    /// <summary>Why a corpus test skips here, or null.</summary>
     public static string? Reason =>
         RepoPaths.Corpus is not null || RepoPaths.IsCi
             ? null
