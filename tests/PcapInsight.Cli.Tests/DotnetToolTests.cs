@@ -4,6 +4,7 @@ using Xunit;
 namespace PcapInsight.Cli.Tests;
 
 /// <summary>The CLI installs like any .NET tool, from the package the repository builds, and says which build it is.</summary>
+[Collection(NativeBuild.Collection)]   // waits for ./pcapinsight's build, as the native build tests do
 public class DotnetToolTests
 {
     [Fact]

@@ -9,6 +9,12 @@ namespace PcapInsight.Cli.Tests;
 /// </summary>
 public static class NativeBuild
 {
+    /// <summary>
+    /// The tests that wait for the wrapper's build (one collection, so that while the first builds, the suite's other
+    /// thread goes on with other tests instead of waiting too: xunit runs as many collections at once as there are cores).
+    /// </summary>
+    public const string Collection = "the wrapper's build";
+
     /// <summary>The wrapper a user runs from the clone.</summary>
     public static string Wrapper { get; } = Path.Combine(RepoPaths.Root, "pcapinsight");
 

@@ -11,6 +11,7 @@ namespace PcapInsight.Cli.Tests;
 /// is in a folder of its own with the same relative output path; the console's lines naming that folder in full are
 /// compared with the folder's path left out.
 /// </summary>
+[Collection(NativeBuild.Collection)]
 public class NativeBuildTests
 {
     public static TheoryData<string> SampleNames() => RepoPaths.SampleNames();
@@ -60,25 +61,6 @@ public class NativeBuildTests
         }
     }
 
-    /// <summary>libpcap through SharpPcap's native calls, in the native build: a live capture finds what analyze finds.</summary>
-    [NativeFact(Live = true)]
-    public void Live_OnLoopback_FindsTheNagleStallsAsAnalyzeDoes()
-    {
-        Assert.True(NativeBuild.IsNative, "./pcapinsight built for the JIT although clang is here");
-        using var dir = CliRunner.TempDir();
-        int port = LiveCaptureTests.FreePort();
-        using LiveProcess live = LiveProcess.Start(["-i", "lo", "-f", $"tcp port {port}", "-w", dir.File("live.pcapng"), "-o", dir.File("live"),
-            "--format", "csv,json"], program: [NativeBuild.Executable]);
-
-        Traffic.WriteWriteRead(port, requests: 20);
-        live.Signal(2);   // Ctrl-C
-        CliRun run = live.WaitForExit();
-
-        Assert.True(run.ExitCode == 0, run.Stderr);
-        Assert.InRange(LiveCaptureTests.EventCounts(dir.File("live")).GetValueOrDefault("tcp.nagle_stall"), 10, 20);
-        LiveCaptureTests.AssertSameAsAnalyze(dir.File("live"), dir.File("live.pcapng"), dir.File("analyze"));
-    }
-
     private static string Sample(string name) => RepoPaths.Sample(name);
 
     /// <summary>Runs both builds on <paramref name="args"/>, each in a folder of its own, and compares everything they wrote.</summary>
@@ -107,4 +89,28 @@ public class NativeBuildTests
 
     private static string[] Files(string dir) =>
         Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir, f)).Order(StringComparer.Ordinal).ToArray();
+}
+
+/// <summary>libpcap through SharpPcap's native calls, in the native build (one live capture at a time: loopback is shared).</summary>
+[Collection("live")]
+public class NativeLiveTests
+{
+    /// <summary>A live capture by the native build finds what analyze (the JIT build) finds in the pcapng it saved.</summary>
+    [NativeFact(Live = true)]
+    public void Live_OnLoopback_FindsTheNagleStallsAsAnalyzeDoes()
+    {
+        Assert.True(NativeBuild.IsNative, "./pcapinsight built for the JIT although clang is here");
+        using var dir = CliRunner.TempDir();
+        int port = LiveCaptureTests.FreePort();
+        using LiveProcess live = LiveProcess.Start(["-i", "lo", "-f", $"tcp port {port}", "-w", dir.File("live.pcapng"), "-o", dir.File("live"),
+            "--format", "csv,json"], program: [NativeBuild.Executable]);
+
+        Traffic.WriteWriteRead(port, requests: 20);
+        live.Signal(2);   // Ctrl-C
+        CliRun run = live.WaitForExit();
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.InRange(LiveCaptureTests.EventCounts(dir.File("live")).GetValueOrDefault("tcp.nagle_stall"), 10, 20);
+        LiveCaptureTests.AssertSameAsAnalyze(dir.File("live"), dir.File("live.pcapng"), dir.File("analyze"));
+    }
 }

@@ -18,6 +18,7 @@ public sealed class PerfFactAttribute : FactAttribute
 /// show for the profile to be read: every thread with its seconds, the JIT-compiled code named (the runtime's perf
 /// map, with W^X off: without it the code is an unnamed double mapping), and the run's own failure when it fails.
 /// </summary>
+[Collection(NativeBuild.Collection)]   // waits for ./pcapinsight's build, as the native build tests do
 public class ProfileScriptTests
 {
     private static readonly string Script = Path.Combine(RepoPaths.Root, "bench", "profile.sh");
