@@ -16,7 +16,8 @@
 # two lock-free rewrites did not remove (bench/RESULTS.md). perf samples only what is on a core. JIT-compiled code
 # is named through /tmp/perf-PID.map (DOTNET_PerfMapEnabled; W^X off, or the code sits in an unnamed double
 # mapping); in the native build every method is named, the runtime's included. In the JIT build the runtime's own
-# code (libcoreclr.so: type loading, allocation, the collector) has no symbols here and shows as a module only. Needs perf (apt-get install linux-perf) and, as a user, kernel.perf_event_paranoid <= 2.
+# code (libcoreclr.so: type loading, allocation, the collector) has no symbols here and shows as a module only.
+# Needs perf (apt-get install linux-perf) and, as a user, kernel.perf_event_paranoid <= 2.
 # No hardware counters in a VM: perf falls back to the CPU clock, which is what this reads.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
