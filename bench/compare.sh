@@ -19,7 +19,7 @@
 #               event or a reassembled datagram of every few frames, which the synthetic files never do)
 # Prints wall time, packets/s, MB/s, peak RSS, CPU time and the ratios the performance issue sets targets for, and at
 # the end a table of those targets, met or not on each file in this run (50 x tshark expert, the full analysis within
-# twice `info`, peak RSS under 300 MiB on the small-packet and bulk captures). Files live
+# twice `info`, peak RSS under 300 MiB on the small-packet and bulk captures; `info` against `cat` beside them). Files live
 # in $BENCH_DIR (default /tmp/pcapinsight-bench) and are reused between runs; delete them to remake. The slow
 # tools (tshark, tcptrace) run once each and are stopped after --slow-limit seconds (reported as "> N").
 #
@@ -226,16 +226,19 @@ report() {
     small*|bulk*) memory_cell=$(awk -v m="$memory" 'BEGIN{printf "%d MiB %s", m, (m < 300 ? "met" : "not met")}') ;;
     flows*) memory_cell="$memory MiB (${rss_mib["pcapinsight analyze --close-linger 1"]} MiB with --close-linger 1)" ;;
   esac
-  targets+=("$(printf '  %-14s %-26s %-20s %-16s %s' "$name" "$tshark_cell" \
+  # Reading against the page cache: the issue's "reading alone" is in process (`PcapInsight.Benchmarks phases FILE`,
+  # its "read" row); the whole process's nearest is `info`, which decodes too: shown, not judged.
+  targets+=("$(printf '  %-14s %-26s %-20s %-16s %-12s %s' "$name" "$tshark_cell" \
     "$(awk -v f="$full" -v i="$info" 'BEGIN{r = f / i; printf "%.2f x %s", r, (r <= 2 ? "met" : "not met")}')" \
-    "$(awk -v c="$csv" -v i="$info" 'BEGIN{printf "%.2f x", c / i}')" "$memory_cell")")
+    "$(awk -v c="$csv" -v i="$info" 'BEGIN{printf "%.2f x", c / i}')" \
+    "$(awk -v i="$info" -v c="$cat_s" 'BEGIN{printf "%.2f x", i / c}')" "$memory_cell")")
 }
 
 targets=()
 print_targets() {
   [ "${#targets[@]}" -gt 0 ] || return 0
   echo "targets (the performance issue's, full analyze with charts and report.html, this run):"
-  printf '  %-14s %-26s %-20s %-16s %s\n' "capture" "50 x tshark expert" "within 2 x info" "csv,json / info" "peak RSS (small, bulk: under 300 MiB)"
+  printf '  %-14s %-26s %-20s %-16s %-12s %s\n' "capture" "50 x tshark expert" "within 2 x info" "csv,json / info" "info / cat" "peak RSS (small, bulk: under 300 MiB)"
   printf '%s\n' "${targets[@]}"
 }
 
