@@ -18,8 +18,15 @@ public static class NativeBuild
     /// <summary>The wrapper a user runs from the clone.</summary>
     public static string Wrapper { get; } = Path.Combine(RepoPaths.Root, "pcapinsight");
 
-    /// <summary>The native executable, when the build is native.</summary>
-    public static string Executable { get; } = Path.Combine(RepoPaths.Root, ".build", "cli", "pcapinsight");
+    /// <summary>The native executable (building it first if needed); fails the test when the build is not native.</summary>
+    public static string Executable
+    {
+        get
+        {
+            Assert.True(IsNative, "./pcapinsight built for the JIT although clang is here: see its build messages (run it by hand)");
+            return Path.Combine(RepoPaths.Root, ".build", "cli", "pcapinsight");
+        }
+    }
 
     private static readonly Lazy<string> Kind = new(() =>
     {
@@ -38,11 +45,8 @@ public static class NativeBuild
             : "the native build needs clang and zlib's headers (apt-get install clang zlib1g-dev), and PCAPINSIGHT_BUILD not jit; CI has both";
 
     /// <summary>Runs the native executable directly (the wrapper's check for changed sources left out).</summary>
-    public static CliRun Run(string[] args, byte[]? stdin = null, string? workingDirectory = null)
-    {
-        Assert.True(IsNative, "./pcapinsight built for the JIT although clang is here: see its build messages (run it by hand)");
-        return CliRunner.RunProcess(Executable, args, workingDirectory, stdin);
-    }
+    public static CliRun Run(string[] args, byte[]? stdin = null, string? workingDirectory = null) =>
+        CliRunner.RunProcess(Executable, args, workingDirectory, stdin);
 }
 
 /// <summary>A fact about the native build: skipped with a stated reason where clang is missing, never in CI.</summary>
