@@ -71,7 +71,12 @@ fi
 report() { perf report -i "$work/perf.data" --stdio --no-children "${window[@]}" "$@" 2>/dev/null | grep -E '^ +[0-9.]+%' || true; }
 
 echo "pcapinsight $*"
-[ -z "$phase" ] || echo "phase \"$phase\": from $from ms to $to ms of the run"
+if [ -n "$phase" ]; then
+  # The whole run's CPU beside the phase's, from the same samples: the phase's share of the run.
+  all=$(perf report -i "$work/perf.data" --stdio --no-children --sort comm -n 2>/dev/null | grep -E '^ +[0-9.]+%' \
+    | awk -v hz="$hz" '{ n += $2 } END { printf "%.3f", n / hz }')
+  echo "phase \"$phase\": from $from ms to $to ms of the run (the whole run: $all CPU seconds)"
+fi
 echo
 echo "== by thread (CPU seconds: samples / $hz Hz)"
 report --sort comm -n | awk -v hz="$hz" '{ share = $1; n = $2; $1 = ""; $2 = ""; sub(/^ +/, ""); printf "%8.3f s %8s  %s\n", n / hz, share, $0 }'

@@ -29,7 +29,9 @@ public class ProfileScriptTests
         using TempDir dir = CliRunner.TempDir();
         string[] mapsBefore = PerfMaps();
 
-        CliRun run = CliRunner.RunProcess("bash", [Script, "--hz", "1000", "--top", "5", "--",
+        // 40 methods a thread: the sample's run is ~0.2 s (~150 samples), mostly the kernel's page faults and Skia's
+        // unnamed code, so our own and the runtime's methods are seldom in a thread's top 5 (CI failed on that once).
+        CliRun run = CliRunner.RunProcess("bash", [Script, "--hz", "1000", "--top", "40", "--",
             "analyze", RepoPaths.Sample("bulk-window-scaling.client.pcap"), "-o", dir.File("report"), "-q", "--no-progress"],
             timeout: TimeSpan.FromMinutes(5));
 
@@ -42,10 +44,11 @@ public class ProfileScriptTests
         Assert.Contains("== by thread and module", run.Stdout);
         // The code named: the native binary's symbols (ours, the runtime's), or the JIT's perf map.
         Assert.Matches(native ? @"(?m)^ +\d+\.\d+%  \S.*  pcapinsight +$" : @"\[JIT\] tid", run.Stdout);
-        Assert.Contains($"== top 5 in \"{main}\"", run.Stdout);
+        Assert.Contains($"== top 40 in \"{main}\"", run.Stdout);
         if (native)
         {
-            Assert.Matches(@"\[\.\] (PcapInsight|ScottPlot|S_P_CoreLib|Rhp|SVR::)\w*", run.Stdout);
+            // Printed whole on failure: Assert.Matches cuts the value to its first line.
+            Assert.True(Regex.IsMatch(run.Stdout, @"\[\.\] (PcapInsight|ScottPlot|S_P_CoreLib|Rhp|SVR::)\w*"), run.Stdout);
         }
         Assert.True(File.Exists(dir.File("report/report.html")), "the profiled run wrote its report");
         Assert.Equal(mapsBefore, PerfMaps());   // the run's symbol maps are removed once read
@@ -57,20 +60,20 @@ public class ProfileScriptTests
         using TempDir dir = CliRunner.TempDir();
         string[] analyze = ["analyze", RepoPaths.Sample("bulk-window-scaling.client.pcap"), "-o", dir.File("report"), "-q", "--no-progress"];
 
-        CliRun whole = CliRunner.RunProcess("bash", [Script, "--hz", "1000", "--top", "3", "--", .. analyze], timeout: TimeSpan.FromMinutes(5));
         CliRun charts = CliRunner.RunProcess("bash", [Script, "--hz", "1000", "--top", "3", "--phase", "charts drawn", "--", .. analyze],
             timeout: TimeSpan.FromMinutes(5));
 
-        Assert.True(whole.ExitCode == 0, whole.Stderr);
         Assert.True(charts.ExitCode == 0, charts.Stderr);
-        Match window = Regex.Match(charts.Stdout, @"phase ""charts drawn"": from (\d+) ms to (\d+) ms of the run");
+        Match window = Regex.Match(charts.Stdout,
+            @"phase ""charts drawn"": from (\d+) ms to (\d+) ms of the run \(the whole run: (\d+\.\d{3}) CPU seconds\)");
         Assert.True(window.Success, charts.Stdout);
         Assert.True(int.Parse(window.Groups[2].Value) > int.Parse(window.Groups[1].Value), window.Value);
         Assert.Contains("libSkiaSharp.so", charts.Stdout);   // the window holds the drawing
-        // A part of the run's CPU: the runtime's start, the analysis and the CSV are outside the window. (How large a
-        // part depends on the machine's load: on a tiny capture the charts are a large share of the run.)
-        Assert.True(CpuSeconds(charts.Stdout) < CpuSeconds(whole.Stdout),
-            $"the phase's CPU seconds are a part of the run's:\n{charts.Stdout}\n---\n{whole.Stdout}");
+        // A part of the run's CPU, from the same samples: the program's start, the analysis and the CSV are outside
+        // the window. (Two separate runs cannot be compared: the native build draws this sample's charts in most of
+        // its ~0.2 s, and one run's samples differ from the next's by more than the rest.)
+        double whole = double.Parse(window.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(CpuSeconds(charts.Stdout) < whole, $"the phase's CPU seconds are a part of the run's ({whole} s):\n{charts.Stdout}");
     }
 
     /// <summary>The sum of the "by thread" section's seconds.</summary>
