@@ -124,6 +124,7 @@ public sealed class PcapFileReader : CaptureFileReader
         data = window.BufferSlice(frameIndex, (int)capturedLength);
         CountFrame(frameIndex, (int)capturedLength);
         window.Advance(recordBytes);
+        window.PrefetchNext();
         Stats.BytesConsumed = window.Position;
         info = new CaptureInfo(Stats.Frames, timestampNs, (int)capturedLength,
             (int)Math.Min(header.OriginalLength, int.MaxValue), 0, _linkType, FileIndex);

@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
+
 namespace PcapInsight.Core.Capture;
 
 /// <summary>
@@ -74,6 +78,24 @@ internal sealed class StreamWindow : IDisposable
 
     /// <summary>Consumes <paramref name="count"/> buffered bytes.</summary>
     public void Advance(int count) => _start += count;
+
+    /// <summary>
+    /// Asks the processor to bring the next unconsumed bytes (a record's header and the frame's first headers) into
+    /// its cache while the caller works on the record just read. The read-ahead thread's copy put them in the other
+    /// core's cache or none: on bulk.pcap the first load of each record header was two thirds of the reader's time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe void PrefetchNext()
+    {
+        if (Sse.IsSupported && _end - _start >= 2 * 64)
+        {
+            // No pinning: a prefetch never faults, so an address made stale by the collector moving the buffer costs
+            // nothing but the wasted hint.
+            byte* next = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_buffer), _start));
+            Sse.Prefetch0(next);
+            Sse.Prefetch0(next + 64);
+        }
+    }
 
     /// <summary>Consumes <paramref name="count"/> bytes, buffered or not. Returns false if the stream ends first.</summary>
     public bool Skip(long count)
