@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.CompilerServices;
 using PcapInsight.Charts;
 using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Capture;
@@ -106,15 +107,20 @@ public static class AnalyzeCommand
         }
 
         PhaseLog.Mark("inputs opened");
-        if (formats.Contains("png") || formats.Contains("html"))
+        // The JIT build compiles the chart library's code (about 0.2 s) and Parquet.Net's (about 0.1 s) at their first
+        // use: that runs on another core while the capture is analysed, instead of after it. The native build has them
+        // compiled already; there a warm-up saved nothing on a sample capture and took the other core from the
+        // analysis and the read-ahead thread on a large one (bulk.pcap, bench/RESULTS.md), so it is skipped.
+        if (RuntimeFeature.IsDynamicCodeCompiled)
         {
-            // The chart library's one-time start (about 0.2 s: its code, fonts, the PNG encoder) runs on another core
-            // while the capture is analysed, instead of after it.
-            _ = Task.Run(ChartSet.Warm);
-        }
-        if (formats.Contains("parquet"))
-        {
-            _ = Task.Run(ParquetReportWriter.Warm);   // the same for Parquet.Net's code (about 0.1 s)
+            if (formats.Contains("png") || formats.Contains("html"))
+            {
+                _ = Task.Run(ChartSet.Warm);
+            }
+            if (formats.Contains("parquet"))
+            {
+                _ = Task.Run(ParquetReportWriter.Warm);
+            }
         }
         int threads = s.Threads ?? ChooseThreads(opened, sources, options, bpf);
         AnalysisResult result;
