@@ -11,7 +11,8 @@ using PcapInsight.TestKit;
 //   make-dns FILE [--exchanges N]               writes N DNS query/answer exchanges, each its own flow
 //   memory FILE                                 heap a finished analysis holds, per flow
 //   phases FILE                                 times reading, + decoding, + flow table, whole analysis (in process)
-//   anything else                               runs the BenchmarkDotNet micro-benchmarks (e.g. --filter '*')
+//   anything else                               runs the BenchmarkDotNet micro-benchmarks (e.g. --filter '*'); with
+//                                               --native, compiled ahead of time as ./pcapinsight builds the CLI
 if (args.Length >= 2 && args[0] == "make-small")
 {
     long packets = Argument(args, "--packets", 10_000_000);
@@ -65,7 +66,9 @@ if (args.Length >= 2 && args[0] == "phases")
     PhaseTimer.Run(args[1]);
     return 0;
 }
-BenchmarkSwitcher.FromAssembly(typeof(SyntheticCapture).Assembly).Run(args);
+bool native = args.Contains("--native");
+BenchmarkSwitcher.FromAssembly(typeof(SyntheticCapture).Assembly).Run(args.Where(a => a != "--native").ToArray(),
+    native ? NativeBenchmarks.Config() : null);
 return 0;
 
 static long Argument(string[] args, string name, long fallback)
