@@ -68,13 +68,14 @@ if [ -n "$phase" ]; then
   read -r from from_clock to to_clock <<<"$line"
   window=(--time "$from_clock,$to_clock")
 fi
-report() { perf report -i "$work/perf.data" --stdio --no-children "${window[@]}" "$@" 2>/dev/null | grep -E '^ +[0-9.]+%' || true; }
+# perf's rows of the whole run (samples), or of the phase's window (report).
+samples() { perf report -i "$work/perf.data" --stdio --no-children "$@" 2>/dev/null | grep -E '^ +[0-9.]+%' || true; }
+report() { samples "${window[@]}" "$@"; }
 
 echo "pcapinsight $*"
 if [ -n "$phase" ]; then
   # The whole run's CPU beside the phase's, from the same samples: the phase's share of the run.
-  all=$(perf report -i "$work/perf.data" --stdio --no-children --sort comm -n 2>/dev/null | grep -E '^ +[0-9.]+%' \
-    | awk -v hz="$hz" '{ n += $2 } END { printf "%.3f", n / hz }')
+  all=$(samples --sort comm -n | awk -v hz="$hz" '{ n += $2 } END { printf "%.3f", n / hz }')
   echo "phase \"$phase\": from $from ms to $to ms of the run (the whole run: $all CPU seconds)"
 fi
 echo

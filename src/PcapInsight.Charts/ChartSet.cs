@@ -30,7 +30,8 @@ public static class ChartSet
     /// <summary>
     /// Draws one small chart of the kinds every report draws (lines, markers, a shaded span, a legend, PNG encoding)
     /// and throws it away: what the chart library does once per process (loading its code and fonts) then happens
-    /// here, on another core while the capture is analysed. Failures are left to the real drawing to report.
+    /// here, on another core while the capture is analysed (in the JIT build: the native build has the code compiled
+    /// already, and analyze skips this there). Failures are left to the real drawing to report.
     /// </summary>
     public static void Warm()
     {

@@ -45,7 +45,8 @@ public static class ParquetReportWriter
     /// over them (its column writers, encoders, statistics, compression and async machinery; 330 methods that
     /// ReadyToRun cannot compile ahead across its version bubble) is then compiled here, on another core while the
     /// capture is analysed, and not at the report's end: a small report with Parquet spent about 120 ms more than
-    /// without. Failures are left to the real writing to report.
+    /// without. In the JIT build only: the native build has that code compiled, and analyze skips this there.
+    /// Failures are left to the real writing to report.
     /// </summary>
     public static void Warm()
     {
