@@ -2,6 +2,7 @@ using PcapInsight.Reporting;
 using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Events;
 using PcapInsight.Core.Flows;
+using PcapInsight.Core.Fragments;
 using PcapInsight.Core.TcpAnalysis;
 using PcapInsight.Core.UdpAnalysis;
 using ScottPlot;
@@ -14,14 +15,28 @@ internal static class CaptureCharts
     private const int MaxHosts = 6;
     private const int MaxUdpStreams = 8;
 
-    public static IEnumerable<Chart> Draw(AnalysisResult r, ChartOptions options)
-    {
-        if (r.Events.Timeline.Kinds().Any())
-        {
-            yield return new Chart("events-timeline.png", "Events over time",
+    /// <summary>
+    /// The capture-wide charts, each decided and drawn on its own by whichever thread runs it: null where the capture
+    /// has nothing for it to show. Apart, because one of them can take as long as the others together (the sizes
+    /// chart reads every rebuilt datagram).
+    /// </summary>
+    public static Func<Chart?>[] Jobs(AnalysisResult r, ChartOptions options) =>
+    [
+        () => EventTimeline(r, options),
+        () => AckDelayHistogram(r, options),
+        () => IpSizes(r, options),
+        () => UdpLossOverTime(r, options),
+    ];
+
+    private static Chart? EventTimeline(AnalysisResult r, ChartOptions options) =>
+        r.Events.Timeline.Kinds().Any()
+            ? new Chart("events-timeline.png", "Events over time",
                 "Every event of the capture by type and time (all of them, also those events.csv leaves out by sampling): a dot's size grows with " +
-                "the number of events in its interval, its colour says the severity.", 0, Timeline(r, options));
-        }
+                "the number of events in its interval, its colour says the severity.", 0, Timeline(r, options))
+            : null;
+
+    private static Chart? AckDelayHistogram(AnalysisResult r, ChartOptions options)
+    {
         var hosts = new List<DelayedAckProfile>();
         foreach (DelayedAckProfile h in r.DelayedAckProfiles)
         {
@@ -31,29 +46,32 @@ internal static class CaptureCharts
             }
         }
         ReportOrder.KeepFirst(hosts, static (a, b) => b.Delayed.CompareTo(a.Delayed), MaxHosts);
-        if (hosts.Count > 0)
-        {
-            yield return new Chart("ack-delay-histogram.png", "How long each host held its ACKs",
+        return hosts.Count > 0
+            ? new Chart("ack-delay-histogram.png", "How long each host held its ACKs",
                 "Delayed ACKs by how long the host held them, per host. Peaks at the dashed lines are delayed-ACK timers: 40 ms is Linux's " +
-                "minimum, 200 ms Windows' default (and older stacks'). A write that waits on such a peak is a Nagle × delayed-ACK stall.", 0, AckDelays(hosts, options));
-        }
-        if (AnyCounted(r.IpSizes.Whole) || AnyCounted(r.IpSizes.Fragments))
-        {
-            yield return new Chart("ip-sizes.png", "IP packet and fragment sizes against the MTU",
+                "minimum, 200 ms Windows' default (and older stacks'). A write that waits on such a peak is a Nagle × delayed-ACK stall.", 0, AckDelays(hosts, options))
+            : null;
+    }
+
+    private static Chart? IpSizes(AnalysisResult r, ChartOptions options) =>
+        AnyCounted(r.IpSizes.Whole) || AnyCounted(r.IpSizes.Fragments)
+            ? new Chart("ip-sizes.png", "IP packet and fragment sizes against the MTU",
                 "How many IP packets had each size (16-byte bins), whole packets and fragments apart. Fragments pile up just under the MTU of the " +
-                "link where they were split; datagrams above the MTU line were fragmented (or sent as offload super-segments).", 0, Sizes(r, options));
-        }
+                "link where they were split; datagrams above the MTU line were fragmented (or sent as offload super-segments).", 0, Sizes(r, options))
+            : null;
+
+    private static Chart? UdpLossOverTime(AnalysisResult r, ChartOptions options)
+    {
         List<LossyUdpStream> lossy = LossyUdpStreams.MostLostFirst(r);
         if (lossy.Count > MaxUdpStreams)
         {
             lossy.RemoveRange(MaxUdpStreams, lossy.Count - MaxUdpStreams);
         }
-        if (lossy.Count > 0)
-        {
-            yield return new Chart("udp-loss.png", "UDP datagrams lost over time",
+        return lossy.Count > 0
+            ? new Chart("udp-loss.png", "UDP datagrams lost over time",
                 "Datagrams missing from each UDP stream's sequence numbers (RTP, or the counter named with --udp-seq), summed over time, dated when the " +
-                "gap showed. A steep step is a burst of loss; a steady slope is a constant loss rate.", 0, UdpLoss(r, lossy, options));
-        }
+                "gap showed. A steep step is a burst of loss; a steady slope is a constant loss rate.", 0, UdpLoss(r, lossy, options))
+            : null;
     }
 
     private static byte[] Timeline(AnalysisResult r, ChartOptions options)
@@ -143,15 +161,13 @@ internal static class CaptureCharts
         IpSizeHistogram h = r.IpSizes;
         // The datagrams the fragments rebuilt (IP payload plus a 20- or 40-byte header): what the sender wrote,
         // set against the MTU it did not fit.
+        // One pass over them (hundreds of thousands in a capture of fragment floods, each a record of its own).
         var rebuilt = new long[h.Whole.Length];
-        foreach (var d in r.Datagrams)
+        int mtu = 0;
+        foreach (DatagramRecord d in r.Datagrams)
         {
             rebuilt[Math.Min(rebuilt.Length - 1, (d.Bytes + (d.IpVersion == 6 ? 40 : 20)) / IpSizeHistogram.BinBytes)]++;
-        }
-        int mtu = 0;
-        for (int i = 0; i < r.Datagrams.Count; i++)
-        {
-            mtu = i == 0 ? r.Datagrams[i].LargestFragment : Math.Max(mtu, r.Datagrams[i].LargestFragment);
+            mtu = Math.Max(mtu, d.LargestFragment);
         }
         int pmtu = 0;
         foreach (Flow f in r.Flows)

@@ -11,20 +11,28 @@ public static class ChartSet
     /// <summary>All charts of <paramref name="result"/>, capture-wide first, then by flow id.</summary>
     public static IReadOnlyList<Chart> Draw(AnalysisResult result, ChartOptions options)
     {
-        var jobs = new List<Func<IEnumerable<Chart>>> { () => CaptureCharts.Draw(result, options) };
-        Dictionary<int, List<AnalysisEvent>> byFlow = EventsByFlow(result);
-        foreach (Flow flow in ChooseFlows(result, byFlow, options.MaxChartedFlows))
+        var jobs = new List<Func<Chart?>>(CaptureCharts.Jobs(result, options));
+        var drawable = new List<Flow>(result.FlowsWithSeries());
+        Dictionary<int, List<AnalysisEvent>> byFlow = EventsOf(result, drawable);
+        foreach (Flow flow in ChooseFlows(drawable, byFlow, options.MaxChartedFlows))
         {
-            if (FlowChartData.From(result, flow, byFlow.GetValueOrDefault(flow.Id) ?? []) is { } data)
+            List<AnalysisEvent> events = byFlow[flow.Id];
+            jobs.AddRange(FlowCharts.Jobs(new Lazy<FlowChartData?>(() => FlowChartData.From(result, flow, events)), options));
+        }
+        // Rendering is most of the time a report takes beyond the analysis; each chart is independent, so they are
+        // drawn on every core, one chart a job (one job a flow, or the capture's four in one, left a core idle
+        // while another drew the longest), no more at once than there are cores, and put back in order.
+        var drawn = new Chart?[jobs.Count];
+        Parallel.For(0, jobs.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => drawn[i] = jobs[i]());
+        var charts = new List<Chart>(jobs.Count);
+        foreach (Chart? chart in drawn)
+        {
+            if (chart is not null)
             {
-                jobs.Add(() => FlowCharts.Draw(data, options));
+                charts.Add(chart);
             }
         }
-        // Rendering is most of the time a report takes beyond the analysis; each plot is independent, so they are
-        // drawn on every core and put back in order.
-        var drawn = new List<Chart>[jobs.Count];
-        Parallel.For(0, jobs.Count, i => drawn[i] = jobs[i]().ToList());
-        return drawn.SelectMany(c => c).ToList();
+        return charts;
     }
 
     /// <summary>
@@ -53,19 +61,22 @@ public static class ChartSet
     /// The TCP flows worth their own charts, at most <paramref name="max"/>, in id order: those with warnings or
     /// errors first (the most first), then the largest. Only flows whose time series was recorded can be drawn.
     /// </summary>
-    public static IReadOnlyList<Flow> ChooseFlows(AnalysisResult result, int max) => ChooseFlows(result, EventsByFlow(result), max);
-
-    /// <summary>The data of one flow's charts (null when it has no time series), for tests and tools.</summary>
-    public static FlowChartData? DataOf(AnalysisResult result, Flow flow) =>
-        FlowChartData.From(result, flow, EventsByFlow(result).GetValueOrDefault(flow.Id) ?? []);
-
-    private static IReadOnlyList<Flow> ChooseFlows(AnalysisResult result, Dictionary<int, List<AnalysisEvent>> byFlow, int max)
+    public static IReadOnlyList<Flow> ChooseFlows(AnalysisResult result, int max)
     {
         var drawable = new List<Flow>(result.FlowsWithSeries());
+        return ChooseFlows(drawable, EventsOf(result, drawable), max);
+    }
+
+    /// <summary>The data of one flow's charts (null when it has no time series), for tests and tools.</summary>
+    public static FlowChartData? DataOf(AnalysisResult result, Flow flow) => FlowChartData.From(result, flow, EventsOf(result, [flow])[flow.Id]);
+
+    // Keeps, of the drawable flows, those to draw (in id order).
+    private static List<Flow> ChooseFlows(List<Flow> drawable, Dictionary<int, List<AnalysisEvent>> byFlow, int max)
+    {
         var warnings = new Dictionary<int, int>(drawable.Count);
         foreach (Flow f in drawable)
         {
-            warnings[f.Id] = byFlow.TryGetValue(f.Id, out List<AnalysisEvent>? rows) ? WarningsIn(rows) : 0;
+            warnings[f.Id] = WarningsIn(byFlow[f.Id]);
         }
         ReportOrder.KeepFirst(drawable, (a, b) =>
             ChartOrder((warnings[a.Id], a.BytesC2S + a.BytesS2C, a.Id), (warnings[b.Id], b.BytesC2S + b.BytesS2C, b.Id)), max);
@@ -106,14 +117,27 @@ public static class ChartSet
         return n;
     }
 
-    private static Dictionary<int, List<AnalysisEvent>> EventsByFlow(AnalysisResult result)
+    /// <summary>
+    /// The event rows of each of <paramref name="flows"/> (by flow id, in the rows' order; empty where it has none), in
+    /// one pass over the rows with lists for those flows only: a capture of fragment floods or lossy streams has rows on
+    /// hundreds of thousands of flows, and only the few with a time series can be drawn.
+    /// </summary>
+    private static Dictionary<int, List<AnalysisEvent>> EventsOf(AnalysisResult result, List<Flow> flows)
     {
-        var byFlow = new Dictionary<int, List<AnalysisEvent>>();
+        var byFlow = new Dictionary<int, List<AnalysisEvent>>(flows.Count);
+        foreach (Flow f in flows)
+        {
+            byFlow.TryAdd(f.Id, []);
+        }
+        if (byFlow.Count == 0)
+        {
+            return byFlow;
+        }
         foreach (AnalysisEvent e in result.Events.Rows)
         {
-            if (e.FlowId != 0)
+            if (e.FlowId != 0 && byFlow.TryGetValue(e.FlowId, out List<AnalysisEvent>? rows))
             {
-                (byFlow.TryGetValue(e.FlowId, out var list) ? list : byFlow[e.FlowId] = new()).Add(e);
+                rows.Add(e);
             }
         }
         return byFlow;

@@ -6,25 +6,30 @@ namespace PcapInsight.Charts;
 /// <summary>The four charts of one TCP flow: time-sequence, window and bytes in flight, throughput, RTT.</summary>
 internal static class FlowCharts
 {
-    public static IEnumerable<Chart> Draw(FlowChartData d, ChartOptions options)
-    {
-        int id = d.Flow.Id;
-        string who = $"flow {id}, {d.DirectionLabel}";
-        string thinned = d.Stride > 1 ? $" One point in {d.Stride} is drawn (the series was thinned evenly to stay bounded)." : "";
-
-        yield return new Chart($"flow-{id}-time-sequence.png", $"Time-sequence: {who}",
+    /// <summary>
+    /// The four charts of the flow whose data <paramref name="data"/> makes, each drawn on its own by whichever thread
+    /// runs it (the data made once, by the first); none when the flow has no time series.
+    /// </summary>
+    public static Func<Chart?>[] Jobs(Lazy<FlowChartData?> data, ChartOptions options) =>
+    [
+        () => data.Value is { } d ? new Chart($"flow-{d.Flow.Id}-time-sequence.png", $"Time-sequence: {Who(d)}",
             "Stevens-style time-sequence graph: each dot is a segment (its last byte), red crosses are resent segments, the green line is what the " +
             "receiver acknowledged and the orange line the edge of its window. The sender stalls where the dots meet the orange line; shaded: " +
-            "zero-window episodes (red) and Nagle stalls (purple)." + thinned, id, TimeSequence(d, options));
-        yield return new Chart($"flow-{id}-window.png", $"Receiver window and bytes in flight: {who}",
+            "zero-window episodes (red) and Nagle stalls (purple)." + Thinned(d), d.Flow.Id, TimeSequence(d, options)) : null,
+        () => data.Value is { } d ? new Chart($"flow-{d.Flow.Id}-window.png", $"Receiver window and bytes in flight: {Who(d)}",
             "The window the receiver advertised against the bytes the sender had in flight. In flight up against the window means the receiver " +
-            "limits the transfer (its application reads too slowly, or SO_RCVBUF is small); a window of 0 is a zero-window episode." + thinned, id, Window(d, options));
-        yield return new Chart($"flow-{id}-throughput.png", $"Throughput (acknowledged bytes): {who}",
-            "Bytes the receiver acknowledged per interval (about a hundredth of the flow's duration). Gaps fall where the flow stalled." + thinned, id, Throughput(d, options));
-        yield return new Chart($"flow-{id}-rtt.png", $"Round-trip time: {who}",
+            "limits the transfer (its application reads too slowly, or SO_RCVBUF is small); a window of 0 is a zero-window episode." + Thinned(d), d.Flow.Id, Window(d, options)) : null,
+        () => data.Value is { } d ? new Chart($"flow-{d.Flow.Id}-throughput.png", $"Throughput (acknowledged bytes): {Who(d)}",
+            "Bytes the receiver acknowledged per interval (about a hundredth of the flow's duration). Gaps fall where the flow stalled." + Thinned(d), d.Flow.Id, Throughput(d, options)) : null,
+        () => data.Value is { } d ? new Chart($"flow-{d.Flow.Id}-rtt.png", $"Round-trip time: {Who(d)}",
             "RTT samples of the sender's segments (time from a segment to the ACK that covered it, not from resent ones). A rise with bytes in " +
-            "flight is queueing (bufferbloat); spikes at stalls are the stall." + thinned, id, Rtt(d, options));
-    }
+            "flight is queueing (bufferbloat); spikes at stalls are the stall." + Thinned(d), d.Flow.Id, Rtt(d, options)) : null,
+    ];
+
+    private static string Who(FlowChartData d) => $"flow {d.Flow.Id}, {d.DirectionLabel}";
+
+    private static string Thinned(FlowChartData d) =>
+        d.Stride > 1 ? $" One point in {d.Stride} is drawn (the series was thinned evenly to stay bounded)." : "";
 
     private static byte[] TimeSequence(FlowChartData d, ChartOptions options)
     {
