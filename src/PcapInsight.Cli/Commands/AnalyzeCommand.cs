@@ -347,14 +347,7 @@ public static class AnalyzeCommand
             }
             if (formats.Contains("csv"))
             {
-                CsvReportWriter.WriteFlows(result, s.OutputDirectory);
-                CsvReportWriter.WriteEvents(result, s.OutputDirectory);
-                CsvReportWriter.WriteFragments(result, s.OutputDirectory);
-                CsvReportWriter.WriteUdp(result, s.OutputDirectory);
-                if (s.SeriesFlows > 0)
-                {
-                    CsvReportWriter.WriteSeries(result, s.OutputDirectory);
-                }
+                CsvReportWriter.WriteTables(result, s.OutputDirectory, series: s.SeriesFlows > 0);
                 PhaseLog.Mark("csv written");
             }
             IReadOnlyList<Chart> drawn = formats.Contains("png") || formats.Contains("html") ? ChartSet.Draw(result, s.Charts) : [];
