@@ -12,55 +12,29 @@ public static class CsvReportWriter
 
     /// <summary>
     /// Writes every CSV table into <paramref name="directory"/>: flows.csv, events.csv, fragments.csv, udp.csv, and
-    /// tcp_series.csv when <paramref name="series"/> (and a flow has a time series). Two tables at a time: flows.csv
-    /// and udp.csv read the flow spool, one after the other, on the calling thread, while another thread writes the
-    /// tables held in memory. Each table's rows are formatted on the pool; what its writing thread does is mostly the
-    /// kernel's copy into the page cache, which one thread could not keep up with on a capture of hundreds of
-    /// thousands of events (a writer idle while its formatted batches waited). The files are the same bytes.
+    /// tcp_series.csv when <paramref name="series"/> (and a flow has a time series), two at a time
+    /// (<see cref="TableGroups"/>): the same bytes as one at a time.
     /// </summary>
     /// <remarks>
     /// When a table cannot be written, the rest of its group is not, the other group is still written and waited for,
-    /// and the failure is thrown: the spooled tables' when both groups fail.
+    /// and the failure is thrown: the spooled tables' (flows.csv, udp.csv) when both groups fail.
     /// </remarks>
-    public static void WriteTables(AnalysisResult result, string directory, bool series)
-    {
-        _ = result.Events.Rows;   // chosen once, here: the rows are made on first use, not for two threads at once
-        Task inMemory = Task.Run(() =>
-        {
-            WriteEvents(result, directory);
-            WriteFragments(result, directory);
-            if (series)
+    public static void WriteTables(AnalysisResult result, string directory, bool series) =>
+        TableGroups.Write(result,
+            spooled: () =>
             {
-                WriteSeries(result, directory);
-            }
-        });
-        Exception? failure = null;
-        try
-        {
-            WriteFlows(result, directory);
-            WriteUdp(result, directory);
-        }
-        catch (Exception ex)
-        {
-            failure = ex;
-        }
-        try
-        {
-            inMemory.GetAwaiter().GetResult();
-        }
-        catch (Exception ex) when (failure is null)
-        {
-            failure = ex;
-        }
-        catch (Exception)
-        {
-            // The spooled tables' failure came first and is the one thrown.
-        }
-        if (failure is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-        }
-    }
+                WriteFlows(result, directory);
+                WriteUdp(result, directory);
+            },
+            inMemory: () =>
+            {
+                WriteEvents(result, directory);
+                WriteFragments(result, directory);
+                if (series)
+                {
+                    WriteSeries(result, directory);
+                }
+            });
 
     /// <summary>Writes flows.csv into <paramref name="directory"/>.</summary>
     public static void WriteFlows(AnalysisResult result, string directory)

@@ -18,6 +18,23 @@ namespace PcapInsight.Reporting;
 /// </summary>
 public static class ParquetReportWriter
 {
+    /// <summary>
+    /// Writes every Parquet table into <paramref name="directory"/> (flows, events, udp, fragments), two at a time as
+    /// <see cref="CsvReportWriter.WriteTables"/> does (<see cref="TableGroups"/>): the same files as one at a time.
+    /// </summary>
+    public static void WriteTables(AnalysisResult result, string directory) =>
+        TableGroups.Write(result,
+            spooled: () =>
+            {
+                WriteFlows(result, directory);
+                WriteUdp(result, directory);
+            },
+            inMemory: () =>
+            {
+                WriteEvents(result, directory);
+                WriteFragments(result, directory);
+            });
+
     /// <summary>Writes flows.parquet into <paramref name="directory"/>.</summary>
     public static void WriteFlows(AnalysisResult result, string directory)
     {

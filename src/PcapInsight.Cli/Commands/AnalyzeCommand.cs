@@ -364,10 +364,7 @@ public static class AnalyzeCommand
             }
             if (formats.Contains("parquet"))
             {
-                ParquetReportWriter.WriteFlows(result, s.OutputDirectory);
-                ParquetReportWriter.WriteEvents(result, s.OutputDirectory);
-                ParquetReportWriter.WriteUdp(result, s.OutputDirectory);
-                ParquetReportWriter.WriteFragments(result, s.OutputDirectory);
+                ParquetReportWriter.WriteTables(result, s.OutputDirectory);
             }
             if (formats.Contains("json"))
             {

@@ -1,0 +1,49 @@
+using System.Runtime.ExceptionServices;
+using PcapInsight.Core.Analysis;
+
+namespace PcapInsight.Reporting;
+
+/// <summary>
+/// Writes a report's tables in two groups at once: those that read the flow spool (flows, udp), one after the other
+/// on the calling thread, and those held in memory (events, fragments, series) on another. Each table's rows are
+/// formatted on the pool; what a table's writing thread does is mostly the kernel's copy into the page cache, which
+/// one thread could not keep up with on a capture of hundreds of thousands of events (its formatted batches waited).
+/// </summary>
+internal static class TableGroups
+{
+    /// <summary>
+    /// Runs <paramref name="spooled"/> here and <paramref name="inMemory"/> on the pool, and returns when both are
+    /// done. When one fails, the rest of that group is not written, the other still is and is waited for, and the
+    /// failure is thrown: the spooled group's when both fail.
+    /// </summary>
+    public static void Write(AnalysisResult result, Action spooled, Action inMemory)
+    {
+        _ = result.Events.Rows;   // chosen once, here: the rows are made on first use, not for two threads at once
+        Task other = Task.Run(inMemory);
+        Exception? failure = null;
+        try
+        {
+            spooled();
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+        try
+        {
+            other.GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (failure is null)
+        {
+            failure = ex;
+        }
+        catch (Exception)
+        {
+            // The spooled group's failure is the one thrown.
+        }
+        if (failure is not null)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+    }
+}
