@@ -12,14 +12,16 @@ namespace PcapInsight.Reporting;
 internal static class TableGroups
 {
     /// <summary>
-    /// Runs <paramref name="spooled"/> here and <paramref name="inMemory"/> on the pool, and returns when both are
+    /// Runs <paramref name="spooled"/> here and <paramref name="inMemory"/> on another thread, and returns when both are
     /// done. When one fails, the rest of that group is not written, the other still is and is waited for, and the
     /// failure is thrown: the spooled group's when both fail.
     /// </summary>
     public static void Write(AnalysisResult result, Action spooled, Action inMemory)
     {
         _ = result.Events.Rows;   // chosen once, here: the rows are made on first use, not for two threads at once
-        Task other = Task.Run(inMemory);
+        // A thread of its own, not one of the pool's: it mostly waits on its tables' formatting, which runs on the
+        // pool, and a pool thread waiting there would hold one of the pool's few (one a core) until it adds another.
+        Task other = Task.Factory.StartNew(inMemory, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         Exception? failure = null;
         try
         {
