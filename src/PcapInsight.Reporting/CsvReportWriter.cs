@@ -4,7 +4,7 @@ using PcapInsight.Core.Flows;
 
 namespace PcapInsight.Reporting;
 
-/// <summary>Writes flows.csv and events.csv: RFC 4180 (CRLF, quoted where needed), header row, invariant culture, raw numbers.</summary>
+/// <summary>Writes the CSV tables (flows.csv, events.csv, fragments.csv, udp.csv, tcp_series.csv): RFC 4180 (CRLF, quoted where needed), header row, invariant culture, raw numbers.</summary>
 public static class CsvReportWriter
 {
     // Text cells can carry names from the capture (interface names, file names): never let a spreadsheet run them.

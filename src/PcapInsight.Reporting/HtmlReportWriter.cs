@@ -302,7 +302,11 @@ public static class HtmlReportWriter
     private static FlowRow[] ShownFlows(AnalysisResult r)
     {
         var best = new BestFlows();
-        foreach (FlowSummary f in r.Flows.Select(FlowSummary.Of).Concat(r.ReleasedBest))
+        foreach (Flow f in r.Flows)
+        {
+            best.Offer(f);   // ranked from the flow itself: a summary made only for those kept, not for each of 100,000
+        }
+        foreach (FlowSummary f in r.ReleasedBest)
         {
             best.Offer(f);
         }
