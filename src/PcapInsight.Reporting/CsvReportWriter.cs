@@ -20,21 +20,7 @@ public static class CsvReportWriter
     /// and the failure is thrown: the spooled tables' (flows.csv, udp.csv) when both groups fail.
     /// </remarks>
     public static void WriteTables(AnalysisResult result, string directory, bool series) =>
-        TableGroups.Write(result,
-            spooled: () =>
-            {
-                WriteFlows(result, directory);
-                WriteUdp(result, directory);
-            },
-            inMemory: () =>
-            {
-                WriteEvents(result, directory);
-                WriteFragments(result, directory);
-                if (series)
-                {
-                    WriteSeries(result, directory);
-                }
-            });
+        TableGroups.Write(result, directory, WriteFlows, WriteUdp, WriteEvents, WriteFragments, series ? (r, d) => WriteSeries(r, d) : null);
 
     /// <summary>Writes flows.csv into <paramref name="directory"/>.</summary>
     public static void WriteFlows(AnalysisResult result, string directory)

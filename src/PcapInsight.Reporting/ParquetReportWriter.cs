@@ -23,17 +23,7 @@ public static class ParquetReportWriter
     /// <see cref="CsvReportWriter.WriteTables"/> does (<see cref="TableGroups"/>): the same files as one at a time.
     /// </summary>
     public static void WriteTables(AnalysisResult result, string directory) =>
-        TableGroups.Write(result,
-            spooled: () =>
-            {
-                WriteFlows(result, directory);
-                WriteUdp(result, directory);
-            },
-            inMemory: () =>
-            {
-                WriteEvents(result, directory);
-                WriteFragments(result, directory);
-            });
+        TableGroups.Write(result, directory, WriteFlows, WriteUdp, WriteEvents, WriteFragments);
 
     /// <summary>Writes flows.parquet into <paramref name="directory"/>.</summary>
     public static void WriteFlows(AnalysisResult result, string directory)

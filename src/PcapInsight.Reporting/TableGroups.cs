@@ -12,6 +12,27 @@ namespace PcapInsight.Reporting;
 internal static class TableGroups
 {
     /// <summary>
+    /// Writes a report's tables through one writer's methods (CSV's or Parquet's), each taking the result and the
+    /// folder: <paramref name="flows"/> then <paramref name="udp"/> here, <paramref name="events"/>,
+    /// <paramref name="fragments"/> and <paramref name="series"/> (when given) on another thread (see
+    /// <see cref="Write(AnalysisResult, Action, Action)"/>). Which table goes with which group is decided here only.
+    /// </summary>
+    public static void Write(AnalysisResult result, string directory, Action<AnalysisResult, string> flows, Action<AnalysisResult, string> udp,
+        Action<AnalysisResult, string> events, Action<AnalysisResult, string> fragments, Action<AnalysisResult, string>? series = null) =>
+        Write(result,
+            spooled: () =>
+            {
+                flows(result, directory);
+                udp(result, directory);
+            },
+            inMemory: () =>
+            {
+                events(result, directory);
+                fragments(result, directory);
+                series?.Invoke(result, directory);
+            });
+
+    /// <summary>
     /// Runs <paramref name="spooled"/> here and <paramref name="inMemory"/> on another thread, and returns when both are
     /// done. When one fails, the rest of that group is not written, the other still is and is waited for, and the
     /// failure is thrown: the spooled group's when both fail.
