@@ -99,7 +99,7 @@ public static class ChartSet
         var warnings = new Dictionary<int, int>();
         foreach (AnalysisEvent e in result.Events.Rows)
         {
-            if (e.FlowId != 0 && EventCatalog.Get(e.Kind).Severity >= Severity.Warning)
+            if (e.FlowId != 0 && IsWarning(e))
             {
                 warnings[e.FlowId] = warnings.GetValueOrDefault(e.FlowId) + 1;
             }
@@ -112,10 +112,13 @@ public static class ChartSet
         int n = 0;
         foreach (AnalysisEvent e in rows)
         {
-            n += EventCatalog.Get(e.Kind).Severity >= Severity.Warning ? 1 : 0;
+            n += IsWarning(e) ? 1 : 0;
         }
         return n;
     }
+
+    // What counts towards a flow's warnings, for choosing the flows to chart here and for a selection's charts.
+    private static bool IsWarning(AnalysisEvent e) => EventCatalog.Get(e.Kind).Severity >= Severity.Warning;
 
     /// <summary>
     /// The event rows of each of <paramref name="flows"/> (by flow id, in the rows' order; empty where it has none), in

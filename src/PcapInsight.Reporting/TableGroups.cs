@@ -14,12 +14,12 @@ internal static class TableGroups
     /// <summary>
     /// Writes a report's tables through one writer's methods (CSV's or Parquet's), each taking the result and the
     /// folder: <paramref name="flows"/> then <paramref name="udp"/> here, <paramref name="events"/>,
-    /// <paramref name="fragments"/> and <paramref name="series"/> (when given) on another thread (see
-    /// <see cref="Write(AnalysisResult, Action, Action)"/>). Which table goes with which group is decided here only.
+    /// <paramref name="fragments"/> and <paramref name="series"/> (when given) on another thread. Which table goes with
+    /// which group is decided here only.
     /// </summary>
     public static void Write(AnalysisResult result, string directory, Action<AnalysisResult, string> flows, Action<AnalysisResult, string> udp,
         Action<AnalysisResult, string> events, Action<AnalysisResult, string> fragments, Action<AnalysisResult, string>? series = null) =>
-        Write(result,
+        InTwoGroups(result,
             spooled: () =>
             {
                 flows(result, directory);
@@ -37,7 +37,7 @@ internal static class TableGroups
     /// done. When one fails, the rest of that group is not written, the other still is and is waited for, and the
     /// failure is thrown: the spooled group's when both fail.
     /// </summary>
-    public static void Write(AnalysisResult result, Action spooled, Action inMemory)
+    private static void InTwoGroups(AnalysisResult result, Action spooled, Action inMemory)
     {
         _ = result.Events.Rows;   // chosen once, here: the rows are made on first use, not for two threads at once
         // A thread of its own, not one of the pool's: it mostly waits on its tables' formatting, which runs on the
