@@ -22,10 +22,10 @@ public sealed class EventCollector
 
     private readonly long[] _counts = new long[KindCount];
     private readonly SampledRows?[] _sampled = new SampledRows?[KindCount];
-    private readonly ValueList<EventOrder.Entry> _logAll = new();
+    private readonly SegmentedList<EventOrder.Entry> _logAll = new();   // segments: no large arrays as it grows (SegmentedList says why)
     private readonly int _maxRows;
     private long _seq;
-    private ValueList<AnalysisEvent>? _rows;   // the kept rows, made on demand; null after a change
+    private KeptRows? _rows;   // the kept rows, made on demand; null after a change
     private long _dropped;
 
     /// <summary>
@@ -278,7 +278,7 @@ public sealed class EventCollector
         }
     }
 
-    private ValueList<AnalysisEvent> Select(out long dropped)
+    private KeptRows Select(out long dropped)
     {
         long policyRows = 0;
         for (int k = 0; k < KindCount; k++)
@@ -324,14 +324,50 @@ public sealed class EventCollector
         others.Sort(EventOrder.Compare);
         int count = (int)Math.Min(_maxRows, (long)inOrder + others.Count);
         dropped = Math.Max(0, policyRows - count);
-        var rows = new ValueList<AnalysisEvent>(count);
-        for (int a = 0, b = 0; rows.Count < count;)
+        // The rows are where they are, in the log or among the others, listed by place: not copied (a million rows,
+        // 96 bytes each, would be a second copy of the log for every analysis to hold and the collector to scan).
+        var places = new SegmentedList<int>();
+        for (int a = 0, b = 0; places.Count < count;)
         {
             // The logged row first on a tie.
             bool fromLog = b >= others.Count || (a < inOrder && EventOrder.Compare(others[b], _logAll[a]) >= 0);
-            rows.Add(fromLog ? _logAll[a++].Event : others[b++].Event);
+            places.Add(fromLog ? a++ : ~b++);
         }
-        return rows;
+        return new KeptRows(this, places, others);
+    }
+
+    /// <summary>
+    /// The kept rows in rank order, read from where the collector holds them: a place at or above zero is in the log,
+    /// a place below zero (its complement) among the rows that were out of order or sampled. Valid until the
+    /// collector changes (a later <see cref="Report"/>); read after that, it throws rather than give other rows.
+    /// </summary>
+    private sealed class KeptRows(EventCollector owner, SegmentedList<int> places, ValueList<EventOrder.Entry> others)
+        : IReadOnlyList<AnalysisEvent>
+    {
+        public int Count => places.Count;
+
+        public AnalysisEvent this[int index]
+        {
+            get
+            {
+                if (!ReferenceEquals(owner._rows, this))
+                {
+                    throw new InvalidOperationException("The event collector changed after its rows were taken: take them again.");
+                }
+                int place = places[index];
+                return place >= 0 ? owner._logAll[place].Event : others[~place].Event;
+            }
+        }
+
+        public IEnumerator<AnalysisEvent> GetEnumerator()
+        {
+            for (int i = 0; i < places.Count; i++)
+            {
+                yield return this[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     private void AddToTimeline(EventKind kind, long timeNs)

@@ -168,6 +168,133 @@ public class ValueCollectionsTests
         Assert.Equal(model, new ValueList<Item>(list).ToArray());
     }
 
+    // A wide item (about 8 KB), so that a segment holds 8 and a few hundred steps cross many segments' edges.
+    [System.Runtime.CompilerServices.InlineArray(1000)]
+    private struct Padding
+    {
+        private long _element;
+    }
+
+    private struct Wide(int key, int place, object? held = null)
+    {
+        public int Key = key;
+        public int Place = place;
+        public object? Held = held;
+        public Padding Pad = default;
+
+        public readonly Item AsItem => new(Key, Place);
+    }
+
+    [Fact]
+    public void SegmentedList_FollowsList_UnderRandomOperations()
+    {
+        Assert.Equal(8, SegmentedList<Wide>.ItemsPerSegment);
+        var random = new Random(11);
+        var list = new SegmentedList<Wide>();
+        var model = new List<Item>();
+        for (int step = 0; step < 3_000; step++)
+        {
+            switch (random.Next(10))
+            {
+                case < 6:
+                    list.Add(new Wide(random.Next(40), step));
+                    model.Add(new Item(list[list.Count - 1].Key, step));
+                    break;
+                case 6:
+                    int keep = random.Next(model.Count + 3);
+                    list.Truncate(keep);
+                    model.RemoveRange(Math.Min(keep, model.Count), model.Count - Math.Min(keep, model.Count));
+                    break;
+                case 7:
+                    int key = random.Next(40);
+                    list.RemoveWhere(x => x.Key == key);
+                    model.RemoveAll(x => x.Key == key);
+                    break;
+                case 8:
+                    list.Sort((a, b) => a.Key.CompareTo(b.Key));
+                    model = [.. model.OrderBy(x => x.Key)];
+                    break;
+                default:
+                    if (model.Count > 0)
+                    {
+                        int at = random.Next(model.Count);
+                        list[at].Key = -step;   // by reference
+                        model[at] = model[at] with { Key = -step };
+                    }
+                    break;
+            }
+            Assert.Equal(model.Count, list.Count);
+            Assert.Equal(model, list.ToArray().Select(w => w.AsItem));
+        }
+        Assert.Equal(model, list.Select(w => w.AsItem));   // through IEnumerable<T>
+        var inOrder = new List<Item>();
+        foreach (Wide w in list)   // the struct enumerator
+        {
+            inOrder.Add(w.AsItem);
+        }
+        Assert.Equal(model, inOrder);
+        Assert.Throws<ArgumentOutOfRangeException>(() => list[list.Count]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => list[-1]);
+    }
+
+    /// <summary>
+    /// Why the list is in segments: none of them a large object (85,000 bytes or more), whatever the item, the event log's
+    /// candidates (112 bytes) included; and a segment as large as that allows, so the segments stay few.
+    /// </summary>
+    [Fact]
+    public void SegmentedList_Segments_AreSmallObjects_AsLargeAsAllowed()
+    {
+        AssertSegmentSize<byte>();
+        AssertSegmentSize<long>();
+        AssertSegmentSize<Item>();
+        AssertSegmentSize<Wide>();
+        AssertSegmentSize<Core.Events.EventOrder.Entry>();
+        Assert.Equal(512, SegmentedList<Core.Events.EventOrder.Entry>.ItemsPerSegment);
+
+        static void AssertSegmentSize<T>()
+        {
+            int items = SegmentedList<T>.ItemsPerSegment, size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+            Assert.True(System.Numerics.BitOperations.IsPow2(items), $"{typeof(T).Name}: {items} a segment");
+            Assert.InRange((long)items * size, 1, SegmentedList<T>.MaxSegmentBytes);
+            Assert.True(2L * items * size > SegmentedList<T>.MaxSegmentBytes || items == 1, $"{typeof(T).Name}: segments of {items} could be twice as large");
+            Assert.True(new T[items].Length * (long)size + 32 < 85_000);
+        }
+    }
+
+    /// <summary>Items cut off (by <c>Truncate</c> or <c>RemoveWhere</c>) are let go: the list holds no reference to what they held.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]    // inside the first segment: the rest of it cleared
+    [InlineData(8)]    // at a segment's edge
+    [InlineData(13)]
+    public void SegmentedList_LetsGoOfItemsCutOff(int keep)
+    {
+        var list = new SegmentedList<Wide>();
+        WeakReference[] held = FillWithObjects(list, 30);
+        list.Truncate(keep);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        for (int i = 0; i < held.Length; i++)
+        {
+            Assert.Equal(i < keep, held[i].IsAlive);
+        }
+        GC.KeepAlive(list);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference[] FillWithObjects(SegmentedList<Wide> list, int count)
+    {
+        var held = new WeakReference[count];
+        for (int i = 0; i < count; i++)
+        {
+            object o = new byte[16];
+            held[i] = new WeakReference(o);
+            list.Add(new Wide(i, i, o));
+        }
+        return held;
+    }
+
     [Fact]
     public void ValueList_Indexer_ChecksTheCount()
     {

@@ -64,6 +64,35 @@ public class EventCollectorRowsTests
         AssertFirstByRank(reported, collector, maxRows);   // and asked again with nothing new
     }
 
+    /// <summary>
+    /// The rows are read from where the collector holds them, not copied: rows taken before more were reported are
+    /// refused rather than read from a log that has changed since, and the rows taken again are right.
+    /// </summary>
+    [Fact]
+    public void Rows_TakenBeforeAChange_AreNotReadAfterIt()
+    {
+        var collector = new EventCollector(100);
+        collector.Timeline.Start(T0);
+        var reported = new List<AnalysisEvent>();
+        for (int i = 0; i < 600; i++)
+        {
+            // every tenth dated back, so the rows come from the log and from those out of order
+            var e = new AnalysisEvent(EventKind.TcpReset, T0 + (i % 10 == 9 ? i - 50 : i) * Ms, i + 1, 0, 1 + i % 3, IpAddr.Parse("192.0.2.1"), 1, IpAddr.Parse("198.51.100.1"), 80, -1, $"n={i}");
+            collector.Report(e);
+            reported.Add(e);
+        }
+        IReadOnlyList<AnalysisEvent> taken = collector.Rows;
+        AnalysisEvent first = taken[0];
+        Assert.Same(taken, collector.Rows);   // nothing new: the same rows
+
+        collector.Report(first with { TimestampNs = T0 - Ms, Frame = 1_000 });
+
+        Assert.Throws<InvalidOperationException>(() => taken[0]);
+        Assert.Throws<InvalidOperationException>(() => taken.First());
+        reported.Add(first with { TimestampNs = T0 - Ms, Frame = 1_000 });
+        AssertFirstByRank(reported, collector, 100);
+    }
+
     private static void AssertFirstByRank(List<AnalysisEvent> reported, EventCollector collector, int maxRows)
     {
         // Frames are numbered in reporting order, so one flow's rows and rows tied to no flow both rank by frame here.
