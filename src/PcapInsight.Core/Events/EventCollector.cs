@@ -67,7 +67,11 @@ public sealed class EventCollector
     /// </summary>
     internal long ClockNs { get; set; }
 
-    /// <summary>The kept rows in <see cref="EventOrder"/> (time order, ties by flow and then as each flow reported them).</summary>
+    /// <summary>
+    /// The kept rows in <see cref="EventOrder"/> (time order, ties by flow and then as each flow reported them), read
+    /// where the collector holds them: valid until it changes (a later <see cref="Report"/>), after which reading them
+    /// throws <see cref="InvalidOperationException"/> and this gives the rows anew. Any number of threads may read them.
+    /// </summary>
     public IReadOnlyList<AnalysisEvent> Rows => _rows ??= Select(out _dropped);
 
     /// <summary>Occurrences of <paramref name="kind"/>, before any limiting.</summary>
