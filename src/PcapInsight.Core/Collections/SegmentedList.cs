@@ -98,13 +98,13 @@ internal sealed class SegmentedList<T> : IReadOnlyList<T>
     }
 
     /// <summary>
-    /// Sorts the items by <paramref name="comparison"/>, stably (equal items keep their order): through one array of
+    /// Sorts the items by <paramref name="order"/>, stably (equal items keep their order): through one array of
     /// them all, so it costs the large allocation the segments avoid; for the rare path (a log past twice its limit).
     /// </summary>
-    public void Sort(Comparison<T> comparison)
+    public void Sort<TOrder>(TOrder order) where TOrder : struct, IOrder<T>
     {
         T[] all = ToArray();
-        StableSort.Sort(all, 0, all.Length, comparison);
+        StableSort.Sort(all, 0, all.Length, order);
         for (int i = 0; i < all.Length; i++)
         {
             this[i] = all[i];

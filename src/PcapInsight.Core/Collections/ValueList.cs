@@ -165,6 +165,9 @@ internal sealed class ValueList<T> : IReadOnlyList<T>
     /// <summary>Sorts the items by <paramref name="comparison"/>, stably (equal items keep their order).</summary>
     public void Sort(Comparison<T> comparison) => StableSort.Sort(_items, 0, Count, comparison);
 
+    /// <summary>Sorts the items by <paramref name="order"/>, stably: the order's comparison compiled into the sort.</summary>
+    public void Sort<TOrder>(TOrder order) where TOrder : struct, IOrder<T> => StableSort.Sort(_items, 0, Count, order);
+
     /// <summary>The items in a new array.</summary>
     public T[] ToArray()
     {

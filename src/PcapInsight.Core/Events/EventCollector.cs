@@ -126,7 +126,7 @@ public sealed class EventCollector
             if (_logAll.Count >= 2 * _maxRows)
             {
                 // Only the first rows by rank can survive the limit: drop the rest now, so memory stays bounded.
-                _logAll.Sort(EventOrder.Compare);
+                _logAll.Sort(new EventOrder.Rank());
                 _logAll.Truncate(_maxRows);
             }
             return;
@@ -243,7 +243,7 @@ public sealed class EventCollector
         EventOrder.Entry? first = null;
         foreach (EventOrder.Entry e in _logAll)
         {
-            if (e.Event.Kind == kind && (first is not { } f || EventOrder.Compare(e, f) < 0))
+            if (e.Event.Kind == kind && (first is not { } f || EventOrder.CompareIn(e, f) < 0))
             {
                 first = e;
             }
@@ -313,7 +313,7 @@ public sealed class EventCollector
         for (int i = 0; i < _logAll.Count; i++)
         {
             EventOrder.Entry e = _logAll[i];
-            if (inOrder > 0 && EventOrder.Compare(e, _logAll[inOrder - 1]) < 0)
+            if (inOrder > 0 && EventOrder.CompareIn(e, _logAll[inOrder - 1]) < 0)
             {
                 others.Add(e);
                 continue;
@@ -325,7 +325,7 @@ public sealed class EventCollector
         {
             _logAll[inOrder + i - othersFromLog] = others[i];
         }
-        others.Sort(EventOrder.Compare);
+        others.Sort(new EventOrder.Rank());
         int count = (int)Math.Min(_maxRows, (long)inOrder + others.Count);
         dropped = Math.Max(0, policyRows - count);
         // The rows are where they are, in the log or among the others, listed by place: not copied (a million rows,
@@ -334,7 +334,7 @@ public sealed class EventCollector
         for (int a = 0, b = 0; places.Count < count;)
         {
             // The logged row first on a tie.
-            bool fromLog = b >= others.Count || (a < inOrder && EventOrder.Compare(others[b], _logAll[a]) >= 0);
+            bool fromLog = b >= others.Count || (a < inOrder && EventOrder.CompareIn(others[b], _logAll[a]) >= 0);
             places.Add(fromLog ? a++ : ~b++);
         }
         return new KeptRows(this, places, others);
@@ -414,12 +414,12 @@ public sealed class EventCollector
                 _first.Add(e);
                 if (_first.Count >= 2 * SampledFullRows)
                 {
-                    _first.Sort(EventOrder.Compare);
+                    _first.Sort(new EventOrder.Rank());
                     _first.Truncate(SampledFullRows);
                     _thresholdNs = _first[_first.Count - 1].Event.TimestampNs;
                 }
             }
-            if (_bins[bin] is not { } held || EventOrder.Compare(e, held) < 0)
+            if (_bins[bin] is not { } held || EventOrder.CompareIn(e, held) < 0)
             {
                 _bins[bin] = e;
             }
@@ -436,7 +436,7 @@ public sealed class EventCollector
                 }
                 _bins[i] = null;
                 int to = EventTimeline.FoldedBin(i, shift);
-                if (_bins[to] is not { } held || EventOrder.Compare(e, held) < 0)
+                if (_bins[to] is not { } held || EventOrder.CompareIn(e, held) < 0)
                 {
                     _bins[to] = e;
                 }
@@ -464,7 +464,7 @@ public sealed class EventCollector
         /// <summary>Adds the kept rows to <paramref name="rows"/>: the first 100 by rank, and each interval's first not among them.</summary>
         public void Kept(ValueList<EventOrder.Entry> rows)
         {
-            _first.Sort(EventOrder.Compare);
+            _first.Sort(new EventOrder.Rank());
             int n = Math.Min(SampledFullRows, _first.Count);
             var taken = new HashSet<long>();
             for (int i = 0; i < n; i++)

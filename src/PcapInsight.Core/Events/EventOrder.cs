@@ -12,21 +12,33 @@ public static class EventOrder
     public readonly record struct Entry(AnalysisEvent Event, long Seq, long TimelineNs);
 
     /// <summary>Compares two candidates by rank.</summary>
-    public static readonly Comparison<Entry> Compare = (a, b) =>
+    public static readonly Comparison<Entry> Compare = static (a, b) => CompareIn(a, b);
+
+    /// <summary>
+    /// <see cref="Compare"/> by reference: ranking the log compares each of its rows (617,000 on a capture of many
+    /// kinds), and a <see cref="Comparison{T}"/> copies two 112-byte entries into every call.
+    /// </summary>
+    internal static int CompareIn(in Entry a, in Entry b)
     {
-        AnalysisEvent x = a.Event, y = b.Event;
-        int c = x.TimestampNs.CompareTo(y.TimestampNs);
+        // Each field read through the readonly struct's property: inlined, not a copy of the event.
+        int c = a.Event.TimestampNs.CompareTo(b.Event.TimestampNs);
         if (c != 0)
         {
             return c;
         }
-        c = x.FlowId.CompareTo(y.FlowId);
+        c = a.Event.FlowId.CompareTo(b.Event.FlowId);
         if (c != 0)
         {
             return c;
         }
-        return x.FlowId != 0 ? a.Seq.CompareTo(b.Seq) : CompareContent(x, y);
-    };
+        return a.Event.FlowId != 0 ? a.Seq.CompareTo(b.Seq) : CompareContent(a.Event, b.Event);
+    }
+
+    /// <summary>The rank as an order a sort is compiled with (<see cref="Collections.StableSort"/>), the comparison inlined.</summary>
+    internal readonly struct Rank : Collections.IOrder<Entry>
+    {
+        public bool Before(in Entry a, in Entry b) => CompareIn(a, b) < 0;
+    }
 
     private static int CompareContent(in AnalysisEvent x, in AnalysisEvent y)
     {

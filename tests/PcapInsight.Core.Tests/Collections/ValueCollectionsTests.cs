@@ -185,6 +185,11 @@ public class ValueCollectionsTests
         public readonly Item AsItem => new(Key, Place);
     }
 
+    private readonly struct WideByKey : IOrder<Wide>
+    {
+        public bool Before(in Wide a, in Wide b) => a.Key < b.Key;
+    }
+
     [Fact]
     public void SegmentedList_FollowsList_UnderRandomOperations()
     {
@@ -211,7 +216,7 @@ public class ValueCollectionsTests
                     model.RemoveAll(x => x.Key == key);
                     break;
                 case 8:
-                    list.Sort((a, b) => a.Key.CompareTo(b.Key));
+                    list.Sort(new WideByKey());
                     model = [.. model.OrderBy(x => x.Key)];
                     break;
                 default:
