@@ -13,7 +13,39 @@ public class DotnetToolTests
         CliRun run = CliRunner.Run(["--version"]);
 
         Assert.Equal(0, run.ExitCode);
-        Assert.Matches(@"^\d+\.\d+\.\d+\+[0-9a-f]{40}\s*$", run.Stdout);
+        Assert.Matches(@"^\d+\.\d+\.\d+\+[0-9a-f]{40}(\.modified)?\s*$", run.Stdout);   // .modified: built from uncommitted sources
+    }
+
+    /// <summary>
+    /// The stamp names the commit only where the build is that commit: a clone as committed, then the same clone with a
+    /// source changed, then with a source file added (each asked of MSBuild, as the build computes it).
+    /// </summary>
+    [Fact]
+    public void Version_SaysWhenTheSourcesAreNotTheCommits()
+    {
+        using var dir = CliRunner.TempDir();
+        string clone = dir.File("clone");
+        CliRun cloned = CliRunner.RunProcess("git", ["clone", "-q", "--no-hardlinks", RepoPaths.Root, clone], timeout: TimeSpan.FromMinutes(2));
+        Assert.True(cloned.ExitCode == 0, cloned.Stderr);
+        string head = CliRunner.RunProcess("git", ["-C", clone, "rev-parse", "HEAD"]).Stdout.Trim();
+
+        Assert.Equal($"0.9.0+{head}", StampOf(clone));
+
+        File.AppendAllText(Path.Combine(clone, "src/PcapInsight.Cli/Program.cs"), "// changed\n");
+        Assert.Equal($"0.9.0+{head}.modified", StampOf(clone));
+
+        CliRunner.RunProcess("git", ["-C", clone, "checkout", "-q", "--", "."]);
+        Assert.Equal($"0.9.0+{head}", StampOf(clone));
+        File.WriteAllText(Path.Combine(clone, "src/PcapInsight.Core/Added.cs"), "namespace PcapInsight.Core;\n");
+        Assert.Equal($"0.9.0+{head}.modified", StampOf(clone));
+
+        static string StampOf(string clone)
+        {
+            CliRun run = CliRunner.RunProcess("dotnet", ["msbuild", Path.Combine(clone, "src/PcapInsight.Cli/PcapInsight.Cli.csproj"), "-nologo",
+                "-t:AddSourceRevisionToInformationalVersion", "-getProperty:InformationalVersion"], timeout: TimeSpan.FromMinutes(3));
+            Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+            return run.Stdout.Trim();
+        }
     }
 
     [Fact]
