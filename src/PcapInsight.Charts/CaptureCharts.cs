@@ -62,10 +62,11 @@ internal static class CaptureCharts
 
     private static Chart? UdpLossOverTime(AnalysisResult r, ChartOptions options)
     {
-        List<LossyUdpStream> lossy = LossyUdpStreams.MostLostFirst(r);
-        if (lossy.Count > MaxUdpStreams)
+        IReadOnlyList<LossyUdpStream> all = LossyUdpStreams.MostLostFirst(r);
+        var lossy = new List<LossyUdpStream>(Math.Min(all.Count, MaxUdpStreams));
+        for (int i = 0; i < all.Count && i < MaxUdpStreams; i++)
         {
-            lossy.RemoveRange(MaxUdpStreams, lossy.Count - MaxUdpStreams);
+            lossy.Add(all[i]);
         }
         return lossy.Count > 0
             ? new Chart("udp-loss.png", "UDP datagrams lost over time",

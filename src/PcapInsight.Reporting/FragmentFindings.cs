@@ -22,24 +22,16 @@ public static class FragmentFindings
         {
             string src = sender.Src;
             byte protocol = sender.Protocol, version = sender.IpVersion;
-            List<DatagramRecord> all = sender.All;
-            int incomplete = sender.Incomplete;
+            int count = sender.Count, incomplete = sender.Incomplete, largest = sender.Largest, mtu = sender.LargestFragment;
+            double fragments = sender.Fragments;   // a sum of integers: exact, whatever the order
             string what = protocol switch { 17 => "UDP datagrams", 6 => "TCP segments", 1 or 58 => "ICMP messages", _ => $"protocol {protocol} datagrams" };
-            int largest = 0, mtu = 0;
-            double fragments = 0;
-            foreach (DatagramRecord d in all)
-            {
-                largest = Math.Max(largest, d.Bytes);
-                mtu = Math.Max(mtu, d.LargestFragment);
-                fragments += d.Fragments;
-            }
-            string text = $"{src} sent {all.Count} {what} that were fragmented (up to {largest} bytes of IP payload each; its largest fragments, "
+            string text = $"{src} sent {count} {what} that were fragmented (up to {largest} bytes of IP payload each; its largest fragments, "
                 + $"{mtu} bytes, show the MTU where they were split{(version == 6 ? " to within the 8-byte fragment alignment" : "")}).";
             if (incomplete > 0)
             {
-                double share = 100.0 * incomplete / all.Count;
+                double share = 100.0 * incomplete / count;
                 text += $" {incomplete} ({share.ToString("0.#", CultureInfo.InvariantCulture)} %) never completed (evidence: fragments, certain): one lost fragment loses the whole datagram, "
-                    + $"so each loss threw away the other fragments too ({(fragments / all.Count).ToString("0.#", CultureInfo.InvariantCulture)} fragments per datagram here).";
+                    + $"so each loss threw away the other fragments too ({(fragments / count).ToString("0.#", CultureInfo.InvariantCulture)} fragments per datagram here).";
             }
             string advice = protocol == 6
                 ? "TCP should never be fragmented: clamp the MSS at the router of the smaller link (iptables TCPMSS --clamp-mss-to-pmtu), let ICMP fragmentation-needed / packet-too-big through so path MTU discovery works, or lower the sender's interface MTU."
@@ -47,22 +39,38 @@ public static class FragmentFindings
                   + "by splitting messages in the application or lowering the size the protocol negotiates (e.g. EDNS0 buffer size for DNS). "
                   + "A larger SO_RCVBUF does not recover a datagram that lost a fragment; it only helps when whole datagrams arrive faster than the application reads. "
                   + "IP_MTU_DISCOVER / IPV6_DONTFRAG make the socket refuse to fragment, so oversized sends fail visibly (EMSGSIZE) instead.";
-            yield return new Finding(info, kind == EventKind.IpFragIncomplete ? incomplete : all.Count, 0, text, advice);
+            yield return new Finding(info, kind == EventKind.IpFragIncomplete ? incomplete : count, 0, text, advice);
         }
     }
 
     private readonly record struct SenderKey(IpAddr Src, byte Protocol, byte IpVersion);
 
-    // A sending host's fragmented datagrams of one protocol and IP version.
+    // A sending host's fragmented datagrams of one protocol and IP version: what the findings say of them, gathered as
+    // they are grouped (a list of each sender's datagrams, 353,000 on a capture of fragment floods, was read only for these).
     private sealed record Sender(SenderKey Key, string Src)
     {
         public byte Protocol => Key.Protocol;
 
         public byte IpVersion => Key.IpVersion;
 
-        public List<DatagramRecord> All { get; } = [];
+        public int Count { get; private set; }
 
-        public int Incomplete { get; set; }
+        public int Incomplete { get; private set; }
+
+        public int Largest { get; private set; }          // the most bytes of IP payload in one datagram
+
+        public int LargestFragment { get; private set; }  // the largest fragment: the MTU where they were split
+
+        public long Fragments { get; private set; }
+
+        public void Add(DatagramRecord d)
+        {
+            Count++;
+            Incomplete += d.Status == FragmentStatus.Incomplete ? 1 : 0;
+            Largest = Math.Max(Largest, d.Bytes);
+            LargestFragment = Math.Max(LargestFragment, d.LargestFragment);
+            Fragments += d.Fragments;
+        }
     }
 
     /// <summary>
@@ -86,7 +94,7 @@ public static class FragmentFindings
         {
             senders.RemoveAll(g => g.Incomplete == 0);
         }
-        ReportOrder.StableSort(senders, static (a, b) => a.Incomplete != b.Incomplete ? b.Incomplete.CompareTo(a.Incomplete) : b.All.Count.CompareTo(a.All.Count));
+        ReportOrder.StableSort(senders, static (a, b) => a.Incomplete != b.Incomplete ? b.Incomplete.CompareTo(a.Incomplete) : b.Count.CompareTo(a.Count));
         return senders;
     }
 
@@ -120,8 +128,7 @@ public static class FragmentFindings
                 }
                 last = sender;
             }
-            sender.All.Add(d);
-            sender.Incomplete += d.Status == FragmentStatus.Incomplete ? 1 : 0;
+            sender.Add(d);
         }
         return senders;
     }
