@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Collections;
 using PcapInsight.Core.Decoding;
@@ -79,16 +78,9 @@ public static class FragmentFindings
     /// </summary>
     private static List<Sender> Senders(AnalysisResult result, EventKind kind)
     {
-        // The grouping is the same for both kinds and for every report of the result (report.html, summary.json and
-        // the console each ask for the findings): made once, each caller filtering and ordering its own copy.
-        // Checked against the datagrams' count: a result whose list grew after a first report (a caller's own list,
-        // or a library user's result reported as it fills) is grouped again rather than shown as it was.
-        if (!Grouped.TryGetValue(result, out Grouping? grouping) || grouping.Datagrams != result.Datagrams.Count)
-        {
-            grouping = new Grouping(result.Datagrams.Count, Group(result));
-            Grouped.AddOrUpdate(result, grouping);
-        }
-        var senders = new List<Sender>(grouping.Senders);
+        // The grouping is the same for both kinds and for every report of the result: made once (grouped again if the
+        // datagrams grew), each caller filtering and ordering its own copy.
+        var senders = new List<Sender>(Grouped.Of(result));
 
         if (kind == EventKind.IpFragIncomplete)
         {
@@ -98,10 +90,7 @@ public static class FragmentFindings
         return senders;
     }
 
-    private static readonly ConditionalWeakTable<AnalysisResult, Grouping> Grouped = new();
-
-    // The senders of a result's first Datagrams items, Datagrams of them.
-    private sealed record Grouping(int Datagrams, List<Sender> Senders);
+    private static readonly PerResult<List<Sender>> Grouped = new(r => r.Datagrams.Count, Group);
 
     /// <summary>
     /// The result's datagrams grouped by sender, protocol and IP version, senders in the order they first appear.

@@ -15,24 +15,10 @@ internal sealed record LossyUdpStream(Flow Flow, bool FromClient, UdpStream Stre
 internal static class LossyUdpStreams
 {
     /// <summary>Most datagrams lost first; then by flow id, the client's direction first. The same list for every caller: not to be changed.</summary>
-    /// <remarks>
-    /// Asked for by the loss chart and by each report of the findings (report.html, summary.json, the console): found
-    /// once a result, as each search walks every listed flow (100,000 on a large capture). Checked against the flows'
-    /// count, as <see cref="FragmentFindings"/> checks its datagrams', so a result whose list grew is searched again.
-    /// </remarks>
-    public static IReadOnlyList<LossyUdpStream> MostLostFirst(AnalysisResult result)
-    {
-        if (!Found.TryGetValue(result, out Search? found) || found.Flows != result.Flows.Count)
-        {
-            found = new Search(result.Flows.Count, Find(result));
-            Found.AddOrUpdate(result, found);
-        }
-        return found.Streams;
-    }
+    /// <remarks>Asked for by the loss chart and by each report of the findings: found once a result (<see cref="PerResult{T}"/>), as each search walks every listed flow (100,000 on a large capture).</remarks>
+    public static IReadOnlyList<LossyUdpStream> MostLostFirst(AnalysisResult result) => Found.Of(result);
 
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<AnalysisResult, Search> Found = new();
-
-    private sealed record Search(int Flows, LossyUdpStream[] Streams);
+    private static readonly PerResult<LossyUdpStream[]> Found = new(r => r.Flows.Count, Find);
 
     private static LossyUdpStream[] Find(AnalysisResult result)
     {

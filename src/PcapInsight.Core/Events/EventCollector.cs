@@ -348,24 +348,24 @@ public sealed class EventCollector
     private sealed class KeptRows(EventCollector owner, SegmentedList<int> places, ValueList<EventOrder.Entry> others)
         : IReadOnlyList<AnalysisEvent>
     {
-        public int Count => places.Count;
+        public int Count => Current().Count;
 
         public AnalysisEvent this[int index]
         {
             get
             {
-                if (!ReferenceEquals(owner._rows, this))
-                {
-                    throw new InvalidOperationException("The event collector changed after its rows were taken: take them again.");
-                }
-                int place = places[index];
+                int place = Current()[index];
                 return place >= 0 ? owner._logAll[place].Event : others[~place].Event;
             }
         }
 
+        private SegmentedList<int> Current() => ReferenceEquals(owner._rows, this)
+            ? places
+            : throw new InvalidOperationException("The event collector changed after its rows were taken: take them again.");
+
         public IEnumerator<AnalysisEvent> GetEnumerator()
         {
-            for (int i = 0; i < places.Count; i++)
+            for (int i = 0; i < Count; i++)
             {
                 yield return this[i];
             }

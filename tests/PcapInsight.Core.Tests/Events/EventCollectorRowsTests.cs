@@ -88,6 +88,7 @@ public class EventCollectorRowsTests
         collector.Report(first with { TimestampNs = T0 - Ms, Frame = 1_000 });
 
         Assert.Throws<InvalidOperationException>(() => taken[0]);
+        Assert.Throws<InvalidOperationException>(() => taken.Count);
         Assert.Throws<InvalidOperationException>(() => taken.First());
         reported.Add(first with { TimestampNs = T0 - Ms, Frame = 1_000 });
         AssertFirstByRank(reported, collector, 100);
