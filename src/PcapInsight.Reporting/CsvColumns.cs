@@ -205,6 +205,7 @@ public static class CsvColumns
         FragmentColumn.Plain("overlap_bytes", (d, r) => Utf8Cells.Number(d, r.OverlapBytes), CellKind.Integer),
         FragmentColumn.Plain("conflict_bytes", (d, r) => Utf8Cells.Number(d, r.ConflictBytes), CellKind.Integer),
         FragmentColumn.Plain("largest_fragment", (d, r) => Utf8Cells.Number(d, r.LargestFragment), CellKind.Integer),
+        FragmentColumn.Plain("tiny_fragments", (d, r) => Utf8Cells.Number(d, r.TinyFragments), CellKind.Integer),
         FragmentColumn.Plain("first_frame", (d, r) => Utf8Cells.Number(d, r.FirstFrame), CellKind.Integer),
         FragmentColumn.Plain("ended", (d, r) => Utf8Cells.Name(d, r.Ended), CellKind.Text),
         FragmentColumn.OfText("policies", r => r.Policies),

@@ -36,6 +36,9 @@ public readonly record struct FragmentRow(DatagramRecord Datagram, int Timestamp
     public int OverlapBytes => Datagram.OverlapBytes;
     public int ConflictBytes => Datagram.ConflictBytes;
     public int LargestFragment => Datagram.LargestFragment;
+
+    /// <summary>Fragments other than the last under <c>--frag-tiny-bytes</c> of payload (<c>ip.frag_tiny</c>).</summary>
+    public int TinyFragments => Datagram.TinyFragments;
     public long FirstFrame => Datagram.FirstFrame;
 
     /// <summary>How it left the reassembler: <c>complete</c>, <c>timeout</c>, <c>evicted</c> or <c>capture_end</c>.</summary>

@@ -10,7 +10,7 @@ public class FragmentReportTests
     private static readonly string[] Header =
     [
         "first_time", "last_time", "ip_version", "src", "dst", "ip_id", "protocol", "fragments", "bytes", "status", "missing",
-        "overlap_bytes", "conflict_bytes", "largest_fragment", "first_frame", "ended", "policies", "file",
+        "overlap_bytes", "conflict_bytes", "largest_fragment", "tiny_fragments", "first_frame", "ended", "policies", "file",
     ];
 
     [Fact]

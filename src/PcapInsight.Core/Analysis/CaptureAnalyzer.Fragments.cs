@@ -116,7 +116,7 @@ public sealed partial class CaptureAnalyzer
         {
             _datagrams.Add(new DatagramRecord(d.FirstTimeNs, d.LastTimeNs, d.Key.IpVersion, d.Key.Src, d.Key.Dst, d.Key.Id,
                 d.Protocol, d.Fragments, d.TotalLength >= 0 ? d.TotalLength : d.ReceivedBytes,
-                status, missing, d.OverlapBytes, d.ConflictBytes, d.LargestFragment, d.FirstFrame, d.FirstFile, ended, d.PolicyGroups));
+                status, missing, d.OverlapBytes, d.ConflictBytes, d.LargestFragment, d.FirstFrame, d.FirstFile, ended, d.PolicyGroups, d.TinyFragments));
         }
         else
         {
@@ -147,7 +147,7 @@ public sealed partial class CaptureAnalyzer
         }
         if (d.TinySeen && Keeps(EventKind.IpFragTiny, facts))
         {
-            Row(EventKind.IpFragTiny, facts, 0, $"tiny_below={_options.Fragments.TinyBytes}");
+            Row(EventKind.IpFragTiny, facts, 0, $"tiny_fragments={d.TinyFragments} tiny_below={_options.Fragments.TinyBytes}");
         }
         if (d.Oversize && Keeps(EventKind.IpFragOversize, facts))
         {

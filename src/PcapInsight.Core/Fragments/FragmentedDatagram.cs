@@ -101,8 +101,14 @@ public sealed class FragmentedDatagram
     /// <summary>A fragment had DF set (IPv4): contradictory.</summary>
     public bool DontFragmentSeen { get; private set; }
 
+    /// <summary>
+    /// Fragments other than the last that carried fewer payload bytes than the tiny limit (each copy counted, as
+    /// <see cref="Fragments"/> counts them): fragments.csv's <c>tiny_fragments</c>.
+    /// </summary>
+    public int TinyFragments { get; private set; }
+
     /// <summary>A fragment other than the last was tiny.</summary>
-    public bool TinySeen { get; private set; }
+    public bool TinySeen => TinyFragments > 0;
 
     /// <summary>Fragments reached past 65,535 bytes of payload.</summary>
     public bool Oversize { get; private set; }
@@ -167,8 +173,8 @@ public sealed class FragmentedDatagram
         FirstFile = file;
         Fragments = 0;
         TotalLength = -1;
-        ReceivedBytes = OverlapBytes = ConflictBytes = LargestFragment = 0;
-        DontFragmentSeen = TinySeen = Oversize = BytesCut = false;
+        ReceivedBytes = OverlapBytes = ConflictBytes = LargestFragment = TinyFragments = 0;
+        DontFragmentSeen = Oversize = BytesCut = false;
         PolicyGroups = "";
         SrcPort = DstPort = VlanId = 0;
         HasPorts = false;
@@ -191,7 +197,7 @@ public sealed class FragmentedDatagram
         DontFragmentSeen |= dontFragment;
         if (!last && length < tinyBytes)
         {
-            TinySeen = true;
+            TinyFragments++;
         }
         if (captured.Length < length)
         {

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using PcapInsight.Core.Events;
+using PcapInsight.TestKit;
 using Xunit;
 
 namespace PcapInsight.Core.Tests.Events;
@@ -21,6 +22,31 @@ public class EventCatalogTests
             Assert.EndsWith(".", e.Summary);
             Assert.Same(e, EventCatalog.Get(e.Kind));
             Assert.Same(e, EventCatalog.Find(e.Name));
+        }
+    }
+
+    [Fact]
+    public void Readme_EventTable_HasEveryKindWithItsSeverity_AndSaysSampledExactlyForTheSampledKinds()
+    {
+        // The README's table is what a reader of events.csv goes by: a kind whose rows are sampled must say so there,
+        // and only those (capture.time_backwards was sampled for a long time before the table said it).
+        var table = new Dictionary<string, (string Severity, string Meaning)>();
+        foreach (string line in File.ReadLines(Path.Combine(RepoPaths.Root, "README.md")))
+        {
+            Match m = Regex.Match(line, @"^\| `([a-z]+\.[a-z0-9_]+)` \| (info|warning|error) \| (.*) \|$");
+            if (m.Success)
+            {
+                table[m.Groups[1].Value] = (m.Groups[2].Value, m.Groups[3].Value);
+            }
+        }
+
+        foreach (EventInfo e in EventCatalog.All)
+        {
+            Assert.True(table.TryGetValue(e.Name, out var row), $"{e.Name} is not in the README's event table");
+            Assert.Equal(e.Severity.ToString().ToLowerInvariant(), row.Severity);
+            bool saysSampled = Regex.IsMatch(row.Meaning, @"\(sampled[;:)]|; sampled\)");
+            Assert.True(saysSampled == (e.Policy == EventPolicy.Sampled),
+                $"{e.Name} is {e.Policy} but the README {(saysSampled ? "says" : "does not say")} it is sampled");
         }
     }
 
