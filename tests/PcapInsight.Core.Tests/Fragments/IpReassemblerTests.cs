@@ -184,5 +184,32 @@ public class IpReassemblerTests
         Assert.Equal(1, r.Events.Count(EventKind.IpFragTiny));
         Assert.Equal(1, r.Events.Count(EventKind.IpFragDf));
         Assert.Equal(1, r.Events.Count(EventKind.IpFragOversize));
+        Assert.Equal([1, 0], r.Datagrams.OrderBy(d => d.IpId).Select(d => d.TinyFragments));
+    }
+
+    [Theory]
+    [InlineData(new[] { 8, 8, 8 }, new[] { 0, 8, 16 }, 3)]   // three tiny fragments before the last: each counted
+    [InlineData(new[] { 8, 8 }, new[] { 0, 0 }, 2)]          // a copy of a tiny fragment counts again, as fragments counts it
+    [InlineData(new[] { 256 }, new[] { 0 }, 0)]              // at the limit: not tiny
+    [InlineData(new[] { 248, 8 }, new[] { 0, 248 }, 2)]      // under it
+    public void TinyFragments_CountsEveryFragmentButTheLastUnderTheLimit(int[] sizes, int[] offsets, int tiny)
+    {
+        // The fragments given, then a last one of 8 bytes after them: under the limit too, but never tiny (the last
+        // fragment may be as short as it likes).
+        byte[] payload = Udp(1, 2, 2_000);
+        var frames = new List<(double, byte[])>();
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            frames.Add((0.001 * i, Ethernet(0x0800, Ipv4("192.0.2.1", "198.51.100.1", 17, payload[offsets[i]..(offsets[i] + sizes[i])], id: 7,
+                moreFragments: true, fragmentOffsetBytes: offsets[i]))));
+        }
+        int end = sizes.Zip(offsets, (size, at) => size + at).Max();
+        frames.Add((0.01, Ethernet(0x0800, Ipv4("192.0.2.1", "198.51.100.1", 17, payload[end..(end + 8)], id: 7, fragmentOffsetBytes: end))));
+
+        AnalysisResult r = Captures.Analyze(Captures.Pcap(LinkType.Ethernet, frames.ToArray()));
+
+        DatagramRecord d = Assert.Single(r.Datagrams);
+        Assert.Equal(tiny, d.TinyFragments);
+        Assert.Equal(tiny > 0 ? 1 : 0, r.Events.Count(EventKind.IpFragTiny));
     }
 }
