@@ -97,6 +97,22 @@ internal sealed class AdmissionLog
         }
     }
 
+    /// <summary>
+    /// A shard's: makes room for <paramref name="entries"/> more entries at once (the end of the capture ends every
+    /// flow still open), so that its queue is allocated once, not doubled through large-object sizes.
+    /// </summary>
+    public void Expect(int entries)
+    {
+        if (_queue is null)
+        {
+            return;
+        }
+        lock (_lock)
+        {
+            _queue.EnsureCapacity(_queue.Count + entries);
+        }
+    }
+
     /// <summary>Says that every entry placed before <paramref name="place"/> is logged (the shard is past it).</summary>
     public void CompleteBelow(long place) => Volatile.Write(ref _complete, place);
 

@@ -462,6 +462,10 @@ public sealed partial class CaptureAnalyzer
         {
             Listing.Expect(_flows.ActiveCount);   // a shard's are the reading thread's to expect (ShardedAnalysis)
         }
+        else
+        {
+            _admissions.Expect(_flows.ActiveCount);   // each open flow's end is logged for the reading thread
+        }
         _flows.FinishAll();
     }
 
