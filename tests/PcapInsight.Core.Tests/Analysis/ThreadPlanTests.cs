@@ -73,6 +73,60 @@ public class ThreadPlanTests
         }
     }
 
+    /// <summary>
+    /// Frames of UDP flows: frame i belongs to flow <paramref name="flowOf"/>(i), even frames from the client, odd ones
+    /// the answer.
+    /// </summary>
+    private static GeneratedSource UdpCapture(int frames, Func<long, int> flowOf)
+    {
+        int length = Ethernet(0x0800, Ipv4("192.0.2.1", "198.51.100.9", 17, Udp(1024, 53, 40))).Length;
+        return new GeneratedSource(frames, (i, frame) =>
+        {
+            int flow = flowOf(i);
+            var client = $"192.0.2.{1 + flow / 60_000 % 200}";
+            ushort port = (ushort)(1024 + flow % 60_000);
+            byte[] ip = i % 2 == 0
+                ? Ipv4(client, "198.51.100.9", 17, Udp(port, 53, 40))
+                : Ipv4("198.51.100.9", client, 17, Udp(53, port, 40));
+            Ethernet(0x0800, ip).CopyTo(frame, 0);
+        }, length);
+    }
+
+    public static TheoryData<string, int, int, int> UdpCases() => new()
+    {
+        // name, frames, the frames of one flow in a row before the next (0: flows in turn), flows in turn; expected threads on two cores
+        { "request/answer pairs, a new flow every 2 packets (a DNS resolver's)", 50_000, 2, 1 },
+        { "exchanges of 20 packets each: a new flow every 20", 50_000, 20, 1 },
+        { "exchanges of 40 packets each: a new flow every 40", 50_000, 40, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(UdpCases))]
+    public void Choose_UdpFlowsThatComeAndGo_OneThread(string name, int frames, int packetsPerFlow, int expected)
+    {
+        using GeneratedSource source = UdpCapture(frames, i => (int)(i / packetsPerFlow));
+
+        ThreadChoice choice = ThreadPlan.Choose(source, 2);
+
+        Assert.True(expected == choice.Threads, $"{name}: {choice}");
+        Assert.InRange(choice.UdpFlowsBack, 0, 1);   // at most the exchange across the middle of the sample
+    }
+
+    [Theory]
+    [InlineData(1_000)]    // every flow seen once or twice in each half of the sample
+    [InlineData(500)]      // two or three times in each
+    public void Choose_ManyLongUdpFlows_EveryCore(int flows)
+    {
+        // RTP streams, a tunnel's flows: as many new flows in the first half as pairs, but they come back.
+        using GeneratedSource source = UdpCapture(50_000, i => (int)(i / 2 % flows));
+
+        ThreadChoice choice = ThreadPlan.Choose(source, 2);
+
+        Assert.True(choice.Threads == 2, choice.ToString());
+        Assert.Equal(Math.Min(flows, ThreadPlan.SamplePackets / 4), choice.UdpFlows);
+        Assert.True(2 * choice.UdpFlowsBack >= choice.UdpFlows, choice.ToString());
+    }
+
     [Fact]
     public void Choose_ManyFlowsSpreadAsTheShardHashDoes()
     {
