@@ -35,7 +35,7 @@ public static class AnalyzeCommand
         var threads = new Option<int?>("--threads")
         {
             HelpName = "N",
-            Description = $"Analyse on N threads: flows are divided among them by their addresses (whole partitions of the flow table, so one thread when --max-flows is under 8,192) and the results merged into the report one thread gives, byte for byte (1 to 64; default: the core count, {AnalyzeSettings.DefaultThreads} here, or 1 when the capture's first {ThreadPlan.SamplePackets:N0} packets are nearly all one flow or open a connection every {ThreadPlan.PacketsPerNewConnection} packets or more often, which one thread analyses as fast). Example: --threads 1",
+            Description = $"Analyse on N threads: flows are divided among them by their addresses (whole partitions of the flow table, so one thread when --max-flows is under 8,192) and the results merged into the report one thread gives, byte for byte (1 to 64; default: the core count, {AnalyzeSettings.DefaultThreads} here, or 1 when the capture's first {ThreadPlan.SamplePackets:N0} packets are nearly all one flow, or open a connection (or a UDP flow not seen again) every {ThreadPlan.PacketsPerNewConnection} packets or more often, which one thread analyses as fast). Example: --threads 1",
         };
 
         var command = new Command("analyze",
