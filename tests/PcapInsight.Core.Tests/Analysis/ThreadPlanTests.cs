@@ -177,6 +177,19 @@ public class ThreadPlanTests
             ThreadChoice churn = ThreadPlan.Choose(path, 2, CaptureReaderOptions.Default);
             Assert.Equal(1, churn.Threads);
             Assert.InRange(churn.Openings, ThreadPlan.SamplePackets / 8, ThreadPlan.SamplePackets / 7);
+
+            // The UDP benchmark's kind (make-udp-flows): request/answer pairs, no SYN to count.
+            using (GeneratedSource source = UdpCapture(20_000, i => (int)(i / 2)))
+            using (var file = File.Create(path))
+            using (var writer = new PcapWriter(file, LinkType.Ethernet))
+            {
+                while (source.TryRead(out CaptureInfo info, out ReadOnlySpan<byte> frame))
+                {
+                    writer.Write(info.TimestampNs, frame, info.OriginalLength);
+                }
+            }
+            ThreadChoice udpChurn = ThreadPlan.Choose(path, 2, CaptureReaderOptions.Default);
+            Assert.Equal((1, 0, ThreadPlan.SamplePackets / 4, 0), (udpChurn.Threads, udpChurn.Openings, udpChurn.UdpFlows, udpChurn.UdpFlowsBack));
         }
         finally
         {
