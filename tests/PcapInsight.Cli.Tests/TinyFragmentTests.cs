@@ -36,6 +36,15 @@ public class TinyFragmentTests
         }).ToList();
     }
 
+    /// <summary>The CLI's report of corpus capture <paramref name="file"/> in <paramref name="format"/>, in a folder the caller disposes.</summary>
+    private static TempDir AnalyzeCorpus(string file, string format)
+    {
+        var dir = CliRunner.TempDir();
+        CliRun run = CliRunner.Run(["analyze", Path.Combine(RepoPaths.Corpus!, file), "-o", dir.Path, "--format", format]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        return dir;
+    }
+
     [CorpusTheory]
     [InlineData("dnscap__frags-rawipv4.pcap")]                            // DNS answers over raw IPv4: every fragment but the last tiny
     [InlineData("ndpi__ip_fragmented_garbage.pcap")]
@@ -45,14 +54,10 @@ public class TinyFragmentTests
     [InlineData("filesamples__teardrop.pcap")]
     public void Analyze_CorpusFragments_TinyFragmentsEqualTsharks(string file)
     {
-        string capture = Path.Combine(RepoPaths.Corpus!, file);
-        using var dir = CliRunner.TempDir();
+        using TempDir dir = AnalyzeCorpus(file, "csv,json");
 
-        CliRun run = CliRunner.Run(["analyze", capture, "-o", dir.Path, "--format", "csv,json"]);
-
-        Assert.True(run.ExitCode == 0, run.Stderr);
         List<Dictionary<string, string>> rows = FragmentRows(dir.Path);
-        int expected = TsharkTinyFragments(capture);
+        int expected = TsharkTinyFragments(Path.Combine(RepoPaths.Corpus!, file));
         Assert.True(expected > 0, "the capture was chosen for its tiny fragments");
         Assert.Equal(expected, rows.Sum(r => int.Parse(r["tiny_fragments"])));
         using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(dir.File("summary.json")));
@@ -67,13 +72,9 @@ public class TinyFragmentTests
         // "IPv4 total length exceeds packet length"; frame 1 is 271 bytes on the wire). tshark goes by the header, so
         // none is under 256 bytes; a fragment is tiny here by the bytes it carried, which is what a filter in the
         // path saw: 37 of them. A difference on purpose.
-        string capture = Path.Combine(RepoPaths.Corpus!, "ndpi__badpackets-frags.pcap");
-        using var dir = CliRunner.TempDir();
+        using TempDir dir = AnalyzeCorpus("ndpi__badpackets-frags.pcap", "csv");
 
-        CliRun run = CliRunner.Run(["analyze", capture, "-o", dir.Path, "--format", "csv"]);
-
-        Assert.True(run.ExitCode == 0, run.Stderr);
-        Assert.Equal(0, TsharkTinyFragments(capture));
+        Assert.Equal(0, TsharkTinyFragments(Path.Combine(RepoPaths.Corpus!, "ndpi__badpackets-frags.pcap")));
         List<Dictionary<string, string>> rows = FragmentRows(dir.Path);
         Assert.Equal(93, rows.Count);
         Assert.Equal(37, rows.Sum(r => int.Parse(r["tiny_fragments"])));
@@ -85,12 +86,8 @@ public class TinyFragmentTests
     {
         // Suricata's address-family confusion spray: 8,192 datagrams, each with a tiny first fragment. events.csv keeps
         // the first 100 by time and the first of each timeline interval; summary.json and fragments.csv have them all.
-        string capture = Path.Combine(RepoPaths.Corpus!, "suricata__defrag-af-confusion-spray.pcap");
-        using var dir = CliRunner.TempDir();
+        using TempDir dir = AnalyzeCorpus("suricata__defrag-af-confusion-spray.pcap", "csv,json");
 
-        CliRun run = CliRunner.Run(["analyze", capture, "-o", dir.Path, "--format", "csv,json"]);
-
-        Assert.True(run.ExitCode == 0, run.Stderr);
         using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(dir.File("summary.json")));
         Assert.Equal(8192, summary.RootElement.GetProperty("events").GetProperty("ip.frag_tiny").GetInt32());
         Assert.Equal(8192, FragmentRows(dir.Path).Count(r => r["tiny_fragments"] != "0"));
