@@ -158,15 +158,7 @@ public class ThreadPlanTests
         try
         {
             // 20,000 frames of 2,000 long flows: every core.
-            using (GeneratedSource source = Capture(20_000, i => (int)(i / 2 % 2_000)))
-            using (var file = File.Create(path))
-            using (var writer = new PcapWriter(file, LinkType.Ethernet))
-            {
-                while (source.TryRead(out CaptureInfo info, out ReadOnlySpan<byte> frame))
-                {
-                    writer.Write(info.TimestampNs, frame, info.OriginalLength);
-                }
-            }
+            Write(path, Capture(20_000, i => (int)(i / 2 % 2_000)));
             Assert.Equal(2, ThreadPlan.Choose(path, 2, CaptureReaderOptions.Default).Threads);
             // Through a filter that passes one flow (client port 1024), the analysis sees one flow: one thread.
             ThreadChoice filtered = ThreadPlan.Choose(path, 2, CaptureReaderOptions.Default, source => new OnlyClientPort(source, 1024));
@@ -179,21 +171,27 @@ public class ThreadPlanTests
             Assert.InRange(churn.Openings, ThreadPlan.SamplePackets / 8, ThreadPlan.SamplePackets / 7);
 
             // The UDP benchmark's kind (make-udp-flows): request/answer pairs, no SYN to count.
-            using (GeneratedSource source = UdpCapture(20_000, i => (int)(i / 2)))
-            using (var file = File.Create(path))
-            using (var writer = new PcapWriter(file, LinkType.Ethernet))
-            {
-                while (source.TryRead(out CaptureInfo info, out ReadOnlySpan<byte> frame))
-                {
-                    writer.Write(info.TimestampNs, frame, info.OriginalLength);
-                }
-            }
+            Write(path, UdpCapture(20_000, i => (int)(i / 2)));
             ThreadChoice udpChurn = ThreadPlan.Choose(path, 2, CaptureReaderOptions.Default);
             Assert.Equal((1, 0, ThreadPlan.SamplePackets / 4, 0), (udpChurn.Threads, udpChurn.Openings, udpChurn.UdpFlows, udpChurn.UdpFlowsBack));
         }
         finally
         {
             File.Delete(path);
+        }
+    }
+
+    /// <summary>Writes every frame of <paramref name="source"/> (then disposed) to a pcap file at <paramref name="path"/>.</summary>
+    private static void Write(string path, GeneratedSource source)
+    {
+        using (source)
+        using (var file = File.Create(path))
+        using (var writer = new PcapWriter(file, LinkType.Ethernet))
+        {
+            while (source.TryRead(out CaptureInfo info, out ReadOnlySpan<byte> frame))
+            {
+                writer.Write(info.TimestampNs, frame, info.OriginalLength);
+            }
         }
     }
 
