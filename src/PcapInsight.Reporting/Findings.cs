@@ -22,7 +22,10 @@ public sealed record Finding(EventInfo Info, long Count, int FlowId, string Expl
     public string Advice => SpecificAdvice ?? Info.Advice;
 }
 
-/// <summary>Picks the findings worth a reader's attention first: errors, then warnings, then info; most frequent first.</summary>
+/// <summary>
+/// Picks the findings worth a reader's attention first: errors, then warnings, then info; within a severity each kind's
+/// strongest finding (explained for a flow before a plain count, then the most frequent) before a second of any kind.
+/// </summary>
 public static class Findings
 {
     /// <summary>
@@ -98,13 +101,34 @@ public static class Findings
             }
         }
         // Within a severity, findings explained for one flow (a stall, who caused it, what to change) come before
-        // plain counts: they are what the reader came for.
-        ReportOrder.KeepFirst(list, static (a, b) =>
-            a.Info.Severity != b.Info.Severity ? ReportOrder.MoreSevereFirst(a.Info.Severity, b.Info.Severity)
-            : (b.SpecificAdvice is not null) != (a.SpecificAdvice is not null) ? (b.SpecificAdvice is not null).CompareTo(a.SpecificAdvice is not null)
-            : b.Count.CompareTo(a.Count), max);
+        // plain counts: they are what the reader came for. Then each kind's strongest finding comes before a second
+        // finding of any kind: a capture with trouble in 40 RTP streams, 2,200 Nagle stalls and 1,040 zero windows
+        // listed 17 of its 20 findings as the streams' gaps and no TCP finding at all.
+        ReportOrder.StableSort(list, Strongest);
+        int[] ofKindSoFar = new int[EventCatalog.KindSlots];
+        var ranked = new (Finding Finding, int Round, int Place)[list.Count];
+        for (int i = 0; i < list.Count; i++)
+        {
+            ranked[i] = (list[i], ofKindSoFar[(int)list[i].Info.Kind]++, i);
+        }
+        // Round and place make the order total, so the unstable sort is deterministic.
+        Array.Sort(ranked, static (a, b) =>
+            a.Finding.Info.Severity != b.Finding.Info.Severity ? ReportOrder.MoreSevereFirst(a.Finding.Info.Severity, b.Finding.Info.Severity)
+            : a.Round != b.Round ? a.Round.CompareTo(b.Round)
+            : a.Place.CompareTo(b.Place));
+        list.Clear();
+        for (int i = 0; i < ranked.Length && i < max; i++)
+        {
+            list.Add(ranked[i].Finding);
+        }
         return list;
     }
+
+    /// <summary>The order of findings of one kind, and of kinds in one round: the most severe, explained, most frequent first.</summary>
+    private static int Strongest(Finding a, Finding b) =>
+        a.Info.Severity != b.Info.Severity ? ReportOrder.MoreSevereFirst(a.Info.Severity, b.Info.Severity)
+        : (b.SpecificAdvice is not null) != (a.SpecificAdvice is not null) ? (b.SpecificAdvice is not null).CompareTo(a.SpecificAdvice is not null)
+        : b.Count.CompareTo(a.Count);
 
     /// <summary>
     /// When the finding first showed: the earliest kept row of its event (of its flow, when it is tied to one);
