@@ -76,7 +76,9 @@ public static class Findings
             string detail = at < 0 ? "" : rows[at].Detail;
             string where = !string.IsNullOrEmpty(detail) ? $" First: {detail}." : "";
             string times = count == 1 ? "once" : $"{count} times";
-            list.Add(new Finding(info, count, at < 0 ? 0 : rows[at].FlowId, $"{info.Summary} Seen {times}.{where}"));
+            // Tiny fragments: who sent them and to whom (an address to filter, a target), from the datagrams' records.
+            string who = info.Kind == EventKind.IpFragTiny && FragmentFindings.TinySenders(result, count) is { } senders ? " " + senders : "";
+            list.Add(new Finding(info, count, at < 0 ? 0 : rows[at].FlowId, $"{info.Summary} Seen {times}.{where}{who}"));
         }
         long drops = 0;
         foreach (CaptureFileStats file in result.Files)

@@ -42,6 +42,87 @@ public static class FragmentFindings
         }
     }
 
+    /// <summary>
+    /// Who sent the datagrams with tiny fragments and to whom, for the <see cref="EventKind.IpFragTiny"/> finding: how
+    /// many senders and destinations, and the three of each with the most such datagrams. One sentence for the whole
+    /// capture, not a finding a sender: a spray from thousands of forged sources is one story, and its target is the
+    /// destination. Null when no datagram record kept has a tiny fragment.
+    /// </summary>
+    /// <param name="result">The analysis.</param>
+    /// <param name="counted">Datagrams with tiny fragments the analysis counted (the event's count): more than the records
+    /// show when <c>--max-events</c> cut fragments.csv.</param>
+    public static string? TinySenders(AnalysisResult result, long counted)
+    {
+        TinyHosts hosts = TinyTallied.Of(result);
+        if (hosts.Datagrams == 0)
+        {
+            return null;
+        }
+        // Past --max-events the records are the first ones only: the sentence says it counts those.
+        string which = hosts.Datagrams < counted ? $"Of the {result.Datagrams.Count} datagrams --max-events kept for fragments.csv, {hosts.Datagrams}" : $"{hosts.Datagrams} datagrams";
+        return $"{which} carried {hosts.TinyFragments} tiny fragments, from {Hosts(hosts.Senders.Count, "sender")} to "
+            + $"{Hosts(hosts.Destinations.Count, "destination")}. Most from {Top(hosts.Senders)}; most to {Top(hosts.Destinations)}.";
+    }
+
+    // Each report (summary.json, report.html, the console) asks: the 353,000 datagrams of a fragment flood are read once.
+    private static readonly PerResult<TinyHosts> TinyTallied = new(r => r.Datagrams.Count, TallyTiny);
+
+    /// <summary>The datagrams with tiny fragments, their tiny fragments, and their hosts, most datagrams first (the first seen first among equals).</summary>
+    private sealed record TinyHosts(int Datagrams, long TinyFragments, List<Tally> Senders, List<Tally> Destinations);
+
+    private static TinyHosts TallyTiny(AnalysisResult result)
+    {
+        var from = new ValueMap<IpAddr, Tally>();
+        var to = new ValueMap<IpAddr, Tally>();
+        var senders = new List<Tally>();
+        var destinations = new List<Tally>();
+        int datagrams = 0;
+        long tiny = 0;
+        foreach (DatagramRecord d in result.Datagrams)
+        {
+            if (d.TinyFragments == 0)
+            {
+                continue;
+            }
+            datagrams++;
+            tiny += d.TinyFragments;
+            Count(from, senders, d.Src);
+            Count(to, destinations, d.Dst);
+        }
+        ReportOrder.StableSort(senders, MostDatagramsFirst);
+        ReportOrder.StableSort(destinations, MostDatagramsFirst);
+        return new TinyHosts(datagrams, tiny, senders, destinations);
+    }
+
+    private static int MostDatagramsFirst(Tally a, Tally b) => b.Datagrams.CompareTo(a.Datagrams);
+
+    // How many datagrams with tiny fragments a host sent or received; hosts in the order they first appear.
+    private sealed class Tally(IpAddr host)
+    {
+        public readonly IpAddr Host = host;
+        public int Datagrams;
+    }
+
+    private static void Count(ValueMap<IpAddr, Tally> byHost, List<Tally> hosts, IpAddr host)
+    {
+        if (!byHost.TryGetValue(host, out Tally? tally))
+        {
+            tally = new Tally(host);
+            byHost.TryAdd(host, tally);
+            hosts.Add(tally);
+        }
+        tally.Datagrams++;
+    }
+
+    private static string Hosts(int count, string what) => count == 1 ? $"1 {what}" : $"{count} {what}s";
+
+    /// <summary>The first three of <paramref name="hosts"/> (most datagrams first), and how many more there are.</summary>
+    private static string Top(List<Tally> hosts)
+    {
+        string top = string.Join(", ", hosts.Take(3).Select(h => $"{h.Host} ({h.Datagrams})"));
+        return hosts.Count > 3 ? $"{top} and {hosts.Count - 3} more" : top;
+    }
+
     private readonly record struct SenderKey(IpAddr Src, byte Protocol, byte IpVersion);
 
     // A sending host's fragmented datagrams of one protocol and IP version: what the findings say of them, gathered as

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Text.Json;
 using PcapInsight.TestKit;
 using Xunit;
@@ -94,5 +95,111 @@ public class TinyFragmentTests
         var tinyRows = File.ReadLines(dir.File("events.csv")).Where(l => l.Contains(",ip.frag_tiny,")).ToList();
         Assert.InRange(tinyRows.Count, 101, 356);
         Assert.All(tinyRows, l => Assert.Contains("tiny_fragments=1 tiny_below=256", l));
+    }
+
+    /// <summary>
+    /// The IPv4 tiny fragments as tshark sees them (reassembly off): their senders, their destinations, how many. (Not
+    /// datagrams: a capture may reuse an IP ID once a datagram is complete, which tshark's fields cannot tell apart.)
+    /// </summary>
+    private static (HashSet<string> Senders, HashSet<string> Destinations, int TinyFragments) TsharkTinyHosts(string capture)
+    {
+        CliRun tshark = CliRunner.RunProcess("tshark",
+            ["-r", capture, "-o", "ip.defragment:FALSE", "-Y", "ip.flags.mf == 1", "-T", "fields",
+             "-e", "ip.src", "-e", "ip.dst", "-e", "ip.len", "-e", "ip.hdr_len"]);
+        Assert.True(tshark.ExitCode == 0, "tshark is needed (apt-get install tshark): " + tshark.Stderr);
+        string[][] tiny = tshark.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t'))
+            .Where(f => int.Parse(f[2]) - int.Parse(f[3]) < 256).ToArray();
+        return (tiny.Select(f => f[0]).ToHashSet(), tiny.Select(f => f[1]).ToHashSet(), tiny.Length);
+    }
+
+    /// <summary>The explanation of summary.json's <c>ip.frag_tiny</c> finding.</summary>
+    private static string TinyFinding(string directory)
+    {
+        using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "summary.json")));
+        return summary.RootElement.GetProperty("findings").EnumerateArray()
+            .Single(f => f.GetProperty("event").GetString() == "ip.frag_tiny").GetProperty("explanation").GetString()!;
+    }
+
+    /// <summary>
+    /// Checks a "Most from A (n), B (m) and K more" list against each host's datagrams with tiny fragments: the hosts
+    /// named are the top ones (none left out has more), with their counts, at most three, and K the rest.
+    /// </summary>
+    private static void AssertTopHosts(string text, string lead, Dictionary<string, int> datagramsByHost)
+    {
+        Match list = Regex.Match(text, Regex.Escape(lead) + @" (?<hosts>.+?)(?: and (?<more>\d+) more)?(?:;|\.$|\. )");   // addresses have dots: a sentence ends at ". "
+        Assert.True(list.Success, $"no \"{lead}\" list in: {text}");
+        var named = Regex.Matches(list.Groups["hosts"].Value, @"(?<host>[^ ,]+) \((?<n>\d+)\)")
+            .Select(m => (Host: m.Groups["host"].Value, Datagrams: int.Parse(m.Groups["n"].Value))).ToList();
+        Assert.Equal(Math.Min(3, datagramsByHost.Count), named.Count);
+        Assert.Equal(datagramsByHost.Count - named.Count, list.Groups["more"].Success ? int.Parse(list.Groups["more"].Value) : 0);
+        foreach ((string host, int datagrams) in named)
+        {
+            Assert.Equal(datagramsByHost[host], datagrams);
+        }
+        Assert.Equal(named.Select(h => h.Datagrams).OrderByDescending(n => n), named.Select(h => h.Datagrams));
+        int least = named.Min(h => h.Datagrams);
+        Assert.All(datagramsByHost.Where(h => !named.Any(n => n.Host == h.Key)), h => Assert.True(h.Value <= least, $"{h.Key} ({h.Value}) left out"));
+    }
+
+    [CorpusTheory]
+    [InlineData("dnscap__frags-rawipv4.pcap")]                            // DNS answers both ways between two hosts
+    [InlineData("ndpi__ip_fragmented_garbage.pcap")]                      // one IP ID used again by later datagrams
+    [InlineData("peafowl__tcp-http_ip_fragmented_out_of_order.pcap")]
+    [InlineData("pcapplusplus__frag_http_req.pcap")]
+    public void Analyze_TinyFragments_FindingNamesTheirSendersAndDestinations_AsTsharkSeesThem(string file)
+    {
+        using TempDir dir = AnalyzeCorpus(file, "csv,json");
+        (HashSet<string> senders, HashSet<string> destinations, int tinyFragments) = TsharkTinyHosts(Path.Combine(RepoPaths.Corpus!, file));
+        // Each host's datagrams with a tiny fragment, from fragments.csv (whose tiny_fragments the test above holds to tshark's).
+        List<Dictionary<string, string>> tinyRows = FragmentRows(dir.Path).Where(r => r["tiny_fragments"] != "0").ToList();
+        Dictionary<string, int> sent = tinyRows.GroupBy(r => r["src"]).ToDictionary(g => g.Key, g => g.Count());
+        Dictionary<string, int> received = tinyRows.GroupBy(r => r["dst"]).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(senders.Order(), sent.Keys.Order());
+        Assert.Equal(destinations.Order(), received.Keys.Order());
+
+        string text = TinyFinding(dir.Path);
+
+        static string Hosts(int n, string what) => n == 1 ? $"1 {what}" : $"{n} {what}s";
+        Assert.Contains($"{tinyRows.Count} datagrams carried {tinyFragments} tiny fragments, from {Hosts(senders.Count, "sender")} to "
+            + $"{Hosts(destinations.Count, "destination")}.", text);
+        AssertTopHosts(text, "Most from", sent);
+        AssertTopHosts(text, "most to", received);
+    }
+
+    [CorpusFact]
+    public void Analyze_TinyFragmentSpray_FindingSaysThousandsOfSendersAndItsTargets()
+    {
+        // Suricata's spray: 4,096 IPv4 datagrams from 4,096 forged sources to one target (tshark), and as many IPv6 ones
+        // from forged sources of their own to another. One sentence says so, where a finding a sender would be 8,192.
+        const string file = "suricata__defrag-af-confusion-spray.pcap";
+        using TempDir dir = AnalyzeCorpus(file, "csv,json");
+        (HashSet<string> ipv4Senders, HashSet<string> ipv4Destinations, int ipv4Tiny) = TsharkTinyHosts(Path.Combine(RepoPaths.Corpus!, file));
+        Assert.Equal((4096, 1, 4096), (ipv4Senders.Count, ipv4Destinations.Count, ipv4Tiny));
+        List<Dictionary<string, string>> tinyRows = FragmentRows(dir.Path).Where(r => r["tiny_fragments"] != "0").ToList();
+        Assert.Equal(4096, tinyRows.Count(r => r["ip_version"] == "4"));
+
+        string text = TinyFinding(dir.Path);
+
+        Assert.Contains("8192 datagrams carried 8192 tiny fragments, from 8192 senders to 2 destinations.", text);
+        AssertTopHosts(text, "Most from", tinyRows.GroupBy(r => r["src"]).ToDictionary(g => g.Key, g => g.Count()));
+        AssertTopHosts(text, "most to", tinyRows.GroupBy(r => r["dst"]).ToDictionary(g => g.Key, g => g.Count()));
+        Assert.Contains($"{ipv4Destinations.Single()} (4096)", text);
+    }
+
+    [CorpusFact]
+    public void Analyze_TinyFragmentSpray_WithFewerRecordsKept_SaysTheSentenceCountsThoseOnly()
+    {
+        using var dir = CliRunner.TempDir();
+        CliRun run = CliRunner.Run(["analyze", Path.Combine(RepoPaths.Corpus!, "suricata__defrag-af-confusion-spray.pcap"), "-o", dir.Path,
+            "--format", "csv,json", "--max-events", "100"]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        List<Dictionary<string, string>> rows = FragmentRows(dir.Path);
+        int kept = rows.Count(r => r["tiny_fragments"] != "0");
+        Assert.InRange(kept, 1, 100);
+
+        string text = TinyFinding(dir.Path);
+
+        Assert.Contains($"Seen 8192 times.", text);
+        Assert.Contains($"Of the {rows.Count} datagrams --max-events kept for fragments.csv, {kept} carried {kept} tiny fragments, from ", text);
     }
 }
