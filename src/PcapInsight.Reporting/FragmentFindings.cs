@@ -13,33 +13,85 @@ namespace PcapInsight.Reporting;
 /// </summary>
 public static class FragmentFindings
 {
-    /// <summary>One finding per sending host and protocol, most incomplete datagrams first.</summary>
+    /// <summary>Most senders named one finding each; the rest of a kind's senders are one finding together.</summary>
+    public const int SendersNamed = 5;
+
+    /// <summary>
+    /// One finding per sending host and protocol, most incomplete datagrams first, for at most
+    /// <see cref="SendersNamed"/> senders; past that many, the other senders together in one more, and a sender of a
+    /// single datagram is one of those others. A capture has a sender or two that fragment, each a story of its own (an
+    /// MTU, a protocol, an advice), where a spray from thousands of forged sources, a datagram each, made thousands of
+    /// findings that said the same and left no room for any other kind.
+    /// </summary>
     public static IEnumerable<Finding> For(AnalysisResult result, EventKind kind)
     {
         EventInfo info = EventCatalog.Get(kind);
-        foreach (Sender sender in Senders(result, kind))
+        List<Sender> senders = Senders(result, kind);
+        int named = 0;
+        while (named < senders.Count && (senders.Count <= SendersNamed || named < SendersNamed && senders[named].Count > 1))
         {
-            string src = sender.Src;
-            byte protocol = sender.Protocol, version = sender.IpVersion;
-            int count = sender.Count, incomplete = sender.Incomplete, largest = sender.Largest, mtu = sender.LargestFragment;
-            double fragments = sender.Fragments;   // a sum of integers: exact, whatever the order
-            string what = protocol switch { 17 => "UDP datagrams", 6 => "TCP segments", 1 or 58 => "ICMP messages", _ => $"protocol {protocol} datagrams" };
-            string text = $"{src} sent {count} {what} that were fragmented (up to {largest} bytes of IP payload each; its largest fragments, "
-                + $"{mtu} bytes, show the MTU where they were split{(version == 6 ? " to within the 8-byte fragment alignment" : "")}).";
-            if (incomplete > 0)
-            {
-                double share = 100.0 * incomplete / count;
-                text += $" {incomplete} ({share.ToString("0.#", CultureInfo.InvariantCulture)} %) never completed (evidence: fragments, certain): one lost fragment loses the whole datagram, "
-                    + $"so each loss threw away the other fragments too ({(fragments / count).ToString("0.#", CultureInfo.InvariantCulture)} fragments per datagram here).";
-            }
-            string advice = protocol == 6
-                ? "TCP should never be fragmented: clamp the MSS at the router of the smaller link (iptables TCPMSS --clamp-mss-to-pmtu), let ICMP fragmentation-needed / packet-too-big through so path MTU discovery works, or lower the sender's interface MTU."
-                : $"Keep each datagram within the path MTU less the headers: at most {Math.Max(0, mtu - (version == 6 ? 48 : 28))} bytes of UDP payload on this path (the IP and UDP headers taken off the largest fragment's size), "
-                  + "by splitting messages in the application or lowering the size the protocol negotiates (e.g. EDNS0 buffer size for DNS). "
-                  + "A larger SO_RCVBUF does not recover a datagram that lost a fragment; it only helps when whole datagrams arrive faster than the application reads. "
-                  + "IP_MTU_DISCOVER / IPV6_DONTFRAG make the socket refuse to fragment, so oversized sends fail visibly (EMSGSIZE) instead.";
-            yield return new Finding(info, kind == EventKind.IpFragIncomplete ? incomplete : count, 0, text, advice);
+            yield return OfSender(info, kind, senders[named]);
+            named++;
         }
+        if (named < senders.Count)
+        {
+            yield return OfTheOthers(info, kind, senders, named);
+        }
+    }
+
+    private static Finding OfSender(EventInfo info, EventKind kind, Sender sender)
+    {
+        string src = sender.Src;
+        byte protocol = sender.Protocol, version = sender.IpVersion;
+        int count = sender.Count, incomplete = sender.Incomplete, largest = sender.Largest, mtu = sender.LargestFragment;
+        double fragments = sender.Fragments;   // a sum of integers: exact, whatever the order
+        string what = protocol switch { 17 => "UDP datagrams", 6 => "TCP segments", 1 or 58 => "ICMP messages", _ => $"protocol {protocol} datagrams" };
+        string text = $"{src} sent {count} {what} that were fragmented (up to {largest} bytes of IP payload each; its largest fragments, "
+            + $"{mtu} bytes, show the MTU where they were split{(version == 6 ? " to within the 8-byte fragment alignment" : "")}).";
+        if (incomplete > 0)
+        {
+            double share = 100.0 * incomplete / count;
+            text += $" {incomplete} ({share.ToString("0.#", CultureInfo.InvariantCulture)} %) never completed (evidence: fragments, certain): one lost fragment loses the whole datagram, "
+                + $"so each loss threw away the other fragments too ({(fragments / count).ToString("0.#", CultureInfo.InvariantCulture)} fragments per datagram here).";
+        }
+        string advice = protocol == 6
+            ? "TCP should never be fragmented: clamp the MSS at the router of the smaller link (iptables TCPMSS --clamp-mss-to-pmtu), let ICMP fragmentation-needed / packet-too-big through so path MTU discovery works, or lower the sender's interface MTU."
+            : $"Keep each datagram within the path MTU less the headers: at most {Math.Max(0, mtu - (version == 6 ? 48 : 28))} bytes of UDP payload on this path (the IP and UDP headers taken off the largest fragment's size), "
+              + "by splitting messages in the application or lowering the size the protocol negotiates (e.g. EDNS0 buffer size for DNS). "
+              + "A larger SO_RCVBUF does not recover a datagram that lost a fragment; it only helps when whole datagrams arrive faster than the application reads. "
+              + "IP_MTU_DISCOVER / IPV6_DONTFRAG make the socket refuse to fragment, so oversized sends fail visibly (EMSGSIZE) instead.";
+        return new Finding(info, kind == EventKind.IpFragIncomplete ? incomplete : count, 0, text, advice);
+    }
+
+    /// <summary>The senders past the first <paramref name="named"/>, together: how many, their datagrams, and the one of most.</summary>
+    private static Finding OfTheOthers(EventInfo info, EventKind kind, List<Sender> senders, int named)
+    {
+        int others = senders.Count - named;
+        long count = 0, incomplete = 0;
+        for (int i = named; i < senders.Count; i++)
+        {
+            count += senders[i].Count;
+            incomplete += senders[i].Incomplete;
+        }
+        Sender first = senders[named];   // the senders are in the findings' order: the first of the rest leads it
+        double each = (double)count / others;
+        // Worded for either place in the list: the findings are ordered by count, and the rest together may count more.
+        string besides = named == 0 ? $"{others} senders" : $"Besides the {named} {(named == 1 ? "sender" : "senders")} with findings of their own, {others} more";
+        string most = first.Count > 1 ? $"; the most from {first.Src} ({first.Count}{(first.Incomplete > 0 ? $", {first.Incomplete} of them incomplete" : "")})" : "";
+        string text = $"{besides} sent {count} datagrams that were fragmented ({each.ToString("0.#", CultureInfo.InvariantCulture)} each on average{most})";
+        text += incomplete > 0
+            ? $"; {incomplete} ({(100.0 * incomplete / count).ToString("0.#", CultureInfo.InvariantCulture)} %) never completed (evidence: fragments, certain)."
+            : ".";
+        // A datagram or two a sender from hundreds of senders is not a path MTU problem of each: a spray.
+        bool spray = others >= 100 && each <= 2;
+        if (spray)
+        {
+            text += " Hundreds of senders with a datagram or two each is a fragment spray (the addresses are often forged), not a path MTU problem of each.";
+        }
+        string advice = spray
+            ? "Treat it as an attack on the receivers' reassembly: drop such fragments at the edge (see ip.frag_tiny and ip.frag_overlap for what they carried)."
+            : "As for the senders above: keep each datagram within the path MTU less the headers (their findings give the sizes), and let ICMP fragmentation-needed / packet-too-big through.";
+        return new Finding(info, kind == EventKind.IpFragIncomplete ? incomplete : count, 0, text, advice);
     }
 
     /// <summary>
