@@ -76,7 +76,12 @@ public static class FragmentFindings
         Sender first = senders[named];   // the senders are in the findings' order: the first of the rest leads it
         double each = (double)count / others;
         // Worded for either place in the list: the findings are ordered by count, and the rest together may count more.
-        string besides = named == 0 ? $"{others} senders" : $"Besides the {named} {(named == 1 ? "sender" : "senders")} with findings of their own, {others} more";
+        string besides = named switch
+        {
+            0 => $"{others} senders",
+            1 => $"Besides the sender with a finding of its own, {others} more",
+            _ => $"Besides the {named} senders with findings of their own, {others} more",
+        };
         string most = first.Count > 1 ? $"; the most from {first.Src} ({first.Count}{(first.Incomplete > 0 ? $", {first.Incomplete} of them incomplete" : "")})" : "";
         string text = $"{besides} sent {count} datagrams that were fragmented ({each.ToString("0.#", CultureInfo.InvariantCulture)} each on average{most})";
         text += incomplete > 0
@@ -90,7 +95,7 @@ public static class FragmentFindings
         }
         string advice = spray
             ? "Treat it as an attack on the receivers' reassembly: drop such fragments at the edge (see ip.frag_tiny and ip.frag_overlap for what they carried)."
-            : "As for the senders above: keep each datagram within the path MTU less the headers (their findings give the sizes), and let ICMP fragmentation-needed / packet-too-big through.";
+            : "Keep each datagram within the path MTU less the headers (a sender's largest fragment shows the MTU where its datagrams were split), and let ICMP fragmentation-needed / packet-too-big through so path MTU discovery works.";
         return new Finding(info, kind == EventKind.IpFragIncomplete ? incomplete : count, 0, text, advice);
     }
 

@@ -52,7 +52,7 @@ public class FragmentFindingsTests
         { [10, 8], 2, null },
         { [1, 1, 1, 1, 1], 5, null },                                       // five: each named, however small
         { [10, 8, 6, 4, 3, 2, 1], 5, "Besides the 5 senders with findings of their own, 2 more sent 3 datagrams that were fragmented (1.5 each on average; the most from 192.0.2.6 (2))." },
-        { [10, 1, 1, 1, 1, 1, 1], 1, "Besides the 1 sender with findings of their own, 6 more sent 6 datagrams that were fragmented (1 each on average)." },
+        { [10, 1, 1, 1, 1, 1, 1], 1, "Besides the sender with a finding of its own, 6 more sent 6 datagrams that were fragmented (1 each on average)." },
         { [.. Enumerable.Repeat(1, 300)], 0, "300 senders sent 300 datagrams that were fragmented (1 each on average). Hundreds of senders with a datagram or two each is a fragment spray" },
     };
 
