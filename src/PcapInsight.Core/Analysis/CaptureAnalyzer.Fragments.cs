@@ -165,6 +165,15 @@ public sealed partial class CaptureAnalyzer
         }
     }
 
+    /// <summary>
+    /// A complete datagram that would have fitted whole in the largest fragment the path carried (its payload and an
+    /// IP header without options, and for IPv6 without the fragment header, within that fragment's size): it was not
+    /// too large for the path, its sender or a crafted capture split it anyway (Suricata's fragment spray: 16-byte UDP
+    /// datagrams in 64-byte fragments). An incomplete one counts as too large: its size is not known.
+    /// </summary>
+    internal static bool FitsWhole(in DatagramFacts d) =>
+        d.Missing.Length == 0 && d.Bytes + (d.IpVersion == 6 ? 40 + 8 : 20) <= d.LargestFragment;
+
     /// <summary>True when the row of <paramref name="kind"/> for datagram <paramref name="d"/> is to be made (<see cref="Row"/>); otherwise it has been counted.</summary>
     private bool Keeps(EventKind kind, in DatagramFacts d) => _events.BuildRow(kind, d.FirstTimeNs);
 
@@ -172,14 +181,19 @@ public sealed partial class CaptureAnalyzer
         _events.Report(new AnalysisEvent(kind, d.FirstTimeNs, d.FirstFrame, d.FirstFile, flowId, d.Src, 0, d.Dst, 0,
             d.LastTimeNs - d.FirstTimeNs, $"ip_id={d.IpId} " + detail));
 
-    /// <summary>A UDP datagram of <paramref name="flow"/> that arrived in fragments; the first one is reported as oversized.</summary>
+    /// <summary>
+    /// A UDP datagram of <paramref name="flow"/> that arrived in fragments; the first one too large for the path is
+    /// reported as oversized.
+    /// </summary>
     private void CountFragmentedDatagram(Flow flow, in DatagramFacts d)
     {
         UdpFlowStats udp = flow.TakeUdp();
-        if (udp.FragmentedDatagrams++ > 0)
+        udp.FragmentedDatagrams++;
+        if (udp.OversizedReported || FitsWhole(d))
         {
             return;
         }
+        udp.OversizedReported = true;
         if (!_events.BuildRow(EventKind.UdpOversized, d.FirstTimeNs))
         {
             return;

@@ -209,6 +209,9 @@ public sealed class UdpFlowStats
     /// <summary>Datagrams of this flow lost with a fragment (their first fragment came; the datagram never completed).</summary>
     public long LostWithFragment { get; internal set; }
 
+    /// <summary>The flow's first datagram too large for its path has been reported (<c>udp.oversized</c>: one row a flow).</summary>
+    internal bool OversizedReported { get; set; }
+
     // The two directions are values inside the stats: one object a UDP flow's figures instead of three.
     private UdpStream _c2s = new();
     private UdpStream _s2c = new();
@@ -244,6 +247,7 @@ public sealed class UdpFlowStats
         MaxDatagram = 0;
         FragmentedDatagrams = 0;
         LostWithFragment = 0;
+        OversizedReported = false;
         _c2s = new();
         _s2c = new();
         PendingDns = null;
