@@ -43,6 +43,16 @@ public static class Findings
         _ => null,
     };
 
+    /// <summary>
+    /// For kinds kept as one count (no explainer above), a sentence more from the result's tables; null for the others.
+    /// Tiny fragments: who sent them and to whom (an address to filter, a target), from the datagrams' records.
+    /// </summary>
+    private static string? MoreAbout(EventKind kind, AnalysisResult result, long count) => kind switch
+    {
+        EventKind.IpFragTiny => FragmentFindings.TinySenders(result, count),
+        _ => null,
+    };
+
     /// <summary>Kinds that frames missing from the capture can produce by themselves.</summary>
     private static bool IsDropSensitive(EventKind kind) => kind is
         EventKind.TcpRetransmission or EventKind.TcpFastRetransmission or EventKind.TcpSpuriousRetransmission or EventKind.TcpOutOfOrder
@@ -76,9 +86,8 @@ public static class Findings
             string detail = at < 0 ? "" : rows[at].Detail;
             string where = !string.IsNullOrEmpty(detail) ? $" First: {detail}." : "";
             string times = count == 1 ? "once" : $"{count} times";
-            // Tiny fragments: who sent them and to whom (an address to filter, a target), from the datagrams' records.
-            string who = info.Kind == EventKind.IpFragTiny && FragmentFindings.TinySenders(result, count) is { } senders ? " " + senders : "";
-            list.Add(new Finding(info, count, at < 0 ? 0 : rows[at].FlowId, $"{info.Summary} Seen {times}.{where}{who}"));
+            string more = MoreAbout(info.Kind, result, count) is { } sentence ? " " + sentence : "";
+            list.Add(new Finding(info, count, at < 0 ? 0 : rows[at].FlowId, $"{info.Summary} Seen {times}.{where}{more}"));
         }
         long drops = 0;
         foreach (CaptureFileStats file in result.Files)

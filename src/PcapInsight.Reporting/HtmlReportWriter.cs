@@ -165,6 +165,11 @@ public static class HtmlReportWriter
         {
             h.Append("<p>Nothing to report: no event of this capture is worth a finding.</p>");
         }
+        else
+        {
+            h.Append("<p class=\"meta\">The most severe first; within a severity, each kind's strongest finding (explained for a flow, ")
+                .Append("sender or stream before a plain count, then the most frequent) before a second finding of any kind.</p>");
+        }
         long?[] firstTimes = Findings.FirstTimes(r, findings);
         for (int i = 0; i < findings.Count; i++)
         {

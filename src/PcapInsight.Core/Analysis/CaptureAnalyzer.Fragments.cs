@@ -165,15 +165,6 @@ public sealed partial class CaptureAnalyzer
         }
     }
 
-    /// <summary>
-    /// A complete datagram that would have fitted whole in the largest fragment the path carried (its payload and an
-    /// IP header without options, and for IPv6 without the fragment header, within that fragment's size): it was not
-    /// too large for the path, its sender or a crafted capture split it anyway (Suricata's fragment spray: 16-byte UDP
-    /// datagrams in 64-byte fragments). An incomplete one counts as too large: its size is not known.
-    /// </summary>
-    internal static bool FitsWhole(in DatagramFacts d) =>
-        d.Missing.Length == 0 && d.Bytes + (d.IpVersion == 6 ? 40 + 8 : 20) <= d.LargestFragment;
-
     /// <summary>True when the row of <paramref name="kind"/> for datagram <paramref name="d"/> is to be made (<see cref="Row"/>); otherwise it has been counted.</summary>
     private bool Keeps(EventKind kind, in DatagramFacts d) => _events.BuildRow(kind, d.FirstTimeNs);
 
@@ -189,7 +180,7 @@ public sealed partial class CaptureAnalyzer
     {
         UdpFlowStats udp = flow.TakeUdp();
         udp.FragmentedDatagrams++;
-        if (udp.OversizedReported || FitsWhole(d))
+        if (udp.OversizedReported || d.FitsWhole)
         {
             return;
         }

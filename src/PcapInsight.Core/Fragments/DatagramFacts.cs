@@ -15,6 +15,14 @@ internal readonly record struct DatagramFacts(
         d.FirstTimeNs, d.LastTimeNs, d.FirstFrame, d.FirstFile, d.Fragments,
         d.TotalLength >= 0 ? d.TotalLength : d.ReceivedBytes, d.LargestFragment, missing);
 
+    /// <summary>
+    /// A complete datagram that would have fitted whole in the largest fragment the path carried (its payload and an
+    /// IP header without options, and for IPv6 without the fragment header, within that fragment's size): it was not
+    /// too large for the path, its sender or a crafted capture split it anyway (Suricata's fragment spray: 16-byte UDP
+    /// datagrams in 64-byte fragments). An incomplete one counts as too large: its size is not known.
+    /// </summary>
+    public bool FitsWhole => Missing.Length == 0 && Bytes + (IpVersion == 6 ? 40 + 8 : 20) <= LargestFragment;
+
     /// <summary>The headers that name a UDP datagram's flow (its first fragment gave the ports), to look the flow up by.</summary>
     public DecodedPacket FlowPacket() => new()
     {
