@@ -93,6 +93,13 @@ public static class JsonSummaryWriter
         w.WriteNumber("unsupported_linktype", p.UnsupportedLinkType);
         w.WriteNumber("snaplen_cut", p.SnaplenCut);
         w.WriteNumber("time_backwards", p.TimeBackwards);
+        w.WriteNumber("tunneled", p.Tunneled);
+        w.WriteStartObject("tunnels");
+        foreach ((string name, long frames) in p.TunnelCounts())
+        {
+            w.WriteNumber(name, frames);
+        }
+        w.WriteEndObject();
         w.WriteEndObject();
 
         w.WriteStartObject("flows");

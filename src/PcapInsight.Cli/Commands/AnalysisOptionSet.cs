@@ -3,6 +3,7 @@ using PcapInsight.Charts;
 using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Capture;
 using PcapInsight.Core.Flows;
+using PcapInsight.Core.Decoding;
 using PcapInsight.Core.Fragments;
 using PcapInsight.Core.TcpAnalysis;
 
@@ -43,6 +44,7 @@ internal sealed class AnalysisOptionSet
     private readonly Option<string> _fragPolicy;
     private readonly Option<string?> _udpSeq;
     private readonly Option<double> _dnsTimeout;
+    private readonly Option<int> _tunnelDepth;
     private readonly Option<string[]> _netstat;
     private readonly Option<long> _rcvbuf;
     private readonly Option<int> _charts;
@@ -208,6 +210,12 @@ internal sealed class AnalysisOptionSet
             Description = "A DNS query without a response within this long is reported as dns.unanswered. Example: --dns-timeout 2",
             DefaultValueFactory = _ => new AnalysisOptions().DnsTimeout.TotalSeconds,
         };
+        var tunnelDepth = new Option<int>("--tunnel-depth")
+        {
+            HelpName = "N",
+            Description = $"Tunnels (GRE, ERSPAN, VXLAN, Geneve, GTP-U, IP in IP, Teredo) opened one inside the other to analyse the flows they carry; 0 analyses the tunnels' outer datagrams instead (the tunnel endpoints' flows). 0 to {FrameDecoder.MaxTunnelDepth}. Example: --tunnel-depth 0",
+            DefaultValueFactory = _ => FrameDecoder.DefaultTunnelDepth,
+        };
         var netstat = new Option<string[]>("--netstat")
         {
             HelpName = "BEFORE AFTER",
@@ -264,6 +272,7 @@ internal sealed class AnalysisOptionSet
         _fragPolicy = fragPolicy;
         _udpSeq = udpSeq;
         _dnsTimeout = dnsTimeout;
+        _tunnelDepth = tunnelDepth;
         _netstat = netstat;
         _rcvbuf = rcvbuf;
         _charts = charts;
@@ -303,6 +312,7 @@ internal sealed class AnalysisOptionSet
         command.Options.Add(_fragPolicy);
         command.Options.Add(_udpSeq);
         command.Options.Add(_dnsTimeout);
+        command.Options.Add(_tunnelDepth);
         command.Options.Add(_netstat);
         command.Options.Add(_rcvbuf);
         command.Options.Add(_charts);
@@ -343,6 +353,7 @@ internal sealed class AnalysisOptionSet
             Netstat = parse.GetValue(_netstat),
             ReceiveBuffer = parse.GetValue(_rcvbuf),
             DnsTimeoutSeconds = parse.GetValue(_dnsTimeout),
+            TunnelDepth = parse.GetValue(_tunnelDepth),
             SeriesFlows = parse.GetValue(_seriesFlows),
             SeriesPoints = parse.GetValue(_seriesPoints),
             Charts = new ChartOptions { MaxChartedFlows = parse.GetValue(_charts) },

@@ -281,6 +281,7 @@ public static class AnalyzeCommand
                 KernelCounterDeltas = counterDeltas,
                 ReceiveBuffer = s.ReceiveBuffer,
                 DnsTimeout = TimeSpan.FromSeconds(Math.Clamp(s.DnsTimeoutSeconds, 0, 1e9)),
+                TunnelDepth = s.TunnelDepth,
                 // Charts draw from the time series: keep a few more flows than are charted, so that the ones chosen at
                 // the end (those with findings) are still among them.
                 SeriesFlows = formats.Contains("png") || formats.Contains("html")
@@ -451,6 +452,7 @@ public static class AnalyzeCommand
         nameof(FragmentOptions.TinyBytes) => "--frag-tiny-bytes",
         nameof(FragmentOptions.Policy) => "--frag-policy",
         nameof(AnalysisOptions.DnsTimeout) => "--dns-timeout",
+        nameof(AnalysisOptions.TunnelDepth) => "--tunnel-depth",
         nameof(AnalysisOptions.ReceiveBuffer) => "--rcvbuf",
         nameof(AnalysisOptions.SeriesPoints) => "--series-points",
         nameof(ChartOptions.MaxChartedFlows) => "--charts",
@@ -487,6 +489,7 @@ public sealed record AnalyzeSettings
     public string[]? Netstat { get; init; }
     public long ReceiveBuffer { get; init; }
     public double DnsTimeoutSeconds { get; init; } = new AnalysisOptions().DnsTimeout.TotalSeconds;
+    public int TunnelDepth { get; init; } = new AnalysisOptions().TunnelDepth;
     public int SeriesPoints { get; init; } = new AnalysisOptions().SeriesPoints;
     public ChartOptions Charts { get; init; } = new();
     public bool Color { get; init; }

@@ -42,6 +42,7 @@ internal sealed record InfoJson(
     long Truncated,
     long Malformed,
     long UnsupportedLinkType,
+    long Tunneled,
     long OutOfOrder,
     long? Drops,
     IReadOnlyList<string> Warnings);

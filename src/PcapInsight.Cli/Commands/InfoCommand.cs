@@ -80,6 +80,10 @@ public static class InfoCommand
         o.WriteLine(string.Create(inv, $"  IPv4 / IPv6     {c.Ipv4:N0} / {c.Ipv6:N0}"));
         o.WriteLine(string.Create(inv, $"  TCP / UDP / ICMP / other   {c.Tcp:N0} / {c.Udp:N0} / {c.Icmp:N0} / {c.OtherIp:N0}"));
         o.WriteLine(string.Create(inv, $"  IP fragments    {c.Fragments:N0}"));
+        if (c.Tunneled > 0)
+        {
+            o.WriteLine(string.Create(inv, $"  tunneled        {c.Tunneled:N0} (counted above by the datagram inside)"));
+        }
         o.WriteLine(string.Create(inv, $"  not IP          {c.NotIp:N0}"));
         o.WriteLine(string.Create(inv, $"  damaged frames  {c.Truncated:N0} cut inside a header, {c.Malformed:N0} malformed, {c.UnsupportedLinkType:N0} of an unsupported link type"));
         if (c.OutOfOrderTimestamps > 0)
@@ -110,7 +114,7 @@ public static class InfoCommand
         DurationS: (c.LastTimeNs - c.FirstTimeNs) / 1e9,
         Ipv4: c.Ipv4, Ipv6: c.Ipv6, Tcp: c.Tcp, Udp: c.Udp, Icmp: c.Icmp, OtherIp: c.OtherIp,
         Fragments: c.Fragments, NotIp: c.NotIp, Truncated: c.Truncated, Malformed: c.Malformed,
-        UnsupportedLinkType: c.UnsupportedLinkType, OutOfOrder: c.OutOfOrderTimestamps,
+        UnsupportedLinkType: c.UnsupportedLinkType, Tunneled: c.Tunneled, OutOfOrder: c.OutOfOrderTimestamps,
         Drops: stats.Interfaces.Any(i => i.InterfaceDrops >= 0 || i.OsDrops >= 0) ? stats.Interfaces.Sum(i => i.TotalDrops) : null,
         Warnings: [.. stats.Warnings.Select(w => w.Message)]), CliJson.Default.InfoJson);
 }

@@ -63,6 +63,13 @@ public sealed record AnalysisOptions
     /// </summary>
     public string? SpoolDirectory { get; init; }
 
+    /// <summary>
+    /// Tunnels (GRE, ERSPAN, VXLAN, Geneve, GTP-U, IP in IP, Teredo) opened one inside the other to analyse the
+    /// datagrams they carry. Default <see cref="Decoding.FrameDecoder.DefaultTunnelDepth"/>; 0 analyses the outer
+    /// datagrams (the tunnel endpoints' flows) instead; at most <see cref="Decoding.FrameDecoder.MaxTunnelDepth"/>.
+    /// </summary>
+    public int TunnelDepth { get; init; } = Decoding.FrameDecoder.DefaultTunnelDepth;
+
     /// <summary>The defaults.</summary>
     public static AnalysisOptions Default { get; } = new();
 
@@ -88,6 +95,10 @@ public sealed record AnalysisOptions
         if (SeriesPoints < 16 || SeriesPoints > 10_000_000)
         {
             throw new ArgumentOutOfRangeException(nameof(SeriesPoints), SeriesPoints, "must be 16 to 10000000");
+        }
+        if (TunnelDepth < 0 || TunnelDepth > Decoding.FrameDecoder.MaxTunnelDepth)
+        {
+            throw new ArgumentOutOfRangeException(nameof(TunnelDepth), TunnelDepth, $"must be 0 to {Decoding.FrameDecoder.MaxTunnelDepth}");
         }
         if (MaxEventRows < 1)
         {

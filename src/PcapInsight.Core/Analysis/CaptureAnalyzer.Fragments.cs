@@ -32,17 +32,18 @@ public sealed partial class CaptureAnalyzer
         {
             return;   // not complete yet, or complete but cut by the snaplen: no bytes to analyse
         }
-        if (p.Protocol is not (6 or 17))
+        if (p.Protocol is not (6 or 17) && !(p.Protocol is 4 or 41 or 47 && _options.TunnelDepth > p.TunnelDepth))
         {
             return;
         }
         DecodedPacket whole = p;
-        FrameDecoder.DecodeReassembled(done.Payload, ref whole);
-        if (!whole.HasTransport)
+        FrameDecoder.DecodeReassembled(done.Payload, ref whole, _options.TunnelDepth);
+        if (!whole.HasTransport || whole.IsFragment || whole.Protocol is not (6 or 17))
         {
+            // Nothing to analyse, or the tunnel's datagram is itself a fragment: one reassembly deep is what we do.
             return;
         }
-        var facts = DatagramFacts.Of(done, "");
+        var facts = DatagramFacts.Of(done, "") with { CarriedTunnel = whole.TunnelDepth != p.TunnelDepth };
         if (DivertReassembled is { } divert)
         {
             divert(whole, facts, done.Payload, info);
@@ -57,10 +58,17 @@ public sealed partial class CaptureAnalyzer
     /// </summary>
     internal void OnReassembled(in DecodedPacket whole, in DatagramFacts done, ReadOnlySpan<byte> payload, in CaptureInfo info)
     {
-        Flow flow = _flows.Update(whole, info, out bool fromClient, out _, countPacket: false);
+        // Its frames were counted as they came, in the flow the fragments name; but the datagram a fragmented tunnel
+        // carried is its flow's packet, counted with the frame that completed it (as tshark's conversations count it).
+        Flow flow = _flows.Update(whole, info, out bool fromClient, out _, countPacket: done.CarriedTunnel);
         if (whole.Protocol == 17)
         {
-            CountFragmentedDatagram(flow, done);
+            // A datagram inside a tunnel whose outer datagram was fragmented was not fragmented itself: the outer one
+            // is in fragments.csv, the inner one's figures (udp.csv's fragmented datagrams, ip.tcp_fragmented) stay its own.
+            if (!done.CarriedTunnel)
+            {
+                CountFragmentedDatagram(flow, done);
+            }
             int start = Math.Min(whole.PayloadOffset, payload.Length);
             OnUdpDatagram(flow, fromClient, whole, payload[start..Math.Min(payload.Length, start + whole.PayloadLength)], info);
             return;
@@ -73,7 +81,7 @@ public sealed partial class CaptureAnalyzer
         _timing.OnSegment(flow, fromClient, whole, info, _events);
         _series?.OnSegment(flow, fromClient, whole, info, _flows.CreationOrder);
         OnTcpSegment?.Invoke(flow, fromClient, whole, payload);
-        if (Keeps(EventKind.IpTcpFragmented, done))
+        if (!done.CarriedTunnel && Keeps(EventKind.IpTcpFragmented, done))
         {
             Row(EventKind.IpTcpFragmented, done, flow.Id, $"fragments={done.Fragments} segment_bytes={whole.PayloadLength} largest_fragment={done.LargestFragment}");
         }

@@ -220,8 +220,12 @@ public sealed partial class CaptureAnalyzer
             NoteLinkType(info);
         }
 
-        FrameDecoder.Decode(frame, info.LinkType, ref _packet, Math.Max(0, info.OriginalLength - info.CapturedLength));
+        FrameDecoder.Decode(frame, info.LinkType, ref _packet, Math.Max(0, info.OriginalLength - info.CapturedLength), _options.TunnelDepth);
         ref DecodedPacket p = ref _packet;
+        if (p.TunnelDepth != 0)
+        {
+            c.CountTunneled(p.Tunnels);
+        }
         switch (p.Status)
         {
             case DecodeStatus.Ok:

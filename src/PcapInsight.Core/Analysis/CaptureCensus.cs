@@ -44,6 +44,8 @@ public sealed class CaptureCensus
     public long Malformed { get; private set; }
     /// <summary>Frames of a link type we do not decode.</summary>
     public long UnsupportedLinkType { get; private set; }
+    /// <summary>Frames whose datagram the decoder found inside a tunnel (GRE, VXLAN...), counted by what is inside.</summary>
+    public long Tunneled { get; private set; }
 
     private DecodedPacket _packet;
 
@@ -64,6 +66,10 @@ public sealed class CaptureCensus
         FirstTimeNs = Math.Min(FirstTimeNs, info.TimestampNs);
         LastTimeNs = Math.Max(LastTimeNs, info.TimestampNs);
         FrameDecoder.Decode(frame, info.LinkType, ref _packet, Math.Max(0, info.OriginalLength - info.CapturedLength));
+        if (_packet.TunnelDepth != 0)
+        {
+            Tunneled++;
+        }
         switch (_packet.Status)
         {
             case DecodeStatus.NotIp: NotIp++; return;

@@ -43,7 +43,7 @@ public static class FlowReplay
             SeriesOnlyFlowsStartingAt = tcp.Select(f => (f.FirstFrame, f.FirstTimeNs)).ToHashSet(),
             SpoolDirectory = null,
         };
-        var frames = new ChosenFlowFrames(source, tcp);
+        var frames = new ChosenFlowFrames(source, tcp, options.TunnelDepth);
         AnalysisResult result = new CaptureAnalyzer(replay).RunAll(frames, files, cancellation: cancellation);
         var found = new List<Flow>();
         foreach (FlowSummary wanted in tcp)
@@ -69,12 +69,14 @@ public static class FlowReplay
         private readonly List<Target> _finishing = new();   // started, every packet passed: done at a frame stamped past its last
         private readonly HashSet<ulong> _ipv4HostPairs = new();   // the untagged IPv4 flows' hosts, lower address high
         private readonly HashSet<uint> _portPairs = new();        // every flow's ports, lower port high
+        private readonly int _tunnelDepth;
         private DecodedPacket _packet;
         private int _done;
 
-        public ChosenFlowFrames(IPacketSource inner, IReadOnlyList<FlowSummary> flows)
+        public ChosenFlowFrames(IPacketSource inner, IReadOnlyList<FlowSummary> flows, int tunnelDepth = FrameDecoder.DefaultTunnelDepth)
         {
             _inner = inner;
+            _tunnelDepth = tunnelDepth;
             _targets = flows.Select(f => new Target(f)).ToArray();
             _byKey = Enumerable.Range(0, _targets.Length).GroupBy(i => _targets[i].Key).ToDictionary(g => g.Key, g => g.ToArray());
             _byFirstFrame = Enumerable.Range(0, _targets.Length).GroupBy(i => flows[i].FirstFrame).ToDictionary(g => g.Key, g => g.ToArray());
@@ -118,14 +120,17 @@ public static class FlowReplay
                     Undecoded++;
                     continue;
                 }
-                FrameDecoder.Decode(data, info.LinkType, ref _packet, Math.Max(0, info.OriginalLength - info.CapturedLength));
+                FrameDecoder.Decode(data, info.LinkType, ref _packet, Math.Max(0, info.OriginalLength - info.CapturedLength), _tunnelDepth);
                 if (_packet.Status != DecodeStatus.Ok)
                 {
                     continue;
                 }
                 if (_packet.IsFragment)
                 {
-                    if (_packet.Protocol == 6 && _hostPairs.Contains(HostPair(_packet.Src, _packet.Dst, _packet.VlanId)))
+                    // A chosen flow's segment in fragments, or perhaps inside a tunnel's datagram in fragments (opened
+                    // once reassembled): the analysis below reassembles them as the first read did.
+                    if (_packet.Protocol == 6 && _hostPairs.Contains(HostPair(_packet.Src, _packet.Dst, _packet.VlanId))
+                        || _tunnelDepth > _packet.TunnelDepth && _packet.Protocol is 4 or 41 or 47 or 17)
                     {
                         return true;
                     }
@@ -154,7 +159,8 @@ public static class FlowReplay
         /// writes, raw IP), read at fixed offsets, cannot be one the decode below passes on: its hosts are no chosen
         /// flow's (every frame passed has a chosen flow's hosts), it is not TCP (the chosen flows are), or it is whole and
         /// its ports are no chosen flow's. Anything else (another link, a VLAN tag, IPv6, a header cut short or odd) is
-        /// decoded. On a capture of many flows the replay skipped most frames' decode: small.pcap, one flow, 0.94-1.08 s
+        /// decoded, and so is a tunnel's datagram (IP in IP, GRE, a tunnel's UDP port), whose chosen hosts are inside.
+        /// On a capture of many flows the replay skipped most frames' decode: small.pcap, one flow, 0.94-1.08 s
         /// -> 0.41-0.62 s (bench/RESULTS.md); a test holds the frames passed equal with and without it.
         /// </summary>
         private bool SurelyNotChosen(ReadOnlySpan<byte> frame, LinkType link)
@@ -176,6 +182,14 @@ public static class FlowReplay
             {
                 return false;
             }
+            bool fragment = (BinaryPrimitives.ReadUInt16BigEndian(frame[(ip + 6)..]) & 0x3FFF) != 0;   // more fragments, or an offset
+            int ports = ip + headerLength;
+            byte protocol = frame[ip + 9];
+            if (_tunnelDepth != 0 && (protocol is 4 or 41 or 47 || protocol == 17 && (fragment || frame.Length >= ports + 4
+                    && FrameDecoder.IsTunnelPort(BinaryPrimitives.ReadUInt16BigEndian(frame[ports..]), BinaryPrimitives.ReadUInt16BigEndian(frame[(ports + 2)..])))))
+            {
+                return false;   // a tunnel's datagram, or a fragment of one (a UDP fragment after the first has no ports to tell)
+            }
             if (!_ipv4HostPairs.Contains(Pair(BinaryPrimitives.ReadUInt32BigEndian(frame[(ip + 12)..]), BinaryPrimitives.ReadUInt32BigEndian(frame[(ip + 16)..]))))
             {
                 return true;
@@ -184,8 +198,6 @@ public static class FlowReplay
             {
                 return true;
             }
-            bool fragment = (BinaryPrimitives.ReadUInt16BigEndian(frame[(ip + 6)..]) & 0x3FFF) != 0;   // more fragments, or an offset
-            int ports = ip + headerLength;
             return !fragment && frame.Length >= ports + 4
                 && !_portPairs.Contains(Pair(BinaryPrimitives.ReadUInt16BigEndian(frame[ports..]), BinaryPrimitives.ReadUInt16BigEndian(frame[(ports + 2)..])));
         }

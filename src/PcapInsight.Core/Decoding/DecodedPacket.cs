@@ -19,6 +19,16 @@ public struct DecodedPacket
     /// <summary>Outermost VLAN id (12 bits); 0 when untagged. Part of the flow key.</summary>
     public ushort VlanId;
 
+    /// <summary>
+    /// Tunnels opened to reach the datagram below (GRE, VXLAN, IP-in-IP...); 0 when it is the frame's own. The IP and
+    /// transport fields then describe the innermost datagram, the one the hosts' sockets sent.
+    /// </summary>
+    public byte TunnelDepth;
+    /// <summary>The kinds of tunnel opened (<see cref="TunnelDepth"/> of them; a kind seen twice is one bit).</summary>
+    public TunnelKinds Tunnels;
+    /// <summary>Tunnels the decoder may still open in this frame (its limit, counted down as it goes in).</summary>
+    internal byte TunnelBudget;
+
     /// <summary>Offset of the IP header.</summary>
     public int NetworkOffset;
     /// <summary>4 or 6; 0 when not IP.</summary>

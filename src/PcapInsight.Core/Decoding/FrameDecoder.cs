@@ -12,10 +12,10 @@ namespace PcapInsight.Core.Decoding;
 /// <remarks>
 /// Link types: Ethernet (802.1Q/802.1ad stacks, 802.3 with LLC/SNAP, MPLS, PPPoE session), Linux SLL and SLL2,
 /// raw IP (12, 101, 228, 229), BSD NULL and OpenBSD LOOP, PPP, Cisco HDLC, NFLOG, FDDI, IP over InfiniBand,
-/// and Apple PKTAP around any of these. Tunnels (GRE, IP-in-IP,
-/// VXLAN) are not opened: their outer datagram is what the analysis sees.
+/// and Apple PKTAP around any of these. Tunnels (GRE, ERSPAN, VXLAN, Geneve, GTP-U, IP in IP, Teredo) are opened
+/// down to the datagram inside, up to a depth the caller sets (FrameDecoder.Tunnels.cs).
 /// </remarks>
-public static class FrameDecoder
+public static partial class FrameDecoder
 {
     private const int MaxVlanTags = 8;
     private const int MaxMplsLabels = 16;
@@ -33,16 +33,20 @@ public static class FrameDecoder
     /// <param name="bytesNotCaptured">Original minus captured length (the snaplen's cut). An IP length that runs past
     /// the frame by more than this is clamped to the frame, as tshark does ("total length exceeds packet length"):
     /// the stated payload was never on the wire.</param>
+    /// <param name="tunnelDepth">How many tunnels to open, one inside the other, to reach the datagram they carry
+    /// (<see cref="DefaultTunnelDepth"/>; 0 leaves every tunnel shut, so the outer datagram is the one decoded).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Decode(ReadOnlySpan<byte> frame, LinkType link, ref DecodedPacket p, int bytesNotCaptured = 0)
+    public static void Decode(ReadOnlySpan<byte> frame, LinkType link, ref DecodedPacket p, int bytesNotCaptured = 0,
+        int tunnelDepth = DefaultTunnelDepth)
     {
         p = default;
         p.BytesNotCaptured = bytesNotCaptured;
         p.TcpOptions.WindowScale = -1;
+        p.TunnelBudget = (byte)Math.Clamp(tunnelDepth, 0, MaxTunnelDepth);
         switch (link)
         {
             case LinkType.Ethernet:
-                DecodeEthernet(frame, ref p);
+                DecodeEthernet(frame, 0, ref p);
                 break;
             case LinkType.LinuxSll:
                 if (frame.Length < 16)
@@ -108,30 +112,30 @@ public static class FrameDecoder
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DecodeEthernet(ReadOnlySpan<byte> frame, ref DecodedPacket p)
+    private static void DecodeEthernet(ReadOnlySpan<byte> frame, int start, ref DecodedPacket p)
     {
-        if (frame.Length < 14)
+        if (frame.Length < start + 14)
         {
             SetLinkTruncated(ref p);
             return;
         }
-        ushort type = BinaryPrimitives.ReadUInt16BigEndian(frame[12..]);
-        int offset = 14;
+        ushort type = BinaryPrimitives.ReadUInt16BigEndian(frame[(start + 12)..]);
+        int offset = start + 14;
         if (type < 0x0600)
         {
             // IEEE 802.3 length field: only LLC/SNAP (AA AA 03 + OUI) can carry an EtherType.
-            if (frame.Length < 22)
+            if (frame.Length < start + 22)
             {
                 SetLinkTruncated(ref p);
                 return;
             }
-            if (frame[14] != 0xAA || frame[15] != 0xAA || frame[16] != 0x03)
+            if (frame[start + 14] != 0xAA || frame[start + 15] != 0xAA || frame[start + 16] != 0x03)
             {
                 p.Status = DecodeStatus.NotIp;
                 return;
             }
-            type = BinaryPrimitives.ReadUInt16BigEndian(frame[20..]);
-            offset = 22;
+            type = BinaryPrimitives.ReadUInt16BigEndian(frame[(start + 20)..]);
+            offset = start + 22;
         }
         DecodeEtherType(frame, type, offset, ref p);
     }
@@ -222,7 +226,7 @@ public static class FrameDecoder
         // Offsets must index the whole frame, so decode the inner frame and shift them back.
         int shift = (int)headerLength;
         int notCaptured = p.BytesNotCaptured;
-        Decode(frame[shift..], inner, ref p, notCaptured);
+        Decode(frame[shift..], inner, ref p, notCaptured, p.TunnelBudget);
         ShiftOffsets(ref p, shift);
     }
 
@@ -578,13 +582,15 @@ public static class FrameDecoder
     /// <summary>
     /// Decodes the transport header of a reassembled datagram: <paramref name="payload"/> is the whole IP payload,
     /// <paramref name="p"/> the completing fragment's decode (its IP fields are kept; offsets become offsets into
-    /// <paramref name="payload"/>).
+    /// <paramref name="payload"/>). A tunnel it carries is opened as in a frame, up to <paramref name="tunnelDepth"/>
+    /// in all (the fragment's own tunnels count): <paramref name="p"/> then describes the datagram inside.
     /// </summary>
-    public static void DecodeReassembled(ReadOnlySpan<byte> payload, ref DecodedPacket p)
+    public static void DecodeReassembled(ReadOnlySpan<byte> payload, ref DecodedPacket p, int tunnelDepth = 0)
     {
         p.IsFragment = false;
         p.MoreFragments = false;
         p.FragmentOffset = 0;
+        p.TunnelBudget = (byte)Math.Clamp(tunnelDepth - p.TunnelDepth, 0, MaxTunnelDepth);
         p.HasTransport = false;
         p.HasPorts = false;
         p.SrcPort = p.DstPort = 0;
@@ -635,6 +641,10 @@ public static class FrameDecoder
                 // A first fragment carries only part of the datagram: the IP length, not the UDP length, bounds it.
                 p.PayloadLength = p.IsFragment ? length - 8 : Math.Max(0, Math.Min(p.UdpLength, length) - 8);
                 p.CapturedPayloadLength = Math.Min(p.PayloadLength, captured - 8);
+                if (p.TunnelBudget != 0 && !p.IsFragment && IsTunnelPort(p.SrcPort, p.DstPort))
+                {
+                    OpenUdpTunnel(frame, ref p);
+                }
                 return;
             case 1:
             case 58:
@@ -665,6 +675,10 @@ public static class FrameDecoder
                 p.PayloadOffset = offset;
                 p.PayloadLength = length;
                 p.CapturedPayloadLength = captured;
+                if (p.TunnelBudget != 0 && !p.IsFragment && p.Protocol is 4 or 41 or 47)
+                {
+                    OpenIpTunnel(frame, ref p);
+                }
                 return;
         }
     }

@@ -8,8 +8,12 @@ namespace PcapInsight.Core.Fragments;
 /// </summary>
 internal readonly record struct DatagramFacts(
     byte IpVersion, IpAddr Src, IpAddr Dst, uint IpId, ushort SrcPort, ushort DstPort, ushort VlanId,
-    long FirstTimeNs, long LastTimeNs, long FirstFrame, int FirstFile, int Fragments, int Bytes, int LargestFragment, string Missing)
+    long FirstTimeNs, long LastTimeNs, long FirstFrame, int FirstFile, int Fragments, int Bytes, int LargestFragment, string Missing,
+    bool CarriedTunnel = false)
 {
+    // CarriedTunnel: the datagram was a tunnel's (GRE, VXLAN...), and the decoder opened it after reassembly; the
+    // datagram analysed is the one inside, which was not fragmented itself.
+
     public static DatagramFacts Of(FragmentedDatagram d, string missing) => new(
         d.Key.IpVersion, d.Key.Src, d.Key.Dst, d.Key.Id, d.SrcPort, d.DstPort, d.VlanId,
         d.FirstTimeNs, d.LastTimeNs, d.FirstFrame, d.FirstFile, d.Fragments,

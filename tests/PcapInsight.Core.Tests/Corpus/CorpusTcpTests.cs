@@ -24,7 +24,7 @@ namespace PcapInsight.Core.Tests.Corpus;
 /// </summary>
 public class CorpusTcpTests
 {
-    private const string Tunnel = "TCP inside GRE/ERSPAN/GTP tunnels is not analysed yet (tunnel decoding)";
+    private const string ArubaGre = "Aruba's GRE carries 802.11 frames, which are not decoded: the TCP inside is not analysed";
     private const string AtomicFragment = "an IPv6 atomic fragment (fragment header, offset 0, no MF) is counted as a fragment, not yet analysed as TCP";
     private const string Fragmented = "TCP segments inside IP fragments are analysed only after reassembly (the IP fragmentation issue)";
 
@@ -32,10 +32,9 @@ public class CorpusTcpTests
     private static readonly Dictionary<string, (string What, long Ours, string Why)[]> Differences = new()
     {
         ["arkime__80211http-radiotap.pcap"] = [("resend", 0, "802.11 radiotap is not decoded"), ("dup_ack", 0, "802.11 radiotap is not decoded")],
-        ["zeek__tunnels-gre-aruba-zerowindow.pcap"] = [("dup_ack", 0, Tunnel)],
-        ["zeek__erspan-with-frags.pcap"] = [("lost_segment", 0, Tunnel), ("ack_unseen", 0, Tunnel)],
-        ["zeek__gtp1-incl-fragmentation.pcap"] = [("lost_segment", 0, Tunnel), ("ack_unseen", 0, Tunnel)],
-        
+        ["zeek__tunnels-gre-aruba-zerowindow.pcap"] = [("dup_ack", 0, ArubaGre)],
+        ["zeek__erspan-with-frags.pcap"] = [("ack_unseen", 10, "frame 215 acknowledges 9,252 bytes of the server (flow 49165) that the mirror never carried: "
+            + "we flag it; tshark 4.0 stays quiet there and flags the next ACK (frame 245), which we flag as well")],
         ["zeek__ipv6-http-atomic-frag.pcap"] = [("resend", 0, AtomicFragment), ("spurious", 0, AtomicFragment)],
         ["chrissanders__tcp_zerowindowdead.pcapng"] = [("keep_alive", 0,
             "tshark calls a 0-byte segment one below the next sequence number a keep-alive even when the peer's window is 0; that is Linux's zero-window probe, which the window analysis names")],
@@ -75,6 +74,13 @@ public class CorpusTcpTests
         }
     }
 
+    /// <summary>file → (our largest RTT sample in ns, why it exceeds tshark's largest ack_rtt by more than a flight's spread).</summary>
+    private static readonly Dictionary<string, (long Ours, string Why)> RttDifferences = new()
+    {
+        ["arkime__gre-erspan-vxlan.pcap"] = (6_752_000, "the client's 30 bytes (frame 4) are acknowledged only with its FIN, 5.8 ms later (frame 7): "
+            + "we time the data from when it was sent, tshark's ack_rtt times the FIN (1.0 ms)"),
+    };
+
     [CorpusTheory]
     [MemberData(nameof(CorpusManifest.FileNames), MemberType = typeof(CorpusManifest))]
     public void Analyze_CorpusFile_RttSamplesStayWithinTsharksLargestAckRtt(string file)
@@ -90,6 +96,11 @@ public class CorpusTcpTests
         }
         long oursMaxNs = r.Flows.Where(f => f.Tcp is not null).SelectMany(f => new[] { f.Tcp!.C2S, f.Tcp.S2C })
             .Where(d => d.RttSamples > 0).Select(d => d.RttMaxNs).DefaultIfEmpty(0).Max();
+        if (RttDifferences.TryGetValue(file, out (long Ours, string Why) known))
+        {
+            Assert.True(known.Ours == oursMaxNs, $"{file}: our largest RTT sample is now {oursMaxNs} ns, the table says {known.Ours} ({known.Why})");
+            return;
+        }
         double theirsMaxS = double.TryParse(entry.Fact("ack_rtt_max_s"), System.Globalization.NumberStyles.Float,
             System.Globalization.CultureInfo.InvariantCulture, out double v) ? v : 0;
         Assert.True(oursMaxNs <= theirsMaxS * 1e9 + 1_000_000, $"{file}: our largest RTT sample {oursMaxNs / 1e6} ms, tshark's largest ack_rtt {theirsMaxS * 1e3} ms");

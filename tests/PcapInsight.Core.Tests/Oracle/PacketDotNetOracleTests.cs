@@ -47,7 +47,8 @@ public class PacketDotNetOracleTests(ITestOutputHelper output)
         {
             while (source.TryRead(out CaptureInfo info, out ReadOnlySpan<byte> data))
             {
-                FrameDecoder.Decode(data, info.LinkType, ref p);
+                // Tunnels shut: PacketDotNet reads the outer datagram (CorpusTunnelTests holds the inner ones to tshark's).
+                FrameDecoder.Decode(data, info.LinkType, ref p, tunnelDepth: 0);
                 if (p.Status != DecodeStatus.Ok || p.IpVersion == 0 || !ToLinkLayer(info.LinkType, out LinkLayers link))
                 {
                     continue;

@@ -1,0 +1,23 @@
+namespace PcapInsight.Core.Decoding;
+
+/// <summary>The encapsulations the decoder opens to reach the datagram inside (<see cref="DecodedPacket.Tunnels"/>).</summary>
+[Flags]
+public enum TunnelKinds : byte
+{
+    /// <summary>No tunnel.</summary>
+    None = 0,
+    /// <summary>GRE (IP protocol 47): IPv4, IPv6, Ethernet (transparent bridging), MPLS or PPP (PPTP's enhanced GRE) inside.</summary>
+    Gre = 1,
+    /// <summary>ERSPAN types I, II and III: a switch's mirrored Ethernet frames, inside GRE.</summary>
+    Erspan = 2,
+    /// <summary>VXLAN (UDP port 4789): Ethernet inside.</summary>
+    Vxlan = 4,
+    /// <summary>Geneve (UDP port 6081): Ethernet or IP inside.</summary>
+    Geneve = 8,
+    /// <summary>GTP-U (UDP port 2152): a mobile subscriber's IP datagrams.</summary>
+    GtpU = 16,
+    /// <summary>IP in IP (IP protocol 4 or 41): IPv4 or IPv6 inside IPv4 or IPv6 (6in4, 4in6, 6in6...).</summary>
+    IpInIp = 32,
+    /// <summary>Teredo (UDP port 3544): IPv6 inside UDP.</summary>
+    Teredo = 64,
+}

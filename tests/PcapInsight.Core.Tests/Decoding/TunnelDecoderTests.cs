@@ -1,0 +1,206 @@
+using PcapInsight.Core.Capture;
+using PcapInsight.Core.Decoding;
+using Xunit;
+using static PcapInsight.TestKit.FrameBuilder;
+using static PcapInsight.TestKit.TunnelFrames;
+
+namespace PcapInsight.Core.Tests.Decoding;
+
+/// <summary>
+/// Tunnels opened by the decoder: each encapsulation, crafted byte by byte, decodes to the datagram inside with its
+/// offsets into the whole frame; a header that is cut, unknown or not the tunnel's leaves the outer datagram as it
+/// was; the depth is bounded. (CorpusTunnelTests holds the real captures' inner headers to tshark's.)
+/// </summary>
+public class TunnelDecoderTests
+{
+    // The datagram inside every tunnel below: a TCP segment of 10 bytes between two documentation addresses.
+    private static byte[] InnerIpv4() => Ipv4("198.51.100.1", "198.51.100.2", 6, Tcp(40000, 80, seq: 7, payloadLength: 10));
+    private static byte[] InnerIpv6() => Ipv6("2001:db8::1", "2001:db8::2", 6, Tcp(40000, 80, seq: 7, payloadLength: 10));
+    private static byte[] InnerEthernet(params ushort[] vlans) => Ethernet(0x0800, InnerIpv4(), vlans);
+
+    private static byte[] OverIpv4(byte protocol, byte[] payload) => Ethernet(0x0800, Ipv4("192.0.2.1", "192.0.2.2", protocol, payload));
+    private static byte[] OverUdp(ushort dstPort, byte[] payload) => OverIpv4(17, UdpCarrying(50000, dstPort, payload));
+
+    public static TheoryData<string, byte[], TunnelKinds, int, string> Opened() => new()
+    {
+        { "GRE, IPv4 inside", OverIpv4(47, Gre(0x0800, InnerIpv4())), TunnelKinds.Gre, 1, "198.51.100.1" },
+        { "GRE with checksum, key and sequence, IPv6 inside", OverIpv4(47, Gre(0x86DD, InnerIpv6(), checksum: true, key: 9, sequence: 3)), TunnelKinds.Gre, 1, "2001:db8::1" },
+        { "GRE over IPv6", Ethernet(0x86DD, Ipv6("2001:db8:f::1", "2001:db8:f::2", 47, Gre(0x0800, InnerIpv4()))), TunnelKinds.Gre, 1, "198.51.100.1" },
+        { "GRE, Ethernet inside (transparent bridging) with a VLAN tag", OverIpv4(47, Gre(0x6558, InnerEthernet(42))), TunnelKinds.Gre, 1, "198.51.100.1" },
+        { "GRE, MPLS inside", OverIpv4(47, Gre(0x8847, [0x00, 0x01, 0x01, 0x40, .. InnerIpv4()])), TunnelKinds.Gre, 1, "198.51.100.1" },
+        { "ERSPAN type I (no header)", OverIpv4(47, Gre(0x88BE, InnerEthernet())), TunnelKinds.Gre | TunnelKinds.Erspan, 1, "198.51.100.1" },
+        { "ERSPAN type II", OverIpv4(47, Gre(0x88BE, ErspanII(InnerEthernet()), sequence: 1)), TunnelKinds.Gre | TunnelKinds.Erspan, 1, "198.51.100.1" },
+        { "ERSPAN type III with its platform subheader", OverIpv4(47, Gre(0x22EB, ErspanIII(InnerEthernet(), platformSubheader: true), sequence: 1)), TunnelKinds.Gre | TunnelKinds.Erspan, 1, "198.51.100.1" },
+        { "ERSPAN type III, IP frame type", OverIpv4(47, Gre(0x22EB, ErspanIII(InnerIpv6(), frameType: 2), sequence: 1)), TunnelKinds.Gre | TunnelKinds.Erspan, 1, "2001:db8::1" },
+        { "PPTP's enhanced GRE, PPP inside", OverIpv4(47, PptpGre([0xFF, 0x03, 0x00, 0x21, .. InnerIpv4()], 5, 4)), TunnelKinds.Gre, 1, "198.51.100.1" },
+        { "PPTP, compressed PPP header", OverIpv4(47, PptpGre([0x21, .. InnerIpv4()], 5, null)), TunnelKinds.Gre, 1, "198.51.100.1" },
+        { "IPv4 in IPv4", OverIpv4(4, InnerIpv4()), TunnelKinds.IpInIp, 1, "198.51.100.1" },
+        { "IPv6 in IPv4 (6in4)", OverIpv4(41, InnerIpv6()), TunnelKinds.IpInIp, 1, "2001:db8::1" },
+        { "IPv6 in IPv6", Ethernet(0x86DD, Ipv6("2001:db8:f::1", "2001:db8:f::2", 41, InnerIpv6())), TunnelKinds.IpInIp, 1, "2001:db8::1" },
+        { "VXLAN", OverUdp(4789, Vxlan(7, InnerEthernet())), TunnelKinds.Vxlan, 1, "198.51.100.1" },
+        { "VXLAN from the tunnel's port (a reply)", OverIpv4(17, UdpCarrying(4789, 50000, Vxlan(7, InnerEthernet()))), TunnelKinds.Vxlan, 1, "198.51.100.1" },
+        { "Geneve with options, Ethernet inside", OverUdp(6081, Geneve(0x6558, InnerEthernet(), optionBytes: 8)), TunnelKinds.Geneve, 1, "198.51.100.1" },
+        { "Geneve, IPv6 inside", OverUdp(6081, Geneve(0x86DD, InnerIpv6())), TunnelKinds.Geneve, 1, "2001:db8::1" },
+        { "GTP-U", OverUdp(2152, GtpU(InnerIpv4())), TunnelKinds.GtpU, 1, "198.51.100.1" },
+        { "GTP-U with a PDU session container", OverUdp(2152, GtpU(InnerIpv6(), pduSessionContainer: true)), TunnelKinds.GtpU, 1, "2001:db8::1" },
+        { "Teredo", OverUdp(3544, Teredo(InnerIpv6())), TunnelKinds.Teredo, 1, "2001:db8::1" },
+        { "Teredo with an origin indication", OverIpv4(17, UdpCarrying(3544, 50000, Teredo(InnerIpv6(), originIndication: true))), TunnelKinds.Teredo, 1, "2001:db8::1" },
+        { "GRE within GRE", OverIpv4(47, Gre(0x0800, Ipv4("203.0.113.1", "203.0.113.2", 47, Gre(0x0800, InnerIpv4())))), TunnelKinds.Gre, 2, "198.51.100.1" },
+        { "VXLAN over an ERSPAN mirror", OverIpv4(47, Gre(0x88BE, ErspanII(Ethernet(0x0800, Ipv4("203.0.113.1", "203.0.113.2", 17, UdpCarrying(50000, 4789, Vxlan(7, InnerEthernet()))))), sequence: 1)),
+            TunnelKinds.Gre | TunnelKinds.Erspan | TunnelKinds.Vxlan, 2, "198.51.100.1" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Opened))]
+    public void Decode_Tunnel_DescribesTheDatagramInside(string name, byte[] frame, TunnelKinds kinds, int depth, string innerSource)
+    {
+        var p = new DecodedPacket();
+        FrameDecoder.Decode(frame, LinkType.Ethernet, ref p);
+
+        Assert.True(p.Status == DecodeStatus.Ok, $"{name}: {p.Status} {p.Issue}");
+        Assert.Equal(kinds, p.Tunnels);
+        Assert.Equal(depth, p.TunnelDepth);
+        Assert.Equal(IpAddr.Parse(innerSource), p.Src);
+        Assert.Equal((byte)6, p.Protocol);
+        Assert.Equal((ushort)40000, p.SrcPort);
+        Assert.Equal((ushort)80, p.DstPort);
+        Assert.Equal(7u, p.Seq);
+        Assert.Equal(10, p.PayloadLength);
+        Assert.Equal(10, p.CapturedPayloadLength);
+        // Offsets index the whole frame: the inner IP header and the segment's bytes are where they say.
+        Assert.Equal(p.IpVersion, frame[p.NetworkOffset] >> 4);
+        Assert.Equal((byte)'a', frame[p.PayloadOffset]);
+        Assert.Equal(frame.Length, p.PayloadOffset + p.PayloadLength);
+        Assert.Equal(0, p.TrailerLength);
+    }
+
+    [Theory]
+    [MemberData(nameof(Opened))]
+    public void Decode_TunnelDepthZero_LeavesTheOuterDatagram(string name, byte[] frame, TunnelKinds kinds, int depth, string innerSource)
+    {
+        _ = (kinds, depth, innerSource);
+        var p = new DecodedPacket();
+        FrameDecoder.Decode(frame, LinkType.Ethernet, ref p, tunnelDepth: 0);
+
+        Assert.True(p.Status == DecodeStatus.Ok, name);
+        Assert.Equal(0, p.TunnelDepth);
+        Assert.Equal(TunnelKinds.None, p.Tunnels);
+        Assert.True(p.Protocol is 4 or 17 or 41 or 47, $"{name}: protocol {p.Protocol}");
+    }
+
+    public static TheoryData<string, byte[], byte> LeftShut() => new()
+    {
+        { "GRE carrying Aruba's 802.11 (an unknown protocol)", OverIpv4(47, Gre(0x8200, InnerEthernet())), 47 },
+        { "GRE with RFC 1701's routing present", OverIpv4(47, Gre(0x0800, InnerIpv4(), flags: 0x40)), 47 },
+        { "GRE version 1 without PPP", OverIpv4(47, Gre(0x0800, InnerIpv4(), key: 1, version: 1)), 47 },
+        { "GRE version 2", OverIpv4(47, Gre(0x0800, InnerIpv4(), version: 2)), 47 },
+        { "GRE cut inside its key", OverIpv4(47, Gre(0x0800, [], key: 1)[..6]), 47 },
+        { "ERSPAN II of the wrong version", OverIpv4(47, Gre(0x88BE, [0x20, .. ErspanII(InnerEthernet())[1..]], sequence: 1)), 47 },
+        { "ERSPAN III of an unknown frame type", OverIpv4(47, Gre(0x22EB, ErspanIII(InnerEthernet(), frameType: 3), sequence: 1)), 47 },
+        { "IPv4 in IP whose inner version is 6", OverIpv4(4, InnerIpv6()), 4 },
+        { "IPv6 in IP whose inner version is 4", OverIpv4(41, InnerIpv4()), 41 },
+        { "VXLAN without its I flag", OverUdp(4789, Vxlan(7, InnerEthernet(), flags: 0)), 17 },
+        { "VXLAN too short for a frame", OverUdp(4789, Vxlan(7, [])), 17 },
+        { "Geneve of version 1", OverUdp(6081, Geneve(0x6558, InnerEthernet(), version: 1)), 17 },
+        { "Geneve of an unknown protocol", OverUdp(6081, Geneve(0x88CC, InnerEthernet())), 17 },
+        { "Geneve whose options run to the end", OverUdp(6081, Geneve(0x6558, [], optionBytes: 8)), 17 },
+        { "GTP-U echo request (not user data)", OverUdp(2152, GtpU(InnerIpv4(), messageType: 1)), 17 },
+        { "GTP-U of version 2 (GTP-C)", OverUdp(2152, [0x48, .. GtpU(InnerIpv4())[1..]]), 17 },
+        { "Teredo's port with something else than IPv6", OverUdp(3544, new byte[60]), 17 },
+        { "Teredo's port with an IPv6 header whose length does not fill the datagram", OverUdp(3544, [.. InnerIpv6(), 0, 0]), 17 },
+        { "a fragment of a GRE datagram", Ethernet(0x0800, Ipv4("192.0.2.1", "192.0.2.2", 47, Gre(0x0800, InnerIpv4()), moreFragments: true)), 47 },
+    };
+
+    [Theory]
+    [MemberData(nameof(LeftShut))]
+    public void Decode_NotQuiteATunnel_KeepsTheOuterDatagram(string name, byte[] frame, byte outerProtocol)
+    {
+        var p = new DecodedPacket();
+        FrameDecoder.Decode(frame, LinkType.Ethernet, ref p);
+
+        Assert.True(p.Status == DecodeStatus.Ok, $"{name}: {p.Status} {p.Issue}");
+        Assert.Equal(0, p.TunnelDepth);
+        Assert.Equal(IpAddr.Parse("192.0.2.1"), p.Src);
+        Assert.Equal(outerProtocol, p.Protocol);
+    }
+
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(1, 1)]
+    [InlineData(4, 4)]
+    [InlineData(16, 16)]
+    [InlineData(1000, FrameDecoder.MaxTunnelDepth)]
+    public void Decode_NestedBeyondTheLimit_StopsThere(int limit, int expectedDepth)
+    {
+        // 40 IPv4-in-IPv4 headers around the segment: a crafted frame may nest as deep as its bytes allow.
+        byte[] datagram = InnerIpv4();
+        for (int i = 0; i < 40; i++)
+        {
+            datagram = Ipv4("192.0.2.1", "192.0.2.2", 4, datagram);
+        }
+        var p = new DecodedPacket();
+        FrameDecoder.Decode(Ethernet(0x0800, datagram), LinkType.Ethernet, ref p, tunnelDepth: limit);
+
+        Assert.Equal(DecodeStatus.Ok, p.Status);
+        Assert.Equal(expectedDepth, p.TunnelDepth);
+        Assert.Equal((byte)4, p.Protocol);   // the datagram where the decoder stopped still carries IP in IP
+        Assert.Equal(expectedDepth == 0 ? TunnelKinds.None : TunnelKinds.IpInIp, p.Tunnels);
+    }
+
+    [Fact]
+    public void Decode_TunnelCutBySnaplen_InnerPayloadCountedAsTheHeadersState()
+    {
+        // VXLAN carrying a 1,000-byte segment, the frame cut 600 bytes before its end (tcpdump -s).
+        byte[] whole = OverUdp(4789, Vxlan(7, Ethernet(0x0800, Ipv4("198.51.100.1", "198.51.100.2", 6, Tcp(40000, 80, payloadLength: 1000)))));
+        byte[] cut = whole[..^600];
+        var p = new DecodedPacket();
+        FrameDecoder.Decode(cut, LinkType.Ethernet, ref p, bytesNotCaptured: 600);
+
+        Assert.Equal(DecodeStatus.Ok, p.Status);
+        Assert.Equal(TunnelKinds.Vxlan, p.Tunnels);
+        Assert.Equal(1000, p.PayloadLength);
+        Assert.Equal(400, p.CapturedPayloadLength);
+        Assert.Equal(600, p.BytesNotCaptured);
+        Assert.False(p.IpLengthExceedsFrame);
+    }
+
+    [Fact]
+    public void Decode_TunnelCutInsideTheInnerHeader_IsTruncatedWithItsPorts()
+    {
+        byte[] whole = OverUdp(4789, Vxlan(7, InnerEthernet()));
+        var p = new DecodedPacket();
+        FrameDecoder.Decode(whole[..^24], LinkType.Ethernet, ref p, bytesNotCaptured: 24);   // 6 bytes of the inner TCP header left
+
+        Assert.Equal(DecodeStatus.Truncated, p.Status);
+        Assert.Equal(DecodeIssue.TcpTruncated, p.Issue);
+        Assert.True(p.HasPorts);
+        Assert.Equal((ushort)80, p.DstPort);
+        Assert.Equal(1, p.TunnelDepth);
+    }
+
+    [Fact]
+    public void Decode_InnerDatagramClaimingMoreThanTheTunnelCarried_IsClampedToIt()
+    {
+        // The outer datagram ends with the Ethernet frame's padding after it; the inner IPv4 header claims 200 bytes more.
+        byte[] inner = Ipv4("198.51.100.1", "198.51.100.2", 17, Udp(53, 53, 4), totalLengthOverride: 232);
+        byte[] frame = [.. OverIpv4(4, inner), .. new byte[16]];
+        var p = new DecodedPacket();
+        FrameDecoder.Decode(frame, LinkType.Ethernet, ref p);
+
+        Assert.Equal(DecodeStatus.Ok, p.Status);
+        Assert.True(p.IpLengthExceedsFrame);
+        Assert.Equal(inner.Length, p.IpTotalLength);   // the outer datagram's end bounds it, not the frame's padding
+    }
+
+    [Fact]
+    public void Decode_TunnelInsideALinkTypeOtherThanEthernet_IsOpenedToo()
+    {
+        byte[] frame = Ipv4("192.0.2.1", "192.0.2.2", 47, Gre(0x0800, InnerIpv4()));
+        var p = new DecodedPacket();
+        FrameDecoder.Decode(frame, LinkType.Raw, ref p);
+
+        Assert.Equal(TunnelKinds.Gre, p.Tunnels);
+        Assert.Equal(IpAddr.Parse("198.51.100.1"), p.Src);
+        Assert.Equal(20 + 4, p.NetworkOffset);
+    }
+}
