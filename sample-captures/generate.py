@@ -32,6 +32,8 @@ PROGRAMS = os.path.join(HERE, "programs")
 CLIENT4, ROUTER_C4, ROUTER_S4, SERVER4 = "192.0.2.1", "192.0.2.254", "198.51.100.254", "198.51.100.1"
 CLIENT6, ROUTER_C6, ROUTER_S6, SERVER6 = "2001:db8:1::1", "2001:db8:1::fe", "2001:db8:2::fe", "2001:db8:2::1"
 BRIDGED_SERVER4, BRIDGED_SERVER6 = "192.0.2.2", "2001:db8:1::2"
+# An overlay between client and server (a VXLAN tunnel whose endpoints are their underlay addresses above).
+OVERLAY_CLIENT4, OVERLAY_SERVER4, OVERLAY_VNI = "203.0.113.1", "203.0.113.2", 42
 # ARP, neighbour discovery and IPv6 multicast (MLD reports) are link chatter, not the scenario's traffic.
 CAPTURE_FILTER = "not arp and not (ip6 and ip6[24] == 0xff) and not (icmp6 and ip6[40] >= 133)"
 PROGRAM_TIMEOUT_S = 60
@@ -44,7 +46,7 @@ def sh(*args, check=True, **kwargs):
 class Lab:
     """Three namespaces and two veth pairs; removed on exit."""
 
-    def __init__(self, name, offload=False, server_side_mtu=None, bridge=None):
+    def __init__(self, name, offload=False, server_side_mtu=None, bridge=None, overlay=None):
         self.tag = f"pi{os.getpid() % 100000}{name[:3]}"
         self.ns = {"client": self.tag + "c", "router": self.tag + "r", "server": self.tag + "s"}
         self.offload = offload
@@ -53,6 +55,7 @@ class Lab:
         self.bridge = None
         # Bridged, client and server share one subnet and the router only forwards frames (user space).
         self.server4, self.server6 = (BRIDGED_SERVER4, BRIDGED_SERVER6) if bridge is not None else (SERVER4, SERVER6)
+        self.overlay = overlay
         self.captures = {}
         self.procs = []
 
@@ -103,7 +106,20 @@ class Lab:
                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             if self.bridge.stdout.readline().strip() != "ready":
                 raise RuntimeError("bridge did not start: " + self.bridge.stderr.read())
+        if self.overlay == "vxlan":
+            # Each end a VXLAN tunnel endpoint on its underlay address (IANA's port 4789), the overlay a /24 of its own;
+            # the tunnel's MTU is the underlay's 1500 less VXLAN's 50 bytes, as Linux sets it. Offloads off inside too.
+            for ns, dev, local, remote, address in ((c, "c0", CLIENT4, SERVER4, OVERLAY_CLIENT4), (s, "s0", SERVER4, CLIENT4, OVERLAY_SERVER4)):
+                sh("ip", "-n", ns, "link", "add", "vx0", "type", "vxlan", "id", str(OVERLAY_VNI), "local", local, "remote", remote,
+                   "dstport", "4789", "dev", dev)
+                sh("ip", "-n", ns, "addr", "add", address + "/24", "dev", "vx0")
+                # IPv4 only inside: no router solicitations or MLD reports of the overlay's link in the capture.
+                sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.vx0.disable_ipv6=1")
+                sh("ip", "netns", "exec", ns, "ethtool", "-K", "vx0", "tso", "off", "gso", "off", "gro", "off", check=False)
+                sh("ip", "-n", ns, "link", "set", "vx0", "up")
         peers = ((c, ROUTER_C4), (s, ROUTER_S4)) if self.bridge_args is None else ((c, BRIDGED_SERVER4), (s, CLIENT4))
+        if self.overlay is not None:
+            peers += ((c, OVERLAY_SERVER4), (s, OVERLAY_CLIENT4))   # the overlay's ARP, inside the tunnel
         # Let the kernel's own start-up chatter (and ARP) pass before anything is captured or counted.
         for ns, peer in peers:
             sh("ip", "netns", "exec", ns, "python3", "-c",
@@ -213,17 +229,19 @@ def both_directions_intact(client, server, size):
 
 # ---- scenarios: each returns (description, programs, expected flows, checks) ----
 
-def nagle(mode):
+def nagle(mode, server_address=SERVER4):
     def run(lab):
-        client, server = run_pair(lab, ["nagle.py", "server", SERVER4, "5001", "20"],
-                                  ["nagle.py", "client", SERVER4, "5001", "20", mode], 5001)
+        client, server = run_pair(lab, ["nagle.py", "server", server_address, "5001", "20"],
+                                  ["nagle.py", "client", server_address, "5001", "20", mode], 5001)
         checks = {"all requests served": server["requests_served"] == 20 == client["requests"]}
         if mode == "nagle":
             checks["most requests stall on the delayed ACK (> 20 ms)"] = client["slow_requests_over_20ms"] >= 10
         else:
             checks["no request stalls (median < 10 ms)"] = client["latency_median_ms"] < 10
         description = {
-            "nagle": "write(header) + write(body) + read(reply) with Nagle on: each body waits for the delayed ACK of its header",
+            "nagle": "write(header) + write(body) + read(reply) with Nagle on: each body waits for the delayed ACK of its header"
+                     + ("" if server_address == SERVER4 else "; client and server talk through a VXLAN tunnel (VNI 42) between their "
+                        "underlay addresses, captured on the underlay"),
             "nodelay": "the same request loop with TCP_NODELAY: no stall",
             "cork": "the same request loop with TCP_CORK around the two writes: one segment per request, no stall",
         }[mode]
@@ -307,6 +325,7 @@ SCENARIOS = {
     "nagle-delack": (nagle("nagle"), {}),
     "nagle-nodelay": (nagle("nodelay"), {}),
     "nagle-cork": (nagle("cork"), {}),
+    "nagle-delack-vxlan": (nagle("nagle", OVERLAY_SERVER4), {"overlay": "vxlan"}),
     "zero-window": (zero_window, {}),
     "udp-rcvbuf-overflow": (udp_rcvbuf, {}),
     "udp-fragmented": (udp_fragmented, {}),
@@ -369,7 +388,7 @@ def generate(name, out_dir):
     if name == "pmtu-icmp":
         checks["the router sent fragmentation-needed"] = deltas["router"].get("Icmp.OutDestUnreachs", 0) > 0
         checks["the router sent packet-too-big"] = deltas["router"].get("Ip6.Icmp6OutPktTooBigs", 0) > 0
-    if name == "nagle-delack":
+    if name in ("nagle-delack", "nagle-delack-vxlan"):
         checks["the server delayed ACKs"] = deltas["server"].get("TcpExt.DelayedACKs", 0) > 0
     if decisions is not None:
         drops = [d for d in decisions if d["action"] == "drop"]
@@ -399,7 +418,9 @@ def generate(name, out_dir):
         "topology": {"client": [CLIENT4, CLIENT6],
                      "router": "user-space impairing bridge (programs/bridge.py)" if decisions is not None else [ROUTER_C4, ROUTER_C6, ROUTER_S4, ROUTER_S6],
                      "server": [lab.server4, lab.server6],
-                     "offload": lab_options.get("offload", False), "server_side_mtu": lab_options.get("server_side_mtu", 1500)},
+                     "offload": lab_options.get("offload", False), "server_side_mtu": lab_options.get("server_side_mtu", 1500),
+                     "overlay": None if lab.overlay is None else {"kind": lab.overlay, "vni": OVERLAY_VNI,
+                                                                  "client": OVERLAY_CLIENT4, "server": OVERLAY_SERVER4}},
         "captures": captures,
         "path_decisions": decisions,
         "expected_flows": flows,

@@ -22,6 +22,20 @@ public sealed class SampleTruth
 
     public long CapturedPackets(string side) => Root.GetProperty("captures").GetProperty(side).GetProperty("packets").GetInt64();
 
+    /// <summary>
+    /// The server's address its client talked to: the overlay's when the scenario put a tunnel between them
+    /// (topology.overlay), else the one it had on its link.
+    /// </summary>
+    public string ServerAddress(int ipVersion = 4)
+    {
+        JsonElement topology = Root.GetProperty("topology");
+        if (topology.TryGetProperty("overlay", out JsonElement overlay) && overlay.ValueKind == JsonValueKind.Object)
+        {
+            return overlay.GetProperty("server").GetString()!;
+        }
+        return topology.GetProperty("server")[ipVersion == 4 ? 0 : 1].GetString()!;
+    }
+
     public int ExpectedFlows(string protocol) => Root.GetProperty("expected_flows").GetProperty(protocol).GetInt32();
 
     public long Counter(string side, string name) =>

@@ -23,6 +23,7 @@ public static partial class FrameDecoder
     public const int MaxTunnelDepth = 16;
 
     private const ushort VxlanPort = 4789;
+    private const ushort LinuxVxlanPort = 8472;   // the Linux kernel's VXLAN port when none is given (flannel's too), and OTV's
     private const ushort GenevePort = 6081;
     private const ushort GtpUserPort = 2152;
     private const ushort TeredoPort = 3544;
@@ -40,7 +41,7 @@ public static partial class FrameDecoder
     /// <summary>True when a UDP datagram between these ports may be a tunnel's (the decoder then looks at its header).</summary>
     internal static bool IsTunnelPort(ushort a, ushort b) => IsTunnelPort(a) || IsTunnelPort(b);
 
-    private static bool IsTunnelPort(ushort port) => port is VxlanPort or GenevePort or GtpUserPort or TeredoPort;
+    private static bool IsTunnelPort(ushort port) => port is VxlanPort or LinuxVxlanPort or GenevePort or GtpUserPort or TeredoPort;
 
     /// <summary>A UDP datagram to or from a tunnel's port: opened when its header is what that tunnel sends.</summary>
     private static void OpenUdpTunnel(ReadOnlySpan<byte> frame, ref DecodedPacket p)
@@ -52,6 +53,15 @@ public static partial class FrameDecoder
         {
             // RFC 7348: flags (the I bit says the VNI is valid), 3 reserved bytes, the VNI, a reserved byte; then Ethernet.
             if (h.Length >= 8 + 14 && (h[0] & 0x08) != 0)
+            {
+                DecodeInner(frame, TunnelKinds.Vxlan, Inner.Ethernet, 0, o + 8, ref p);
+            }
+            return;
+        }
+        if (p.DstPort == LinuxVxlanPort || p.SrcPort == LinuxVxlanPort)
+        {
+            // Not IANA's port, so the header must be exactly what Linux (and OTV) send: only the I flag, reserved bytes zero.
+            if (h.Length >= 8 + 14 && h[0] == 0x08 && h[1] == 0 && h[2] == 0 && h[3] == 0 && h[7] == 0)
             {
                 DecodeInner(frame, TunnelKinds.Vxlan, Inner.Ethernet, 0, o + 8, ref p);
             }

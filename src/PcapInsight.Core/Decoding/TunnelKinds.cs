@@ -10,7 +10,7 @@ public enum TunnelKinds : byte
     Gre = 1,
     /// <summary>ERSPAN types I, II and III: a switch's mirrored Ethernet frames, inside GRE.</summary>
     Erspan = 2,
-    /// <summary>VXLAN (UDP port 4789): Ethernet inside.</summary>
+    /// <summary>VXLAN (UDP port 4789, or Linux's default 8472 with a strict header): Ethernet inside.</summary>
     Vxlan = 4,
     /// <summary>Geneve (UDP port 6081): Ethernet or IP inside.</summary>
     Geneve = 8,

@@ -48,7 +48,7 @@ public class GeneratorTests
         try
         {
             var info = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (string a in new[] { Path.Combine(RepoPaths.SampleCaptures, "generate.py"), "--out", output, "nagle-cork", "udp-rcvbuf-overflow" })
+            foreach (string a in new[] { Path.Combine(RepoPaths.SampleCaptures, "generate.py"), "--out", output, "nagle-cork", "udp-rcvbuf-overflow", "nagle-delack-vxlan" })
             {
                 info.ArgumentList.Add(a);
             }
@@ -58,7 +58,7 @@ public class GeneratorTests
             Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "generate.py did not finish in 2 minutes");
             Assert.True(process.ExitCode == 0, stdout.Result + stderr.Result);
 
-            foreach (string scenario in new[] { "nagle-cork", "udp-rcvbuf-overflow" })
+            foreach (string scenario in new[] { "nagle-cork", "udp-rcvbuf-overflow", "nagle-delack-vxlan" })
             {
                 SampleTruth truth = SampleTruth.Load(Path.Combine(output, scenario + ".truth.json"));
                 Assert.All(truth.Checks(), c => Assert.True(c.Passed, c.Check));

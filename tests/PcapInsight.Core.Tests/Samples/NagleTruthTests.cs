@@ -18,14 +18,17 @@ public class NagleTruthTests
         r.Events.Rows.Where(e => e.Kind == EventKind.TcpNagleStall).OrderBy(e => e.TimestampNs).ToList();
 
     [Theory]
-    [InlineData("client")]
-    [InlineData("server")]
-    public void Analyze_NagleDelack_EverySlowRequestIsOneStall_OfItsMeasuredLatency(string side)
+    [InlineData("nagle-delack", "client")]
+    [InlineData("nagle-delack", "server")]
+    [InlineData("nagle-delack-vxlan", "client")]
+    [InlineData("nagle-delack-vxlan", "server")]
+    public void Analyze_NagleDelack_EverySlowRequestIsOneStall_OfItsMeasuredLatency(string scenario, string side)
     {
         // A request is slow (latency over 20 ms) exactly when its body waited for the delayed ACK of its header;
         // the latency is that wait plus the reply's round trip (well under a millisecond here), so each stall
-        // matches its request's latency within a few ms, at either capture point.
-        SampleTruth truth = SampleTruth.ForScenario("nagle-delack");
+        // matches its request's latency within a few ms, at either capture point; through a VXLAN tunnel too,
+        // captured on the underlay, where every segment is inside a UDP datagram between the tunnel's endpoints.
+        SampleTruth truth = SampleTruth.ForScenario(scenario);
         AnalysisResult r = Captures.Analyze(truth.CapturePath(side));
         double[] slow = truth.Program("client").GetProperty("latency_ms").EnumerateArray().Select(l => l.GetDouble()).Where(l => l > 20).ToArray();
 
@@ -40,7 +43,7 @@ public class NagleTruthTests
         Assert.Equal(stalls.Count, flow.Tcp!.C2S.NagleStalls);
         Assert.Equal(stalls.Sum(s => s.DurationNs), flow.Tcp.C2S.NagleStallNs);
         Assert.Equal(truth.Counter("server", "TcpExt.DelayedACKs"), flow.Tcp.S2C.DelayedAcks);
-        DelayedAckProfile server = Assert.Single(r.DelayedAckProfiles, h => h.Host.ToString() == "198.51.100.1");
+        DelayedAckProfile server = Assert.Single(r.DelayedAckProfiles, h => h.Host.ToString() == truth.ServerAddress());
         Assert.Equal("40", server.TimerClass);
     }
 
@@ -75,7 +78,7 @@ public class NagleTruthTests
 
         int expected = scenario switch
         {
-            "nagle-delack" => SampleTruth.ForScenario(scenario).Program("client").GetProperty("slow_requests_over_20ms").GetInt32(),
+            "nagle-delack" or "nagle-delack-vxlan" => SampleTruth.ForScenario(scenario).Program("client").GetProperty("slow_requests_over_20ms").GetInt32(),
             "windows-delack-zero-window" => SampleTruth.ForScenario(scenario).Root.GetProperty("nagle_stalls").GetArrayLength(),
             _ => 0,
         };
@@ -100,5 +103,33 @@ public class NagleTruthTests
         Assert.Equal("200", server.TimerClass);
         Assert.InRange(server.TimerMs, 190, 210);
         Assert.Equal("40", Assert.Single(r.DelayedAckProfiles, h => h.Host.ToString() == "192.0.2.10").TimerClass);
+    }
+
+    [Theory]
+    [InlineData("client")]
+    [InlineData("server")]
+    public void Analyze_NagleDelackThroughVxlan_InsideIsTheConnection_OutsideOnlyTheTunnel(string side)
+    {
+        // Inside: every frame is the connection's, its MSS the tunnel's (the overlay's MTU 1450, VXLAN's 50 bytes
+        // below the underlay's 1500). Outside (--tunnel-depth 0): UDP between the tunnel's endpoints only, no
+        // TCP analysis at all, which is what a tool that does not open tunnels reports. Each endpoint picks its UDP
+        // source port from a hash of the inner flow, so the tunnel is one UDP flow each way.
+        SampleTruth truth = SampleTruth.ForScenario("nagle-delack-vxlan");
+        AnalysisResult inside = Captures.Analyze(truth.CapturePath(side));
+        AnalysisResult outside = Captures.Analyze(truth.CapturePath(side), new AnalysisOptions { TunnelDepth = 0 });
+
+        Assert.Equal(truth.CapturedPackets(side), inside.Packets.Tunneled);
+        Assert.Equal(truth.CapturedPackets(side), inside.Packets.Vxlan);
+        Flow connection = Assert.Single(inside.Flows);
+        Assert.Equal(truth.ServerAddress(), connection.Server.ToString());
+        Assert.Equal(1410, connection.Tcp!.MssC2S);
+        Assert.Equal(1410, connection.Tcp.MssS2C);
+        Assert.Equal(truth.CapturedPackets(side), connection.PacketsC2S + connection.PacketsS2C);
+
+        Assert.Equal(0, outside.Packets.Tunneled);
+        Assert.Equal(2, outside.Flows.Count);
+        Assert.All(outside.Flows, f => Assert.True(f.Protocol == 17 && f.ServerPort == 4789 && f.PacketsS2C == 0));
+        Assert.Equal(truth.CapturedPackets(side), outside.Flows.Sum(f => f.PacketsC2S));
+        Assert.Equal(0, outside.Events.Count(EventKind.TcpNagleStall));
     }
 }
