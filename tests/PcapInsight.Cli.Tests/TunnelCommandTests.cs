@@ -1,0 +1,91 @@
+using System.Text.Json;
+using PcapInsight.TestKit;
+using Xunit;
+
+namespace PcapInsight.Cli.Tests;
+
+/// <summary>
+/// End to end on the capture of a real VXLAN tunnel (sample-captures/nagle-delack-vxlan, the Nagle loop between two
+/// overlay addresses, captured on the underlay): the report is about the connection inside, says how many frames it
+/// opened, and <c>--tunnel-depth 0</c> gives the tunnel's own view.
+/// </summary>
+public sealed class TunnelCommandTests
+{
+    private static readonly string Capture = RepoPaths.Sample("nagle-delack-vxlan.client.pcap");
+
+    [Fact]
+    public void Analyze_VxlanCapture_ReportsTheConnectionInsideAndItsStalls()
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", Capture, "-o", dir.Path, "--color", "never"]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("tunneled    107 frames analysed inside their tunnel (VXLAN 107)", run.Stdout);
+        Assert.Contains("warning tcp.nagle_stall", run.Stdout);
+        using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(dir.File("summary.json")));
+        JsonElement packets = summary.RootElement.GetProperty("packets");
+        Assert.Equal(107, packets.GetProperty("tunneled").GetInt64());
+        Assert.Equal(107, packets.GetProperty("tunnels").GetProperty("vxlan").GetInt64());
+        Assert.Equal(0, packets.GetProperty("tunnels").GetProperty("gre").GetInt64());
+        Assert.Equal(107, packets.GetProperty("tcp").GetInt64());
+        Assert.Equal(19, summary.RootElement.GetProperty("events").GetProperty("tcp.nagle_stall").GetInt64());
+
+        string[] header = File.ReadLines(dir.File("flows.csv")).First().Split(',');
+        string[] row = Assert.Single(File.ReadLines(dir.File("flows.csv")).Skip(1)).Split(',');
+        Assert.Equal("tcp", row[Array.IndexOf(header, "proto")]);
+        Assert.Equal("203.0.113.1", row[Array.IndexOf(header, "client")]);
+        Assert.Equal("203.0.113.2", row[Array.IndexOf(header, "server")]);
+        Assert.Equal("1410", row[Array.IndexOf(header, "mss_c2s")]);
+        Assert.Equal("19", row[Array.IndexOf(header, "nagle_stalls")]);
+        Assert.Contains("tunneled", File.ReadAllText(dir.File("report.html")));
+    }
+
+    [Fact]
+    public void Analyze_TunnelDepthZero_ReportsOnlyTheTunnelsUdpFlows()
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", Capture, "-o", dir.Path, "--tunnel-depth", "0", "--format", "csv,json"]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.DoesNotContain("tunneled", run.Stdout);
+        using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(dir.File("summary.json")));
+        Assert.Equal(0, summary.RootElement.GetProperty("packets").GetProperty("tunneled").GetInt64());
+        Assert.False(summary.RootElement.GetProperty("events").TryGetProperty("tcp.nagle_stall", out _));
+        string[] header = File.ReadLines(dir.File("flows.csv")).First().Split(',');
+        string[][] rows = File.ReadLines(dir.File("flows.csv")).Skip(1).Select(l => l.Split(',')).ToArray();
+        Assert.Equal(2, rows.Length);
+        Assert.All(rows, r =>
+        {
+            Assert.Equal("udp", r[Array.IndexOf(header, "proto")]);
+            Assert.Equal("4789", r[Array.IndexOf(header, "server_port")]);
+        });
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("17")]
+    [InlineData("deep")]
+    public void Analyze_TunnelDepthOutOfRange_ExitsTwoAndSaysWhich(string value)
+    {
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", Capture, "-o", dir.Path, "--tunnel-depth", value]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--tunnel-depth", run.Stderr);
+        Assert.False(File.Exists(dir.File("summary.json")));
+    }
+
+    [Fact]
+    public void Info_VxlanCapture_CountsTheFramesOpened()
+    {
+        CliRun run = CliRunner.Run(["info", "--json", Capture]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using JsonDocument info = JsonDocument.Parse(run.Stdout);
+        Assert.Equal(107, info.RootElement.GetProperty("tunneled").GetInt64());
+        Assert.Equal(107, info.RootElement.GetProperty("tcp").GetInt64());
+    }
+}
