@@ -89,6 +89,32 @@ public static class TunnelFrames
     public static byte[] Teredo(byte[] ipv6, bool originIndication = false) =>
         originIndication ? [0, 0, 0xC3, 0x50, .. IPAddress.Parse("192.0.2.99").GetAddressBytes(), .. ipv6] : ipv6;
 
+    /// <summary>
+    /// An IEEE 802.11 frame: a data frame (type 2) to the access point carrying <paramref name="payload"/> after
+    /// LLC/SNAP with <paramref name="etherType"/>, unless the arguments make it something else.
+    /// </summary>
+    public static byte[] Wlan(byte[] payload, ushort etherType = 0x0800, bool qos = false, bool fourAddresses = false, bool htControl = false,
+        bool protectedFrame = false, bool moreFragments = false, int fragmentNumber = 0, int type = 2, int subtype = 0)
+    {
+        int header = 24 + (fourAddresses ? 6 : 0) + (qos ? 2 : 0) + (qos && htControl ? 4 : 0);
+        var h = new byte[header];
+        h[0] = (byte)((type << 2) | ((subtype | (qos ? 0x08 : 0)) << 4));
+        h[1] = (byte)((fourAddresses ? 0x03 : 0x01) | (moreFragments ? 0x04 : 0) | (protectedFrame ? 0x40 : 0) | (htControl ? 0x80 : 0));
+        h[22] = (byte)fragmentNumber;
+        return [.. h, 0xAA, 0xAA, 0x03, 0, 0, 0, (byte)(etherType >> 8), (byte)etherType, .. payload];
+    }
+
+    /// <summary>A radiotap header (8 bytes: version, pad, length, an empty present bitmap, then <paramref name="extra"/>) before an 802.11 frame.</summary>
+    public static byte[] Radiotap(byte[] wlan, int extra = 0)
+    {
+        int length = 8 + extra;
+        return [0, 0, (byte)length, (byte)(length >> 8), 0, 0, 0, 0, .. new byte[extra], .. wlan];
+    }
+
+    /// <summary>A PPI header (8 bytes, no fields) naming <paramref name="linkType"/> for the frame after it.</summary>
+    public static byte[] Ppi(byte[] frame, uint linkType = 105) =>
+        [0, 0, 8, 0, (byte)linkType, (byte)(linkType >> 8), (byte)(linkType >> 16), (byte)(linkType >> 24), .. frame];
+
     /// <summary>A UDP header (length and ports) and <paramref name="payload"/>.</summary>
     public static byte[] UdpCarrying(ushort srcPort, ushort dstPort, byte[] payload)
     {

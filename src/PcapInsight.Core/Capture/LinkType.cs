@@ -20,6 +20,12 @@ public enum LinkType : ushort
     Raw = 101,
     /// <summary>Cisco HDLC.</summary>
     CiscoHdlc = 104,
+    /// <summary>IEEE 802.11 (Wi-Fi) frames, as a monitor-mode interface captures them.</summary>
+    Ieee80211 = 105,
+    /// <summary>IEEE 802.11 frames after a radiotap header (the radio's metadata).</summary>
+    Ieee80211Radiotap = 127,
+    /// <summary>Per-Packet Information: a header naming the link type after it (usually 802.11).</summary>
+    Ppi = 192,
     /// <summary>OpenBSD loopback: a 4-byte address family in network byte order.</summary>
     Loop = 108,
     /// <summary>Linux "cooked" capture, version 1 (16-byte header).</summary>
@@ -55,6 +61,7 @@ public static class LinkTypeNames
         108 => "LOOP",
         113 => "LINUX_SLL",
         127 => "IEEE802_11_RADIOTAP",
+        192 => "PPI",
         129 => "ARCNET_LINUX",
         160 => "USER13",
         228 => "IPV4",

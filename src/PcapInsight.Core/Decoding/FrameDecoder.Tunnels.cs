@@ -10,7 +10,7 @@ namespace PcapInsight.Core.Decoding;
 /// outer datagram is the plumbing between two tunnel endpoints. So the decoder opens a tunnel and describes the
 /// datagram inside, as tshark's conversations and Zeek's connections do for the inner flows; the frame's link layer
 /// (its VLAN, part of the flow key) stays the outer one. It opens a tunnel only when its header is whole and sane:
-/// otherwise, and for a GRE payload it does not know (Aruba's 802.11, WCCP), the outer datagram is decoded as before.
+/// otherwise, and for a GRE payload it does not know (WCCP, MikroTik's EoIP), the outer datagram is decoded as before.
 /// An outer datagram that is a fragment stays shut (its reassembly is the outer datagram's), and so does one deeper
 /// than the caller's limit (<c>--tunnel-depth</c>).
 /// </remarks>
@@ -36,6 +36,7 @@ public static partial class FrameDecoder
         EtherType,
         IpByVersion,
         Ppp,
+        Ieee80211,
     }
 
     /// <summary>True when a UDP datagram between these ports may be a tunnel's (the decoder then looks at its header).</summary>
@@ -249,8 +250,11 @@ public static partial class FrameDecoder
             case 0x0800 or 0x86DD or 0x8847 or 0x8848 or 0x8100 or 0x88A8:
                 DecodeInner(frame, TunnelKinds.Gre, Inner.EtherType, protocol, inner, ref p);
                 return;
+            case var _ when IsArubaWlan(protocol):
+                DecodeInner(frame, TunnelKinds.Gre, Inner.Ieee80211, 0, inner, ref p);
+                return;
             default:
-                return; // keep-alives' and vendors' payloads (Aruba's 802.11, WCCP): the outer datagram is what we read
+                return; // keep-alives' and other vendors' payloads (WCCP, MikroTik's EoIP): the outer datagram is what we read
         }
     }
 
@@ -289,6 +293,9 @@ public static partial class FrameDecoder
                 return;
             case Inner.Ppp:
                 DecodePpp(bounded, offset, ref p);
+                return;
+            case Inner.Ieee80211:
+                DecodeIeee80211(bounded, offset, ref p);
                 return;
             default:
                 DecodeIpByVersion(bounded, offset, ref p);

@@ -12,7 +12,7 @@ namespace PcapInsight.Core.Decoding;
 /// <remarks>
 /// Link types: Ethernet (802.1Q/802.1ad stacks, 802.3 with LLC/SNAP, MPLS, PPPoE session), Linux SLL and SLL2,
 /// raw IP (12, 101, 228, 229), BSD NULL and OpenBSD LOOP, PPP, Cisco HDLC, NFLOG, FDDI, IP over InfiniBand,
-/// and Apple PKTAP around any of these. Tunnels (GRE, ERSPAN, VXLAN, Geneve, GTP-U, IP in IP, Teredo) are opened
+/// IEEE 802.11 data frames (bare, after radiotap or PPI: FrameDecoder.Wireless.cs), and Apple PKTAP around any of these. Tunnels (GRE, ERSPAN, VXLAN, Geneve, GTP-U, IP in IP, Teredo) are opened
 /// down to the datagram inside, up to a depth the caller sets (FrameDecoder.Tunnels.cs).
 /// </remarks>
 public static partial class FrameDecoder
@@ -24,7 +24,8 @@ public static partial class FrameDecoder
     /// <summary>True when the decoder understands frames of <paramref name="link"/>.</summary>
     public static bool Supports(LinkType link) => link is LinkType.Ethernet or LinkType.LinuxSll or LinkType.LinuxSll2
         or LinkType.Raw or LinkType.RawBsd12 or LinkType.Ipv4 or LinkType.Ipv6 or LinkType.Null or LinkType.Loop
-        or LinkType.Ppp or LinkType.CiscoHdlc or LinkType.Nflog or LinkType.Fddi or LinkType.IpOverInfiniband or LinkType.Pktap;
+        or LinkType.Ppp or LinkType.CiscoHdlc or LinkType.Nflog or LinkType.Fddi or LinkType.IpOverInfiniband or LinkType.Pktap
+        or LinkType.Ieee80211 or LinkType.Ieee80211Radiotap or LinkType.Ppi;
 
     /// <summary>Decodes <paramref name="frame"/>, overwriting every field of <paramref name="p"/>.</summary>
     /// <param name="frame">The captured bytes.</param>
@@ -104,6 +105,15 @@ public static partial class FrameDecoder
                 break;
             case LinkType.Nflog:
                 DecodeNflog(frame, ref p);
+                break;
+            case LinkType.Ieee80211:
+                DecodeIeee80211(frame, 0, ref p);
+                break;
+            case LinkType.Ieee80211Radiotap:
+                DecodeRadiotap(frame, ref p);
+                break;
+            case LinkType.Ppi:
+                DecodePpi(frame, ref p);
                 break;
             default:
                 p.Status = DecodeStatus.UnsupportedLinkType;

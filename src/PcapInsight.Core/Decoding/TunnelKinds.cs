@@ -6,7 +6,7 @@ public enum TunnelKinds : byte
 {
     /// <summary>No tunnel.</summary>
     None = 0,
-    /// <summary>GRE (IP protocol 47): IPv4, IPv6, Ethernet (transparent bridging), MPLS or PPP (PPTP's enhanced GRE) inside.</summary>
+    /// <summary>GRE (IP protocol 47): IPv4, IPv6, Ethernet (transparent bridging), MPLS, PPP (PPTP's enhanced GRE) or 802.11 (Aruba's) inside.</summary>
     Gre = 1,
     /// <summary>ERSPAN types I, II and III: a switch's mirrored Ethernet frames, inside GRE.</summary>
     Erspan = 2,

@@ -10,7 +10,6 @@ internal static class CorpusDifferences
 {
     private const string TunnelOwnFlow =
         "tshark counts a UDP tunnel's own flow (VXLAN, Geneve, Teredo) beside the flows inside it; PcapInsight analyses the flows inside (--tunnel-depth 0: the tunnel's own, a test holds)";
-    private const string ArubaGre = "Aruba's GRE carries 802.11 frames, which are not decoded: the flows inside are not analysed";
     private const string FragmentInReassembledTunnel =
         "the IPv6 datagram inside a reassembled IPv6 tunnel datagram is itself a fragment, which is not reassembled again (one reassembly deep)";
     private const string MediaPerDirection =
@@ -26,10 +25,8 @@ internal static class CorpusDifferences
     public static readonly IReadOnlyDictionary<string, (string What, long Ours, string Why)[]> ByFile =
         new Dictionary<string, (string, long, string)[]>
         {
-            ["arkime__80211http-radiotap.pcap"] = [("tcp", 0, UnsupportedLink + " (802.11 radiotap)")],
             ["tcpdump__arcnet-rfc1201-arp-icmp-http.pcap"] = [("tcp", 0, UnsupportedLink + " (ARCNET)"), ("udp", 0, UnsupportedLink + " (ARCNET)")],
             ["arkime__gre-erspan-vxlan.pcap"] = [("udp", 0, TunnelOwnFlow)],
-            ["zeek__tunnels-gre-aruba-zerowindow.pcap"] = [("tcp", 0, ArubaGre)],
             ["zeek__tunnels-vxlan-encapsulated-http.pcap"] = [("udp", 0, TunnelOwnFlow)],
             ["zeek__tunnels-vxlan.pcap"] = [("udp", 0, TunnelOwnFlow + "; the frames inside are ICMP and ARP")],
             ["zeek__tunnels-geneve.pcap"] = [("udp", 0, TunnelOwnFlow + "; the frames inside are ICMP")],

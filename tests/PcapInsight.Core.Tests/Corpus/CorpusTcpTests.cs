@@ -24,15 +24,12 @@ namespace PcapInsight.Core.Tests.Corpus;
 /// </summary>
 public class CorpusTcpTests
 {
-    private const string ArubaGre = "Aruba's GRE carries 802.11 frames, which are not decoded: the TCP inside is not analysed";
     private const string AtomicFragment = "an IPv6 atomic fragment (fragment header, offset 0, no MF) is counted as a fragment, not yet analysed as TCP";
     private const string Fragmented = "TCP segments inside IP fragments are analysed only after reassembly (the IP fragmentation issue)";
 
     /// <summary>file → (figure, ours, why).</summary>
     private static readonly Dictionary<string, (string What, long Ours, string Why)[]> Differences = new()
     {
-        ["arkime__80211http-radiotap.pcap"] = [("resend", 0, "802.11 radiotap is not decoded"), ("dup_ack", 0, "802.11 radiotap is not decoded")],
-        ["zeek__tunnels-gre-aruba-zerowindow.pcap"] = [("dup_ack", 0, ArubaGre)],
         ["zeek__erspan-with-frags.pcap"] = [("ack_unseen", 10, "frame 215 acknowledges 9,252 bytes of the server (flow 49165) that the mirror never carried: "
             + "we flag it; tshark 4.0 stays quiet there and flags the next ACK (frame 245), which we flag as well")],
         ["zeek__ipv6-http-atomic-frag.pcap"] = [("resend", 0, AtomicFragment), ("spurious", 0, AtomicFragment)],

@@ -21,12 +21,10 @@ namespace PcapInsight.Core.Tests.Corpus;
 /// </summary>
 public class CorpusWindowTests
 {
-    private const string ArubaGre = "Aruba's GRE carries 802.11 frames, which are not decoded: the TCP inside is not analysed";
 
     /// <summary>file → (figure, ours, why).</summary>
     private static readonly Dictionary<string, (string What, long Ours, string Why)[]> Differences = new()
     {
-        ["zeek__tunnels-gre-aruba-zerowindow.pcap"] = [("zero_window", 0, ArubaGre), ("window_update", 0, ArubaGre)],
         ["tcpdump__arcnet-rfc1201-arp-icmp-http.pcap"] = [("window_update", 0, "ARCNET frames are not decoded")],
     };
 

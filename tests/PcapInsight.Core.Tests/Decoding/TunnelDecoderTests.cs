@@ -34,6 +34,9 @@ public class TunnelDecoderTests
         { "ERSPAN type III, IP frame type", OverIpv4(47, Gre(0x22EB, ErspanIII(InnerIpv6(), frameType: 2), sequence: 1)), TunnelKinds.Gre | TunnelKinds.Erspan, 1, "2001:db8::1" },
         { "PPTP's enhanced GRE, PPP inside", OverIpv4(47, PptpGre([0xFF, 0x03, 0x00, 0x21, .. InnerIpv4()], 5, 4)), TunnelKinds.Gre, 1, "198.51.100.1" },
         { "PPTP, compressed PPP header", OverIpv4(47, PptpGre([0x21, .. InnerIpv4()], 5, null)), TunnelKinds.Gre, 1, "198.51.100.1" },
+        { "Aruba's GRE, an 802.11 data frame inside", OverIpv4(47, Gre(0x8200, Wlan(InnerIpv4()))), TunnelKinds.Gre, 1, "198.51.100.1" },
+        { "Aruba's GRE, 802.11 QoS data with four addresses and HT control", OverIpv4(47, Gre(0x8310, Wlan(InnerIpv6(), etherType: 0x86DD, qos: true, fourAddresses: true, htControl: true))),
+            TunnelKinds.Gre, 1, "2001:db8::1" },
         { "IPv4 in IPv4", OverIpv4(4, InnerIpv4()), TunnelKinds.IpInIp, 1, "198.51.100.1" },
         { "IPv6 in IPv4 (6in4)", OverIpv4(41, InnerIpv6()), TunnelKinds.IpInIp, 1, "2001:db8::1" },
         { "IPv6 in IPv6", Ethernet(0x86DD, Ipv6("2001:db8:f::1", "2001:db8:f::2", 41, InnerIpv6())), TunnelKinds.IpInIp, 1, "2001:db8::1" },
@@ -91,7 +94,8 @@ public class TunnelDecoderTests
 
     public static TheoryData<string, byte[], byte> LeftShut() => new()
     {
-        { "GRE carrying Aruba's 802.11 (an unknown protocol)", OverIpv4(47, Gre(0x8200, InnerEthernet())), 47 },
+        { "GRE carrying WCCP (a protocol not opened)", OverIpv4(47, Gre(0x883E, InnerEthernet())), 47 },
+        { "GRE of a protocol type just past Aruba's", OverIpv4(47, Gre(0x8410, Wlan(InnerIpv4()))), 47 },
         { "GRE with RFC 1701's routing present", OverIpv4(47, Gre(0x0800, InnerIpv4(), flags: 0x40)), 47 },
         { "GRE version 1 without PPP", OverIpv4(47, Gre(0x0800, InnerIpv4(), key: 1, version: 1)), 47 },
         { "GRE version 2", OverIpv4(47, Gre(0x0800, InnerIpv4(), version: 2)), 47 },
@@ -204,5 +208,55 @@ public class TunnelDecoderTests
         Assert.Equal(TunnelKinds.Gre, p.Tunnels);
         Assert.Equal(IpAddr.Parse("198.51.100.1"), p.Src);
         Assert.Equal(20 + 4, p.NetworkOffset);
+    }
+
+    public static TheoryData<string, LinkType, byte[]> WirelessLinks() => new()
+    {
+        { "802.11 data", LinkType.Ieee80211, Wlan(InnerIpv4()) },
+        { "802.11 QoS data", LinkType.Ieee80211, Wlan(InnerIpv4(), qos: true) },
+        { "802.11 after radiotap", LinkType.Ieee80211Radiotap, Radiotap(Wlan(InnerIpv4()), extra: 12) },
+        { "802.11 after PPI", LinkType.Ppi, Ppi(Wlan(InnerIpv4())) },
+        { "Ethernet after PPI", LinkType.Ppi, Ppi(Ethernet(0x0800, InnerIpv4()), linkType: 1) },
+    };
+
+    [Theory]
+    [MemberData(nameof(WirelessLinks))]
+    public void Decode_WirelessLinkType_ReadsTheDatagram(string name, LinkType link, byte[] frame)
+    {
+        var p = new DecodedPacket();
+        FrameDecoder.Decode(frame, link, ref p);
+
+        Assert.True(p.Status == DecodeStatus.Ok, $"{name}: {p.Status} {p.Issue}");
+        Assert.True(FrameDecoder.Supports(link));
+        Assert.Equal(IpAddr.Parse("198.51.100.1"), p.Src);
+        Assert.Equal((ushort)80, p.DstPort);
+        Assert.Equal((byte)'a', frame[p.PayloadOffset]);
+        Assert.Equal(0, p.TunnelDepth);
+    }
+
+    public static TheoryData<string, LinkType, byte[], DecodeStatus> WirelessNotIp() => new()
+    {
+        { "a beacon (management)", LinkType.Ieee80211, Wlan(InnerIpv4(), type: 0, subtype: 8), DecodeStatus.NotIp },
+        { "an ACK (control)", LinkType.Ieee80211, Wlan(InnerIpv4(), type: 1, subtype: 13), DecodeStatus.NotIp },
+        { "null data (no body)", LinkType.Ieee80211, Wlan(InnerIpv4(), subtype: 4), DecodeStatus.NotIp },
+        { "a protected data frame (encrypted)", LinkType.Ieee80211, Wlan(InnerIpv4(), protectedFrame: true), DecodeStatus.NotIp },
+        { "a first fragment of an MSDU", LinkType.Ieee80211, Wlan(InnerIpv4(), moreFragments: true), DecodeStatus.NotIp },
+        { "a later fragment of an MSDU", LinkType.Ieee80211, Wlan(InnerIpv4(), fragmentNumber: 1), DecodeStatus.NotIp },
+        { "ARP", LinkType.Ieee80211, Wlan(new byte[28], etherType: 0x0806), DecodeStatus.NotIp },
+        { "a header cut short", LinkType.Ieee80211, Wlan(InnerIpv4())[..20], DecodeStatus.Truncated },
+        { "radiotap whose length runs past the frame", LinkType.Ieee80211Radiotap, Radiotap(Wlan(InnerIpv4()))[..6], DecodeStatus.Truncated },
+        { "radiotap of version 1", LinkType.Ieee80211Radiotap, [1, .. Radiotap(Wlan(InnerIpv4()))[1..]], DecodeStatus.Truncated },
+        { "PPI naming PPI", LinkType.Ppi, Ppi(Wlan(InnerIpv4()), linkType: 192), DecodeStatus.UnsupportedLinkType },
+        { "PPI naming a link type not decoded", LinkType.Ppi, Ppi(Wlan(InnerIpv4()), linkType: 129), DecodeStatus.UnsupportedLinkType },
+    };
+
+    [Theory]
+    [MemberData(nameof(WirelessNotIp))]
+    public void Decode_WirelessFrameWithoutADatagram_SaysWhy(string name, LinkType link, byte[] frame, DecodeStatus expected)
+    {
+        var p = new DecodedPacket();
+        FrameDecoder.Decode(frame, link, ref p);
+
+        Assert.True(p.Status == expected, $"{name}: {p.Status} {p.Issue}");
     }
 }
