@@ -295,7 +295,8 @@ public class FrameDecoderTests
         var random = new Random(12345);
         var p = new DecodedPacket();
         LinkType[] links = [LinkType.Ethernet, LinkType.LinuxSll, LinkType.LinuxSll2, LinkType.Raw, LinkType.Null, LinkType.Loop,
-            LinkType.Ppp, LinkType.CiscoHdlc, LinkType.Nflog, LinkType.Fddi, LinkType.IpOverInfiniband, LinkType.Pktap, LinkType.Ipv4, LinkType.Ipv6];
+            LinkType.Ppp, LinkType.CiscoHdlc, LinkType.Nflog, LinkType.Fddi, LinkType.IpOverInfiniband, LinkType.Pktap, LinkType.Ipv4, LinkType.Ipv6,
+            LinkType.Ieee80211, LinkType.Ieee80211Radiotap, LinkType.Ppi];
         for (int i = 0; i < 200_000; i++)
         {
             var frame = new byte[random.Next(0, 120)];
