@@ -88,4 +88,22 @@ public sealed class TunnelCommandTests
         Assert.Equal(107, info.RootElement.GetProperty("tunneled").GetInt64());
         Assert.Equal(107, info.RootElement.GetProperty("tcp").GetInt64());
     }
+
+    [Fact]
+    public void Follow_FlowInsideTheTunnel_WritesTheClientsRequests()
+    {
+        // Each of the 20 requests is a 20-byte header of 'h' and a 200-byte body of 'b' (programs/nagle.py).
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["follow", Capture, "--flow", "1", "-w", dir.File("requests.bin")]);
+        CliRun outer = CliRunner.Run(["follow", Capture, "--flow", "1", "--tunnel-depth", "0", "-w", dir.File("outer.bin")]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        string expected = string.Concat(Enumerable.Repeat(new string('h', 20) + new string('b', 200), 20));
+        Assert.Equal(expected, File.ReadAllText(dir.File("requests.bin")));
+        // With the tunnels shut, flow 1 is the tunnel's UDP flow: nothing to follow.
+        Assert.Contains("flow 1 is udp, not TCP", outer.Stderr);
+        Assert.Equal(2, outer.ExitCode);
+        Assert.False(File.Exists(dir.File("outer.bin")));
+    }
 }

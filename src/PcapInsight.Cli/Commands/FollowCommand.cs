@@ -38,6 +38,12 @@ public static class FollowCommand
             DefaultValueFactory = _ => new FlowTableOptions().IdleTimeout.TotalSeconds,
             HelpName = "SECONDS",
         };
+        var tunnelDepth = new Option<int>("--tunnel-depth")
+        {
+            Description = $"As for analyze: tunnels opened to reach the flows inside them (0 to {Core.Decoding.FrameDecoder.MaxTunnelDepth}; 0: the tunnels' own flows); must match the value the flow ids came from. Example: --tunnel-depth 0",
+            DefaultValueFactory = _ => Core.Decoding.FrameDecoder.DefaultTunnelDepth,
+            HelpName = "N",
+        };
         var maxHeld = new Option<long>("--max-held-bytes")
         {
             Description = "Out-of-order bytes held in memory while waiting for a gap to fill, each segment counted with 64 bytes of bookkeeping; past it they are reported as a gap. Example: --max-held-bytes 268435456",
@@ -58,14 +64,14 @@ public static class FollowCommand
             "  pcapinsight follow capture.pcap --flow 3 -w upload.bin\n" +
             "  pcapinsight follow capture.pcap --flow 3 --direction s2c | sha256sum")
         {
-            file, flow, direction, output, flowTimeout, maxHeld, maxListedGaps, filter,
+            file, flow, direction, output, flowTimeout, tunnelDepth, maxHeld, maxListedGaps, filter,
         };
         command.SetAction(parse => Execute(parse.GetValue(file)!, parse.GetValue(flow), parse.GetValue(direction)!, parse.GetValue(output),
-            parse.GetValue(flowTimeout), parse.GetValue(maxHeld), parse.GetValue(maxListedGaps), parse.GetValue(filter), stdout, stderr));
+            parse.GetValue(flowTimeout), parse.GetValue(tunnelDepth), parse.GetValue(maxHeld), parse.GetValue(maxListedGaps), parse.GetValue(filter), stdout, stderr));
         return command;
     }
 
-    private static int Execute(string path, int flowId, string direction, string? output, double flowTimeoutSeconds, long maxHeld,
+    private static int Execute(string path, int flowId, string direction, string? output, double flowTimeoutSeconds, int tunnelDepth, long maxHeld,
         int maxListedGaps, string? filterExpression, TextWriter stdout, TextWriter stderr)
     {
         if (!FilterOption.TryCompile(filterExpression, stderr, out var bpf, out int filterError))
@@ -83,14 +89,15 @@ public static class FollowCommand
             stderr.WriteLine("pcapinsight: --max-listed-gaps must not be negative");
             return ExitCodes.Usage;
         }
-        var options = new AnalysisOptions { Flows = new FlowTableOptions { IdleTimeout = TimeSpan.FromSeconds(flowTimeoutSeconds) } };
+        var options = new AnalysisOptions { Flows = new FlowTableOptions { IdleTimeout = TimeSpan.FromSeconds(flowTimeoutSeconds) }, TunnelDepth = tunnelDepth };
         try
         {
             options.Validate();
         }
         catch (Exception ex) when (ex is ArgumentException or OverflowException)
         {
-            stderr.WriteLine("pcapinsight: option --flow-timeout " + ex.Message.Split(" (Parameter")[0]);
+            string option = (ex as ArgumentException)?.ParamName == nameof(AnalysisOptions.TunnelDepth) ? "--tunnel-depth" : "--flow-timeout";
+            stderr.WriteLine($"pcapinsight: option {option} " + ex.Message.Split(" (Parameter")[0]);
             return ExitCodes.Usage;
         }
         IPacketSource source;
