@@ -46,7 +46,7 @@ def sh(*args, check=True, **kwargs):
 class Lab:
     """Three namespaces and two veth pairs; removed on exit."""
 
-    def __init__(self, name, offload=False, server_side_mtu=None, bridge=None, overlay=None):
+    def __init__(self, name, offload=False, server_side_mtu=None, bridge=None, overlay=None, overlay_mtu=None):
         self.tag = f"pi{os.getpid() % 100000}{name[:3]}"
         self.ns = {"client": self.tag + "c", "router": self.tag + "r", "server": self.tag + "s"}
         self.offload = offload
@@ -56,10 +56,19 @@ class Lab:
         # Bridged, client and server share one subnet and the router only forwards frames (user space).
         self.server4, self.server6 = (BRIDGED_SERVER4, BRIDGED_SERVER6) if bridge is not None else (SERVER4, SERVER6)
         self.overlay = overlay
+        self.overlay_mtu = overlay_mtu
         self.captures = {}
         self.procs = []
 
     def __enter__(self):
+        # A setup that fails half-way must still remove what it made: `with` calls __exit__ only after __enter__ returns.
+        try:
+            return self._build()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    def _build(self):
         c, r, s = self.ns["client"], self.ns["router"], self.ns["server"]
         for ns in (c, r, s):
             sh("ip", "netns", "add", ns)
@@ -110,11 +119,18 @@ class Lab:
             # Each end a VXLAN tunnel endpoint on its underlay address (IANA's port 4789), the overlay a /24 of its own;
             # the tunnel's MTU is the underlay's 1500 less VXLAN's 50 bytes, as Linux sets it. Offloads off inside too.
             for ns, dev, local, remote, address in ((c, "c0", CLIENT4, SERVER4, OVERLAY_CLIENT4), (s, "s0", SERVER4, CLIENT4, OVERLAY_SERVER4)):
+                # Bound to the underlay's device, Linux gives the tunnel that device's MTU less 50 (and refuses more);
+                # unbound, it gives 1500 whatever the underlay: the mistake overlay_mtu reproduces.
+                bound = [] if self.overlay_mtu else ["dev", dev]
                 sh("ip", "-n", ns, "link", "add", "vx0", "type", "vxlan", "id", str(OVERLAY_VNI), "local", local, "remote", remote,
-                   "dstport", "4789", "dev", dev)
+                   "dstport", "4789", *bound)
                 sh("ip", "-n", ns, "addr", "add", address + "/24", "dev", "vx0")
                 # IPv4 only inside: no router solicitations or MLD reports of the overlay's link in the capture.
                 sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.vx0.disable_ipv6=1")
+                if self.overlay_mtu:
+                    # The overlay MTU mistake: as large as the underlay's, so a full-size packet and VXLAN's 50 bytes
+                    # do not fit, and the tunnel endpoint fragments the outer datagram.
+                    sh("ip", "-n", ns, "link", "set", "vx0", "mtu", str(self.overlay_mtu))
                 sh("ip", "netns", "exec", ns, "ethtool", "-K", "vx0", "tso", "off", "gso", "off", "gro", "off", check=False)
                 sh("ip", "-n", ns, "link", "set", "vx0", "up")
         peers = ((c, ROUTER_C4), (s, ROUTER_S4)) if self.bridge_args is None else ((c, BRIDGED_SERVER4), (s, CLIENT4))
@@ -313,9 +329,9 @@ def pmtu(lab):
             {"client_ipv4": c4, "server_ipv4": s4, "client_ipv6": c6, "server_ipv6": s6}, {"tcp": 2, "udp": 0}, checks)
 
 
-def bulk(size, description):
+def bulk(size, description, server_address=SERVER4):
     def run(lab):
-        client, server = run_pair(lab, ["bulk.py", "server", SERVER4, "5008"], ["bulk.py", "client", SERVER4, "5008", str(size)], 5008)
+        client, server = run_pair(lab, ["bulk.py", "server", server_address, "5008"], ["bulk.py", "client", server_address, "5008", str(size)], 5008)
         checks = {"bytes arrive intact, both directions": both_directions_intact(client, server, size)}
         return description, {"client": client, "server": server}, {"tcp": 1, "udp": 0}, checks
     return run
@@ -337,6 +353,9 @@ SCENARIOS = {
                    {"bridge": ["--seed", "7", "--outage-after", "40", "--outage-s", "1.5"]}),
     "udp-fragment-loss": (udp_fragment_loss, {"bridge": ["--seed", "3", "--drop-fragment-of", "5,12"]}),
     "bulk-window-scaling": (bulk(1_000_000, "a 1 MB transfer: window scaling and receive-buffer autotuning"), {}),
+    "bulk-vxlan-mtu": (bulk(200_000, "a 200 KB transfer through a VXLAN tunnel whose MTU is the underlay's 1500: each full-size packet and "
+                             "VXLAN's 50 bytes exceed the underlay's MTU, so the tunnel endpoints fragment the outer datagrams", OVERLAY_SERVER4),
+                       {"overlay": "vxlan", "overlay_mtu": 1500}),
     "offload-supersegments": (bulk(300_000, "a 300 KB transfer with segmentation offload left on: the client's capture holds super-segments larger than the MTU"),
                               {"offload": True}),
 }
@@ -388,6 +407,9 @@ def generate(name, out_dir):
     if name == "pmtu-icmp":
         checks["the router sent fragmentation-needed"] = deltas["router"].get("Icmp.OutDestUnreachs", 0) > 0
         checks["the router sent packet-too-big"] = deltas["router"].get("Ip6.Icmp6OutPktTooBigs", 0) > 0
+    if name == "bulk-vxlan-mtu":
+        checks["the client's tunnel endpoint fragmented outer datagrams"] = deltas["client"].get("Ip.FragCreates", 0) > 0
+        checks["the server's tunnel endpoint reassembled them"] = deltas["server"].get("Ip.ReasmOKs", 0) > 0
     if name in ("nagle-delack", "nagle-delack-vxlan"):
         checks["the server delayed ACKs"] = deltas["server"].get("TcpExt.DelayedACKs", 0) > 0
     if decisions is not None:
@@ -420,7 +442,8 @@ def generate(name, out_dir):
                      "server": [lab.server4, lab.server6],
                      "offload": lab_options.get("offload", False), "server_side_mtu": lab_options.get("server_side_mtu", 1500),
                      "overlay": None if lab.overlay is None else {"kind": lab.overlay, "vni": OVERLAY_VNI,
-                                                                  "client": OVERLAY_CLIENT4, "server": OVERLAY_SERVER4}},
+                                                                  "client": OVERLAY_CLIENT4, "server": OVERLAY_SERVER4,
+                                                                  "mtu": lab.overlay_mtu or 1450}},
         "captures": captures,
         "path_decisions": decisions,
         "expected_flows": flows,

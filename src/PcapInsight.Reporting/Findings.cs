@@ -50,6 +50,7 @@ public static class Findings
     private static string? MoreAbout(EventKind kind, AnalysisResult result, long count) => kind switch
     {
         EventKind.IpFragTiny => FragmentFindings.TinySenders(result, count),
+        EventKind.IpTunnelFragmented => TunnelFindings.Overhead(result, count),
         _ => null,
     };
 

@@ -243,6 +243,10 @@ public static class FragmentFindings
         Sender? last = null;
         foreach (DatagramRecord d in result.Datagrams)
         {
+            if (d.CarriedTunnel)
+            {
+                continue;   // a tunnel's datagram: ip.tunnel_fragmented explains it, with the tunnel's advice
+            }
             var key = new SenderKey(d.Src, d.Protocol, d.IpVersion);
             Sender? sender = last is not null && last.Key == key ? last : null;
             if (sender is null)

@@ -106,4 +106,25 @@ public sealed class TunnelCommandTests
         Assert.Equal(2, outer.ExitCode);
         Assert.False(File.Exists(dir.File("outer.bin")));
     }
+
+    [Fact]
+    public void Analyze_VxlanMtuTooLarge_FindingSaysWhichMtuWouldFit()
+    {
+        // sample-captures/bulk-vxlan-mtu: a VXLAN interface left at the underlay's 1500, so its endpoints fragmented
+        // the outer datagrams. The finding names the tunnel, its overhead and the MTU that fits; the tunnel's UDP
+        // datagrams get no advice about an application's datagram size.
+        using var dir = CliRunner.TempDir();
+
+        CliRun run = CliRunner.Run(["analyze", RepoPaths.Sample("bulk-vxlan-mtu.client.pcap"), "-o", dir.Path, "--format", "json"]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(dir.File("summary.json")));
+        JsonElement[] findings = [.. summary.RootElement.GetProperty("findings").EnumerateArray()];
+        JsonElement tunnel = Assert.Single(findings, f => f.GetProperty("event").GetString() == "ip.tunnel_fragmented");
+        string explanation = tunnel.GetProperty("explanation").GetString()!;
+        Assert.Contains("The tunnel (vxlan between 192.0.2.1 and 198.51.100.1) carried packets of up to 1500 bytes for 1 flow", explanation);
+        Assert.Contains("with 50 bytes of outer headers, and the underlay split them at 1500 bytes", explanation);
+        Assert.Contains("an inner MTU of at most 1450 bytes would fit (TCP MSS 1410 over IPv4", explanation);
+        Assert.DoesNotContain(findings, f => f.GetProperty("event").GetString() == "ip.fragmented");
+    }
 }

@@ -14,6 +14,7 @@ public sealed partial class CaptureAnalyzer
     private readonly IpReassembler _fragments;
     private readonly List<DatagramRecord> _datagrams = new();
     private long _datagramsNotListed;
+    private FragmentedDatagram? _lastRecorded;   // the datagram of _datagrams' last record, for its CarriedTunnel mark
     private bool _fragTableFullReported;
 
     /// <summary>
@@ -43,7 +44,17 @@ public sealed partial class CaptureAnalyzer
             // Nothing to analyse, or the tunnel's datagram is itself a fragment: one reassembly deep is what we do.
             return;
         }
-        var facts = DatagramFacts.Of(done, "") with { CarriedTunnel = whole.TunnelDepth != p.TunnelDepth };
+        var facts = DatagramFacts.Of(done, "") with
+        {
+            CarriedTunnel = whole.TunnelDepth != p.TunnelDepth,
+            TunnelCandidate = IsTunnelCandidate(p, done.SrcPort, done.DstPort),
+        };
+        if (facts.CarriedTunnel && ReferenceEquals(_lastRecorded, done) && _datagrams[^1].FirstFrame == done.FirstFrame && _datagrams[^1].IpId == done.Key.Id)
+        {
+            // Its record was made as it completed, before it was opened: the findings leave a tunnel's datagrams to
+            // ip.tunnel_fragmented, whose advice is the tunnel's MTU, not the application's datagram size.
+            _datagrams[^1] = _datagrams[^1] with { CarriedTunnel = true };
+        }
         if (DivertReassembled is { } divert)
         {
             divert(whole, facts, done.Payload, info);
@@ -58,9 +69,15 @@ public sealed partial class CaptureAnalyzer
     /// </summary>
     internal void OnReassembled(in DecodedPacket whole, in DatagramFacts done, ReadOnlySpan<byte> payload, in CaptureInfo info)
     {
-        // Its frames were counted as they came, in the flow the fragments name; but the datagram a fragmented tunnel
-        // carried is its flow's packet, counted with the frame that completed it (as tshark's conversations count it).
-        Flow flow = _flows.Update(whole, info, out bool fromClient, out _, countPacket: done.CarriedTunnel);
+        // Its frames were counted as they came, in the flow the first fragment named; but a tunnel's datagram (whose
+        // fragments named no flow) is its flow's packet, counted with the frame that completed it, as tshark's
+        // conversations count it.
+        Flow flow = _flows.Update(whole, info, out bool fromClient, out _, countPacket: done.TunnelCandidate);
+        if (done.CarriedTunnel && Keeps(EventKind.IpTunnelFragmented, done))
+        {
+            Row(EventKind.IpTunnelFragmented, done, flow.Id, $"tunnel={TunnelKindNames.Of(whole.Tunnels)} fragments={done.Fragments} "
+                + $"inner_bytes={whole.IpTotalLength} outer_payload_bytes={done.Bytes} largest_fragment={done.LargestFragment}");
+        }
         if (whole.Protocol == 17)
         {
             // A datagram inside a tunnel whose outer datagram was fragmented was not fragmented itself: the outer one
@@ -125,9 +142,11 @@ public sealed partial class CaptureAnalyzer
             _datagrams.Add(new DatagramRecord(d.FirstTimeNs, d.LastTimeNs, d.Key.IpVersion, d.Key.Src, d.Key.Dst, d.Key.Id,
                 d.Protocol, d.Fragments, d.TotalLength >= 0 ? d.TotalLength : d.ReceivedBytes,
                 status, missing, d.OverlapBytes, d.ConflictBytes, d.LargestFragment, d.FirstFrame, d.FirstFile, ended, d.PolicyGroups, d.TinyFragments));
+            _lastRecorded = d;
         }
         else
         {
+            _lastRecorded = null;
             _datagramsNotListed++;
         }
         // Each row's detail is made only when the row is kept: ip.fragmented is sampled, and a capture of a million
@@ -172,6 +191,14 @@ public sealed partial class CaptureAnalyzer
                 $"max_datagrams={_options.Fragments.MaxDatagrams} max_bytes={_options.Fragments.MaxBytes}"));
         }
     }
+
+    /// <summary>
+    /// A fragment of a datagram that may be a tunnel's, to be opened once reassembled: IP in IP or GRE, or UDP to or
+    /// from a tunnel's port (the first fragment's), while tunnels are opened and this one would be within the depth.
+    /// </summary>
+    private bool IsTunnelCandidate(in DecodedPacket p, ushort srcPort, ushort dstPort) =>
+        _options.TunnelDepth > p.TunnelDepth
+        && (p.Protocol is 4 or 41 or 47 || p.Protocol == 17 && FrameDecoder.IsTunnelPort(srcPort, dstPort));
 
     /// <summary>True when the row of <paramref name="kind"/> for datagram <paramref name="d"/> is to be made (<see cref="Row"/>); otherwise it has been counted.</summary>
     private bool Keeps(EventKind kind, in DatagramFacts d) => _events.BuildRow(kind, d.FirstTimeNs);

@@ -269,6 +269,12 @@ public sealed partial class CaptureAnalyzer
                 c.NonFirstFragments++;
                 return FrameStage.FragmentOnly;
             }
+            if (IsTunnelCandidate(p, p.SrcPort, p.DstPort))
+            {
+                // A tunnel's datagram in fragments: the flow it belongs to is the one inside, known once it is
+                // reassembled and opened (then counted as that flow's packet), not the tunnel's own.
+                return FrameStage.FragmentOnly;
+            }
         }
         switch (p.Protocol)
         {

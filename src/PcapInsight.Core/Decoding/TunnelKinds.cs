@@ -21,3 +21,27 @@ public enum TunnelKinds : byte
     /// <summary>Teredo (UDP port 3544): IPv6 inside UDP.</summary>
     Teredo = 64,
 }
+
+/// <summary>How tunnel kinds are written in events.csv's details: <c>gre+erspan</c>, <c>vxlan</c>.</summary>
+public static class TunnelKindNames
+{
+    /// <summary>The kinds in <paramref name="kinds"/>, outermost first as they usually nest, joined by '+'.</summary>
+    public static string Of(TunnelKinds kinds)
+    {
+        var names = new List<string>(2);
+        foreach ((TunnelKinds kind, string name) in Names)
+        {
+            if ((kinds & kind) != 0)
+            {
+                names.Add(name);
+            }
+        }
+        return names.Count == 0 ? "none" : string.Join('+', names);
+    }
+
+    private static readonly (TunnelKinds Kind, string Name)[] Names =
+    [
+        (TunnelKinds.Gre, "gre"), (TunnelKinds.Erspan, "erspan"), (TunnelKinds.IpInIp, "ip_in_ip"), (TunnelKinds.Vxlan, "vxlan"),
+        (TunnelKinds.Geneve, "geneve"), (TunnelKinds.GtpU, "gtp_u"), (TunnelKinds.Teredo, "teredo"),
+    ];
+}

@@ -95,4 +95,6 @@ public enum EventKind : ushort
     UdpOversized,
     /// <summary><c>udp.fragment_loss</c></summary>
     UdpFragmentLoss,
+    /// <summary><c>ip.tunnel_fragmented</c></summary>
+    IpTunnelFragmented,
 }

@@ -9,10 +9,11 @@ namespace PcapInsight.Core.Fragments;
 internal readonly record struct DatagramFacts(
     byte IpVersion, IpAddr Src, IpAddr Dst, uint IpId, ushort SrcPort, ushort DstPort, ushort VlanId,
     long FirstTimeNs, long LastTimeNs, long FirstFrame, int FirstFile, int Fragments, int Bytes, int LargestFragment, string Missing,
-    bool CarriedTunnel = false)
+    bool CarriedTunnel = false, bool TunnelCandidate = false)
 {
     // CarriedTunnel: the datagram was a tunnel's (GRE, VXLAN...), and the decoder opened it after reassembly; the
-    // datagram analysed is the one inside, which was not fragmented itself.
+    // datagram analysed is the one inside, which was not fragmented itself. TunnelCandidate: its protocol or ports are a
+    // tunnel's, so its first fragment counted in no flow (CarriedTunnel implies it).
 
     public static DatagramFacts Of(FragmentedDatagram d, string missing) => new(
         d.Key.IpVersion, d.Key.Src, d.Key.Dst, d.Key.Id, d.SrcPort, d.DstPort, d.VlanId,

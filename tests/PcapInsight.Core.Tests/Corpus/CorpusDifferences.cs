@@ -9,7 +9,7 @@ namespace PcapInsight.Core.Tests.Corpus;
 internal static class CorpusDifferences
 {
     private const string TunnelOwnFlow =
-        "tshark counts a UDP tunnel's own flow (VXLAN, Geneve, Teredo) beside the flows inside it; PcapInsight analyses the flows inside (--tunnel-depth 0: the tunnel's own, a test holds)";
+        "tshark counts a UDP tunnel's own flow (VXLAN, Geneve, Teredo, GTP-U) beside the flows inside it; PcapInsight analyses the flows inside (--tunnel-depth 0: the tunnel's own, a test holds)";
     private const string FragmentInReassembledTunnel =
         "the IPv6 datagram inside a reassembled IPv6 tunnel datagram is itself a fragment, which is not reassembled again (one reassembly deep)";
     private const string MediaPerDirection =
@@ -31,6 +31,7 @@ internal static class CorpusDifferences
             ["zeek__tunnels-vxlan.pcap"] = [("udp", 0, TunnelOwnFlow + "; the frames inside are ICMP and ARP")],
             ["zeek__tunnels-geneve.pcap"] = [("udp", 0, TunnelOwnFlow + "; the frames inside are ICMP")],
             ["zeek__tunnels-Teredo.pcap"] = [("udp", 5, TunnelOwnFlow)],
+            ["zeek__gtp1-incl-fragmentation.pcap"] = [("udp", 0, TunnelOwnFlow + " (GTP-U's, every datagram of it fragmented)")],
             ["peafowl__ipfrag-6in6_both.pcap"] = [("udp", 0, FragmentInReassembledTunnel)],
             ["ndpi__ip_fragmented_garbage.pcap"] = [("tcp", 2,
                 "four reassembled datagrams of random bytes: we count the two whose TCP headers decode, as tshark's own conversation table does (-z conv,tcp lists 2); its stream counter numbers the other two as well")],
