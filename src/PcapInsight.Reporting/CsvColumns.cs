@@ -152,6 +152,8 @@ public static class CsvColumns
         FlowColumn.IntegerCell("timestamps", (d, r) => Utf8Cells.Flag(d, r.Timestamps), r => CellValues.Flag(r.Timestamps)),
         FlowColumn.IntegerCell("pmtu_messages", (d, r) => Utf8Cells.Number(d, r.PmtuMessages), r => r.PmtuMessages),
         FlowColumn.IntegerCell("lowest_pmtu", (d, r) => Utf8Cells.Number(d, r.LowestPmtu), r => r.LowestPmtu),
+        // Before file, which stays the last column of every table (a rotated set's part, or live:IFACE).
+        FlowColumn.NameCell("tunnel", (d, r) => Utf8Cells.Name(d, r.Tunnel), r => r.Tunnel),
         FlowColumn.OfText("file", r => r.File),
     ];
 

@@ -43,6 +43,7 @@ public readonly record struct FlowRow(FlowSummary Flow, int TimestampDigits, str
     public long? NagleStallNs => Tcp is { } t ? t.C2S.NagleStallNs + t.S2C.NagleStallNs : null;
     public string Close => ReportRows.CloseName(Flow.Close);
     public int Vlan => Flow.Vlan;
+    public string Tunnel => Flow.Tunnels == TunnelKinds.None ? "" : TunnelKindNames.Of(Flow.Tunnels);
     public long PayloadBytesC2S => Flow.PayloadBytesC2S;
     public long PayloadBytesS2C => Flow.PayloadBytesS2C;
     public long DurationNs => Flow.LastTimeNs - Flow.FirstTimeNs;

@@ -16,7 +16,7 @@ public class AnalyzeCommandTests
         "bytes_c2s", "bytes_s2c", "mss_c2s", "mss_s2c", "wscale_c2s", "wscale_s2c", "irtt_ms", "retransmissions", "zero_window_episodes",
         "zero_window_ms", "nagle_stalls", "nagle_stall_ms", "close", "vlan", "payload_bytes_c2s", "payload_bytes_s2c", "duration_s", "first_frame",
         "rtt_c2s_min_ms", "rtt_c2s_avg_ms", "rtt_c2s_max_ms", "rtt_s2c_min_ms", "rtt_s2c_avg_ms", "rtt_s2c_max_ms",
-        "max_in_flight_c2s", "max_in_flight_s2c", "window_full_c2s", "window_full_s2c", "zero_window_probes", "sack", "timestamps", "pmtu_messages", "lowest_pmtu", "file",
+        "max_in_flight_c2s", "max_in_flight_s2c", "window_full_c2s", "window_full_s2c", "zero_window_probes", "sack", "timestamps", "pmtu_messages", "lowest_pmtu", "tunnel", "file",
     ];
 
     private static readonly string[] EventsHeader =

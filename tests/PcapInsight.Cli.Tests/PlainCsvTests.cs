@@ -281,7 +281,7 @@ public class PlainCsvTests
         ["max_in_flight_c2s"] = r => r.MaxInFlightC2S, ["max_in_flight_s2c"] = r => r.MaxInFlightS2C,
         ["window_full_c2s"] = r => r.WindowFullC2S, ["window_full_s2c"] = r => r.WindowFullS2C, ["zero_window_probes"] = r => r.ZeroWindowProbes,
         ["sack"] = r => Flag(r.Sack), ["timestamps"] = r => Flag(r.Timestamps), ["pmtu_messages"] = r => r.PmtuMessages, ["lowest_pmtu"] = r => r.LowestPmtu,
-        ["file"] = r => r.File,
+        ["tunnel"] = r => r.Tunnel, ["file"] = r => r.File,
     };
 
     private static string? Ms(long? ns) => ns is { } v ? CaptureTime.Milliseconds(v) : null;
@@ -349,6 +349,7 @@ public class PlainCsvTests
             Server = Address(),
             ServerPort = (ushort)r.Next(65536),
             Vlan = (ushort)r.Next(4096),
+            Tunnels = (PcapInsight.Core.Decoding.TunnelKinds)r.Next(128),
             // Capture times within what a pcapng timestamp can say (before and after 1970).
             FirstTimeNs = r.NextInt64(-(1L << 62), 1L << 62),
             LastTimeNs = r.NextInt64(-(1L << 62), 1L << 62),

@@ -38,6 +38,7 @@ public sealed class TunnelCommandTests
         Assert.Equal("203.0.113.2", row[Array.IndexOf(header, "server")]);
         Assert.Equal("1410", row[Array.IndexOf(header, "mss_c2s")]);
         Assert.Equal("19", row[Array.IndexOf(header, "nagle_stalls")]);
+        Assert.Equal("vxlan", row[Array.IndexOf(header, "tunnel")]);
         Assert.Contains("tunneled", File.ReadAllText(dir.File("report.html")));
     }
 
@@ -60,6 +61,7 @@ public sealed class TunnelCommandTests
         {
             Assert.Equal("udp", r[Array.IndexOf(header, "proto")]);
             Assert.Equal("4789", r[Array.IndexOf(header, "server_port")]);
+            Assert.Equal("", r[Array.IndexOf(header, "tunnel")]);
         });
     }
 

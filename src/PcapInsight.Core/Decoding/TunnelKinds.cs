@@ -25,8 +25,13 @@ public enum TunnelKinds : byte
 /// <summary>How tunnel kinds are written in events.csv's details: <c>gre+erspan</c>, <c>vxlan</c>.</summary>
 public static class TunnelKindNames
 {
+    // Made once a combination (there are 128): flows.csv asks once a row.
+    private static readonly string?[] Made = new string?[128];
+
     /// <summary>The kinds in <paramref name="kinds"/>, outermost first as they usually nest, joined by '+'.</summary>
-    public static string Of(TunnelKinds kinds)
+    public static string Of(TunnelKinds kinds) => Made[(int)kinds & 127] ??= Make(kinds);
+
+    private static string Make(TunnelKinds kinds)
     {
         var names = new List<string>(2);
         foreach ((TunnelKinds kind, string name) in Names)

@@ -87,6 +87,9 @@ public sealed class Flow
     /// <summary>How the flow ended.</summary>
     public FlowCloseReason Close { get; internal set; }
 
+    /// <summary>The kinds of tunnel its packets were found in (<see cref="Decoding.TunnelKinds.None"/> for a flow of the capture's own datagrams).</summary>
+    public Decoding.TunnelKinds Tunnels { get; internal set; }
+
     /// <summary>UDP figures (datagrams, sequence evidence); null for other protocols.</summary>
     public UdpAnalysis.UdpFlowStats? Udp { get; internal set; }
 
@@ -123,6 +126,7 @@ public sealed class Flow
         PmtuMessages = 0;
         LowestPmtu = 0;
         Close = default;
+        Tunnels = default;
         if (Udp is { } udp)
         {
             // Kept aside, reset, for the next UDP flow of this object (a resolver's capture is a UDP flow every two frames).

@@ -23,7 +23,7 @@ internal static class FlowRecord
     /// </summary>
     public const int MaxEncodedBytes =
         5 + 1 + 2 * AddressBytes + 3 * 3    // id, protocol, client, server, their ports, VLAN
-        + 2 * 10 + 7 * 10 + 5 + 2 * 5 + 1   // times, first frame and six counters, first file, PMTU messages and lowest PMTU, close
+        + 2 * 10 + 7 * 10 + 5 + 2 * 5 + 1 + 1   // times, first frame and six counters, first file, PMTU messages and lowest PMTU, close, tunnels
         + 1 + 5 + 2 * 10 + 2 * UdpStreamBytes   // UDP: present, largest datagram, fragmented, lost; each direction
         + 1 + 1 + 4 * 5 + 10 + 2 * TcpDirectionBytes;   // TCP: present, flags, MSS and scales, initial RTT; directions
 
@@ -37,7 +37,7 @@ internal static class FlowRecord
         var w = new ByteWriter(into);
         WriteHead(ref w, flow.Id, flow.Protocol, flow.Client, flow.ClientPort, flow.Server, flow.ServerPort, flow.Key.Vlan,
             flow.FirstTimeNs, flow.LastTimeNs, flow.FirstFrame, flow.FirstFileIndex, flow.PacketsC2S, flow.PacketsS2C, flow.BytesC2S,
-            flow.BytesS2C, flow.PayloadBytesC2S, flow.PayloadBytesS2C, flow.PmtuMessages, flow.LowestPmtu, flow.Close);
+            flow.BytesS2C, flow.PayloadBytesC2S, flow.PayloadBytesS2C, flow.PmtuMessages, flow.LowestPmtu, flow.Close, flow.Tunnels);
         w.Write(flow.Udp is not null);
         if (flow.Udp is { } u)
         {
@@ -59,7 +59,7 @@ internal static class FlowRecord
         var w = new ByteWriter(into);
         WriteHead(ref w, s.Id, s.Protocol, s.Client, s.ClientPort, s.Server, s.ServerPort, s.Vlan, s.FirstTimeNs, s.LastTimeNs,
             s.FirstFrame, s.FirstFileIndex, s.PacketsC2S, s.PacketsS2C, s.BytesC2S, s.BytesS2C, s.PayloadBytesC2S, s.PayloadBytesS2C,
-            s.PmtuMessages, s.LowestPmtu, s.Close);
+            s.PmtuMessages, s.LowestPmtu, s.Close, s.Tunnels);
         w.Write(s.Udp is not null);
         if (s.Udp is { } u)
         {
@@ -105,6 +105,7 @@ internal static class FlowRecord
         s.PmtuMessages = r.VarInt32();
         s.LowestPmtu = r.VarInt32();
         s.Close = (FlowCloseReason)r.Byte();
+        s.Tunnels = (TunnelKinds)r.Byte();
         s.Udp = r.Bool() ? ReadUdp(ref r, s.Udp ?? new UdpSummary(0, 0, 0)) : null;
         s.Tcp = r.Bool() ? ReadTcp(ref r, s.Tcp ?? new TcpSummary()) : null;
         length = r.Position;
@@ -113,7 +114,7 @@ internal static class FlowRecord
 
     private static void WriteHead(ref ByteWriter w, int id, byte protocol, IpAddr client, ushort clientPort, IpAddr server,
         ushort serverPort, ushort vlan, long firstTimeNs, long lastTimeNs, long firstFrame, int firstFileIndex, long packetsC2S, long packetsS2C,
-        long bytesC2S, long bytesS2C, long payloadC2S, long payloadS2C, int pmtuMessages, int lowestPmtu, FlowCloseReason close)
+        long bytesC2S, long bytesS2C, long payloadC2S, long payloadS2C, int pmtuMessages, int lowestPmtu, FlowCloseReason close, TunnelKinds tunnels)
     {
         w.WriteVar(id);
         w.Write(protocol);
@@ -135,6 +136,7 @@ internal static class FlowRecord
         w.WriteVar(pmtuMessages);
         w.WriteVar(lowestPmtu);
         w.Write((byte)close);
+        w.Write((byte)tunnels);
     }
 
     private static void WriteUdp(ref ByteWriter w, int maxDatagram, long fragmented, long lostWithFragment,

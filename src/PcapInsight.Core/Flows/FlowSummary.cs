@@ -35,6 +35,8 @@ public sealed record FlowSummary
     public int PmtuMessages { get; internal set; }
     public int LowestPmtu { get; internal set; }
     public FlowCloseReason Close { get; internal set; }
+    /// <summary>The kinds of tunnel the flow's packets were found in.</summary>
+    public Decoding.TunnelKinds Tunnels { get; internal set; }
 
     /// <summary>The TCP figures; null for other protocols.</summary>
     public TcpSummary? Tcp { get; internal set; }
@@ -80,6 +82,7 @@ public sealed record FlowSummary
         s.PmtuMessages = flow.PmtuMessages;
         s.LowestPmtu = flow.LowestPmtu;
         s.Close = flow.Close;
+        s.Tunnels = flow.Tunnels;
         s.Udp = flow.Udp is { } u ? FillUdp(s.Udp ?? new UdpSummary(0, 0, 0), u) : null;
         s.Tcp = flow.Tcp is { } t ? FillTcp(s.Tcp ?? new TcpSummary(), t) : null;
         return s;

@@ -210,6 +210,7 @@ public sealed class FlowTable
         _lastFlow = flow;
         fromClient = sourceIsA == flow.ClientIsA;
         flow.LastTimeNs = Math.Max(flow.LastTimeNs, info.TimestampNs);
+        flow.Tunnels |= p.Tunnels;
         flow.ActiveAtNs = clock;
         // A first fragment's payload is only part of its datagram: the reassembled datagram brings the whole
         // payload later (countPacket false), its frames having been counted as they came.

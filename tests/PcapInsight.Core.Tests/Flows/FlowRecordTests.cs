@@ -93,6 +93,7 @@ public class FlowRecordTests
                         Type t when t == typeof(bool) => true,
                         Type t when t == typeof(IpAddr) => IpAddr.Parse("203.0.113.77"),
                         Type t when t == typeof(FlowCloseReason) => (FlowCloseReason)77,
+                        Type t when t == typeof(TunnelKinds) => (TunnelKinds)77,
                         Type t when t == typeof(TcpDirectionSummary) => new TcpDirectionSummary(-7, -7, -7, -7, -7, -7, -7, -7, -7, -7, -7, -7),
                         Type t when t == typeof(UdpStreamSummary?) => new UdpStreamSummary(true, -7, -7, -7, -7, 7, -7),
                         _ => p.GetValue(target),   // the TCP and UDP parts, set above
