@@ -93,14 +93,7 @@ public static partial class FrameDecoder
             SetLinkTruncated(ref p);
             return;
         }
-        if (inner == LinkType.Ppi || inner == LinkType.Pktap || !Supports(inner))
-        {
-            p.Status = DecodeStatus.UnsupportedLinkType;
-            return;
-        }
-        int notCaptured = p.BytesNotCaptured;
-        Decode(frame[length..], inner, ref p, notCaptured, p.TunnelBudget);
-        ShiftOffsets(ref p, length);
+        DecodeAfterHeader(frame, length, inner, ref p);
     }
 
     /// <summary>Aruba's GRE protocol types for the 802.11 frames an access point sends its controller (Zeek and Wireshark register these).</summary>

@@ -228,13 +228,21 @@ public static partial class FrameDecoder
             SetLinkTruncated(ref p);
             return;
         }
-        if (inner == LinkType.Pktap || !Supports(inner))
+        DecodeAfterHeader(frame, (int)headerLength, inner, ref p);
+    }
+
+    /// <summary>
+    /// A frame of <paramref name="inner"/> after a metadata header of <paramref name="shift"/> bytes (PKTAP, PPI): decoded,
+    /// then its offsets shifted back, since they must index the whole frame. A header naming another such header, or
+    /// a link type we do not decode, makes the frame unsupported (one level: a crafted chain cannot recurse).
+    /// </summary>
+    private static void DecodeAfterHeader(ReadOnlySpan<byte> frame, int shift, LinkType inner, ref DecodedPacket p)
+    {
+        if (inner is LinkType.Pktap or LinkType.Ppi || !Supports(inner))
         {
             p.Status = DecodeStatus.UnsupportedLinkType;
             return;
         }
-        // Offsets must index the whole frame, so decode the inner frame and shift them back.
-        int shift = (int)headerLength;
         int notCaptured = p.BytesNotCaptured;
         Decode(frame[shift..], inner, ref p, notCaptured, p.TunnelBudget);
         ShiftOffsets(ref p, shift);
