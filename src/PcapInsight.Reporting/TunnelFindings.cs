@@ -21,7 +21,7 @@ internal static class TunnelFindings
     /// <param name="counted">Datagrams the analysis counted: more than the rows when the rows are sampled or cut.</param>
     public static string? Overhead(AnalysisResult result, long counted)
     {
-        int rows = 0, largestInner = 0, overhead = 0, split = int.MaxValue;
+        int rows = 0, mirrored = 0, largestInner = 0, overhead = 0, split = int.MaxValue;
         var flows = new HashSet<int>();
         var tunnels = new List<string>();
         foreach (AnalysisEvent row in result.Events.Rows)
@@ -34,6 +34,7 @@ internal static class TunnelFindings
                 continue;
             }
             rows++;
+            mirrored += Text(row.Detail, "tunnel=").Contains("erspan", StringComparison.Ordinal) ? 1 : 0;
             flows.Add(row.FlowId);
             largestInner = Math.Max(largestInner, inner);
             overhead = Math.Max(overhead, outer + (row.Src.Version == 6 ? 40 : 20) - inner);
@@ -55,8 +56,15 @@ internal static class TunnelFindings
         string where = tunnels.Count > 3 ? string.Join(", ", tunnels.Take(3)) + " and more" : string.Join(", ", tunnels);
         string flowText = flows.Count == 1 ? "1 flow" : string.Create(inv, $"{flows.Count} flows");
         int fits = split - overhead;
-        return string.Create(inv, $"{which} {(tunnels.Count == 1 ? "tunnel" : "tunnels")} ({where}) carried packets of up to {largestInner} bytes for {flowText}, with {overhead} bytes of ")
-            + string.Create(inv, $"outer headers, and the underlay split them at {split} bytes: an inner MTU of at most {fits} bytes would fit ")
+        string carried = string.Create(inv, $"{which} {(tunnels.Count == 1 ? "tunnel" : "tunnels")} ({where}) carried packets of up to {largestInner} bytes for {flowText}, with {overhead} bytes of ")
+            + string.Create(inv, $"outer headers, and the underlay split them at {split} bytes");
+        if (mirrored == rows)
+        {
+            // A mirror's copies, not the traffic: the hosts' MTU is not what to change.
+            return carried + string.Create(inv, $". ERSPAN is a switch's mirror: the fragments cost the monitoring path (a lost one loses the copy, not the traffic), ")
+                + string.Create(inv, $"so give the mirror's path {overhead} bytes more MTU, or have the session truncate mirrored frames to {fits} bytes.");
+        }
+        return carried + string.Create(inv, $": an inner MTU of at most {fits} bytes would fit ")
             + string.Create(inv, $"(TCP MSS {fits - 40} over IPv4; on Linux, ip link set DEV mtu {fits} on the tunnel's interface).");
     }
 

@@ -129,4 +129,34 @@ public sealed class TunnelCommandTests
         Assert.Contains("an inner MTU of at most 1450 bytes would fit (TCP MSS 1410 over IPv4", explanation);
         Assert.DoesNotContain(findings, f => f.GetProperty("event").GetString() == "ip.fragmented");
     }
+
+    [Fact]
+    public void Analyze_FragmentedErspanMirror_AdviceIsForTheMirrorsPath()
+    {
+        // A switch mirrors a 1,504-byte frame (a 1,490-byte IP packet) with ERSPAN II: with GRE's 8 and ERSPAN's 8 bytes
+        // it is 1,520 bytes of IP payload, split by the mirror's path at 1,500. The traffic itself was fine: the finding
+        // says the fragments cost the monitoring path, and no host MTU is to change.
+        byte[] inner = FrameBuilder.Ethernet(0x0800, FrameBuilder.Ipv4("198.51.100.1", "198.51.100.2", 6, FrameBuilder.Tcp(40000, 80, seq: 1, payloadLength: 1450)));
+        byte[] gre = TunnelFrames.Gre(0x88BE, TunnelFrames.ErspanII(inner), sequence: 1);
+        byte[] first = FrameBuilder.Ethernet(0x0800, FrameBuilder.Ipv4("192.0.2.1", "192.0.2.2", 47, gre[..1480], id: 9, moreFragments: true));
+        byte[] second = FrameBuilder.Ethernet(0x0800, FrameBuilder.Ipv4("192.0.2.1", "192.0.2.2", 47, gre[1480..], id: 9, fragmentOffsetBytes: 1480));
+        using var dir = CliRunner.TempDir();
+        File.WriteAllBytes(dir.File("mirror.pcap"), Captures.Pcap(PcapInsight.Core.Capture.LinkType.Ethernet, (0.0, first), (0.001, second)));
+
+        CliRun run = CliRunner.Run(["analyze", dir.File("mirror.pcap"), "-o", dir.File("report"), "--format", "json,csv"]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(dir.File("report/summary.json")));
+        JsonElement finding = Assert.Single(summary.RootElement.GetProperty("findings").EnumerateArray(),
+            f => f.GetProperty("event").GetString() == "ip.tunnel_fragmented");
+        string explanation = finding.GetProperty("explanation").GetString()!;
+        Assert.Contains("The tunnel (gre+erspan between 192.0.2.1 and 192.0.2.2) carried packets of up to 1490 bytes for 1 flow, with 50 bytes of outer headers", explanation);
+        Assert.Contains("ERSPAN is a switch's mirror", explanation);
+        Assert.Contains("give the mirror's path 50 bytes more MTU, or have the session truncate mirrored frames to 1450 bytes", explanation);
+        Assert.DoesNotContain("ip link set", explanation);
+        string[] header = File.ReadLines(dir.File("report/flows.csv")).First().Split(',');
+        string[] row = Assert.Single(File.ReadLines(dir.File("report/flows.csv")).Skip(1)).Split(',');
+        Assert.Equal("198.51.100.1", row[Array.IndexOf(header, "client")]);
+        Assert.Equal("gre+erspan", row[Array.IndexOf(header, "tunnel")]);
+    }
 }
