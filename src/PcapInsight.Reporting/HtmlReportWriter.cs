@@ -350,6 +350,16 @@ public static class HtmlReportWriter
         {
             h.Append("<th>").Append(E(col)).Append("</th>");
         }
+        // The tunnels a flow came through, last and only when a shown flow came through one: most captures have none.
+        bool tunnels = false;
+        foreach (FlowRow f in shown)   // a loop, not LINQ over our values (ReportOrder says why)
+        {
+            tunnels |= f.Tunnel.Length > 0;
+        }
+        if (tunnels)
+        {
+            h.Append("<th>tunnel</th>");
+        }
         h.Append("</tr></thead><tbody>");
         foreach (FlowRow f in shown)
         {
@@ -376,6 +386,10 @@ public static class HtmlReportWriter
             Num(h, Ms(f.NagleStallNs));
             Num(h, Ms(f.IrttNs));
             Text(h, f.Close);
+            if (tunnels)
+            {
+                Text(h, f.Tunnel);
+            }
             h.Append("</tr>");
         }
         h.Append("</tbody></table></div></section>\n");

@@ -39,7 +39,10 @@ public sealed class TunnelCommandTests
         Assert.Equal("1410", row[Array.IndexOf(header, "mss_c2s")]);
         Assert.Equal("19", row[Array.IndexOf(header, "nagle_stalls")]);
         Assert.Equal("vxlan", row[Array.IndexOf(header, "tunnel")]);
-        Assert.Contains("tunneled", File.ReadAllText(dir.File("report.html")));
+        string html = File.ReadAllText(dir.File("report.html"));
+        Assert.Contains("tunneled", html);
+        Assert.Contains("<th>tunnel</th>", html);
+        Assert.Contains("<td>vxlan</td>", html);
     }
 
     [Fact]
