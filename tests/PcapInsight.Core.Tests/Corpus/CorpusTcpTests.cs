@@ -25,7 +25,6 @@ namespace PcapInsight.Core.Tests.Corpus;
 public class CorpusTcpTests
 {
     private const string AtomicFragment = "an IPv6 atomic fragment (fragment header, offset 0, no MF) is counted as a fragment, not yet analysed as TCP";
-    private const string Fragmented = "TCP segments inside IP fragments are analysed only after reassembly (the IP fragmentation issue)";
 
     /// <summary>file → (figure, ours, why).</summary>
     private static readonly Dictionary<string, (string What, long Ours, string Why)[]> Differences = new()
