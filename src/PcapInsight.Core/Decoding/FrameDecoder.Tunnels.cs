@@ -39,8 +39,15 @@ public static partial class FrameDecoder
         Ieee80211,
     }
 
-    /// <summary>True when a UDP datagram between these ports may be a tunnel's (the decoder then looks at its header).</summary>
-    internal static bool IsTunnelPort(ushort a, ushort b) => IsTunnelPort(a) || IsTunnelPort(b);
+    /// <summary>
+    /// True when a UDP datagram between these ports may be a tunnel's (the decoder then looks at its header): one is a
+    /// tunnel's port, and the other is not a well-known service's. A tunnel endpoint's other port is a flow hash, an
+    /// ephemeral port, the tunnel's own, or 0 (Open vSwitch's Geneve in the corpus); a DNS answer to a resolver whose
+    /// random source port happened to be 4789 is DNS, and must not be read as VXLAN (it would vanish into a failed decode).
+    /// </summary>
+    internal static bool IsTunnelPort(ushort a, ushort b) => IsTunnelPort(a) && NotAService(b) || IsTunnelPort(b) && NotAService(a);
+
+    private static bool NotAService(ushort port) => port is 0 or >= 1024;
 
     private static bool IsTunnelPort(ushort port) => port is VxlanPort or LinuxVxlanPort or GenevePort or GtpUserPort or TeredoPort;
 
