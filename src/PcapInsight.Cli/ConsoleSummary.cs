@@ -40,7 +40,7 @@ internal static class ConsoleSummary
         o.WriteLine($"  packets     IPv4 {N(p.Ipv4)}, IPv6 {N(p.Ipv6)}, TCP {N(p.Tcp)}, UDP {N(p.Udp)}, ICMP {N(p.Icmp)}, other IP {N(p.OtherIp)}, fragments {N(p.Fragments)}, not IP {N(p.NotIp)}");
         if (p.Tunneled > 0)
         {
-            o.WriteLine($"  tunneled    {N(p.Tunneled)} frames analysed inside their tunnel ({string.Join(", ", p.TunnelCounts().Where(t => t.Frames > 0).Select(t => $"{PacketCounters.TunnelName(t.Name)} {N(t.Frames)}"))})");
+            o.WriteLine($"  tunneled    {TunnelFindings.Tunneled(p)}");
         }
         if (p.Truncated + p.Malformed + p.UnsupportedLinkType > 0)
         {

@@ -149,7 +149,7 @@ public static class HtmlReportWriter
         Fact(h, "packets", $"IPv4 {p.Ipv4:N0}, IPv6 {p.Ipv6:N0}, TCP {p.Tcp:N0}, UDP {p.Udp:N0}, ICMP {p.Icmp:N0}, other IP {p.OtherIp:N0}, fragments {p.Fragments:N0}, not IP {p.NotIp:N0}");
         if (p.Tunneled > 0)
         {
-            Fact(h, "tunneled", $"{p.Tunneled:N0} frames analysed inside their tunnel ({string.Join(", ", p.TunnelCounts().Where(t => t.Frames > 0).Select(t => $"{PacketCounters.TunnelName(t.Name)} {t.Frames:N0}"))})");
+            Fact(h, "tunneled", TunnelFindings.Tunneled(p));
         }
         // Every flow, also those released past --max-listed-flows, as summary.json and the console count them.
         (long tcp, long udp, long other) = r.FlowsByProtocol();

@@ -1,6 +1,7 @@
 using PcapInsight.Core.TcpAnalysis;
 using System.Text.Json;
 using PcapInsight.Core.Analysis;
+using PcapInsight.Core.Decoding;
 using PcapInsight.Core.Capture;
 using PcapInsight.Core.Events;
 
@@ -95,9 +96,9 @@ public static class JsonSummaryWriter
         w.WriteNumber("time_backwards", p.TimeBackwards);
         w.WriteNumber("tunneled", p.Tunneled);
         w.WriteStartObject("tunnels");
-        foreach ((string name, long frames) in p.TunnelCounts())
+        foreach (TunnelKindNames.Entry kind in TunnelKindNames.All)
         {
-            w.WriteNumber(name, frames);
+            w.WriteNumber(kind.Name, p.TunneledIn(kind.Kind));
         }
         w.WriteEndObject();
         w.WriteEndObject();

@@ -9,8 +9,22 @@ namespace PcapInsight.Reporting;
 /// The sentence of the <see cref="EventKind.IpTunnelFragmented"/> finding that says what to set: which tunnel, how many
 /// bytes its headers take, where the underlay split the datagrams, and the inner MTU that would have fitted.
 /// </summary>
-internal static class TunnelFindings
+public static class TunnelFindings
 {
+    /// <summary>The console's and report.html's line about tunnels: "107 frames analysed inside their tunnel (VXLAN 107)".</summary>
+    public static string Tunneled(PacketCounters p)
+    {
+        var kinds = new List<string>();
+        foreach (TunnelKindNames.Entry kind in TunnelKindNames.All)   // a loop, not LINQ over our values (ReportOrder says why)
+        {
+            if (p.TunneledIn(kind.Kind) is > 0 and var frames)
+            {
+                kinds.Add(string.Create(CultureInfo.InvariantCulture, $"{kind.Display} {frames:N0}"));
+            }
+        }
+        return string.Create(CultureInfo.InvariantCulture, $"{p.Tunneled:N0} frames analysed inside their tunnel ({string.Join(", ", kinds)})");
+    }
+
     /// <summary>
     /// Null when no row of the kind was kept. The figures come from the rows' details: the inner packet's size, the
     /// outer datagram's payload (tunnel headers and the packet), and its largest fragment (the underlay's MTU where it
@@ -19,7 +33,7 @@ internal static class TunnelFindings
     /// </summary>
     /// <param name="result">The analysis.</param>
     /// <param name="counted">Datagrams the analysis counted: more than the rows when the rows are sampled or cut.</param>
-    public static string? Overhead(AnalysisResult result, long counted)
+    internal static string? Overhead(AnalysisResult result, long counted)
     {
         int rows = 0, mirrored = 0, largestInner = 0, overhead = 0, split = int.MaxValue;
         var flows = new HashSet<int>();

@@ -33,7 +33,7 @@ public sealed partial class CaptureAnalyzer
         {
             return;   // not complete yet, or complete but cut by the snaplen: no bytes to analyse
         }
-        if (p.Protocol is not (6 or 17) && !(p.Protocol is 4 or 41 or 47 && _options.TunnelDepth > p.TunnelDepth))
+        if (p.Protocol is not (6 or 17) && !IsTunnelCandidate(p, done.SrcPort, done.DstPort))
         {
             return;
         }
@@ -198,7 +198,7 @@ public sealed partial class CaptureAnalyzer
     /// </summary>
     private bool IsTunnelCandidate(in DecodedPacket p, ushort srcPort, ushort dstPort) =>
         _options.TunnelDepth > p.TunnelDepth
-        && (p.Protocol is 4 or 41 or 47 || p.Protocol == 17 && FrameDecoder.IsTunnelPort(srcPort, dstPort));
+        && (FrameDecoder.IsTunnelProtocol(p.Protocol) || p.Protocol == 17 && FrameDecoder.IsTunnelPort(srcPort, dstPort));
 
     /// <summary>True when the row of <paramref name="kind"/> for datagram <paramref name="d"/> is to be made (<see cref="Row"/>); otherwise it has been counted.</summary>
     private bool Keeps(EventKind kind, in DatagramFacts d) => _events.BuildRow(kind, d.FirstTimeNs);

@@ -130,7 +130,7 @@ public static class FlowReplay
                     // A chosen flow's segment in fragments, or perhaps inside a tunnel's datagram in fragments (opened
                     // once reassembled): the analysis below reassembles them as the first read did.
                     if (_packet.Protocol == 6 && _hostPairs.Contains(HostPair(_packet.Src, _packet.Dst, _packet.VlanId))
-                        || _tunnelDepth > _packet.TunnelDepth && _packet.Protocol is 4 or 41 or 47 or 17)
+                        || _tunnelDepth > _packet.TunnelDepth && (FrameDecoder.IsTunnelProtocol(_packet.Protocol) || _packet.Protocol == 17))
                     {
                         return true;
                     }
@@ -185,7 +185,7 @@ public static class FlowReplay
             bool fragment = (BinaryPrimitives.ReadUInt16BigEndian(frame[(ip + 6)..]) & 0x3FFF) != 0;   // more fragments, or an offset
             int ports = ip + headerLength;
             byte protocol = frame[ip + 9];
-            if (_tunnelDepth != 0 && (protocol is 4 or 41 or 47 || protocol == 17 && (fragment || frame.Length >= ports + 4
+            if (_tunnelDepth != 0 && (FrameDecoder.IsTunnelProtocol(protocol) || protocol == 17 && (fragment || frame.Length >= ports + 4
                     && FrameDecoder.IsTunnelPort(BinaryPrimitives.ReadUInt16BigEndian(frame[ports..]), BinaryPrimitives.ReadUInt16BigEndian(frame[(ports + 2)..])))))
             {
                 return false;   // a tunnel's datagram, or a fragment of one (a UDP fragment after the first has no ports to tell)

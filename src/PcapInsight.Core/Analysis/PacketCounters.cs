@@ -1,3 +1,5 @@
+using PcapInsight.Core.Decoding;
+
 namespace PcapInsight.Core.Analysis;
 
 /// <summary>What the decoder saw, frame by frame, summed over the capture.</summary>
@@ -57,59 +59,22 @@ public sealed class PacketCounters
     /// <summary>Frames whose datagram was analysed from inside a tunnel (a frame inside two tunnels counts once).</summary>
     public long Tunneled { get; internal set; }
 
-    /// <summary>Of <see cref="Tunneled"/>, the frames inside GRE (ERSPAN's included).</summary>
-    public long Gre { get; internal set; }
+    // Of Tunneled, the frames inside each kind of tunnel, by the kind's bit (TunnelKindNames.All's order).
+    private readonly long[] _tunneledIn = new long[TunnelKindNames.All.Count];
 
-    /// <summary>Of <see cref="Tunneled"/>, the frames a switch mirrored with ERSPAN.</summary>
-    public long Erspan { get; internal set; }
-
-    /// <summary>Of <see cref="Tunneled"/>, the frames inside VXLAN.</summary>
-    public long Vxlan { get; internal set; }
-
-    /// <summary>Of <see cref="Tunneled"/>, the frames inside Geneve.</summary>
-    public long Geneve { get; internal set; }
-
-    /// <summary>Of <see cref="Tunneled"/>, the frames inside GTP-U.</summary>
-    public long GtpU { get; internal set; }
-
-    /// <summary>Of <see cref="Tunneled"/>, the frames of IP in IP (4in4, 6in4, 4in6, 6in6).</summary>
-    public long IpInIp { get; internal set; }
-
-    /// <summary>Of <see cref="Tunneled"/>, the frames inside Teredo.</summary>
-    public long Teredo { get; internal set; }
+    /// <summary>Of <see cref="Tunneled"/>, the frames inside <paramref name="kind"/> (one kind; GRE's include ERSPAN's).</summary>
+    public long TunneledIn(Decoding.TunnelKinds kind) => _tunneledIn[System.Numerics.BitOperations.TrailingZeroCount((uint)kind)];
 
     /// <summary>Counts a frame whose datagram came out of <paramref name="kinds"/> of tunnel (out of the per-packet path: few frames are).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     internal void CountTunneled(Decoding.TunnelKinds kinds)
     {
         Tunneled++;
-        Gre += (kinds & Decoding.TunnelKinds.Gre) != 0 ? 1 : 0;
-        Erspan += (kinds & Decoding.TunnelKinds.Erspan) != 0 ? 1 : 0;
-        Vxlan += (kinds & Decoding.TunnelKinds.Vxlan) != 0 ? 1 : 0;
-        Geneve += (kinds & Decoding.TunnelKinds.Geneve) != 0 ? 1 : 0;
-        GtpU += (kinds & Decoding.TunnelKinds.GtpU) != 0 ? 1 : 0;
-        IpInIp += (kinds & Decoding.TunnelKinds.IpInIp) != 0 ? 1 : 0;
-        Teredo += (kinds & Decoding.TunnelKinds.Teredo) != 0 ? 1 : 0;
+        for (int bit = 0; bit < _tunneledIn.Length; bit++)
+        {
+            _tunneledIn[bit] += ((int)kinds >> bit) & 1;
+        }
     }
-
-    /// <summary>The tunnels' counts by name, as summary.json's <c>packets.tunnels</c> writes them.</summary>
-    public IEnumerable<(string Name, long Frames)> TunnelCounts() =>
-    [
-        ("gre", Gre), ("erspan", Erspan), ("vxlan", Vxlan), ("geneve", Geneve), ("gtp_u", GtpU), ("ip_in_ip", IpInIp), ("teredo", Teredo),
-    ];
-
-    /// <summary>How a tunnel of <see cref="TunnelCounts"/> is written for a reader: GRE, ERSPAN, VXLAN, Geneve, GTP-U, IP in IP, Teredo.</summary>
-    public static string TunnelName(string name) => name switch
-    {
-        "gre" => "GRE",
-        "erspan" => "ERSPAN",
-        "vxlan" => "VXLAN",
-        "geneve" => "Geneve",
-        "gtp_u" => "GTP-U",
-        "ip_in_ip" => "IP in IP",
-        "teredo" => "Teredo",
-        _ => name,
-    };
 
     /// <summary>Adds <paramref name="other"/>'s counts (a shard's, whose frames this one's are not).</summary>
     internal void Add(PacketCounters other)
@@ -132,12 +97,9 @@ public sealed class PacketCounters
         SnaplenCut += other.SnaplenCut;
         TimeBackwards += other.TimeBackwards;
         Tunneled += other.Tunneled;
-        Gre += other.Gre;
-        Erspan += other.Erspan;
-        Vxlan += other.Vxlan;
-        Geneve += other.Geneve;
-        GtpU += other.GtpU;
-        IpInIp += other.IpInIp;
-        Teredo += other.Teredo;
+        for (int bit = 0; bit < _tunneledIn.Length; bit++)
+        {
+            _tunneledIn[bit] += other._tunneledIn[bit];
+        }
     }
 }

@@ -49,6 +49,9 @@ public static partial class FrameDecoder
 
     private static bool NotAService(ushort port) => port is 0 or >= 1024;
 
+    /// <summary>True for the IP protocols that carry a tunnel: 4 (IPv4 in IP), 41 (IPv6 in IP) and 47 (GRE).</summary>
+    internal static bool IsTunnelProtocol(byte protocol) => protocol is 4 or 41 or 47;
+
     private static bool IsTunnelPort(ushort port) => port is VxlanPort or LinuxVxlanPort or GenevePort or GtpUserPort or TeredoPort;
 
     /// <summary>A UDP datagram to or from a tunnel's port: opened when its header is what that tunnel sends.</summary>

@@ -693,7 +693,7 @@ public static partial class FrameDecoder
                 p.PayloadOffset = offset;
                 p.PayloadLength = length;
                 p.CapturedPayloadLength = captured;
-                if (p.TunnelBudget != 0 && !p.IsFragment && p.Protocol is 4 or 41 or 47)
+                if (p.TunnelBudget != 0 && !p.IsFragment && IsTunnelProtocol(p.Protocol))
                 {
                     OpenIpTunnel(frame, ref p);
                 }

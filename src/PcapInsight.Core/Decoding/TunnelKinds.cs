@@ -22,31 +22,33 @@ public enum TunnelKinds : byte
     Teredo = 64,
 }
 
-/// <summary>How tunnel kinds are written in events.csv's details: <c>gre+erspan</c>, <c>vxlan</c>.</summary>
+/// <summary>
+/// The tunnel kinds' names, one table for every place that writes them: summary.json's <c>packets.tunnels</c> and
+/// events.csv's details (<c>gre+erspan</c>, <c>vxlan</c>; flows.csv's <c>tunnel</c>) use <see cref="Entry.Name"/>, the
+/// console and report.html <see cref="Entry.Display"/>.
+/// </summary>
 public static class TunnelKindNames
 {
+    /// <summary>One kind: its bit, its name in files, its name for a reader.</summary>
+    public sealed record Entry(TunnelKinds Kind, string Name, string Display);
+
+    /// <summary>Every kind, in the order of its bit.</summary>
+    public static IReadOnlyList<Entry> All { get; } =
+    [
+        new(TunnelKinds.Gre, "gre", "GRE"), new(TunnelKinds.Erspan, "erspan", "ERSPAN"), new(TunnelKinds.Vxlan, "vxlan", "VXLAN"),
+        new(TunnelKinds.Geneve, "geneve", "Geneve"), new(TunnelKinds.GtpU, "gtp_u", "GTP-U"), new(TunnelKinds.IpInIp, "ip_in_ip", "IP in IP"),
+        new(TunnelKinds.Teredo, "teredo", "Teredo"),
+    ];
+
     // Made once a combination (there are 128): flows.csv asks once a row.
     private static readonly string?[] Made = new string?[128];
 
-    /// <summary>The kinds in <paramref name="kinds"/>, outermost first as they usually nest, joined by '+'.</summary>
+    /// <summary>The names of the kinds in <paramref name="kinds"/>, in the order of their bits, joined by '+'.</summary>
     public static string Of(TunnelKinds kinds) => Made[(int)kinds & 127] ??= Make(kinds);
 
     private static string Make(TunnelKinds kinds)
     {
-        var names = new List<string>(2);
-        foreach ((TunnelKinds kind, string name) in Names)
-        {
-            if ((kinds & kind) != 0)
-            {
-                names.Add(name);
-            }
-        }
-        return names.Count == 0 ? "none" : string.Join('+', names);
+        string joined = string.Join('+', All.Where(k => (kinds & k.Kind) != 0).Select(k => k.Name));
+        return joined.Length == 0 ? "none" : joined;
     }
-
-    private static readonly (TunnelKinds Kind, string Name)[] Names =
-    [
-        (TunnelKinds.Gre, "gre"), (TunnelKinds.Erspan, "erspan"), (TunnelKinds.IpInIp, "ip_in_ip"), (TunnelKinds.Vxlan, "vxlan"),
-        (TunnelKinds.Geneve, "geneve"), (TunnelKinds.GtpU, "gtp_u"), (TunnelKinds.Teredo, "teredo"),
-    ];
 }

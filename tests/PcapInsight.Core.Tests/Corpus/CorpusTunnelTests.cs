@@ -85,7 +85,7 @@ public class CorpusTunnelTests
         Assert.Equal(0, outer.Packets.Tunneled);
         Assert.Equal(4, outer.Flows.Count(f => f.Protocol == 17 && (f.ServerPort == 4789 || f.ClientPort == 4789)));
         Assert.Equal(10, inner.Packets.Tunneled);
-        Assert.Equal(10, inner.Packets.Vxlan);
+        Assert.Equal(10, inner.Packets.TunneledIn(TunnelKinds.Vxlan));
         Assert.DoesNotContain(inner.Flows, f => f.ServerPort == 4789 || f.ClientPort == 4789);
     }
 

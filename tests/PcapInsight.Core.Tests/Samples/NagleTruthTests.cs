@@ -119,7 +119,7 @@ public class NagleTruthTests
         AnalysisResult outside = Captures.Analyze(truth.CapturePath(side), new AnalysisOptions { TunnelDepth = 0 });
 
         Assert.Equal(truth.CapturedPackets(side), inside.Packets.Tunneled);
-        Assert.Equal(truth.CapturedPackets(side), inside.Packets.Vxlan);
+        Assert.Equal(truth.CapturedPackets(side), inside.Packets.TunneledIn(PcapInsight.Core.Decoding.TunnelKinds.Vxlan));
         Flow connection = Assert.Single(inside.Flows);
         Assert.Equal(truth.ServerAddress(), connection.Server.ToString());
         Assert.Equal(1410, connection.Tcp!.MssC2S);
