@@ -7,7 +7,7 @@ namespace PcapInsight.Cli;
 /// With PCAPINSIGHT_TIMING=1, prints to stderr how long each phase took since the process started (startup,
 /// opening, analysis, report), the garbage collector's pauses so far and the methods compiled at run time so far (on
 /// every thread, and on the main thread: the share that delays the run):
-/// the breakdown behind bench/compare.sh's whole-process figures. Each line ends with the monotonic clock (Linux's
+/// the breakdown behind bench/compare.sh's whole-process figures, and the memory held in huge pages (<see cref="HeapHugePages"/>). Each line ends with the monotonic clock (Linux's
 /// CLOCK_MONOTONIC, which <c>perf record -k CLOCK_MONOTONIC</c> stamps its samples with), so that bench/profile.sh
 /// can cut one phase out of a profile; the milliseconds since the start are only as exact as the kernel's record of
 /// the process's start (10 ms).
@@ -35,6 +35,7 @@ internal static class PhaseLog
                 $"collections gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}; {GC.GetTotalAllocatedBytes() >> 20} MiB allocated; " +
                 $"JIT {System.Runtime.JitInfo.GetCompiledMethodCount()} methods, {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:0} ms, " +
                 $"this thread {System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true)} methods, {System.Runtime.JitInfo.GetCompilationTime(currentThread: true).TotalMilliseconds:0} ms; " +
+                $"huge pages {HeapHugePages.InUseMiB()} MiB; " +
                 $"clock {(clock / (double)Stopwatch.Frequency).ToString("0.000000", CultureInfo.InvariantCulture)} s)");
         }
     }

@@ -9,6 +9,8 @@ public static class Program
         PhaseLog.Mark("main entered");
         if (args.Length > 0 && args[0] is "analyze" or "follow" or "live" or "diff" or "info")
         {
+            // Before the analysis allocates: the heap it grows into is then made of 2 MiB pages where Linux allows.
+            PhaseLog.Mark("huge pages: " + HeapHugePages.Prefer());
             Core.Analysis.HotPathWarmUp.Start(typeof(Core.Analysis.CaptureAnalyzer).Assembly, typeof(Reporting.CsvReportWriter).Assembly);
         }
         return CliApp.Run(args, Console.Out, Console.Error);

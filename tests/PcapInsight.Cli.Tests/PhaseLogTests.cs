@@ -14,7 +14,7 @@ public class PhaseLogTests
     private static readonly Regex Line = new(
         @"^timing: (?<phase>.+) at (?<ms>\d+) ms \(GC paused (?<pause>\d+) ms; collections gen0 \d+, gen1 \d+, gen2 \d+; " +
         @"(?<mib>\d+) MiB allocated; JIT (?<methods>\d+) methods, (?<jitMs>\d+) ms, this thread (?<mainMethods>\d+) methods, (?<mainJitMs>\d+) ms; " +
-        @"clock (?<clock>\d+\.\d{6}) s\)$");
+        @"huge pages (?<huge>-?\d+) MiB; clock (?<clock>\d+\.\d{6}) s\)$");
 
     [Fact]
     public void Timing_MarksEveryPhaseOfAFullReport_InOrder()
@@ -29,7 +29,7 @@ public class PhaseLogTests
         Match[] marks = lines.Select(l => Line.Match(l)).ToArray();
         // "threads chosen" carries the plan's reason after its name.
         string[] phases = marks.Select(m => m.Groups["phase"].Value.Split(':')[0]).ToArray();
-        Assert.Equal(["main entered", "inputs opened", "threads chosen", "analysis done", "csv written", "charts drawn",
+        Assert.Equal(["main entered", "huge pages", "inputs opened", "threads chosen", "analysis done", "csv written", "charts drawn",
             "charts written", "report.html written", "report written"], phases);
         foreach (string figure in new[] { "ms", "pause", "mib", "methods", "jitMs", "mainMethods", "mainJitMs" })
         {
