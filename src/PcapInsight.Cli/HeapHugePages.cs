@@ -88,8 +88,10 @@ internal static class HeapHugePages
                 ? FormattableString.Invariant($"the heap's next {r.Length / (double)(1L << 30):0.##} GiB open to them")
                 : $"not used (madvise: error {Marshal.GetLastPInvokeError()})";
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or DllNotFoundException or EntryPointNotFoundException)
+        catch (Exception ex)
         {
+            // Any failure (a /proc that reads differently, a libc without the calls) leaves the heap as the runtime
+            // made it: this is an optimisation, and the analysis must not fail for it.
             return $"not used ({ex.GetType().Name})";
         }
     }
