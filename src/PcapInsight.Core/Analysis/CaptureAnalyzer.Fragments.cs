@@ -33,7 +33,8 @@ public sealed partial class CaptureAnalyzer
         {
             return;   // not complete yet, or complete but cut by the snaplen: no bytes to analyse
         }
-        if (p.Protocol is not (6 or 17) && !IsTunnelCandidate(p, done.SrcPort, done.DstPort))
+        bool tunnelCandidate = IsTunnelCandidate(p, done.SrcPort, done.DstPort);
+        if (p.Protocol is not (6 or 17) && !tunnelCandidate)
         {
             return;
         }
@@ -47,7 +48,7 @@ public sealed partial class CaptureAnalyzer
         var facts = DatagramFacts.Of(done, "") with
         {
             CarriedTunnel = whole.TunnelDepth != p.TunnelDepth,
-            TunnelCandidate = IsTunnelCandidate(p, done.SrcPort, done.DstPort),
+            TunnelCandidate = tunnelCandidate,
         };
         if (facts.CarriedTunnel && ReferenceEquals(_lastRecorded, done) && _datagrams[^1].FirstFrame == done.FirstFrame && _datagrams[^1].IpId == done.Key.Id)
         {
