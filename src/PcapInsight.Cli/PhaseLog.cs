@@ -8,8 +8,9 @@ namespace PcapInsight.Cli;
 /// opening, analysis, report), the garbage collector's pauses so far and the methods compiled at run time so far (on
 /// every thread, and on the main thread: the share that delays the run):
 /// the breakdown behind bench/compare.sh's whole-process figures, and the memory held in huge pages
-/// (<see cref="HeapHugePages"/>). Each line ends with the monotonic clock (Linux's CLOCK_MONOTONIC, which <c>perf record -k CLOCK_MONOTONIC</c> stamps its samples with), so that bench/profile.sh
-/// can cut one phase out of a profile; the milliseconds since the start are only as exact as the kernel's record of
+/// (<see cref="HeapHugePages"/>). Each line ends with the monotonic clock (Linux's CLOCK_MONOTONIC, which
+/// <c>perf record -k CLOCK_MONOTONIC</c> stamps its samples with), so that bench/profile.sh can cut one phase
+/// out of a profile; the milliseconds since the start are only as exact as the kernel's record of
 /// the process's start (10 ms).
 /// </summary>
 /// <remarks>
