@@ -136,6 +136,9 @@ public sealed partial class CaptureAnalyzer
     /// <summary>Series points still waiting for an answer (a shard's; none at the end).</summary>
     internal int SeriesPointsWaiting => _series?.Waiting ?? 0;
 
+    /// <summary>The Nagle and delayed-ACK analysis, for tests of its own state.</summary>
+    internal TcpTimingAnalyzer Timing => _timing;
+
     /// <summary>Flows in the table now.</summary>
     internal int ActiveFlows => _flows.ActiveCount;
 

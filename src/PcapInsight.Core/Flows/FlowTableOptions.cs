@@ -6,7 +6,7 @@ public sealed record FlowTableOptions
     /// <summary>
     /// Flows held at once, divided into partitions by flow hash (<see cref="FlowPartitions"/>). When a new flow's
     /// partition is full, its least recently active flow is closed early (<c>evicted</c>) and counted. Default
-    /// 1,000,000 (about 0.9 KB each); at least 1.
+    /// 1,000,000 (about 0.7 KB each); at least 1.
     /// </summary>
     public int MaxFlows { get; init; } = 1_000_000;
 
@@ -37,7 +37,7 @@ public sealed record FlowTableOptions
     /// flow_table.released), its event rows stay listed, and with a spool (<see cref="Analysis.AnalysisOptions.SpoolDirectory"/>,
     /// as the CLI runs) its flows.csv and udp.csv rows too, and report.html's table of flows can still show it.
     /// Bounds memory on captures of millions of flows and on live captures that run for hours. Default 100,000
-    /// (about 90 MB: about 0.9 KB a TCP flow).
+    /// (about 70 MB: about 0.7 KB a TCP flow).
     /// </summary>
     public int MaxListedFlows { get; init; } = 100_000;
 

@@ -3,10 +3,12 @@ using PcapInsight.Core.Decoding;
 namespace PcapInsight.Core.TcpAnalysis;
 
 /// <summary>
-/// The small segment a sender is watched for (one per direction, inline: no allocation); its stage is
-/// <see cref="TcpDirection.NagleStage"/>, kept apart so the common "nothing watched" check touches one field.
+/// The small segment a sender is watched for; its stage is <see cref="TcpDirection.NagleStage"/>, kept apart so the
+/// common "nothing watched" check touches one field. A direction holds one only while it watches (the stage is not
+/// <see cref="None"/>); <see cref="TcpTimingAnalyzer"/> lends them from a pool and takes them back when the watch ends,
+/// so a steady capture makes none.
 /// </summary>
-internal struct NagleWatch
+internal sealed class NagleWatch
 {
     public const byte None = 0, AwaitingAck = 1, AwaitingRelease = 2, AwaitingAnswer = 3;
 

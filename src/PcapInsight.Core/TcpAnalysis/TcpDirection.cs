@@ -35,11 +35,36 @@ public struct TcpDirection
     /// <summary>The last segment of this direction was a keep-alive or window probe (its answer is no duplicate ACK).</summary>
     internal bool LastSentProbe { get; set; }
 
+    // The duplicate-ACK run, the zero-window episode and the black-hole watch live in the out-of-line state: each
+    // begins with an event counted there (a duplicate ACK, a zero window, a resent segment), so keeping them there
+    // allocates nothing more, and every connection is 24 bytes a direction smaller. Setting a default value on a
+    // direction without that state makes none.
+
     /// <summary>Capture time of the last duplicate ACK this direction sent.</summary>
-    public long LastDupAckTimeNs { get; internal set; }
+    public long LastDupAckTimeNs
+    {
+        readonly get => _cold?.LastDupAckTimeNs ?? 0;
+        internal set
+        {
+            if (value != 0 || _cold is not null)
+            {
+                Cold.LastDupAckTimeNs = value;
+            }
+        }
+    }
 
     /// <summary>Duplicate ACKs in a row for <see cref="LastAck"/>.</summary>
-    public int DupAcksInARow { get; internal set; }
+    public int DupAcksInARow
+    {
+        readonly get => _cold?.DupAcksInARow ?? 0;
+        internal set
+        {
+            if (value != 0 || _cold is not null)
+            {
+                Cold.DupAcksInARow = value;
+            }
+        }
+    }
 
     /// <summary>
     /// The highest sequence number the other side may acknowledge without having acknowledged something unseen
@@ -78,7 +103,17 @@ public struct TcpDirection
     internal SeqNum HighestAck;
 
     /// <summary>The episode in progress, or the one whose first flight is being measured; null until the window first closes.</summary>
-    internal ZeroWindowEpisode? Episode;
+    internal ZeroWindowEpisode? Episode
+    {
+        readonly get => _cold?.Episode;
+        set
+        {
+            if (value is not null || _cold is not null)
+            {
+                Cold.Episode = value;
+            }
+        }
+    }
 
     // ---- This direction as a sender against the other side's window ----
 
@@ -105,7 +140,17 @@ public struct TcpDirection
     internal long FirstUnackedNs;
 
     /// <summary>A large segment of this direction being watched for a PMTU black hole; null until one is resent.</summary>
-    internal PmtuBlackHoleDetector.State? BlackHole;
+    internal PmtuBlackHoleDetector.State? BlackHole
+    {
+        readonly get => _cold?.BlackHole;
+        set
+        {
+            if (value is not null || _cold is not null)
+            {
+                Cold.BlackHole = value;
+            }
+        }
+    }
 
     /// <summary>The delayed-ACK profile of this direction's host, as an ACK sender; null until it sends one.</summary>
     internal DelayedAckProfile? AckProfile;
@@ -201,14 +246,16 @@ public struct TcpDirection
     internal ref Decoding.SackEdges SackBlocks => ref Cold.SackBlocks;
     internal int SackBlockCount;
 
-    /// <summary>The small segment being watched for a Nagle stall, this direction as its sender.</summary>
+    /// <summary>The small segment being watched for a Nagle stall, this direction as its sender; null while none is.</summary>
     /// <remarks>
-    /// Inline, not in the out-of-line state: every small write with nothing outstanding is watched, so in
-    /// request/response traffic nearly every direction armed it, and allocated 368 bytes of rare-path state that died
-    /// with the flow (on a million short connections, 40 % of what the analysis allocated, collected in the costly
-    /// generation). Inline it costs 64 bytes a direction.
+    /// Lent by <see cref="TcpTimingAnalyzer"/> for the watch and given back when it ends, neither inline nor in the
+    /// out-of-line state. Every small write with nothing outstanding is watched, so in request/response traffic
+    /// nearly every direction arms it: in the out-of-line state it allocated 368 bytes that died with the flow (on a
+    /// million short connections, 40 % of what the analysis allocated, collected in the costly generation); inline it
+    /// took 64 bytes of every direction for the whole life of the connection (a million connections waiting out the
+    /// close linger: 128 MB). A watch lasts from a small write to its ACK or answer, so few are out at once.
     /// </remarks>
-    internal NagleWatch Nagle;
+    internal NagleWatch? Nagle;
 
     private ColdState? _cold;
 
@@ -246,6 +293,10 @@ public struct TcpDirection
     {
         internal SequenceHoles Holes;
         internal Decoding.SackEdges SackBlocks;
+        internal ZeroWindowEpisode? Episode;
+        internal PmtuBlackHoleDetector.State? BlackHole;
+        internal long LastDupAckTimeNs;
+        internal int DupAcksInARow;
         internal long Retransmissions;
         internal long FastRetransmissions;
         internal long SpuriousRetransmissions;

@@ -34,6 +34,9 @@ namespace PcapInsight.Core.TcpAnalysis;
 internal sealed class TcpTimingAnalyzer
 {
     private readonly NagleOptions _options;
+    // Nagle watches given back when their watch ended, lent to the next small write (TcpDirection.Nagle): as many as
+    // were ever out at once.
+    private readonly Stack<NagleWatch> _spareWatches = new();
     private readonly long _minHoldNs;
     private readonly long _releaseNs;
     private readonly long _answerNs;
@@ -148,16 +151,17 @@ internal sealed class TcpTimingAnalyzer
         {
             return;
         }
-        ref NagleWatch watch = ref sender.Nagle;
-        if (acker.LastResent)
+        NagleWatch watch = sender.Nagle!;
+        if (acker.LastResent && sender.NagleStage != NagleWatch.AwaitingAnswer)
         {
-            sender.NagleStage = sender.NagleStage == NagleWatch.AwaitingAnswer ? sender.NagleStage : NagleWatch.None;   // loss recovery
+            StopWatching(ref sender);   // loss recovery
+            return;
         }
         switch (sender.NagleStage)
         {
             case NagleWatch.AwaitingAck when p.PayloadLength > 0:
             case NagleWatch.AwaitingRelease when p.PayloadLength > 0:
-                sender.NagleStage = NagleWatch.None;   // the peer sent data in between: the ACK rode on it, or it answered
+                StopWatching(ref sender);   // the peer sent data in between: the ACK rode on it, or it answered
                 break;
             case NagleWatch.AwaitingAck when pure && ack >= watch.SmallEnd:
                 long hold = t - watch.SmallSentNs - toAcker;
@@ -169,7 +173,7 @@ internal sealed class TcpTimingAnalyzer
                 }
                 else
                 {
-                    sender.NagleStage = NagleWatch.None;
+                    StopWatching(ref sender);
                 }
                 break;
             case NagleWatch.AwaitingAnswer when p.PayloadLength > 0:
@@ -189,7 +193,7 @@ internal sealed class TcpTimingAnalyzer
         }
         if (sender.LastResent)
         {
-            sender.NagleStage = NagleWatch.None;   // loss recovery: its timing says nothing about Nagle
+            StopWatching(ref sender);   // loss recovery: its timing says nothing about Nagle
             return;
         }
         if (sender.LastNewBytes <= 0)
@@ -198,7 +202,7 @@ internal sealed class TcpTimingAnalyzer
         }
         long t = info.TimestampNs;
         var seq = new SeqNum(p.Seq);
-        if (sender.NagleStage == NagleWatch.AwaitingRelease && seq == sender.Nagle.SmallEnd
+        if (sender.NagleStage == NagleWatch.AwaitingRelease && seq == sender.Nagle!.SmallEnd
             && ReleasedByAck(t - sender.Nagle.AckNs, RoundTripTo(flow.Tcp!, senderIsClient)))
         {
             sender.NagleStage = NagleWatch.AwaitingAnswer;
@@ -206,7 +210,7 @@ internal sealed class TcpTimingAnalyzer
             sender.Nagle.ReleaseBytes = p.PayloadLength;
             return;
         }
-        sender.NagleStage = NagleWatch.None;   // it sent before the ACK (TCP_NODELAY), or long after it (nothing was held)
+        StopWatching(ref sender);   // it sent before the ACK (TCP_NODELAY), or long after it (nothing was held)
 
         bool nothingOutstanding = receiver.HasWindow && receiver.HighestAck == seq;
         if (nothingOutstanding)
@@ -221,8 +225,7 @@ internal sealed class TcpTimingAnalyzer
         bool windowLimited = receiver.ScaledWindow > 0 && receiver.HighestAck.DistanceTo(seq + p.PayloadLength) >= receiver.ScaledWindow;
         if (nothingOutstanding && p.PayloadLength < full && !windowLimited && (p.Flags & TcpFlags.Fin) == 0)
         {
-            sender.NagleStage = NagleWatch.AwaitingAck;
-            ref NagleWatch watch = ref sender.Nagle;
+            NagleWatch watch = StartWatching(ref sender);
             watch.SmallSentNs = t;
             watch.SmallFrame = info.FrameNumber;
             watch.SmallFile = info.FileIndex;
@@ -241,13 +244,44 @@ internal sealed class TcpTimingAnalyzer
         {
             WriteStall(flow, senderIsClient, ref sender, false, events);
         }
-        sender.NagleStage = NagleWatch.None;
+        StopWatching(ref sender);
     }
 
-    private static void WriteStall(Flow flow, bool senderIsClient, ref TcpDirection sender, bool answered, EventCollector events)
+    /// <summary>Arms <paramref name="sender"/>'s watch (<see cref="NagleWatch.AwaitingAck"/>) with a watch from the spares.</summary>
+    private NagleWatch StartWatching(ref TcpDirection sender)
     {
-        ref NagleWatch watch = ref sender.Nagle;
+        sender.NagleStage = NagleWatch.AwaitingAck;
+        if (sender.Nagle is null)
+        {
+            if (!_spareWatches.TryPop(out NagleWatch? spare))
+            {
+                spare = new NagleWatch();
+                WatchesMade++;
+            }
+            sender.Nagle = spare;
+        }
+        return sender.Nagle;
+    }
+
+    /// <summary>Nagle watches this analyzer made (the rest of its watches were lent again): at most as many as were out at once.</summary>
+    internal int WatchesMade { get; private set; }
+
+    /// <summary>Ends <paramref name="sender"/>'s watch, if any, and keeps its object for the next one.</summary>
+    private void StopWatching(ref TcpDirection sender)
+    {
         sender.NagleStage = NagleWatch.None;
+        if (sender.Nagle is { } watch)
+        {
+            sender.Nagle = null;
+            _spareWatches.Push(watch);
+        }
+    }
+
+    /// <summary>Counts and reports <paramref name="sender"/>'s stall, and ends its watch.</summary>
+    private void WriteStall(Flow flow, bool senderIsClient, ref TcpDirection sender, bool answered, EventCollector events)
+    {
+        NagleWatch watch = sender.Nagle!;
+        StopWatching(ref sender);   // its fields stay as they are until the next watch takes it, after this method
         sender.NagleStalls++;
         sender.NagleStallNs += watch.HoldNs;
         if (answered)

@@ -45,6 +45,52 @@ public class DirectionValueTests
         Assert.True(Unsafe.AreSame(ref Unsafe.AsRef(in facts.C2S), ref facts.Direction(fromClient: true)));
     }
 
+    /// <summary>
+    /// The state that lives out of line because an event counted there always comes first (a duplicate ACK's run, a
+    /// zero-window episode, a black-hole watch): what each analyzer writes on every segment (a run ended, nothing
+    /// watched) must not make that state on a direction without it, or every connection would carry it.
+    /// </summary>
+    public static TheoryData<string, Action<TcpFlowFacts>, Func<TcpFlowFacts, bool>> OutOfLine => new()
+    {
+        { "dup-ACK run", f => f.Direction(true).DupAcksInARow = 0, f => f.Direction(true).DupAcksInARow == 0 },
+        { "last dup ACK", f => f.Direction(true).LastDupAckTimeNs = 0, f => f.Direction(true).LastDupAckTimeNs == 0 },
+        { "zero-window episode", f => f.Direction(true).Episode = null, f => f.Direction(true).Episode is null },
+        { "black-hole watch", f => f.Direction(true).BlackHole = null, f => f.Direction(true).BlackHole is null },
+    };
+
+    [Theory]
+    [MemberData(nameof(OutOfLine))]
+    public void ItsDefault_OnADirectionWithoutOutOfLineState_MakesNone(string state, Action<TcpFlowFacts> setDefault, Func<TcpFlowFacts, bool> isDefault)
+    {
+        var facts = new TcpFlowFacts();
+
+        setDefault(facts);
+
+        Assert.True(isDefault(facts), state);
+        Assert.False(facts.C2S.HasRarePathState, state);
+    }
+
+    [Fact]
+    public void OutOfLineState_IsKeptWhereItIsSet()
+    {
+        var facts = new TcpFlowFacts();
+        ref TcpDirection d = ref facts.Direction(fromClient: false);
+        var episode = new ZeroWindowEpisode();
+        var watch = new PmtuBlackHoleDetector.State();
+
+        d.DupAcksInARow = 3;
+        d.LastDupAckTimeNs = 42;
+        d.Episode = episode;
+        d.BlackHole = watch;
+        d.DupAcksInARow = 0;   // a run ends: the rest stays
+
+        Assert.Equal(0, facts.S2C.DupAcksInARow);
+        Assert.Equal(42, facts.S2C.LastDupAckTimeNs);
+        Assert.Same(episode, facts.S2C.Episode);
+        Assert.Same(watch, facts.S2C.BlackHole);
+        Assert.False(facts.C2S.HasRarePathState);
+    }
+
     // The compiler marks a readonly member of a struct with IsReadOnlyAttribute (auto-property getters included).
     private static bool IsReadonly(MethodInfo method) =>
         method.GetCustomAttributes(inherit: false).Any(a => a.GetType().FullName == "System.Runtime.CompilerServices.IsReadOnlyAttribute");

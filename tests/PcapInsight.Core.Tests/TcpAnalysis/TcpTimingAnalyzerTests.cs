@@ -93,6 +93,51 @@ public class TcpTimingAnalyzerTests
         AnalysisResult r = Run(segments);
 
         Assert.True(Stalls(r).Length == 0, why);
+        AssertNoWatchHeld(r);
+    }
+
+    [Fact]
+    public void AStallsWatch_IsGivenBackWhenItIsWritten()
+    {
+        AnalysisResult r = Run([.. Handshake(0.001, 0),
+            new(0.100, true, 1001, 5001, PA, 20), new(0.141, false, 5001, 1021, A),
+            new(0.14105, true, 1021, 5001, PA, 200), new(0.1425, false, 5001, 1221, PA, 100)]);
+
+        Assert.Single(Stalls(r));
+        AssertNoWatchHeld(r);
+    }
+
+    [Fact]
+    public void ShortConnections_LendTheirWatchesAgain()
+    {
+        // 2,000 connections, 64 at a time, each a small request and a small answer: each direction watches once,
+        // and the watches out at once are at most those of the 64 connections in progress.
+        string path = Path.Combine(Path.GetTempPath(), $"pcapinsight-watches-{Guid.NewGuid():N}.pcap");
+        try
+        {
+            ShortConnections.Write(path, 2_000);
+            using IPacketSource source = CaptureFile.Open(path);
+            var analyzer = new CaptureAnalyzer(new AnalysisOptions { Flows = new() { MaxListedFlows = 2_000 } });
+            AnalysisResult r = analyzer.RunAll(source, [source.Stats]);
+
+            Assert.Equal(2_000, r.Flows.Count);
+            Assert.InRange(analyzer.Timing.WatchesMade, 1, 2 * 64);
+            AssertNoWatchHeld(r);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Every ended flow gave its Nagle watches back (a direction holds one only while it watches).</summary>
+    private static void AssertNoWatchHeld(AnalysisResult r)
+    {
+        Assert.All(r.Flows, f =>
+        {
+            Assert.Null(f.Tcp!.C2S.Nagle);
+            Assert.Null(f.Tcp.S2C.Nagle);
+        });
     }
 }
 
