@@ -35,10 +35,10 @@ public struct TcpDirection
     /// <summary>The last segment of this direction was a keep-alive or window probe (its answer is no duplicate ACK).</summary>
     internal bool LastSentProbe { get; set; }
 
-    // The duplicate-ACK run, the zero-window episode and the black-hole watch live in the out-of-line state: each
-    // begins with an event counted there (a duplicate ACK, a zero window, a resent segment), so keeping them there
-    // allocates nothing more, and every connection is 24 bytes a direction smaller. Setting a default value on a
-    // direction without that state makes none.
+    // The duplicate-ACK run, the zero-window episode, the black-hole watch and the SACK blocks' count live in the
+    // out-of-line state: each begins with an event counted there (a duplicate ACK, a zero window, a resent segment) or
+    // goes with what is kept there (the SACK blocks), so keeping them there allocates nothing more, and every
+    // connection is 32 bytes a direction smaller. Setting a default value on a direction without that state makes none.
 
     /// <summary>Capture time of the last duplicate ACK this direction sent.</summary>
     public long LastDupAckTimeNs
@@ -244,7 +244,19 @@ public struct TcpDirection
 
     /// <summary>SACK blocks of this direction's last ACK (left edge at 2i, right edge at 2i+1).</summary>
     internal ref Decoding.SackEdges SackBlocks => ref Cold.SackBlocks;
-    internal int SackBlockCount;
+
+    /// <summary>How many of <see cref="SackBlocks"/> the last ACK carried: out of line with them (an ACK without any, the common one, makes nothing).</summary>
+    internal int SackBlockCount
+    {
+        readonly get => _cold?.SackBlockCount ?? 0;
+        set
+        {
+            if (value != 0 || _cold is not null)
+            {
+                Cold.SackBlockCount = value;
+            }
+        }
+    }
 
     /// <summary>The small segment being watched for a Nagle stall, this direction as its sender; null while none is.</summary>
     /// <remarks>
@@ -297,6 +309,7 @@ public struct TcpDirection
         internal PmtuBlackHoleDetector.State? BlackHole;
         internal long LastDupAckTimeNs;
         internal int DupAcksInARow;
+        internal int SackBlockCount;
         internal long Retransmissions;
         internal long FastRetransmissions;
         internal long SpuriousRetransmissions;

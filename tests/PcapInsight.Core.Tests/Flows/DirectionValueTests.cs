@@ -46,9 +46,10 @@ public class DirectionValueTests
     }
 
     /// <summary>
-    /// The state that lives out of line because an event counted there always comes first (a duplicate ACK's run, a
-    /// zero-window episode, a black-hole watch): what each analyzer writes on every segment (a run ended, nothing
-    /// watched) must not make that state on a direction without it, or every connection would carry it.
+    /// The state that lives out of line because an event counted or kept there always comes first (a duplicate ACK's
+    /// run, a zero-window episode, a black-hole watch, the count of the SACK blocks kept there): what each analyzer
+    /// writes on every segment (a run ended, nothing watched, no SACK) must not make that state on a direction without
+    /// it, or every connection would carry it.
     /// </summary>
     public static TheoryData<string, Action<TcpFlowFacts>, Func<TcpFlowFacts, bool>> OutOfLine => new()
     {
@@ -56,6 +57,7 @@ public class DirectionValueTests
         { "last dup ACK", f => f.Direction(true).LastDupAckTimeNs = 0, f => f.Direction(true).LastDupAckTimeNs == 0 },
         { "zero-window episode", f => f.Direction(true).Episode = null, f => f.Direction(true).Episode is null },
         { "black-hole watch", f => f.Direction(true).BlackHole = null, f => f.Direction(true).BlackHole is null },
+        { "SACK blocks", f => f.Direction(true).SackBlockCount = 0, f => f.Direction(true).SackBlockCount == 0 },
     };
 
     [Theory]
