@@ -97,7 +97,7 @@ public class TcpTimingAnalyzerTests
     }
 
     [Fact]
-    public void AStallsWatch_IsGivenBackWhenItIsWritten()
+    public void AfterAStall_EveryWatchIsGivenBack()
     {
         AnalysisResult r = Run([.. Handshake(0.001, 0),
             new(0.100, true, 1001, 5001, PA, 20), new(0.141, false, 5001, 1021, A),
