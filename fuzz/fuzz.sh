@@ -2,7 +2,7 @@
 # Coverage-guided fuzzing of PcapInsight's readers, decoder, TCP analyses and IP reassembly with SharpFuzz + AFL++.
 # Needs: afl++ (apt-get install afl++), the .NET SDK; the SharpFuzz instrumenter is installed into $out/tools.
 #
-#   fuzz/fuzz.sh [--target capture|frames] [--seconds N] [--out DIR] [--corpus DIR]
+#   fuzz/fuzz.sh [--target capture|frames|threads] [--seconds N] [--out DIR] [--corpus DIR]
 #
 # Seeds are cut from sample-captures/, ../shared/corpus/public/ (when present) and the regression captures of
 # earlier findings. Prints executions, paths and crashes from afl-fuzz's own statistics, replays each crash or hang
@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1 (see the comment at the top of $0)" >&2; exit 2 ;;
   esac
 done
-case "$target" in capture|frames) ;; *) echo "--target is capture or frames" >&2; exit 2 ;; esac
+case "$target" in capture|frames|threads) ;; *) echo "--target is capture, frames or threads" >&2; exit 2 ;; esac
 command -v afl-fuzz >/dev/null || { echo "afl-fuzz not found: apt-get install afl++" >&2; exit 2; }
 
 mkdir -p "$out"

@@ -4,6 +4,7 @@ using PcapInsight.Core.Capture;
 using PcapInsight.Core.Decoding;
 using PcapInsight.Core.Flows;
 using PcapInsight.Core.TcpAnalysis;
+using PcapInsight.Reporting;
 
 namespace PcapInsight.Fuzz;
 
@@ -65,6 +66,83 @@ public static class FuzzTargets
     /// </summary>
     public static void Frames(ReadOnlySpan<byte> input) => Capture(new MemoryStream(FramesToPcap(input), writable: false));
 
+    /// <summary>
+    /// The sharded analysis (<c>--threads</c>) against one analyzer, on the same frames: every CSV table and
+    /// summary.json must be the same bytes (the README's promise, held by ThreadsTests on real captures; here on
+    /// whatever the fuzzer makes of them: times that step back, flows that reuse ports, fragments of anything).
+    /// Input: the <see cref="Frames"/> layout, whose first byte also chooses the limits (<see cref="LimitsFor"/>).
+    /// A difference is thrown as <see cref="ShardedReportDiffersException"/>: a crash to the fuzzer.
+    /// </summary>
+    public static void Threads(ReadOnlySpan<byte> input)
+    {
+        byte[] pcap = FramesToPcap(input);
+        AnalysisOptions options = LimitsFor(input.Length > 0 ? input[0] : (byte)0);
+        Dictionary<string, byte[]> one = Report(pcap, options, 1), sharded = Report(pcap, options, ShardedThreads);
+        foreach ((string name, byte[] bytes) in one)
+        {
+            if (!sharded.TryGetValue(name, out byte[]? other) || !bytes.AsSpan().SequenceEqual(other))
+            {
+                throw new ShardedReportDiffersException(name, bytes, other, ShardedThreads);
+            }
+        }
+        if (sharded.Count != one.Count)
+        {
+            string extra = sharded.Keys.First(k => !one.ContainsKey(k));
+            throw new ShardedReportDiffersException(extra, null, sharded[extra], ShardedThreads);
+        }
+    }
+
+    /// <summary>Shards for <see cref="Threads"/>: three, so that shard 0 (on the reading thread) and two workers each take flows.</summary>
+    private const int ShardedThreads = 3;
+
+    /// <summary>
+    /// The limits of a <see cref="Threads"/> run, from its first byte past the link type's choice: the defaults with
+    /// a few series slots, or every capture-wide limit tight (two series slots, one profiled host, two listed flows,
+    /// seven event rows, fragments given up after 10 ms), where which shard claims or ends first could show.
+    /// </summary>
+    internal static AnalysisOptions LimitsFor(byte first) => !IsTight(first)
+        ? new AnalysisOptions { SeriesFlows = 16 }
+        : new AnalysisOptions
+        {
+            SeriesFlows = 2,
+            Nagle = new NagleOptions { MaxProfiledHosts = 1 },
+            Flows = new FlowTableOptions { MaxListedFlows = 2 },
+            MaxEventRows = 7,
+            Fragments = new Core.Fragments.FragmentOptions { Ipv4Timeout = TimeSpan.FromMilliseconds(10), Ipv6Timeout = TimeSpan.FromMilliseconds(10) },
+        };
+
+    private static bool IsTight(byte first) => first / LinkTypes.Length % 2 == 1;
+
+    /// <summary>A first byte that chooses the same link type as <paramref name="first"/> and the limits asked for.</summary>
+    internal static byte ChooseLimits(byte first, bool tight)
+    {
+        int linkType = first % LinkTypes.Length;
+        return (byte)(linkType + (tight ? LinkTypes.Length : 0));
+    }
+
+    /// <summary>Analyses <paramref name="pcap"/> on <paramref name="threads"/> threads; returns the tables and summary.json, by name.</summary>
+    private static Dictionary<string, byte[]> Report(byte[] pcap, AnalysisOptions options, int threads)
+    {
+        string dir = Path.Combine(ScratchRoot, $"t{threads}");
+        if (Directory.Exists(dir))
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        Directory.CreateDirectory(dir);
+        using (IPacketSource source = CaptureFile.Open(new MemoryStream(pcap, writable: false), "fuzz"))
+        {
+            AnalysisResult result = ShardedAnalysis.Run(source, [source.Stats], options with { SpoolDirectory = dir }, threads);
+            using IDisposable spools = result.SpoolFiles();
+            CsvReportWriter.WriteTables(result, dir, series: true);
+            JsonSummaryWriter.Write(result, dir, "fuzz");
+        }
+        return Directory.GetFiles(dir).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
+    }
+
+    /// <summary>Where <see cref="Threads"/> writes its two reports: memory when /dev/shm is there (thousands of runs a minute).</summary>
+    private static readonly string ScratchRoot = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(),
+        $"pcapinsight-fuzz-threads-{Environment.ProcessId}");
+
     /// <summary>Writes the <see cref="Frames"/> layout as a nanosecond pcap.</summary>
     public static byte[] FramesToPcap(ReadOnlySpan<byte> input)
     {
@@ -94,5 +172,26 @@ public static class FuzzTargets
             output.Write(frame);
         }
         return output.ToArray();
+    }
+}
+
+/// <summary>The sharded analysis wrote another report than one analyzer: the file, and the first line that differs.</summary>
+public sealed class ShardedReportDiffersException(string file, byte[]? single, byte[]? sharded, int threads)
+    : Exception(Describe(file, single, sharded, threads))
+{
+    private static string Describe(string file, byte[]? single, byte[]? sharded, int threads)
+    {
+        if (single is null || sharded is null)
+        {
+            return $"{file} was written by {(single is null ? "the sharded analysis only" : "one analyzer only")}";
+        }
+        string[] a = System.Text.Encoding.UTF8.GetString(single).Split('\n'), b = System.Text.Encoding.UTF8.GetString(sharded).Split('\n');
+        int line = 0;
+        while (line < a.Length && line < b.Length && a[line] == b[line])
+        {
+            line++;
+        }
+        string At(string[] lines) => line < lines.Length ? lines[line] : "(the end)";
+        return $"{file} differs at line {line + 1}:\n  one thread:  {At(a)}\n  {threads} threads:  {At(b)}";
     }
 }

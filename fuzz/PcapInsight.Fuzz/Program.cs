@@ -3,7 +3,7 @@ using PcapInsight.Fuzz;
 using SharpFuzz;
 
 // The fuzzing harness's jobs (fuzz/README.md):
-//   capture | frames              serve afl-fuzz (run under fuzz/fuzz.sh, which instruments PcapInsight.Core.dll)
+//   capture | frames | threads    serve afl-fuzz (run under fuzz/fuzz.sh, which instruments PcapInsight.Core.dll)
 //   run TARGET FILE...            replay inputs without the fuzzer: exit 1 and the exception on a crash
 //   seeds OUTDIR CAPTURE...       cut small seeds for both targets from real captures
 //   to-pcap FRAMES OUT            turn a frames-target input into the pcap it stands for (a regression capture)
@@ -15,6 +15,9 @@ switch (args.FirstOrDefault())
     case "frames":
         Fuzzer.OutOfProcess.Run(stream => FuzzTargets.Frames(ReadAll(stream)));
         return 0;
+    case "threads":
+        Fuzzer.OutOfProcess.Run(stream => FuzzTargets.Threads(ReadAll(stream)));
+        return 0;
     case "run" when args.Length >= 3:
         return Replay(args[1], args[2..]);
     case "seeds" when args.Length >= 3:
@@ -24,7 +27,7 @@ switch (args.FirstOrDefault())
         File.WriteAllBytes(args[2], FuzzTargets.FramesToPcap(File.ReadAllBytes(args[1])));
         return 0;
     default:
-        Console.Error.WriteLine("usage: PcapInsight.Fuzz capture|frames | run capture|frames FILE... | seeds OUTDIR CAPTURE... | to-pcap FRAMES OUT");
+        Console.Error.WriteLine("usage: PcapInsight.Fuzz capture|frames|threads | run capture|frames|threads FILE... | seeds OUTDIR CAPTURE... | to-pcap FRAMES OUT");
         return 2;
 }
 
@@ -46,6 +49,10 @@ static int Replay(string target, string[] files)
             if (target == "frames")
             {
                 FuzzTargets.Frames(input);
+            }
+            else if (target == "threads")
+            {
+                FuzzTargets.Threads(input);
             }
             else
             {

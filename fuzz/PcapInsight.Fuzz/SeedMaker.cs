@@ -19,13 +19,20 @@ public static class SeedMaker
     /// <summary>Files we refuse, or compressed ones (which cannot be cut), seed whole when at most this large.</summary>
     private const int WholeSeedBytes = 64 << 10;
 
-    /// <summary>Writes OUT/capture/NAME and OUT/frames/NAME.frames for each file; returns how many seeds were written.</summary>
+    /// <summary>
+    /// Writes OUT/capture/NAME, OUT/frames/NAME.frames and, for the threads target, the same frames twice:
+    /// OUT/threads/NAME.defaults and OUT/threads/NAME.tight (<see cref="FuzzTargets.LimitsFor"/>: the first byte, which
+    /// chooses the link type, chooses the limits too, and a real capture's frames would otherwise start with the
+    /// defaults only). Returns how many seeds were written.
+    /// </summary>
     public static int Write(string outputFolder, IEnumerable<string> captures)
     {
         string captureFolder = Path.Combine(outputFolder, "capture");
         string framesFolder = Path.Combine(outputFolder, "frames");
+        string threadsFolder = Path.Combine(outputFolder, "threads");
         Directory.CreateDirectory(captureFolder);
         Directory.CreateDirectory(framesFolder);
+        Directory.CreateDirectory(threadsFolder);
         int written = 0;
         foreach (string path in captures)
         {
@@ -44,7 +51,13 @@ public static class SeedMaker
             if (frames is not null)
             {
                 File.WriteAllBytes(Path.Combine(framesFolder, Path.GetFileName(path) + ".frames"), frames);
-                written++;
+                foreach ((string suffix, bool tight) in new[] { (".defaults", false), (".tight", true) })
+                {
+                    byte[] seed = (byte[])frames.Clone();
+                    seed[0] = FuzzTargets.ChooseLimits(seed[0], tight);
+                    File.WriteAllBytes(Path.Combine(threadsFolder, Path.GetFileName(path) + suffix), seed);
+                }
+                written += 3;
             }
         }
         return written;

@@ -26,6 +26,7 @@ public sealed partial class FuzzTests
     [FuzzFact]
     [InlineData("capture")]
     [InlineData("frames")]
+    [InlineData("threads")]
     public void ShortFuzzRun_ExecutesAndFindsNoCrashOrHang(string target)
     {
         using var dir = CliRunner.TempDir();
