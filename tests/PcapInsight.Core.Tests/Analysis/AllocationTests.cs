@@ -250,4 +250,22 @@ public class ShardedAllocationTests
         double perFrame = (large - small) / 400_000.0;
         Assert.True(perFrame < 1, $"{perFrame:0.00} bytes a frame ({small:N0} bytes for 50,000 frames, {large:N0} for 450,000)");
     }
+
+    /// <summary>
+    /// A capture of a few frames on three threads makes its batches small: they grow to their full size (about 2.6
+    /// MB each with the decoded packets) only when they fill. All eight made full at once were 21 MB of large arrays
+    /// for a hundred frames, and the collections they caused.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(100)]
+    [InlineData(2_000)]
+    public void FewFrames_OnThreeThreads_AllocateLittle(int frames)
+    {
+        AllocatedBy(frames, 3, 0);   // warm-up: every path compiled
+
+        long allocated = Enumerable.Range(0, 3).Min(_ => AllocatedBy(frames, 3, 0));
+
+        Assert.True(allocated < 6 << 20, $"{allocated:N0} bytes for {frames} frames");
+    }
 }
