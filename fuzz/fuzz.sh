@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of PcapInsight's readers, decoder, TCP analyses and IP reassembly with SharpFuzz + AFL++.
+# Coverage-guided fuzzing of PcapInsight's readers, decoder, TCP analyses and IP reassembly with SharpFuzz + AFL++,
+# and of whether the sharded analysis (--threads) writes what one analyzer writes (the threads target).
 # Needs: afl++ (apt-get install afl++), the .NET SDK; the SharpFuzz instrumenter is installed into $out/tools.
 #
 #   fuzz/fuzz.sh [--target capture|frames|threads] [--seconds N] [--out DIR] [--corpus DIR]
@@ -44,6 +45,10 @@ dotnet "$bin/PcapInsight.Fuzz.dll" seeds "$seeds" "${existing[@]}"
 # dotnet itself is not instrumented (AFL_SKIP_BIN_CHECK); no UI in logs; a container has no CPU governor to ask.
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
 export AFL_SKIP_CRASHES=1 AFL_FAST_CAL=1 DOTNET_TieredCompilation=0
+# The threads target's reports, written and read back for every input: in memory where there is /dev/shm, and gone at the end.
+scratch=$(mktemp -d /dev/shm/pcapinsight-fuzz.XXXXXX 2>/dev/null || mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+export PCAPINSIGHT_FUZZ_SCRATCH="$scratch"
 echo "fuzzing target '$target' for $seconds s; findings in $findings"
 # -t: an input that takes more than 5 s is a hang (a real capture of this size takes milliseconds).
 afl-fuzz -i "$seeds/$target" -o "$findings" -t 5000 -m none -V "$seconds" -- dotnet "$bin/PcapInsight.Fuzz.dll" "$target" \

@@ -139,9 +139,24 @@ public static class FuzzTargets
         return Directory.GetFiles(dir).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
     }
 
-    /// <summary>Where <see cref="Threads"/> writes its two reports: memory when /dev/shm is there (thousands of runs a minute).</summary>
-    private static readonly string ScratchRoot = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(),
+    /// <summary>
+    /// Where <see cref="Threads"/> writes its two reports, a folder of this process's: under PCAPINSIGHT_FUZZ_SCRATCH
+    /// (fuzz/fuzz.sh makes one in /dev/shm and removes it at the end), else in /dev/shm (memory: thousands of runs a
+    /// minute) or the temporary folder, removed by <see cref="RemoveScratch"/>.
+    /// </summary>
+    private static readonly string ScratchRoot = Path.Combine(
+        Environment.GetEnvironmentVariable("PCAPINSIGHT_FUZZ_SCRATCH") is { Length: > 0 } given ? given
+            : Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(),
         $"pcapinsight-fuzz-threads-{Environment.ProcessId}");
+
+    /// <summary>Removes what <see cref="Threads"/> wrote (a replay's end; afl-fuzz stops its targets without one).</summary>
+    public static void RemoveScratch()
+    {
+        if (Directory.Exists(ScratchRoot))
+        {
+            Directory.Delete(ScratchRoot, recursive: true);
+        }
+    }
 
     /// <summary>Writes the <see cref="Frames"/> layout as a nanosecond pcap.</summary>
     public static byte[] FramesToPcap(ReadOnlySpan<byte> input)

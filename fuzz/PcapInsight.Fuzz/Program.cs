@@ -66,5 +66,6 @@ static int Replay(string target, string[] files)
             Console.WriteLine($"CRASH  {file}: {ex}");
         }
     }
+    FuzzTargets.RemoveScratch();
     return crashes == 0 ? 0 : 1;
 }
