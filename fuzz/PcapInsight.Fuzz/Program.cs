@@ -5,7 +5,7 @@ using SharpFuzz;
 // The fuzzing harness's jobs (fuzz/README.md):
 //   capture | frames | threads    serve afl-fuzz (run under fuzz/fuzz.sh, which instruments PcapInsight.Core.dll)
 //   run TARGET FILE...            replay inputs without the fuzzer: exit 1 and the exception on a crash
-//   seeds OUTDIR CAPTURE...       cut small seeds for both targets from real captures
+//   seeds OUTDIR CAPTURE...       cut small seeds for every target from real captures
 //   to-pcap FRAMES OUT            turn a frames-target input into the pcap it stands for (a regression capture)
 switch (args.FirstOrDefault())
 {
