@@ -23,7 +23,23 @@ namespace PcapInsight.Cli;
 /// </remarks>
 internal static class PhaseLog
 {
-    private static readonly bool Enabled = Environment.GetEnvironmentVariable("PCAPINSIGHT_TIMING") == "1";
+    /// <summary>Whether PCAPINSIGHT_TIMING=1 asked for the phase lines.</summary>
+    public static readonly bool Enabled = Environment.GetEnvironmentVariable("PCAPINSIGHT_TIMING") == "1";
+
+    /// <summary>
+    /// The collector the runtime chose, as it reports it: server or workstation, its heaps, and whether dynamic
+    /// adaptation (DATAS) is on. The CLI's project asks for the server collector without DATAS, at most 8 heaps; the
+    /// runtime's environment variables override it (DATAS back: <c>DOTNET_GCHeapCount=0 DOTNET_GCDynamicAdaptationMode=1</c>,
+    /// since a heap count alone turns DATAS off), and a run's figures are read against the collector that made them.
+    /// </summary>
+    public static string Collector()
+    {
+        IReadOnlyDictionary<string, object> gc = GC.GetConfigurationVariables();
+        bool server = System.Runtime.GCSettings.IsServerGC;
+        long heaps = server && gc.TryGetValue("HeapCount", out object? count) ? Convert.ToInt64(count, CultureInfo.InvariantCulture) : 1;
+        bool adapting = gc.TryGetValue("GCDynamicAdaptationMode", out object? mode) && Convert.ToInt64(mode, CultureInfo.InvariantCulture) != 0;
+        return $"{(server ? "server" : "workstation")}, {heaps} {(heaps == 1 ? "heap" : "heaps")}, dynamic adaptation {(server && adapting ? "on" : "off")}";
+    }
 
     public static void Mark(string phase)
     {

@@ -7,6 +7,10 @@ public static class Program
     public static int Main(string[] args)
     {
         PhaseLog.Mark("main entered");
+        if (PhaseLog.Enabled)
+        {
+            PhaseLog.Mark("collector: " + PhaseLog.Collector());
+        }
         if (args.Length > 0 && args[0] is "analyze" or "follow" or "live" or "diff" or "info")
         {
             // Before the analysis allocates: the heap it grows into is then made of 2 MiB pages where Linux allows.
