@@ -38,26 +38,90 @@ public static class CaptureTime
             seconds--;
             ns += 1_000_000_000L;
         }
-        DateTime t = DateTime.UnixEpoch.AddSeconds(Math.Clamp(seconds, -62135596800L, 253402300799L));
-        (int year, int month, int day) = t;   // the date computed once, not once a part
+        Span<byte> span = into[..(21 + (digits >= 9 ? 9 : 6))];
+        // The rows of a table come in about the order of their times, so most share their second with the row before:
+        // its date and time text, made once, is kept on the formatting thread.
+        ref SecondText cached = ref t_lastSecond;
+        if (cached.SecondPlusOne != seconds + 1)
+        {
+            cached.SecondPlusOne = seconds + 1;
+            DateAndTime(cached.Text, seconds);
+        }
+        ((ReadOnlySpan<byte>)cached.Text).CopyTo(span);
         int fd = digits >= 9 ? 9 : 6;
-        long fraction = digits >= 9 ? ns : ns / 1000;
-        Span<byte> span = into[..(21 + fd)];
-        Digits(span[..4], year);
-        span[4] = (byte)'-';
-        Digits(span.Slice(5, 2), month);
-        span[7] = (byte)'-';
-        Digits(span.Slice(8, 2), day);
-        span[10] = (byte)'T';
-        Digits(span.Slice(11, 2), t.Hour);
-        span[13] = (byte)':';
-        Digits(span.Slice(14, 2), t.Minute);
-        span[16] = (byte)':';
-        Digits(span.Slice(17, 2), t.Second);
+        long fraction = digits >= 9 ? ns : ns / 1000;   // below 10^9
         span[19] = (byte)'.';
-        Digits(span.Slice(20, fd), fraction);
+        Digits(span.Slice(20, fd), (uint)fraction);
         span[20 + fd] = (byte)'Z';
         return span.Length;
+    }
+
+    [ThreadStatic]
+    private static SecondText t_lastSecond;
+
+    /// <summary>A second's <c>yyyy-MM-ddTHH:mm:ss</c>, and which second (plus one: zero is a thread's empty cache).</summary>
+    private struct SecondText
+    {
+        public long SecondPlusOne;
+        public DateTimeText Text;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(19)]
+    private struct DateTimeText
+    {
+        private byte _first;
+    }
+
+    /// <summary>Writes <c>yyyy-MM-ddTHH:mm:ss</c> of <paramref name="seconds"/> since the epoch (clamped to years 1 to 9999, as DateTime has them).</summary>
+    private static void DateAndTime(Span<byte> span, long seconds)
+    {
+        // The day and the second of the day from integers, with no DateTime (a little faster, and the same text: the
+        // tests hold it to DateTime's on every day a timestamp can hold).
+        seconds = Math.Clamp(seconds, -62135596800L, 253402300799L);
+        long days = Math.DivRem(seconds, 86_400, out long secondOfDay);
+        if (secondOfDay < 0)
+        {
+            days--;
+            secondOfDay += 86_400;
+        }
+        (int year, int month, int day) = CivilDate(days);
+        Pair(span, 0, year / 100);
+        Pair(span, 2, year % 100);
+        span[4] = (byte)'-';
+        Pair(span, 5, month);
+        span[7] = (byte)'-';
+        Pair(span, 8, day);
+        span[10] = (byte)'T';
+        int clock = (int)secondOfDay;
+        Pair(span, 11, clock / 3600);
+        span[13] = (byte)':';
+        Pair(span, 14, clock / 60 % 60);
+        span[16] = (byte)':';
+        Pair(span, 17, clock % 60);
+    }
+
+    /// <summary>
+    /// The proleptic Gregorian date <paramref name="daysSinceEpoch"/> days after 1970-01-01: Howard Hinnant's
+    /// civil_from_days (eras of 400 years, years starting in March so that the leap day ends one).
+    /// </summary>
+    internal static (int Year, int Month, int Day) CivilDate(long daysSinceEpoch)
+    {
+        long z = daysSinceEpoch + 719_468;   // days since 0000-03-01
+        long era = (z >= 0 ? z : z - 146_096) / 146_097;
+        int dayOfEra = (int)(z - era * 146_097);                                                      // [0, 146096]
+        int yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365;   // [0, 399]
+        int dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);               // [0, 365], from March
+        int shiftedMonth = (5 * dayOfYear + 2) / 153;                                                 // [0, 11], March = 0
+        int day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1;
+        int month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
+        return ((int)(era * 400) + yearOfEra + (month <= 2 ? 1 : 0), month, day);
+    }
+
+    // Two digits of 0-99 at once.
+    private static void Pair(Span<byte> into, int at, int value)
+    {
+        into[at] = (byte)('0' + value / 10);
+        into[at + 1] = (byte)('0' + value % 10);
     }
 
     /// <summary>Milliseconds with up to three decimals, invariant culture.</summary>
@@ -90,7 +154,7 @@ public static class CaptureTime
         into[n++] = (byte)'.';
         // Trailing zeros go, as "0.###" drops them.
         int places = thousandths % 100 == 0 ? 1 : thousandths % 10 == 0 ? 2 : 3;
-        Digits(into.Slice(n, places), places == 1 ? thousandths / 100 : places == 2 ? thousandths / 10 : thousandths);
+        Digits(into.Slice(n, places), (uint)(places == 1 ? thousandths / 100 : places == 2 ? thousandths / 10 : thousandths));
         return n + places;
     }
 
@@ -112,7 +176,7 @@ public static class CaptureTime
         long micro = (Math.Abs(durationNs) + 500) / 1000;
         int n = Whole(into, durationNs < 0, micro / 1_000_000);
         into[n++] = (byte)'.';
-        Digits(into.Slice(n, 6), micro % 1_000_000);
+        Digits(into.Slice(n, 6), (uint)(micro % 1_000_000));
         return n + 6;
     }
 
@@ -134,7 +198,8 @@ public static class CaptureTime
         return written;
     }
 
-    private static void Digits(Span<byte> into, long value)
+    // The last into.Length digits of a value below 10^9 (32-bit division: a fraction's six or nine digits).
+    private static void Digits(Span<byte> into, uint value)
     {
         for (int i = into.Length - 1; i >= 0; i--)
         {

@@ -83,6 +83,55 @@ public class CaptureTimeEquivalenceTests
         }
     }
 
+    [Fact]
+    public void ToIso_EveryDayATimestampCanHold_IsTheReferenceDate()
+    {
+        // The date is computed from the day number (CivilDate), not by DateTime: every day that nanoseconds since the
+        // epoch in a long reach (1677-09-21 to 2262-04-11), each at its first and last second and at a second that
+        // walks through the day, and the ends of that range.
+        long firstDay = long.MinValue / 1_000_000_000L / 86_400 + 1, lastDay = long.MaxValue / 1_000_000_000L / 86_400 - 1;
+        int checkedDays = 0;
+        for (long day = firstDay; day <= lastDay; day++)
+        {
+            foreach (long s in (ReadOnlySpan<long>)[day * 86_400, day * 86_400 + (day * 7919 % 86_400 + 86_400) % 86_400, day * 86_400 + 86_399])
+            {
+                long ns = s * 1_000_000_000L + 123_456_789;
+                string reference = ReferenceIso(ns, 9);
+                string utf8 = Utf8(b => CaptureTime.FormatIso(b, ns, 9));
+                if (reference != utf8)
+                {
+                    Assert.Fail($"{ns} ns: {reference} against UTF-8 {utf8}");
+                }
+            }
+            checkedDays++;
+        }
+        Assert.Equal(213_501, checkedDays);
+        Assert.Equal("1677-09-21T00:12:43.145224192Z", CaptureTime.ToIso(long.MinValue, 9));
+        Assert.Equal("2262-04-11T23:47:16.854775807Z", CaptureTime.ToIso(long.MaxValue, 9));
+        Assert.Equal("1969-12-31T23:59:59.999999999Z", CaptureTime.ToIso(-1, 9));
+        Assert.Equal("1970-01-01T00:00:00.000000Z", CaptureTime.ToIso(0, 6));
+        Assert.Equal("2000-02-29T12:00:00.000000Z", CaptureTime.ToIso(951_825_600_000_000_000, 6));
+        Assert.Equal("2100-03-01T00:00:00.000000Z", CaptureTime.ToIso(4_107_542_400_000_000_000, 6));   // 2100: no leap day
+    }
+
+    [Fact]
+    public void ToIso_TimesInOrder_ShareTheirSecondsText_AndAreTheReference()
+    {
+        // A table's rows come about in time order, and the text of a second is kept for the next cell of that second
+        // (on the formatting thread): steps within a second, across a second, a day, a year and the epoch, in 6 and
+        // 9 digits alternately, and back in time.
+        foreach (long start in (ReadOnlySpan<long>)[1_703_980_798_500_000_000, -2_000_000_000, 951_868_799_000_000_000])
+        {
+            for (int step = 0; step < 40; step++)
+            {
+                long ns = start + step * 111_111_111L * (step % 7 == 6 ? -1 : 1);
+                int digits = step % 2 == 0 ? 6 : 9;
+                string utf8 = Utf8(b => CaptureTime.FormatIso(b, ns, digits));
+                Assert.True(ReferenceIso(ns, digits) == utf8, $"{ns} ns: {ReferenceIso(ns, digits)} against UTF-8 {utf8}");
+            }
+        }
+    }
+
     [Theory]
     [InlineData(6)]
     [InlineData(9)]
