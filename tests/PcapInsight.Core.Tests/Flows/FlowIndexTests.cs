@@ -36,8 +36,10 @@ public class FlowIndexTests
                 Flow gone = live[at];
                 live[at] = live[^1];
                 live.RemoveAt(live.Count - 1);
+                Assert.True(index.TryGetValue(gone.Key, out _));   // found last: in the table of recent flows
                 Assert.True(index.Remove(gone));
                 Assert.False(index.Remove(gone));
+                Assert.False(index.TryGetValue(gone.Key, out _));
                 reference.Remove(gone.Key);
             }
             else
@@ -62,5 +64,58 @@ public class FlowIndexTests
         index.Clear();
         Assert.Equal(0, index.Count);
         Assert.Empty(index.Values);
+        Assert.All(reference.Keys, k => Assert.False(index.TryGetValue(k, out _)));
+    }
+
+    [Fact]
+    public void RecentFlows_NeverOutliveTheIndex_WhenAFlowObjectIsReused()
+    {
+        // The flow table reuses a finished flow's object for a new flow (another key): the table of recent flows in
+        // front of the slots must not find it under its old key, nor miss it under its new one.
+        var index = new FlowIndex();
+        Flow flow = NewFlow(0);
+        FlowKey first = flow.Key;
+        index.Add(flow);
+        Assert.True(index.TryGetValue(first, out Flow? found));
+        Assert.Same(flow, found);
+        Assert.True(index.Remove(flow));
+        Assert.False(index.TryGetValue(first, out _));
+
+        flow.Key = NewFlow(1).Key;
+        index.Add(flow);
+        Assert.False(index.TryGetValue(first, out _));
+        Assert.True(index.TryGetValue(flow.Key, out found));
+        Assert.Same(flow, found);
+    }
+
+    [Fact]
+    public void RecentFlows_SharingAPlace_AreEachFoundInTurn()
+    {
+        // Two keys whose hashes share the recent table's place (the low 12 bits) displace each other there; both stay
+        // found, through the slots, and a third key of that place that was never added is not.
+        var byPlace = new Dictionary<int, List<Flow>>();
+        List<Flow> same = [];
+        for (int n = 0; same.Count < 3; n++)
+        {
+            Flow f = NewFlow(n);
+            List<Flow> place = byPlace.TryGetValue(f.Key.GetHashCode() & 4095, out List<Flow>? l) ? l : byPlace[f.Key.GetHashCode() & 4095] = [];
+            place.Add(f);
+            same = place;
+        }
+        var index = new FlowIndex();
+        index.Add(same[0]);
+        index.Add(same[1]);
+        for (int round = 0; round < 4; round++)
+        {
+            foreach (Flow f in same.Take(2))
+            {
+                Assert.True(index.TryGetValue(f.Key, out Flow? found));
+                Assert.Same(f, found);
+            }
+            Assert.False(index.TryGetValue(same[2].Key, out _));
+        }
+        Assert.True(index.Remove(same[0]));
+        Assert.False(index.TryGetValue(same[0].Key, out _));
+        Assert.True(index.TryGetValue(same[1].Key, out _));
     }
 }
