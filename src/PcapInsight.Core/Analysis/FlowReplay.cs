@@ -76,7 +76,11 @@ public static class FlowReplay
         public ChosenFlowFrames(IPacketSource inner, IReadOnlyList<FlowSummary> flows, int tunnelDepth = FrameDecoder.DefaultTunnelDepth)
         {
             _inner = inner;
-            _tunnelDepth = tunnelDepth;
+            // Tunnels are opened only when a chosen flow was found in one: a flow's packets found in a tunnel mark it
+            // (Flow.Tunnels), so no tunnel's datagram holds a packet of the others. Without it every UDP fragment is
+            // passed on and reassembled (it might be a tunnel's datagram, and only the first has ports): on
+            // mixed.pcapng's fragment floods that was most of the second read.
+            _tunnelDepth = flows.Any(f => f.Tunnels != TunnelKinds.None) ? tunnelDepth : 0;
             _targets = flows.Select(f => new Target(f)).ToArray();
             _byKey = Enumerable.Range(0, _targets.Length).GroupBy(i => _targets[i].Key).ToDictionary(g => g.Key, g => g.ToArray());
             _byFirstFrame = Enumerable.Range(0, _targets.Length).GroupBy(i => flows[i].FirstFrame).ToDictionary(g => g.Key, g => g.ToArray());

@@ -138,6 +138,42 @@ public class FlowReplayTests
         Assert.Equal(30, read.Undecoded);   // the other ports', the other hosts' and the UDP frames, up to the flow's last
     }
 
+    [Theory]
+    [InlineData(false, 10)]       // a flow never found in a tunnel: no tunnel's datagram holds its packets
+    [InlineData(true, 10 + 2)]    // one found in a tunnel: UDP fragments may be a tunnel's datagram, reassembled to see
+    public void UdpFragmentsOfOtherHosts_PassedOnOnlyWhenAChosenFlowWasFoundInATunnel(bool tunneled, int expected)
+    {
+        var frames = new List<(double, byte[])>();
+        for (int i = 0; i < 10; i++)
+        {
+            frames.Add((i, Ethernet(0x0800, Ipv4("192.0.2.1", "198.51.100.1", 6, FrameBuilder.Tcp(40000, 80, (uint)(1000 + i), 1, TcpFlags.Ack)))));
+        }
+        // A UDP datagram to the VXLAN port in two fragments, between other hosts: only the first fragment has ports.
+        byte[] datagram = FrameBuilder.Udp(50000, 4789, 100);
+        frames.Add((4.5, Ethernet(0x0800, Ipv4("203.0.113.1", "203.0.113.2", 17, datagram[..48], id: 7, moreFragments: true))));
+        frames.Add((4.6, Ethernet(0x0800, Ipv4("203.0.113.1", "203.0.113.2", 17, datagram[48..], id: 7, fragmentOffsetBytes: 48))));
+        frames.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        byte[] pcap = Captures.Pcap(LinkType.Ethernet, frames.ToArray());
+        FlowSummary chosen = FlowSummary.Of(Assert.Single(Captures.Analyze(pcap).Flows, f => f.Protocol == 6));
+        Assert.Equal(TunnelKinds.None, chosen.Tunnels);
+        if (tunneled)
+        {
+            chosen.Tunnels = TunnelKinds.Vxlan;
+        }
+
+        foreach (bool precheck in (ReadOnlySpan<bool>)[true, false])
+        {
+            using IPacketSource source = Captures.Open(pcap);
+            using var read = new FlowReplay.ChosenFlowFrames(source, [chosen]) { Precheck = precheck };
+            int passed = 0;
+            while (read.TryRead(out _, out _))
+            {
+                passed++;
+            }
+            Assert.Equal(expected, passed);
+        }
+    }
+
     [Fact]
     public void ClockSteppedBack_TheFlowsLaterPacketsStillReplayed_AndReadingStopsAfterItsLast()
     {
