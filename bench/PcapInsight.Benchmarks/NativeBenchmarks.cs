@@ -14,7 +14,7 @@ internal static class NativeBenchmarks
 {
     /// <summary>
     /// A mutator: every job, the classes' own (<c>[SimpleJob(...)]</c>) included, gets the NativeAOT toolchain and the
-    /// CLI's collector (server, not concurrent).
+    /// CLI's collector (server, not concurrent, without dynamic adaptation, at most 8 heaps).
     /// </summary>
     public static IConfig Config()
     {
@@ -28,6 +28,10 @@ internal static class NativeBenchmarks
             .TargetFrameworkMoniker("net10.0")
             .DisplayName($"NativeAOT {version}")
             .ToToolchain();
-        return DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(toolchain).WithGcServer(true).WithGcConcurrent(false).AsMutator());
+        // Without dynamic adaptation, at most 8 heaps, as the CLI's project asks (the environment is the runtime's way
+        // to say it to a benchmark's own executable).
+        return DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(toolchain).WithGcServer(true).WithGcConcurrent(false)
+            .WithEnvironmentVariables(new EnvironmentVariable("DOTNET_GCDynamicAdaptationMode", "0"), new EnvironmentVariable("DOTNET_GCHeapCount", "8"))
+            .AsMutator());
     }
 }
