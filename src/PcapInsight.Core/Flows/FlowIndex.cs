@@ -25,7 +25,8 @@ internal sealed class FlowIndex
     private Slot[] _slots = new Slot[1024];
     private int _mask = 1023;
 
-    private const int RecentMask = 4095;
+    /// <summary>The table of recent flows' places, less one (a hash's low bits choose its place).</summary>
+    internal const int RecentMask = 4095;
     private readonly Slot[] _recent = new Slot[RecentMask + 1];
 
     /// <summary>Flows indexed.</summary>

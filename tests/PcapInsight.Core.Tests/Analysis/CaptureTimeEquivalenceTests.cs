@@ -118,8 +118,8 @@ public class CaptureTimeEquivalenceTests
     public void ToIso_TimesInOrder_ShareTheirSecondsText_AndAreTheReference()
     {
         // A table's rows come about in time order, and the text of a second is kept for the next cell of that second
-        // (on the formatting thread): steps within a second, across a second, a day, a year and the epoch, in 6 and
-        // 9 digits alternately, and back in time.
+        // (on the formatting thread): steps within a second, across a second, a day (2023-12-30 to 31, and 2000's leap
+        // day into March) and the epoch, in 6 and 9 digits alternately, and back in time.
         foreach (long start in (ReadOnlySpan<long>)[1_703_980_798_500_000_000, -2_000_000_000, 951_868_799_000_000_000])
         {
             for (int step = 0; step < 40; step++)

@@ -91,14 +91,14 @@ public class FlowIndexTests
     [Fact]
     public void RecentFlows_SharingAPlace_AreEachFoundInTurn()
     {
-        // Two keys whose hashes share the recent table's place (the low 12 bits) displace each other there; both stay
+        // Two keys whose hashes share the recent table's place (their low bits) displace each other there; both stay
         // found, through the slots, and a third key of that place that was never added is not.
         var byPlace = new Dictionary<int, List<Flow>>();
         List<Flow> same = [];
         for (int n = 0; same.Count < 3; n++)
         {
             Flow f = NewFlow(n);
-            List<Flow> place = byPlace.TryGetValue(f.Key.GetHashCode() & 4095, out List<Flow>? l) ? l : byPlace[f.Key.GetHashCode() & 4095] = [];
+            List<Flow> place = byPlace.TryGetValue(f.Key.GetHashCode() & FlowIndex.RecentMask, out List<Flow>? l) ? l : byPlace[f.Key.GetHashCode() & FlowIndex.RecentMask] = [];
             place.Add(f);
             same = place;
         }
