@@ -72,12 +72,14 @@ public static class CaptureTime
         private byte _first;
     }
 
-    /// <summary>Writes <c>yyyy-MM-ddTHH:mm:ss</c> of <paramref name="seconds"/> since the epoch (clamped to years 1 to 9999, as DateTime has them).</summary>
+    /// <summary>
+    /// Writes <c>yyyy-MM-ddTHH:mm:ss</c> of <paramref name="seconds"/> since the epoch: nanoseconds in a long reach
+    /// 1677 to 2262, so the year always has four digits (no clamp to DateTime's years 1 to 9999 is needed).
+    /// </summary>
     private static void DateAndTime(Span<byte> span, long seconds)
     {
         // The day and the second of the day from integers, with no DateTime (a little faster, and the same text: the
         // tests hold it to DateTime's on every day a timestamp can hold).
-        seconds = Math.Clamp(seconds, -62135596800L, 253402300799L);
         long days = Math.DivRem(seconds, 86_400, out long secondOfDay);
         if (secondOfDay < 0)
         {
