@@ -137,7 +137,8 @@ make_mixed() {
 # when a neighbour takes a core. Every run's stderr goes to $timing_log under a header, with PCAPINSIGHT_TIMING set: when
 # one run of ours is far slower than the others (this machine has a busy neighbour), its phases say where it lost.
 measure() {
-  local best="" rss="" worst="" cpu="" timing t m u s i
+  local timing t m u s i
+  local -a each=()
   timing=$(mktemp)
   for i in $(seq 1 "$runs"); do
     printf '\n== %s (%s)\n' "$*" "${run_label:-run $i}" >>"$timing_log"
@@ -145,11 +146,10 @@ measure() {
     read -r t m u s < <(tail -1 "$timing")
     printf '== %s s, CPU %s s user + %s s system, peak RSS %s KiB\n' "$t" "$u" "$s" "$m" >>"$timing_log"
     if [ "${t%%.*}" -ge "$limit" ] 2>/dev/null; then echo "> $limit $m"; rm -f "$timing"; return; fi
-    if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN{exit !(a < b)}'; then best=$t; rss=$m; cpu=$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", u + s}'); fi
-    if [ -z "$worst" ] || awk -v a="$t" -v b="$worst" 'BEGIN{exit !(a > b)}'; then worst=$t; fi
+    each+=("$t $m $(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", u + s}')")
   done
   rm -f "$timing"
-  echo "$best $rss $worst $cpu"
+  best_of "${each[@]}"
 }
 
 # `analyze --format csv,json` with --threads 1 and with --threads $(nproc) in turn, run after run, each row's best,

@@ -17,7 +17,7 @@ if (args.Length >= 2 && args[0] == "make-small")
 {
     long packets = Argument(args, "--packets", 10_000_000);
     int flows = (int)Argument(args, "--flows", 10_000);
-    SyntheticCapture.WriteSmallPackets(args[1], packets, flows);
+    SmallPackets.Write(args[1], packets, flows);
     Console.WriteLine($"wrote {args[1]}: {packets} packets over {flows} TCP flows");
     return 0;
 }
@@ -67,7 +67,7 @@ if (args.Length >= 2 && args[0] == "phases")
     return 0;
 }
 bool native = args.Contains("--native");
-BenchmarkSwitcher.FromAssembly(typeof(SyntheticCapture).Assembly).Run(args.Where(a => a != "--native").ToArray(),
+BenchmarkSwitcher.FromAssembly(typeof(NativeBenchmarks).Assembly).Run(args.Where(a => a != "--native").ToArray(),
     native ? NativeBenchmarks.Config() : null);
 return 0;
 

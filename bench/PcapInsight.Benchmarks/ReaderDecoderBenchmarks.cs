@@ -23,7 +23,7 @@ public class ReaderDecoderBenchmarks
     public void Setup()
     {
         string path = Path.GetTempFileName();
-        SyntheticCapture.WriteSmallPackets(path, Frames, 1_000);
+        SmallPackets.Write(path, Frames, 1_000);
         _capture = File.ReadAllBytes(path);
         File.Delete(path);
         _frame = FrameBuilder.Ethernet(0x0800, FrameBuilder.Ipv4("192.0.2.1", "198.51.100.1", 6,

@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Globalization;
-using PcapInsight.Core.Capture;
 using PcapInsight.TestKit;
 using Xunit;
 
@@ -25,9 +23,10 @@ public sealed class MemoryBoundFactAttribute : FactAttribute
 /// <remarks>
 /// The charted flows' time series grow with their packets up to their cap (<c>--series-points</c> a direction, thinned
 /// past it) and stop there: the runs here take 64 points, which both files reach, so that what is compared is what the
-/// analysis keeps per packet. Measured on 2026-11-29 (2,000 flows, 250,000 against 2,000,000 packets, three runs each):
-/// one thread 59-62 and 57-58 MiB, two threads 73-78 and 81-85 MiB; 8,000,000 packets 58-61 and 81-86 MiB (the two
-/// threads' batches in flight and the claims they wait on reach their bound early, then stay).
+/// analysis keeps per packet. Measured on 2026-11-29 (the captures <see cref="SmallPackets"/> writes for the benchmark,
+/// 250,000 against 2,000,000 packets, three runs each): 2,000 flows on one thread 58-59 and 57-62 MiB, on two 76-77
+/// and 80-85 MiB (the two threads' batches in flight and the claims they wait on reach their bound early, then stay:
+/// 8,000,000 packets of the same shape took 58-61 and 81-86 MiB); one bulk flow 34-36 and 32-38 MiB.
 /// </remarks>
 [Collection(NativeBuild.Collection)]   // one analysis at a time with the native build tests: peaks are not shared
 public class MemoryBoundTests
@@ -78,8 +77,8 @@ public class MemoryBoundTests
     private static (string Shorter, string Longer) Captures(TempDir dir, int flows, int packets)
     {
         string shorter = dir.File("shorter.pcap"), longer = dir.File("longer.pcap");
-        Write(shorter, flows, packets);
-        Write(longer, flows, 8 * packets);
+        SmallPackets.Write(shorter, packets, flows);   // the benchmark's small.pcap, shorter
+        SmallPackets.Write(longer, 8 * packets, flows);
         return (shorter, longer);
     }
 
@@ -93,39 +92,6 @@ public class MemoryBoundTests
         Assert.True(second <= first + slack, figures);
         Assert.True(second < 300 * MiB, figures);
         Assert.True(File.Exists(dir.File("report-longer/report.html")), "the longer capture's whole report was written");
-    }
-
-    /// <summary>
-    /// <paramref name="packets"/> frames of <paramref name="flows"/> TCP connections in turn, each a full-sized data
-    /// segment from the client (1,448 bytes, captured to its first 96 bytes, as small.pcap is) or the server's ACK of
-    /// it, one frame a microsecond: long-lived flows in order, as the benchmark's small-packet and bulk captures are.
-    /// </summary>
-    private static void Write(string path, int flows, int packets)
-    {
-        const int payload = 1448;
-        var data = new byte[flows][];
-        var acks = new byte[flows][];
-        for (int f = 0; f < flows; f++)
-        {
-            string client = $"192.0.2.{1 + f % 200}";
-            ushort port = (ushort)(20_000 + f / 200);
-            data[f] = FrameBuilder.Ethernet(0x0800, FrameBuilder.Ipv4(client, "198.51.100.1", 6, FrameBuilder.Tcp(port, 80, payloadLength: payload)));
-            acks[f] = FrameBuilder.Ethernet(0x0800, FrameBuilder.Ipv4("198.51.100.1", client, 6, FrameBuilder.Tcp(80, port)));
-        }
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        using var writer = new PcapWriter(file, LinkType.Ethernet, snaplen: 96);
-        long t = 1_700_000_000_000_000_000;
-        const int tcpAt = 14 + 20;
-        for (int i = 0; i < packets; i++)
-        {
-            int f = i / 2 % flows;
-            uint sent = (uint)(i / 2 / flows * payload);
-            byte[] frame = i % 2 == 0 ? data[f] : acks[f];
-            // The data segment's sequence number, or the ACK that covers it.
-            BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(tcpAt + (i % 2 == 0 ? 4 : 8)), 1_000 + sent + (i % 2 == 0 ? 0u : payload));
-            t += 1_000;
-            writer.Write(t, frame.AsSpan(0, Math.Min(96, frame.Length)), originalLength: frame.Length);
-        }
     }
 
     /// <summary>The native CLI's peak RSS for a full report of <paramref name="capture"/>, as the kernel counted it.</summary>

@@ -38,7 +38,8 @@ public static class CaptureTime
             seconds--;
             ns += 1_000_000_000L;
         }
-        Span<byte> span = into[..(21 + (digits >= 9 ? 9 : 6))];
+        int fd = digits >= 9 ? 9 : 6;
+        Span<byte> span = into[..(21 + fd)];
         // The rows of a table come in about the order of their times, so most share their second with the row before:
         // its date and time text, made once, is kept on the formatting thread.
         ref SecondText cached = ref t_lastSecond;
@@ -48,7 +49,6 @@ public static class CaptureTime
             DateAndTime(cached.Text, seconds);
         }
         ((ReadOnlySpan<byte>)cached.Text).CopyTo(span);
-        int fd = digits >= 9 ? 9 : 6;
         long fraction = digits >= 9 ? ns : ns / 1000;   // below 10^9
         span[19] = (byte)'.';
         Digits(span.Slice(20, fd), (uint)fraction);

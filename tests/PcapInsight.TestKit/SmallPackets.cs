@@ -1,18 +1,21 @@
 using System.Buffers.Binary;
 using PcapInsight.Core.Capture;
 using PcapInsight.Core.Decoding;
-using PcapInsight.TestKit;
 
-namespace PcapInsight.Benchmarks;
+namespace PcapInsight.TestKit;
 
 /// <summary>
 /// Writes a large capture of small TCP segments fast: headers only (a 64-byte snaplen, as tcpdump -s 64 writes),
-/// many flows, both directions, sequence numbers advancing as real bulk transfers do.
+/// many flows, both directions, sequence numbers advancing as real bulk transfers do. The benchmark's small.pcap
+/// (<c>make-small</c>), the reader's micro-benchmark and the memory-bound tests are written by it.
 /// </summary>
-public static class SyntheticCapture
+public static class SmallPackets
 {
-    /// <summary>Writes <paramref name="packets"/> frames spread round-robin over <paramref name="flows"/> flows.</summary>
-    public static void WriteSmallPackets(string path, long packets, int flows)
+    /// <summary>
+    /// Writes <paramref name="packets"/> frames spread round-robin over <paramref name="flows"/> flows (one flow: a bulk
+    /// transfer), each a full-sized data segment captured to its headers, every fourth round the receivers' ACKs.
+    /// </summary>
+    public static void Write(string path, long packets, int flows)
     {
         byte[] template = FrameBuilder.Ethernet(0x0800, FrameBuilder.Ipv4("192.0.2.1", "198.51.100.1", 6,
             FrameBuilder.Tcp(40000, 443, seq: 1, ack: 1, flags: TcpFlags.Ack | TcpFlags.Psh, payloadLength: 1448)));
