@@ -140,24 +140,40 @@ public static class CaptureTime
     }
 
     /// <summary><see cref="Milliseconds"/> as UTF-8 (ASCII) into <paramref name="into"/> (at least <see cref="MaxChars"/> long); returns the length.</summary>
+    /// <remarks>
+    /// Below 27 hours the whole milliseconds are under 10^8, so every digit is made with 32-bit arithmetic here: through
+    /// <see cref="long.TryFormat(Span{byte}, out int, ReadOnlySpan{char}, IFormatProvider?)"/> the cell took twice as long,
+    /// and flows.csv has nine such cells a row (bench/RESULTS.md).
+    /// </remarks>
     public static int FormatMilliseconds(Span<byte> into, long durationNs)
     {
         if (durationNs is <= -100_000_000_000_000 or >= 100_000_000_000_000)
         {
             return Reference(into, durationNs / 1e6, "0.###");
         }
-        long micro = (Math.Abs(durationNs) + 500) / 1000;   // rounded to the microsecond, half away from zero
-        int n = Whole(into, durationNs < 0, micro / 1000);   // "-0" too, as the format writes it
-        int thousandths = (int)(micro % 1000);
+        ulong micro = ((ulong)(durationNs < 0 ? -durationNs : durationNs) + 500) / 1000;   // rounded to the microsecond, half away from zero
+        uint whole = (uint)(micro / 1000);
+        uint thousandths = (uint)(micro - whole * 1000UL);
+        int n = Whole(into, durationNs < 0, whole);   // "-0" too, as the format writes it
         if (thousandths == 0)
         {
             return n;
         }
-        into[n++] = (byte)'.';
         // Trailing zeros go, as "0.###" drops them.
-        int places = thousandths % 100 == 0 ? 1 : thousandths % 10 == 0 ? 2 : 3;
-        Digits(into.Slice(n, places), (uint)(places == 1 ? thousandths / 100 : places == 2 ? thousandths / 10 : thousandths));
-        return n + places;
+        uint tenths = thousandths / 100, hundredths = thousandths / 10 % 10, last = thousandths % 10;
+        into[n] = (byte)'.';
+        into[n + 1] = (byte)('0' + tenths);
+        if (hundredths == 0 && last == 0)
+        {
+            return n + 2;
+        }
+        into[n + 2] = (byte)('0' + hundredths);
+        if (last == 0)
+        {
+            return n + 3;
+        }
+        into[n + 3] = (byte)('0' + last);
+        return n + 4;
     }
 
     /// <summary>Seconds with exactly six decimals, invariant culture (flows.csv's <c>duration_s</c>).</summary>
@@ -175,22 +191,29 @@ public static class CaptureTime
         {
             return Reference(into, durationNs / 1e9, "0.000000");
         }
-        long micro = (Math.Abs(durationNs) + 500) / 1000;
-        int n = Whole(into, durationNs < 0, micro / 1_000_000);
+        ulong micro = ((ulong)(durationNs < 0 ? -durationNs : durationNs) + 500) / 1000;
+        uint whole = (uint)(micro / 1_000_000);
+        int n = Whole(into, durationNs < 0, whole);
         into[n++] = (byte)'.';
-        Digits(into.Slice(n, 6), (uint)(micro % 1_000_000));
+        Digits(into.Slice(n, 6), (uint)(micro - whole * 1_000_000UL));
         return n + 6;
     }
 
-    private static int Whole(Span<byte> into, bool negative, long value)
+    // The sign, then the digits of a whole part below 10^9 (below 27 hours: milliseconds under 10^8, seconds under 10^5).
+    private static int Whole(Span<byte> into, bool negative, uint value)
     {
         int n = 0;
         if (negative)
         {
             into[n++] = (byte)'-';
         }
-        value.TryFormat(into[n..], out int written, default, CultureInfo.InvariantCulture);
-        return n + written;
+        int length = 1;
+        for (uint rest = value; rest >= 10; rest /= 10)
+        {
+            length++;
+        }
+        Digits(into.Slice(n, length), value);
+        return n + length;
     }
 
     private static int Reference(Span<byte> into, double value, string format)
