@@ -24,14 +24,13 @@ public sealed partial class CaptureAnalyzer
     internal static AnalysisResult Merge(CaptureAnalyzer reader, IReadOnlyList<CaptureAnalyzer> shards, IReadOnlyList<CaptureFileStats> files)
     {
         AnalysisOptions options = reader._options;
-        int[][] globalIds = GlobalFlowIds(shards);
-
         // One policy listed the flows of every shard (the shards' own tables list none).
         FlowListing listing = shards[0].Listing;
+        FlowNumbering numbering = NumberFlows(shards, listing);
         var flows = new List<Flow>(listing.Count);
         foreach ((Flow f, object? owner) in listing.ListedWithOwners)
         {
-            f.Id = globalIds[((AdmissionLog)owner!).Shard][f.Id];
+            f.Id = numbering.Of(((AdmissionLog)owner!).Shard, f.Id);
             flows.Add(f);
         }
         flows.Sort((a, b) => a.Id.CompareTo(b.Id));
@@ -47,7 +46,7 @@ public sealed partial class CaptureAnalyzer
         parts.AddRange(shards.Select(s => s._events));
         // The reader's events name no flow; shard s's flow ids are shard s - 1's local ones.
         EventCollector events = EventCollector.Merge(parts, options.MaxEventRows,
-            (part, id) => part == 0 ? id : globalIds[part - 1][id], RemapFlowIdsInDetail);
+            (part, id) => part == 0 ? id : numbering.Of(part - 1, id), RemapFlowIdsInDetail);
         events.ClockNs = reader._previousTimeNs;
         events.KeepOnce(EventKind.CaptureFlowTableFull);   // each shard whose table filled said so; one analyzer says it once
         ReportKernelCounters(options, flows, events, reader._lastTimeNs);
@@ -88,10 +87,10 @@ public sealed partial class CaptureAnalyzer
             LastTimeNs = counters.Frames == 0 ? 0 : reader._lastTimeNs,
             LinkTypes = reader._linkTypes,
             Flows = flows,
-            ReleasedFlows = MergeReleased(spools, shards, globalIds),
-            ReleasedReader = reuse => MergeReleased(spools, shards, globalIds, reuse),
+            ReleasedFlows = MergeReleased(shards, numbering),
+            ReleasedReader = reuse => MergeReleased(shards, numbering, reuse),
             // Each shard's best, renumbered: ids keep their order within a shard, so the union holds the best of all.
-            ReleasedBest = shards.SelectMany((s, i) => s._spool is { } spool ? spool.Best.Select(f => f with { Id = globalIds[i][f.Id] }) : []).ToList(),
+            ReleasedBest = shards.SelectMany((s, i) => s._spool is { } spool ? spool.Best.Select(f => f with { Id = numbering.Of(i, f.Id) }) : []).ToList(),
             Spools = spools,
             FlowTable = new FlowTableFigures(shards.Sum(s => s._flows.Created), MergedPeak(shards),
                 shards.Sum(s => s._flows.Expired), shards.Sum(s => s._flows.Evicted))
@@ -111,34 +110,33 @@ public sealed partial class CaptureAnalyzer
     }
 
     /// <summary>
-    /// Each shard's flow ids (1-based, index 0 unused) mapped to the report's: all flows numbered from 1 in the order
-    /// of the frame (and phase) that created them, as one analyzer numbers them.
+    /// The report's ids of the shards' flows, with those the merge renumbers by name resolved: the listed flows, the
+    /// flows the event rows name (in a row, and in a reused port's detail), and each spool's best.
     /// </summary>
-    private static int[][] GlobalFlowIds(IReadOnlyList<CaptureAnalyzer> shards)
+    private static FlowNumbering NumberFlows(IReadOnlyList<CaptureAnalyzer> shards, FlowListing listing)
     {
-        var ids = new int[shards.Count][];
-        var next = new int[shards.Count];
-        var queue = new PriorityQueue<int, long>();
+        var asked = new List<int>[shards.Count];
         for (int s = 0; s < shards.Count; s++)
         {
-            List<long> orders = shards[s]._flows.CreationOrders;
-            ids[s] = new int[orders.Count + 1];
-            if (orders.Count > 0)
+            asked[s] = [];
+            foreach (AnalysisEvent e in shards[s]._events.CandidateEvents())
             {
-                queue.Enqueue(s, orders[0]);
+                asked[s].Add(e.FlowId);
+                if (PreviousFlowInDetail(e) is { } previous)
+                {
+                    asked[s].Add(previous.Id);
+                }
+            }
+            if (shards[s]._spool is { } spool)
+            {
+                asked[s].AddRange(spool.Best.Select(f => f.Id));
             }
         }
-        int id = 0;
-        while (queue.TryDequeue(out int s, out _))
+        foreach ((Flow f, object? owner) in listing.ListedWithOwners)
         {
-            List<long> orders = shards[s]._flows.CreationOrders;
-            ids[s][++next[s]] = ++id;
-            if (next[s] < orders.Count)
-            {
-                queue.Enqueue(s, orders[next[s]]);
-            }
+            asked[((AdmissionLog)owner!).Shard].Add(f.Id);
         }
-        return ids;
+        return FlowNumbering.Resolve(shards.Select(s => s._flows.CreationPlaces).ToArray(), asked);
     }
 
     /// <summary>The most flows held at once: the shards' sizes added at each expiry check, where the peaks fall.</summary>
@@ -158,14 +156,18 @@ public sealed partial class CaptureAnalyzer
         return peak;
     }
 
-    /// <summary>The shards' spooled flows, each renumbered, in report id order (read lazily, as flows.csv is written).</summary>
-    private static IEnumerable<FlowSummary> MergeReleased(List<FlowSpool> spools, IReadOnlyList<CaptureAnalyzer> shards, int[][] globalIds,
+    /// <summary>
+    /// The shards' spooled flows, each renumbered, in report id order (read lazily, as flows.csv is written): a walk
+    /// over every flow's place in report id order takes each shard's spooled flows as their turns come (a shard's
+    /// spool gives them in its own id order, the order of its places).
+    /// </summary>
+    private static IEnumerable<FlowSummary> MergeReleased(IReadOnlyList<CaptureAnalyzer> shards, FlowNumbering numbering,
         FlowSummaryPool? reuse = null)
     {
-        var sources = new List<IEnumerator<FlowSummary>>();
+        var sources = new IEnumerator<FlowSummary>?[shards.Count];
         try
         {
-            var queue = new PriorityQueue<(IEnumerator<FlowSummary> Source, int Shard), int>();
+            int open = 0;
             for (int s = 0; s < shards.Count; s++)
             {
                 if (shards[s]._spool is not { } spool)
@@ -173,47 +175,51 @@ public sealed partial class CaptureAnalyzer
                     continue;
                 }
                 IEnumerator<FlowSummary> e = spool.ReadSorted(reuse).GetEnumerator();
-                sources.Add(e);
-                if (e.MoveNext())
-                {
-                    queue.Enqueue((e, s), globalIds[s][e.Current.Id]);
-                }
+                sources[s] = e;
+                open += e.MoveNext() ? 1 : 0;
             }
-            while (queue.TryDequeue(out var head, out int id))
+            FlowNumbering.Walk walk = numbering.NewWalk();
+            while (open > 0 && walk.TryNext(out int shard, out int local, out int id))
             {
+                if (sources[shard] is not { } source || source.Current is not { } summary || summary.Id != local)
+                {
+                    continue;   // listed in memory, or never spooled
+                }
                 // Renumbered in place: the spool decoded it for this enumeration alone (a new summary, or the pool's).
-                FlowSummary summary = head.Source.Current;
                 summary.Id = id;
                 yield return summary;
-                if (head.Source.MoveNext())
+                if (!source.MoveNext())
                 {
-                    queue.Enqueue(head, globalIds[head.Shard][head.Source.Current.Id]);
+                    sources[shard] = null;
+                    open--;
                 }
             }
         }
         finally
         {
-            foreach (IEnumerator<FlowSummary> e in sources)
+            foreach (IEnumerator<FlowSummary>? e in sources)
             {
-                e.Dispose();
+                e?.Dispose();
             }
         }
     }
 
-    /// <summary>The one detail that names another flow: a reused port's previous connection.</summary>
-    private static AnalysisEvent RemapFlowIdsInDetail(AnalysisEvent e, Func<int, int> map)
+    /// <summary>The flow a reused port's row names in its detail (<c>previous_flow=N</c>), and where its number is.</summary>
+    private static (int Id, int Start, int End)? PreviousFlowInDetail(AnalysisEvent e)
     {
         const string key = "previous_flow=";
         if (e.Kind != EventKind.TcpReusedPort || !e.Detail.StartsWith(key, StringComparison.Ordinal))
         {
-            return e;
+            return null;
         }
         int end = e.Detail.IndexOf(' ', key.Length);
         end = end < 0 ? e.Detail.Length : end;
-        if (!int.TryParse(e.Detail.AsSpan(key.Length, end - key.Length), out int local))
-        {
-            return e;
-        }
-        return e with { Detail = key + map(local).ToString(System.Globalization.CultureInfo.InvariantCulture) + e.Detail[end..] };
+        return int.TryParse(e.Detail.AsSpan(key.Length, end - key.Length), out int local) ? (local, key.Length, end) : null;
     }
+
+    /// <summary>The one detail that names another flow: a reused port's previous connection.</summary>
+    private static AnalysisEvent RemapFlowIdsInDetail(AnalysisEvent e, Func<int, int> map) =>
+        PreviousFlowInDetail(e) is { } previous
+            ? e with { Detail = e.Detail[..previous.Start] + map(previous.Id).ToString(System.Globalization.CultureInfo.InvariantCulture) + e.Detail[previous.End..] }
+            : e;
 }

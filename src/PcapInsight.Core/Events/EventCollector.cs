@@ -262,6 +262,9 @@ public sealed class EventCollector
     /// <summary>The kinds one analyzer reports at most once, which a merge keeps once (<see cref="KeepOnce"/>).</summary>
     internal static bool IsOnceKind(EventKind kind) => kind == EventKind.CaptureFlowTableFull;
 
+    /// <summary>The events of the rows this collector offers to <see cref="Merge"/> (a shard's: the merge renumbers their flows).</summary>
+    internal IEnumerable<AnalysisEvent> CandidateEvents() => Candidates().Select(e => e.Event);
+
     /// <summary>The rows a shard offers to <see cref="Merge"/>: every candidate it still holds.</summary>
     private IEnumerable<EventOrder.Entry> Candidates()
     {

@@ -20,6 +20,7 @@ public sealed class Flow
     internal long CloseQueuedAtNs = -1; // capture time it joined the table's queue of closed connections; -1: not queued
     internal bool InCloseQueue;         // a queue of closed connections holds it now (it may not be recycled)
     internal byte Partition;            // the flow table's partition of its key (FlowPartitions): whose activity list holds it
+    internal long CreationOrder;        // a shard's table: where in the capture it was created (FlowTable.CreationOrder)
 
     /// <summary>Stable id within one report, numbered from 1 in order of first packet.</summary>
     public int Id { get; internal set; }
@@ -110,6 +111,7 @@ public sealed class Flow
         CloseQueuedAtNs = -1;
         InCloseQueue = false;
         Partition = 0;
+        CreationOrder = 0;
         Id = 0;
         Key = default;
         ClientIsA = false;

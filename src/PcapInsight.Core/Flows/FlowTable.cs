@@ -128,17 +128,20 @@ public sealed class FlowTable
     /// </summary>
     internal long CreationOrder { get; set; }
 
-    /// <summary>Keep each flow's <see cref="CreationOrder"/> in <see cref="CreationOrders"/> (a shard's table).</summary>
+    /// <summary>
+    /// Keep each flow's <see cref="CreationOrder"/>, on the flow while it is in the table and in <see cref="CreationPlaces"/>
+    /// for good (a shard's table).
+    /// </summary>
     internal bool RecordCreationOrder { get; init; }
 
     /// <summary>The creation order of flow id 1, 2, ... (ascending) when recorded.</summary>
-    internal List<long> CreationOrders { get; } = new();
+    internal CreationPlaces CreationPlaces { get; } = new();
 
     /// <summary>
     /// Where in the capture <paramref name="flow"/> (in the table) was created, in a measure that grows with the
     /// capture: its <see cref="CreationOrder"/> when recorded (a shard's: comparable across shards), else its id.
     /// </summary>
-    internal long CreationOrderOf(Flow flow) => RecordCreationOrder ? CreationOrders[flow.Id - 1] : flow.Id;
+    internal long CreationOrderOf(Flow flow) => RecordCreationOrder ? flow.CreationOrder : flow.Id;
 
     /// <summary>Flows created so far.</summary>
     public int Created => _nextId - 1;
@@ -510,7 +513,8 @@ public sealed class FlowTable
         _flows.Add(flow);
         if (RecordCreationOrder)
         {
-            CreationOrders.Add(CreationOrder);
+            flow.CreationOrder = CreationOrder;
+            CreationPlaces.Add(CreationOrder);
         }
         AppendNewest(flow);
         if (_flows.Count > PeakActive)
