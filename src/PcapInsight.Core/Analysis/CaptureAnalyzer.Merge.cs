@@ -175,17 +175,23 @@ public sealed partial class CaptureAnalyzer
                     continue;
                 }
                 IEnumerator<FlowSummary> e = spool.ReadSorted(reuse).GetEnumerator();
+                if (!e.MoveNext())
+                {
+                    e.Dispose();
+                    continue;
+                }
                 sources[s] = e;
-                open += e.MoveNext() ? 1 : 0;
+                open++;
             }
             FlowNumbering.Walk walk = numbering.NewWalk();
             while (open > 0 && walk.TryNext(out int shard, out int local, out int id))
             {
-                if (sources[shard] is not { } source || source.Current is not { } summary || summary.Id != local)
+                if (sources[shard] is not { } source || source.Current.Id != local)
                 {
                     continue;   // listed in memory, or never spooled
                 }
                 // Renumbered in place: the spool decoded it for this enumeration alone (a new summary, or the pool's).
+                FlowSummary summary = source.Current;
                 summary.Id = id;
                 yield return summary;
                 if (!source.MoveNext())
@@ -193,6 +199,11 @@ public sealed partial class CaptureAnalyzer
                     sources[shard] = null;
                     open--;
                 }
+            }
+            if (open > 0)
+            {
+                // A spooled flow the walk passed by: listed out of its shard's order, it would be left out of flows.csv.
+                throw new InvalidOperationException("a shard's spool holds a flow out of the order of its creation places");
             }
         }
         finally
