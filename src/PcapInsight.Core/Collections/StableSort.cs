@@ -22,7 +22,14 @@ internal static class StableSort
 {
     /// <summary>Sorts the <paramref name="count"/> items of <paramref name="items"/> from <paramref name="start"/> by <paramref name="order"/>.</summary>
     /// <remarks>Arrays, not spans: <see cref="Span{T}"/>'s constructors over our values are compiled at run time too.</remarks>
-    public static void Sort<T, TOrder>(T[] items, int start, int count, TOrder order) where TOrder : struct, IOrder<T>
+    public static void Sort<T, TOrder>(T[] items, int start, int count, TOrder order) where TOrder : struct, IOrder<T> =>
+        Sort(items, start, count, order, buffers: null);
+
+    /// <summary>
+    /// As <see cref="Sort{T, TOrder}(T[], int, int, TOrder)"/>, merging through <paramref name="buffers"/> (kept for the
+    /// next call, grown when short) instead of new arrays: for a caller that sorts as often as it fills a buffer.
+    /// </summary>
+    public static void Sort<T, TOrder>(T[] items, int start, int count, TOrder order, SortBuffers<T>? buffers) where TOrder : struct, IOrder<T>
     {
         // A natural merge sort: the runs already in order are where the merging starts, so an input in order costs
         // one pass of comparisons and no copy, and a nearly ordered one a few merges. What the analysis sorts mostly
@@ -40,7 +47,7 @@ internal static class StableSort
         }
         // Where each run begins, and the end after the last: merged pairwise, left run first when neither item goes
         // before the other (so equal items keep their order), into the other buffer and back, until one run is left.
-        int[] runs = new int[descents + 2];
+        int[] runs = buffers is null ? new int[descents + 2] : SortBuffers<T>.AtLeast(ref buffers.Runs, descents + 2);
         int runCount = 0;
         runs[runCount++] = start;
         for (int i = start + 1; i < end; i++)
@@ -51,7 +58,7 @@ internal static class StableSort
             }
         }
         runs[runCount] = end;
-        T[] from = items, to = new T[end];
+        T[] from = items, to = buffers is null ? new T[end] : SortBuffers<T>.AtLeast(ref buffers.Items, end);
         while (runCount > 1)
         {
             int merged = 0;
@@ -81,9 +88,34 @@ internal static class StableSort
         {
             Array.Copy(from, start, items, start, count);
         }
+        if (buffers is not null && System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+        {
+            Array.Clear(buffers.Items, start, count);   // a kept buffer holds no item alive
+        }
     }
 
     /// <summary>Sorts the <paramref name="count"/> items of <paramref name="items"/> from <paramref name="start"/> by <paramref name="comparison"/>.</summary>
     public static void Sort<T>(T[] items, int start, int count, Comparison<T> comparison) =>
         Sort(items, start, count, new ComparisonOrder<T>(comparison));
+}
+
+/// <summary>
+/// The arrays a <see cref="StableSort"/> merges through, kept from one sort to the next. A flow spool sorts each run of
+/// 65,536 summaries before it writes it: a new copy of the run (768 KiB, a large object) and of its run starts every
+/// 65,536 flows was most of what a capture of flows past the table allocated, about 16 bytes a flow (bench/RESULTS.md).
+/// </summary>
+internal sealed class SortBuffers<T>
+{
+    internal T[] Items = [];
+    internal int[] Runs = [];
+
+    /// <summary><paramref name="buffer"/>, replaced by a larger one when shorter than <paramref name="length"/>.</summary>
+    internal static TItem[] AtLeast<TItem>(ref TItem[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = new TItem[(int)Math.Min(Math.Max(length, 2L * buffer.Length), Array.MaxLength)];
+        }
+        return buffer;
+    }
 }

@@ -14,7 +14,8 @@ namespace PcapInsight.Core.Flows;
 /// buffer as it is added (<see cref="FlowRecord"/>), with no summary object between: those died young but were made
 /// while every live flow sat in the old generation, and cost the collector more than the encoding. Memory: one buffer,
 /// growing to what the run's records take (about 100 bytes a TCP flow, 6.5 MB a run by default; at most
-/// <see cref="RunLength"/> times <see cref="FlowRecord.MaxEncodedBytes"/>), plus a 64 KiB block a run while reading. The file
+/// <see cref="RunLength"/> times <see cref="FlowRecord.MaxEncodedBytes"/>), the sort's buffers (a run's entries once more,
+/// kept from run to run), plus a 64 KiB block a run while reading. The file
 /// (<c>.pcapinsight-flows-*.spool</c>, hidden) is deleted when the spool is disposed or its handle finalized
 /// (<see cref="FileOptions.DeleteOnClose"/>); a process killed outright leaves it behind, and the next spool made in
 /// that folder deletes it (its name holds the process id, no longer running).
@@ -290,7 +291,10 @@ public sealed class FlowSpool : IDisposable
         return FlowRecord.ReadInto(_buffer.AsSpan(e.Offset, e.Length), reuse?.Rent() ?? new FlowSummary(), out _);
     }
 
-    private void SortEntries() => StableSort.Sort(_entries, 0, _entryCount, new ById());
+    // Through buffers kept for the next run: a run's sort otherwise copied it anew every RunLength flows.
+    private void SortEntries() => StableSort.Sort(_entries, 0, _entryCount, new ById(), _sortBuffers);
+
+    private readonly SortBuffers<Entry> _sortBuffers = new();
 
     // A record of the run being gathered. Structs of this class's own and its own sort, not value tuples and
     // Span.Sort: those are the framework's generic code over our types, compiled at run time (ValueList says why).

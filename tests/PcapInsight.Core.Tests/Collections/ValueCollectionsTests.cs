@@ -92,6 +92,50 @@ public class ValueCollectionsTests
     }
 
     [Fact]
+    public void StableSort_ThroughKeptBuffers_SortsAsAlone_AndAllocatesOnlyToGrow()
+    {
+        // A spool's runs, one after another through the same buffers: shapes and sizes that grow, shrink and repeat.
+        var buffers = new SortBuffers<Item>();
+        var random = new Random(11);
+        foreach (int count in (ReadOnlySpan<int>)[1000, 10, 5000, 5000, 300])
+        {
+            Item[] items = [.. Enumerable.Range(0, count).Select(i => new Item(random.Next(count / 3 + 1), i))];
+            Item[] expected = [.. items.OrderBy(x => x.Key)];
+            Item[] again = [.. items];
+
+            bool roomKept = buffers.Items.Length >= count && buffers.Runs.Length >= count + 1;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            StableSort.Sort(items, 0, count, new ByKey(), buffers);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+            Assert.Equal(expected, items);
+            if (roomKept)
+            {
+                Assert.Equal(0, allocated);   // room kept from a larger run: nothing new
+            }
+            StableSort.Sort(again, 0, count, new ByKey());
+            Assert.Equal(expected, again);
+        }
+
+        // Items holding references: the kept buffer holds none of them once the sort is done.
+        var texts = new SortBuffers<string>();
+        string[] words = ["d", "b", "c", "a", "e", "b"];
+        StableSort.Sort(words, 0, words.Length, new Ordinal(), texts);
+        Assert.Equal(["a", "b", "b", "c", "d", "e"], words);
+        Assert.All(texts.Items, w => Assert.Null(w));
+    }
+
+    private readonly struct ByKey : IOrder<Item>
+    {
+        public bool Before(in Item a, in Item b) => a.Key < b.Key;
+    }
+
+    private readonly struct Ordinal : IOrder<string>
+    {
+        public bool Before(in string a, in string b) => string.CompareOrdinal(a, b) < 0;
+    }
+
+    [Fact]
     public void ValueList_FollowsList_UnderRandomOperations()
     {
         var random = new Random(5);
