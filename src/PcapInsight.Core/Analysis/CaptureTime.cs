@@ -142,8 +142,8 @@ public static class CaptureTime
     /// <summary><see cref="Milliseconds"/> as UTF-8 (ASCII) into <paramref name="into"/> (at least <see cref="MaxChars"/> long); returns the length.</summary>
     /// <remarks>
     /// Below 27 hours the whole milliseconds are under 10^8, so every digit is made with 32-bit arithmetic here: through
-    /// <see cref="long.TryFormat(Span{byte}, out int, ReadOnlySpan{char}, IFormatProvider?)"/> the cell took twice as long,
-    /// and flows.csv has nine such cells a row (bench/RESULTS.md).
+    /// <see cref="long.TryFormat(Span{byte}, out int, ReadOnlySpan{char}, IFormatProvider?)"/> the cell took 1.3 to 1.8
+    /// times as long, and flows.csv has nine such cells a row (bench/RESULTS.md).
     /// </remarks>
     public static int FormatMilliseconds(Span<byte> into, long durationNs)
     {

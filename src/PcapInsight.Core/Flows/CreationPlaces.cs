@@ -1,5 +1,3 @@
-using PcapInsight.Core.Collections;
-
 namespace PcapInsight.Core.Flows;
 
 /// <summary>
@@ -8,21 +6,26 @@ namespace PcapInsight.Core.Flows;
 /// </summary>
 /// <remarks>
 /// Kept for every flow the shard ever created, so it grows with the capture, not with what is live: each place is
-/// stored as its distance from the one before, a variable-length number (LEB128) in segments of bytes. A capture of
-/// back-to-back new flows takes about one byte a flow, where a list of longs took 8 and up to 16 while doubling (with
-/// the report's map of ids, 20 to 24 bytes a flow: a two-thread run of a scan of 32 million flows peaked at 959 MiB
-/// against 247 MiB on one thread, bench/RESULTS.md). Read back in order only, by <see cref="Reader"/>.
+/// stored as its distance from the one before, a variable-length number (LEB128, the spool's own codec) in blocks of
+/// 64 KiB. A capture of back-to-back new flows takes about one byte a flow, where a list of longs took 8 and up to 16
+/// while doubling (with the report's map of ids, 20 to 24 bytes a flow: a two-thread run of a scan of 32 million flows
+/// peaked at 959 MiB against 247 MiB on one thread, bench/RESULTS.md). Read back in order only, by <see cref="Reader"/>.
 /// </remarks>
 internal sealed class CreationPlaces
 {
-    private readonly SegmentedList<byte> _bytes = new();
+    // Blocks below the large-object size; a place never straddles two (a block ends early when the next might not fit).
+    private const int BlockBytes = 64 * 1024;
+    private const int MaxPlaceBytes = 10;   // a 64-bit LEB128 number
+
+    private readonly List<byte[]> _blocks = [];
+    private readonly List<int> _lengths = [];   // the bytes written in each block
     private long _last;
 
     /// <summary>Places added: the shard's flows created so far.</summary>
     public int Count { get; private set; }
 
     /// <summary>Bytes the places take.</summary>
-    public long Bytes => _bytes.Count;
+    public long Bytes { get; private set; }
 
     /// <summary>Adds the place of the next flow: never before the last one's (places grow with the capture).</summary>
     public void Add(long place)
@@ -31,14 +34,17 @@ internal sealed class CreationPlaces
         {
             throw new ArgumentOutOfRangeException(nameof(place), place, $"a flow's place comes after the last one's ({_last})");
         }
-        ulong delta = (ulong)(place - _last);
-        _last = place;
-        while (delta >= 0x80)
+        if (_blocks.Count == 0 || BlockBytes - _lengths[^1] < MaxPlaceBytes)
         {
-            _bytes.Add((byte)(delta | 0x80));
-            delta >>= 7;
+            _blocks.Add(new byte[BlockBytes]);
+            _lengths.Add(0);
         }
-        _bytes.Add((byte)delta);
+        // The spool's own variable-length numbers (ByteWriter, ByteCursor): the distance from the last place.
+        var writer = new ByteWriter(_blocks[^1].AsSpan(_lengths[^1]));
+        writer.WriteVar((ulong)(place - _last));
+        _lengths[^1] += writer.Position;
+        Bytes += writer.Position;
+        _last = place;
         Count++;
     }
 
@@ -48,7 +54,8 @@ internal sealed class CreationPlaces
     /// <summary>The places in order, one <see cref="TryNext"/> a flow (id 1 first).</summary>
     internal struct Reader(CreationPlaces places)
     {
-        private int _at;      // the next byte
+        private int _block;   // the block being read
+        private int _at;      // the next byte in it
         private int _read;    // places read
         private long _place;
 
@@ -60,18 +67,14 @@ internal sealed class CreationPlaces
                 place = 0;
                 return false;
             }
-            SegmentedList<byte> bytes = places._bytes;
-            ulong delta = 0;
-            int shift = 0;
-            byte b;
-            do
+            if (_at >= places._lengths[_block])
             {
-                b = bytes[_at++];
-                delta |= (ulong)(b & 0x7F) << shift;
-                shift += 7;
+                _block++;
+                _at = 0;
             }
-            while (b >= 0x80);
-            _place += (long)delta;
+            var cursor = new ByteCursor(places._blocks[_block].AsSpan(_at, places._lengths[_block] - _at));
+            _place += (long)cursor.VarUInt64();
+            _at += cursor.Position;
             _read++;
             place = _place;
             return true;

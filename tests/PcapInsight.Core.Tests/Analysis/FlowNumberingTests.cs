@@ -57,6 +57,32 @@ public class FlowNumberingTests
     }
 
     [Fact]
+    public void CreationPlaces_ManyBlocks_GiveBackEveryPlace()
+    {
+        // 200,000 places of one to nine bytes each: blocks of 64 KiB, each ended early where the next might not fit.
+        var random = new Random(7);
+        var places = new long[200_000];
+        var kept = new CreationPlaces();
+        long place = 0;
+        for (int i = 0; i < places.Length; i++)
+        {
+            place += random.Next(4) switch { 0 => 0, 1 => random.Next(128), 2 => random.Next(1 << 20), _ => random.NextInt64(1L << 40) };
+            places[i] = place;
+            kept.Add(place);
+        }
+
+        var read = new List<long>(places.Length);
+        CreationPlaces.Reader reader = kept.Read();
+        while (reader.TryNext(out long p))
+        {
+            read.Add(p);
+        }
+
+        Assert.True(kept.Bytes > 2 * 64 * 1024, $"{kept.Bytes} bytes: more than two blocks");
+        Assert.Equal(places, read);
+    }
+
+    [Fact]
     public void CreationPlaces_APlaceBeforeTheLast_IsRefused()
     {
         var kept = new CreationPlaces();
