@@ -8,6 +8,7 @@ namespace PcapInsight.Core.TcpAnalysis;
 internal sealed class SeriesTicket(long order)
 {
     private volatile int _claim;
+    private long _order = order;
     private TcpSeries? _c2s;
     private TcpSeries? _s2c;
 
@@ -15,7 +16,7 @@ internal sealed class SeriesTicket(long order)
     /// Where the flow's first segment came in the capture (frame × phases + phase): the earliest claim among flows
     /// that may give their slot away gives it first.
     /// </summary>
-    public long Order { get; } = order;
+    public long Order => _order;
 
     /// <summary>Where the claim stands: written by the policy's thread, read by the recording one.</summary>
     internal SeriesClaim Claim
@@ -55,6 +56,22 @@ internal sealed class SeriesTicket(long order)
     {
         _c2s = new TcpSeries(pointsPerDirection) { BaseSeq = BaseC2S };
         _s2c = new TcpSeries(pointsPerDirection) { BaseSeq = BaseS2C };
+    }
+
+    /// <summary>
+    /// Makes a refused claim, which nothing reads any more, a new pending one at <paramref name="order"/> (a shard's:
+    /// see <see cref="TcpSeriesRecorder"/>).
+    /// </summary>
+    internal void Reissue(long order)
+    {
+        _order = order;
+        HasBaseC2S = HasBaseS2C = false;
+        BaseC2S = BaseS2C = 0;
+        SettlePass = 0;
+        SettleClaim = SeriesClaim.Pending;
+        Owner = null;
+        _c2s = _s2c = null;
+        Claim = SeriesClaim.Pending;
     }
 
     /// <summary>Lets go of the series (refused, given away, or the flow left the list).</summary>

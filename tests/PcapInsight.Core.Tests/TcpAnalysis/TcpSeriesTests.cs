@@ -101,4 +101,59 @@ public class TcpSeriesTests
 
         Assert.Null(Assert.Single(r.Flows).Tcp!.Series);
     }
+
+    /// <summary>
+    /// A shard reissues a refused claim to a later flow once a pass of Settle has seen the refusal (a scan would
+    /// otherwise make a claim object for every flow): the later flow's claim starts as new, with its own sequence
+    /// base, and an entry of the earlier flow replayed after the reissue (its end, logged before the answer came)
+    /// does nothing to it.
+    /// </summary>
+    [Fact]
+    public void ShardsRefusedClaim_IsReissuedToALaterFlow_AsANewClaim()
+    {
+        var policy = new Admissions(maxSeriesFlows: 1, maxProfiledHosts: 0, maxListedFlows: 0);
+        AdmissionLog log = AdmissionLog.Queued(policy, shard: 0);
+        AdmissionLog[] logs = [log];
+        var recorder = new TcpSeriesRecorder(16, log);
+        Flow a = NewTcpFlow(), b = NewTcpFlow(), c = NewTcpFlow();
+
+        Segment(recorder, log, a, place: 0, seq: 100);   // a claims the one slot
+        Segment(recorder, log, b, place: 4, seq: 200);   // b claims, and is refused
+        SeriesTicket refused = b.Tcp!.SeriesTicket!;
+        log.Place = 5;
+        recorder.Release(b, worthDrawing: false);         // b ends before its answer: an entry naming its claim
+        log.CompleteBelow(5);
+        AdmissionLog.ReplayBelow(logs, long.MaxValue);     // the answers: a held, b refused; b's end waits
+        recorder.Settle();
+        Assert.Equal(SeriesClaim.Refused, refused.Claim);
+        Assert.True(b.Tcp.SeriesOff);
+        Assert.Null(b.Tcp.SeriesTicket);
+
+        log.Place = 6;
+        recorder.Release(a, worthDrawing: false);         // a ends plain: its slot may go to a later flow
+        Segment(recorder, log, c, place: 8, seq: 300);   // c claims: b's claim object, pending again
+        Assert.Same(refused, c.Tcp!.SeriesTicket);
+        Assert.Equal(SeriesClaim.Pending, refused.Claim);
+        Assert.Equal(8, refused.Order);
+        Assert.Equal(301u, refused.BaseC2S);               // c's own base (after its SYN), not b's
+        AdmissionLog.ReplayAll(logs);                      // b's end (nothing), a's end, c's claim: a's slot
+        recorder.Settle();
+
+        Assert.Equal(SeriesClaim.Held, refused.Claim);
+        Assert.NotNull(c.Tcp.Series);
+        Assert.Null(a.Tcp!.Series);
+        Assert.Equal(1, policy.SeriesRefused);
+        Assert.Equal(0, recorder.Waiting);
+    }
+
+    private static Flow NewTcpFlow() => new() { Tcp = new TcpFlowFacts() };
+
+    private static void Segment(TcpSeriesRecorder recorder, AdmissionLog log, Flow flow, long place, uint seq)
+    {
+        log.Place = place;
+        var packet = new DecodedPacket { Seq = seq, Flags = TcpFlags.Syn };
+        var info = new PcapInsight.Core.Capture.CaptureInfo(place, place * 1000, 60, 60, 0, PcapInsight.Core.Capture.LinkType.Ethernet);
+        recorder.OnSegment(flow, fromClient: true, packet, info, place);
+        log.CompleteBelow(place + 1);
+    }
 }
