@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using PcapInsight.Reporting;
 using PcapInsight.Core.Analysis;
 using PcapInsight.Core.Events;
@@ -33,6 +34,22 @@ public static class ChartSet
             }
         }
         return charts;
+    }
+
+    /// <summary>
+    /// Null when the chart library's native part (SkiaSharp's libSkiaSharp.so) loads; else why not, in words for the
+    /// user. Asked before a capture is analysed: the native program copied somewhere without the library beside it
+    /// otherwise analysed the whole capture and then failed with an internal error and a stack trace.
+    /// </summary>
+    public static string? WhyChartsCannotBeDrawn()
+    {
+        // The search a chart's first native call makes: beside the program (the native build), the runtime's probing
+        // paths (the JIT build's runtimes/ folder), then the system's library path.
+        if (NativeLibrary.TryLoad("libSkiaSharp", typeof(SkiaSharp.SKObject).Assembly, null, out _))
+        {
+            return null;
+        }
+        return $"the chart library's native part, libSkiaSharp.so, is neither beside the program ({AppContext.BaseDirectory.TrimEnd('/')}) nor on the library path";
     }
 
     /// <summary>

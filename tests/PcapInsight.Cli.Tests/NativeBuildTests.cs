@@ -68,6 +68,47 @@ public partial class NativeBuildTests
         }
     }
 
+    /// <summary>
+    /// The native program copied alone, without the chart library's libSkiaSharp.so beside it: a report with charts
+    /// (the default formats, png or html, analyze or live) is refused at once with what to do, before any capture is
+    /// read and without a stack trace; the tables alone are written as usual.
+    /// </summary>
+    public static TheoryData<string[], int> CopiedAloneCases() => new()
+    {
+        { ["analyze", Sample("tcp-basic.pcap"), "-o", "report"], ExitCodes.InternalError },
+        { ["analyze", Sample("tcp-basic.pcap"), "-o", "report", "--format", "png"], ExitCodes.InternalError },
+        { ["analyze", Sample("tcp-basic.pcap"), "-o", "report", "--format", "html,csv"], ExitCodes.InternalError },
+        { ["live", "-i", "lo", "--duration", "1", "-o", "report"], ExitCodes.InternalError },
+        { ["analyze", Sample("tcp-basic.pcap"), "-o", "report", "--format", "csv,json,parquet"], ExitCodes.Success },
+    };
+
+    [NativeTheory]
+    [MemberData(nameof(CopiedAloneCases))]
+    public void CopiedWithoutTheChartLibrary_ChartsRefusedAtOnce_TablesWritten(string[] args, int exitCode)
+    {
+        using var dir = CliRunner.TempDir();
+        string alone = Path.Combine(dir.Path, "bin", "pcapinsight");
+        Directory.CreateDirectory(Path.GetDirectoryName(alone)!);
+        File.Copy(NativeBuild.Executable, alone);   // with its mode: executable
+
+        CliRun run = CliRunner.RunProcess(alone, args, dir.Path);
+
+        Assert.True(run.ExitCode == exitCode, $"exit {run.ExitCode}\n{run.Stderr}");
+        Assert.DoesNotContain("internal error", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+        string report = Path.Combine(dir.Path, "report");
+        if (exitCode == ExitCodes.Success)
+        {
+            Assert.True(File.Exists(Path.Combine(report, "flows.csv")) && File.Exists(Path.Combine(report, "summary.json")), run.Stderr);
+        }
+        else
+        {
+            Assert.Contains($"libSkiaSharp.so, is neither beside the program ({Path.GetDirectoryName(alone)})", run.Stderr, StringComparison.Ordinal);
+            Assert.Contains("--format csv,json", run.Stderr, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(report), "nothing written before the refusal");
+        }
+    }
+
     private static string Sample(string name) => RepoPaths.Sample(name);
 
     /// <summary>Runs both builds on <paramref name="args"/>, each in a folder of its own, and compares everything they wrote.</summary>

@@ -68,6 +68,10 @@ public static class AnalyzeCommand
             return ExitCodes.Usage;
         }
         (AnalysisOptions options, HashSet<string> formats) = prepared;
+        if (!ChartsCanBeDrawn(formats, stderr))
+        {
+            return ExitCodes.InternalError;
+        }
         if (!FilterOption.TryCompile(s.Filter, stderr, out BpfFrameFilter? bpf, out int filterError))
         {
             return filterError;
@@ -335,6 +339,21 @@ public static class AnalyzeCommand
     /// Writes the report files the formats name into the output folder and, when <paramref name="printSummary"/>,
     /// the summary (or --json) on stdout. Returns 0, or 1 when the folder cannot be written.
     /// </summary>
+    /// <summary>
+    /// False, after saying why and what to do, when the formats need charts (png, html) and the chart library cannot
+    /// load: said before the capture is read, not after its analysis.
+    /// </summary>
+    internal static bool ChartsCanBeDrawn(HashSet<string> formats, TextWriter stderr)
+    {
+        if ((formats.Contains("png") || formats.Contains("html")) && ChartSet.WhyChartsCannotBeDrawn() is { } why)
+        {
+            stderr.WriteLine($"pcapinsight: cannot draw the report's charts (--format png, html): {why}.");
+            stderr.WriteLine("Copy libSkiaSharp.so from the folder pcapinsight was built or installed in to the program's folder, or write the tables alone: --format csv,json");
+            return false;
+        }
+        return true;
+    }
+
     internal static int WriteReport(AnalysisResult result, AnalyzeSettings s, HashSet<string> formats, TextWriter stdout, TextWriter stderr, bool printSummary)
     {
         try

@@ -115,6 +115,10 @@ public static class LiveCommand
             return ExitCodes.Usage;
         }
         (AnalysisOptions options, HashSet<string> formats) = prepared;
+        if (!AnalyzeCommand.ChartsCanBeDrawn(formats, stderr))
+        {
+            return ExitCodes.InternalError;
+        }
         try
         {
             live.Live.Validate();
