@@ -81,7 +81,7 @@ internal static class FlowRecord
     /// As <see cref="Read"/>, into <paramref name="s"/>: every property is set (its TCP or UDP part reused), so a summary
     /// that held another flow keeps nothing of it. For summaries a <see cref="FlowSummaryPool"/> hands back.
     /// </summary>
-    internal static FlowSummary ReadInto(ReadOnlySpan<byte> bytes, FlowSummary s, out int length)
+    internal static FlowSummary ReadInto(ReadOnlySpan<byte> bytes, FlowSummary s, out int length, FlowSummaryPool? parts = null)
     {
         var r = new ByteCursor(bytes);
         s.Id = r.VarInt32();
@@ -106,8 +106,22 @@ internal static class FlowRecord
         s.LowestPmtu = r.VarInt32();
         s.Close = (FlowCloseReason)r.Byte();
         s.Tunnels = (TunnelKinds)r.Byte();
-        s.Udp = r.Bool() ? ReadUdp(ref r, s.Udp ?? new UdpSummary(0, 0, 0)) : null;
-        s.Tcp = r.Bool() ? ReadTcp(ref r, s.Tcp ?? new TcpSummary()) : null;
+        if (r.Bool())
+        {
+            s.Udp = ReadUdp(ref r, FlowSummaryPool.UdpPart(s, parts));
+        }
+        else
+        {
+            FlowSummaryPool.NoUdpPart(s, parts);
+        }
+        if (r.Bool())
+        {
+            s.Tcp = ReadTcp(ref r, FlowSummaryPool.TcpPart(s, parts));
+        }
+        else
+        {
+            FlowSummaryPool.NoTcpPart(s, parts);
+        }
         length = r.Position;
         return s;
     }

@@ -15,7 +15,7 @@ namespace PcapInsight.Core.Flows;
 /// while every live flow sat in the old generation, and cost the collector more than the encoding. Memory: one buffer,
 /// growing to what the run's records take (about 100 bytes a TCP flow, 6.5 MB a run by default; at most
 /// <see cref="RunLength"/> times <see cref="FlowRecord.MaxEncodedBytes"/>), the sort's buffers (a run's entries once more,
-/// kept from run to run), plus a 64 KiB block a run while reading. The file
+/// kept from run to run), plus a block a run while reading (64 KiB, smaller past 128 runs: <see cref="ReadBlockBytes"/>). The file
 /// (<c>.pcapinsight-flows-*.spool</c>, hidden) is deleted when the spool is disposed or its handle finalized
 /// (<see cref="FileOptions.DeleteOnClose"/>); a process killed outright leaves it behind, and the next spool made in
 /// that folder deletes it (its name holds the process id, no longer running).
@@ -149,9 +149,10 @@ public sealed class FlowSpool : IDisposable
         }
         var readers = new List<RunReader>(_runs.Count);
         var queue = new PriorityQueue<(FlowSummary Summary, int Source), int>();
+        int blockBytes = ReadBlockBytes(_runs.Count);
         for (int i = 0; i < _runs.Count; i++)
         {
-            readers.Add(new RunReader(_file!.SafeFileHandle, _runs[i].Offset, _runs[i].Bytes, _runs[i].Count));
+            readers.Add(new RunReader(_file!.SafeFileHandle, _runs[i].Offset, _runs[i].Bytes, _runs[i].Count, blockBytes));
         }
         for (int i = 0; i < readers.Count; i++)
         {
@@ -201,6 +202,16 @@ public sealed class FlowSpool : IDisposable
         }
     }
 
+    // Reading merges every run at once, through a block of each. 64 KiB a run grew with the capture: a byte for every
+    // flow spooled (8 MB for 8 M flows, 100 MB for 100 M). The blocks share a budget instead, each at least a few of
+    // the longest records: the same 64 KiB blocks up to 128 runs (8 M flows at the default run length), smaller ones
+    // past it, and memory flat up to 2,048 runs (134 M flows), 4 KiB a run beyond. Smaller blocks mean more reads
+    // (a 4 KiB one holds about 40 records), which a capture of that many flows can afford.
+    internal const int ReadBudgetBytes = 8 << 20, MaxReadBlockBytes = 65_536, MinReadBlockBytes = 4_096;
+
+    /// <summary>The block each run is read through when <paramref name="runs"/> runs are merged.</summary>
+    internal static int ReadBlockBytes(int runs) => Math.Clamp(ReadBudgetBytes / Math.Max(runs, 1), MinReadBlockBytes, MaxReadBlockBytes);
+
     private static void Enqueue(PriorityQueue<(FlowSummary, int), int> queue, List<RunReader> readers, int i, FlowSummaryPool? reuse)
     {
         if (readers[i].Next(reuse) is { } s)
@@ -210,13 +221,13 @@ public sealed class FlowSpool : IDisposable
     }
 
     /// <summary>
-    /// Reads one run back in blocks of <see cref="BlockBytes"/> with positioned reads on the spool's own handle (no
-    /// stream a run, no reader a field): the spool of a million flows is read once per table that lists them.
+    /// Reads one run back in blocks of <paramref name="blockBytes"/> (<see cref="ReadBlockBytes"/>) with positioned
+    /// reads on the spool's own handle (no stream a run, no reader a field): the spool of a million flows is read once
+    /// per table that lists them.
     /// </summary>
-    private sealed class RunReader(SafeFileHandle file, long offset, long bytes, int count)
+    private sealed class RunReader(SafeFileHandle file, long offset, long bytes, int count, int blockBytes)
     {
-        private const int BlockBytes = 65_536;
-        private readonly byte[] _block = new byte[BlockBytes];
+        private readonly byte[] _block = new byte[blockBytes];
         private long _offset = offset;
         private long _unread = bytes;
         private int _start, _end;
@@ -232,7 +243,7 @@ public sealed class FlowSpool : IDisposable
             {
                 Refill();
             }
-            FlowSummary s = FlowRecord.ReadInto(_block.AsSpan(_start, _end - _start), reuse?.Rent() ?? new FlowSummary(), out int length);
+            FlowSummary s = FlowRecord.ReadInto(_block.AsSpan(_start, _end - _start), reuse?.Rent() ?? new FlowSummary(), out int length, reuse);
             _start += length;
             _left--;
             return s;
@@ -242,7 +253,7 @@ public sealed class FlowSpool : IDisposable
         {
             int kept = _end - _start;
             _block.AsSpan(_start, kept).CopyTo(_block);
-            int wanted = (int)Math.Min(BlockBytes - kept, _unread);
+            int wanted = (int)Math.Min(_block.Length - kept, _unread);
             int read = 0;
             while (read < wanted)
             {
@@ -288,7 +299,7 @@ public sealed class FlowSpool : IDisposable
     private FlowSummary Buffered(int entry, FlowSummaryPool? reuse)
     {
         Entry e = _entries[entry];
-        return FlowRecord.ReadInto(_buffer.AsSpan(e.Offset, e.Length), reuse?.Rent() ?? new FlowSummary(), out _);
+        return FlowRecord.ReadInto(_buffer.AsSpan(e.Offset, e.Length), reuse?.Rent() ?? new FlowSummary(), out _, reuse);
     }
 
     // Through buffers kept for the next run: a run's sort otherwise copied it anew every RunLength flows.

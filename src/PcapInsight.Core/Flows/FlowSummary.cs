@@ -60,7 +60,7 @@ public sealed record FlowSummary
     /// <paramref name="s"/> made the summary of <paramref name="flow"/>: every property set (its TCP or UDP part reused), so a
     /// summary that held another flow keeps nothing of it.
     /// </summary>
-    internal static FlowSummary Fill(FlowSummary s, Flow flow)
+    internal static FlowSummary Fill(FlowSummary s, Flow flow, FlowSummaryPool? parts = null)
     {
         s.Id = flow.Id;
         s.Protocol = flow.Protocol;
@@ -83,8 +83,22 @@ public sealed record FlowSummary
         s.LowestPmtu = flow.LowestPmtu;
         s.Close = flow.Close;
         s.Tunnels = flow.Tunnels;
-        s.Udp = flow.Udp is { } u ? FillUdp(s.Udp ?? new UdpSummary(0, 0, 0), u) : null;
-        s.Tcp = flow.Tcp is { } t ? FillTcp(s.Tcp ?? new TcpSummary(), t) : null;
+        if (flow.Udp is { } u)
+        {
+            s.Udp = FillUdp(FlowSummaryPool.UdpPart(s, parts), u);
+        }
+        else
+        {
+            FlowSummaryPool.NoUdpPart(s, parts);
+        }
+        if (flow.Tcp is { } t)
+        {
+            s.Tcp = FillTcp(FlowSummaryPool.TcpPart(s, parts), t);
+        }
+        else
+        {
+            FlowSummaryPool.NoTcpPart(s, parts);
+        }
         return s;
     }
 

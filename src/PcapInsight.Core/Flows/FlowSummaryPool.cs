@@ -21,7 +21,7 @@ public sealed class FlowSummaryPool
     public void Return(FlowSummary summary) => _free.Push(summary);
 
     /// <summary>The summary of <paramref name="flow"/> as it stands (<see cref="FlowSummary.Of"/>), in a summary given back.</summary>
-    public FlowSummary Of(Flow flow) => FlowSummary.Fill(Rent(), flow);
+    public FlowSummary Of(Flow flow) => FlowSummary.Fill(Rent(), flow, this);
 
     /// <summary>
     /// The summaries of <paramref name="summaries"/> that <paramref name="keep"/> accepts; each other one is given back
@@ -44,4 +44,38 @@ public sealed class FlowSummaryPool
 
     /// <summary>A summary to decode into: one given back, or a new one.</summary>
     internal FlowSummary Rent() => _free.TryPop(out FlowSummary? s) ? s : new FlowSummary();
+
+    // The TCP or UDP part of a summary given back that the flow decoded into it next did not need: kept for one that
+    // does, so that a spool of TCP and UDP flows in turn is read without a new part at each change of protocol (about
+    // 140 bytes each; reading 210,000 summaries of both allocated 21 MB).
+    private readonly Stack<TcpSummary> _tcpParts = new();
+    private readonly Stack<UdpSummary> _udpParts = new();
+
+    /// <summary><paramref name="s"/>'s TCP part to fill: its own, a spare one, or a new one.</summary>
+    internal static TcpSummary TcpPart(FlowSummary s, FlowSummaryPool? pool) =>
+        s.Tcp ?? (pool is not null && pool._tcpParts.TryPop(out TcpSummary? t) ? t : new TcpSummary());
+
+    /// <summary><paramref name="s"/>'s UDP part to fill: its own, a spare one, or a new one.</summary>
+    internal static UdpSummary UdpPart(FlowSummary s, FlowSummaryPool? pool) =>
+        s.Udp ?? (pool is not null && pool._udpParts.TryPop(out UdpSummary? u) ? u : new UdpSummary(0, 0, 0));
+
+    /// <summary><paramref name="s"/> is of a flow without a TCP part: its part, if it had one, is kept as a spare.</summary>
+    internal static void NoTcpPart(FlowSummary s, FlowSummaryPool? pool)
+    {
+        if (s.Tcp is { } t)
+        {
+            pool?._tcpParts.Push(t);
+            s.Tcp = null;
+        }
+    }
+
+    /// <summary><paramref name="s"/> is of a flow without a UDP part: its part, if it had one, is kept as a spare.</summary>
+    internal static void NoUdpPart(FlowSummary s, FlowSummaryPool? pool)
+    {
+        if (s.Udp is { } u)
+        {
+            pool?._udpParts.Push(u);
+            s.Udp = null;
+        }
+    }
 }

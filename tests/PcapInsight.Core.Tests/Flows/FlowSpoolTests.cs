@@ -89,6 +89,61 @@ public sealed class FlowSpoolTests : IDisposable
         Assert.Equal(read, spool.ReadSorted().ToList());                           // and can be read again
     }
 
+    /// <summary>The read block of each run as the runs grow: the same 64 KiB to 128 runs, then a shared 8 MiB.</summary>
+    [Theory]
+    [InlineData(1, 65_536)]
+    [InlineData(128, 65_536)]
+    [InlineData(129, 65_027)]
+    [InlineData(1_000, 8_388)]
+    [InlineData(2_048, 4_096)]
+    [InlineData(100_000, 4_096)]   // past 2,048 runs, 4 KiB each: still room for several of the longest records
+    public void ReadBlock_SharesABudget_ButHoldsSeveralRecords(int runs, int expected)
+    {
+        Assert.Equal(expected, FlowSpool.ReadBlockBytes(runs));
+        Assert.True(FlowSpool.MinReadBlockBytes >= 4 * FlowRecord.MaxEncodedBytes);
+    }
+
+    /// <summary>
+    /// Thousands of runs are merged through blocks that share one budget (64 KiB a run took 190 MiB for 3,000 runs,
+    /// a byte for every flow a capture spooled), and records still cross the smaller blocks whole.
+    /// </summary>
+    [Theory]
+    [InlineData(3_000, 1)]       // a run a summary
+    [InlineData(210_000, 100)]   // 2,100 runs of about 10 KB: records across 4 KiB blocks
+    public void ReadSorted_ThousandsOfRuns_InOrder_ThroughBlocksOfABoundedTotal(int count, int runLength)
+    {
+        using var spool = new FlowSpool(_dir, runLength);
+        foreach (int id in Shuffled(count, seed: count))
+        {
+            spool.Add(Summary(id, tcp: id % 3 != 0));
+        }
+        var reuse = new FlowSummaryPool();
+        int expected = 1;
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (FlowSummary s in spool.ReadSorted(reuse))
+        {
+            if (s.Id != expected++)
+            {
+                Assert.Fail($"summary {s.Id} where {expected - 1} was due");
+            }
+            reuse.Return(s);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(count + 1, expected);
+        expected = 1;
+        foreach (FlowSummary s in spool.ReadSorted(reuse))
+        {
+            Assert.Equal(Summary(expected++, tcp: s.Id % 3 != 0), s);   // every field, also of records across blocks
+            reuse.Return(s);
+        }
+        Assert.True(spool.Runs >= 2_000, $"{spool.Runs} runs");
+        // The blocks (at most 8 MiB, or 4 KiB a run), and a reader, a queue entry and a summary a run.
+        long bound = Math.Max(FlowSpool.ReadBudgetBytes, spool.Runs * (long)FlowSpool.MinReadBlockBytes) + spool.Runs * 2_048L;
+        Assert.True(allocated < bound, $"{allocated:N0} bytes allocated reading {spool.Runs} runs (bound {bound:N0})");
+    }
+
     [Theory]
     [InlineData(3, 4)]        // all in the buffer
     [InlineData(1_000, 7)]    // many runs and a partial buffer
