@@ -27,6 +27,12 @@ public sealed class EventCollector
     private long _seq;
     private KeptRows? _rows;   // the kept rows, made on demand; null after a change
     private long _dropped;
+    // Once the log holds the limit's worth of rows: the last by rank of those (after a trim, the last row kept). A
+    // logged row ranked after it can never be among the first _maxRows by rank, so it is counted and dropped at once,
+    // and not even built (WouldKeep). Rows come mostly in rank order: a capture of millions of logged events (a SYN
+    // scan's two million resets) held twice the limit's rows (224 MB of candidates) and sorted them through as much
+    // again; now it holds the limit's.
+    private EventOrder.Entry? _logCutoff;
 
     /// <summary>
     /// A collector holding exactly <paramref name="rows"/> (a selection of another's rows): every kind counted by its
@@ -122,12 +128,22 @@ public sealed class EventCollector
         var entry = new EventOrder.Entry(e, ++_seq, timelineNs);
         if (policy == EventPolicy.LogAll)
         {
-            _logAll.Add(entry);
-            if (_logAll.Count >= 2 * _maxRows)
+            if (_maxRows == 0 || _logCutoff is { } cutoff && EventOrder.CompareIn(entry, cutoff) > 0)
             {
-                // Only the first rows by rank can survive the limit: drop the rest now, so memory stays bounded.
+                return;   // counted above; past the limit whatever comes later
+            }
+            _logAll.Add(entry);
+            if (_logCutoff is null && _logAll.Count == _maxRows)
+            {
+                _logCutoff = LastByRank(_logAll);
+            }
+            else if (_logAll.Count >= 2 * _maxRows)
+            {
+                // Rows ranked before the cutoff came late (out of order): only the first by rank can survive the
+                // limit, so the rest go now, and the cutoff moves to the last kept.
                 _logAll.Sort(new EventOrder.Rank());
                 _logAll.Truncate(_maxRows);
+                _logCutoff = _logAll[_maxRows - 1];
             }
             return;
         }
@@ -145,7 +161,8 @@ public sealed class EventCollector
         EventPolicy policy = EventCatalog.Get(kind).Policy;
         if (policy != EventPolicy.Sampled)
         {
-            return policy == EventPolicy.LogAll;
+            // A row dated after the cutoff's time ranks after it: past the limit (ties of time are left to Report).
+            return policy == EventPolicy.LogAll && !(timeNs > 0 && _logCutoff is { } cutoff && timeNs > cutoff.Event.TimestampNs);
         }
         if (_sampled[(int)kind] is not { } s)
         {
@@ -251,6 +268,7 @@ public sealed class EventCollector
         if (first is { } kept)
         {
             _logAll.RemoveWhere(e => e.Event.Kind == kind && e.Seq != kept.Seq);
+            _logCutoff = null;   // fewer rows than when it was set: a later row might be kept again
         }
         _rows = null;
         if (_onceKindNs != long.MaxValue)
@@ -258,6 +276,23 @@ public sealed class EventCollector
             AddToTimeline(kind, _onceKindNs);
         }
     }
+
+    private static EventOrder.Entry LastByRank(SegmentedList<EventOrder.Entry> log)
+    {
+        EventOrder.Entry last = log[0];
+        for (int i = 1; i < log.Count; i++)
+        {
+            EventOrder.Entry e = log[i];
+            if (EventOrder.CompareIn(e, last) >= 0)
+            {
+                last = e;
+            }
+        }
+        return last;
+    }
+
+    /// <summary>Logged rows held as candidates (at most twice the limit; about the limit when rows come in rank order).</summary>
+    internal int LoggedCandidates => _logAll.Count;
 
     /// <summary>The kinds one analyzer reports at most once, which a merge keeps once (<see cref="KeepOnce"/>).</summary>
     internal static bool IsOnceKind(EventKind kind) => kind == EventKind.CaptureFlowTableFull;

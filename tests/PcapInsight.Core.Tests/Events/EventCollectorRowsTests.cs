@@ -25,6 +25,11 @@ public class EventCollectorRowsTests
         { 5, "many back", 4_000, 1_500 },     // the log is sorted and cut at twice the limit while reported, too
         { 6, "ties", 3_000, 1_000_000 },
         { 7, "reversed", 2_000, 1_000_000 },
+        // The limit binds from the start: rows ranked after the limit's last are dropped as they come.
+        { 8, "in order", 5_000, 300 },
+        { 9, "ties", 5_000, 300 },
+        { 10, "reversed", 3_000, 200 },       // every row ranks before the last: the log is cut at twice the limit
+        { 11, "nearly", 20_000, 1 },
     };
 
     [Theory]
@@ -92,6 +97,40 @@ public class EventCollectorRowsTests
         Assert.Throws<InvalidOperationException>(() => taken.First());
         reported.Add(first with { TimestampNs = T0 - Ms, Frame = 1_000 });
         AssertFirstByRank(reported, collector, 100);
+    }
+
+    /// <summary>
+    /// Once the log holds the limit's worth, a row ranked after the last of them can never be kept: it is counted, not
+    /// held (a SYN scan's two million resets held two million candidates and sorted them), and a row dated later is
+    /// not even built (<see cref="EventCollector.WouldKeep"/>). A late row dated back before the cutoff still is.
+    /// </summary>
+    [Fact]
+    public void LoggedRowsPastTheLimit_AreCountedNotHeld_NorBuilt()
+    {
+        var collector = new EventCollector(1_000);
+        collector.Timeline.Start(T0);
+        var reported = new List<AnalysisEvent>();
+        for (int i = 0; i < 100_000; i++)
+        {
+            long time = T0 + i * Ms;
+            Assert.Equal(i < 1_000, collector.WouldKeep(EventKind.TcpReset, time));
+            var e = new AnalysisEvent(EventKind.TcpReset, time, i + 1, 0, 1 + i % 7, IpAddr.Parse("192.0.2.1"), 1, IpAddr.Parse("198.51.100.1"), 80, -1, "");
+            collector.ClockNs = time;
+            collector.Report(e);
+            reported.Add(e);
+            Assert.True(collector.LoggedCandidates <= 1_000, $"{collector.LoggedCandidates} candidates after {i + 1} rows");
+        }
+
+        Assert.Equal(100_000, collector.Count(EventKind.TcpReset));
+        AssertFirstByRank(reported, collector, 1_000);
+        Assert.True(collector.WouldKeep(EventKind.TcpReset, T0 + 998 * Ms));   // before the cutoff's time
+        Assert.True(collector.WouldKeep(EventKind.TcpReset, T0 + 999 * Ms));   // at it: Report decides by rank
+
+        var late = new AnalysisEvent(EventKind.TcpReset, T0 + 500 * Ms, 200_000, 0, 1, IpAddr.Parse("192.0.2.1"), 1, IpAddr.Parse("198.51.100.1"), 80, -1, "late");
+        collector.Report(late);
+        reported.Add(late);
+        AssertFirstByRank(reported, collector, 1_000);
+        Assert.Contains(late, collector.Rows);
     }
 
     private static void AssertFirstByRank(List<AnalysisEvent> reported, EventCollector collector, int maxRows)
