@@ -18,6 +18,9 @@
 #               $PCAPINSIGHT_CORPUS) one after another, that sequence copied --mixed-copies times with its clock moved
 #               on each time (mergecap, editcap; the corpus' fragment floods, lossy streams, tunnels and DNS make an
 #               event or a reassembled datagram of every few frames, which the synthetic files never do)
+#   scan.pcap   with --with-scan (or --only scan): a SYN scan of --scan-probes ports (2 M: 4 M frames), each probe a
+#               flow that closes at once, 1.5 M lingering at a time, past the default million-flow table (synthetic
+#               writer: make-scan). Not in the default set: tshark took 516 s and 3.9 GB for its expert pass here.
 # Prints wall time, packets/s, MB/s, peak RSS, CPU time and the ratios the performance issue sets targets for, and at
 # the end a table of those targets, met or not on each file in this run (50 x tshark expert, the full analysis within
 # twice `info`, peak RSS under 300 MiB on the small-packet and bulk captures; `info` against `cat` beside them). Files live
@@ -25,7 +28,8 @@
 # tools (tshark, tcptrace) run once each and are stopped after --slow-limit seconds (reported as "> N").
 #
 # Usage: bench/compare.sh [--small-packets N] [--bulk-bytes BYTES] [--flows N] [--mixed-copies N] [--runs N]
-#                         [--slow-limit S] [--only small|bulk|flows|mixed] [--skip-slow]
+#                         [--slow-limit S] [--only small|bulk|flows|mixed|scan] [--skip-slow] [--with-scan]
+#                         [--scan-probes N]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${BENCH_DIR:-/tmp/pcapinsight-bench}"
@@ -33,6 +37,8 @@ small_packets=10000000
 bulk_bytes=$((2 * 1024 * 1024 * 1024))
 short_flows=1000000
 mixed_copies=40
+scan_probes=2000000
+with_scan=0
 runs=3
 slow_limit=900
 only=""
@@ -43,6 +49,8 @@ while [ $# -gt 0 ]; do
     --bulk-bytes) bulk_bytes="$2"; shift 2 ;;
     --flows) short_flows="$2"; shift 2 ;;
     --mixed-copies) mixed_copies="$2"; shift 2 ;;
+    --scan-probes) scan_probes="$2"; shift 2 ;;
+    --with-scan) with_scan=1; shift ;;
     --runs) runs="$2"; shift 2 ;;
     --slow-limit) slow_limit="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
@@ -66,6 +74,12 @@ make_flows() {
   [ -f "$dir/flows.pcap" ] && return
   echo "making flows.pcap ($short_flows short TCP connections) ..." >&2
   dotnet run -c Release --project "$bench_project" -- make-flows "$dir/flows.pcap" --flows "$short_flows" >&2
+}
+
+make_scan() {
+  [ -f "$dir/scan.pcap" ] && return
+  echo "making scan.pcap (a SYN scan of $scan_probes ports) ..." >&2
+  dotnet run -c Release --project "$bench_project" -- make-scan "$dir/scan.pcap" --probes "$scan_probes" >&2
 }
 
 bulk_client="pibc$$"; bulk_server="pibs$$"; bulk_tcpdump=""; bulk_iperf=""
@@ -260,6 +274,7 @@ report() {
   case "$name" in
     small*|bulk*) memory_cell=$(awk -v m="$memory" 'BEGIN{printf "%d MiB %s", m, (m < 300 ? "met" : "not met")}') ;;
     flows*) memory_cell="$memory MiB (${rss_mib["pcapinsight analyze --close-linger 1"]} MiB with --close-linger 1)" ;;
+    scan*) memory_cell="$memory MiB (the table's million flows: --max-flows)" ;;
   esac
   # Reading against the page cache: the issue's "reading alone" is in process (`PcapInsight.Benchmarks phases FILE`,
   # its "read" row); the whole process's nearest is `info`, which decodes too: shown, not judged.
@@ -278,8 +293,9 @@ print_targets() {
 }
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load $(cut -d' ' -f1-3 /proc/loadavg); best of $runs runs (tshark, tcptrace: 1); pcapinsight's build: $(cat "$root/.build/cli/.built-from-sources")"
-for name in small bulk flows mixed; do
+for name in small bulk flows mixed scan; do
   [ -n "$only" ] && [ "$only" != "$name" ] && continue
+  [ "$name" = scan ] && [ "$with_scan" = 0 ] && [ "$only" != scan ] && continue
   file="$name.pcap"
   [ "$name" = mixed ] && file="$name.pcapng"
   "make_$name" || continue

@@ -6,6 +6,7 @@ using PcapInsight.TestKit;
 //   make-small FILE [--packets N] [--flows N]   writes a synthetic header-only capture for bench/compare.sh
 //   make-flows FILE [--flows N]                 writes N short TCP connections (8 frames each) for bench/compare.sh
 //   make-udp-flows FILE [--flows N]             writes N UDP request/answer exchanges (2 frames each)
+//   make-scan FILE [--probes N]                 writes a SYN scan of N ports (2 frames a port), for bench/compare.sh
 //   make-fragments FILE SHAPE [--count N]       writes N fragments: pairs, disjoint, disjoint-descending or copies
 //   make-holes FILE [--segments N]              writes a TCP connection of N one-byte segments after a hole (for follow)
 //   make-dns FILE [--exchanges N]               writes N DNS query/answer exchanges, each its own flow
@@ -26,6 +27,13 @@ if (args.Length >= 2 && args[0] == "make-flows")
     int flows = (int)Argument(args, "--flows", 1_000_000);
     ShortConnections.Write(args[1], flows);
     Console.WriteLine($"wrote {args[1]}: {flows} short TCP connections, {8L * flows} packets");
+    return 0;
+}
+if (args.Length >= 2 && args[0] == "make-scan")
+{
+    int probes = (int)Argument(args, "--probes", 2_000_000);
+    ShortConnections.WriteScan(args[1], probes);
+    Console.WriteLine($"wrote {args[1]}: a SYN scan of {probes} ports");
     return 0;
 }
 if (args.Length >= 2 && args[0] == "make-udp-flows")
