@@ -177,10 +177,37 @@ public class ShardedNumberingTests
         Assert.Equal(one, two);
     }
 
-    private static AnalysisResult Run(string capture, string spools, int threads)
+    /// <summary>
+    /// A SYN scan (bench's make-scan) past the table and past the row limit: every probe a flow and a reset, the
+    /// rows the earliest by rank, and two threads' rows, flows and counts those of one.
+    /// </summary>
+    [Fact]
+    public void SynScan_PastTheTableAndTheRowLimit_TwoThreadsAsOne()
+    {
+        using var dir = new TempFolder();
+        string capture = Path.Combine(dir.Path, "scan.pcap");
+        ShortConnections.WriteScan(capture, 30_000);
+        AnalysisOptions options = ScanOptions with { MaxEventRows = 1_000 };
+
+        AnalysisResult one = Run(capture, dir.Path, threads: 1, options);
+        List<(int, string, ushort, long)> oneFlows = Flows(one);
+        AnalysisResult two = Run(capture, dir.Path, threads: 2, options);
+
+        Assert.Equal(30_000, oneFlows.Count);
+        Assert.Equal(30_000, one.Events.Count(Core.Events.EventKind.TcpReset));
+        Assert.True(one.FlowTable!.Evicted > 0, "the table evicted");
+        Assert.Equal(1_000, one.Events.Rows.Count);
+        Assert.True(one.Events.RowsOverLimit >= 29_000, $"{one.Events.RowsOverLimit} rows over the limit");
+        Assert.All(one.Events.Rows.Take(999), e => Assert.True(e.Frame <= 2_100, $"frame {e.Frame}: not among the earliest"));
+        Assert.Equal(one.Events.Rows.Select(e => (e.TimestampNs, e.FlowId, e.Detail)), two.Events.Rows.Select(e => (e.TimestampNs, e.FlowId, e.Detail)));
+        Assert.Equal(one.Events.RowsOverLimit, two.Events.RowsOverLimit);
+        Assert.Equal(oneFlows, Flows(two));
+    }
+
+    private static AnalysisResult Run(string capture, string spools, int threads, AnalysisOptions? options = null)
     {
         using IPacketSource source = CaptureFile.Open(capture, 0);
-        return ShardedAnalysis.Run(source, [source.Stats], ScanOptions with { SpoolDirectory = spools }, threads);
+        return ShardedAnalysis.Run(source, [source.Stats], (options ?? ScanOptions) with { SpoolDirectory = spools }, threads);
     }
 
     /// <summary>Every flow of the report, listed or spooled, in id order: id, client, port, packets.</summary>
