@@ -336,10 +336,6 @@ public static class AnalyzeCommand
     }.Apply(result);
 
     /// <summary>
-    /// Writes the report files the formats name into the output folder and, when <paramref name="printSummary"/>,
-    /// the summary (or --json) on stdout. Returns 0, or 1 when the folder cannot be written.
-    /// </summary>
-    /// <summary>
     /// False, after saying why and what to do, when the formats need charts (png, html) and the chart library cannot
     /// load: said before the capture is read, not after its analysis.
     /// </summary>
@@ -354,6 +350,10 @@ public static class AnalyzeCommand
         return true;
     }
 
+    /// <summary>
+    /// Writes the report files the formats name into the output folder and, when <paramref name="printSummary"/>,
+    /// the summary (or --json) on stdout. Returns 0, or 1 when the folder cannot be written.
+    /// </summary>
     internal static int WriteReport(AnalysisResult result, AnalyzeSettings s, HashSet<string> formats, TextWriter stdout, TextWriter stderr, bool printSummary)
     {
         try
