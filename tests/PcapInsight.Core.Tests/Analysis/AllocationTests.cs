@@ -215,12 +215,30 @@ public class ShardedAllocationTests
         }, templates[0].Length);
     }
 
+    /// <summary>Bytes the whole process allocated while <paramref name="source"/> was analysed on <paramref name="threads"/>.</summary>
+    private static (long Allocated, AnalysisResult Result) Analyse(GeneratedSource source, AnalysisOptions options, int threads)
+    {
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        AnalysisResult r = ShardedAnalysis.Run(source, [source.Stats], options, threads);
+        return (GC.GetTotalAllocatedBytes(precise: true) - before, r);
+    }
+
+    /// <summary>
+    /// Bytes a unit (a frame, a flow) more of a run of <paramref name="large"/> units allocates than one of
+    /// <paramref name="small"/>, after a warm-up (every path compiled): the least of three runs at each length, since
+    /// the threads' hand-over allocates a little more when one must wait for another, which scheduling decides.
+    /// </summary>
+    private static (double PerUnit, long Small, long Large) Growth(Func<int, long> allocatedBy, int small, int large)
+    {
+        allocatedBy(small);
+        long a = Enumerable.Range(0, 3).Min(_ => allocatedBy(small));
+        long b = Enumerable.Range(0, 3).Min(_ => allocatedBy(large));
+        return ((b - a) / (double)(large - small), a, b);
+    }
+
     private static long AllocatedBy(int frames, int threads, int seriesFlows)
     {
-        GeneratedSource source = Bulk(frames);
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        AnalysisResult r = ShardedAnalysis.Run(source, [source.Stats], new AnalysisOptions { SeriesFlows = seriesFlows }, threads);
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        (long allocated, AnalysisResult r) = Analyse(Bulk(frames), new AnalysisOptions { SeriesFlows = seriesFlows }, threads);
         Assert.Equal(frames, r.Packets.Tcp);
         Assert.Equal(seriesFlows > 0 ? 16 : 0, r.Flows.Count(f => f.Tcp?.Series is not null));
         return allocated;
@@ -238,16 +256,10 @@ public class ShardedAllocationTests
     [InlineData(4, 40)]
     public void ManyMoreFrames_AllocateLessThanAByteEachOnAnyThread(int threads, int seriesFlows)
     {
-        AllocatedBy(50_000, threads, seriesFlows);   // warm-up: every path compiled
-        // The least of three runs at each length: the threads' hand-over allocates a little when one must wait for
-        // another, which scheduling decides (up to ~800 KB more in one run of four on this 2-core machine), not the
-        // frames.
-        long small = Enumerable.Range(0, 3).Min(_ => AllocatedBy(50_000, threads, seriesFlows));
-        long large = Enumerable.Range(0, 3).Min(_ => AllocatedBy(450_000, threads, seriesFlows));
-
-        // What one run allocates whatever its length (batches, shards, the merge) cancels out; 400,000 more frames
-        // may add only their ~100 batches' hand-overs.
-        double perFrame = (large - small) / 400_000.0;
+        // The hand-over's waits: up to ~800 KB more in one run of four on this 2-core machine. What one run allocates
+        // whatever its length (batches, shards, the merge) cancels out; 400,000 more frames may add only their ~100
+        // batches' hand-overs.
+        (double perFrame, long small, long large) = Growth(frames => AllocatedBy(frames, threads, seriesFlows), 50_000, 450_000);
         Assert.True(perFrame < 1, $"{perFrame:0.00} bytes a frame ({small:N0} bytes for 50,000 frames, {large:N0} for 450,000)");
     }
 
@@ -265,11 +277,8 @@ public class ShardedAllocationTests
 
     private static long AllocatedByScan(int frames, int threads, int seriesFlows)
     {
-        GeneratedSource source = Scan(frames);
         var options = new AnalysisOptions { SeriesFlows = seriesFlows, Flows = new() { MaxFlows = 16_384, MaxListedFlows = 1_000 } };
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        AnalysisResult r = ShardedAnalysis.Run(source, [source.Stats], options, threads);
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        (long allocated, AnalysisResult r) = Analyse(Scan(frames), options, threads);
         Assert.Equal(frames, r.FlowsByProtocol().Tcp);
         // With slots, nearly every flow claimed one and was refused: the path measured is the claims'.
         Assert.True(seriesFlows > 0 ? r.SeriesFlowsRefused > frames * 9L / 10 : r.SeriesFlowsRefused == 0, $"{r.SeriesFlowsRefused:N0} refused");
@@ -289,16 +298,12 @@ public class ShardedAllocationTests
     [InlineData(2, 40)]
     public void NewFlowsPastTheTable_AllocateNothingPerFlow(int threads, int seriesFlows)
     {
-        AllocatedByScan(50_000, threads, seriesFlows);   // warm-up: every path compiled
         // A run allocates 40-60 MB whatever its length (the table, the batches, flows made anew while the reading
         // thread hands released ones back late), varying by up to ~17 MB with the threads' scheduling: hence a
-        // million flows between the two lengths, the least of three runs each, and a bound above that noise and well
-        // below a claim object a flow (two threads with slots gave 87 bytes a flow before claims were reissued, 0-17
-        // after; three threads on this 2-core machine 106 and 36, too close to the noise to hold).
-        long small = Enumerable.Range(0, 3).Min(_ => AllocatedByScan(50_000, threads, seriesFlows));
-        long large = Enumerable.Range(0, 3).Min(_ => AllocatedByScan(1_050_000, threads, seriesFlows));
-
-        double perFlow = (large - small) / 1_000_000.0;
+        // million flows between the two lengths and a bound above that noise and well below a claim object a flow
+        // (two threads with slots gave 87 bytes a flow before claims were reissued, 0-17 after; three threads on this
+        // 2-core machine 106 and 36, too close to the noise to hold).
+        (double perFlow, long small, long large) = Growth(flows => AllocatedByScan(flows, threads, seriesFlows), 50_000, 1_050_000);
         Assert.True(perFlow < 40, $"{perFlow:0.00} bytes a flow ({small:N0} bytes for 50,000 flows, {large:N0} for 1,050,000)");
     }
 
