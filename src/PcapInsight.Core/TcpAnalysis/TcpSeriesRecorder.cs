@@ -41,7 +41,7 @@ internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog adm
     // of the old flow not yet replayed (its end) finds the claim pending, or refused, and does nothing with it.
     // The spare claims are never more than were waiting at once (only a waiting claim can be refused), so they need
     // no limit of their own: what waits is bounded by the few batches a shard runs ahead.
-    private readonly ValueList<SeriesTicket> _spare = new();
+    private readonly Stack<SeriesTicket> _spare = new();
 
     /// <summary>After the analyses of a segment: its points, on the flow's series (claiming a slot with its first).</summary>
     public void OnSegment(Flow flow, bool fromClient, in DecodedPacket p, in CaptureInfo info, long place)
@@ -123,12 +123,10 @@ internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog adm
 
     private SeriesTicket NewClaim(long place)
     {
-        if (_spare.Count == 0)
+        if (!_spare.TryPop(out SeriesTicket? ticket))
         {
             return new SeriesTicket(place);
         }
-        SeriesTicket ticket = _spare[_spare.Count - 1];
-        _spare.Truncate(_spare.Count - 1);
         ticket.Reissue(place);
         return ticket;
     }
@@ -176,7 +174,7 @@ internal sealed class TcpSeriesRecorder(int pointsPerDirection, AdmissionLog adm
                     ticket.Owner = null;
                     if (ticket.SettleClaim == SeriesClaim.Refused)
                     {
-                        _spare.Add(ticket);   // reissued after this pass, which drops the rest of its points
+                        _spare.Push(ticket);   // reissued after this pass, which drops the rest of its points
                     }
                 }
             }
