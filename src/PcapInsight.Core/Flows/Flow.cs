@@ -18,7 +18,6 @@ public sealed class Flow
     internal long ListedAtNs;        // the table's clock at the flow's place in the LRU list (its last move)
     internal long ActiveAtNs;        // the table's clock (latest capture time so far) at the flow's last packet
     internal long CloseQueuedAtNs = -1; // capture time it joined the table's queue of closed connections; -1: not queued
-    internal bool InCloseQueue;         // a queue of closed connections holds it now (it may not be recycled)
     internal byte Partition;            // the flow table's partition of its key (FlowPartitions): whose activity list holds it
     internal long CreationOrder;        // a shard's table: where in the capture it was created (FlowTable.CreationOrder)
 
@@ -109,7 +108,6 @@ public sealed class Flow
         ListedAtNs = 0;
         ActiveAtNs = 0;
         CloseQueuedAtNs = -1;
-        InCloseQueue = false;
         Partition = 0;
         CreationOrder = 0;
         Id = 0;

@@ -32,8 +32,15 @@ public sealed class FlowTable
     // Connections closed by FIN or RST, by the time of their last packet: they leave after the linger, not the idle
     // timeout, each when its own linger is over whatever the others did (which lets a sharded analysis close it at the
     // same tick as one table would). They close in clock order, so a FIFO holds them in order; one that had packets
-    // since waits again in a priority queue, by its new time.
+    // since waits again in a priority queue, by its new time. An entry names its flow by the object and the time it
+    // was queued: a flow that left the table another way (evicted, a new SYN on its 5-tuple) leaves its entry behind,
+    // and its object may carry a later flow meanwhile (RecycleReleased), which the time tells apart (IsQueuedAs).
+    // Entries left behind are dropped as they come due, or all at once when they are most of a long queue: a scan's
+    // evicted resets would otherwise keep one each for the linger, two million in a minute.
     private readonly ValueQueue<ClosedEntry> _closed = new(64);
+    private long _staleEntries;             // entries whose flow left the table another way (an upper bound for _closed's)
+    private int _compactClosedAt = MinCompactClosedAt;
+    private const int MinCompactClosedAt = 1024;
     private PriorityQueue<Flow, long>? _closedAgain;   // made when first needed: most captures never do
     // Released flows' objects, reset, for the next flows to reuse (see RecycleReleased).
     private readonly Stack<Flow> _recycled = new();
@@ -242,8 +249,7 @@ public sealed class FlowTable
             if (flow.CloseQueuedAtNs < 0 && (tcp.Reset || (tcp.FinC2S && tcp.FinS2C)))
             {
                 flow.CloseQueuedAtNs = clock;
-                flow.InCloseQueue = true;
-                _closed.Enqueue(new ClosedEntry(flow, clock));
+                EnqueueClosed(flow, clock);
             }
         }
         return flow;
@@ -280,24 +286,48 @@ public sealed class FlowTable
         long cutoff = nowNs - _closeLingerNs;
         while (TryTakeClosed(cutoff, out Flow? flow, out long queuedAt))
         {
-            if (!_flows.TryGetValue(flow.Key, out Flow? current) || !ReferenceEquals(current, flow))
+            if (!IsQueuedAs(flow, queuedAt))
             {
+                _staleEntries--;
                 continue;   // it left the table another way meanwhile (a new SYN on its 5-tuple, eviction)
             }
             if (flow.ActiveAtNs > queuedAt)
             {
                 flow.CloseQueuedAtNs = flow.ActiveAtNs;
-                flow.InCloseQueue = true;
                 (_closedAgain ??= new()).Enqueue(flow, flow.ActiveAtNs);   // due now too if that is past the cutoff: met again in this loop
                 continue;
             }
             ClosedAfterLinger++;
+            flow.CloseQueuedAtNs = -1;   // its entry is taken: none left behind
             Finish(flow, FlowCloseReason.Open);
         }
     }
 
     // A connection in the close queue, with the time it was queued at (its flow object may be reused meanwhile).
     private readonly record struct ClosedEntry(Flow Flow, long QueuedAt);
+
+    /// <summary>
+    /// True when the entry queued at <paramref name="queuedAt"/> is still the flow's: the flow was queued at that time
+    /// and is in the table (a flow that leaves it is no more queued: <see cref="Finish"/>). Its object carrying a
+    /// later flow fails too (a reused object is not queued, or was queued later), except a later flow queued at that
+    /// very time, which is due at the same moment as the entry says, so the entry may close it as its own would.
+    /// </summary>
+    private static bool IsQueuedAs(Flow flow, long queuedAt) => flow.CloseQueuedAtNs == queuedAt;
+
+    /// <summary>Entries in the queue of closed connections, left-behind ones included (a test of its bound).</summary>
+    internal int ClosedQueueLength => _closed.Count;
+
+    private void EnqueueClosed(Flow flow, long clock)
+    {
+        // Compacted when left-behind entries are most of the queue, at twice the count the last pass left: each pass
+        // reads every entry's flow once and drops at least the half, or waits for the queue to double.
+        if (_closed.Count >= _compactClosedAt && _staleEntries > _closed.Count / 2)
+        {
+            _staleEntries -= _closed.RemoveAll(static e => !IsQueuedAs(e.Flow, e.QueuedAt));
+            _compactClosedAt = Math.Max(MinCompactClosedAt, 2 * _closed.Count);
+        }
+        _closed.Enqueue(new ClosedEntry(flow, clock));
+    }
 
     /// <summary>Takes the closed connection queued earliest, if it was queued at or before <paramref name="cutoff"/>.</summary>
     private bool TryTakeClosed(long cutoff, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Flow? flow, out long queuedAt)
@@ -310,14 +340,12 @@ public sealed class FlowTable
         {
             _closed.Dequeue();
             (flow, queuedAt) = head;
-            flow.InCloseQueue = false;
             return true;
         }
         if (again && waitingAt <= cutoff)
         {
             _closedAgain!.Dequeue();
             (flow, queuedAt) = (waiting!, waitingAt);
-            flow.InCloseQueue = false;
             return true;
         }
         flow = null;
@@ -538,6 +566,11 @@ public sealed class FlowTable
             _lastFlow = null;
         }
         Unlink(flow);
+        if (flow.CloseQueuedAtNs >= 0)
+        {
+            flow.CloseQueuedAtNs = -1;   // it leaves its entry behind in a queue of closed connections (IsQueuedAs)
+            _staleEntries++;
+        }
         FlowCloseReason fromFlags = flow.Tcp switch
         {
             { Reset: true } => FlowCloseReason.Reset,
@@ -561,13 +594,15 @@ public sealed class FlowTable
     }
 
     /// <summary>
-    /// Keeps a released flow's objects for reuse, unless something may still refer to it: a queue of closed
-    /// connections (entries of flows that left another way are skipped lazily) or the caller reading
-    /// <see cref="ReplacedFlow"/>. (The series policy holds the flow's claim, not the flow.)
+    /// Keeps a released flow's objects for reuse, unless the caller may still read it (<see cref="ReplacedFlow"/>).
+    /// An entry a queue of closed connections still holds for it is no obstacle: the entry is told apart from the
+    /// object's next flow by its time (<see cref="IsQueuedAs"/>). Held back for that entry, the connections a full
+    /// table evicts while they linger (a port scan: every probe a reset) stayed in memory until their linger's end,
+    /// half a million past the million-flow table at once. (The series policy holds the flow's claim, not the flow.)
     /// </summary>
     internal void Recycle(Flow flow)
     {
-        if (!RecycleReleased || flow.InCloseQueue || ReferenceEquals(flow, ReplacedFlow)
+        if (!RecycleReleased || ReferenceEquals(flow, ReplacedFlow)
             || _recycled.Count >= MaxRecycled)
         {
             return;

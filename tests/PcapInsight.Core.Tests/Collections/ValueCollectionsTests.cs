@@ -1,3 +1,4 @@
+using System.Reflection;
 using PcapInsight.Core.Collections;
 using PcapInsight.Core.Decoding;
 using Xunit;
@@ -437,7 +438,16 @@ public class ValueCollectionsTests
         var model = new Queue<Item>();
         for (int step = 0; step < 10_000; step++)
         {
-            if (random.Next(3) > 0 || model.Count == 0)
+            int action = random.Next(40);
+            if (action == 0)
+            {
+                // In-order removal, across the ring's wrap as much as not: every item of one residue goes.
+                int residue = random.Next(3);
+                var kept = new Queue<Item>(model.Where(i => i.Key % 3 != residue));
+                Assert.Equal(model.Count - kept.Count, queue.RemoveAll(i => i.Key % 3 == residue));
+                model = kept;
+            }
+            else if (action < 27 || model.Count == 0)
             {
                 queue.Enqueue(new Item(step, 0));
                 model.Enqueue(new Item(step, 0));
@@ -455,5 +465,24 @@ public class ValueCollectionsTests
             Assert.Equal(model.Dequeue(), queue.Dequeue());
         }
         Assert.Throws<InvalidOperationException>(() => queue.Dequeue());
+    }
+
+    [Fact]
+    public void ValueQueue_RemoveAll_LeavesNoReferenceToWhatWent()
+    {
+        // The flow table drops stale entries of its close queue so that their flows' objects can be collected.
+        var queue = new ValueQueue<string>(4);
+        foreach (string s in new[] { "a", "drop1", "b", "drop2" })
+        {
+            queue.Enqueue(s);
+        }
+        queue.Dequeue();
+        queue.Enqueue("c");                                 // wrapped: the ring holds c, drop1, b, drop2 from index 1
+
+        Assert.Equal(2, queue.RemoveAll(s => s.StartsWith("drop", StringComparison.Ordinal)));
+
+        var items = (string?[])typeof(ValueQueue<string>).GetField("_items", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(queue)!;
+        Assert.DoesNotContain(items, s => s is not null && s.StartsWith("drop", StringComparison.Ordinal));
+        Assert.Equal(["b", "c"], new[] { queue.Dequeue(), queue.Dequeue() });
     }
 }

@@ -434,23 +434,92 @@ public class FlowTableCloseLingerTests
         Assert.Same(third, table.Find(Packet(3), out _));
     }
 
-    [Fact]
-    public void ReleasedFlow_StillInTheQueueOfClosedConnections_IsNotReused()
+    // Closed (FIN both ways) and waiting out a long linger, the first connection is evicted and released instead: its
+    // queue entry stays behind, and its object carries the third connection.
+    private static (FlowTable Table, Flow Closed, Flow Next) EvictedWhileLingering(double closeAt, double nextAt)
     {
-        // Closed (FIN both ways) and waiting out a long linger, it is evicted instead: its queue entry stays behind.
         var table = new FlowTable(new FlowTableOptions { MaxListedFlows = 1, MaxFlows = 1, CloseLinger = TimeSpan.FromSeconds(60) }) { RecycleReleased = true };
         Flow closed = Feed(table, 0, TcpFlags.Syn, clientPort: 1);
-        Feed(table, 0.1, TcpFlags.Fin | TcpFlags.Ack, clientPort: 1);
-        Feed(table, 0.2, TcpFlags.Fin | TcpFlags.Ack, clientPort: 1, fromClient: false);
-        Feed(table, 1, TcpFlags.Syn, clientPort: 2);        // evicts the closed one (listed)
-        Feed(table, 2, TcpFlags.Syn, clientPort: 3);        // evicts the second: the closed one is released
+        Feed(table, closeAt, TcpFlags.Fin | TcpFlags.Ack, clientPort: 1);
+        Feed(table, closeAt, TcpFlags.Fin | TcpFlags.Ack, clientPort: 1, fromClient: false);   // queued at closeAt
+        Feed(table, nextAt, TcpFlags.Syn, clientPort: 2);   // evicts the closed one (listed)
+        Flow next = Feed(table, nextAt, TcpFlags.Syn, clientPort: 3);   // evicts the second: the closed one is released
+        return (table, closed, next);
+    }
 
-        Flow next = Feed(table, 3, TcpFlags.Syn, clientPort: 4);
-        Feed(table, 100, TcpFlags.Syn, clientPort: 5);      // the stale queue entry comes due
+    [Fact]
+    public void ReleasedFlow_StillInTheQueueOfClosedConnections_IsReused_AndTheStaleEntryLeavesTheNextFlowAlone()
+    {
+        (FlowTable table, Flow closed, Flow next) = EvictedWhileLingering(closeAt: 0.2, nextAt: 3);
 
-        Assert.NotSame(closed, next);
-        Assert.Equal(4, next.Id);
-        Assert.Equal(1, closed.Id);                         // untouched: not reset for reuse
+        Assert.Same(closed, next);                          // reused: a port scan's evicted resets are not held a minute
+        Assert.Equal(3, next.Id);
+        Feed(table, 61, TcpFlags.Ack, clientPort: 3);       // the stale entry (0.2 s) comes due: not this open flow's
+        table.ExpireClosed(125_000_000_000);                // had it taken the entry, it would be queued from 61 s: gone
+        Assert.Same(next, table.Find(Packet(3), out _));
+        Assert.Equal(0, table.ClosedAfterLinger);
+
+        Feed(table, 126, TcpFlags.Rst, clientPort: 3);      // its own close: queued at 126 s, it leaves at 186 s
+        table.ExpireClosed(185_000_000_000);
+        Assert.Equal(0, table.ClosedAfterLinger);
+        table.ExpireClosed(186_500_000_000);
+        Assert.Equal(1, table.ClosedAfterLinger);
+        Assert.Null(table.Find(Packet(3), out _));
+        Assert.Equal(FlowCloseReason.Reset, table.Finished.Single(f => f.Id == 3).Close);
+    }
+
+    [Fact]
+    public void ReusedObject_QueuedAtTheStaleEntrysTime_LeavesOnceAtThatLingersEnd()
+    {
+        // Everything in the same instant: the stale entry and the next flow's own both say "queued at 5 s".
+        (FlowTable table, Flow closed, Flow next) = EvictedWhileLingering(closeAt: 5, nextAt: 5);
+        Feed(table, 5, TcpFlags.Rst, clientPort: 3);
+
+        Assert.Same(closed, next);
+        table.ExpireClosed(64_900_000_000);
+        Assert.Equal(0, table.ClosedAfterLinger);
+        table.ExpireClosed(65_000_000_000);
+        Assert.Equal(1, table.ClosedAfterLinger);           // once: the second entry finds it gone
+        Assert.Equal(FlowCloseReason.Reset, table.Finished.Single(f => f.Id == 3).Close);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ResetsEvictedWhileLingering_LeaveTheQueueBoundedByTheTable_AndTheRestLeaveInTurn(bool recycle)
+    {
+        // A scan's shape: 5,000 connections refused, one a millisecond, into a table of 512; the evicted ones leave
+        // entries behind, whose flows' objects carry later connections (or not: the time tells either way). Eight
+        // connections reset first stay in the table, their packets now and then keeping them recent: their entries,
+        // at the queue's head, must outlive every pass that drops the left-behind ones.
+        var table = new FlowTable(new FlowTableOptions { MaxFlows = 512, MaxListedFlows = 100, CloseLinger = TimeSpan.FromSeconds(60) }) { RecycleReleased = recycle };
+        ushort[] keepers = [100, 101, 102, 103, 104, 105, 106, 107];
+        foreach (ushort port in keepers)
+        {
+            Feed(table, 0, TcpFlags.Syn, clientPort: port);
+            Feed(table, 0, TcpFlags.Rst | TcpFlags.Ack, clientPort: port, fromClient: false);
+        }
+        int longest = 0;
+        for (int i = 0; i < 5_000; i++)
+        {
+            Feed(table, i * 0.001, TcpFlags.Syn, clientPort: (ushort)(1024 + i));
+            Feed(table, i * 0.001, TcpFlags.Rst | TcpFlags.Ack, clientPort: (ushort)(1024 + i), fromClient: false);
+            if (i % 50 == 0)
+            {
+                Array.ForEach(keepers, port => Feed(table, i * 0.001, TcpFlags.Ack, clientPort: port));
+            }
+            longest = Math.Max(longest, table.ClosedQueueLength);
+        }
+        long inTable = 5_008 - table.Evicted;
+
+        Assert.All(keepers, port => Assert.NotNull(table.Find(Packet(port), out _)));
+        Assert.InRange(inTable, 9, 512);
+        Assert.InRange(longest, 1, 2 * 512 + 1_024);        // not 5,008: the left-behind entries were dropped
+        table.ExpireClosed(64_997_500_000);                 // the scan's last two connections (4.998, 4.999 s) still linger
+        Assert.Equal(inTable - 2, table.ClosedAfterLinger);
+        table.ExpireClosed(65_000_000_000);
+        Assert.Equal(inTable, table.ClosedAfterLinger);     // every one still in the table, each at its own linger's end
+        Assert.Equal(0, table.ClosedQueueLength);
     }
 
     [Fact]
