@@ -17,7 +17,7 @@ public sealed class Flow
     internal Flow? NewerByActivity;  // LRU list: towards the most recently active flow
     internal long ListedAtNs;        // the table's clock at the flow's place in the LRU list (its last move)
     internal long ActiveAtNs;        // the table's clock (latest capture time so far) at the flow's last packet
-    internal long CloseQueuedAtNs = -1; // capture time it joined the table's queue of closed connections; -1: not queued
+    internal long CloseQueuedAtNs = -1; // table time it joined the queue of closed connections; -1: not queued, or left the table (FlowTable.IsQueuedAs)
     internal byte Partition;            // the flow table's partition of its key (FlowPartitions): whose activity list holds it
     internal long CreationOrder;        // a shard's table: where in the capture it was created (FlowTable.CreationOrder)
 
