@@ -429,6 +429,9 @@ public sealed partial class CaptureAnalyzer
     /// <summary>The reading thread's end of reassembly: what never completed is given up.</summary>
     internal void FinishFragments() => _fragments.FinishAll();
 
+    /// <summary>Makes this analyzer's event collector part <paramref name="part"/> of a sharded run's row limit.</summary>
+    internal void ShareRowLimit(Events.SharedRowLimit limit, int part) => _events.ShareLimit(limit, part);
+
     /// <summary>
     /// The expiry check of a frame that belongs to another shard: this shard closes what is due at the same point of
     /// the capture as a single analyzer would.

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using PcapInsight.Core.Capture;
 using PcapInsight.Core.Decoding;
+using PcapInsight.Core.Events;
 using PcapInsight.Core.Flows;
 using PcapInsight.Core.Fragments;
 
@@ -50,10 +51,15 @@ public static class ShardedAnalysis
         // reading thread, from the shards' claims and ended flows in capture order: as one analyzer decides.
         var admissions = new Admissions(options.SeriesFlows, options.Nagle.MaxProfiledHosts, options.Flows.MaxListedFlows);
         var logs = new AdmissionLog[threads];
+        // Each shard's collector keeps the event rows it could contribute to the first --max-events; together they
+        // drop the rows that all of theirs push past it (SharedRowLimit), so N shards do not hold N times the rows.
+        var rowLimit = new SharedRowLimit(threads + 1, options.MaxEventRows);
+        reader.ShareRowLimit(rowLimit, threads);
         for (int i = 0; i < threads; i++)
         {
             logs[i] = AdmissionLog.Queued(admissions, i);
             shards[i] = new CaptureAnalyzer(options, logs[i]);
+            shards[i].ShareRowLimit(rowLimit, i);
         }
         // Shard 0 runs on the reading thread, which replays: whatever it claims later is placed past any place the
         // other shards have reached.

@@ -33,6 +33,13 @@ public sealed class EventCollector
     // scan's two million resets) held twice the limit's rows (224 MB of candidates) and sorted them through as much
     // again; now it holds the limit's.
     private EventOrder.Entry? _logCutoff;
+    // In a sharded analysis: the limit as all the shards' collectors see it, this one's part in it, and what this one
+    // last said there (logged rows of kinds not reported once, the latest date of a logged row).
+    private SharedRowLimit? _shared;
+    private int _sharedPart;
+    private long _sharedRows, _sharedLatestNs = long.MinValue;
+    private bool _loggedOnceKind;
+    private int _shareEvery;
 
     /// <summary>
     /// A collector holding exactly <paramref name="rows"/> (a selection of another's rows): every kind counted by its
@@ -53,6 +60,15 @@ public sealed class EventCollector
 
     /// <summary>Creates a collector that keeps at most <paramref name="maxRows"/> rows.</summary>
     public EventCollector(int maxRows) => _maxRows = maxRows;
+
+    /// <summary>Makes this collector part <paramref name="part"/> of a sharded analysis' <paramref name="limit"/>: it says there what it holds, and drops what all hold past the limit.</summary>
+    internal void ShareLimit(SharedRowLimit limit, int part)
+    {
+        (_shared, _sharedPart) = (limit, part);
+        _shareEvery = Math.Clamp(_maxRows / 8, 1, 1024);   // often enough that a small limit is reached in steps
+    }
+
+    private bool PastSharedCutoff(long timeNs) => _shared is { } shared && timeNs > 0 && timeNs > shared.CutoffNs;
 
     /// <summary>Every event counted by kind and time (bounded bins; nothing dropped).</summary>
     public EventTimeline Timeline { get; } = new();
@@ -128,11 +144,15 @@ public sealed class EventCollector
         var entry = new EventOrder.Entry(e, ++_seq, timelineNs);
         if (policy == EventPolicy.LogAll)
         {
-            if (_maxRows == 0 || _logCutoff is { } cutoff && EventOrder.CompareIn(entry, cutoff) > 0)
+            if (_maxRows == 0 || _logCutoff is { } cutoff && EventOrder.CompareIn(entry, cutoff) > 0 || PastSharedCutoff(e.TimestampNs))
             {
                 return;   // counted above; past the limit whatever comes later
             }
             _logAll.Add(entry);
+            if (_shared is not null)
+            {
+                Share(e);
+            }
             if (_logCutoff is null && _logAll.Count == _maxRows)
             {
                 _logCutoff = LastByRank(_logAll);
@@ -151,6 +171,26 @@ public sealed class EventCollector
         s.Offer(entry, Bin(timelineNs));
     }
 
+    /// <summary>Says in the shared limit, every few logged rows (an eighth of the limit, at most 1,024), how many this collector holds and how late.</summary>
+    private void Share(in AnalysisEvent e)
+    {
+        _sharedLatestNs = Math.Max(_sharedLatestNs, e.TimestampNs);
+        if (IsOnceKind(e.Kind))
+        {
+            _loggedOnceKind = true;   // the merge keeps one of the shards' rows of it: not counted as held
+        }
+        else
+        {
+            _sharedRows++;
+        }
+        if (_sharedRows % _shareEvery == 0)
+        {
+            // A trim keeps the first _maxRows rows by rank, all dated at or before the latest: of them, all but the one
+            // row of a once-reported kind count.
+            _shared!.Publish(_sharedPart, Math.Max(0, Math.Min(_sharedRows, _maxRows) - (_loggedOnceKind ? 1 : 0)), _sharedLatestNs);
+        }
+    }
+
     /// <summary>
     /// True when an occurrence of <paramref name="kind"/> at <paramref name="timeNs"/> (the row's timestamp) might be
     /// kept as a row: callers build the row (and its detail string) only then, and call <see cref="CountOnly"/>
@@ -162,7 +202,8 @@ public sealed class EventCollector
         if (policy != EventPolicy.Sampled)
         {
             // A row dated after the cutoff's time ranks after it: past the limit (ties of time are left to Report).
-            return policy == EventPolicy.LogAll && !(timeNs > 0 && _logCutoff is { } cutoff && timeNs > cutoff.Event.TimestampNs);
+            return policy == EventPolicy.LogAll && !(timeNs > 0 && _logCutoff is { } cutoff && timeNs > cutoff.Event.TimestampNs)
+                && !PastSharedCutoff(timeNs);
         }
         if (_sampled[(int)kind] is not { } s)
         {
