@@ -430,7 +430,7 @@ public sealed partial class CaptureAnalyzer
     internal void FinishFragments() => _fragments.FinishAll();
 
     /// <summary>Makes this analyzer's event collector part <paramref name="part"/> of a sharded run's row limit.</summary>
-    internal void ShareRowLimit(Events.SharedRowLimit limit, int part) => _events.ShareLimit(limit, part);
+    internal void ShareRowLimit(SharedRowLimit limit, int part) => _events.ShareLimit(limit, part);
 
     /// <summary>
     /// The expiry check of a frame that belongs to another shard: this shard closes what is due at the same point of
