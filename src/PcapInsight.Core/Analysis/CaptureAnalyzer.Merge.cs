@@ -78,6 +78,7 @@ public sealed partial class CaptureAnalyzer
             HostsNotProfiled.BoundFor(options.Nagle.MaxProfiledHosts));
 
         var spools = shards.Where(s => s._spool is not null).Select(s => s._spool!).ToList();
+        FlowSpool?[] spoolOfShard = [.. shards.Select(s => s._spool)];
         return new AnalysisResult
         {
             Files = files,
@@ -87,8 +88,10 @@ public sealed partial class CaptureAnalyzer
             LastTimeNs = counters.Frames == 0 ? 0 : reader._lastTimeNs,
             LinkTypes = reader._linkTypes,
             Flows = flows,
-            ReleasedFlows = MergeReleased(shards, numbering),
-            ReleasedReader = reuse => MergeReleased(shards, numbering, reuse),
+            // The readers hold the shards' spools, not the shards: a shard's table, event log and the flows its queue
+            // of closed connections still names would otherwise stay in memory while the report is written.
+            ReleasedFlows = MergeReleased(spoolOfShard, numbering),
+            ReleasedReader = reuse => MergeReleased(spoolOfShard, numbering, reuse),
             // Each shard's best, renumbered: ids keep their order within a shard, so the union holds the best of all.
             ReleasedBest = shards.SelectMany((s, i) => s._spool is { } spool ? spool.Best.Select(f => f with { Id = numbering.Of(i, f.Id) }) : []).ToList(),
             Spools = spools,
@@ -161,16 +164,16 @@ public sealed partial class CaptureAnalyzer
     /// over every flow's place in report id order takes each shard's spooled flows as their turns come (a shard's
     /// spool gives them in its own id order, the order of its places).
     /// </summary>
-    private static IEnumerable<FlowSummary> MergeReleased(IReadOnlyList<CaptureAnalyzer> shards, FlowNumbering numbering,
+    private static IEnumerable<FlowSummary> MergeReleased(FlowSpool?[] spoolOfShard, FlowNumbering numbering,
         FlowSummaryPool? reuse = null)
     {
-        var sources = new IEnumerator<FlowSummary>?[shards.Count];
+        var sources = new IEnumerator<FlowSummary>?[spoolOfShard.Length];
         try
         {
             int open = 0;
-            for (int s = 0; s < shards.Count; s++)
+            for (int s = 0; s < spoolOfShard.Length; s++)
             {
-                if (shards[s]._spool is not { } spool)
+                if (spoolOfShard[s] is not { } spool)
                 {
                     continue;
                 }
