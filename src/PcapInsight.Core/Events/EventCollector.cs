@@ -248,38 +248,93 @@ public sealed class EventCollector
         {
             merged.Timeline.MergeFrom(part.Timeline);
         }
+        var maps = new Func<int, int>[parts.Count];
         for (int i = 0; i < parts.Count; i++)
         {
             EventCollector part = parts[i];
             int shard = i;
-            Func<int, int> map = id => id == 0 ? 0 : globalFlowId(shard, id);
+            Func<int, int> map = maps[i] = id => id == 0 ? 0 : globalFlowId(shard, id);
             for (int k = 0; k < KindCount; k++)
             {
                 merged._counts[k] += part._counts[k];
             }
             merged._onceKindNs = Math.Min(merged._onceKindNs, part._onceKindNs);
-            foreach (EventOrder.Entry entry in part.Candidates())
+            foreach (SampledRows? sampled in part._sampled)
             {
-                AnalysisEvent e = entry.Event with { FlowId = map(entry.Event.FlowId) };
-                if (remapDetail is not null)
+                foreach (EventOrder.Entry entry in sampled?.All() ?? [])
                 {
-                    e = remapDetail(e, map);
-                }
-                // Sequence numbers order one flow's rows; a flow lives in one shard, so they stay comparable. The
-                // shard in the high bits keeps them unique.
-                var moved = new EventOrder.Entry(e, ((long)shard << 40) | entry.Seq, entry.TimelineNs);
-                if (EventCatalog.Get(e.Kind).Policy == EventPolicy.LogAll)
-                {
-                    merged._logAll.Add(moved);
-                }
-                else
-                {
-                    merged._sampled[(int)e.Kind] ??= new SampledRows();
-                    merged._sampled[(int)e.Kind]!.Offer(moved, merged.Bin(entry.TimelineNs));
+                    merged.AddMoved(Moved(entry, shard, map, remapDetail));
                 }
             }
         }
+
+        // The logged rows, taken from the parts in rank order: each part's log is about in rank order, so the merged
+        // log is too, and its selection finds few rows out of order. Appended part after part, half of a two-shard
+        // run's rows were out of order (the second shard's, dated among the first's): a second copy of them, sorted.
+        var next = new int[parts.Count];
+        var heads = new EventOrder.Entry[parts.Count];
+        var has = new bool[parts.Count];
+        for (int i = 0; i < parts.Count; i++)
+        {
+            has[i] = TryTakeLogged(parts[i], i, ref next[i], maps[i], remapDetail, out heads[i]);
+        }
+        while (true)
+        {
+            int first = -1;
+            for (int i = 0; i < parts.Count; i++)
+            {
+                if (has[i] && (first < 0 || EventOrder.CompareIn(heads[i], heads[first]) < 0))
+                {
+                    first = i;
+                }
+            }
+            if (first < 0)
+            {
+                break;
+            }
+            merged.AddMoved(heads[first]);
+            has[first] = TryTakeLogged(parts[first], first, ref next[first], maps[first], remapDetail, out heads[first]);
+        }
         return merged;
+    }
+
+    private static bool TryTakeLogged(EventCollector part, int shard, ref int next, Func<int, int> map,
+        Func<AnalysisEvent, Func<int, int>, AnalysisEvent>? remapDetail, out EventOrder.Entry moved)
+    {
+        if (next >= part._logAll.Count)
+        {
+            moved = default;
+            return false;
+        }
+        moved = Moved(part._logAll[next++], shard, map, remapDetail);
+        return true;
+    }
+
+    /// <summary>A part's row with the report's flow ids, as the merged collector holds it.</summary>
+    private static EventOrder.Entry Moved(in EventOrder.Entry entry, int shard, Func<int, int> map,
+        Func<AnalysisEvent, Func<int, int>, AnalysisEvent>? remapDetail)
+    {
+        AnalysisEvent e = entry.Event with { FlowId = map(entry.Event.FlowId) };
+        if (remapDetail is not null)
+        {
+            e = remapDetail(e, map);
+        }
+        // Sequence numbers order one flow's rows; a flow lives in one shard, so they stay comparable. The shard in the
+        // high bits keeps them unique.
+        return new EventOrder.Entry(e, ((long)shard << 40) | entry.Seq, entry.TimelineNs);
+    }
+
+    private void AddMoved(in EventOrder.Entry moved)
+    {
+        if (EventCatalog.Get(moved.Event.Kind).Policy == EventPolicy.LogAll)
+        {
+            _logAll.Add(moved);
+        }
+        else
+        {
+            SampledRows sampled = _sampled[(int)moved.Event.Kind] ??= new SampledRows();
+            sampled.Offer(moved, Bin(moved.TimelineNs));
+        }
     }
 
     /// <summary>
@@ -334,6 +389,22 @@ public sealed class EventCollector
 
     /// <summary>Logged rows held as candidates (at most twice the limit; about the limit when rows come in rank order).</summary>
     internal int LoggedCandidates => _logAll.Count;
+
+    /// <summary>Logged rows ranked before a row held ahead of them: those the selection sorts aside (a test of the merge's order).</summary>
+    internal int LoggedOutOfRank()
+    {
+        int outOfRank = 0;
+        for (int i = 0, last = -1; i < _logAll.Count; i++)
+        {
+            if (last >= 0 && EventOrder.CompareIn(_logAll[i], _logAll[last]) < 0)
+            {
+                outOfRank++;
+                continue;
+            }
+            last = i;
+        }
+        return outOfRank;
+    }
 
     /// <summary>The kinds one analyzer reports at most once, which a merge keeps once (<see cref="KeepOnce"/>).</summary>
     internal static bool IsOnceKind(EventKind kind) => kind == EventKind.CaptureFlowTableFull;

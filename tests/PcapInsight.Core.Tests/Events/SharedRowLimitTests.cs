@@ -89,7 +89,11 @@ public class SharedRowLimitTests
             mostHeld = Math.Max(mostHeld, parts.Sum(p => p.LoggedCandidates));
         }
 
+        int partsOutOfRank = parts.Sum(p => p.LoggedOutOfRank());
         EventCollector merged = EventCollector.Merge(parts, maxRows, (_, id) => id);
+        // Taken from the shards by rank, the merged rows are out of rank only where a shard's own were (appended shard
+        // after shard, the second shard's rows all came out of order, and the selection sorted a copy of them).
+        Assert.InRange(merged.LoggedOutOfRank(), 0, partsOutOfRank);
         merged.KeepOnce(EventKind.CaptureFlowTableFull);
 
         Assert.Equal(events, merged.Count(EventKind.TcpReset));
