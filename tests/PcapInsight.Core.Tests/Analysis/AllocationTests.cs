@@ -339,8 +339,9 @@ public class ShardedAllocationTests
     public void AfterTheAnalysis_TheResultHoldsNotTheShards(int threads)
     {
         var options = new AnalysisOptions { MaxEventRows = 1_000, Flows = new() { MaxListedFlows = 1_000 } };
+        GeneratedSource source = Scan(200_000, refused: true);
         long before = GC.GetTotalMemory(forceFullCollection: true);
-        AnalysisResult r = ShardedAnalysis.Run(Scan(200_000, refused: true), [new() { Path = "generated" }], options, threads);
+        AnalysisResult r = ShardedAnalysis.Run(source, [source.Stats], options, threads);
         long held = GC.GetTotalMemory(forceFullCollection: true) - before;
 
         Assert.Equal(200_000, r.FlowsByProtocol().Tcp);   // every connection lingers to the end: all in the tables then
