@@ -14,11 +14,12 @@ public struct UdpStream
 
     private const int RtpConfirmations = 4;
 
-    // RTP detection: a candidate SSRC and payload type that must repeat with close sequence numbers
+    // RTP detection: a candidate SSRC and payload type that must repeat with close sequence numbers. As narrow as the
+    // values are (a payload type is 7 bits, the run counts to RtpConfirmations): every UDP flow carries two of these.
     private uint _candidateSsrc;
-    private int _candidatePt = -1;
+    private sbyte _candidatePt = -1;
     private ushort _candidateSeq;
-    private int _candidateRun;
+    private byte _candidateRun;
 
     // What a direction whose sequence numbers are followed keeps, out of line: made when RTP is confirmed or a
     // --udp-seq number is read. Most UDP flows (DNS, QUIC, syslog) never have one, and inline these fields were a
@@ -65,26 +66,32 @@ public struct UdpStream
     /// <summary>Datagrams closer together than this (ns) belong to one burst. 1 ms: a reader woken per datagram keeps up with slower arrivals.</summary>
     public const long BurstGapNs = 1_000_000;
 
+    // The burst going on and the worst one so far. A burst's truesize is not kept: it is its bytes plus the overhead
+    // per datagram (Truesize), and two such fields a direction were an eighth of a UDP flow's figures.
     private long _burstStartNs, _lastNs;
-    private long _burstDatagrams, _burstTruesize, _burstBytes;
+    private long _burstDatagrams, _burstBytes;
+    private long _worstDatagrams, _worstBytes, _worstStartNs, _worstEndNs;
 
     /// <summary>The burst with the most buffer cost: datagrams, payload bytes, estimated truesize, and when it began and ended.</summary>
-    public (long Datagrams, long Bytes, long Truesize, long StartNs, long EndNs) WorstBurst { get; private set; }
+    public readonly (long Datagrams, long Bytes, long Truesize, long StartNs, long EndNs) WorstBurst =>
+        (_worstDatagrams, _worstBytes, Truesize(_worstDatagrams, _worstBytes), _worstStartNs, _worstEndNs);
+
+    /// <summary>What <paramref name="datagrams"/> datagrams of <paramref name="bytes"/> payload bytes in all cost a receive buffer (<see cref="TruesizeOverhead"/>).</summary>
+    private static long Truesize(long datagrams, long bytes) => bytes + datagrams * TruesizeOverhead;
 
     private void TrackBurst(int payloadLength, long timeNs)
     {
         if (_burstDatagrams == 0 || timeNs - _lastNs > BurstGapNs)
         {
             _burstStartNs = timeNs;
-            _burstDatagrams = _burstTruesize = _burstBytes = 0;
+            _burstDatagrams = _burstBytes = 0;
         }
         _lastNs = timeNs;
         _burstDatagrams++;
         _burstBytes += payloadLength;
-        _burstTruesize += payloadLength + TruesizeOverhead;
-        if (_burstTruesize > WorstBurst.Truesize)
+        if (Truesize(_burstDatagrams, _burstBytes) > Truesize(_worstDatagrams, _worstBytes))
         {
-            WorstBurst = (_burstDatagrams, _burstBytes, _burstTruesize, _burstStartNs, timeNs);
+            (_worstDatagrams, _worstBytes, _worstStartNs, _worstEndNs) = (_burstDatagrams, _burstBytes, _burstStartNs, timeNs);
         }
     }
 
@@ -134,7 +141,7 @@ public struct UdpStream
             _candidateRun = 0;
             return;
         }
-        int pt = payload[1] & 0x7F;
+        sbyte pt = (sbyte)(payload[1] & 0x7F);
         uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(payload[8..]);
         ushort seq = BinaryPrimitives.ReadUInt16BigEndian(payload[2..]);
         if (_candidateRun > 0 && ssrc == _candidateSsrc && pt == _candidatePt && (ushort)(seq - _candidateSeq) is > 0 and < 100)
