@@ -396,14 +396,34 @@ public sealed class EventCollector
         int outOfRank = 0;
         for (int i = 0, last = -1; i < _logAll.Count; i++)
         {
-            if (last >= 0 && EventOrder.CompareIn(_logAll[i], _logAll[last]) < 0)
-            {
-                outOfRank++;
-                continue;
-            }
-            last = i;
+            outOfRank += TakeInRank(i, ref last) ? 0 : 1;
         }
         return outOfRank;
+    }
+
+    /// <summary>
+    /// Whether logged row <paramref name="i"/> is in rank: not ranked before the last row taken in rank
+    /// (<paramref name="last"/>, -1 before the first; moved to <paramref name="i"/> when it is). Walked from the start,
+    /// the rows the selection takes where they are; the others it sorts aside.
+    /// </summary>
+    private bool TakeInRank(int i, ref int last)
+    {
+        if (last >= 0 && EventOrder.CompareIn(_logAll[i], _logAll[last]) < 0)
+        {
+            return false;
+        }
+        last = i;
+        return true;
+    }
+
+    /// <summary>The place of the next logged row in rank from <paramref name="from"/> on (<see cref="TakeInRank"/>), or the log's count.</summary>
+    private int NextInRank(int from, ref int last)
+    {
+        while (from < _logAll.Count && !TakeInRank(from, ref last))
+        {
+            from++;
+        }
+        return from;
     }
 
     /// <summary>The kinds one analyzer reports at most once, which a merge keeps once (<see cref="KeepOnce"/>).</summary>
@@ -442,60 +462,75 @@ public sealed class EventCollector
                 policyRows += _counts[k];
             }
         }
-        var others = new ValueList<EventOrder.Entry>();
+        var sampled = new ValueList<EventOrder.Entry>();
         foreach (SampledRows? s in _sampled)
         {
             if (s is null)
             {
                 continue;
             }
-            int before = others.Count;
-            s.Kept(others);
-            policyRows += others.Count - before;
+            int before = sampled.Count;
+            s.Kept(sampled);
+            policyRows += sampled.Count - before;
         }
         // The logged rows come mostly in rank order (reported as the capture is read; an episode's row is dated when
-        // it began). Those that keep the order stay where they are, the few that break it join the sampled rows, and
-        // the two ordered lists are merged into the rows: no copy of the million rows and no sort of them (617,000
-        // rows with 2,966 out of order: 0.45 s and two 66 MB arrays sorted whole). Ties are identical events or one
-        // flow's rows told apart by their sequence number, so any order of ties gives the same rows.
-        int inOrder = 0;
-        int othersFromLog = others.Count;
-        for (int i = 0; i < _logAll.Count; i++)
+        // it began). Those that keep the order stay where they are, and the rows that break it and the sampled rows are
+        // sorted by their places alone, then merged with them: no copy of the rows and no sort of them (617,000 rows
+        // with 2,966 out of order: 0.45 s and two 66 MB arrays sorted whole). Not their copies either: a capture whose
+        // files go back in time (mixed.pcapng, the corpus after itself) has a hundred thousand rows out of order, whose
+        // copies (112 bytes each) grew a list and its sort's buffer by 41 MB of large arrays. Ties are identical events
+        // or one flow's rows told apart by their sequence number, so any order of ties gives the same rows.
+        var aside = new ValueList<int>();   // a logged row's place, or ~i for sampled row i
+        for (int i = 0; i < sampled.Count; i++)
         {
-            EventOrder.Entry e = _logAll[i];
-            if (inOrder > 0 && EventOrder.CompareIn(e, _logAll[inOrder - 1]) < 0)
+            aside.Add(~i);
+        }
+        int inRank = 0;
+        for (int i = 0, last = -1; i < _logAll.Count; i++)
+        {
+            if (TakeInRank(i, ref last))
             {
-                others.Add(e);
-                continue;
+                inRank++;
             }
-            _logAll[inOrder++] = e;
+            else
+            {
+                aside.Add(i);
+            }
         }
-        // The log keeps every row, those out of order after the others (its order is nobody's: rows are ranked here).
-        for (int i = othersFromLog; i < others.Count; i++)
-        {
-            _logAll[inOrder + i - othersFromLog] = others[i];
-        }
-        others.Sort(new EventOrder.Rank());
-        int count = (int)Math.Min(_maxRows, (long)inOrder + others.Count);
+        aside.Sort(new RankOfPlace(_logAll, sampled));
+        int count = (int)Math.Min(_maxRows, (long)inRank + aside.Count);
         dropped = Math.Max(0, policyRows - count);
-        // The rows are where they are, in the log or among the others, listed by place: not copied (a million rows,
+        // The rows are where they are, in the log or among the sampled, listed by place: not copied (a million rows,
         // 96 bytes each, would be a second copy of the log for every analysis to hold and the collector to scan).
         var places = new SegmentedList<int>();
-        for (int a = 0, b = 0; places.Count < count;)
+        int lastInRank = -1;
+        for (int a = NextInRank(0, ref lastInRank), b = 0; places.Count < count;)
         {
             // The logged row first on a tie.
-            bool fromLog = b >= others.Count || (a < inOrder && EventOrder.CompareIn(others[b], _logAll[a]) >= 0);
-            places.Add(fromLog ? a++ : ~b++);
+            if (b >= aside.Count || (a < _logAll.Count && EventOrder.CompareIn(At(aside[b], _logAll, sampled), _logAll[a]) >= 0))
+            {
+                places.Add(a);
+                a = NextInRank(a + 1, ref lastInRank);
+            }
+            else
+            {
+                places.Add(aside[b++]);
+            }
         }
-        return new KeptRows(this, places, others);
+        return new KeptRows(this, places, sampled);
     }
 
-    /// <summary>
-    /// The kept rows in rank order, read from where the collector holds them: a place at or above zero is in the log,
-    /// a place below zero (its complement) among the rows that were out of order or sampled. Valid until the
-    /// collector changes (a later <see cref="Report"/>); read after that, it throws rather than give other rows.
-    /// </summary>
-    private sealed class KeptRows(EventCollector owner, SegmentedList<int> places, ValueList<EventOrder.Entry> others)
+    /// <summary>The row at <paramref name="place"/>: a logged row's place, or ~i for sampled row i.</summary>
+    private static ref readonly EventOrder.Entry At(int place, SegmentedList<EventOrder.Entry> log, ValueList<EventOrder.Entry> sampled) =>
+        ref place >= 0 ? ref log[place] : ref sampled[~place];
+
+    /// <summary>Places (<see cref="At"/>) in the rank order of their rows.</summary>
+    private readonly struct RankOfPlace(SegmentedList<EventOrder.Entry> log, ValueList<EventOrder.Entry> sampled) : IOrder<int>
+    {
+        public bool Before(in int a, in int b) => EventOrder.CompareIn(At(a, log, sampled), At(b, log, sampled)) < 0;
+    }
+
+    private sealed class KeptRows(EventCollector owner, SegmentedList<int> places, ValueList<EventOrder.Entry> sampled)
         : IReadOnlyList<AnalysisEvent>
     {
         public int Count => Current().Count;
@@ -505,7 +540,7 @@ public sealed class EventCollector
             get
             {
                 int place = Current()[index];
-                return place >= 0 ? owner._logAll[place].Event : others[~place].Event;
+                return At(place, owner._logAll, sampled).Event;
             }
         }
 
