@@ -12,6 +12,9 @@ using PcapInsight.TestKit;
 //   make-dns FILE [--exchanges N]               writes N DNS query/answer exchanges, each its own flow
 //   memory FILE                                 heap a finished analysis holds, per flow
 //   phases FILE                                 times reading, + decoding, + flow table, whole analysis (in process)
+//   allocations FILE [--threads N] [--top N] [--type TEXT]
+//                                               what an analysis allocates, by type and by allocating stack (sampled;
+//                                               DOTNET_ReadyToRun=0 names the framework's frames too)
 //   anything else                               runs the BenchmarkDotNet micro-benchmarks (e.g. --filter '*'); with
 //                                               --native, compiled ahead of time as ./pcapinsight builds the CLI
 if (args.Length >= 2 && args[0] == "make-small")
@@ -72,6 +75,12 @@ if (args.Length >= 2 && args[0] == "memory")
 if (args.Length >= 2 && args[0] == "phases")
 {
     PhaseTimer.Run(args[1]);
+    return 0;
+}
+if (args.Length >= 2 && args[0] == "allocations")
+{
+    int typeAt = Array.IndexOf(args, "--type");
+    AllocationStacks.Run(args[1], (int)Argument(args, "--threads", 1), (int)Argument(args, "--top", 20), typeAt >= 0 && typeAt + 1 < args.Length ? args[typeAt + 1] : "");
     return 0;
 }
 bool native = args.Contains("--native");
