@@ -50,35 +50,6 @@ internal sealed class ValueQueue<T>
         return item;
     }
 
-    /// <summary>
-    /// Drops every item <paramref name="drop"/> says, keeping the others in their order; returns how many went. One
-    /// pass: the kept items move towards the head, the freed places are cleared (they may hold references).
-    /// </summary>
-    public int RemoveAll(Func<T, bool> drop)
-    {
-        int kept = 0;
-        for (int i = 0; i < Count; i++)
-        {
-            int from = _head + i >= _items.Length ? _head + i - _items.Length : _head + i;
-            T item = _items[from];
-            if (drop(item))
-            {
-                continue;
-            }
-            int to = _head + kept >= _items.Length ? _head + kept - _items.Length : _head + kept;
-            _items[to] = item;
-            kept++;
-        }
-        for (int i = kept; i < Count; i++)
-        {
-            int at = _head + i >= _items.Length ? _head + i - _items.Length : _head + i;
-            _items[at] = default!;
-        }
-        int removed = Count - kept;
-        Count = kept;
-        return removed;
-    }
-
     private void Grow()
     {
         var grown = new T[2 * _items.Length];

@@ -37,7 +37,7 @@ public sealed class FlowTable
     // and its object may carry a later flow meanwhile (RecycleReleased), which the time tells apart (IsQueuedAs).
     // Entries left behind are dropped as they come due, or all at once when they are most of a long queue: a scan's
     // evicted resets would otherwise keep one each for the linger, two million in a minute.
-    private readonly ValueQueue<ClosedEntry> _closed = new(64);
+    private readonly SegmentedQueue<ClosedEntry> _closed = new();   // segments: SegmentedQueue says why
     private long _staleEntries;             // entries whose flow left the table another way (an upper bound for _closed's)
     private int _compactClosedAt = MinCompactClosedAt;
     private const int MinCompactClosedAt = 1024;

@@ -433,56 +433,98 @@ public class ValueCollectionsTests
     [Fact]
     public void ValueQueue_FollowsQueue_AcrossWrapsAndGrowth()
     {
-        var random = new Random(3);
         var queue = new ValueQueue<Item>(2);
+        FollowQueue(queue.Enqueue, queue.Dequeue, (out Item i) => queue.TryPeek(out i), () => queue.Count, removeAll: null);
+    }
+
+    /// <summary>
+    /// The segmented queue against <see cref="Queue{T}"/>: segments of 4 items (crossed and left often), and of the
+    /// default size; with in-order removal, which gives emptied segments back.
+    /// </summary>
+    [Theory]
+    [InlineData(4)]
+    [InlineData(0)]
+    public void SegmentedQueue_FollowsQueue_AcrossSegments(int itemsPerSegment)
+    {
+        var queue = new SegmentedQueue<Item>(itemsPerSegment);
+        FollowQueue(queue.Enqueue, queue.Dequeue, (out Item i) => queue.TryPeek(out i), () => queue.Count, queue.RemoveAll);
+    }
+
+    private delegate bool Peek(out Item item);
+
+    private static void FollowQueue(Action<Item> enqueue, Func<Item> dequeue, Peek tryPeek, Func<int> count, Func<Func<Item, bool>, int>? removeAll)
+    {
+        var random = new Random(3);
         var model = new Queue<Item>();
         for (int step = 0; step < 10_000; step++)
         {
             int action = random.Next(40);
-            if (action == 0)
+            if (action == 0 && removeAll is not null)
             {
-                // In-order removal, across the ring's wrap as much as not: every item of one residue goes.
+                // In-order removal, across the segments (or the ring's wrap) as much as not: every item of one residue goes.
                 int residue = random.Next(3);
                 var kept = new Queue<Item>(model.Where(i => i.Key % 3 != residue));
-                Assert.Equal(model.Count - kept.Count, queue.RemoveAll(i => i.Key % 3 == residue));
+                Assert.Equal(model.Count - kept.Count, removeAll(i => i.Key % 3 == residue));
                 model = kept;
             }
             else if (action < 27 || model.Count == 0)
             {
-                queue.Enqueue(new Item(step, 0));
+                enqueue(new Item(step, 0));
                 model.Enqueue(new Item(step, 0));
             }
             else
             {
-                Assert.Equal(model.Dequeue(), queue.Dequeue());
+                Assert.Equal(model.Dequeue(), dequeue());
             }
-            Assert.Equal(model.TryPeek(out Item expected), queue.TryPeek(out Item actual));
+            Assert.Equal(model.TryPeek(out Item expected), tryPeek(out Item actual));
             Assert.Equal(expected, actual);
-            Assert.Equal(model.Count, queue.Count);
+            Assert.Equal(model.Count, count());
         }
         while (model.Count > 0)
         {
-            Assert.Equal(model.Dequeue(), queue.Dequeue());
+            Assert.Equal(model.Dequeue(), dequeue());
         }
-        Assert.Throws<InvalidOperationException>(() => queue.Dequeue());
+        Assert.Throws<InvalidOperationException>(() => dequeue());
     }
 
     [Fact]
-    public void ValueQueue_RemoveAll_LeavesNoReferenceToWhatWent()
+    public void SegmentedQueue_RemoveAll_LeavesNoReferenceToWhatWent_AndGivesEmptiedSegmentsBack()
     {
         // The flow table drops stale entries of its close queue so that their flows' objects can be collected.
-        var queue = new ValueQueue<string>(4);
-        foreach (string s in new[] { "a", "drop1", "b", "drop2" })
+        var queue = new SegmentedQueue<string>(itemsPerSegment: 2);
+        foreach (string s in new[] { "a", "drop1", "b", "drop2", "drop3", "c", "drop4", "drop5" })
         {
             queue.Enqueue(s);
         }
-        queue.Dequeue();
-        queue.Enqueue("c");                                 // wrapped: the ring holds c, drop1, b, drop2 from index 1
+        queue.Dequeue();   // the head mid-segment: drop1 | b drop2 | drop3 c | drop4 drop5
+        Assert.Equal(4, queue.SegmentsHeld);
 
-        Assert.Equal(2, queue.RemoveAll(s => s.StartsWith("drop", StringComparison.Ordinal)));
+        Assert.Equal(5, queue.RemoveAll(s => s.StartsWith("drop", StringComparison.Ordinal)));
 
-        var items = (string?[])typeof(ValueQueue<string>).GetField("_items", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(queue)!;
-        Assert.DoesNotContain(items, s => s is not null && s.StartsWith("drop", StringComparison.Ordinal));
+        var segments = (string?[]?[])typeof(SegmentedQueue<string>).GetField("_segments", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(queue)!;
+        Assert.DoesNotContain(segments.Where(s => s is not null).SelectMany(s => s!), s => s is not null && s.StartsWith("drop", StringComparison.Ordinal));
+        Assert.Equal(3, queue.SegmentsHeld);   // _ b | c _ in use, one emptied segment kept as the spare, the other given back
         Assert.Equal(["b", "c"], new[] { queue.Dequeue(), queue.Dequeue() });
+        Assert.Equal(0, queue.Count);
+    }
+
+    [Fact]
+    public void SegmentedQueue_HoldsTheSegmentsOfWhatItHolds()
+    {
+        var queue = new SegmentedQueue<int>(itemsPerSegment: 4);
+        for (int round = 0; round < 3; round++)
+        {
+            for (int i = 0; i < 1_000; i++)
+            {
+                queue.Enqueue(i);
+            }
+            Assert.Equal(250, queue.SegmentsHeld);
+            for (int i = 0; i < 1_000; i++)
+            {
+                Assert.Equal(i, queue.Dequeue());
+                Assert.True(queue.SegmentsHeld <= (1_000 - i + 2) / 4 + 2, $"{queue.SegmentsHeld} segments held for {999 - i} items");
+            }
+            Assert.True(queue.SegmentsHeld <= 1, $"{queue.SegmentsHeld} segments held empty");
+        }
     }
 }
