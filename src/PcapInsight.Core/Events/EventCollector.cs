@@ -530,6 +530,11 @@ public sealed class EventCollector
         public bool Before(in int a, in int b) => EventOrder.CompareIn(At(a, log, sampled), At(b, log, sampled)) < 0;
     }
 
+    /// <summary>
+    /// The kept rows in rank order, read from where the collector holds them: a place at or above zero is in the log
+    /// (in rank or not), a place below zero (its complement) among the sampled rows. Valid until the collector changes
+    /// (a later <see cref="Report"/>); read after that, it throws rather than give other rows.
+    /// </summary>
     private sealed class KeptRows(EventCollector owner, SegmentedList<int> places, ValueList<EventOrder.Entry> sampled)
         : IReadOnlyList<AnalysisEvent>
     {

@@ -330,7 +330,7 @@ public class ShardedAllocationTests
     /// <summary>
     /// A row kept for events.csv costs its entry in the log's segments (112 bytes) and its detail's text, nothing
     /// besides: a refused scan's resets, every one a tcp.reset row kept. The detail was a concatenation of five parts,
-    /// which made an array of them each time (56 bytes a row, 60 MB for a SYN scan's million rows).
+    /// which made an array of them each time (64 bytes a row, 60 MB for a SYN scan's million rows).
     /// </summary>
     [Fact]
     public void AKeptRow_AllocatesItsEntryAndItsDetailOnly()
