@@ -501,8 +501,11 @@ public class ValueCollectionsTests
 
         Assert.Equal(5, queue.RemoveAll(s => s.StartsWith("drop", StringComparison.Ordinal)));
 
-        var segments = (string?[]?[])typeof(SegmentedQueue<string>).GetField("_segments", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(queue)!;
-        Assert.DoesNotContain(segments.Where(s => s is not null).SelectMany(s => s!), s => s is not null && s.StartsWith("drop", StringComparison.Ordinal));
+        FieldInfo Field(string name) => typeof(SegmentedQueue<string>).GetField(name, BindingFlags.Instance | BindingFlags.NonPublic)!;
+        var segments = (string?[]?[])Field("_segments").GetValue(queue)!;
+        var spare = (string?[]?)Field("_spare").GetValue(queue);
+        Assert.NotNull(spare);
+        Assert.DoesNotContain(segments.Append(spare).Where(s => s is not null).SelectMany(s => s!), s => s is not null && s.StartsWith("drop", StringComparison.Ordinal));
         Assert.Equal(3, queue.SegmentsHeld);   // _ b | c _ in use, one emptied segment kept as the spare, the other given back
         Assert.Equal(["b", "c"], new[] { queue.Dequeue(), queue.Dequeue() });
         Assert.Equal(0, queue.Count);
